@@ -1,0 +1,170 @@
+package engine
+
+import "time"
+
+// Strategy names how a deployment moves from one release to the next.
+type Strategy string
+
+const (
+	StrategyDirect    Strategy = "direct"
+	StrategyCanary    Strategy = "canary"
+	StrategyBlueGreen Strategy = "blue_green"
+)
+
+// Strategies lists the valid strategies, in documentation order.
+var Strategies = []string{string(StrategyDirect), string(StrategyCanary), string(StrategyBlueGreen)}
+
+// TimeoutAction says what happens when a rollout runs out of time.
+type TimeoutAction string
+
+const (
+	// OnTimeoutRollback restores the stable release.
+	OnTimeoutRollback TimeoutAction = "rollback"
+	// OnTimeoutFail leaves traffic as it is and fails.
+	OnTimeoutFail TimeoutAction = "fail"
+)
+
+// HookConfig says where lifecycle events are sent.
+type HookConfig struct {
+	URL     string            `json:"url"`
+	Secret  string            `json:"-"` // never persisted, never logged
+	Headers map[string]string `json:"headers,omitempty"`
+	Timeout time.Duration     `json:"timeout"`
+	Retry   RetryConfig       `json:"retry"`
+}
+
+// RetryConfig bounds the retries of one hook call.
+type RetryConfig struct {
+	Attempts int           `json:"attempts"`
+	MinWait  time.Duration `json:"min_wait"`
+	MaxWait  time.Duration `json:"max_wait"`
+}
+
+// DefaultRetry is used when the hook block sets no retry.
+var DefaultRetry = RetryConfig{Attempts: 4, MinWait: 500 * time.Millisecond, MaxWait: 10 * time.Second}
+
+// DefaultHookTimeout bounds a single hook request.
+const DefaultHookTimeout = 10 * time.Second
+
+// HealthCheck is an HTTP probe: healthy when the status code is expected.
+// URL may contain {environment}, {version}, {slot} and {package}.
+type HealthCheck struct {
+	URL            string        `json:"url"`
+	Interval       time.Duration `json:"interval"`
+	Timeout        time.Duration `json:"timeout"`
+	ExpectedStatus []int         `json:"expected_status,omitempty"`
+}
+
+// MetricCheck reads a number at Path (gjson syntax) from the JSON returned
+// by URL and requires it to lie within [Min, Max] (nil bound = open).
+type MetricCheck struct {
+	Name string   `json:"name"`
+	URL  string   `json:"url"`
+	Path string   `json:"path"`
+	Min  *float64 `json:"min,omitempty"`
+	Max  *float64 `json:"max,omitempty"`
+}
+
+// CanaryStep is one traffic weight and how long to bake at it.
+type CanaryStep struct {
+	Weight int           `json:"weight"`
+	Bake   time.Duration `json:"bake"`
+}
+
+// CanarySpec configures the canary strategy.
+type CanarySpec struct {
+	Steps            []CanaryStep  `json:"steps"`
+	CheckInterval    time.Duration `json:"check_interval"`
+	FailureThreshold int           `json:"failure_threshold"`
+	ManualPromotion  bool          `json:"manual_promotion"`
+}
+
+// BlueGreenSpec configures the blue-green strategy.
+type BlueGreenSpec struct {
+	ManualPromotion    bool          `json:"manual_promotion"`
+	PromotionDelay     time.Duration `json:"promotion_delay"`
+	ScaleDownDelay     time.Duration `json:"scale_down_delay"`
+	PrePromotionCheck  []MetricCheck `json:"pre_promotion_check,omitempty"`
+	PostPromotionCheck []MetricCheck `json:"post_promotion_check,omitempty"`
+}
+
+// DeploymentSpec is everything the configuration says about a deployment.
+type DeploymentSpec struct {
+	Package          string        `json:"package"`
+	Environment      string        `json:"environment"`
+	Release          string        `json:"release"`
+	Strategy         Strategy      `json:"strategy"`
+	Canary           CanarySpec    `json:"canary"`
+	BlueGreen        BlueGreenSpec `json:"blue_green"`
+	Hook             *HookConfig   `json:"hook,omitempty"`
+	HealthCheck      *HealthCheck  `json:"health_check,omitempty"`
+	Checks           []MetricCheck `json:"checks,omitempty"`
+	ProgressDeadline time.Duration `json:"progress_deadline"`
+	OnTimeout        TimeoutAction `json:"on_timeout"`
+	// RollbackGrace bounds the rollback run on a detached context after the
+	// caller's context was cancelled.
+	RollbackGrace time.Duration `json:"rollback_grace"`
+}
+
+// Defaults used when the configuration leaves a value unset.
+const (
+	DefaultCheckInterval    = 10 * time.Second
+	DefaultFailureThreshold = 3
+	DefaultProgressDeadline = 10 * time.Minute
+	DefaultRollbackGrace    = 30 * time.Second
+	DefaultHealthTimeout    = 5 * time.Second
+)
+
+// WithDefaults fills unset values.
+func (s DeploymentSpec) WithDefaults() DeploymentSpec {
+	if s.Strategy == "" {
+		s.Strategy = StrategyDirect
+	}
+	if s.OnTimeout == "" {
+		s.OnTimeout = OnTimeoutRollback
+	}
+	if s.ProgressDeadline <= 0 {
+		s.ProgressDeadline = DefaultProgressDeadline
+	}
+	if s.RollbackGrace <= 0 {
+		s.RollbackGrace = DefaultRollbackGrace
+	}
+	if s.Canary.CheckInterval <= 0 {
+		s.Canary.CheckInterval = DefaultCheckInterval
+	}
+	if s.Canary.FailureThreshold <= 0 {
+		s.Canary.FailureThreshold = DefaultFailureThreshold
+	}
+	if s.HealthCheck != nil {
+		hc := *s.HealthCheck
+		if hc.Interval <= 0 {
+			hc.Interval = s.Canary.CheckInterval
+		}
+		if hc.Timeout <= 0 {
+			hc.Timeout = DefaultHealthTimeout
+		}
+		if len(hc.ExpectedStatus) == 0 {
+			hc.ExpectedStatus = []int{200}
+		}
+		s.HealthCheck = &hc
+	}
+	if s.Hook != nil {
+		h := *s.Hook
+		if h.Timeout <= 0 {
+			h.Timeout = DefaultHookTimeout
+		}
+		if h.Retry.Attempts <= 0 {
+			h.Retry = DefaultRetry
+		}
+		s.Hook = &h
+	}
+	return s
+}
+
+// checkInterval is how often checks run during a bake or a wait for health.
+func (s DeploymentSpec) checkInterval() time.Duration {
+	if s.HealthCheck != nil && s.HealthCheck.Interval > 0 {
+		return s.HealthCheck.Interval
+	}
+	return s.Canary.CheckInterval
+}

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// ErrNotFound is returned when a record does not exist in the store.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a record changed since it was read.
+var ErrConflict = errors.New("record changed concurrently")
+
+var namePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
+
+// ValidateName checks an environment, package, phase or version name.
+func ValidateName(kind, name string) error {
+	if name == "" {
+		return fmt.Errorf("%s must not be empty", kind)
+	}
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("%s %q must match %s (letters, digits, '_', '.', '-')", kind, name, namePattern.String())
+	}
+	return nil
+}
+
+// NamePattern is the regular expression every name must match.
+func NamePattern() *regexp.Regexp { return namePattern }
+
+// Environment is a named deployment target with free-form attributes.
+type Environment struct {
+	Name       string            `json:"name"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+	CreatedAt  time.Time         `json:"created_at"`
+	UpdatedAt  time.Time         `json:"updated_at"`
+}
+
+// Phase is a set of environments deployed in parallel.
+type Phase struct {
+	Name             string   `json:"name"`
+	Environments     []string `json:"environments"`
+	RequiresApproval bool     `json:"requires_approval,omitempty"`
+}
+
+// Release is one build of a package and its flow of phases.
+type Release struct {
+	Package     string            `json:"package"`
+	Version     string            `json:"version"`
+	Artifact    string            `json:"artifact,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Metadata    map[string]string `json:"metadata,omitempty"`
+	Phases      []Phase           `json:"phases"`
+	// Archived is set when Terraform destroyed the release while a deployment
+	// still referred to it: the record stays so that deployment keeps working.
+	Archived   bool      `json:"archived,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	ArchivedAt time.Time `json:"archived_at,omitempty"`
+}
+
+// ID is PACKAGE@VERSION, the form every other resource and import uses.
+func (r Release) ID() string { return ReleaseID(r.Package, r.Version) }
+
+// ReleaseID builds a release id.
+func ReleaseID(pkg, version string) string { return pkg + "@" + version }
+
+// ParseReleaseID splits PACKAGE@VERSION.
+func ParseReleaseID(id string) (pkg, version string, err error) {
+	pkg, version, ok := strings.Cut(id, "@")
+	if !ok || pkg == "" || version == "" {
+		return "", "", fmt.Errorf("release id %q must have the form PACKAGE@VERSION", id)
+	}
+	if err := ValidateName("package", pkg); err != nil {
+		return "", "", err
+	}
+	if err := ValidateName("version", version); err != nil {
+		return "", "", err
+	}
+	return pkg, version, nil
+}
+
+// PhaseOf returns the index of the phase that contains env, or -1.
+func (r Release) PhaseOf(env string) int {
+	for i, p := range r.Phases {
+		for _, e := range p.Environments {
+			if e == env {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// DeploymentID is PACKAGE/ENVIRONMENT, the identity of a deployment.
+func DeploymentID(pkg, env string) string { return pkg + "/" + env }
+
+// ParseDeploymentID splits PACKAGE/ENVIRONMENT.
+func ParseDeploymentID(id string) (pkg, env string, err error) {
+	pkg, env, ok := strings.Cut(id, "/")
+	if !ok || pkg == "" || env == "" {
+		return "", "", fmt.Errorf("deployment id %q must have the form PACKAGE/ENVIRONMENT", id)
+	}
+	if err := ValidateName("package", pkg); err != nil {
+		return "", "", err
+	}
+	if err := ValidateName("environment", env); err != nil {
+		return "", "", err
+	}
+	return pkg, env, nil
+}
