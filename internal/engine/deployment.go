@@ -1,0 +1,128 @@
+package engine
+
+import "time"
+
+// Status is the externally visible state of a deployment.
+type Status string
+
+const (
+	StatusPending           Status = "pending"
+	StatusInProgress        Status = "in_progress"
+	StatusAwaitingPromotion Status = "awaiting_promotion"
+	StatusSucceeded         Status = "succeeded"
+	StatusRolledBack        Status = "rolled_back"
+	StatusFailed            Status = "failed"
+	StatusTornDown          Status = "torn_down"
+)
+
+// RolloutState is where a rollout's state machine stands.
+type RolloutState string
+
+const (
+	// RolloutRunning: walking the steps; StepIndex is the next step to finish.
+	RolloutRunning RolloutState = "running"
+	// RolloutAwaitingPromotion: stopped at a promotion gate.
+	RolloutAwaitingPromotion RolloutState = "awaiting_promotion"
+	// RolloutRollingBack: restoring the previous release.
+	RolloutRollingBack RolloutState = "rolling_back"
+	// Terminal states.
+	RolloutSucceeded  RolloutState = "succeeded"
+	RolloutRolledBack RolloutState = "rolled_back"
+	RolloutFailed     RolloutState = "failed"
+	// RolloutSuperseded: abandoned for a newer release before it finished.
+	RolloutSuperseded RolloutState = "superseded"
+)
+
+// Active reports whether the rollout still has work to do or a gate open.
+func (s RolloutState) Active() bool {
+	return s == RolloutRunning || s == RolloutAwaitingPromotion || s == RolloutRollingBack
+}
+
+// Transition is one entry of a deployment's decision history.
+type Transition struct {
+	Time    time.Time `json:"time"`
+	From    string    `json:"from"`
+	To      string    `json:"to"`
+	Release string    `json:"release"`
+	Reason  string    `json:"reason"`
+}
+
+// Promotion records who moved traffic to a release, and when.
+type Promotion struct {
+	Release    string    `json:"release"`
+	Note       string    `json:"note,omitempty"`
+	By         string    `json:"by"`
+	PromotedAt time.Time `json:"promoted_at"`
+}
+
+// Rollout is one attempt to move a deployment to a release. Its progress is
+// the index of the next step to complete: resuming after a crash means
+// continuing at StepIndex, never repeating a step before it.
+type Rollout struct {
+	ID              string         `json:"id"`
+	Release         string         `json:"release"`
+	PreviousRelease string         `json:"previous_release,omitempty"`
+	Spec            DeploymentSpec `json:"spec"` // secrets are never persisted
+	Steps           []Step         `json:"steps"`
+	StepIndex       int            `json:"step_index"`
+	StepStartedAt   time.Time      `json:"step_started_at"`
+	StepAttempt     int            `json:"step_attempt"`
+	State           RolloutState   `json:"state"`
+	StartedAt       time.Time      `json:"started_at"`
+	FinishedAt      time.Time      `json:"finished_at,omitempty"`
+	// Counters for the bake in progress and for the whole rollout.
+	ConsecutiveFailures int    `json:"consecutive_failures"`
+	ChecksPassed        int    `json:"checks_passed"`
+	ChecksFailed        int    `json:"checks_failed"`
+	FailureReason       string `json:"failure_reason,omitempty"`
+	// RollbackSlot is the slot the rollback restores (stable, blue).
+	RollbackSlot string     `json:"rollback_slot,omitempty"`
+	Promotion    *Promotion `json:"promotion,omitempty"`
+}
+
+// CurrentStep returns the step at StepIndex, or nil past the end.
+func (r *Rollout) CurrentStep() *Step {
+	if r == nil || r.StepIndex < 0 || r.StepIndex >= len(r.Steps) {
+		return nil
+	}
+	return &r.Steps[r.StepIndex]
+}
+
+// Deployment is one package in one environment; it outlives releases.
+type Deployment struct {
+	Package     string `json:"package"`
+	Environment string `json:"environment"`
+	// LiveRelease serves traffic; PendingRelease is a canary or green not
+	// yet promoted; TrafficPercent is the share of traffic on the release
+	// being rolled out (100 once it is live).
+	LiveRelease    string       `json:"live_release,omitempty"`
+	PendingRelease string       `json:"pending_release,omitempty"`
+	TrafficPercent int          `json:"traffic_percent"`
+	Status         Status       `json:"status"`
+	Rollout        *Rollout     `json:"rollout,omitempty"`
+	RolloutCount   int          `json:"rollout_count"`
+	History        []Transition `json:"history"`
+	CreatedAt      time.Time    `json:"created_at"`
+	UpdatedAt      time.Time    `json:"updated_at"`
+
+	revision int64
+}
+
+// ID is PACKAGE/ENVIRONMENT.
+func (d *Deployment) ID() string { return DeploymentID(d.Package, d.Environment) }
+
+// record appends a transition to the history when the status changes or a
+// reason is worth keeping.
+func (d *Deployment) record(now time.Time, to Status, release, reason string) {
+	d.History = append(d.History, Transition{Time: now, From: string(d.Status), To: string(to), Release: release, Reason: reason})
+	d.Status = to
+	d.UpdatedAt = now
+}
+
+// LastHistory returns at most n of the newest transitions, oldest first.
+func (d *Deployment) LastHistory(n int) []Transition {
+	if n <= 0 || len(d.History) <= n {
+		return d.History
+	}
+	return d.History[len(d.History)-n:]
+}

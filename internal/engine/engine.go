@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"sync"
+	"time"
+)
+
+// Options configures an Engine. Zero values pick production defaults.
+type Options struct {
+	Store   *Store
+	Clock   Clock
+	Hooks   HookSender
+	Checker Checker
+	Logger  Logger
+	// Holder names this process in leases and promotion records.
+	Holder string
+	// LeaseTTL is how long a lease lives without renewal; a crashed
+	// process blocks others for at most this long.
+	LeaseTTL time.Duration
+	// PollInterval is how often waits for leases, phases and promotions
+	// look at the store again.
+	PollInterval time.Duration
+}
+
+// Engine is the embedded release engine. It is safe for concurrent use.
+type Engine struct {
+	store        *Store
+	clock        Clock
+	hooks        HookSender
+	checker      Checker
+	log          Logger
+	holder       string
+	leaseTTL     time.Duration
+	pollInterval time.Duration
+
+	// hookConfigs remembers the hook configuration (with its secret) each
+	// deployment was last given in this process, so a promotion can call
+	// the same hook without secrets ever being persisted.
+	hookMu      sync.Mutex
+	hookConfigs map[string]HookConfig
+}
+
+// New builds an engine. Store, Hooks and Checker are required.
+func New(opts Options) *Engine {
+	e := &Engine{
+		store:        opts.Store,
+		clock:        opts.Clock,
+		hooks:        opts.Hooks,
+		checker:      opts.Checker,
+		log:          opts.Logger,
+		holder:       opts.Holder,
+		leaseTTL:     opts.LeaseTTL,
+		pollInterval: opts.PollInterval,
+		hookConfigs:  map[string]HookConfig{},
+	}
+	if e.clock == nil {
+		e.clock = RealClock{}
+	}
+	if e.log == nil {
+		e.log = nopLogger{}
+	}
+	if e.holder == "" {
+		e.holder = "ocuroot-" + randomID()
+	}
+	if e.leaseTTL <= 0 {
+		e.leaseTTL = 2 * time.Minute
+	}
+	if e.pollInterval <= 0 {
+		e.pollInterval = time.Second
+	}
+	return e
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() *Store { return e.store }
+
+// Clock returns the engine's clock.
+func (e *Engine) Clock() Clock { return e.clock }
+
+// Holder returns the name this engine uses in leases.
+func (e *Engine) Holder() string { return e.holder }
+
+// RememberHook keeps a deployment's hook configuration (secret included) in
+// process memory for later promotions and teardowns.
+func (e *Engine) RememberHook(deploymentID string, cfg HookConfig) {
+	e.hookMu.Lock()
+	defer e.hookMu.Unlock()
+	e.hookConfigs[deploymentID] = cfg
+}
+
+func (e *Engine) rememberedHook(deploymentID string) (HookConfig, bool) {
+	e.hookMu.Lock()
+	defer e.hookMu.Unlock()
+	cfg, ok := e.hookConfigs[deploymentID]
+	return cfg, ok
+}
+
+func randomID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

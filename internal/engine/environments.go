@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// PutEnvironment registers or updates an environment.
+func (e *Engine) PutEnvironment(ctx context.Context, env Environment) (Environment, error) {
+	if err := ValidateName("environment name", env.Name); err != nil {
+		return Environment{}, err
+	}
+	now := e.clock.Now()
+	existing, err := e.store.GetEnvironment(ctx, env.Name)
+	switch {
+	case err == nil:
+		env.CreatedAt = existing.CreatedAt
+	case IsNotFound(err):
+		env.CreatedAt = now
+	default:
+		return Environment{}, fmt.Errorf("reading environment %q: %w", env.Name, err)
+	}
+	env.UpdatedAt = now
+	if err := e.store.PutEnvironment(ctx, env); err != nil {
+		return Environment{}, fmt.Errorf("saving environment %q: %w", env.Name, err)
+	}
+	return env, nil
+}
+
+// GetEnvironment returns a registered environment or ErrNotFound.
+func (e *Engine) GetEnvironment(ctx context.Context, name string) (Environment, error) {
+	return e.store.GetEnvironment(ctx, name)
+}
+
+// ListEnvironments returns environments whose attributes include every
+// key/value of match (nil matches all), sorted by name.
+func (e *Engine) ListEnvironments(ctx context.Context, match map[string]string) ([]Environment, error) {
+	all, err := e.store.ListEnvironments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing environments: %w", err)
+	}
+	out := all[:0]
+	for _, env := range all {
+		if attributesMatch(env.Attributes, match) {
+			out = append(out, env)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func attributesMatch(attrs, match map[string]string) bool {
+	for k, v := range match {
+		if attrs[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// LiveDeploymentsIn lists the deployments still running in an environment.
+func (e *Engine) LiveDeploymentsIn(ctx context.Context, env string) ([]Deployment, error) {
+	all, err := e.store.ListDeployments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing deployments: %w", err)
+	}
+	var live []Deployment
+	for _, d := range all {
+		if d.Environment == env && d.Status != StatusTornDown {
+			live = append(live, d)
+		}
+	}
+	return live, nil
+}
+
+// DeleteEnvironment removes an environment, refusing while deployments
+// still run in it: they must be destroyed first (Terraform does that in the
+// same apply when the deployments reference the environment).
+func (e *Engine) DeleteEnvironment(ctx context.Context, name string) error {
+	live, err := e.LiveDeploymentsIn(ctx, name)
+	if err != nil {
+		return err
+	}
+	if len(live) > 0 {
+		ids := make([]string, 0, len(live))
+		for _, d := range live {
+			ids = append(ids, d.ID())
+		}
+		return fmt.Errorf("environment %q still has %d live deployment(s): %s. Destroy those deployments first (reference the environment from each ocuroot_deployment so Terraform destroys them before the environment)", name, len(live), strings.Join(ids, ", "))
+	}
+	if err := e.store.DeleteEnvironment(ctx, name); err != nil {
+		return fmt.Errorf("deleting environment %q: %w", name, err)
+	}
+	return nil
+}

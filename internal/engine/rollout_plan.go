@@ -1,0 +1,187 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// StepKind is what a rollout step does. A step's completion is decided by
+// a switch over its kind in the state machine.
+type StepKind string
+
+const (
+	// StepHook sends one lifecycle event; done when the target accepts it.
+	StepHook StepKind = "hook"
+	// StepAwaitHealthy polls the health check of a slot until it passes.
+	StepAwaitHealthy StepKind = "await_healthy"
+	// StepBake holds a traffic weight for Duration, running the checks
+	// every interval; FailureThreshold consecutive failures roll back.
+	StepBake StepKind = "bake"
+	// StepGate stops at awaiting_promotion until an ocuroot_promotion.
+	StepGate StepKind = "gate"
+	// StepDelay waits for Duration without checks.
+	StepDelay StepKind = "delay"
+	// StepVerify runs the named check set once (pre/post promotion).
+	StepVerify StepKind = "verify"
+)
+
+// Check sets a StepVerify can run.
+const (
+	CheckSetPrePromotion  = "pre_promotion"
+	CheckSetPostPromotion = "post_promotion"
+)
+
+// Step is one entry of a rollout plan.
+type Step struct {
+	Kind     StepKind      `json:"kind"`
+	Event    string        `json:"event,omitempty"`
+	Weight   int           `json:"weight"`
+	Slot     string        `json:"slot,omitempty"`
+	Duration time.Duration `json:"duration,omitempty"`
+	CheckSet string        `json:"check_set,omitempty"`
+	// AfterCutover marks steps whose failure must switch traffic back to
+	// blue rather than discard green.
+	AfterCutover bool `json:"after_cutover,omitempty"`
+}
+
+// PlanRollout returns the steps that move a deployment to a new release.
+// It is a pure function of the spec and of whether a release is live
+// already, so the same plan is shown at plan time and run at apply time.
+//
+// A first deployment (nothing live) has nothing to canary or to protect
+// with a blue slot: every strategy deploys directly.
+func PlanRollout(spec DeploymentSpec, hasLiveRelease bool) (steps []Step, reason string) {
+	if !hasLiveRelease || spec.Strategy == StrategyDirect || spec.Strategy == "" {
+		reason = "direct deployment"
+		if !hasLiveRelease && spec.Strategy != StrategyDirect && spec.Strategy != "" {
+			reason = fmt.Sprintf("first deployment into an empty environment: nothing to protect with %s, deploying directly", spec.Strategy)
+		}
+		return []Step{
+			{Kind: StepHook, Event: EventDeploy, Weight: 100, Slot: SlotStable},
+			{Kind: StepAwaitHealthy, Weight: 100, Slot: SlotStable},
+		}, reason
+	}
+	switch spec.Strategy {
+	case StrategyCanary:
+		for _, s := range spec.Canary.Steps {
+			steps = append(steps,
+				Step{Kind: StepHook, Event: EventCanaryWeight, Weight: s.Weight, Slot: SlotCanary},
+				Step{Kind: StepBake, Weight: s.Weight, Slot: SlotCanary, Duration: s.Bake},
+			)
+		}
+		if spec.Canary.ManualPromotion {
+			steps = append(steps, Step{Kind: StepGate, Weight: lastWeight(steps), Slot: SlotCanary})
+		}
+		steps = append(steps, Step{Kind: StepHook, Event: EventPromote, Weight: 100, Slot: SlotStable})
+		return steps, fmt.Sprintf("canary in %d steps", len(spec.Canary.Steps))
+	case StrategyBlueGreen:
+		bg := spec.BlueGreen
+		steps = append(steps,
+			Step{Kind: StepHook, Event: EventGreenCreate, Weight: 0, Slot: SlotGreen},
+			Step{Kind: StepAwaitHealthy, Weight: 0, Slot: SlotGreen},
+		)
+		if bg.ManualPromotion {
+			steps = append(steps, Step{Kind: StepGate, Weight: 0, Slot: SlotGreen})
+		}
+		if bg.PromotionDelay > 0 {
+			steps = append(steps, Step{Kind: StepDelay, Weight: 0, Slot: SlotGreen, Duration: bg.PromotionDelay})
+		}
+		if len(bg.PrePromotionCheck) > 0 {
+			steps = append(steps, Step{Kind: StepVerify, Weight: 0, Slot: SlotGreen, CheckSet: CheckSetPrePromotion})
+		}
+		steps = append(steps, Step{Kind: StepHook, Event: EventCutover, Weight: 100, Slot: SlotGreen})
+		if len(bg.PostPromotionCheck) > 0 {
+			steps = append(steps, Step{Kind: StepVerify, Weight: 100, Slot: SlotGreen, CheckSet: CheckSetPostPromotion, AfterCutover: true})
+		}
+		if bg.ScaleDownDelay > 0 {
+			steps = append(steps, Step{Kind: StepDelay, Weight: 100, Slot: SlotBlue, Duration: bg.ScaleDownDelay, AfterCutover: true})
+		}
+		steps = append(steps, Step{Kind: StepHook, Event: EventBlueDrain, Weight: 100, Slot: SlotBlue, AfterCutover: true})
+		return steps, "blue-green"
+	}
+	return nil, ""
+}
+
+func lastWeight(steps []Step) int {
+	if len(steps) == 0 {
+		return 0
+	}
+	return steps[len(steps)-1].Weight
+}
+
+// DescribeStep renders one step for plans, logs and diagnostics.
+func DescribeStep(s Step) string {
+	switch s.Kind {
+	case StepHook:
+		switch s.Event {
+		case EventDeploy:
+			return "deploy"
+		case EventCanaryWeight:
+			return fmt.Sprintf("canary %d%%", s.Weight)
+		case EventPromote:
+			return "promote to 100%"
+		case EventGreenCreate:
+			return "create green"
+		case EventCutover:
+			return "cutover to green"
+		case EventBlueDrain:
+			return "drain blue"
+		}
+		return s.Event
+	case StepAwaitHealthy:
+		return fmt.Sprintf("wait until %s is healthy", s.Slot)
+	case StepBake:
+		return fmt.Sprintf("bake %s", formatDuration(s.Duration))
+	case StepGate:
+		return "await promotion"
+	case StepDelay:
+		if s.Slot == SlotBlue {
+			return fmt.Sprintf("scale-down delay %s", formatDuration(s.Duration))
+		}
+		return fmt.Sprintf("promotion delay %s", formatDuration(s.Duration))
+	case StepVerify:
+		return strings.ReplaceAll(s.CheckSet, "_", "-") + " check"
+	}
+	return string(s.Kind)
+}
+
+// DescribeRollout renders a plan as one line, e.g.
+// "canary 10% bake 5m → canary 50% bake 5m → promote to 100%".
+// A bake is folded into the weight before it to keep the line short.
+func DescribeRollout(steps []Step) string {
+	parts := make([]string, 0, len(steps))
+	for i := 0; i < len(steps); i++ {
+		text := DescribeStep(steps[i])
+		if steps[i].Kind == StepHook && i+1 < len(steps) && steps[i+1].Kind == StepBake {
+			text += " " + DescribeStep(steps[i+1])
+			i++
+		}
+		parts = append(parts, text)
+	}
+	return strings.Join(parts, " → ")
+}
+
+// PlannedWait is the time a plan blocks on bakes and delays alone (checks,
+// hooks and health waits come on top).
+func PlannedWait(steps []Step) time.Duration {
+	var total time.Duration
+	for _, s := range steps {
+		if s.Kind == StepBake || s.Kind == StepDelay {
+			total += s.Duration
+		}
+	}
+	return total
+}
+
+// formatDuration prints 5m rather than 5m0s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

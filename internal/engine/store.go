@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Record kinds in the KV store.
+const (
+	kindEnvironment = "environment"
+	kindRelease     = "release"
+	kindDeployment  = "deployment"
+	kindApproval    = "approval"
+	kindLease       = "lease"
+)
+
+// Approval records that a phase of a release may open.
+type Approval struct {
+	Release    string    `json:"release"`
+	Phase      string    `json:"phase"`
+	Note       string    `json:"note,omitempty"`
+	By         string    `json:"by"`
+	ApprovedAt time.Time `json:"approved_at"`
+}
+
+func approvalKey(release, phase string) string { return release + "#" + phase }
+
+// Store is the typed view of a KV: JSON records for each kind.
+type Store struct {
+	kv KV
+}
+
+// NewStore wraps a KV.
+func NewStore(kv KV) *Store { return &Store{kv: kv} }
+
+// KV returns the backend.
+func (s *Store) KV() KV { return s.kv }
+
+func getJSON[T any](ctx context.Context, kv KV, kind, key string) (T, int64, error) {
+	var out T
+	raw, rev, err := kv.Get(ctx, kind, key)
+	if err != nil {
+		return out, 0, err
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return out, 0, fmt.Errorf("decoding %s %q: %w", kind, key, err)
+	}
+	return out, rev, nil
+}
+
+func putJSON(ctx context.Context, kv KV, kind, key string, v any, expect int64) (int64, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return 0, fmt.Errorf("encoding %s %q: %w", kind, key, err)
+	}
+	return kv.Put(ctx, kind, key, raw, expect)
+}
+
+func listJSON[T any](ctx context.Context, kv KV, kind string) ([]T, error) {
+	entries, err := kv.List(ctx, kind)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(entries))
+	for _, e := range entries {
+		var v T
+		if err := json.Unmarshal(e.Value, &v); err != nil {
+			return nil, fmt.Errorf("decoding %s %q: %w", kind, e.Key, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (s *Store) GetEnvironment(ctx context.Context, name string) (Environment, error) {
+	env, _, err := getJSON[Environment](ctx, s.kv, kindEnvironment, name)
+	return env, err
+}
+
+func (s *Store) PutEnvironment(ctx context.Context, env Environment) error {
+	_, err := putJSON(ctx, s.kv, kindEnvironment, env.Name, env, AnyRevision)
+	return err
+}
+
+func (s *Store) DeleteEnvironment(ctx context.Context, name string) error {
+	return s.kv.Delete(ctx, kindEnvironment, name, AnyRevision)
+}
+
+func (s *Store) ListEnvironments(ctx context.Context) ([]Environment, error) {
+	return listJSON[Environment](ctx, s.kv, kindEnvironment)
+}
+
+func (s *Store) GetRelease(ctx context.Context, id string) (Release, error) {
+	rel, _, err := getJSON[Release](ctx, s.kv, kindRelease, id)
+	return rel, err
+}
+
+func (s *Store) PutRelease(ctx context.Context, rel Release) error {
+	_, err := putJSON(ctx, s.kv, kindRelease, rel.ID(), rel, AnyRevision)
+	return err
+}
+
+func (s *Store) DeleteRelease(ctx context.Context, id string) error {
+	return s.kv.Delete(ctx, kindRelease, id, AnyRevision)
+}
+
+// GetDeployment returns the deployment with its revision remembered, so the
+// next SaveDeployment detects a concurrent writer.
+func (s *Store) GetDeployment(ctx context.Context, id string) (*Deployment, error) {
+	d, rev, err := getJSON[Deployment](ctx, s.kv, kindDeployment, id)
+	if err != nil {
+		return nil, err
+	}
+	d.revision = rev
+	return &d, nil
+}
+
+// SaveDeployment writes d if nobody else changed it since it was read.
+func (s *Store) SaveDeployment(ctx context.Context, d *Deployment) error {
+	rev, err := putJSON(ctx, s.kv, kindDeployment, d.ID(), d, d.revision)
+	if err != nil {
+		return err
+	}
+	d.revision = rev
+	return nil
+}
+
+func (s *Store) DeleteDeployment(ctx context.Context, d *Deployment) error {
+	return s.kv.Delete(ctx, kindDeployment, d.ID(), d.revision)
+}
+
+func (s *Store) ListDeployments(ctx context.Context) ([]Deployment, error) {
+	return listJSON[Deployment](ctx, s.kv, kindDeployment)
+}
+
+func (s *Store) GetApproval(ctx context.Context, release, phase string) (Approval, error) {
+	a, _, err := getJSON[Approval](ctx, s.kv, kindApproval, approvalKey(release, phase))
+	return a, err
+}
+
+func (s *Store) PutApproval(ctx context.Context, a Approval) error {
+	_, err := putJSON(ctx, s.kv, kindApproval, approvalKey(a.Release, a.Phase), a, AnyRevision)
+	return err
+}
+
+func (s *Store) DeleteApproval(ctx context.Context, release, phase string) error {
+	return s.kv.Delete(ctx, kindApproval, approvalKey(release, phase), AnyRevision)
+}
+
+// IsNotFound reports whether err means a missing record.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -1,0 +1,131 @@
+// Package provider maps Terraform's CRUD onto the ocuroot engine. It is kept
+// thin: schemas, models, plan modifiers and diagnostics live here; every
+// decision about releases and rollouts is made in internal/engine.
+package provider
+
+import (
+	"context"
+	"os"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+// Environment variables read by the provider configuration.
+const (
+	EnvStore      = "OCUROOT_STORE"
+	EnvHookSecret = "OCUROOT_HOOK_SECRET"
+	envDataDir    = "TF_DATA_DIR"
+)
+
+var _ provider.Provider = (*ocurootProvider)(nil)
+
+// Options lets tests inject the engine's clock or store.
+type Options struct {
+	Version string
+	Clock   engine.Clock
+	// KV, when set, replaces the store chosen by configuration.
+	KV engine.KV
+}
+
+type ocurootProvider struct {
+	opts Options
+}
+
+type providerModel struct {
+	Store      types.String `tfsdk:"store"`
+	HookSecret types.String `tfsdk:"hook_secret"`
+}
+
+// New returns the provider factory used by main and by the tests.
+func New(version string) func() provider.Provider {
+	return NewWithOptions(Options{Version: version})
+}
+
+// NewWithOptions returns a provider factory with injected dependencies.
+func NewWithOptions(opts Options) func() provider.Provider {
+	return func() provider.Provider { return &ocurootProvider{opts: opts} }
+}
+
+func (p *ocurootProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "ocuroot"
+	resp.Version = p.opts.Version
+}
+
+func (p *ocurootProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The ocuroot provider models software releases as Terraform resources: " +
+			"environments, releases with ordered phases, deployments rolled out directly, by canary or blue-green, " +
+			"and promotions that gate a manual cutover. Rollouts run in an embedded engine; `terraform apply` blocks " +
+			"until a rollout succeeds, waits for promotion, or is rolled back.",
+		Attributes: map[string]schema.Attribute{
+			"store": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "Where the engine keeps environments, releases, deployments and leases. " +
+					"Unset or `embedded`: a local file under the Terraform data directory (`TF_DATA_DIR`, default `.terraform`), " +
+					"safe for several terraform processes on one machine. `file:///path/to/store.db`: an embedded store at that path. " +
+					"`postgres://user:password@host/db`: a shared PostgreSQL store for many workspaces, CI runners and Terraform Cloud workers. " +
+					"Defaults to the `OCUROOT_STORE` environment variable. Sensitive because a URL may carry a password.",
+			},
+			"hook_secret": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "Default HMAC-SHA256 secret used to sign hook calls when a `hook` block sets none. " +
+					"Defaults to the `OCUROOT_HOOK_SECRET` environment variable.",
+			},
+		},
+	}
+}
+
+func (p *ocurootProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	location := stringOr(cfg.Store, os.Getenv(EnvStore))
+	secret := stringOr(cfg.HookSecret, os.Getenv(EnvHookSecret))
+	if cfg.Store.IsUnknown() || cfg.HookSecret.IsUnknown() {
+		// Values computed by other resources are not known during plan;
+		// resources then skip store look-ups until apply.
+		resp.Diagnostics.AddWarning("Provider Configuration Not Yet Known",
+			"The ocuroot provider's store or hook_secret depends on values known only after apply; plan-time checks against the store are skipped.")
+	}
+	data, err := newProviderData(ctx, p.opts, location, secret)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(pathStore, "Cannot Open Ocuroot Store", err.Error())
+		return
+	}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+func (p *ocurootProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewEnvironmentResource,
+		NewReleaseResource,
+		NewDeploymentResource,
+		NewPromotionResource,
+	}
+}
+
+func (p *ocurootProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewReleasePlanDataSource,
+		NewEnvironmentsDataSource,
+		NewDeploymentDataSource,
+	}
+}
+
+func stringOr(v types.String, fallback string) string {
+	if v.IsNull() || v.IsUnknown() || v.ValueString() == "" {
+		return fallback
+	}
+	return v.ValueString()
+}

@@ -1,0 +1,58 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+var pathStore = path.Root("store")
+
+// providerData is the one bundle Configure hands to every resource and data
+// source: the engine and what the provider was configured with.
+type providerData struct {
+	engine *engine.Engine
+	// storeDescription is safe to show: passwords are redacted.
+	storeDescription string
+	// defaultHookSecret signs hooks whose block sets no secret.
+	defaultHookSecret string
+}
+
+func newProviderData(ctx context.Context, opts Options, location, secret string) (*providerData, error) {
+	kv := opts.KV
+	description := "injected"
+	if kv == nil {
+		dataDir := os.Getenv(envDataDir)
+		var err error
+		kv, description, err = engine.OpenKV(ctx, location, dataDir)
+		if err != nil {
+			return nil, err
+		}
+	}
+	logger := tflogLogger{}
+	eng := engine.New(engine.Options{
+		Store:   engine.NewStore(kv),
+		Clock:   opts.Clock,
+		Hooks:   engine.NewHTTPHookSender(logger, secret),
+		Checker: engine.NewHTTPChecker(),
+		Logger:  logger,
+	})
+	return &providerData{engine: eng, storeDescription: description, defaultHookSecret: secret}, nil
+}
+
+// providerDataFrom is the Configure step shared by every resource and data
+// source. ProviderData is nil during early validation; that is not an error.
+func providerDataFrom(data any) (*providerData, error) {
+	if data == nil {
+		return nil, nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		return nil, fmt.Errorf("expected *providerData, got %T; please report this issue to the provider developers", data)
+	}
+	return pd, nil
+}
