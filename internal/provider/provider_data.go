@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
@@ -20,6 +21,30 @@ type providerData struct {
 	storeDescription string
 	// defaultHookSecret signs hooks whose block sets no secret.
 	defaultHookSecret string
+
+	// plannedEnvironments holds the names of ocuroot_environment resources
+	// planned by this provider process in the current operation, so a
+	// release planned in the same run may name an environment that does not
+	// exist in the store yet.
+	plannedMu           sync.Mutex
+	plannedEnvironments map[string]bool
+}
+
+// notePlannedEnvironment records an environment seen in this plan.
+func (pd *providerData) notePlannedEnvironment(name string) {
+	pd.plannedMu.Lock()
+	defer pd.plannedMu.Unlock()
+	if pd.plannedEnvironments == nil {
+		pd.plannedEnvironments = map[string]bool{}
+	}
+	pd.plannedEnvironments[name] = true
+}
+
+// plannedEnvironment reports whether an environment was planned in this run.
+func (pd *providerData) plannedEnvironment(name string) bool {
+	pd.plannedMu.Lock()
+	defer pd.plannedMu.Unlock()
+	return pd.plannedEnvironments[name]
 }
 
 func newProviderData(ctx context.Context, opts Options, location, secret string) (*providerData, error) {

@@ -1,0 +1,293 @@
+package demotarget
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Hook request headers.
+const (
+	HeaderIdempotencyKey  = "Idempotency-Key"
+	HeaderEvent           = "X-Ocuroot-Event"
+	HeaderDeliveryAttempt = "X-Ocuroot-Delivery-Attempt"
+	HeaderTimestamp       = "X-Ocuroot-Timestamp"
+	HeaderSignature       = "X-Ocuroot-Signature"
+)
+
+// maxHookBody bounds what one hook call may send.
+const maxHookBody = 1 << 20
+
+// Call is one recorded hook request. The signature is never recorded, and
+// credential-like headers are redacted.
+type Call struct {
+	Time            time.Time `json:"time"`
+	Method          string    `json:"method"`
+	Path            string    `json:"path"`
+	IdempotencyKey  string    `json:"idempotency_key,omitempty"`
+	EventHeader     string    `json:"event_header,omitempty"`
+	DeliveryAttempt int       `json:"delivery_attempt,omitempty"`
+	Timestamp       string    `json:"timestamp,omitempty"`
+	// Signed says whether an X-Ocuroot-Signature header was present.
+	Signed bool `json:"signed"`
+	// Headers holds every request header, credential-like ones redacted.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Event is the parsed body; zero when the body was not an event.
+	Event Event `json:"event"`
+	// Status is the status answered; 0 when an injected hang held the call
+	// until the client gave up.
+	Status int `json:"status"`
+	// Accepted: the event moved the model (2xx, not a duplicate, not injected).
+	Accepted bool `json:"accepted"`
+	// Rejected: the signature or timestamp failed verification (401).
+	Rejected     bool   `json:"rejected,omitempty"`
+	RejectReason string `json:"reject_reason,omitempty"`
+	// Duplicate: the Idempotency-Key had already succeeded.
+	Duplicate bool `json:"duplicate,omitempty"`
+	// Injected: the answer came from FailHook.
+	Injected bool `json:"injected,omitempty"`
+	// Anomaly says how the event did not fit the model ("" when it did).
+	Anomaly string `json:"anomaly,omitempty"`
+}
+
+func (c Call) clone() Call {
+	c.Headers = maps.Clone(c.Headers)
+	c.Event.EnvironmentAttributes = maps.Clone(c.Event.EnvironmentAttributes)
+	return c
+}
+
+// hookAnswer is the body of a 200 answer to a hook.
+type hookAnswer struct {
+	Accepted bool          `json:"accepted"`
+	Event    string        `json:"event"`
+	State    *ServiceState `json:"state,omitempty"`
+	Anomaly  string        `json:"anomaly,omitempty"`
+}
+
+type errorAnswer struct {
+	Error string `json:"error"`
+}
+
+func (t *Target) serveHook(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, errorAnswer{"hooks are delivered with POST"})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxHookBody))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errorAnswer{"reading body: " + err.Error()})
+		return
+	}
+	call := Call{
+		Time:           t.now(),
+		Method:         r.Method,
+		Path:           r.URL.Path,
+		IdempotencyKey: r.Header.Get(HeaderIdempotencyKey),
+		EventHeader:    r.Header.Get(HeaderEvent),
+		Timestamp:      r.Header.Get(HeaderTimestamp),
+		Signed:         r.Header.Get(HeaderSignature) != "",
+		Headers:        redactHeaders(r.Header),
+	}
+	call.DeliveryAttempt, _ = strconv.Atoi(r.Header.Get(HeaderDeliveryAttempt))
+
+	if reason := t.verifySignature(r.Header, body, call.Time); reason != "" {
+		call.Rejected, call.RejectReason = true, reason
+		t.answer(w, call, http.StatusUnauthorized, mustJSON(errorAnswer{reason}))
+		return
+	}
+	if err := json.Unmarshal(body, &call.Event); err != nil {
+		t.answer(w, call, http.StatusBadRequest, mustJSON(errorAnswer{"body is not an event: " + err.Error()}))
+		return
+	}
+	if missing := missingFields(call.Event); missing != "" {
+		t.answer(w, call, http.StatusBadRequest, mustJSON(errorAnswer{"event has no " + missing}))
+		return
+	}
+	t.deliver(w, r, call)
+}
+
+// deliver runs the checks that need the lock: duplicates, faults, the model.
+func (t *Target) deliver(w http.ResponseWriter, r *http.Request, call Call) {
+	t.mu.Lock()
+	if prev, ok := t.succeeded[call.IdempotencyKey]; ok && call.IdempotencyKey != "" {
+		call.Duplicate, call.Status = true, prev.status
+		notify := t.recordLocked(call)
+		t.mu.Unlock()
+		notify()
+		writeBody(w, prev.status, prev.body)
+		return
+	}
+	if status, ok := t.nextHookFaultLocked(call.Event.Type); ok {
+		call.Injected, call.Status = true, status
+		notify := t.recordLocked(call)
+		released, closed := t.released, t.closed
+		t.mu.Unlock()
+		notify()
+		if status != 0 {
+			writeJSON(w, status, errorAnswer{fmt.Sprintf("injected failure for %s", call.Event.Type)})
+			return
+		}
+		if !closed {
+			// An injected hang: hold the call until the client gives up.
+			select {
+			case <-r.Context().Done():
+				return
+			case <-released:
+			}
+		}
+		writeJSON(w, http.StatusServiceUnavailable, errorAnswer{"injected hang released"})
+		return
+	}
+
+	status, answer := t.applyLocked(call.Event)
+	body := mustJSON(answer)
+	call.Status, call.Anomaly = status, answer.Anomaly
+	call.Accepted = status == http.StatusOK
+	if call.Accepted && call.IdempotencyKey != "" {
+		t.succeeded[call.IdempotencyKey] = storedResponse{status, body}
+	}
+	notify := t.recordLocked(call)
+	t.mu.Unlock()
+	notify()
+	writeBody(w, status, body)
+}
+
+// applyLocked moves the service model; strict mode refuses a misfit event
+// with 409 and leaves the model as it was.
+func (t *Target) applyLocked(ev Event) (int, hookAnswer) {
+	key := serviceKey{ev.Package, ev.Environment}
+	if ev.Type == EventTeardown {
+		delete(t.services, key)
+		return http.StatusOK, hookAnswer{Accepted: true, Event: ev.Type}
+	}
+	current, ok := t.services[key]
+	if !ok {
+		current = &ServiceState{Package: ev.Package, Environment: ev.Environment}
+	}
+	next := current.clone()
+	anomaly := next.apply(ev, t.now())
+	if anomaly != "" && t.opts.Strict {
+		return http.StatusConflict, hookAnswer{Event: ev.Type, Anomaly: anomaly}
+	}
+	t.services[key] = &next
+	state := next.clone()
+	return http.StatusOK, hookAnswer{Accepted: true, Event: ev.Type, State: &state, Anomaly: anomaly}
+}
+
+// answer records and writes a response decided before the lock was needed.
+func (t *Target) answer(w http.ResponseWriter, call Call, status int, body []byte) {
+	call.Status = status
+	t.mu.Lock()
+	notify := t.recordLocked(call)
+	t.mu.Unlock()
+	notify()
+	writeBody(w, status, body)
+}
+
+// verifySignature returns why the request is not authentic, or "" when it
+// is (or when no secret is configured).
+func (t *Target) verifySignature(h http.Header, body []byte, now time.Time) string {
+	if t.opts.Secret == "" {
+		return ""
+	}
+	timestamp := h.Get(HeaderTimestamp)
+	if timestamp == "" {
+		return "missing " + HeaderTimestamp
+	}
+	seconds, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return HeaderTimestamp + " is not unix seconds"
+	}
+	signature := h.Get(HeaderSignature)
+	if signature == "" {
+		return "missing " + HeaderSignature
+	}
+	hexDigest, ok := strings.CutPrefix(signature, "sha256=")
+	if !ok {
+		return HeaderSignature + " does not start with sha256="
+	}
+	got, err := hex.DecodeString(hexDigest)
+	if err != nil {
+		return HeaderSignature + " is not hex"
+	}
+	if !hmac.Equal(got, signatureOf(t.opts.Secret, timestamp, body)) {
+		return HeaderSignature + " does not match the body"
+	}
+	if tolerance := t.opts.SignatureTolerance; tolerance > 0 {
+		skew := now.Sub(time.Unix(seconds, 0)).Abs()
+		if skew > tolerance {
+			return fmt.Sprintf("%s is %s away from now, more than the %s tolerance",
+				HeaderTimestamp, skew.Round(time.Second), tolerance)
+		}
+	}
+	return ""
+}
+
+// signatureOf is HMAC-SHA256(secret, timestamp + "." + body).
+func signatureOf(secret, timestamp string, body []byte) []byte {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(timestamp))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	return mac.Sum(nil)
+}
+
+func missingFields(ev Event) string {
+	var missing []string
+	if ev.Type == "" {
+		missing = append(missing, "type")
+	}
+	if ev.Package == "" {
+		missing = append(missing, "package")
+	}
+	if ev.Environment == "" {
+		missing = append(missing, "environment")
+	}
+	return strings.Join(missing, ", ")
+}
+
+// redactHeaders flattens the headers, hiding the signature and anything
+// that looks like a credential while keeping its presence visible.
+func redactHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for name, values := range h {
+		value := strings.Join(values, ", ")
+		if isSensitiveHeader(name) {
+			value = "[redacted]"
+		}
+		out[name] = value
+	}
+	return out
+}
+
+func isSensitiveHeader(name string) bool {
+	lower := strings.ToLower(name)
+	switch lower {
+	case "authorization", "proxy-authorization", "cookie", strings.ToLower(HeaderSignature):
+		return true
+	}
+	for _, word := range []string{"secret", "token", "password", "api-key", "apikey"} {
+		if strings.Contains(lower, word) {
+			return true
+		}
+	}
+	return false
+}
+
+func mustJSON(v any) []byte {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only our own plain structs are marshalled here.
+		panic(fmt.Sprintf("demotarget: marshal %T: %v", v, err))
+	}
+	return body
+}

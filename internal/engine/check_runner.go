@@ -1,0 +1,223 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// DefaultMetricTimeout bounds one metric request; MetricCheck has no timeout
+// of its own.
+const DefaultMetricTimeout = 5 * time.Second
+
+// checkBodyLimit bounds how much of a metrics response is parsed.
+const checkBodyLimit = 1 << 20
+
+// HTTPChecker runs health and metric checks over HTTP. It never retries:
+// one probe is one request, and the caller's failure threshold decides how
+// many failed probes matter.
+type HTTPChecker struct {
+	client *http.Client
+}
+
+var _ Checker = (*HTTPChecker)(nil)
+
+// NewHTTPChecker builds a checker on its own copy of the default transport.
+func NewHTTPChecker() *HTTPChecker {
+	// No client timeout: each probe sets its own through the context.
+	return &HTTPChecker{client: &http.Client{Transport: clonedDefaultTransport()}}
+}
+
+// ExpandPlaceholders substitutes {package}, {environment}, {version},
+// {release} and {slot} in a check URL, path-escaping each value.
+func ExpandPlaceholders(rawURL string, vars Placeholders) string {
+	return strings.NewReplacer(
+		"{package}", url.PathEscape(vars.Package),
+		"{environment}", url.PathEscape(vars.Environment),
+		"{version}", url.PathEscape(vars.Version),
+		"{release}", url.PathEscape(vars.Release),
+		"{slot}", url.PathEscape(vars.Slot),
+	).Replace(rawURL)
+}
+
+// Health GETs the expanded URL; healthy when the status is expected.
+func (c *HTTPChecker) Health(ctx context.Context, hc HealthCheck, vars Placeholders) CheckResult {
+	result := CheckResult{Name: "health"}
+	timeout := hc.Timeout
+	if timeout <= 0 {
+		timeout = DefaultHealthTimeout
+	}
+	expected := hc.ExpectedStatus
+	if len(expected) == 0 {
+		expected = []int{http.StatusOK}
+	}
+	target := ExpandPlaceholders(hc.URL, vars)
+	status, _, err := c.get(ctx, target, timeout, false)
+	if err != nil {
+		result.Detail = err.Error()
+		return result
+	}
+	result.OK = slices.Contains(expected, status)
+	result.Detail = fmt.Sprintf("GET %s: status %d", stripURLSecrets(target), status)
+	if !result.OK {
+		result.Detail += ", expected " + describeStatuses(expected)
+	}
+	return result
+}
+
+// Metric GETs the expanded URL, reads the number at mc.Path and checks it
+// against [mc.Min, mc.Max].
+func (c *HTTPChecker) Metric(ctx context.Context, mc MetricCheck, vars Placeholders) CheckResult {
+	result := CheckResult{Name: mc.Name}
+	target := ExpandPlaceholders(mc.URL, vars)
+	status, body, err := c.get(ctx, target, DefaultMetricTimeout, true)
+	if err != nil {
+		result.Detail = err.Error()
+		return result
+	}
+	if status < 200 || status >= 300 {
+		result.Detail = fmt.Sprintf("GET %s: status %d, expected 2xx", stripURLSecrets(target), status)
+		return result
+	}
+	value, err := readMetricValue(body, mc.Path)
+	if err != nil {
+		result.Detail = err.Error()
+		return result
+	}
+	result.Value = &value
+	label := mc.Name
+	if label == "" {
+		label = mc.Path
+	}
+	ok, why := EvaluateBounds(value, mc.Min, mc.Max)
+	result.OK = ok
+	result.Detail = fmt.Sprintf("%s = %s, %s", label, formatMetric(value), why)
+	return result
+}
+
+// EvaluateBounds checks v against optional bounds (nil = open) and says why
+// in words that follow "name = value, ".
+func EvaluateBounds(v float64, min, max *float64) (ok bool, detail string) {
+	switch {
+	case math.IsNaN(v):
+		return false, "not a number"
+	case min != nil && v < *min:
+		return false, "below min " + formatMetric(*min)
+	case max != nil && v > *max:
+		return false, "above max " + formatMetric(*max)
+	case min != nil && max != nil:
+		return true, fmt.Sprintf("within [%s, %s]", formatMetric(*min), formatMetric(*max))
+	case min != nil:
+		return true, "at or above min " + formatMetric(*min)
+	case max != nil:
+		return true, "at or below max " + formatMetric(*max)
+	default:
+		return true, "no bounds set"
+	}
+}
+
+// readMetricValue reads the number at path from a JSON document. path uses
+// gjson syntax (https://github.com/tidwall/gjson/blob/master/SYNTAX.md):
+// "data.error_rate", "results.0.value", "metrics.#(name==\"p99\").value".
+// JSON numbers and numeric strings ("0.42") are accepted, since many
+// metrics APIs (Prometheus among them) return values as strings.
+func readMetricValue(body []byte, path string) (float64, error) {
+	if !gjson.ValidBytes(body) {
+		return 0, errors.New("response is not valid JSON")
+	}
+	found := gjson.GetBytes(body, path)
+	if !found.Exists() {
+		return 0, fmt.Errorf("path %q not found in response", path)
+	}
+	switch found.Type {
+	case gjson.Number:
+		return found.Num, nil
+	case gjson.String:
+		v, err := strconv.ParseFloat(strings.TrimSpace(found.Str), 64)
+		if err == nil && !math.IsInf(v, 0) && !math.IsNaN(v) {
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("value at %q is not a number: %s", path, truncateText(found.Raw, 64))
+}
+
+// get performs one probe. Its error already reads as a check detail:
+// "GET <url>: timed out after 2s". The URL shown has no credentials or query.
+func (c *HTTPChecker) get(ctx context.Context, target string, timeout time.Duration, readBody bool) (status int, body []byte, err error) {
+	shown := stripURLSecrets(target)
+	probeCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(probeCtx, http.MethodGet, target, nil)
+	if err != nil {
+		// The parse error would quote the whole URL, credentials included.
+		return 0, nil, fmt.Errorf("GET %s: invalid URL", shown)
+	}
+	req.Header.Set("User-Agent", hookUserAgent)
+	describe := func(err error) error {
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("GET %s: cancelled: %v", shown, ctx.Err())
+		case errors.Is(probeCtx.Err(), context.DeadlineExceeded) || isTimeoutError(err):
+			return fmt.Errorf("GET %s: timed out after %s", shown, timeout)
+		default:
+			return fmt.Errorf("GET %s: %s", shown, stripURLSecretsInText(transportErrorText(err)))
+		}
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return 0, nil, describe(err)
+	}
+	defer closeResponse(resp)
+	if readBody {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, checkBodyLimit))
+		if err != nil {
+			return 0, nil, describe(err)
+		}
+	}
+	return resp.StatusCode, body, nil
+}
+
+// stripURLSecretsInText strips credentials and queries from URLs quoted in
+// an error message (a redirect error, for instance, names the target).
+func stripURLSecretsInText(text string) string {
+	return hookRedactor{}.redact(text)
+}
+
+// describeStatuses prints [200] as "200" and [200 204] as "one of 200, 204".
+func describeStatuses(codes []int) string {
+	parts := make([]string, len(codes))
+	for i, code := range codes {
+		parts[i] = strconv.Itoa(code)
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "one of " + strings.Join(parts, ", ")
+}
+
+// formatMetric prints 0.42 rather than 4.2e-01, falling back to exponent
+// form only for values whose decimal form would be unreadable.
+func formatMetric(v float64) string {
+	abs := math.Abs(v)
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+func truncateText(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	return strings.ToValidUTF8(s[:limit], "") + "…"
+}

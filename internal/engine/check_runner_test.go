@@ -1,0 +1,252 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func floatPtr(v float64) *float64 { return &v }
+
+func TestExpandPlaceholders(t *testing.T) {
+	vars := Placeholders{Package: "web", Environment: "prod-eu", Version: "1.2.0", Release: "web@1.2.0", Slot: SlotCanary}
+	tests := []struct {
+		name string
+		url  string
+		vars Placeholders
+		want string
+	}{
+		{name: "no placeholders", url: "http://h/health", vars: vars, want: "http://h/health"},
+		{name: "every placeholder", url: "http://h/{package}/{environment}/{version}/{release}/{slot}", vars: vars,
+			want: "http://h/web/prod-eu/1.2.0/web@1.2.0/canary"},
+		{name: "repeated placeholder", url: "http://{slot}.h/{slot}", vars: vars, want: "http://canary.h/canary"},
+		{name: "values are path-escaped", url: "http://h/{version}/{environment}",
+			vars: Placeholders{Version: "1.0 beta/2", Environment: "a?b#c"}, want: "http://h/1.0%20beta%2F2/a%3Fb%23c"},
+		{name: "empty value", url: "http://h/{slot}/health", vars: Placeholders{}, want: "http://h//health"},
+		{name: "unknown placeholder kept", url: "http://h/{region}", vars: vars, want: "http://h/{region}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ExpandPlaceholders(tt.url, tt.vars); got != tt.want {
+				t.Errorf("ExpandPlaceholders(%q) = %q, want %q", tt.url, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEvaluateBounds(t *testing.T) {
+	tests := []struct {
+		name       string
+		v          float64
+		min, max   *float64
+		wantOK     bool
+		wantDetail string
+	}{
+		{name: "no bounds", v: 7, wantOK: true, wantDetail: "no bounds set"},
+		{name: "under max", v: 0.05, max: floatPtr(0.1), wantOK: true, wantDetail: "at or below max 0.1"},
+		{name: "equal to max", v: 0.1, max: floatPtr(0.1), wantOK: true, wantDetail: "at or below max 0.1"},
+		{name: "above max", v: 0.42, max: floatPtr(0.1), wantOK: false, wantDetail: "above max 0.1"},
+		{name: "over min", v: 0.99, min: floatPtr(0.95), wantOK: true, wantDetail: "at or above min 0.95"},
+		{name: "equal to min", v: 0.95, min: floatPtr(0.95), wantOK: true, wantDetail: "at or above min 0.95"},
+		{name: "below min", v: 0.5, min: floatPtr(0.95), wantOK: false, wantDetail: "below min 0.95"},
+		{name: "within both", v: 150, min: floatPtr(100), max: floatPtr(200), wantOK: true, wantDetail: "within [100, 200]"},
+		{name: "below both", v: 50, min: floatPtr(100), max: floatPtr(200), wantOK: false, wantDetail: "below min 100"},
+		{name: "above both", v: 250, min: floatPtr(100), max: floatPtr(200), wantOK: false, wantDetail: "above max 200"},
+		{name: "negative bounds", v: -3, min: floatPtr(-5), max: floatPtr(-1), wantOK: true, wantDetail: "within [-5, -1]"},
+		{name: "NaN never passes", v: math.NaN(), wantOK: false, wantDetail: "not a number"},
+		{name: "large numbers print plainly", v: 2500000, max: floatPtr(1000000), wantOK: false, wantDetail: "above max 1000000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, detail := EvaluateBounds(tt.v, tt.min, tt.max)
+			if ok != tt.wantOK || detail != tt.wantDetail {
+				t.Errorf("EvaluateBounds(%v) = (%v, %q), want (%v, %q)", tt.v, ok, detail, tt.wantOK, tt.wantDetail)
+			}
+		})
+	}
+}
+
+func TestReadMetricValue(t *testing.T) {
+	body := []byte(`{
+		"data": {"error_rate": 0.042, "p99": "123.5", "label": "fast", "up": true, "nested": {"a": 1}, "padded": " 7 ", "nan": "NaN"},
+		"results": [{"name": "p50", "value": 10}, {"name": "p99", "value": 250}]
+	}`)
+	tests := []struct {
+		name    string
+		body    []byte
+		path    string
+		want    float64
+		wantErr string
+	}{
+		{name: "number", body: body, path: "data.error_rate", want: 0.042},
+		{name: "numeric string", body: body, path: "data.p99", want: 123.5},
+		{name: "padded numeric string", body: body, path: "data.padded", want: 7},
+		{name: "array index", body: body, path: "results.1.value", want: 250},
+		{name: "gjson query", body: body, path: `results.#(name=="p50").value`, want: 10},
+		{name: "missing path", body: body, path: "data.latency", wantErr: `path "data.latency" not found in response`},
+		{name: "string", body: body, path: "data.label", wantErr: `value at "data.label" is not a number: "fast"`},
+		{name: "bool", body: body, path: "data.up", wantErr: `value at "data.up" is not a number: true`},
+		{name: "object", body: body, path: "data.nested", wantErr: `value at "data.nested" is not a number: {"a": 1}`},
+		{name: "NaN string", body: body, path: "data.nan", wantErr: `value at "data.nan" is not a number: "NaN"`},
+		{name: "invalid JSON", body: []byte(`<html>oops</html>`), path: "x", wantErr: "response is not valid JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readMetricValue(tt.body, tt.path)
+			gotErr := ""
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if gotErr != tt.wantErr || got != tt.want {
+				t.Errorf("readMetricValue(%q) = (%v, %q), want (%v, %q)", tt.path, got, gotErr, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+// checkTestServer serves fixed responses by path and records request paths.
+func checkTestServer(t *testing.T) (*httptest.Server, func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var paths []string
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.EscapedPath())
+		mu.Unlock()
+		switch {
+		case r.URL.Path == "/ok":
+			w.WriteHeader(http.StatusOK)
+		case r.URL.Path == "/accepted":
+			w.WriteHeader(http.StatusAccepted)
+		case r.URL.Path == "/down":
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case r.URL.Path == "/hang":
+			<-r.Context().Done()
+		case r.URL.Path == "/broken-metrics":
+			w.WriteHeader(http.StatusInternalServerError)
+		case strings.HasPrefix(r.URL.Path, "/metrics"):
+			fmt.Fprint(w, `{"data": {"error_rate": 0.042, "p99": "250", "label": "fast"}}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(server.Close)
+	return server, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), paths...)
+	}
+}
+
+func TestHTTPCheckerHealth(t *testing.T) {
+	server, _ := checkTestServer(t)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	tests := []struct {
+		name       string
+		check      HealthCheck
+		wantOK     bool
+		wantDetail string // exact unless wantPrefix
+		wantPrefix bool
+	}{
+		{name: "200 is healthy", check: HealthCheck{URL: server.URL + "/ok"}, wantOK: true,
+			wantDetail: "GET " + server.URL + "/ok: status 200"},
+		{name: "503 is not", check: HealthCheck{URL: server.URL + "/down"},
+			wantDetail: "GET " + server.URL + "/down: status 503, expected 200"},
+		{name: "expected list", check: HealthCheck{URL: server.URL + "/accepted", ExpectedStatus: []int{200, 204}},
+			wantDetail: "GET " + server.URL + "/accepted: status 202, expected one of 200, 204"},
+		{name: "expected list matches", check: HealthCheck{URL: server.URL + "/accepted", ExpectedStatus: []int{200, 202}}, wantOK: true,
+			wantDetail: "GET " + server.URL + "/accepted: status 202"},
+		{name: "timeout", check: HealthCheck{URL: server.URL + "/hang", Timeout: 100 * time.Millisecond},
+			wantDetail: "GET " + server.URL + "/hang: timed out after 100ms"},
+		{name: "credentials and query hidden", check: HealthCheck{URL: strings.Replace(server.URL, "://", "://u:pw@", 1) + "/down?token=t0k"},
+			wantDetail: "GET " + server.URL + "/down: status 503, expected 200"},
+		{name: "unreachable", check: HealthCheck{URL: closed.URL + "/ok", Timeout: time.Second},
+			wantDetail: "GET " + closed.URL + "/ok: dial tcp", wantPrefix: true},
+	}
+	checker := NewHTTPChecker()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := checker.Health(context.Background(), tt.check, Placeholders{})
+			if got.Name != "health" || got.OK != tt.wantOK || got.Value != nil {
+				t.Errorf("result = %+v, want Name health, OK %v, no value", got, tt.wantOK)
+			}
+			if tt.wantPrefix && !strings.HasPrefix(got.Detail, tt.wantDetail) || !tt.wantPrefix && got.Detail != tt.wantDetail {
+				t.Errorf("Detail = %q, want %q", got.Detail, tt.wantDetail)
+			}
+		})
+	}
+}
+
+func TestHTTPCheckerHealthCancelled(t *testing.T) {
+	server, _ := checkTestServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	got := NewHTTPChecker().Health(ctx, HealthCheck{URL: server.URL + "/ok"}, Placeholders{})
+	if got.OK || got.Detail != "GET "+server.URL+"/ok: cancelled: context canceled" {
+		t.Errorf("result = %+v, want a failed check saying it was cancelled", got)
+	}
+}
+
+func TestHTTPCheckerMetric(t *testing.T) {
+	server, _ := checkTestServer(t)
+	tests := []struct {
+		name       string
+		check      MetricCheck
+		wantOK     bool
+		wantValue  *float64
+		wantDetail string
+	}{
+		{name: "within max", check: MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "data.error_rate", Max: floatPtr(0.1)},
+			wantOK: true, wantValue: floatPtr(0.042), wantDetail: "error_rate = 0.042, at or below max 0.1"},
+		{name: "above max", check: MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "data.error_rate", Max: floatPtr(0.01)},
+			wantValue: floatPtr(0.042), wantDetail: "error_rate = 0.042, above max 0.01"},
+		{name: "numeric string below min", check: MetricCheck{Name: "p99", URL: server.URL + "/metrics", Path: "data.p99", Min: floatPtr(300), Max: floatPtr(500)},
+			wantValue: floatPtr(250), wantDetail: "p99 = 250, below min 300"},
+		{name: "missing path", check: MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "data.errors"},
+			wantDetail: `path "data.errors" not found in response`},
+		{name: "not a number", check: MetricCheck{Name: "label", URL: server.URL + "/metrics", Path: "data.label"},
+			wantDetail: `value at "data.label" is not a number: "fast"`},
+		{name: "error status", check: MetricCheck{Name: "error_rate", URL: server.URL + "/broken-metrics", Path: "data.error_rate"},
+			wantDetail: "GET " + server.URL + "/broken-metrics: status 500, expected 2xx"},
+		{name: "unnamed check uses the path", check: MetricCheck{URL: server.URL + "/metrics", Path: "data.error_rate"},
+			wantOK: true, wantValue: floatPtr(0.042), wantDetail: "data.error_rate = 0.042, no bounds set"},
+	}
+	checker := NewHTTPChecker()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := checker.Metric(context.Background(), tt.check, Placeholders{})
+			if got.Name != tt.check.Name || got.OK != tt.wantOK || got.Detail != tt.wantDetail {
+				t.Errorf("result = {Name %q OK %v Detail %q}, want {Name %q OK %v Detail %q}",
+					got.Name, got.OK, got.Detail, tt.check.Name, tt.wantOK, tt.wantDetail)
+			}
+			switch {
+			case tt.wantValue == nil && got.Value != nil:
+				t.Errorf("Value = %v, want none", *got.Value)
+			case tt.wantValue != nil && (got.Value == nil || *got.Value != *tt.wantValue):
+				t.Errorf("Value = %v, want %v", got.Value, *tt.wantValue)
+			}
+		})
+	}
+}
+
+func TestHTTPCheckerExpandsPlaceholders(t *testing.T) {
+	server, paths := checkTestServer(t)
+	vars := Placeholders{Package: "web", Environment: "prod", Version: "1.2 rc", Release: "web@1.2", Slot: SlotGreen}
+	checker := NewHTTPChecker()
+
+	checker.Health(context.Background(), HealthCheck{URL: server.URL + "/ok/{package}/{environment}/{slot}"}, vars)
+	checker.Metric(context.Background(), MetricCheck{Name: "m", URL: server.URL + "/metrics/{version}/{release}", Path: "x"}, vars)
+
+	got := paths()
+	want := []string{"/ok/web/prod/green", "/metrics/1.2%20rc/web@1.2"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("requested paths %q, want %q", got, want)
+	}
+}

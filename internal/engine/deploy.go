@@ -1,0 +1,254 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// DeployRequest asks the engine to make Spec.Release live in a deployment.
+type DeployRequest struct {
+	Spec DeploymentSpec
+	// KnownLiveRelease is what Terraform state says is live. It seeds the
+	// record when the store has none (a fresh runner with an empty
+	// embedded store), so an update still canaries against it.
+	KnownLiveRelease string
+}
+
+// ValidateSpec checks a deployment spec for mistakes that plan-time
+// validation in the provider should already have caught.
+func ValidateSpec(s DeploymentSpec) error {
+	var errs []error
+	if err := ValidateName("package", s.Package); err != nil {
+		errs = append(errs, err)
+	}
+	if err := ValidateName("environment", s.Environment); err != nil {
+		errs = append(errs, err)
+	}
+	switch s.Strategy {
+	case StrategyDirect, StrategyCanary, StrategyBlueGreen, "":
+	default:
+		errs = append(errs, fmt.Errorf("strategy %q is not one of %v", s.Strategy, Strategies))
+	}
+	if s.Strategy == StrategyCanary && len(s.Canary.Steps) == 0 {
+		errs = append(errs, errors.New("the canary strategy needs at least one canary step"))
+	}
+	for i, st := range s.Canary.Steps {
+		if st.Weight < 1 || st.Weight > 100 {
+			errs = append(errs, fmt.Errorf("canary step %d: weight %d must be between 1 and 100", i+1, st.Weight))
+		}
+		if i > 0 && st.Weight < s.Canary.Steps[i-1].Weight {
+			errs = append(errs, fmt.Errorf("canary step %d: weight %d is lower than the step before (%d); weights must not decrease", i+1, st.Weight, s.Canary.Steps[i-1].Weight))
+		}
+	}
+	if s.Hook != nil {
+		if err := ValidateRetry(s.Hook.Retry); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Deploy moves a deployment to the requested release through its strategy
+// and blocks until the rollout succeeds, stops at a promotion gate, fails
+// or is interrupted. Re-running it after an interruption resumes from the
+// last persisted step.
+//
+// Order of decisions: validate → release and environment exist → phase gate
+// → lease → load or seed the record → resume, supersede, no-op or start a
+// rollout → run the state machine.
+func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, error) {
+	spec := req.Spec.WithDefaults()
+	if err := ValidateSpec(spec); err != nil {
+		return nil, err
+	}
+	id := DeploymentID(spec.Package, spec.Environment)
+	rel, err := e.store.GetRelease(ctx, spec.Release)
+	if IsNotFound(err) {
+		return nil, fmt.Errorf("release %s is not registered: declare it with an ocuroot_release resource and reference its id", spec.Release)
+	} else if err != nil {
+		return nil, fmt.Errorf("reading release %s: %w", spec.Release, err)
+	}
+	if rel.Package != spec.Package {
+		return nil, fmt.Errorf("release %s belongs to package %q, not %q", rel.ID(), rel.Package, spec.Package)
+	}
+	env, err := e.store.GetEnvironment(ctx, spec.Environment)
+	if IsNotFound(err) {
+		return nil, fmt.Errorf("environment %q is not registered: declare it with an ocuroot_environment resource and reference it", spec.Environment)
+	} else if err != nil {
+		return nil, fmt.Errorf("reading environment %q: %w", spec.Environment, err)
+	}
+	if spec.Hook != nil {
+		e.RememberHook(id, *spec.Hook)
+	}
+
+	d, err := e.loadOrSeed(ctx, id, spec, req.KnownLiveRelease)
+	if err != nil {
+		return nil, err
+	}
+	// A release that is already live, or a rollout of it that is resuming,
+	// passed its phase gate before; only a new rollout is gated.
+	resuming := d.Rollout != nil && d.Rollout.Release == spec.Release && d.Rollout.State.Active()
+	if !resuming && d.LiveRelease != spec.Release {
+		if err := e.awaitPhaseGate(ctx, rel, spec.Environment); err != nil {
+			return nil, err
+		}
+	}
+
+	lease, err := e.acquireLease(ctx, id, "deploy "+spec.Release)
+	if err != nil {
+		return nil, err
+	}
+	defer lease.release(ctx)
+	// Re-read under the lease: another run may have moved it meanwhile.
+	if d, err = e.loadOrSeed(ctx, id, spec, req.KnownLiveRelease); err != nil {
+		return nil, err
+	}
+	rc := &rolloutContext{e: e, d: d, spec: spec, env: env, version: rel.Version, lease: lease}
+	if started, err := e.prepareRollout(ctx, rc); err != nil || !started {
+		return d, err
+	}
+	return rc.run(ctx)
+}
+
+// loadOrSeed reads the deployment, or builds a new record. A record left by
+// a teardown starts over empty.
+func (e *Engine) loadOrSeed(ctx context.Context, id string, spec DeploymentSpec, knownLive string) (*Deployment, error) {
+	d, err := e.store.GetDeployment(ctx, id)
+	if err != nil && !IsNotFound(err) {
+		return nil, fmt.Errorf("reading deployment %s: %w", id, err)
+	}
+	now := e.clock.Now()
+	if d == nil {
+		d = &Deployment{Package: spec.Package, Environment: spec.Environment, Status: StatusPending, CreatedAt: now, UpdatedAt: now}
+		if knownLive != "" {
+			d.LiveRelease = knownLive
+			d.TrafficPercent = 100
+			d.record(now, StatusSucceeded, knownLive, "restored from Terraform state: the store had no record of this deployment")
+		}
+	}
+	if d.Status == StatusTornDown {
+		d.LiveRelease, d.PendingRelease, d.TrafficPercent, d.Rollout = "", "", 0, nil
+	}
+	return d, nil
+}
+
+// prepareRollout decides what this Deploy call does and persists the
+// decision: resume the rollout in flight, supersede one for another
+// release, do nothing, or start a new one. It reports whether the state
+// machine should run.
+func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, error) {
+	d, spec := rc.d, rc.spec
+	now := e.clock.Now()
+	if r := d.Rollout; r != nil && r.State.Active() {
+		if r.Release == spec.Release {
+			if r.State == RolloutAwaitingPromotion {
+				return false, nil // the gate is open; a promotion continues it
+			}
+			r.StepAttempt++
+			// The hook secret and other live settings come from the new
+			// request; the plan itself is kept so no step is repeated.
+			d.History = append(d.History, Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
+				Reason: fmt.Sprintf("resumed at step %s (attempt %d)", rc.stepLabel(r.StepIndex), r.StepAttempt)})
+			e.log.Info(ctx, "ocuroot: resuming rollout", map[string]any{"deployment": d.ID(), "release": r.Release, "step": rc.stepLabel(r.StepIndex)})
+			return true, rc.persist(ctx)
+		}
+		// A newer release replaces one that never finished: withdraw it
+		// first so its canary or green slot does not linger.
+		if _, err := rc.sendEvent(ctx, EventRollback, 0, rollbackSlot(r.Spec.Strategy, r.CurrentStep()), rc.idempotencyKey("superseded", EventRollback)); err != nil {
+			return false, fmt.Errorf("withdrawing unfinished rollout of %s before starting %s: %w", r.Release, spec.Release, err)
+		}
+		r.State = RolloutSuperseded
+		r.FinishedAt = now
+		d.PendingRelease = ""
+		d.record(now, d.Status, r.Release, fmt.Sprintf("rollout of %s superseded by %s and withdrawn", r.Release, spec.Release))
+	}
+	if d.LiveRelease == spec.Release {
+		if d.Status != StatusSucceeded {
+			d.record(now, StatusSucceeded, spec.Release, spec.Release+" is already live")
+			return false, rc.persist(ctx)
+		}
+		return false, nil
+	}
+	steps, reason := PlanRollout(spec, d.LiveRelease != "")
+	d.RolloutCount++
+	persisted := spec
+	if persisted.Hook != nil {
+		h := *persisted.Hook
+		h.Secret, h.Headers = "", nil
+		persisted.Hook = &h
+	}
+	d.Rollout = &Rollout{
+		ID: fmt.Sprintf("%s-%d", spec.Release, d.RolloutCount), Release: spec.Release, PreviousRelease: d.LiveRelease,
+		Spec: persisted, Steps: steps, StepIndex: 0, StepStartedAt: now, StepAttempt: 1, State: RolloutRunning, StartedAt: now,
+	}
+	d.record(now, StatusInProgress, spec.Release, fmt.Sprintf("%s: %s", reason, DescribeRollout(steps)))
+	e.log.Info(ctx, "ocuroot: starting rollout", map[string]any{"deployment": d.ID(), "release": spec.Release, "previous": orNone(d.Rollout.PreviousRelease), "plan": DescribeRollout(steps)})
+	return true, rc.persist(ctx)
+}
+
+// GetDeployment returns a deployment record or ErrNotFound.
+func (e *Engine) GetDeployment(ctx context.Context, id string) (*Deployment, error) {
+	return e.store.GetDeployment(ctx, id)
+}
+
+// SeedDeployment writes a record for a deployment that Terraform state
+// knows but the store does not (a fresh runner), without sending anything.
+func (e *Engine) SeedDeployment(ctx context.Context, pkg, env, liveRelease string, hook *HookConfig) (*Deployment, error) {
+	id := DeploymentID(pkg, env)
+	if hook != nil {
+		e.RememberHook(id, *hook)
+	}
+	d, err := e.store.GetDeployment(ctx, id)
+	if err == nil || !IsNotFound(err) {
+		return d, err
+	}
+	d, _ = e.loadOrSeed(ctx, id, DeploymentSpec{Package: pkg, Environment: env}, liveRelease)
+	if err := e.store.SaveDeployment(ctx, d); err != nil && !errors.Is(err, ErrConflict) {
+		return nil, fmt.Errorf("restoring deployment %s from Terraform state: %w", id, err)
+	}
+	return e.store.GetDeployment(ctx, id)
+}
+
+// Teardown sends the teardown event (the Ocuroot "down") and marks the
+// deployment torn down. The record is kept for its history.
+func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig) error {
+	id := DeploymentID(pkg, env)
+	lease, err := e.acquireLease(ctx, id, "teardown")
+	if err != nil {
+		return err
+	}
+	defer lease.release(ctx)
+	d, err := e.store.GetDeployment(ctx, id)
+	if IsNotFound(err) {
+		d = &Deployment{Package: pkg, Environment: env, CreatedAt: e.clock.Now()}
+	} else if err != nil {
+		return fmt.Errorf("reading deployment %s: %w", id, err)
+	}
+	environment, err := e.store.GetEnvironment(ctx, env)
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("reading environment %q: %w", env, err)
+	}
+	spec := DeploymentSpec{Package: pkg, Environment: env, Hook: hook}.WithDefaults()
+	release := d.LiveRelease
+	if release == "" && d.Rollout != nil {
+		release = d.Rollout.Release
+	}
+	rollout := &Rollout{ID: fmt.Sprintf("teardown-%d", d.RolloutCount), Release: release, PreviousRelease: d.PendingRelease, StepAttempt: 1}
+	saved := d.Rollout
+	d.Rollout = rollout
+	rc := &rolloutContext{e: e, d: d, spec: spec, env: environment, lease: lease}
+	if rel, err := e.store.GetRelease(ctx, release); err == nil {
+		rc.version = rel.Version
+	}
+	if _, err := rc.sendEvent(ctx, EventTeardown, 0, "", rc.idempotencyKey("teardown", EventTeardown)); err != nil {
+		return fmt.Errorf("tearing down %s: %w", id, err)
+	}
+	d.Rollout = saved
+	if d.Rollout != nil && d.Rollout.State.Active() {
+		d.Rollout.State = RolloutSuperseded
+	}
+	d.LiveRelease, d.PendingRelease, d.TrafficPercent = "", "", 0
+	d.record(e.clock.Now(), StatusTornDown, release, "teardown event accepted; deployment destroyed")
+	return rc.persist(ctx)
+}

@@ -1,0 +1,376 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The shared store keeps every record in one table. Revisions come from one
+// sequence, so they increase across the whole database, as in BoltKV.
+var pgSchema = []string{
+	`CREATE TABLE IF NOT EXISTS ocuroot_records (
+		kind       text        NOT NULL,
+		key        text        NOT NULL,
+		value      bytea       NOT NULL,
+		revision   bigint      NOT NULL,
+		updated_at timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (kind, key)
+	)`,
+	`CREATE SEQUENCE IF NOT EXISTS ocuroot_revisions`,
+}
+
+// pgSchemaLockKey names the advisory lock held while the schema is created:
+// CREATE ... IF NOT EXISTS still fails when two sessions run it at once.
+const pgSchemaLockKey int64 = 0x6f637572_6f6f7431 // "ocuroot1"
+
+const (
+	pgGet = `SELECT value, revision FROM ocuroot_records WHERE kind = $1 AND key = $2`
+	// Keys are listed in byte order, whatever the database's collation.
+	pgList     = `SELECT key, value, revision FROM ocuroot_records WHERE kind = $1 ORDER BY key COLLATE "C"`
+	pgPutUpsert = `INSERT INTO ocuroot_records (kind, key, value, revision, updated_at)
+		VALUES ($1, $2, $3, nextval('ocuroot_revisions'), now())
+		ON CONFLICT (kind, key) DO UPDATE
+		SET value = EXCLUDED.value, revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at
+		RETURNING revision`
+	pgPutCreate = `INSERT INTO ocuroot_records (kind, key, value, revision, updated_at)
+		VALUES ($1, $2, $3, nextval('ocuroot_revisions'), now())
+		ON CONFLICT (kind, key) DO NOTHING
+		RETURNING revision`
+	pgPutReplace = `UPDATE ocuroot_records
+		SET value = $3, revision = nextval('ocuroot_revisions'), updated_at = now()
+		WHERE kind = $1 AND key = $2 AND revision = $4
+		RETURNING revision`
+	pgDeleteAny = `DELETE FROM ocuroot_records WHERE kind = $1 AND key = $2`
+	// One round trip tells a stale revision (the row still exists) from a
+	// record that is already gone (not an error).
+	pgDeleteIf = `WITH deleted AS (
+			DELETE FROM ocuroot_records WHERE kind = $1 AND key = $2 AND revision = $3 RETURNING 1
+		)
+		SELECT EXISTS (SELECT 1 FROM deleted),
+		       EXISTS (SELECT 1 FROM ocuroot_records WHERE kind = $1 AND key = $2)`
+)
+
+const (
+	// pgMaxConns bounds the connections of one process; Terraform runs at
+	// most a handful of operations at once.
+	pgMaxConns = 8
+	// pgMaxIdle is how long an idle connection is kept: servers and proxies
+	// drop idle connections, and a fresh one is cheaper than a failed call.
+	pgMaxIdle = time.Minute
+	// pgConnectTimeout applies when the URL sets no connect_timeout.
+	pgConnectTimeout = 15 * time.Second
+)
+
+// PostgresKV is the shared store: records in a PostgreSQL table, so that
+// every machine driving deployments sees the same data.
+type PostgresKV struct {
+	pool     *pgConnPool
+	redacted string   // the URL with its password hidden, for messages
+	secrets  []string // passwords that must never appear in an error
+}
+
+var _ KV = (*PostgresKV)(nil)
+
+// OpenPostgresKV connects to the database at url and creates the schema when
+// it is missing. Errors name the database by RedactURL(url).
+func OpenPostgresKV(ctx context.Context, url string) (*PostgresKV, error) {
+	p := &PostgresKV{redacted: RedactURL(url), secrets: urlSecrets(url)}
+	config, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, p.wrap("parse URL", err)
+	}
+	if config.Password != "" {
+		p.secrets = append(p.secrets, config.Password)
+	}
+	if config.ConnectTimeout == 0 {
+		config.ConnectTimeout = pgConnectTimeout
+	}
+	p.pool = newPgConnPool(config, pgMaxConns)
+	if err := p.createSchema(ctx); err != nil {
+		p.pool.close()
+		return nil, p.wrap("create schema", err)
+	}
+	return p, nil
+}
+
+func (p *PostgresKV) createSchema(ctx context.Context) error {
+	return p.withConn(ctx, func(conn *pgx.Conn) error {
+		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, pgSchemaLockKey); err != nil {
+				return err
+			}
+			for _, statement := range pgSchema {
+				if _, err := tx.Exec(ctx, statement); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+func (p *PostgresKV) Get(ctx context.Context, kind, key string) ([]byte, int64, error) {
+	var value []byte
+	var revision int64
+	err := p.withConn(ctx, func(conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, pgGet, kind, key).Scan(&value, &revision)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, 0, ErrNotFound
+	}
+	if err != nil {
+		return nil, 0, p.wrap("get", err)
+	}
+	return value, revision, nil
+}
+
+func (p *PostgresKV) Put(ctx context.Context, kind, key string, value []byte, expect int64) (int64, error) {
+	if value == nil {
+		value = []byte{} // pgx sends a nil slice as NULL
+	}
+	query, args := pgPutReplace, []any{kind, key, value, expect}
+	switch expect {
+	case AnyRevision:
+		query, args = pgPutUpsert, args[:3]
+	case 0:
+		query, args = pgPutCreate, args[:3]
+	}
+	var revision int64
+	err := p.withConn(ctx, func(conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, query, args...).Scan(&revision)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrConflict // the row exists (create) or has another revision (replace)
+	}
+	if err != nil {
+		return 0, p.wrap("put", err)
+	}
+	return revision, nil
+}
+
+func (p *PostgresKV) Delete(ctx context.Context, kind, key string, expect int64) error {
+	var deleted, exists bool
+	err := p.withConn(ctx, func(conn *pgx.Conn) error {
+		if expect == AnyRevision {
+			_, err := conn.Exec(ctx, pgDeleteAny, kind, key)
+			return err
+		}
+		return conn.QueryRow(ctx, pgDeleteIf, kind, key, expect).Scan(&deleted, &exists)
+	})
+	if err != nil {
+		return p.wrap("delete", err)
+	}
+	if !deleted && exists {
+		return ErrConflict
+	}
+	return nil
+}
+
+func (p *PostgresKV) List(ctx context.Context, kind string) ([]KVEntry, error) {
+	out := []KVEntry{}
+	err := p.withConn(ctx, func(conn *pgx.Conn) error {
+		rows, err := conn.Query(ctx, pgList, kind)
+		if err != nil {
+			return err
+		}
+		var entry KVEntry
+		_, err = pgx.ForEachRow(rows, []any{&entry.Key, &entry.Value, &entry.Revision}, func() error {
+			out = append(out, entry)
+			entry.Value = nil // the next row must not overwrite this one's bytes
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, p.wrap("list", err)
+	}
+	return out, nil
+}
+
+// Close closes every connection.
+func (p *PostgresKV) Close() error {
+	p.pool.close()
+	return nil
+}
+
+func (p *PostgresKV) withConn(ctx context.Context, fn func(*pgx.Conn) error) error {
+	conn, err := p.pool.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer p.pool.release(conn)
+	return fn(conn)
+}
+
+// wrap names the store in an error and makes sure no password leaks into it.
+// pgx redacts passwords itself; this is the second line of defence.
+func (p *PostgresKV) wrap(op string, err error) error {
+	msg := err.Error()
+	for _, secret := range p.secrets {
+		if secret != "" && strings.Contains(msg, secret) {
+			// Unwrapping would hand the secret back, so the cause is dropped.
+			return fmt.Errorf("postgres store %s: %s: %s", p.redacted, op, strings.ReplaceAll(msg, secret, "redacted"))
+		}
+	}
+	return fmt.Errorf("postgres store %s: %s: %w", p.redacted, op, err)
+}
+
+// pgPasswordParam matches a password in key=value form, quoted or not.
+var pgPasswordParam = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)`)
+
+// RedactURL returns a database URL with any password, in the user info or
+// in a query parameter such as password= or sslpassword=, replaced by
+// "redacted", so that it can be logged and put in errors. A string that does
+// not parse is redacted conservatively: everything between "://" and the
+// last "@" is hidden.
+func RedactURL(raw string) string {
+	if !strings.Contains(raw, "://") {
+		// "host=db password=secret": the key=value form libpq also accepts.
+		return pgPasswordParam.ReplaceAllString(raw, "${1}redacted")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		if scheme := strings.Index(raw, "://"); scheme >= 0 {
+			if at := strings.LastIndex(raw, "@"); at > scheme {
+				raw = raw[:scheme+3] + "redacted" + raw[at:]
+			}
+		}
+		return pgPasswordParam.ReplaceAllString(raw, "${1}redacted")
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "redacted")
+		}
+	}
+	if query := u.Query(); len(query) > 0 {
+		changed := false
+		for name := range query {
+			if strings.Contains(strings.ToLower(name), "password") {
+				query.Set(name, "redacted")
+				changed = true
+			}
+		}
+		if changed {
+			u.RawQuery = query.Encode()
+		}
+	}
+	return u.String()
+}
+
+// urlSecrets returns the passwords written in a database URL.
+func urlSecrets(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	var secrets []string
+	if password, ok := u.User.Password(); ok {
+		secrets = append(secrets, password)
+	}
+	for name, values := range u.Query() {
+		if strings.Contains(strings.ToLower(name), "password") {
+			secrets = append(secrets, values...)
+		}
+	}
+	return secrets
+}
+
+// pgConnPool hands out at most cap(slots) connections and keeps released
+// ones for reuse. (pgxpool would add a dependency for the same job.)
+type pgConnPool struct {
+	config *pgx.ConnConfig
+	slots  chan struct{} // one token per connection in use
+
+	mu     sync.Mutex
+	idle   []idleConn
+	closed bool
+}
+
+type idleConn struct {
+	conn  *pgx.Conn
+	since time.Time
+}
+
+func newPgConnPool(config *pgx.ConnConfig, maxConns int) *pgConnPool {
+	return &pgConnPool{config: config, slots: make(chan struct{}, maxConns)}
+}
+
+func (p *pgConnPool) acquire(ctx context.Context) (*pgx.Conn, error) {
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	conn, err := p.reuseOrConnect(ctx)
+	if err != nil {
+		<-p.slots
+		return nil, err
+	}
+	return conn, nil
+}
+
+func (p *pgConnPool) reuseOrConnect(ctx context.Context) (*pgx.Conn, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errStoreClosed
+	}
+	var stale []*pgx.Conn
+	var reused *pgx.Conn
+	for len(p.idle) > 0 && reused == nil {
+		last := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if last.conn.IsClosed() || time.Since(last.since) > pgMaxIdle {
+			stale = append(stale, last.conn)
+			continue
+		}
+		reused = last.conn
+	}
+	p.mu.Unlock()
+	for _, conn := range stale {
+		closeConn(conn)
+	}
+	if reused != nil {
+		return reused, nil
+	}
+	return pgx.ConnectConfig(ctx, p.config)
+}
+
+// release returns a connection; one broken by an error (pgx closes those)
+// or released after close is dropped.
+func (p *pgConnPool) release(conn *pgx.Conn) {
+	p.mu.Lock()
+	keep := !p.closed && !conn.IsClosed()
+	if keep {
+		p.idle = append(p.idle, idleConn{conn: conn, since: time.Now()})
+	}
+	p.mu.Unlock()
+	if !keep {
+		closeConn(conn)
+	}
+	<-p.slots
+}
+
+func (p *pgConnPool) close() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle, p.closed = nil, true
+	p.mu.Unlock()
+	for _, c := range idle {
+		closeConn(c.conn)
+	}
+}
+
+func closeConn(conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = conn.Close(ctx)
+}

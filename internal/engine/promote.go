@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+)
+
+// PromoteRequest asks to move traffic to a release waiting at a gate.
+type PromoteRequest struct {
+	Deployment string // PACKAGE/ENVIRONMENT
+	Release    string
+	Note       string
+	By         string
+	// Hook is used when this process never saw the deployment's hook
+	// configuration (its URL is otherwise taken from the store).
+	Hook *HookConfig
+}
+
+// PromotionRefusedError says why a release cannot be promoted now.
+type PromotionRefusedError struct{ Reason string }
+
+func (p *PromotionRefusedError) Error() string { return p.Reason }
+
+// PromotionCheck is the pure rule of Promote: whether d is waiting for rel
+// at a gate (ready), still on its way there (wait), or neither (refuse).
+func PromotionCheck(d *Deployment, release string) (ready, wait bool, reason string) {
+	r := d.Rollout
+	switch {
+	case r != nil && r.Release == release && r.State == RolloutAwaitingPromotion:
+		return true, false, ""
+	case r != nil && r.Release == release && r.State == RolloutRunning && hasGateAhead(r):
+		return false, true, fmt.Sprintf("%s is still rolling out to %s (step %d/%d)", release, d.ID(), r.StepIndex+1, len(r.Steps))
+	}
+	return false, false, fmt.Sprintf("release %s is not pending promotion in %s (live: %s, pending: %s, status: %s). "+
+		"A promotion only applies to the release waiting at awaiting_promotion; each new release needs its own promotion",
+		release, d.ID(), orNone(d.LiveRelease), orNone(d.PendingRelease), d.Status)
+}
+
+func hasGateAhead(r *Rollout) bool {
+	for _, s := range r.Steps[r.StepIndex:] {
+		if s.Kind == StepGate {
+			return true
+		}
+	}
+	return false
+}
+
+// CanPromote reports, without waiting, whether a promotion of release would
+// be refused; used at plan time when the store can tell.
+func (e *Engine) CanPromote(ctx context.Context, deploymentID, release string) error {
+	d, err := e.store.GetDeployment(ctx, deploymentID)
+	if err != nil {
+		return err
+	}
+	if ready, wait, reason := PromotionCheck(d, release); !ready && !wait {
+		return &PromotionRefusedError{Reason: reason}
+	}
+	return nil
+}
+
+// Promote waits (within ctx) until the deployment reaches
+// awaiting_promotion for the release, records the promotion, and runs the
+// rest of the rollout: the blue-green cutover, post-promotion check,
+// scale-down delay and drain, or the canary's final promotion.
+func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, error) {
+	logged := ""
+	for {
+		d, err := e.store.GetDeployment(ctx, req.Deployment)
+		if IsNotFound(err) {
+			return nil, &PromotionRefusedError{Reason: fmt.Sprintf("deployment %s does not exist in the store; nothing to promote", req.Deployment)}
+		} else if err != nil {
+			return nil, fmt.Errorf("reading deployment %s: %w", req.Deployment, err)
+		}
+		ready, wait, reason := PromotionCheck(d, req.Release)
+		if ready {
+			break
+		}
+		if !wait {
+			return d, &PromotionRefusedError{Reason: reason}
+		}
+		if reason != logged {
+			e.log.Info(ctx, "ocuroot: promotion waiting: "+reason, map[string]any{"deployment": req.Deployment, "release": req.Release})
+			logged = reason
+		}
+		if err := sleep(ctx, e.clock, e.pollInterval); err != nil {
+			return d, fmt.Errorf("gave up waiting for %s to reach awaiting_promotion for %s (%s): %w", req.Deployment, req.Release, reason, err)
+		}
+	}
+
+	lease, err := e.acquireLease(ctx, req.Deployment, "promote "+req.Release)
+	if err != nil {
+		return nil, err
+	}
+	defer lease.release(ctx)
+	d, err := e.store.GetDeployment(ctx, req.Deployment)
+	if err != nil {
+		return nil, fmt.Errorf("reading deployment %s: %w", req.Deployment, err)
+	}
+	if ready, _, reason := PromotionCheck(d, req.Release); !ready {
+		return d, &PromotionRefusedError{Reason: reason}
+	}
+	rc, err := e.resumeContext(ctx, d, req.Hook, lease)
+	if err != nil {
+		return d, err
+	}
+	r := d.Rollout
+	now := e.clock.Now()
+	r.Promotion = &Promotion{Release: req.Release, Note: req.Note, By: req.By, PromotedAt: now}
+	r.State = RolloutRunning
+	d.record(now, StatusInProgress, req.Release, fmt.Sprintf("promoted by %s%s", req.By, noteSuffix(req.Note)))
+	if err := rc.persist(ctx); err != nil {
+		return d, err
+	}
+	return rc.run(ctx)
+}
+
+// resumeContext rebuilds a rollout context from the store for a process
+// that did not start the rollout: the hook configuration remembered in this
+// process (secret included) wins over the stored URL.
+func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookConfig, lease *heldLease) (*rolloutContext, error) {
+	r := d.Rollout
+	spec := r.Spec
+	if remembered, ok := e.rememberedHook(d.ID()); ok {
+		spec.Hook = &remembered
+	} else if hook != nil {
+		spec.Hook = hook
+	}
+	spec = spec.WithDefaults()
+	env, err := e.store.GetEnvironment(ctx, d.Environment)
+	if err != nil && !IsNotFound(err) {
+		return nil, fmt.Errorf("reading environment %q: %w", d.Environment, err)
+	}
+	rc := &rolloutContext{e: e, d: d, spec: spec, env: env, lease: lease}
+	if rel, err := e.store.GetRelease(ctx, r.Release); err == nil {
+		rc.version = rel.Version
+	} else if _, v, perr := ParseReleaseID(r.Release); perr == nil {
+		rc.version = v
+	}
+	return rc, nil
+}
+
+// ApprovePhase records the approval of a phase of a release; deployments
+// of that release waiting on the phase proceed.
+func (e *Engine) ApprovePhase(ctx context.Context, release, phase, note, by string) (Approval, error) {
+	rel, err := e.store.GetRelease(ctx, release)
+	if IsNotFound(err) {
+		return Approval{}, fmt.Errorf("release %s is not registered", release)
+	} else if err != nil {
+		return Approval{}, fmt.Errorf("reading release %s: %w", release, err)
+	}
+	found := false
+	for _, p := range rel.Phases {
+		if p.Name == phase {
+			found = true
+		}
+	}
+	if !found {
+		return Approval{}, fmt.Errorf("release %s has no phase %q", release, phase)
+	}
+	a := Approval{Release: release, Phase: phase, Note: note, By: by, ApprovedAt: e.clock.Now()}
+	if err := e.store.PutApproval(ctx, a); err != nil {
+		return Approval{}, fmt.Errorf("recording approval of phase %q of %s: %w", phase, release, err)
+	}
+	return a, nil
+}

@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// rolloutContext is everything one pass of the state machine works with:
+// what was read, what is being built, and the clients to act through.
+type rolloutContext struct {
+	e *Engine
+	// d is the deployment record; d.Rollout is the rollout being walked.
+	d *Deployment
+	// spec is the live configuration, hook secret included (never saved).
+	spec DeploymentSpec
+	// env supplies the attributes sent with every event.
+	env Environment
+	// version of the release being rolled out, for check placeholders.
+	version string
+	// lease is held for the whole pass.
+	lease *heldLease
+}
+
+func (rc *rolloutContext) r() *Rollout { return rc.d.Rollout }
+
+// stepLabel renders "2/5 bake 1s" for logs, history and diagnostics.
+func (rc *rolloutContext) stepLabel(i int) string {
+	r := rc.r()
+	if i < 0 || i >= len(r.Steps) {
+		return fmt.Sprintf("%d/%d", i+1, len(r.Steps))
+	}
+	return fmt.Sprintf("%d/%d %s", i+1, len(r.Steps), DescribeStep(r.Steps[i]))
+}
+
+// persist saves the record. Every transition goes through here before the
+// machine moves on, so a killed process resumes at the saved step.
+func (rc *rolloutContext) persist(ctx context.Context) error {
+	rc.d.UpdatedAt = rc.e.clock.Now()
+	if err := rc.e.store.SaveDeployment(ctx, rc.d); err != nil {
+		return fmt.Errorf("saving deployment %s: %w", rc.d.ID(), err)
+	}
+	return nil
+}
+
+// stepOutcome is what running one step decided.
+type stepOutcome struct {
+	done bool // advance to the next step
+	gate bool // stop at awaiting_promotion
+	// failure, when set, starts the failure path.
+	failure string
+	timeout bool
+	note    string // for history when the step is done
+}
+
+// run walks the rollout from its current step to the end, a gate, or a
+// failure. It is the whole state machine: a flat loop where every path ends
+// in exactly one persist.
+func (rc *rolloutContext) run(ctx context.Context) (*Deployment, error) {
+	r := rc.r()
+	for {
+		switch r.State {
+		case RolloutRollingBack:
+			return rc.d, rc.rollBack(ctx, &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Reason: r.FailureReason})
+		case RolloutAwaitingPromotion:
+			return rc.d, nil
+		case RolloutRunning:
+		default:
+			return rc.d, nil
+		}
+		step := r.CurrentStep()
+		if step == nil {
+			return rc.d, rc.complete(ctx)
+		}
+		if err := rc.lease.renew(ctx); err != nil {
+			return rc.d, rc.interrupted(ctx, err)
+		}
+		outcome, err := rc.runStep(ctx, step)
+		if err != nil {
+			return rc.d, rc.interrupted(ctx, err)
+		}
+		switch {
+		case outcome.failure != "":
+			return rc.d, rc.fail(ctx, outcome)
+		case outcome.gate:
+			return rc.d, rc.openGate(ctx)
+		case outcome.done:
+			if err := rc.advance(ctx, outcome.note); err != nil {
+				return rc.d, err
+			}
+		}
+	}
+}
+
+// advance moves to the next step and persists that transition.
+func (rc *rolloutContext) advance(ctx context.Context, note string) error {
+	r := rc.r()
+	now := rc.e.clock.Now()
+	from := rc.stepLabel(r.StepIndex)
+	r.StepIndex++
+	r.StepStartedAt = now
+	r.StepAttempt = 1
+	r.ConsecutiveFailures = 0
+	to := "complete"
+	if r.StepIndex < len(r.Steps) {
+		to = rc.stepLabel(r.StepIndex)
+	}
+	rc.d.History = append(rc.d.History, Transition{Time: now, From: "step " + from, To: "step " + to, Release: r.Release, Reason: note})
+	rc.e.log.Info(ctx, "ocuroot: step done", map[string]any{
+		"deployment": rc.d.ID(), "release": r.Release, "step": from, "next": to,
+		"traffic_percent": rc.d.TrafficPercent, "checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "note": note,
+	})
+	return rc.persist(ctx)
+}
+
+// complete marks the rollout succeeded.
+func (rc *rolloutContext) complete(ctx context.Context) error {
+	r := rc.r()
+	now := rc.e.clock.Now()
+	r.State = RolloutSucceeded
+	r.FinishedAt = now
+	rc.d.LiveRelease = r.Release
+	rc.d.PendingRelease = ""
+	rc.d.TrafficPercent = 100
+	rc.d.record(now, StatusSucceeded, r.Release, fmt.Sprintf("%s is live: completed all %d steps in %s", r.Release, len(r.Steps), now.Sub(r.StartedAt).Round(time.Millisecond)))
+	rc.e.log.Info(ctx, "ocuroot: rollout succeeded", map[string]any{"deployment": rc.d.ID(), "release": r.Release})
+	return rc.persist(ctx)
+}
+
+// openGate stops at awaiting_promotion: the apply ends successfully and a
+// promotion continues the rollout later.
+func (rc *rolloutContext) openGate(ctx context.Context) error {
+	r := rc.r()
+	r.State = RolloutAwaitingPromotion
+	rc.d.PendingRelease = r.Release
+	rc.d.record(rc.e.clock.Now(), StatusAwaitingPromotion, r.Release,
+		fmt.Sprintf("%s is ready at %d%% traffic; waiting for an ocuroot_promotion (live: %s)", r.Release, rc.d.TrafficPercent, orNone(rc.d.LiveRelease)))
+	rc.e.log.Info(ctx, "ocuroot: awaiting promotion", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "traffic_percent": rc.d.TrafficPercent})
+	return rc.persist(ctx)
+}
+
+// fail starts the failure path: roll back (the default, and always for a
+// failed check or hook) or, for a timeout with on_timeout = "fail", leave
+// traffic where it is.
+func (rc *rolloutContext) fail(ctx context.Context, outcome stepOutcome) error {
+	r := rc.r()
+	rerr := &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Step: rc.stepLabel(r.StepIndex), Reason: outcome.failure, Timeout: outcome.timeout}
+	if outcome.timeout && rc.spec.OnTimeout == OnTimeoutFail {
+		return rc.markFailed(ctx, rerr)
+	}
+	return rc.startRollback(ctx, rerr)
+}
+
+// interrupted handles a cancelled context (Terraform timeout or Ctrl-C) or
+// a store error. The position is already saved. With on_timeout = rollback
+// the previous release is restored on a detached context within the grace
+// period; otherwise the next apply resumes from the saved step.
+func (rc *rolloutContext) interrupted(ctx context.Context, cause error) error {
+	r := rc.r()
+	if ctx.Err() == nil {
+		return fmt.Errorf("rollout of %s to %s stopped at step %s: %w", r.Release, rc.d.ID(), rc.stepLabel(r.StepIndex), cause)
+	}
+	rerr := &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Step: rc.stepLabel(r.StepIndex),
+		Reason: interruptionReason(ctx), Interrupted: true, Timeout: errors.Is(ctx.Err(), context.DeadlineExceeded)}
+	if rc.spec.OnTimeout == OnTimeoutFail || r.PreviousRelease == "" {
+		rerr.Resumable = true
+		rc.e.log.Warn(ctx, "ocuroot: rollout interrupted; position saved", map[string]any{"deployment": rc.d.ID(), "step": rerr.Step})
+		return rerr
+	}
+	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), rc.spec.RollbackGrace)
+	defer cancel()
+	return rc.startRollback(detached, rerr)
+}
+
+func interruptionReason(ctx context.Context) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "the operation's timeout was reached (Terraform timeouts block)"
+	}
+	return "the operation was cancelled (interrupt)"
+}
+
+func (rc *rolloutContext) markFailed(ctx context.Context, rerr *RolloutError) error {
+	r := rc.r()
+	now := rc.e.clock.Now()
+	r.State = RolloutFailed
+	r.FailureReason = rerr.Reason
+	r.FinishedAt = now
+	rc.d.record(now, StatusFailed, r.Release, fmt.Sprintf("failed at step %s: %s; traffic left at %d%%", rerr.Step, rerr.Reason, rc.d.TrafficPercent))
+	if err := rc.persist(ctx); err != nil {
+		return errors.Join(rerr, err)
+	}
+	return rerr
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

@@ -1,0 +1,59 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+)
+
+// RolloutError is a failed or interrupted rollout, with everything a
+// diagnostic needs: where it stopped, why, and what was done about it.
+type RolloutError struct {
+	Deployment string
+	Release    string
+	// Step is "2/5 bake 1s"; empty when the failure came before any step.
+	Step string
+	// Reason says what failed: the hook, the check and how often.
+	Reason string
+	// Timeout is set when the progress deadline or the caller's deadline
+	// was exceeded; Interrupted when the caller's context ended.
+	Timeout     bool
+	Interrupted bool
+	// RolledBack is set when the previous release was restored.
+	RolledBack      bool
+	RestoredRelease string
+	// RollbackErr is set when restoring failed too.
+	RollbackErr error
+	// Resumable: the rollout was left in place and the next apply continues.
+	Resumable bool
+}
+
+func (r *RolloutError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "rollout of %s to %s", r.Release, r.Deployment)
+	switch {
+	case r.Interrupted:
+		b.WriteString(" was interrupted")
+	default:
+		b.WriteString(" failed")
+	}
+	if r.Step != "" {
+		fmt.Fprintf(&b, " at step %s", r.Step)
+	}
+	if r.Reason != "" {
+		fmt.Fprintf(&b, ": %s", r.Reason)
+	}
+	b.WriteString(". ")
+	switch {
+	case r.RolledBack && r.RestoredRelease != "":
+		fmt.Fprintf(&b, "Rolled back: the rollback hook was accepted and 100%% of traffic is back on %s.", r.RestoredRelease)
+	case r.RolledBack:
+		b.WriteString("Rolled back: the new release was withdrawn.")
+	case r.RollbackErr != nil:
+		fmt.Fprintf(&b, "Rolling back also failed: %v. Traffic may still reach %s; check the target and re-run the apply.", r.RollbackErr, r.Release)
+	case r.Resumable:
+		b.WriteString("Nothing was rolled back; the rollout's position is saved and the next apply continues from this step.")
+	default:
+		b.WriteString("Traffic was left as it is (on_timeout = \"fail\" or nothing to restore).")
+	}
+	return b.String()
+}

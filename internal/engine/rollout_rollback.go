@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// rollbackSlot says what a rollback restores, from the step that failed:
+// a canary is withdrawn, a green slot discarded before cutover, traffic
+// switched back to blue after it, and a direct deploy replaced by the
+// previous release.
+func rollbackSlot(strategy Strategy, step *Step) string {
+	switch {
+	case step != nil && step.AfterCutover:
+		return SlotBlue
+	case step != nil && step.Slot == SlotGreen:
+		return SlotGreen
+	case strategy == StrategyCanary && step != nil && step.Slot == SlotCanary:
+		return SlotCanary
+	}
+	return SlotStable
+}
+
+// startRollback records the decision to roll back, then carries it out.
+// With nothing to restore (a first deployment) it marks the rollout failed.
+func (rc *rolloutContext) startRollback(ctx context.Context, rerr *RolloutError) error {
+	r := rc.r()
+	if r.PreviousRelease == "" {
+		rerr.Reason += "; nothing to roll back to (first deployment into this environment)"
+		return rc.markFailed(ctx, rerr)
+	}
+	r.State = RolloutRollingBack
+	r.FailureReason = rerr.Reason
+	r.RollbackSlot = rollbackSlot(r.Spec.Strategy, r.CurrentStep())
+	now := rc.e.clock.Now()
+	rc.d.History = append(rc.d.History, Transition{Time: now, From: "step " + rc.stepLabel(r.StepIndex), To: "rolling_back", Release: r.Release, Reason: rerr.Reason})
+	rc.e.log.Warn(ctx, "ocuroot: rolling back", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "restore": r.PreviousRelease, "reason": rerr.Reason})
+	if err := rc.persist(ctx); err != nil {
+		return errors.Join(rerr, err)
+	}
+	return rc.rollBack(ctx, rerr)
+}
+
+// rollBack sends the rollback event and records the outcome. It is also the
+// resume point for a rollout saved in the rolling_back state.
+func (rc *rolloutContext) rollBack(ctx context.Context, rerr *RolloutError) error {
+	r := rc.r()
+	if rerr.Step == "" {
+		rerr.Step = rc.stepLabel(r.StepIndex)
+	}
+	_, err := rc.sendEvent(ctx, EventRollback, 0, r.RollbackSlot, rc.idempotencyKey("rollback", EventRollback))
+	now := rc.e.clock.Now()
+	if err != nil {
+		rerr.RollbackErr = err
+		r.State = RolloutFailed
+		r.FinishedAt = now
+		rc.d.record(now, StatusFailed, r.Release, fmt.Sprintf("rollback to %s failed: %v", r.PreviousRelease, err))
+		return errors.Join(rerr, rc.persist(ctx))
+	}
+	r.State = RolloutRolledBack
+	r.FinishedAt = now
+	rc.d.LiveRelease = r.PreviousRelease
+	rc.d.PendingRelease = ""
+	rc.d.TrafficPercent = 0
+	rc.d.record(now, StatusRolledBack, r.Release, fmt.Sprintf("rolled back to %s (%s slot): %s", r.PreviousRelease, r.RollbackSlot, r.FailureReason))
+	rerr.RolledBack = true
+	rerr.RestoredRelease = r.PreviousRelease
+	rc.e.log.Warn(ctx, "ocuroot: rolled back", map[string]any{"deployment": rc.d.ID(), "restored": r.PreviousRelease})
+	if err := rc.persist(ctx); err != nil {
+		return errors.Join(rerr, err)
+	}
+	return rerr
+}

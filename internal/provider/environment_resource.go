@@ -1,0 +1,223 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*environmentResource)(nil)
+	_ resource.ResourceWithImportState = (*environmentResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*environmentResource)(nil)
+)
+
+// NewEnvironmentResource is the factory for ocuroot_environment.
+func NewEnvironmentResource() resource.Resource { return &environmentResource{} }
+
+type environmentResource struct {
+	pd *providerData
+}
+
+type environmentResourceModel struct {
+	ID         types.String `tfsdk:"id"`
+	Name       types.String `tfsdk:"name"`
+	Attributes types.Map    `tfsdk:"attributes"`
+}
+
+func (r *environmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_environment"
+}
+
+func (r *environmentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A named deployment target (`staging`, `prod-eu-1`, …) with free-form string attributes. " +
+			"Releases select their environments with HCL `for` expressions over these attributes, for example " +
+			"`[for e in ocuroot_environment.all : e.name if e.attributes.type == \"prod\"]`.\n\n" +
+			"Destroying an environment that still has live deployments is refused: destroy those deployments first " +
+			"(referencing the environment from each `ocuroot_deployment` makes Terraform do that in the same apply).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The environment name; also the import id.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "Name of the environment: letters, digits, `_`, `.` and `-`. " +
+					"Changing it replaces the environment.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    []validator.String{nameValidator("environment name")},
+			},
+			"attributes": schema.MapAttribute{
+				ElementType: types.StringType,
+				Optional:    true,
+				MarkdownDescription: "Free-form string attributes such as `{ type = \"prod\", canary = \"true\", region = \"eu\" }`. " +
+					"They are sent to hooks with every event and are what releases select environments by.",
+			},
+		},
+	}
+}
+
+func (r *environmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	pd, err := providerDataFrom(req.ProviderData)
+	if err != nil {
+		resp.Diagnostics.AddError("Unexpected Resource Configure Type", err.Error())
+		return
+	}
+	r.pd = pd
+}
+
+// ModifyPlan makes the id known at plan time and tells releases planned
+// later in this run that the environment is about to exist.
+func (r *environmentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var name types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
+	if resp.Diagnostics.HasError() || name.IsUnknown() || name.IsNull() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), name)...)
+	if r.pd != nil {
+		r.pd.notePlannedEnvironment(name.ValueString())
+	}
+}
+
+func (r *environmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan environmentResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.put(ctx, &plan, "Create")...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *environmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state environmentResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	env, err := r.pd.engine.GetEnvironment(ctx, state.Name.ValueString())
+	switch {
+	case engine.IsNotFound(err):
+		// The Terraform state is the system of record: a fresh CI runner
+		// starts with an empty embedded store, so register the environment
+		// again instead of planning to create it.
+		tflog.Info(ctx, "environment missing from the store; registering it again from the Terraform state",
+			map[string]any{"environment": state.Name.ValueString()})
+		resp.Diagnostics.Append(r.put(ctx, &state, "Read")...)
+	case err != nil:
+		resp.Diagnostics.AddError("Cannot Read Environment",
+			fmt.Sprintf("Reading environment %q from the ocuroot store (%s) failed: %s", state.Name.ValueString(), r.pd.storeDescription, err))
+	default:
+		state.ID = types.StringValue(env.Name)
+		state.Attributes = stringMapValue(env.Attributes, state.Attributes)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *environmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan environmentResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.put(ctx, &plan, "Update")...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *environmentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state environmentResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := state.Name.ValueString()
+	if err := r.pd.engine.DeleteEnvironment(ctx, name); err != nil {
+		summary := "Cannot Delete Environment"
+		if live, listErr := r.pd.engine.LiveDeploymentsIn(ctx, name); listErr == nil && len(live) > 0 {
+			summary = "Environment Still Has Live Deployments"
+		}
+		resp.Diagnostics.AddError(summary, sentence(err.Error())+" The environment was kept.")
+		return
+	}
+	tflog.Info(ctx, "environment deleted", map[string]any{"environment": name})
+}
+
+func (r *environmentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if r.pd == nil {
+		resp.Diagnostics.AddError("Provider Not Configured", "The ocuroot provider must be configured before importing an environment.")
+		return
+	}
+	name := req.ID
+	if err := engine.ValidateName("environment name", name); err != nil {
+		resp.Diagnostics.AddError("Invalid Environment Import Id", fmt.Sprintf("The import id is the environment name: %s.", err))
+		return
+	}
+	env, err := r.pd.engine.GetEnvironment(ctx, name)
+	if err != nil {
+		detail := fmt.Sprintf("Reading environment %q from the ocuroot store (%s) failed: %s", name, r.pd.storeDescription, err)
+		if engine.IsNotFound(err) {
+			detail = fmt.Sprintf("Environment %q is not registered in the ocuroot store (%s). Check the name, or create it with this resource instead of importing it.", name, r.pd.storeDescription)
+		}
+		resp.Diagnostics.AddError("Cannot Import Environment", detail)
+		return
+	}
+	state := environmentResourceModel{
+		ID:         types.StringValue(env.Name),
+		Name:       types.StringValue(env.Name),
+		Attributes: stringMapValue(env.Attributes, types.MapNull(types.StringType)),
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// put registers the environment described by m and completes m's computed
+// values. operation names the CRUD step in the diagnostic.
+func (r *environmentResource) put(ctx context.Context, m *environmentResourceModel, operation string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	attrs, d := stringMapFrom(ctx, m.Attributes)
+	diags.Append(d...)
+	if diags.HasError() {
+		return diags
+	}
+	env, err := r.pd.engine.PutEnvironment(ctx, engine.Environment{Name: m.Name.ValueString(), Attributes: attrs})
+	if err != nil {
+		diags.AddError(fmt.Sprintf("Cannot %s Environment", operation),
+			fmt.Sprintf("Saving environment %q in the ocuroot store (%s) failed: %s", m.Name.ValueString(), r.pd.storeDescription, err))
+		return diags
+	}
+	m.ID = types.StringValue(env.Name)
+	return diags
+}
+
+// nameValidator checks a name against the engine's name pattern at
+// validation time, before anything is planned.
+func nameValidator(kind string) validator.String {
+	return stringvalidator.RegexMatches(engine.NamePattern(),
+		fmt.Sprintf("must be a valid %s: only letters, digits, '_', '.' and '-' (%s)", kind, engine.NamePattern()))
+}

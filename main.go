@@ -1,0 +1,44 @@
+// Command terraform-provider-ocuroot serves the ocuroot Terraform provider.
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/provider"
+)
+
+// Format the example configurations, then render docs/ from the provider
+// schema, templates/ and examples/. Both use the terraform binary on PATH.
+//go:generate terraform fmt -recursive ./examples/
+//go:generate go tool tfplugindocs generate --provider-name ocuroot
+
+// registryAddress is the provider's source address; Terraform configurations
+// and dev_overrides refer to it.
+const registryAddress = "registry.terraform.io/ocuroot/ocuroot"
+
+var (
+	// version is set at build time by goreleaser (-X main.version=...).
+	version = "dev"
+
+	// commit is the git commit the release was built from, set by goreleaser.
+	commit = ""
+)
+
+func main() {
+	var debug bool
+	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
+	flag.Parse()
+
+	opts := providerserver.ServeOpts{
+		Address: registryAddress,
+		Debug:   debug,
+	}
+
+	if err := providerserver.Serve(context.Background(), provider.New(version), opts); err != nil {
+		log.Fatalf("serving provider %s %s (commit %q): %s", registryAddress, version, commit, err)
+	}
+}
