@@ -30,7 +30,8 @@
 //  1. 401 when a secret is configured and the timestamp or signature is
 //     missing, malformed, wrong, or (with a SignatureTolerance) too old;
 //     recorded as rejected.
-//  2. 400 when the body is not an event with type, package and environment.
+//  2. 400 when the body is not an event with type, package and environment,
+//     or X-Ocuroot-Event names another type.
 //  3. 200 with the very same body as the first time when the Idempotency-Key
 //     already succeeded; recorded as duplicate, and the model does not move.
 //  4. An injected status (FailHook), or no answer at all for status 0.

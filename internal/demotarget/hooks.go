@@ -112,6 +112,11 @@ func (t *Target) serveHook(w http.ResponseWriter, r *http.Request) {
 		t.answer(w, call, http.StatusBadRequest, mustJSON(errorAnswer{"event has no " + missing}))
 		return
 	}
+	if call.EventHeader != "" && call.EventHeader != call.Event.Type {
+		reason := fmt.Sprintf("%s header %s does not match the event type %s", HeaderEvent, call.EventHeader, call.Event.Type)
+		t.answer(w, call, http.StatusBadRequest, mustJSON(errorAnswer{reason}))
+		return
+	}
 	t.deliver(w, r, call)
 }
 

@@ -70,7 +70,8 @@ type ServiceState struct {
 	Green  string `json:"green,omitempty"`
 	Active string `json:"active,omitempty"`
 	// Live is the release answering on the active slot; Pending the canary,
-	// or the green release before its cutover.
+	// or the green release while it takes no traffic (before its cutover, or
+	// kept after a switch back to blue).
 	Live    string `json:"live,omitempty"`
 	Pending string `json:"pending,omitempty"`
 	// Newest is the release the latest rollout moved towards, and

@@ -391,6 +391,11 @@ func TestMalformedHooks(t *testing.T) {
 	if res := post("/hooks", `{"type":"deploy"}`); res.status != 400 || !strings.Contains(string(res.body), "package, environment") {
 		t.Errorf("missing fields: %d %s", res.status, res.body)
 	}
+	mismatched := h.hookRequest("k", event(demotarget.EventDeploy, "app@1"))
+	mismatched.Header.Set("X-Ocuroot-Event", "promote")
+	if res := h.do(mismatched); res.status != 400 || !strings.Contains(string(res.body), "X-Ocuroot-Event header promote does not match the event type deploy") {
+		t.Errorf("event header mismatch: %d %s", res.status, res.body)
+	}
 	if res := h.get("/hooks"); res.status != http.StatusMethodNotAllowed {
 		t.Errorf("GET /hooks: %d", res.status)
 	}
@@ -440,7 +445,7 @@ func TestFailHookHangIsCutByClientTimeout(t *testing.T) {
 	h := newHarness(t, demotarget.Options{Secret: testSecret})
 	h.target.FailHook(demotarget.EventCutover, 0)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	req := h.hookRequest("cut", event(demotarget.EventCutover, "app@2")).WithContext(ctx)
 	started := time.Now()

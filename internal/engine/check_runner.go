@@ -25,7 +25,7 @@ const checkBodyLimit = 1 << 20
 
 // HTTPChecker runs health and metric checks over HTTP. It never retries:
 // one probe is one request, and the caller's failure threshold decides how
-// many failed probes matter.
+// many failed probes matter. It is safe for concurrent use.
 type HTTPChecker struct {
 	client *http.Client
 }

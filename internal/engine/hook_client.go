@@ -30,7 +30,8 @@ const hookErrorBodyLimit = 512
 const hookDrainLimit = 64 << 10
 
 // HTTPHookSender delivers hook events as signed JSON POSTs, retrying
-// transient failures with go-retryablehttp.
+// transient failures with go-retryablehttp. It is safe for concurrent use:
+// all per-call state lives in Send.
 type HTTPHookSender struct {
 	logger        Logger
 	defaultSecret string            // provider-level secret, used when the hook sets none
@@ -55,54 +56,25 @@ func NewHTTPHookSender(logger Logger, defaultSecret string) *HTTPHookSender {
 }
 
 // Send posts ev to cfg.URL:
-//  1. validate the URL, the idempotency key and the retry settings;
+//  1. resolve and validate the call (URL, key, retry, timeout, secret);
 //  2. encode the event once (every attempt sends the same bytes);
 //  3. let retryablehttp run the attempts, re-stamping timestamp, signature
 //     and attempt number before each one;
 //  4. classify the outcome: 2xx is delivered, anything else is a *HookError.
 func (s *HTTPHookSender) Send(ctx context.Context, cfg HookConfig, idempotencyKey string, ev Event) (HookResult, error) {
-	retry := cfg.Retry
-	if retry == (RetryConfig{}) {
-		// An absent retry block means the defaults, not "never try".
-		retry = DefaultRetry
-	}
-	if err := ValidateRetry(retry); err != nil {
+	call, err := s.newHookCall(cfg, idempotencyKey, ev)
+	if err != nil {
 		return HookResult{}, fmt.Errorf("send hook %q: %w", ev.Type, err)
 	}
-	if err := validateHookURL(cfg.URL); err != nil {
-		return HookResult{}, fmt.Errorf("send hook %q: %w", ev.Type, err)
-	}
-	if idempotencyKey == "" {
-		return HookResult{}, fmt.Errorf("send hook %q: idempotency key is empty", ev.Type)
-	}
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = DefaultHookTimeout
-	}
-	secret := cfg.Secret
-	if secret == "" {
-		secret = s.defaultSecret
-	}
-	redactor := newHookRedactor(secret, cfg.Headers)
-	safeURL := stripURLSecrets(cfg.URL)
-	failure := func(attempts int) *HookError {
-		return &HookError{Event: ev.Type, URL: safeURL, Attempts: attempts, RequestTimeout: timeout}
-	}
-
 	if err := ctx.Err(); err != nil {
-		hookErr := failure(0)
+		hookErr := call.failure()
 		hookErr.Err = err
 		return HookResult{}, hookErr
 	}
-
-	body, err := json.Marshal(ev)
-	if err != nil {
-		return HookResult{}, fmt.Errorf("send hook %q: encode event: %w", ev.Type, err)
-	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, body)
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, call.body)
 	if err != nil {
 		// The parse error would quote the URL, which may hold credentials.
-		return HookResult{}, fmt.Errorf("send hook %q: build request for %s failed", ev.Type, safeURL)
+		return HookResult{}, fmt.Errorf("send hook %q: build request for %s failed", ev.Type, call.safeURL)
 	}
 	// Configured headers go first so the protocol headers below win: a
 	// receiver must be able to trust Idempotency-Key and the signature.
@@ -114,15 +86,66 @@ func (s *HTTPHookSender) Send(ctx context.Context, cfg HookConfig, idempotencyKe
 	req.Header.Set(HeaderIdempotencyKey, idempotencyKey)
 	req.Header.Set(HeaderEvent, ev.Type)
 
-	attempts := 0
+	resp, err := s.retryClient(ctx, call).Do(req)
+	return s.outcome(ctx, call, resp, err)
+}
+
+// hookCall is one Send: what was resolved from the configuration, and the
+// attempt counter the retry hooks advance.
+type hookCall struct {
+	event    string
+	safeURL  string // for errors and logs: no userinfo, no query
+	secret   string // hook secret, else the provider's; may be empty
+	timeout  time.Duration
+	retry    RetryConfig
+	body     []byte
+	redactor hookRedactor
+	attempts int
+}
+
+func (s *HTTPHookSender) newHookCall(cfg HookConfig, idempotencyKey string, ev Event) (*hookCall, error) {
+	call := &hookCall{event: ev.Type, safeURL: stripURLSecrets(cfg.URL), secret: cfg.Secret, timeout: cfg.Timeout, retry: cfg.Retry}
+	if call.retry == (RetryConfig{}) {
+		// An absent retry block means the defaults, not "never try".
+		call.retry = DefaultRetry
+	}
+	if err := ValidateRetry(call.retry); err != nil {
+		return nil, err
+	}
+	if err := validateHookURL(cfg.URL); err != nil {
+		return nil, err
+	}
+	if idempotencyKey == "" {
+		return nil, errors.New("idempotency key is empty")
+	}
+	if call.timeout <= 0 {
+		call.timeout = DefaultHookTimeout
+	}
+	if call.secret == "" {
+		call.secret = s.defaultSecret
+	}
+	call.redactor = newHookRedactor(call.secret, cfg.Headers)
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return nil, fmt.Errorf("encode event: %w", err)
+	}
+	call.body = body
+	return call, nil
+}
+
+func (c *hookCall) failure() *HookError {
+	return &HookError{Event: c.event, URL: c.safeURL, Attempts: c.attempts, RequestTimeout: c.timeout}
+}
+
+// retryClient configures retryablehttp for one call. A fresh http.Client
+// carries this hook's timeout; the shared transport keeps connection reuse.
+func (s *HTTPHookSender) retryClient(ctx context.Context, call *hookCall) *retryablehttp.Client {
 	client := retryablehttp.NewClient()
-	// A fresh http.Client per call carries this hook's timeout; the shared
-	// transport keeps connection reuse across calls.
-	client.HTTPClient = &http.Client{Transport: s.transport, Timeout: timeout}
-	client.Logger = hookLogAdapter{ctx: ctx, logger: s.logger, event: ev.Type, redact: redactor.redact}
-	client.RetryMax = retry.Attempts - 1
-	client.RetryWaitMin = retry.MinWait
-	client.RetryWaitMax = retry.MaxWait
+	client.HTTPClient = &http.Client{Transport: s.transport, Timeout: call.timeout}
+	client.Logger = hookLogAdapter{ctx: ctx, logger: s.logger, event: call.event, redact: call.redactor.redact}
+	client.RetryMax = call.retry.Attempts - 1
+	client.RetryWaitMin = call.retry.MinWait
+	client.RetryWaitMax = call.retry.MaxWait
 	client.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		return hookShouldRetry(ctx.Err(), statusOf(resp), err), ctx.Err()
 	}
@@ -135,22 +158,26 @@ func (s *HTTPHookSender) Send(ctx context.Context, cfg HookConfig, idempotencyKe
 	}
 	// Keep the last response so its status and body can be reported.
 	client.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	// Runs right before every attempt, the first included.
 	client.RequestLogHook = func(_ retryablehttp.Logger, r *http.Request, retryIndex int) {
-		attempts = retryIndex + 1
+		call.attempts = retryIndex + 1
 		// Clone rather than mutate: the previous attempt's transport may
 		// still hold a reference to the old header map.
 		r.Header = r.Header.Clone()
 		timestamp := strconv.FormatInt(s.now().Unix(), 10)
 		r.Header.Set(HeaderTimestamp, timestamp)
-		r.Header.Set(HeaderDeliveryAttempt, strconv.Itoa(attempts))
-		if secret != "" {
-			r.Header.Set(HeaderSignature, SignPayload(secret, timestamp, body))
+		r.Header.Set(HeaderDeliveryAttempt, strconv.Itoa(call.attempts))
+		if call.secret != "" {
+			r.Header.Set(HeaderSignature, SignPayload(call.secret, timestamp, call.body))
 		}
 	}
+	return client
+}
 
-	resp, err := client.Do(req)
-	logFields := map[string]any{"hook_event": ev.Type, "url": safeURL, "attempts": attempts}
-	hookErr := failure(attempts)
+// outcome turns what retryablehttp returned into a result or a *HookError.
+func (s *HTTPHookSender) outcome(ctx context.Context, call *hookCall, resp *http.Response, err error) (HookResult, error) {
+	logFields := map[string]any{"hook_event": call.event, "url": call.safeURL, "attempts": call.attempts}
+	hookErr := call.failure()
 	switch {
 	case ctx.Err() != nil:
 		closeResponse(resp)
@@ -158,19 +185,19 @@ func (s *HTTPHookSender) Send(ctx context.Context, cfg HookConfig, idempotencyKe
 	case err != nil:
 		closeResponse(resp)
 		hookErr.Timeout = isTimeoutError(err)
-		hookErr.Err = errors.New(redactor.redact(transportErrorText(err)))
+		hookErr.Err = errors.New(call.redactor.redact(transportErrorText(err)))
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		closeResponse(resp)
 		logFields["status"] = resp.StatusCode
 		s.logger.Debug(ctx, "hook delivered", logFields)
-		return HookResult{Attempts: attempts, StatusCode: resp.StatusCode}, nil
+		return HookResult{Attempts: call.attempts, StatusCode: resp.StatusCode}, nil
 	default:
 		hookErr.StatusCode = resp.StatusCode
-		hookErr.Body = redactor.redact(readErrorBody(resp))
+		hookErr.Body = call.redactor.redact(readErrorBody(resp))
 	}
 	logFields["error"] = hookErr.Error()
 	s.logger.Debug(ctx, "hook failed", logFields)
-	return HookResult{Attempts: attempts, StatusCode: hookErr.StatusCode}, hookErr
+	return HookResult{Attempts: call.attempts, StatusCode: hookErr.StatusCode}, hookErr
 }
 
 // HookError is a hook call that was not delivered. Its text never holds the

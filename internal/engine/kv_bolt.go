@@ -314,6 +314,7 @@ func (b *BoltKV) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
 			db, err = nil, errStoreClosed
 		}
 		if err == nil {
+			db.MaxBatchDelay = 2 * time.Millisecond
 			b.db, b.inUse, b.writers = db, 1, 0
 			if write {
 				b.writers = 1

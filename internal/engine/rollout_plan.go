@@ -185,3 +185,6 @@ func formatDuration(d time.Duration) string {
 	}
 	return s
 }
+
+// FormatDuration prints a duration the way users write it: 5m, 1h30m, 500ms.
+func FormatDuration(d time.Duration) string { return formatDuration(d) }

@@ -1,6 +1,251 @@
 package provider
 
-import "github.com/hashicorp/terraform-plugin-framework/resource"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
 
-// NewDeploymentResource is being written by the lead.
-func NewDeploymentResource() resource.Resource { return nil }
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+var (
+	_ resource.Resource                   = (*deploymentResource)(nil)
+	_ resource.ResourceWithConfigure      = (*deploymentResource)(nil)
+	_ resource.ResourceWithImportState    = (*deploymentResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*deploymentResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*deploymentResource)(nil)
+)
+
+// Default operation timeouts when the timeouts block sets none.
+const (
+	defaultDeployTimeout   = 30 * time.Minute
+	defaultTeardownTimeout = 10 * time.Minute
+)
+
+// NewDeploymentResource is the ocuroot_deployment resource.
+func NewDeploymentResource() resource.Resource { return &deploymentResource{} }
+
+type deploymentResource struct {
+	data *providerData
+}
+
+func (r *deploymentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_deployment"
+}
+
+func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = deploymentSchema(ctx)
+}
+
+func (r *deploymentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	data, err := providerDataFrom(req.ProviderData)
+	if err != nil {
+		resp.Diagnostics.AddError("Unexpected Resource Configure Type", err.Error())
+		return
+	}
+	r.data = data
+}
+
+func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan deploymentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec, diags := r.specFrom(ctx, &plan, req.Config.GetAttribute)
+	resp.Diagnostics.Append(diags...)
+	timeout, diags := plan.Timeouts.Create(ctx, defaultDeployTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// The id goes into state before the wait, so an interrupted or failed
+	// create leaves a (tainted) resource Terraform can see and destroy.
+	plan.ID = types.StringValue(engine.DeploymentID(spec.Package, spec.Environment))
+	plan.Package = types.StringValue(spec.Package)
+	plan.Status = types.StringValue(string(engine.StatusInProgress))
+	plan.LiveRelease, plan.PendingRelease = types.StringNull(), types.StringNull()
+	plan.TrafficPercent = types.Int64Value(0)
+	plan.History, diags = historyValue(nil, 0)
+	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tflog.Info(ctx, "ocuroot: deploying", map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()})
+	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec})
+	if d != nil {
+		resp.Diagnostics.Append(plan.applyRecord(d)...)
+	}
+	if err != nil {
+		addDeployError(&resp.Diagnostics, "create", err)
+	}
+	addAwaitingPromotionWarning(&resp.Diagnostics, d)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state deploymentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	hook := r.hookFromState(ctx, &state)
+	d, err := r.data.engine.GetDeployment(ctx, state.ID.ValueString())
+	if engine.IsNotFound(err) {
+		// Terraform state is the system of record: a fresh runner with an
+		// empty embedded store keeps the resource as it is and re-seeds
+		// the store, so nothing is redeployed.
+		pkg, env, perr := engine.ParseDeploymentID(state.ID.ValueString())
+		if perr != nil {
+			resp.Diagnostics.AddError("Invalid Deployment Id In State", perr.Error())
+			return
+		}
+		if _, err := r.data.engine.SeedDeployment(ctx, pkg, env, state.LiveRelease.ValueString(), hook); err != nil {
+			resp.Diagnostics.AddWarning("Could Not Restore Deployment Record", err.Error())
+		}
+		tflog.Info(ctx, "ocuroot: store has no record of this deployment; keeping Terraform state", map[string]any{"deployment": state.ID.ValueString()})
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot Read Deployment", fmt.Sprintf("Reading %s from the store (%s) failed: %v", state.ID.ValueString(), r.data.storeDescription, err))
+		return
+	}
+	if hook != nil {
+		r.data.engine.RememberHook(d.ID(), *hook)
+	}
+	if d.Status == engine.StatusTornDown {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(state.applyRecord(d)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state deploymentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec, diags := r.specFrom(ctx, &plan, req.Config.GetAttribute)
+	resp.Diagnostics.Append(diags...)
+	timeout, diags := plan.Timeouts.Update(ctx, defaultDeployTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if spec.Hook != nil {
+		r.data.engine.RememberHook(plan.ID.ValueString(), *spec.Hook)
+	}
+	if plan.Release.Equal(state.Release) {
+		// Only settings changed: they apply to the next rollout.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tflog.Info(ctx, "ocuroot: updating deployment", map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()})
+	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString()})
+	if d != nil {
+		resp.Diagnostics.Append(plan.applyRecord(d)...)
+	}
+	if err != nil {
+		// The update did not happen: state keeps the release that was
+		// there before, so the next plan proposes the update again.
+		plan.Release = state.Release
+		addDeployError(&resp.Diagnostics, "update", err)
+	}
+	addAwaitingPromotionWarning(&resp.Diagnostics, d)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state deploymentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultTeardownTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	pkg, env, err := engine.ParseDeploymentID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Deployment Id In State", err.Error())
+		return
+	}
+	if err := r.data.engine.Teardown(ctx, pkg, env, r.hookFromState(ctx, &state)); err != nil {
+		resp.Diagnostics.AddError("Deployment Teardown Failed",
+			fmt.Sprintf("%v\n\nThe deployment is kept in state; fix the hook target and run terraform destroy again.", err))
+	}
+}
+
+func (r *deploymentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	pkg, env, err := engine.ParseDeploymentID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid Import Id", err.Error()+". Example: terraform import ocuroot_deployment.api api/prod1")
+		return
+	}
+	d, err := r.data.engine.GetDeployment(ctx, req.ID)
+	if err != nil || d.Status == engine.StatusTornDown {
+		resp.Diagnostics.AddError("Cannot Import Deployment", fmt.Sprintf("No deployment %s in the store (%s): %v", req.ID, r.data.storeDescription, errOrTornDown(err)))
+		return
+	}
+	release := d.LiveRelease
+	if d.Rollout != nil && d.Rollout.State == engine.RolloutAwaitingPromotion {
+		release = d.Rollout.Release
+	}
+	m := deploymentModel{
+		ID: types.StringValue(req.ID), Environment: types.StringValue(env), Release: types.StringValue(release),
+		Package: types.StringValue(pkg), Strategy: types.StringValue(string(engine.StrategyDirect)),
+		OnTimeout: types.StringValue(string(engine.OnTimeoutRollback)), HistoryLimit: types.Int64Value(20),
+		RolloutPlan: types.StringValue("none (imported)"),
+	}
+	m.ProgressDeadline = goDuration(engine.DefaultProgressDeadline)
+	m.Timeouts = nullTimeouts()
+	resp.Diagnostics.Append(m.applyRecord(d)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func errOrTornDown(err error) error {
+	if err == nil {
+		return errors.New("it was torn down")
+	}
+	return err
+}
+
+// specFrom builds the engine spec, reading secret_wo from the
+// configuration: write-only values never reach the plan or the state.
+func (r *deploymentResource) specFrom(ctx context.Context, m *deploymentModel, getConfig func(context.Context, path.Path, any) diag.Diagnostics) (engine.DeploymentSpec, diag.Diagnostics) {
+	var secretWO types.String
+	var diags diag.Diagnostics
+	if m.Hook != nil {
+		diags.Append(getConfig(ctx, path.Root("hook").AtName("secret_wo"), &secretWO)...)
+	}
+	spec, ds := m.toSpec(ctx, secretWO.ValueString(), r.data.defaultHookSecret)
+	diags.Append(ds...)
+	return spec, diags
+}
+
+// hookFromState is the hook configuration for operations that have no
+// configuration (refresh, destroy): the state's secret or the provider's.
+func (r *deploymentResource) hookFromState(ctx context.Context, m *deploymentModel) *engine.HookConfig {
+	spec, _ := m.toSpec(ctx, "", r.data.defaultHookSecret)
+	return spec.Hook
+}

@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func openTestBolt(t testing.TB, path string) *BoltKV {
+	t.Helper()
+	kv, err := OpenBoltKV(path)
+	if err != nil {
+		t.Fatalf("OpenBoltKV: %v", err)
+	}
+	t.Cleanup(func() { kv.Close() })
+	return kv
+}
+
+func TestBoltKVNarrowsAWiderFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	kv := openTestBolt(t, path)
+	assertFileMode(t, path, 0o600)
+	mustPut(t, kv, "env", "prod", "v", 0)
+	assertFileMode(t, path, 0o600)
+	assertFileMode(t, path+".lock", 0o600)
+}
+
+func TestBoltKVRejectsADirectory(t *testing.T) {
+	dir := t.TempDir()
+	_, err := OpenBoltKV(dir)
+	if err == nil || !strings.Contains(err.Error(), "is a directory, not a store file") {
+		t.Fatalf("OpenBoltKV(directory) = %v, want an error saying it is a directory", err)
+	}
+}
+
+func TestBoltKVRejectsAFileThatIsNotAStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(path, []byte(strings.Repeat("not a bolt file\n", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kv := openTestBolt(t, path)
+	_, _, err := kv.Get(context.Background(), "env", "prod")
+	if err == nil || !strings.Contains(err.Error(), "embedded store "+path) || errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get from a text file = %v, want an error naming %s", err, path)
+	}
+}
+
+func TestBoltKVReleasesTheFileBetweenOperations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	kv := openTestBolt(t, path)
+	mustPut(t, kv, "env", "prod", "v", 0)
+	// Another process could open the file now: nothing holds its lock.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("file still locked after the operation finished: %v", err)
+	}
+	db.Close()
+}
+
+func TestBoltKVWaitsForTheLockUntilTheContextEnds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	kv := openTestBolt(t, path)
+	holder, err := bolt.Open(path, 0o600, nil) // "another process"
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	_, err = kv.Put(ctx, "env", "prod", []byte("v"), 0)
+	holder.Close()
+	want := "another process holds the lock on " + path
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Put while locked = %v, want context.DeadlineExceeded and %q", err, want)
+	}
+	// Once the other process lets go, the store works again.
+	mustPut(t, kv, "env", "prod", "v", 0)
+}
+
+func TestBoltKVAfterClose(t *testing.T) {
+	kv := openTestBolt(t, filepath.Join(t.TempDir(), "store.db"))
+	if err := kv.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	_, err := kv.Put(context.Background(), "env", "prod", []byte("v"), 0)
+	if !errors.Is(err, errStoreClosed) || !strings.Contains(err.Error(), "store is closed") {
+		t.Fatalf("Put after Close = %v, want 'store is closed'", err)
+	}
+}
+
+// Two BoltKV instances on one file lock it against each other exactly as two
+// processes do (flock locks belong to the open file, not the process).
+func TestBoltKVTwoInstancesShareOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	const increments, goroutines = 200, 4
+	instances := []*BoltKV{openTestBolt(t, path), openTestBolt(t, path)}
+	ctx := context.Background()
+
+	var wg sync.WaitGroup
+	errs := make(chan error, len(instances)*goroutines)
+	for n, kv := range instances {
+		for g := 0; g < goroutines; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := g; i < increments; i += goroutines {
+					if err := casIncrement(ctx, kv, "counter", "shared"); err != nil {
+						errs <- err
+						return
+					}
+					key := fmt.Sprintf("instance%d-%03d", n, i)
+					if _, err := kv.Put(ctx, "record", key, []byte(key), 0); err != nil {
+						errs <- fmt.Errorf("put %s: %w", key, err)
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	check := openTestBolt(t, path)
+	if got := readCounter(t, check, "counter", "shared"); got != len(instances)*increments {
+		t.Errorf("counter = %d, want %d", got, len(instances)*increments)
+	}
+	assertRecords(t, check, "instance0-", increments)
+	assertRecords(t, check, "instance1-", increments)
+}
+
+// boltChildEnv marks the re-executed test binary as the second process and
+// names the store file it writes to.
+const boltChildEnv = "OCUROOT_TEST_BOLT_CHILD_STORE"
+
+const boltProcessWrites = 150
+
+// TestBoltKVTwoProcesses runs this test binary a second time as a child
+// process; parent and child write to one store file at the same time.
+func TestBoltKVTwoProcesses(t *testing.T) {
+	if path := os.Getenv(boltChildEnv); path != "" {
+		writeAsProcess(t, path, "child-")
+		return
+	}
+	path := filepath.Join(t.TempDir(), "store.db")
+	child := exec.Command(os.Args[0], "-test.run=^TestBoltKVTwoProcesses$", "-test.count=1")
+	child.Env = append(os.Environ(), boltChildEnv+"="+path)
+	var output strings.Builder
+	child.Stdout, child.Stderr = &output, &output
+	if err := child.Start(); err != nil {
+		t.Fatalf("start child process: %v", err)
+	}
+	writeAsProcess(t, path, "parent-")
+	if err := child.Wait(); err != nil {
+		t.Fatalf("child process: %v\n%s", err, output.String())
+	}
+
+	kv := openTestBolt(t, path)
+	if got := readCounter(t, kv, "counter", "shared"); got != 2*boltProcessWrites {
+		t.Errorf("counter = %d, want %d", got, 2*boltProcessWrites)
+	}
+	assertRecords(t, kv, "parent-", boltProcessWrites)
+	assertRecords(t, kv, "child-", boltProcessWrites)
+}
+
+func writeAsProcess(t *testing.T, path, prefix string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	kv := openTestBolt(t, path)
+	for i := 0; i < boltProcessWrites; i++ {
+		if err := casIncrement(ctx, kv, "counter", "shared"); err != nil {
+			t.Fatalf("%s increment %d: %v", prefix, i, err)
+		}
+		key := fmt.Sprintf("%s%03d", prefix, i)
+		if _, err := kv.Put(ctx, "record", key, []byte(key), 0); err != nil {
+			t.Fatalf("put %s: %v", key, err)
+		}
+	}
+}
+
+// assertRecords checks that the records prefix000..prefixN-1 all exist.
+func assertRecords(t *testing.T, kv KV, prefix string, n int) {
+	t.Helper()
+	entries, err := kv.List(context.Background(), "record")
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	found := map[string]bool{}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Key, prefix) && string(e.Value) == e.Key {
+			found[e.Key] = true
+		}
+	}
+	for i := 0; i < n; i++ {
+		if key := fmt.Sprintf("%s%03d", prefix, i); !found[key] {
+			t.Errorf("record %s is missing", key)
+		}
+	}
+}
+
+// BenchmarkBoltKVConcurrentPuts measures 1000 goroutines doing 4 puts each;
+// batching lets them share transactions and fsyncs. One op = 4000 puts.
+func BenchmarkBoltKVConcurrentPuts(b *testing.B) {
+	kv := openTestBolt(b, filepath.Join(b.TempDir(), "store.db"))
+	ctx := context.Background()
+	const goroutines, puts = 1000, 4
+	value := []byte(`{"name":"prod","attributes":{"region":"eu-west-1"}}`)
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		var wg sync.WaitGroup
+		for g := 0; g < goroutines; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for p := 0; p < puts; p++ {
+					key := fmt.Sprintf("bench-%d-%d-%d", n, g, p)
+					if _, err := kv.Put(ctx, "bench", key, value, AnyRevision); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	b.ReportMetric(float64(b.N*goroutines*puts)/b.Elapsed().Seconds(), "puts/s")
+}
+
+// BenchmarkBoltKVSequentialPuts is the baseline: one writer, one fsync a put.
+func BenchmarkBoltKVSequentialPuts(b *testing.B) {
+	kv := openTestBolt(b, filepath.Join(b.TempDir(), "store.db"))
+	ctx := context.Background()
+	value := []byte(`{"name":"prod","attributes":{"region":"eu-west-1"}}`)
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		if _, err := kv.Put(ctx, "bench", fmt.Sprintf("bench-%d", n), value, AnyRevision); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
+}

@@ -1,0 +1,275 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+// deploymentModel is the Terraform view of ocuroot_deployment.
+type deploymentModel struct {
+	ID               types.String         `tfsdk:"id"`
+	Environment      types.String         `tfsdk:"environment"`
+	Release          types.String         `tfsdk:"release"`
+	Package          types.String         `tfsdk:"package"`
+	Strategy         types.String         `tfsdk:"strategy"`
+	ProgressDeadline timetypes.GoDuration `tfsdk:"progress_deadline"`
+	OnTimeout        types.String         `tfsdk:"on_timeout"`
+	HistoryLimit     types.Int64          `tfsdk:"history_limit"`
+	RolloutPlan      types.String         `tfsdk:"rollout_plan"`
+	Status           types.String         `tfsdk:"status"`
+	LiveRelease      types.String         `tfsdk:"live_release"`
+	PendingRelease   types.String         `tfsdk:"pending_release"`
+	TrafficPercent   types.Int64          `tfsdk:"traffic_percent"`
+	History          types.List           `tfsdk:"history"`
+	Canary           *canaryModel         `tfsdk:"canary"`
+	BlueGreen        *blueGreenModel      `tfsdk:"blue_green"`
+	Hook             *hookModel           `tfsdk:"hook"`
+	HealthCheck      *healthCheckModel    `tfsdk:"health_check"`
+	Check            []metricCheckModel   `tfsdk:"check"`
+	Timeouts         timeouts.Value       `tfsdk:"timeouts"`
+}
+
+type canaryModel struct {
+	CheckInterval    timetypes.GoDuration `tfsdk:"check_interval"`
+	FailureThreshold types.Int64          `tfsdk:"failure_threshold"`
+	ManualPromotion  types.Bool           `tfsdk:"manual_promotion"`
+	Step             []canaryStepModel    `tfsdk:"step"`
+}
+
+type canaryStepModel struct {
+	Weight types.Int64          `tfsdk:"weight"`
+	Bake   timetypes.GoDuration `tfsdk:"bake"`
+}
+
+type blueGreenModel struct {
+	ManualPromotion    types.Bool           `tfsdk:"manual_promotion"`
+	PromotionDelay     timetypes.GoDuration `tfsdk:"promotion_delay"`
+	ScaleDownDelay     timetypes.GoDuration `tfsdk:"scale_down_delay"`
+	PrePromotionCheck  []metricCheckModel   `tfsdk:"pre_promotion_check"`
+	PostPromotionCheck []metricCheckModel   `tfsdk:"post_promotion_check"`
+}
+
+type hookModel struct {
+	URL             types.String         `tfsdk:"url"`
+	Secret          types.String         `tfsdk:"secret"`
+	SecretWO        types.String         `tfsdk:"secret_wo"`
+	SecretWOVersion types.Int64          `tfsdk:"secret_wo_version"`
+	Headers         types.Map            `tfsdk:"headers"`
+	Timeout         timetypes.GoDuration `tfsdk:"timeout"`
+	Retry           *retryModel          `tfsdk:"retry"`
+}
+
+type retryModel struct {
+	Attempts types.Int64          `tfsdk:"attempts"`
+	MinWait  timetypes.GoDuration `tfsdk:"min_wait"`
+	MaxWait  timetypes.GoDuration `tfsdk:"max_wait"`
+}
+
+type healthCheckModel struct {
+	URL            types.String         `tfsdk:"url"`
+	Interval       timetypes.GoDuration `tfsdk:"interval"`
+	Timeout        timetypes.GoDuration `tfsdk:"timeout"`
+	ExpectedStatus types.List           `tfsdk:"expected_status"`
+}
+
+type metricCheckModel struct {
+	Name types.String  `tfsdk:"name"`
+	URL  types.String  `tfsdk:"url"`
+	Path types.String  `tfsdk:"path"`
+	Min  types.Float64 `tfsdk:"min"`
+	Max  types.Float64 `tfsdk:"max"`
+}
+
+// duration reads a duration attribute; null or unknown is zero (the
+// engine's default applies).
+func duration(v timetypes.GoDuration, at path.Path, diags *diag.Diagnostics) time.Duration {
+	if v.IsNull() || v.IsUnknown() {
+		return 0
+	}
+	d, ds := v.ValueGoDuration()
+	for _, dg := range ds {
+		diags.AddAttributeError(at, dg.Summary(), dg.Detail())
+	}
+	return d
+}
+
+func metricChecks(in []metricCheckModel) []engine.MetricCheck {
+	out := make([]engine.MetricCheck, 0, len(in))
+	for _, c := range in {
+		mc := engine.MetricCheck{Name: c.Name.ValueString(), URL: c.URL.ValueString(), Path: c.Path.ValueString()}
+		if !c.Min.IsNull() && !c.Min.IsUnknown() {
+			v := c.Min.ValueFloat64()
+			mc.Min = &v
+		}
+		if !c.Max.IsNull() && !c.Max.IsUnknown() {
+			v := c.Max.ValueFloat64()
+			mc.Max = &v
+		}
+		out = append(out, mc)
+	}
+	return out
+}
+
+// packageOf returns the package of a release id, "" when unknown.
+func packageOf(release types.String) string {
+	if release.IsNull() || release.IsUnknown() {
+		return ""
+	}
+	pkg, _, err := engine.ParseReleaseID(release.ValueString())
+	if err != nil {
+		return ""
+	}
+	return pkg
+}
+
+// toSpec converts the model into an engine spec. writeOnlySecret is the
+// hook's secret_wo, read from the configuration (never from plan or state).
+func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string, defaultSecret string) (engine.DeploymentSpec, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	spec := engine.DeploymentSpec{
+		Package:          packageOf(m.Release),
+		Environment:      m.Environment.ValueString(),
+		Release:          m.Release.ValueString(),
+		Strategy:         engine.Strategy(m.Strategy.ValueString()),
+		ProgressDeadline: duration(m.ProgressDeadline, path.Root("progress_deadline"), &diags),
+		OnTimeout:        engine.TimeoutAction(m.OnTimeout.ValueString()),
+		Checks:           metricChecks(m.Check),
+	}
+	if c := m.Canary; c != nil {
+		spec.Canary = engine.CanarySpec{
+			CheckInterval:    duration(c.CheckInterval, path.Root("canary").AtName("check_interval"), &diags),
+			FailureThreshold: int(c.FailureThreshold.ValueInt64()),
+			ManualPromotion:  c.ManualPromotion.ValueBool(),
+		}
+		for i, s := range c.Step {
+			spec.Canary.Steps = append(spec.Canary.Steps, engine.CanaryStep{
+				Weight: int(s.Weight.ValueInt64()),
+				Bake:   duration(s.Bake, path.Root("canary").AtName("step").AtListIndex(i).AtName("bake"), &diags),
+			})
+		}
+	}
+	if bg := m.BlueGreen; bg != nil {
+		spec.BlueGreen = engine.BlueGreenSpec{
+			ManualPromotion:    bg.ManualPromotion.ValueBool(),
+			PromotionDelay:     duration(bg.PromotionDelay, path.Root("blue_green").AtName("promotion_delay"), &diags),
+			ScaleDownDelay:     duration(bg.ScaleDownDelay, path.Root("blue_green").AtName("scale_down_delay"), &diags),
+			PrePromotionCheck:  metricChecks(bg.PrePromotionCheck),
+			PostPromotionCheck: metricChecks(bg.PostPromotionCheck),
+		}
+	}
+	if h := m.Hook; h != nil && !h.URL.IsNull() {
+		hook := engine.HookConfig{
+			URL:     h.URL.ValueString(),
+			Secret:  firstNonEmpty(writeOnlySecret, h.Secret.ValueString(), defaultSecret),
+			Timeout: duration(h.Timeout, path.Root("hook").AtName("timeout"), &diags),
+		}
+		if !h.Headers.IsNull() && !h.Headers.IsUnknown() {
+			hook.Headers = map[string]string{}
+			diags.Append(h.Headers.ElementsAs(ctx, &hook.Headers, false)...)
+		}
+		if r := h.Retry; r != nil {
+			hook.Retry = engine.RetryConfig{
+				Attempts: int(r.Attempts.ValueInt64()),
+				MinWait:  duration(r.MinWait, path.Root("hook").AtName("retry").AtName("min_wait"), &diags),
+				MaxWait:  duration(r.MaxWait, path.Root("hook").AtName("retry").AtName("max_wait"), &diags),
+			}
+		}
+		spec.Hook = &hook
+	}
+	if hc := m.HealthCheck; hc != nil && !hc.URL.IsNull() {
+		check := engine.HealthCheck{
+			URL:      hc.URL.ValueString(),
+			Interval: duration(hc.Interval, path.Root("health_check").AtName("interval"), &diags),
+			Timeout:  duration(hc.Timeout, path.Root("health_check").AtName("timeout"), &diags),
+		}
+		if !hc.ExpectedStatus.IsNull() && !hc.ExpectedStatus.IsUnknown() {
+			var codes []int64
+			diags.Append(hc.ExpectedStatus.ElementsAs(ctx, &codes, false)...)
+			for _, c := range codes {
+				check.ExpectedStatus = append(check.ExpectedStatus, int(c))
+			}
+		}
+		spec.HealthCheck = &check
+	}
+	return spec, diags
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// applyRecord copies what the engine knows into the computed attributes.
+func (m *deploymentModel) applyRecord(d *engine.Deployment) diag.Diagnostics {
+	m.ID = types.StringValue(d.ID())
+	m.Package = types.StringValue(d.Package)
+	m.Status = types.StringValue(string(d.Status))
+	m.LiveRelease = optionalString(d.LiveRelease)
+	m.PendingRelease = optionalString(d.PendingRelease)
+	m.TrafficPercent = types.Int64Value(int64(d.TrafficPercent))
+	limit := 20
+	if !m.HistoryLimit.IsNull() && !m.HistoryLimit.IsUnknown() {
+		limit = int(m.HistoryLimit.ValueInt64())
+	}
+	history, diags := historyValue(d.LastHistory(limit), limit)
+	m.History = history
+	return diags
+}
+
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+func historyValue(entries []engine.Transition, limit int) (types.List, diag.Diagnostics) {
+	objType := types.ObjectType{AttrTypes: historyAttrTypes}
+	if limit == 0 {
+		entries = nil
+	}
+	values := make([]attr.Value, 0, len(entries))
+	var diags diag.Diagnostics
+	for _, t := range entries {
+		obj, ds := types.ObjectValue(historyAttrTypes, map[string]attr.Value{
+			"time":    types.StringValue(t.Time.UTC().Format(time.RFC3339Nano)),
+			"from":    types.StringValue(t.From),
+			"to":      types.StringValue(t.To),
+			"release": types.StringValue(t.Release),
+			"reason":  types.StringValue(t.Reason),
+		})
+		diags.Append(ds...)
+		values = append(values, obj)
+	}
+	list, ds := types.ListValue(objType, values)
+	diags.Append(ds...)
+	return list, diags
+}
+
+// rolloutPlanText is the rollout_plan attribute: the steps and how long
+// bakes and delays block.
+func rolloutPlanText(spec engine.DeploymentSpec, hasLive bool) string {
+	steps, _ := engine.PlanRollout(spec.WithDefaults(), hasLive)
+	text := engine.DescribeRollout(steps)
+	if !hasLive && spec.Strategy != "" && spec.Strategy != engine.StrategyDirect {
+		text = "direct (first deployment: nothing to protect yet) → " + text
+	}
+	if wait := engine.PlannedWait(steps); wait > 0 {
+		text += fmt.Sprintf(" (bakes and delays: %s)", wait)
+	}
+	return text
+}

@@ -1,0 +1,240 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+// ValidateConfig catches inconsistent strategy settings at plan time, each
+// with the path of the attribute to fix.
+func (r *deploymentResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m deploymentModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	strategy := m.Strategy.ValueString()
+	if m.Strategy.IsNull() {
+		strategy = string(engine.StrategyDirect)
+	}
+	known := !m.Strategy.IsUnknown()
+	if known && strategy == string(engine.StrategyCanary) && (m.Canary == nil || len(m.Canary.Step) == 0) {
+		resp.Diagnostics.AddAttributeError(path.Root("canary"), "Canary Steps Missing",
+			"strategy = \"canary\" needs a canary block with at least one step, e.g. canary { step { weight = 10, bake = \"5m\" } }.")
+	}
+	if known && strategy != string(engine.StrategyCanary) && m.Canary != nil {
+		resp.Diagnostics.AddAttributeWarning(path.Root("canary"), "Canary Settings Ignored",
+			fmt.Sprintf("The canary block only applies with strategy = \"canary\"; this deployment uses %q.", strategy))
+	}
+	if known && strategy != string(engine.StrategyBlueGreen) && m.BlueGreen != nil {
+		resp.Diagnostics.AddAttributeWarning(path.Root("blue_green"), "Blue-Green Settings Ignored",
+			fmt.Sprintf("The blue_green block only applies with strategy = \"blue_green\"; this deployment uses %q.", strategy))
+	}
+	if m.Canary != nil {
+		for i := 1; i < len(m.Canary.Step); i++ {
+			prev, cur := m.Canary.Step[i-1].Weight, m.Canary.Step[i].Weight
+			if !prev.IsUnknown() && !cur.IsUnknown() && cur.ValueInt64() < prev.ValueInt64() {
+				resp.Diagnostics.AddAttributeError(path.Root("canary").AtName("step").AtListIndex(i).AtName("weight"), "Canary Weights Decrease",
+					fmt.Sprintf("Step %d has weight %d, lower than the %d of the step before. Canary weights must not decrease.", i+1, cur.ValueInt64(), prev.ValueInt64()))
+			}
+		}
+	}
+	if h := m.Hook; h != nil {
+		if h.URL.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("hook").AtName("url"), "Hook URL Missing", "A hook block needs a url.")
+		}
+		if rt := h.Retry; rt != nil && !rt.MinWait.IsNull() && !rt.MaxWait.IsNull() && !rt.MinWait.IsUnknown() && !rt.MaxWait.IsUnknown() {
+			minWait, _ := rt.MinWait.ValueGoDuration()
+			maxWait, _ := rt.MaxWait.ValueGoDuration()
+			if maxWait < minWait {
+				resp.Diagnostics.AddAttributeError(path.Root("hook").AtName("retry").AtName("max_wait"), "Retry Waits Inverted",
+					fmt.Sprintf("max_wait (%s) must be at least min_wait (%s).", maxWait, minWait))
+			}
+		}
+	}
+	if hc := m.HealthCheck; hc != nil && hc.URL.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("health_check").AtName("url"), "Health Check URL Missing", "A health_check block needs a url.")
+	}
+	seen := map[string]bool{}
+	for i, c := range m.Check {
+		if c.Name.IsUnknown() {
+			continue
+		}
+		if seen[c.Name.ValueString()] {
+			resp.Diagnostics.AddAttributeError(path.Root("check").AtListIndex(i).AtName("name"), "Duplicate Check Name",
+				fmt.Sprintf("Check name %q is used twice; names identify checks in history and diagnostics.", c.Name.ValueString()))
+		}
+		seen[c.Name.ValueString()] = true
+		if !c.Min.IsNull() && !c.Max.IsNull() && !c.Min.IsUnknown() && !c.Max.IsUnknown() && c.Min.ValueFloat64() > c.Max.ValueFloat64() {
+			resp.Diagnostics.AddAttributeError(path.Root("check").AtListIndex(i).AtName("max"), "Check Bounds Inverted",
+				fmt.Sprintf("max (%v) is below min (%v); no value could pass.", c.Max.ValueFloat64(), c.Min.ValueFloat64()))
+		}
+	}
+}
+
+// ModifyPlan computes id, package and rollout_plan at plan time, so a
+// reviewer reads in the plan what the apply will do and how long bakes and
+// delays will block. When the release does not change, nothing rolls out
+// and the computed attributes keep their state values.
+func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var plan deploymentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var state *deploymentModel
+	if !req.State.Raw.IsNull() {
+		state = &deploymentModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	pkg := packageOf(plan.Release)
+	if pkg != "" {
+		plan.Package = types.StringValue(pkg)
+		if !plan.Environment.IsUnknown() {
+			plan.ID = types.StringValue(engine.DeploymentID(pkg, plan.Environment.ValueString()))
+		}
+		if state != nil && state.Package.ValueString() != "" && state.Package.ValueString() != pkg {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("release"))
+		}
+	}
+
+	releaseChanged := state == nil || !plan.Release.Equal(state.Release)
+	if !releaseChanged {
+		plan.RolloutPlan = state.RolloutPlan
+		plan.Status, plan.LiveRelease, plan.PendingRelease = state.Status, state.LiveRelease, state.PendingRelease
+		plan.TrafficPercent, plan.History = state.TrafficPercent, state.History
+		if !plan.HistoryLimit.Equal(state.HistoryLimit) {
+			plan.History = types.ListUnknown(types.ObjectType{AttrTypes: historyAttrTypes})
+		}
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+
+	plan.Status, plan.LiveRelease, plan.PendingRelease = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
+	plan.TrafficPercent = types.Int64Unknown()
+	plan.History = types.ListUnknown(types.ObjectType{AttrTypes: historyAttrTypes})
+	plan.RolloutPlan = types.StringUnknown()
+	if req.Plan.Raw.IsFullyKnown() || rolloutInputsKnown(&plan) {
+		spec, diags := plan.toSpec(ctx, "", "")
+		if !diags.HasError() {
+			plan.RolloutPlan = types.StringValue(rolloutPlanText(spec, r.hasLiveRelease(ctx, state, &plan)))
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// rolloutInputsKnown reports whether everything the rollout plan depends
+// on is known at plan time (hook and check URLs may be unknown: they do
+// not change the steps).
+func rolloutInputsKnown(m *deploymentModel) bool {
+	if m.Strategy.IsUnknown() || m.Release.IsUnknown() {
+		return false
+	}
+	if c := m.Canary; c != nil {
+		if c.ManualPromotion.IsUnknown() {
+			return false
+		}
+		for _, s := range c.Step {
+			if s.Weight.IsUnknown() || s.Bake.IsUnknown() {
+				return false
+			}
+		}
+	}
+	if bg := m.BlueGreen; bg != nil {
+		if bg.ManualPromotion.IsUnknown() || bg.PromotionDelay.IsUnknown() || bg.ScaleDownDelay.IsUnknown() {
+			return false
+		}
+	}
+	return true
+}
+
+// hasLiveRelease decides whether the next rollout is a first deployment:
+// from state when there is one, else from the store (a deployment created
+// anew in an environment that already runs the package).
+func (r *deploymentResource) hasLiveRelease(ctx context.Context, state, plan *deploymentModel) bool {
+	if state != nil {
+		return !state.LiveRelease.IsNull() && state.LiveRelease.ValueString() != ""
+	}
+	if r.data == nil || plan.ID.IsUnknown() || plan.ID.IsNull() {
+		return false
+	}
+	d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
+	return err == nil && d.LiveRelease != "" && d.Status != engine.StatusTornDown
+}
+
+// addDeployError turns an engine error into one diagnostic whose summary
+// says what kind of failure it was and whose detail says what happened,
+// what was done about it and what to do next.
+func addDeployError(diags *diag.Diagnostics, operation string, err error) {
+	var rollout *engine.RolloutError
+	var gate *engine.GateError
+	var lease *engine.LeaseError
+	switch {
+	case errors.As(err, &rollout) && rollout.RolledBack:
+		diags.AddError("Deployment Rolled Back", err.Error()+"\n\nTerraform state keeps the previous release; the next plan proposes this update again once the problem is fixed.")
+	case errors.As(err, &rollout) && rollout.Interrupted:
+		diags.AddError("Deployment Rollout Interrupted", err.Error())
+	case errors.As(err, &rollout):
+		diags.AddError("Deployment Rollout Failed", err.Error())
+	case errors.As(err, &gate):
+		diags.AddError("Deployment Blocked By Phase Order", err.Error())
+	case errors.As(err, &lease):
+		diags.AddError("Deployment Locked By Another Run", err.Error())
+	default:
+		diags.AddError("Deployment "+titleCase(operation)+" Failed", err.Error())
+	}
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// addAwaitingPromotionWarning tells the user what to apply next.
+func addAwaitingPromotionWarning(diags *diag.Diagnostics, d *engine.Deployment) {
+	if d == nil || d.Status != engine.StatusAwaitingPromotion {
+		return
+	}
+	diags.AddWarning("Deployment Awaiting Promotion", fmt.Sprintf(
+		"%s is ready in %s at %d%% traffic and waits for a promotion; %s still serves. Apply an ocuroot_promotion { deployment = %q, release = %q } to finish the rollout.",
+		d.PendingRelease, d.ID(), d.TrafficPercent, orNone(d.LiveRelease), d.ID(), d.PendingRelease))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "nothing"
+	}
+	return s
+}
+
+// goDuration renders a duration the way a user writes it ("10m").
+func goDuration(d time.Duration) timetypes.GoDuration {
+	return timetypes.NewGoDurationValueFromStringMust(engine.FormatDuration(d))
+}
+
+func nullTimeouts() timeouts.Value {
+	return timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+		"create": types.StringType, "update": types.StringType, "delete": types.StringType,
+	})}
+}
+

@@ -1,0 +1,274 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+var releaseIDPattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+@[a-zA-Z0-9_.-]+$`)
+
+// historyAttrTypes is the object type of one history entry.
+var historyAttrTypes = map[string]attr.Type{
+	"time":    types.StringType,
+	"from":    types.StringType,
+	"to":      types.StringType,
+	"release": types.StringType,
+	"reason":  types.StringType,
+}
+
+func durationAttribute(description, defaultValue string) schema.StringAttribute {
+	a := schema.StringAttribute{
+		CustomType:          timetypes.GoDurationType{},
+		Optional:            true,
+		MarkdownDescription: description,
+	}
+	if defaultValue != "" {
+		a.Computed = true
+		a.Default = stringdefault.StaticString(defaultValue)
+		a.MarkdownDescription += " Defaults to `" + defaultValue + "`."
+	}
+	return a
+}
+
+func metricCheckAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the check, used in history and diagnostics."},
+		"url": schema.StringAttribute{Required: true, MarkdownDescription: "URL returning JSON. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` placeholders."},
+		"path": schema.StringAttribute{Required: true, MarkdownDescription: "Where the number is in the JSON response, in [GJSON path syntax](https://github.com/tidwall/gjson/blob/master/SYNTAX.md): `error_rate`, `data.latency.p99`, `results.0.value`. Numbers and numeric strings are accepted."},
+		"min":  schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound."},
+		"max":  schema.Float64Attribute{Optional: true, MarkdownDescription: "Highest acceptable value (inclusive). Unset: no upper bound."},
+	}
+}
+
+func deploymentSchema(ctx context.Context) schema.Schema {
+	return schema.Schema{
+		MarkdownDescription: "One package running in one environment. Its identity is `PACKAGE/ENVIRONMENT` and it outlives releases: " +
+			"changing `release` is an in-place update carried out by the `strategy` (`direct`, `canary` or `blue_green`), and " +
+			"`terraform apply` blocks until the rollout succeeds, stops at `awaiting_promotion`, or is rolled back. " +
+			"A first deployment into an empty environment always goes directly. Destroying the resource sends a `teardown` event.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`PACKAGE/ENVIRONMENT`; also the import id.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"environment": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Name of the `ocuroot_environment` to deploy into. Changing it replaces the deployment.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{stringvalidator.RegexMatches(engine.NamePattern(), "must contain only letters, digits, '_', '.' and '-'")},
+			},
+			"release": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Id (`PACKAGE@VERSION`) of the `ocuroot_release` to run. Changing it is an in-place update through the strategy; changing the package replaces the deployment.",
+				Validators:          []validator.String{stringvalidator.RegexMatches(releaseIDPattern, "must have the form PACKAGE@VERSION")},
+			},
+			"package": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The package, taken from `release`.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"strategy": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(string(engine.StrategyDirect)),
+				MarkdownDescription: "How a new release replaces the live one: `direct` (default), `canary` (configure with `canary {}`) or `blue_green` (configure with `blue_green {}`).",
+				Validators:          []validator.String{stringvalidator.OneOf(engine.Strategies...)},
+			},
+			"progress_deadline": durationAttribute("How long a rollout step may run past its planned duration (a bake's length, or nothing for a hook or a wait for health) before the rollout is considered stuck and `on_timeout` applies.", "10m"),
+			"on_timeout": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(string(engine.OnTimeoutRollback)),
+				MarkdownDescription: "What happens when the progress deadline or the Terraform timeout is exceeded, or the apply is interrupted: `rollback` (default) restores the previous release; `fail` leaves traffic as it is and the next apply continues from where it stopped.",
+				Validators:          []validator.String{stringvalidator.OneOf(string(engine.OnTimeoutRollback), string(engine.OnTimeoutFail))},
+			},
+			"history_limit": schema.Int64Attribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(20),
+				MarkdownDescription: "How many of the newest transitions `history` keeps in Terraform state (the store keeps them all). Defaults to `20`.",
+				Validators:          []validator.Int64{int64validator.Between(0, 1000)},
+			},
+			"rollout_plan": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "Known at plan time: the steps the next apply will take, e.g. `canary 10% bake 5m → canary 50% bake 5m → promote to 100%`, " +
+					"followed by how long bakes and delays block. `direct` for a first deployment.",
+			},
+			"status": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`succeeded`, `in_progress`, `awaiting_promotion`, `rolled_back`, `failed` or `torn_down`.",
+			},
+			"live_release": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The release serving traffic.",
+			},
+			"pending_release": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "A canary or green release not yet promoted; null when none.",
+			},
+			"traffic_percent": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "Share of traffic on the release being rolled out: the canary weight, 0 for a green slot before cutover, 100 once live, 0 after a rollback.",
+			},
+			"history": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "The newest transitions of the deployment's state machine (see `history_limit`): every step, promotion and rollback, with its reason.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"time":    schema.StringAttribute{Computed: true, MarkdownDescription: "When, RFC 3339."},
+					"from":    schema.StringAttribute{Computed: true, MarkdownDescription: "State before."},
+					"to":      schema.StringAttribute{Computed: true, MarkdownDescription: "State after."},
+					"release": schema.StringAttribute{Computed: true, MarkdownDescription: "Release concerned."},
+					"reason":  schema.StringAttribute{Computed: true, MarkdownDescription: "Why: what was done or decided."},
+				}},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"canary":       canaryBlock(),
+			"blue_green":   blueGreenBlock(),
+			"hook":         hookBlock(),
+			"health_check": healthCheckBlock(),
+			"check": schema.ListNestedBlock{
+				MarkdownDescription: "Metric checks evaluated every check interval while baking: a number read from a JSON response must stay within `[min, max]`.",
+				NestedObject:        schema.NestedBlockObject{Attributes: metricCheckAttributes()},
+			},
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func canaryBlock() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "Settings of the `canary` strategy. The canary is moved through the `step`s in order, baking at each weight while the checks run, then promoted to 100%.",
+		Attributes: map[string]schema.Attribute{
+			"check_interval": durationAttribute("How often health and metric checks run while baking.", "10s"),
+			"failure_threshold": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(engine.DefaultFailureThreshold),
+				MarkdownDescription: "Consecutive failed check rounds that roll the canary back. Defaults to `3`.",
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"manual_promotion": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Stop at `awaiting_promotion` after the last step instead of going to 100%; an `ocuroot_promotion` finishes the rollout.",
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"step": schema.ListNestedBlock{
+				MarkdownDescription: "One traffic weight and how long to bake at it. Weights must not decrease.",
+				Validators:          []validator.List{listvalidator.SizeAtMost(20)},
+				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+					"weight": schema.Int64Attribute{
+						Required: true, MarkdownDescription: "Percentage of traffic sent to the canary (1–100).",
+						Validators: []validator.Int64{int64validator.Between(1, 100)},
+					},
+					"bake": schema.StringAttribute{
+						CustomType: timetypes.GoDurationType{}, Required: true,
+						MarkdownDescription: "How long to hold this weight while checks run, e.g. `5m`.",
+					},
+				}},
+			},
+		},
+	}
+}
+
+func blueGreenBlock() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "Settings of the `blue_green` strategy: green is created without traffic, checked, optionally held for a manual promotion, then cut over atomically (green active before blue drains).",
+		Attributes: map[string]schema.Attribute{
+			"manual_promotion": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "End the apply successfully at `awaiting_promotion` with blue still live; an `ocuroot_promotion` performs the cutover.",
+			},
+			"promotion_delay":  durationAttribute("Wait this long after green is healthy (and promoted, if manual) before the cutover.", "0s"),
+			"scale_down_delay": durationAttribute("Keep blue this long after the cutover before draining it.", "0s"),
+		},
+		Blocks: map[string]schema.Block{
+			"pre_promotion_check": schema.ListNestedBlock{
+				MarkdownDescription: "Metric checks on the green slot that must pass before the cutover.",
+				NestedObject:        schema.NestedBlockObject{Attributes: metricCheckAttributes()},
+			},
+			"post_promotion_check": schema.ListNestedBlock{
+				MarkdownDescription: "Metric checks after the cutover; a failure switches traffic back to blue.",
+				NestedObject:        schema.NestedBlockObject{Attributes: metricCheckAttributes()},
+			},
+		},
+	}
+}
+
+func hookBlock() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "Where the engine sends lifecycle events (`deploy`, `canary.weight`, `promote`, `rollback`, `green.create`, `cutover`, `blue.drain`, `teardown`) as signed JSON POSTs. See the hook contract guide.",
+		Attributes: map[string]schema.Attribute{
+			"url": schema.StringAttribute{Optional: true, MarkdownDescription: "URL receiving the events. Required when the block is present."},
+			"secret": schema.StringAttribute{
+				Optional: true, Sensitive: true,
+				MarkdownDescription: "HMAC-SHA256 secret signing each call (`X-Ocuroot-Signature`). Defaults to the provider's `hook_secret`. Stored in state (sensitive); prefer `secret_wo`.",
+			},
+			"secret_wo": schema.StringAttribute{
+				Optional: true, Sensitive: true, WriteOnly: true,
+				MarkdownDescription: "Write-only form of `secret` (Terraform 1.11+): never stored in state or plan. Bump `secret_wo_version` to roll it.",
+				Validators:          []validator.String{stringvalidator.ConflictsWith(pathHookSecret)},
+			},
+			"secret_wo_version": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: "Change this number to make Terraform send a new `secret_wo`.",
+			},
+			"headers": schema.MapAttribute{
+				ElementType: types.StringType, Optional: true, Sensitive: true,
+				MarkdownDescription: "Extra HTTP headers sent with every call (for example an authorization token). Sensitive; never persisted in the engine store.",
+			},
+			"timeout": durationAttribute("Per-request timeout of one call.", "10s"),
+		},
+		Blocks: map[string]schema.Block{
+			"retry": schema.SingleNestedBlock{
+				MarkdownDescription: "Retries with exponential backoff on connection errors, 429 (honouring `Retry-After`) and 5xx. Other 4xx fail at once.",
+				Attributes: map[string]schema.Attribute{
+					"attempts": schema.Int64Attribute{
+						Optional: true, Computed: true, Default: int64default.StaticInt64(int64(engine.DefaultRetry.Attempts)),
+						MarkdownDescription: "Total attempts, including the first. Defaults to `4`.",
+						Validators:          []validator.Int64{int64validator.Between(1, 20)},
+					},
+					"min_wait": durationAttribute("Shortest wait between attempts.", "500ms"),
+					"max_wait": durationAttribute("Longest wait between attempts; must be at least `min_wait`.", "10s"),
+				},
+			},
+		},
+	}
+}
+
+func healthCheckBlock() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "An HTTP probe deciding whether a slot is healthy: waited for after a deploy and a green creation, and run every check interval while baking.",
+		Attributes: map[string]schema.Attribute{
+			"url": schema.StringAttribute{Optional: true, MarkdownDescription: "URL to GET. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` (`blue`, `green`, `canary`, `stable`) placeholders, so a green slot can be checked before it takes traffic. Required when the block is present."},
+			"interval": durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", ""),
+			"timeout":  durationAttribute("Timeout of one probe.", "5s"),
+			"expected_status": schema.ListAttribute{
+				ElementType: types.Int64Type, Optional: true, Computed: true,
+				Default:             listdefault.StaticValue(types.ListValueMust(types.Int64Type, []attr.Value{types.Int64Value(200)})),
+				MarkdownDescription: "Status codes that mean healthy. Defaults to `[200]`.",
+			},
+		},
+	}
+}
+
+var pathHookSecret = path.MatchRelative().AtParent().AtName("secret")
