@@ -160,7 +160,14 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 		}
 		r.State = RolloutSuperseded
 		r.FinishedAt = now
+		// The rollback restored the previous release, also when the
+		// withdrawn one had already taken traffic (after a cutover or a
+		// direct deploy): the new rollout starts from what really serves.
+		if d.LiveRelease == r.Release {
+			d.LiveRelease = r.PreviousRelease
+		}
 		d.PendingRelease = ""
+		d.TrafficPercent = 0
 		d.record(now, d.Status, r.Release, fmt.Sprintf("rollout of %s superseded by %s and withdrawn", r.Release, spec.Release))
 	}
 	if d.LiveRelease == spec.Release {

@@ -31,6 +31,10 @@ const (
 	// makes exactly one non-blocking attempt when its timeout is at most 50ms,
 	// so the wait loop (and its ctx check) is ours.
 	boltLockPoll = 5 * time.Millisecond
+	// boltBatchDelay is how long a write waits for others to share its
+	// transaction. bbolt's default of 10ms is longer than an fsync here, and
+	// the next batch fills while one commits anyway.
+	boltBatchDelay = 2 * time.Millisecond
 	// boltRevisionSize is the length of the revision prefix of each value.
 	boltRevisionSize = 8
 )
@@ -276,53 +280,55 @@ func (b *BoltKV) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 // this process has it open. Goroutines arriving while another opens it wait
 // for that open rather than starting their own.
 func (b *BoltKV) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
-	for {
-		b.mu.Lock()
-		if b.closed {
-			b.mu.Unlock()
-			return nil, errStoreClosed
-		}
-		if b.db != nil {
-			b.inUse++
-			if write {
-				b.writers++
-			}
-			db := b.db
-			b.mu.Unlock()
-			return db, nil
-		}
-		if opening := b.opening; opening != nil {
-			b.mu.Unlock()
-			select {
-			case <-opening:
-				continue // opened, or failed: look again
-			case <-ctx.Done():
-				return nil, fmt.Errorf("wait for embedded store %s to open: %w", b.path, ctx.Err())
-			}
-		}
-		opening := make(chan struct{})
-		b.opening = opening
+	b.mu.Lock()
+	for b.opening != nil {
+		opening := b.opening
 		b.mu.Unlock()
-
-		db, err := b.open(ctx)
-
+		select {
+		case <-opening: // opened, or failed: look again
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for another operation to open the file: %w", ctx.Err())
+		}
 		b.mu.Lock()
-		b.opening = nil
-		close(opening)
-		if err == nil && b.closed {
-			_ = db.Close()
-			db, err = nil, errStoreClosed
-		}
-		if err == nil {
-			db.MaxBatchDelay = 2 * time.Millisecond
-			b.db, b.inUse, b.writers = db, 1, 0
-			if write {
-				b.writers = 1
-			}
-		}
-		b.mu.Unlock()
-		return db, err
 	}
+	if b.closed {
+		b.mu.Unlock()
+		return nil, errStoreClosed
+	}
+	if b.db != nil {
+		db := b.joinLocked(write)
+		b.mu.Unlock()
+		return db, nil
+	}
+	opening := make(chan struct{})
+	b.opening = opening
+	b.mu.Unlock()
+
+	db, err := b.open(ctx)
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.opening = nil
+	close(opening)
+	if err != nil {
+		return nil, err
+	}
+	if b.closed {
+		_ = db.Close()
+		return nil, errStoreClosed
+	}
+	db.MaxBatchDelay = boltBatchDelay
+	b.db = db
+	return b.joinLocked(write), nil
+}
+
+// joinLocked counts one more operation on the open handle; b.mu is held.
+func (b *BoltKV) joinLocked(write bool) *bolt.DB {
+	b.inUse++
+	if write {
+		b.writers++
+	}
+	return b.db
 }
 
 // release ends an operation and closes the file when it was the last one,

@@ -34,7 +34,7 @@ const pgSchemaLockKey int64 = 0x6f637572_6f6f7431 // "ocuroot1"
 const (
 	pgGet = `SELECT value, revision FROM ocuroot_records WHERE kind = $1 AND key = $2`
 	// Keys are listed in byte order, whatever the database's collation.
-	pgList     = `SELECT key, value, revision FROM ocuroot_records WHERE kind = $1 ORDER BY key COLLATE "C"`
+	pgList      = `SELECT key, value, revision FROM ocuroot_records WHERE kind = $1 ORDER BY key COLLATE "C"`
 	pgPutUpsert = `INSERT INTO ocuroot_records (kind, key, value, revision, updated_at)
 		VALUES ($1, $2, $3, nextval('ocuroot_revisions'), now())
 		ON CONFLICT (kind, key) DO UPDATE

@@ -114,18 +114,23 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string) er
 }
 
 func (e *Engine) phaseGate(ctx context.Context, rel Release, env string) (GateDecision, error) {
-	all, err := e.store.ListDeployments(ctx)
-	if err != nil {
-		return GateDecision{}, fmt.Errorf("listing deployments for phase gating: %w", err)
-	}
+	k := rel.PhaseOf(env)
 	byEnv := map[string]Deployment{}
-	for _, d := range all {
-		if d.Package == rel.Package {
-			byEnv[d.Environment] = d
+	// Only earlier phases matter: the first phase (and an environment in no
+	// phase) is decided without reading every deployment of the store.
+	if k > 0 {
+		all, err := e.store.ListDeployments(ctx)
+		if err != nil {
+			return GateDecision{}, fmt.Errorf("listing deployments for phase gating: %w", err)
+		}
+		for _, d := range all {
+			if d.Package == rel.Package {
+				byEnv[d.Environment] = d
+			}
 		}
 	}
 	approved := false
-	if k := rel.PhaseOf(env); k >= 0 && rel.Phases[k].RequiresApproval {
+	if k >= 0 && rel.Phases[k].RequiresApproval {
 		_, err := e.store.GetApproval(ctx, rel.ID(), rel.Phases[k].Name)
 		switch {
 		case err == nil:

@@ -26,7 +26,7 @@ func (rc *rolloutContext) runStep(ctx context.Context, step *Step) (stepOutcome,
 	case StepDelay:
 		remaining := rc.r().StepStartedAt.Add(step.Duration).Sub(rc.e.clock.Now())
 		rc.e.log.Info(ctx, "ocuroot: waiting", map[string]any{"deployment": rc.d.ID(), "step": rc.stepLabel(rc.r().StepIndex), "remaining": remaining.String()})
-		if err := sleep(ctx, rc.e.clock, remaining); err != nil {
+		if err := rc.wait(ctx, remaining); err != nil {
 			return stepOutcome{}, err
 		}
 		return stepOutcome{done: true, note: fmt.Sprintf("waited %s", formatDuration(step.Duration))}, nil
@@ -132,7 +132,7 @@ func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOut
 				"health check of the %s slot did not pass within the progress deadline of %s (%d probes; last: %s)",
 				step.Slot, formatDuration(rc.spec.ProgressDeadline), probes, res.Detail)}, nil
 		}
-		if err := sleep(ctx, rc.e.clock, hc.Interval); err != nil {
+		if err := rc.wait(ctx, hc.Interval); err != nil {
 			return stepOutcome{}, err
 		}
 	}
@@ -151,10 +151,7 @@ func (rc *rolloutContext) bake(ctx context.Context, step *Step) (stepOutcome, er
 		if remaining <= 0 {
 			return stepOutcome{done: true, note: fmt.Sprintf("baked %s at %d%%: %d check round(s) passed, %d failed", formatDuration(step.Duration), step.Weight, passed, failed)}, nil
 		}
-		if err := sleep(ctx, rc.e.clock, min(interval, remaining)); err != nil {
-			return stepOutcome{}, err
-		}
-		if err := rc.lease.renew(ctx); err != nil {
+		if err := rc.wait(ctx, min(interval, remaining)); err != nil {
 			return stepOutcome{}, err
 		}
 		results := rc.runChecks(ctx, step.Slot)
@@ -235,12 +232,31 @@ func (rc *rolloutContext) verify(ctx context.Context, step *Step) (stepOutcome, 
 		}
 		rc.r().ChecksFailed++
 		if try < tries {
-			if err := sleep(ctx, rc.e.clock, rc.spec.checkInterval()); err != nil {
+			if err := rc.wait(ctx, rc.spec.checkInterval()); err != nil {
 				return stepOutcome{}, err
 			}
 		}
 	}
 	return stepOutcome{failure: fmt.Sprintf("%s check %q failed %d time(s): %s", strings.ReplaceAll(step.CheckSet, "_", "-"), last.Name, tries, last.Detail)}, nil
+}
+
+// wait sleeps for d while keeping the lease alive. A promotion delay, a
+// long health wait or a slow check interval can outlast the lease TTL, and
+// an expired lease would let a second run interleave with this one, so the
+// wait is cut into pieces of a third of the TTL with a renewal after each.
+func (rc *rolloutContext) wait(ctx context.Context, d time.Duration) error {
+	piece := max(rc.e.leaseTTL/3, time.Millisecond)
+	for d > 0 {
+		nap := min(d, piece)
+		if err := sleep(ctx, rc.e.clock, nap); err != nil {
+			return err
+		}
+		d -= nap
+		if err := rc.lease.renew(ctx); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
 }
 
 // StepTimedOut reports whether a step that started at startedAt and plans

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -85,20 +84,21 @@ func openTestEngine(t *testing.T, storePath string) (*engine.Engine, engine.KV) 
 }
 
 // storeRelease reads a release directly from the embedded store.
-func storeRelease(t *testing.T, storePath, id string) (engine.Release, error) {
-	t.Helper()
-	eng, kv := openTestEngine(t, storePath)
+func storeRelease(storePath, id string) (engine.Release, error) {
+	kv, _, err := engine.OpenKV(context.Background(), "file://"+storePath, "")
+	if err != nil {
+		return engine.Release{}, err
+	}
 	defer kv.Close()
-	return eng.GetRelease(context.Background(), id)
+	return engine.NewStore(kv).GetRelease(context.Background(), id)
 }
 
 // storeEnvironment reads an environment directly from the embedded store.
-func storeEnvironment(t *testing.T, storePath, name string) (engine.Environment, error) {
-	t.Helper()
-	eng, kv := openTestEngine(t, storePath)
+func storeEnvironment(storePath, name string) (engine.Environment, error) {
+	kv, _, err := engine.OpenKV(context.Background(), "file://"+storePath, "")
+	if err != nil {
+		return engine.Environment{}, err
+	}
 	defer kv.Close()
-	return eng.GetEnvironment(context.Background(), name)
+	return engine.NewStore(kv).GetEnvironment(context.Background(), name)
 }
-
-// errNotInStore is what check functions return when a record is missing.
-var errNotInStore = errors.New("record not in the store")

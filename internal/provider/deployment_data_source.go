@@ -1,6 +1,100 @@
 package provider
 
-import "github.com/hashicorp/terraform-plugin-framework/datasource"
+import (
+	"context"
+	"fmt"
 
-// NewDeploymentDataSource is being written by the lead.
-func NewDeploymentDataSource() datasource.DataSource { return nil }
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+var (
+	_ datasource.DataSource              = (*deploymentDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*deploymentDataSource)(nil)
+)
+
+// NewDeploymentDataSource is the ocuroot_deployment data source.
+func NewDeploymentDataSource() datasource.DataSource { return &deploymentDataSource{} }
+
+type deploymentDataSource struct {
+	data *providerData
+}
+
+type deploymentDataModel struct {
+	ID             types.String `tfsdk:"id"`
+	Package        types.String `tfsdk:"package"`
+	Environment    types.String `tfsdk:"environment"`
+	Status         types.String `tfsdk:"status"`
+	LiveRelease    types.String `tfsdk:"live_release"`
+	PendingRelease types.String `tfsdk:"pending_release"`
+	TrafficPercent types.Int64  `tfsdk:"traffic_percent"`
+	History        types.List   `tfsdk:"history"`
+}
+
+func (d *deploymentDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_deployment"
+}
+
+func (d *deploymentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	name := []validator.String{stringvalidator.RegexMatches(engine.NamePattern(), "must contain only letters, digits, '_', '.' and '-'")}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The status of a package in an environment, read from the store — for other workspaces that need to know what runs where (requires a shared store such as PostgreSQL when they run elsewhere).",
+		Attributes: map[string]schema.Attribute{
+			"id":              schema.StringAttribute{Computed: true, MarkdownDescription: "`PACKAGE/ENVIRONMENT`."},
+			"package":         schema.StringAttribute{Required: true, Validators: name, MarkdownDescription: "The package."},
+			"environment":     schema.StringAttribute{Required: true, Validators: name, MarkdownDescription: "The environment."},
+			"status":          schema.StringAttribute{Computed: true, MarkdownDescription: "Status of the deployment (`succeeded`, `awaiting_promotion`, `rolled_back`, …)."},
+			"live_release":    schema.StringAttribute{Computed: true, MarkdownDescription: "The release serving traffic."},
+			"pending_release": schema.StringAttribute{Computed: true, MarkdownDescription: "A canary or green release not yet promoted."},
+			"traffic_percent": schema.Int64Attribute{Computed: true, MarkdownDescription: "Share of traffic on the release being rolled out."},
+			"history": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "The 20 newest transitions.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"time":    schema.StringAttribute{Computed: true, MarkdownDescription: "When, RFC 3339."},
+					"from":    schema.StringAttribute{Computed: true, MarkdownDescription: "State before."},
+					"to":      schema.StringAttribute{Computed: true, MarkdownDescription: "State after."},
+					"release": schema.StringAttribute{Computed: true, MarkdownDescription: "Release concerned."},
+					"reason":  schema.StringAttribute{Computed: true, MarkdownDescription: "Why."},
+				}},
+			},
+		},
+	}
+}
+
+func (d *deploymentDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	data, err := providerDataFrom(req.ProviderData)
+	if err != nil {
+		resp.Diagnostics.AddError("Unexpected Data Source Configure Type", err.Error())
+		return
+	}
+	d.data = data
+}
+
+func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m deploymentDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := engine.DeploymentID(m.Package.ValueString(), m.Environment.ValueString())
+	rec, err := d.data.engine.GetDeployment(ctx, id)
+	if err != nil {
+		resp.Diagnostics.AddError("Deployment Not Found", fmt.Sprintf("No deployment %s in the store (%s): %v", id, d.data.storeDescription, err))
+		return
+	}
+	m.ID = types.StringValue(id)
+	m.Status = types.StringValue(string(rec.Status))
+	m.LiveRelease = optionalString(rec.LiveRelease)
+	m.PendingRelease = optionalString(rec.PendingRelease)
+	m.TrafficPercent = types.Int64Value(int64(rec.TrafficPercent))
+	history, diags := historyValue(rec.LastHistory(20), 20)
+	resp.Diagnostics.Append(diags...)
+	m.History = history
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

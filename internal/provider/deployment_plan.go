@@ -116,6 +116,9 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 	}
 
+	if r.data != nil && !plan.ID.IsUnknown() && !plan.Release.IsUnknown() {
+		r.data.notePlannedRelease(plan.ID.ValueString(), plan.Release.ValueString())
+	}
 	releaseChanged := state == nil || !plan.Release.Equal(state.Release)
 	if !releaseChanged {
 		plan.RolloutPlan = state.RolloutPlan
@@ -231,6 +234,8 @@ func orNone(s string) string {
 func goDuration(d time.Duration) timetypes.GoDuration {
 	return timetypes.NewGoDurationValueFromStringMust(engine.FormatDuration(d))
 }
+
+var timeoutsCreateAttrTypes = map[string]attr.Type{"create": types.StringType}
 
 func nullTimeouts() timeouts.Value {
 	return timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{

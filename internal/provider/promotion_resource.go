@@ -1,6 +1,257 @@
 package provider
 
-import "github.com/hashicorp/terraform-plugin-framework/resource"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
 
-// NewPromotionResource is being written by the lead.
-func NewPromotionResource() resource.Resource { return nil }
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+var (
+	_ resource.Resource                = (*promotionResource)(nil)
+	_ resource.ResourceWithConfigure   = (*promotionResource)(nil)
+	_ resource.ResourceWithImportState = (*promotionResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*promotionResource)(nil)
+)
+
+const defaultPromotionTimeout = 30 * time.Minute
+
+// NewPromotionResource is the ocuroot_promotion resource.
+func NewPromotionResource() resource.Resource { return &promotionResource{} }
+
+type promotionResource struct {
+	data *providerData
+}
+
+type promotionModel struct {
+	ID          types.String   `tfsdk:"id"`
+	Deployment  types.String   `tfsdk:"deployment"`
+	Phase       types.String   `tfsdk:"phase"`
+	Release     types.String   `tfsdk:"release"`
+	Note        types.String   `tfsdk:"note"`
+	PromotedAt  types.String   `tfsdk:"promoted_at"`
+	PromotedBy  types.String   `tfsdk:"promoted_by"`
+	LiveRelease types.String   `tfsdk:"live_release"`
+	Timeouts    timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *promotionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_promotion"
+}
+
+func (r *promotionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	exactlyOne := stringvalidator.ExactlyOneOf(path.MatchRoot("deployment"), path.MatchRoot("phase"))
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An explicit, recorded decision to move traffic. With `deployment`: the manual cutover of a blue-green " +
+			"deployment or the final promotion of a canary with `manual_promotion`; Create waits (within its create timeout) until the " +
+			"deployment reaches `awaiting_promotion` for `release`, then finishes the rollout. With `phase`: the approval that opens a phase " +
+			"with `requires_approval` for `release`. A release that is not pending is refused. Destroy only forgets the record and never " +
+			"rolls back; each new release needs its own promotion.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`DEPLOYMENT#RELEASE` (e.g. `api/prod1#api@2`) or `RELEASE#PHASE` (e.g. `api@2#prod`); also the import id.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"deployment": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Id (`PACKAGE/ENVIRONMENT`) of the `ocuroot_deployment` to promote. Exactly one of `deployment` or `phase`.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{exactlyOne},
+			},
+			"phase": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Name of a phase of `release` to approve. Exactly one of `deployment` or `phase`.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{exactlyOne},
+			},
+			"release": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Id (`PACKAGE@VERSION`) of the release to promote: for a deployment it must be the pending release.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{stringvalidator.RegexMatches(releaseIDPattern, "must have the form PACKAGE@VERSION")},
+			},
+			"note": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Why, recorded in the deployment's history (for example a ticket or the approver).",
+			},
+			"promoted_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the promotion was performed, RFC 3339.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"promoted_by": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Who performed it: the Terraform Cloud run, or the local user.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"live_release": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "For a deployment: the release serving traffic right after the promotion.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true}),
+		},
+	}
+}
+
+func (r *promotionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	data, err := providerDataFrom(req.ProviderData)
+	if err != nil {
+		resp.Diagnostics.AddError("Unexpected Resource Configure Type", err.Error())
+		return
+	}
+	r.data = data
+}
+
+// ModifyPlan refuses at plan time a promotion the store already rules out,
+// unless the deployment is planned to move to that release in this run.
+func (r *promotionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var plan promotionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.Deployment.IsNull() || plan.Deployment.IsUnknown() || plan.Release.IsUnknown() {
+		return
+	}
+	id, release := plan.Deployment.ValueString(), plan.Release.ValueString()
+	if r.data.plannedRelease(id) == release {
+		return // the deployment moves to this release in the same apply
+	}
+	err := r.data.engine.CanPromote(ctx, id, release)
+	var refused *engine.PromotionRefusedError
+	if errors.As(err, &refused) {
+		resp.Diagnostics.AddAttributeError(path.Root("release"), "Release Not Pending Promotion", refused.Reason)
+	}
+}
+
+func (r *promotionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan promotionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	timeout, diags := plan.Timeouts.Create(ctx, defaultPromotionTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	by := promoter()
+	release := plan.Release.ValueString()
+	plan.PromotedBy = types.StringValue(by)
+
+	if !plan.Phase.IsNull() {
+		a, err := r.data.engine.ApprovePhase(ctx, release, plan.Phase.ValueString(), plan.Note.ValueString(), by)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("phase"), "Phase Approval Failed", err.Error())
+			return
+		}
+		plan.ID = types.StringValue(release + "#" + a.Phase)
+		plan.PromotedAt = types.StringValue(a.ApprovedAt.UTC().Format(time.RFC3339Nano))
+		plan.LiveRelease = types.StringNull()
+		tflog.Info(ctx, "ocuroot: phase approved", map[string]any{"release": release, "phase": a.Phase})
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+
+	deployment := plan.Deployment.ValueString()
+	tflog.Info(ctx, "ocuroot: promoting", map[string]any{"deployment": deployment, "release": release})
+	d, err := r.data.engine.Promote(ctx, engine.PromoteRequest{Deployment: deployment, Release: release, Note: plan.Note.ValueString(), By: by})
+	if err != nil {
+		var refused *engine.PromotionRefusedError
+		switch {
+		case errors.As(err, &refused):
+			resp.Diagnostics.AddAttributeError(path.Root("release"), "Release Not Pending Promotion", refused.Reason)
+		case d != nil && d.Rollout != nil && d.Rollout.Promotion != nil:
+			addDeployError(&resp.Diagnostics, "promotion", err)
+		default:
+			resp.Diagnostics.AddError("Promotion Failed", err.Error())
+		}
+		return
+	}
+	plan.ID = types.StringValue(deployment + "#" + release)
+	plan.PromotedAt = types.StringValue(d.Rollout.Promotion.PromotedAt.UTC().Format(time.RFC3339Nano))
+	plan.LiveRelease = optionalString(d.LiveRelease)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Read keeps the record: a promotion is an audit entry of something that
+// happened, not a live object.
+func (r *promotionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state promotionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update only changes the note kept in state; traffic never moves here.
+func (r *promotionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan promotionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Delete forgets the record and never rolls back.
+func (r *promotionResource) Delete(ctx context.Context, req resource.DeleteRequest, _ *resource.DeleteResponse) {
+	var state promotionModel
+	req.State.Get(ctx, &state)
+	tflog.Info(ctx, "ocuroot: forgetting promotion record; traffic is left as it is", map[string]any{"id": state.ID.ValueString()})
+}
+
+func (r *promotionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	left, right, ok := strings.Cut(req.ID, "#")
+	if !ok {
+		resp.Diagnostics.AddError("Invalid Import Id", fmt.Sprintf("%q must be DEPLOYMENT#RELEASE (api/prod1#api@2) or RELEASE#PHASE (api@2#prod)", req.ID))
+		return
+	}
+	m := promotionModel{ID: types.StringValue(req.ID), Deployment: types.StringNull(), Phase: types.StringNull(), Note: types.StringNull(),
+		LiveRelease: types.StringNull(), Timeouts: timeouts.Value{Object: types.ObjectNull(timeoutsCreateAttrTypes)}}
+	if strings.Contains(left, "/") {
+		d, err := r.data.engine.GetDeployment(ctx, left)
+		if err != nil || d.Rollout == nil || d.Rollout.Promotion == nil || d.Rollout.Promotion.Release != right {
+			resp.Diagnostics.AddError("Cannot Import Promotion", fmt.Sprintf("No promotion of %s recorded for deployment %s in the store", right, left))
+			return
+		}
+		p := d.Rollout.Promotion
+		m.Deployment, m.Release = types.StringValue(left), types.StringValue(right)
+		m.PromotedAt, m.PromotedBy = types.StringValue(p.PromotedAt.UTC().Format(time.RFC3339Nano)), types.StringValue(p.By)
+		m.Note, m.LiveRelease = optionalString(p.Note), optionalString(d.LiveRelease)
+	} else {
+		a, err := r.data.engine.Store().GetApproval(ctx, left, right)
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot Import Promotion", fmt.Sprintf("No approval of phase %q of %s in the store: %v", right, left, err))
+			return
+		}
+		m.Phase, m.Release = types.StringValue(right), types.StringValue(left)
+		m.PromotedAt, m.PromotedBy, m.Note = types.StringValue(a.ApprovedAt.UTC().Format(time.RFC3339Nano)), types.StringValue(a.By), optionalString(a.Note)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// promoter names who performed a promotion: the Terraform Cloud run when
+// there is one, otherwise the local user.
+func promoter() string {
+	if run := os.Getenv("TFC_RUN_ID"); run != "" {
+		return "terraform cloud run " + run
+	}
+	if user := os.Getenv("USER"); user != "" {
+		return "terraform (" + user + ")"
+	}
+	return "terraform"
+}

@@ -28,6 +28,26 @@ type providerData struct {
 	// exist in the store yet.
 	plannedMu           sync.Mutex
 	plannedEnvironments map[string]bool
+	plannedReleases     map[string]string
+}
+
+// notePlannedRelease records the release a deployment is planned to move
+// to in this run, so a promotion planned after it is not refused for a
+// release that is not pending yet.
+func (pd *providerData) notePlannedRelease(deploymentID, release string) {
+	pd.plannedMu.Lock()
+	defer pd.plannedMu.Unlock()
+	if pd.plannedReleases == nil {
+		pd.plannedReleases = map[string]string{}
+	}
+	pd.plannedReleases[deploymentID] = release
+}
+
+// plannedRelease returns the release noted for a deployment in this run.
+func (pd *providerData) plannedRelease(deploymentID string) string {
+	pd.plannedMu.Lock()
+	defer pd.plannedMu.Unlock()
+	return pd.plannedReleases[deploymentID]
 }
 
 // notePlannedEnvironment records an environment seen in this plan.
