@@ -95,7 +95,8 @@ func TestPostgresKVAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	kv.Close()
-	if _, _, err := kv.Get(context.Background(), "env", "prod"); !errors.Is(err, errStoreClosed) {
-		t.Fatalf("Get after Close = %v, want errStoreClosed", err)
+	_, _, err = kv.Get(context.Background(), "env", "prod")
+	if !errors.Is(err, errStoreClosed) || !strings.Contains(err.Error(), "postgres store ") {
+		t.Fatalf("Get after Close = %v, want errStoreClosed naming the store", err)
 	}
 }

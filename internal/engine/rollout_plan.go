@@ -74,6 +74,9 @@ func PlanRollout(spec DeploymentSpec, hasLiveRelease bool) (steps []Step, reason
 			steps = append(steps, Step{Kind: StepGate, Weight: lastWeight(steps), Slot: SlotCanary})
 		}
 		steps = append(steps, Step{Kind: StepHook, Event: EventPromote, Weight: 100, Slot: SlotStable})
+		if len(spec.Canary.Steps) == 1 {
+			return steps, "canary in 1 step"
+		}
 		return steps, fmt.Sprintf("canary in %d steps", len(spec.Canary.Steps))
 	case StrategyBlueGreen:
 		bg := spec.BlueGreen

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
@@ -21,8 +20,6 @@ import (
 // TF_ACC_TERRAFORM_PATH still wins when it is set.
 
 var useLocalTerraformOnce sync.Once
-
-var wrapTestProvider = func(p provider.Provider) provider.Provider { return p }
 
 // useLocalTerraform points terraform-plugin-testing at the terraform on
 // PATH. Left to itself it would also fall back to downloading the latest
@@ -52,7 +49,7 @@ func testAccFactories(t *testing.T, storePath string) map[string]func() (tfproto
 		t.Fatal("testAccFactories: storePath must not be empty")
 	}
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"ocuroot": providerserver.NewProtocol6WithError(wrapTestProvider(NewWithOptions(Options{Version: "test"})())),
+		"ocuroot": providerserver.NewProtocol6WithError(NewWithOptions(Options{Version: "test"})()),
 	}
 }
 

@@ -1,0 +1,490 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+)
+
+// Shared fakes and fixtures of the rollout tests: a recording hook sender,
+// a scripted checker, a KV that "crashes", and a harness that wires them
+// into an engine on a MemoryKV.
+
+// testStart is where every fake clock starts.
+var testStart = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// sentHook is one recorded HookSender.Send call.
+type sentHook struct {
+	Type        string
+	Weight      int
+	Slot        string
+	Release     string
+	Previous    string
+	Environment string
+	Key         string
+	Attempt     int
+	RolloutID   string
+	Reason      string
+	// CtxErr is the context's error when the call was made: a rollback on a
+	// detached context sees nil even after the caller cancelled.
+	CtxErr error
+	Failed bool // the scripted failure was returned
+}
+
+// String renders "canary.weight 10 canary" for readable comparisons.
+func (h sentHook) String() string {
+	return fmt.Sprintf("%s %d %s", h.Type, h.Weight, h.Slot)
+}
+
+// fakeHooks records every Send. It can fail the Nth call of an event type,
+// block an event type until released, and run a callback on each call.
+type fakeHooks struct {
+	mu      sync.Mutex
+	calls   []sentHook
+	counts  map[string]int
+	failNth map[string]map[int]error
+	// onSend runs (outside the lock) before the call returns.
+	onSend func(ctx context.Context, ev Event)
+	// journal, when set, interleaves hook calls with check probes.
+	journal *journal
+}
+
+func newFakeHooks() *fakeHooks {
+	return &fakeHooks{counts: map[string]int{}, failNth: map[string]map[int]error{}}
+}
+
+// failOn makes the nth (1-based) call of an event type return err.
+func (f *fakeHooks) failOn(event string, nth int, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failNth[event] == nil {
+		f.failNth[event] = map[int]error{}
+	}
+	f.failNth[event][nth] = err
+}
+
+func (f *fakeHooks) Send(ctx context.Context, cfg HookConfig, key string, ev Event) (HookResult, error) {
+	f.mu.Lock()
+	f.counts[ev.Type]++
+	err := f.failNth[ev.Type][f.counts[ev.Type]]
+	f.calls = append(f.calls, sentHook{
+		Type: ev.Type, Weight: ev.Weight, Slot: ev.Slot, Release: ev.Release, Previous: ev.PreviousRelease,
+		Environment: ev.Environment, Key: key, Attempt: ev.Attempt, RolloutID: ev.RolloutID, Reason: ev.Reason,
+		CtxErr: ctx.Err(), Failed: err != nil,
+	})
+	onSend, j := f.onSend, f.journal
+	f.mu.Unlock()
+	if j != nil {
+		j.add("hook " + ev.Type + " " + ev.Slot)
+	}
+	if onSend != nil {
+		onSend(ctx, ev)
+	}
+	if err != nil {
+		return HookResult{}, err
+	}
+	return HookResult{Attempts: 1, StatusCode: 200}, nil
+}
+
+func (f *fakeHooks) all() []sentHook {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]sentHook(nil), f.calls...)
+}
+
+// strings renders every call as "type weight slot".
+func (f *fakeHooks) strings() []string {
+	var out []string
+	for _, c := range f.all() {
+		out = append(out, c.String())
+	}
+	return out
+}
+
+// types lists the event types sent, in order.
+func (f *fakeHooks) types() []string {
+	var out []string
+	for _, c := range f.all() {
+		out = append(out, c.Type)
+	}
+	return out
+}
+
+func (f *fakeHooks) reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = nil
+	f.counts = map[string]int{}
+}
+
+// journal is an ordered log shared by the fakes.
+type journal struct {
+	mu      sync.Mutex
+	entries []string
+}
+
+func (j *journal) add(s string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.entries = append(j.entries, s)
+}
+
+func (j *journal) all() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]string(nil), j.entries...)
+}
+
+// indexOf returns the position of the first entry equal to s, or -1.
+func (j *journal) indexOf(s string) int {
+	for i, e := range j.all() {
+		if e == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// fakeChecker answers health and metric checks from a script. Unscripted
+// checks pass.
+type fakeChecker struct {
+	mu sync.Mutex
+	// unhealthySlots and unhealthyVersions fail the health check outright.
+	unhealthySlots    map[string]bool
+	unhealthyVersions map[string]bool
+	// failHealthAfter > 0 makes every health probe after that many fail.
+	failHealthAfter int
+	// failingMetrics fail the named metric checks; failMetricAfter flips a
+	// metric to failing after that many probes of it.
+	failingMetrics  map[string]bool
+	failMetricAfter map[string]int
+	// delay makes every probe take that long on the wall clock.
+	delay time.Duration
+
+	healthProbes []Placeholders
+	metricProbes map[string]int
+	journal      *journal
+}
+
+func newFakeChecker() *fakeChecker {
+	return &fakeChecker{
+		unhealthySlots: map[string]bool{}, unhealthyVersions: map[string]bool{},
+		failingMetrics: map[string]bool{}, failMetricAfter: map[string]int{}, metricProbes: map[string]int{},
+	}
+}
+
+func (c *fakeChecker) Health(ctx context.Context, hc HealthCheck, vars Placeholders) CheckResult {
+	c.pause(ctx)
+	c.mu.Lock()
+	c.healthProbes = append(c.healthProbes, vars)
+	n := len(c.healthProbes)
+	ok := !c.unhealthySlots[vars.Slot] && !c.unhealthyVersions[vars.Version] && (c.failHealthAfter <= 0 || n <= c.failHealthAfter)
+	j := c.journal
+	c.mu.Unlock()
+	if j != nil {
+		j.add("health " + vars.Slot)
+	}
+	if ok {
+		return CheckResult{Name: "health", OK: true, Detail: "status 200"}
+	}
+	return CheckResult{Name: "health", Detail: "status 503, expected 200"}
+}
+
+func (c *fakeChecker) Metric(ctx context.Context, mc MetricCheck, vars Placeholders) CheckResult {
+	c.pause(ctx)
+	c.mu.Lock()
+	c.metricProbes[mc.Name]++
+	n := c.metricProbes[mc.Name]
+	after := c.failMetricAfter[mc.Name]
+	ok := !c.failingMetrics[mc.Name] && (after <= 0 || n <= after)
+	j := c.journal
+	c.mu.Unlock()
+	if j != nil {
+		j.add("metric " + mc.Name + " " + vars.Slot)
+	}
+	if ok {
+		v := 0.01
+		return CheckResult{Name: mc.Name, OK: true, Detail: mc.Name + " = 0.01, at or below max 0.05", Value: &v}
+	}
+	v := 0.4
+	return CheckResult{Name: mc.Name, Detail: mc.Name + " = 0.4, above max 0.05", Value: &v}
+}
+
+func (c *fakeChecker) pause(ctx context.Context) {
+	if c.delay > 0 {
+		select {
+		case <-ctx.Done():
+		case <-time.After(c.delay):
+		}
+	}
+}
+
+// healthSlots lists the slot of every health probe, in order.
+func (c *fakeChecker) healthSlots() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]string, len(c.healthProbes))
+	for i, p := range c.healthProbes {
+		out[i] = p.Slot
+	}
+	return out
+}
+
+func (c *fakeChecker) metricCount(name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.metricProbes[name]
+}
+
+// errCrash is what a crashed crashKV answers.
+var errCrash = errors.New("simulated crash: the process died here")
+
+// crashKV passes calls through to a KV until it has let limit Puts succeed;
+// from then on every Put and Delete fails, as if the process had died at
+// that write (a dead process does not release its lease either).
+type crashKV struct {
+	KV
+	mu      sync.Mutex
+	limit   int
+	puts    int
+	crashed bool
+}
+
+func (c *crashKV) Put(ctx context.Context, kind, key string, value []byte, expect int64) (int64, error) {
+	c.mu.Lock()
+	if c.puts >= c.limit {
+		c.crashed = true
+		c.mu.Unlock()
+		return 0, errCrash
+	}
+	c.mu.Unlock()
+	rev, err := c.KV.Put(ctx, kind, key, value, expect)
+	if err == nil {
+		c.mu.Lock()
+		c.puts++
+		c.mu.Unlock()
+	}
+	return rev, err
+}
+
+func (c *crashKV) Delete(ctx context.Context, kind, key string, expect int64) error {
+	c.mu.Lock()
+	dead := c.crashed
+	c.mu.Unlock()
+	if dead {
+		return errCrash
+	}
+	return c.KV.Delete(ctx, kind, key, expect)
+}
+
+func (c *crashKV) didCrash() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.crashed
+}
+
+// failingDeleteKV fails every Delete.
+type failingDeleteKV struct{ KV }
+
+func (failingDeleteKV) Delete(context.Context, string, string, int64) error { return errCrash }
+
+// warnLogger keeps the warnings an engine logs.
+type warnLogger struct {
+	mu    sync.Mutex
+	warns []string
+}
+
+func (l *warnLogger) Info(context.Context, string, map[string]any)  {}
+func (l *warnLogger) Debug(context.Context, string, map[string]any) {}
+func (l *warnLogger) Warn(_ context.Context, msg string, fields map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.warns = append(l.warns, fmt.Sprintf("%s %v", msg, fields))
+}
+
+func (l *warnLogger) text() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.warns, "\n")
+}
+
+// harness is an engine on a MemoryKV with recording fakes.
+type harness struct {
+	t       testing.TB
+	kv      *MemoryKV
+	clock   Clock
+	hooks   *fakeHooks
+	checker *fakeChecker
+	e       *Engine
+}
+
+// Fixture names: package api in environment prod; releases api@1..api@4
+// have one phase "production" holding prod.
+const (
+	testPackage = "api"
+	testEnv     = "prod"
+	testDepID   = "api/prod"
+)
+
+func releaseID(v int) string { return ReleaseID(testPackage, fmt.Sprint(v)) }
+
+// newHarness builds an engine on an auto clock and registers the fixture
+// environment and releases.
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	return newHarnessWith(t, enginetest.NewAutoClock(testStart), Options{})
+}
+
+func newHarnessWith(t testing.TB, clock Clock, opts Options) *harness {
+	t.Helper()
+	h := &harness{t: t, kv: NewMemoryKV(), clock: clock, hooks: newFakeHooks(), checker: newFakeChecker()}
+	h.e = h.engine(h.kv, opts)
+	ctx := context.Background()
+	if _, err := h.e.PutEnvironment(ctx, Environment{Name: testEnv, Attributes: map[string]string{"type": "prod"}}); err != nil {
+		t.Fatal(err)
+	}
+	for v := 1; v <= 4; v++ {
+		h.register(Release{Package: testPackage, Version: fmt.Sprint(v), Phases: []Phase{{Name: "production", Environments: []string{testEnv}}}})
+	}
+	return h
+}
+
+// engine builds another engine on kv sharing the harness's clock and fakes.
+func (h *harness) engine(kv KV, opts Options) *Engine {
+	opts.Store = NewStore(kv)
+	if opts.Clock == nil {
+		opts.Clock = h.clock
+	}
+	if opts.Hooks == nil {
+		opts.Hooks = h.hooks
+	}
+	if opts.Checker == nil {
+		opts.Checker = h.checker
+	}
+	return New(opts)
+}
+
+func (h *harness) register(rel Release) {
+	h.t.Helper()
+	if _, err := h.e.RegisterRelease(context.Background(), rel); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) env(name string, attrs map[string]string) {
+	h.t.Helper()
+	if _, err := h.e.PutEnvironment(context.Background(), Environment{Name: name, Attributes: attrs}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// deployment reads the stored record.
+func (h *harness) deployment(id string) *Deployment {
+	h.t.Helper()
+	d, err := h.e.GetDeployment(context.Background(), id)
+	if err != nil {
+		h.t.Fatalf("reading %s: %v", id, err)
+	}
+	return d
+}
+
+// seedLive makes api@1 live in prod with a direct deployment, then forgets
+// the hooks and probes it caused.
+func (h *harness) seedLive(v int) {
+	h.t.Helper()
+	spec := testSpec(StrategyDirect)
+	spec.Release = releaseID(v)
+	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
+		h.t.Fatalf("seeding %s: %v", spec.Release, err)
+	}
+	h.hooks.reset()
+	h.checker.mu.Lock()
+	h.checker.healthProbes = nil
+	h.checker.metricProbes = map[string]int{}
+	h.checker.mu.Unlock()
+}
+
+func (h *harness) now() time.Time { return h.clock.Now() }
+
+// testHook is where the fakes "send" events.
+var testHook = HookConfig{URL: "http://hooks.test/ocuroot", Secret: "s3cret"}
+
+// testSpec is a deployment of api@2 into prod with a hook and a health
+// check probed every minute.
+func testSpec(strategy Strategy) DeploymentSpec {
+	hook := testHook
+	return DeploymentSpec{
+		Package: testPackage, Environment: testEnv, Release: releaseID(2), Strategy: strategy,
+		Hook:        &hook,
+		HealthCheck: &HealthCheck{URL: "http://app.test/{slot}/health", Interval: time.Minute},
+	}
+}
+
+// canarySpec is a canary of 10% then 50%, each baking 30 minutes with a
+// check round every minute.
+func canarySpec() DeploymentSpec {
+	spec := testSpec(StrategyCanary)
+	spec.Canary = CanarySpec{
+		Steps:         []CanaryStep{{Weight: 10, Bake: 30 * time.Minute}, {Weight: 50, Bake: 30 * time.Minute}},
+		CheckInterval: time.Minute, FailureThreshold: 2,
+	}
+	spec.Checks = []MetricCheck{{Name: "error_rate", URL: "http://metrics.test/{slot}", Path: "error_rate"}}
+	return spec
+}
+
+// historyReasons lists the reasons of a deployment's history.
+func historyReasons(d *Deployment) []string {
+	out := make([]string, len(d.History))
+	for i, tr := range d.History {
+		out[i] = tr.Reason
+	}
+	return out
+}
+
+// historyHas reports whether some transition's reason contains every part.
+func historyHas(d *Deployment, parts ...string) bool {
+	for _, tr := range d.History {
+		all := true
+		for _, p := range parts {
+			if !strings.Contains(tr.Reason, p) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// eventually polls cond on the wall clock until it holds or a few seconds
+// pass.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}

@@ -1,0 +1,290 @@
+package engine
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPlanRollout(t *testing.T) {
+	fiveMinuteCanary := CanarySpec{Steps: []CanaryStep{{Weight: 10, Bake: 5 * time.Minute}, {Weight: 50, Bake: 5 * time.Minute}}}
+	checks := []MetricCheck{{Name: "error_rate", URL: "http://m", Path: "x"}}
+	tests := []struct {
+		name       string
+		spec       DeploymentSpec
+		live       bool
+		wantReason string
+		wantText   string
+		wantWait   time.Duration
+		wantKinds  []StepKind
+	}{
+		{
+			name:       "first deployment of a canary goes direct",
+			spec:       DeploymentSpec{Strategy: StrategyCanary, Canary: fiveMinuteCanary},
+			wantReason: "first deployment into an empty environment: nothing to protect with canary, deploying directly",
+			wantText:   "deploy → wait until stable is healthy",
+			wantKinds:  []StepKind{StepHook, StepAwaitHealthy},
+		},
+		{
+			name:       "first deployment of a blue-green goes direct",
+			spec:       DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{ManualPromotion: true}},
+			wantReason: "first deployment into an empty environment: nothing to protect with blue_green, deploying directly",
+			wantText:   "deploy → wait until stable is healthy",
+			wantKinds:  []StepKind{StepHook, StepAwaitHealthy},
+		},
+		{
+			name:       "direct update",
+			spec:       DeploymentSpec{Strategy: StrategyDirect},
+			live:       true,
+			wantReason: "direct deployment",
+			wantText:   "deploy → wait until stable is healthy",
+			wantKinds:  []StepKind{StepHook, StepAwaitHealthy},
+		},
+		{
+			name:       "first direct deployment",
+			spec:       DeploymentSpec{},
+			wantReason: "direct deployment",
+			wantText:   "deploy → wait until stable is healthy",
+			wantKinds:  []StepKind{StepHook, StepAwaitHealthy},
+		},
+		{
+			name:       "canary 10/50 with bakes",
+			spec:       DeploymentSpec{Strategy: StrategyCanary, Canary: fiveMinuteCanary},
+			live:       true,
+			wantReason: "canary in 2 steps",
+			wantText:   "canary 10% bake 5m → canary 50% bake 5m → promote to 100%",
+			wantWait:   10 * time.Minute,
+			wantKinds:  []StepKind{StepHook, StepBake, StepHook, StepBake, StepHook},
+		},
+		{
+			name: "canary with manual promotion",
+			spec: DeploymentSpec{Strategy: StrategyCanary, Canary: CanarySpec{
+				Steps: []CanaryStep{{Weight: 25, Bake: 90 * time.Second}}, ManualPromotion: true}},
+			live:       true,
+			wantReason: "canary in 1 step",
+			wantText:   "canary 25% bake 1m30s → await promotion → promote to 100%",
+			wantWait:   90 * time.Second,
+			wantKinds:  []StepKind{StepHook, StepBake, StepGate, StepHook},
+		},
+		{
+			name:       "blue-green automatic",
+			spec:       DeploymentSpec{Strategy: StrategyBlueGreen},
+			live:       true,
+			wantReason: "blue-green",
+			wantText:   "create green → wait until green is healthy → cutover to green → drain blue",
+			wantKinds:  []StepKind{StepHook, StepAwaitHealthy, StepHook, StepHook},
+		},
+		{
+			name: "blue-green manual with delays and checks",
+			spec: DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{
+				ManualPromotion: true, PromotionDelay: 2 * time.Minute, ScaleDownDelay: time.Hour,
+				PrePromotionCheck: checks, PostPromotionCheck: checks,
+			}},
+			live:       true,
+			wantReason: "blue-green",
+			wantText: "create green → wait until green is healthy → await promotion → promotion delay 2m → pre-promotion check → " +
+				"cutover to green → post-promotion check → scale-down delay 1h → drain blue",
+			wantWait:  time.Hour + 2*time.Minute,
+			wantKinds: []StepKind{StepHook, StepAwaitHealthy, StepGate, StepDelay, StepVerify, StepHook, StepVerify, StepDelay, StepHook},
+		},
+		{
+			name: "blue-green automatic with delays only",
+			spec: DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{
+				PromotionDelay: 30 * time.Second, ScaleDownDelay: 10 * time.Minute,
+			}},
+			live:       true,
+			wantReason: "blue-green",
+			wantText:   "create green → wait until green is healthy → promotion delay 30s → cutover to green → scale-down delay 10m → drain blue",
+			wantWait:   10*time.Minute + 30*time.Second,
+			wantKinds:  []StepKind{StepHook, StepAwaitHealthy, StepDelay, StepHook, StepDelay, StepHook},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			steps, reason := PlanRollout(tt.spec, tt.live)
+			if reason != tt.wantReason {
+				t.Errorf("reason = %q, want %q", reason, tt.wantReason)
+			}
+			if got := DescribeRollout(steps); got != tt.wantText {
+				t.Errorf("DescribeRollout = %q\n want %q", got, tt.wantText)
+			}
+			if got := PlannedWait(steps); got != tt.wantWait {
+				t.Errorf("PlannedWait = %s, want %s", got, tt.wantWait)
+			}
+			var kinds []StepKind
+			for _, s := range steps {
+				kinds = append(kinds, s.Kind)
+			}
+			if len(kinds) != len(tt.wantKinds) {
+				t.Fatalf("kinds = %v, want %v", kinds, tt.wantKinds)
+			}
+			for i := range kinds {
+				if kinds[i] != tt.wantKinds[i] {
+					t.Fatalf("kinds = %v, want %v", kinds, tt.wantKinds)
+				}
+			}
+		})
+	}
+}
+
+// TestPlanRolloutBlueGreenMarksStepsAfterCutover: a failure after the
+// cutover must switch traffic back to blue, so those steps are marked.
+func TestPlanRolloutBlueGreenMarksStepsAfterCutover(t *testing.T) {
+	checks := []MetricCheck{{Name: "m"}}
+	steps, _ := PlanRollout(DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{
+		PrePromotionCheck: checks, PostPromotionCheck: checks, ScaleDownDelay: time.Minute}}, true)
+	cutover := false
+	for _, s := range steps {
+		if s.AfterCutover != cutover {
+			t.Errorf("step %q: AfterCutover = %v, want %v", DescribeStep(s), s.AfterCutover, cutover)
+		}
+		if s.Event == EventCutover {
+			cutover = true
+			if s.Weight != 100 || s.Slot != SlotGreen {
+				t.Errorf("cutover step = %+v, want weight 100 on green", s)
+			}
+		}
+	}
+}
+
+func TestDescribeStep(t *testing.T) {
+	tests := []struct {
+		step Step
+		want string
+	}{
+		{Step{Kind: StepHook, Event: EventDeploy}, "deploy"},
+		{Step{Kind: StepHook, Event: EventCanaryWeight, Weight: 5}, "canary 5%"},
+		{Step{Kind: StepHook, Event: EventPromote}, "promote to 100%"},
+		{Step{Kind: StepHook, Event: "custom.event"}, "custom.event"},
+		{Step{Kind: StepAwaitHealthy, Slot: SlotGreen}, "wait until green is healthy"},
+		{Step{Kind: StepBake, Duration: 90 * time.Minute}, "bake 1h30m"},
+		{Step{Kind: StepBake, Duration: 2 * time.Hour}, "bake 2h"},
+		{Step{Kind: StepBake, Duration: 1500 * time.Millisecond}, "bake 1.5s"},
+		{Step{Kind: StepGate}, "await promotion"},
+		{Step{Kind: StepDelay, Slot: SlotGreen, Duration: 5 * time.Minute}, "promotion delay 5m"},
+		{Step{Kind: StepDelay, Slot: SlotBlue, Duration: 5 * time.Minute}, "scale-down delay 5m"},
+		{Step{Kind: StepVerify, CheckSet: CheckSetPostPromotion}, "post-promotion check"},
+		{Step{Kind: "mystery"}, "mystery"},
+	}
+	for _, tt := range tests {
+		if got := DescribeStep(tt.step); got != tt.want {
+			t.Errorf("DescribeStep(%+v) = %q, want %q", tt.step, got, tt.want)
+		}
+	}
+}
+
+func TestStepTimedOut(t *testing.T) {
+	start := testStart
+	tests := []struct {
+		name     string
+		planned  time.Duration
+		deadline time.Duration
+		elapsed  time.Duration
+		want     bool
+	}{
+		{"within the deadline", 0, 10 * time.Minute, 9 * time.Minute, false},
+		{"exactly at the deadline", 0, 10 * time.Minute, 10 * time.Minute, true},
+		{"past the deadline", 0, 10 * time.Minute, 11 * time.Minute, true},
+		{"planned time is allowed on top", 30 * time.Minute, 10 * time.Minute, 35 * time.Minute, false},
+		{"planned plus deadline exceeded", 30 * time.Minute, 10 * time.Minute, 41 * time.Minute, true},
+		{"no deadline never times out", 0, 0, 1000 * time.Hour, false},
+		{"negative deadline never times out", 0, -time.Second, time.Hour, false},
+		{"clock before the start", 0, time.Minute, -time.Hour, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := StepTimedOut(start, tt.planned, tt.deadline, start.Add(tt.elapsed)); got != tt.want {
+				t.Errorf("StepTimedOut = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRollbackSlot(t *testing.T) {
+	tests := []struct {
+		name     string
+		strategy Strategy
+		step     *Step
+		want     string
+	}{
+		{"canary bake withdraws the canary", StrategyCanary, &Step{Kind: StepBake, Slot: SlotCanary}, SlotCanary},
+		{"green before cutover is discarded", StrategyBlueGreen, &Step{Kind: StepAwaitHealthy, Slot: SlotGreen}, SlotGreen},
+		{"after cutover switches back to blue", StrategyBlueGreen, &Step{Kind: StepVerify, Slot: SlotGreen, AfterCutover: true}, SlotBlue},
+		{"direct restores stable", StrategyDirect, &Step{Kind: StepAwaitHealthy, Slot: SlotStable}, SlotStable},
+		{"first deployment of a canary restores stable", StrategyCanary, &Step{Kind: StepAwaitHealthy, Slot: SlotStable}, SlotStable},
+		{"past the end restores stable", StrategyCanary, nil, SlotStable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := rollbackSlot(tt.strategy, tt.step); got != tt.want {
+				t.Errorf("rollbackSlot = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPromotionCheck(t *testing.T) {
+	gated := []Step{{Kind: StepHook}, {Kind: StepGate}, {Kind: StepHook}}
+	d := func(r *Rollout) *Deployment {
+		return &Deployment{Package: "api", Environment: "prod", LiveRelease: "api@1", PendingRelease: "api@2", Status: StatusInProgress, Rollout: r}
+	}
+	promoted := &Promotion{Release: "api@2", By: "alice"}
+	tests := []struct {
+		name              string
+		d                 *Deployment
+		release           string
+		wantReady, wantWt bool
+		wantReason        string
+	}{
+		{"at the gate", d(&Rollout{Release: "api@2", State: RolloutAwaitingPromotion, Steps: gated, StepIndex: 1}), "api@2", true, false, ""},
+		{"on its way to the gate", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 0}), "api@2", false, true,
+			"api@2 is still rolling out to api/prod (step 1/3)"},
+		{"promoted run stopped part-way", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 2, Promotion: promoted}), "api@2", true, false, ""},
+		{"promoted run stopped while rolling back", d(&Rollout{Release: "api@2", State: RolloutRollingBack, Steps: gated, StepIndex: 2, Promotion: promoted}), "api@2", true, false, ""},
+		{"past the gate without a promotion", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 2}), "api@2", false, false,
+			"release api@2 is not pending promotion in api/prod (live: api@1, pending: api@2, status: in_progress)"},
+		{"another release", d(&Rollout{Release: "api@2", State: RolloutAwaitingPromotion, Steps: gated, StepIndex: 1}), "api@3", false, false,
+			"release api@3 is not pending promotion in api/prod"},
+		{"no rollout", &Deployment{Package: "api", Environment: "prod", Status: StatusSucceeded, LiveRelease: "api@2"}, "api@2", false, false,
+			"release api@2 is not pending promotion in api/prod (live: api@2, pending: none, status: succeeded). A promotion only applies to the release waiting at awaiting_promotion; each new release needs its own promotion"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ready, wait, reason := PromotionCheck(tt.d, tt.release)
+			if ready != tt.wantReady || wait != tt.wantWt {
+				t.Errorf("ready, wait = %v, %v; want %v, %v (%s)", ready, wait, tt.wantReady, tt.wantWt, reason)
+			}
+			if !startsWith(reason, tt.wantReason) || (tt.wantReason == "" && reason != "") {
+				t.Errorf("reason = %q, want it to start with %q", reason, tt.wantReason)
+			}
+		})
+	}
+}
+
+func startsWith(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
+
+func TestRolloutErrorMessage(t *testing.T) {
+	base := RolloutError{Deployment: "api/prod", Release: "api@2", Step: "4/5 bake 30m", Reason: `check "health" failed 2 consecutive time(s)`}
+	tests := []struct {
+		name string
+		mod  func(*RolloutError)
+		want string
+	}{
+		{"rolled back", func(e *RolloutError) { e.RolledBack, e.RestoredRelease = true, "api@1" },
+			`rollout of api@2 to api/prod failed at step 4/5 bake 30m: check "health" failed 2 consecutive time(s). Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`},
+		{"resumable interrupt", func(e *RolloutError) { e.Interrupted, e.Resumable, e.Reason = true, true, "the operation was cancelled (interrupt)" },
+			"rollout of api@2 to api/prod was interrupted at step 4/5 bake 30m: the operation was cancelled (interrupt). Nothing was rolled back; the rollout's position is saved and the next apply continues from this step."},
+		{"left in place", func(e *RolloutError) { e.Timeout = true },
+			`rollout of api@2 to api/prod failed at step 4/5 bake 30m: check "health" failed 2 consecutive time(s). Traffic was left as it is (on_timeout = "fail" or nothing to restore).`},
+		{"rollback failed", func(e *RolloutError) { e.RollbackErr = errCrash },
+			`rollout of api@2 to api/prod failed at step 4/5 bake 30m: check "health" failed 2 consecutive time(s). Rolling back also failed: simulated crash: the process died here. Traffic may still reach api@2; check the target and re-run the apply.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := base
+			tt.mod(&e)
+			if got := e.Error(); got != tt.want {
+				t.Errorf("Error() =\n %s\nwant\n %s", got, tt.want)
+			}
+		})
+	}
+}

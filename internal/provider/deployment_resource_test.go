@@ -1,0 +1,139 @@
+package provider
+
+import (
+		"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+const canarySettings = `
+  strategy = "canary"
+  canary {
+    check_interval    = "200ms"
+    failure_threshold = 2
+    step {
+      weight = 10
+      bake   = "1s"
+    }
+    step {
+      weight = 50
+      bake   = "1s"
+    }
+  }
+`
+
+
+func TestAccDeployment_directCreateAndDestroy(t *testing.T) {
+	store := newTestStorePath(t)
+	target, url := startTarget(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{
+				Config: deployConfig(store, url, "1", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("rollout_plan"), knownvalue.StringExact("deploy → wait until stable is healthy")),
+						plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("id"), knownvalue.StringExact("api/prod0")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("status"), knownvalue.StringExact("succeeded")),
+					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("live_release"), knownvalue.StringExact("api@1")),
+					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("traffic_percent"), knownvalue.Int64Exact(100)),
+				},
+				Check: func(*terraform.State) error {
+					if err := expectEvents("deploy:100:stable")(target); err != nil {
+						return err
+					}
+					if target.HealthProbes() == 0 {
+						return errorf("the health check was never probed")
+					}
+					return nil
+				},
+			},
+			{
+				ResourceName:      "ocuroot_deployment.api",
+				ImportState:       true,
+				ImportStateVerify: true,
+				ImportStateVerifyIgnore: []string{"hook", "health_check", "rollout_plan", "timeouts", "history"},
+			},
+			{
+				Config:  deployConfig(store, url, "1", ""),
+				Destroy: true,
+				Check: func(*terraform.State) error {
+					return expectEvents("deploy:100:stable", "teardown:0:")(target)
+				},
+			},
+		},
+	})
+}
+
+func TestAccDeployment_canaryUpdate(t *testing.T) {
+	store := newTestStorePath(t)
+	target, url := startTarget(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{
+				Config: deployConfig(store, url, "1", canarySettings),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("rollout_plan"),
+							knownvalue.StringExact("direct (first deployment: nothing to protect yet) → deploy → wait until stable is healthy")),
+					},
+				},
+			},
+			{
+				Config: deployConfig(store, url, "2", canarySettings),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("rollout_plan"),
+							knownvalue.StringExact("canary 10% bake 1s → canary 50% bake 1s → promote to 100% (bakes and delays: 2s)")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("status"), knownvalue.StringExact("succeeded")),
+					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("live_release"), knownvalue.StringExact("api@2")),
+					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("traffic_percent"), knownvalue.Int64Exact(100)),
+				},
+				Check: func(*terraform.State) error {
+					return expectEvents("deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary", "promote:100:stable")(target)
+				},
+			},
+		},
+	})
+}
+
+func TestAccDeployment_canaryRollback(t *testing.T) {
+	store := newTestStorePath(t)
+	target, url := startTarget(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{Config: deployConfig(store, url, "1", canarySettings)},
+			{
+				PreConfig:   func() { target.MarkBad("2") },
+				Config: deployConfig(store, url, "2", canarySettings),
+				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 2/5 bake 1s: check "health" failed 2 consecutive time(s) (failure_threshold 2) while baking at 10% traffic; last: GET ... status 503, expected 200. Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
+			},
+			{
+				// State kept the old release live, so the update is proposed again.
+				Config:             deployConfig(store, url, "2", canarySettings),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				Check: func(*terraform.State) error {
+					return expectEvents("deploy:100:stable", "canary.weight:10:canary", "rollback:0:canary")(target)
+				},
+			},
+		},
+	})
+}

@@ -1,0 +1,592 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+// referenceEnvironments declares staging and prod0..prod4 with for_each;
+// prod0 is the canary.
+const referenceEnvironments = `
+locals {
+  environments = {
+    staging = { type = "staging" }
+    prod0   = { type = "prod", canary = "true" }
+    prod1   = { type = "prod" }
+    prod2   = { type = "prod" }
+    prod3   = { type = "prod" }
+    prod4   = { type = "prod" }
+  }
+}
+
+resource "ocuroot_environment" "all" {
+  for_each   = local.environments
+  name       = each.key
+  attributes = each.value
+}
+`
+
+// referenceRelease selects each phase's environments with for expressions
+// over the environment resources' attributes.
+func referenceRelease(version string) string {
+	return fmt.Sprintf(`
+resource "ocuroot_release" "api" {
+  package     = "api"
+  version     = %q
+  artifact    = "registry.example/api:%s"
+  description = "reference scenario"
+
+  phase {
+    name         = "staging"
+    environments = [for e in ocuroot_environment.all : e.name if e.attributes.type == "staging"]
+  }
+  phase {
+    name         = "prod_canary"
+    environments = [for e in ocuroot_environment.all : e.name if e.attributes.type == "prod" && lookup(e.attributes, "canary", "false") == "true"]
+  }
+  phase {
+    name              = "prod"
+    requires_approval = true
+    environments      = [for e in ocuroot_environment.all : e.name if e.attributes.type == "prod" && lookup(e.attributes, "canary", "false") != "true"]
+  }
+}
+`, version, version)
+}
+
+const referenceGraph = `graph LR
+  release(["api@1.0.0"])
+  p1["1. staging"]
+  release --> p1
+  p1 --> p1e1("staging")
+  p2["2. prod_canary"]
+  p1e1 --> p2
+  p2 --> p2e1("prod0")
+  p3["3. prod"]
+  p2e1 -->|approval| p3
+  p3 --> p3e1("prod1")
+  p3 --> p3e2("prod2")
+  p3 --> p3e3("prod3")
+  p3 --> p3e4("prod4")
+`
+
+// phaseOrderEntry builds the expected value of one phase_order element.
+func phaseOrderEntry(index int64, name string, requiresApproval bool, envs ...string) knownvalue.Check {
+	envChecks := make([]knownvalue.Check, 0, len(envs))
+	for _, env := range envs {
+		envChecks = append(envChecks, knownvalue.StringExact(env))
+	}
+	return knownvalue.ObjectExact(map[string]knownvalue.Check{
+		"index":             knownvalue.Int64Exact(index),
+		"name":              knownvalue.StringExact(name),
+		"environments":      knownvalue.ListExact(envChecks),
+		"requires_approval": knownvalue.Bool(requiresApproval),
+	})
+}
+
+var referencePhaseOrder = knownvalue.ListExact([]knownvalue.Check{
+	phaseOrderEntry(1, "staging", false, "staging"),
+	phaseOrderEntry(2, "prod_canary", false, "prod0"),
+	phaseOrderEntry(3, "prod", true, "prod1", "prod2", "prod3", "prod4"),
+})
+
+// The key feature: the flow is known, and exactly right, in the plan that
+// creates the environments and the release together.
+func TestAccReleaseResource_referenceScenarioKnownAtPlanTime(t *testing.T) {
+	store := newTestStorePath(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{{
+			Config: providerBlock(store) + referenceEnvironments + referenceRelease("1.0.0"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ocuroot_release.api", plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("id"), knownvalue.StringExact("api@1.0.0")),
+					plancheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("phase_order"), referencePhaseOrder),
+					plancheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("graph"), knownvalue.StringExact(referenceGraph)),
+					plancheck.ExpectUnknownValue("ocuroot_release.api", tfjsonpath.New("status")),
+				},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("phase_order"), referencePhaseOrder),
+				statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("graph"), knownvalue.StringExact(referenceGraph)),
+				statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("status"), knownvalue.StringExact("pending")),
+				statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("phase_status"), knownvalue.ListExact([]knownvalue.Check{
+					phaseStatusEntry("staging", "pending"), phaseStatusEntry("prod_canary", "pending"), phaseStatusEntry("prod", "pending"),
+				})),
+				statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("archived"), knownvalue.Bool(false)),
+			},
+			Check: checkStoreRelease(store, "api@1.0.0", func(rel engine.Release) error {
+				if len(rel.Phases) != 3 || !rel.Phases[2].RequiresApproval || len(rel.Phases[2].Environments) != 4 {
+					return fmt.Errorf("stored phases = %+v", rel.Phases)
+				}
+				return nil
+			}),
+		}},
+	})
+}
+
+func phaseStatusEntry(name, status string) knownvalue.Check {
+	return knownvalue.ObjectExact(map[string]knownvalue.Check{
+		"name":   knownvalue.StringExact(name),
+		"status": knownvalue.StringExact(status),
+	})
+}
+
+const twoEnvironments = `
+resource "ocuroot_environment" "staging" {
+  name       = "staging"
+  attributes = { type = "staging" }
+}
+
+resource "ocuroot_environment" "prod" {
+  name       = "prod"
+  attributes = { type = "prod" }
+}
+`
+
+// releaseConfig is a release over the two environments with a custom body.
+func releaseConfig(storePath, version, body string) string {
+	return providerBlock(storePath) + twoEnvironments + fmt.Sprintf(`
+resource "ocuroot_release" "api" {
+  package = "api"
+  version = %q
+%s
+}
+`, version, body)
+}
+
+const stagingThenProd = `
+  phase {
+    name         = "staging"
+    environments = [ocuroot_environment.staging.name]
+  }
+  phase {
+    name         = "prod"
+    environments = [ocuroot_environment.prod.name]
+  }
+`
+
+func TestAccReleaseResource_lifecycle(t *testing.T) {
+	store := newTestStorePath(t)
+	updatedGraph := `graph LR
+  release(["api@1"])
+  p1["1. all"]
+  release --> p1
+  p1 --> p1e1("staging")
+  p1 --> p1e2("prod")
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		CheckDestroy:             checkReleaseNotInStore(store, "api@1"),
+		Steps: []resource.TestStep{
+			{
+				Config: releaseConfig(store, "1", `  description = "first"`+"\n"+stagingThenProd),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("phase_order"), knownvalue.ListExact([]knownvalue.Check{
+							phaseOrderEntry(1, "staging", false, "staging"),
+							phaseOrderEntry(2, "prod", false, "prod"),
+						})),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("id"), knownvalue.StringExact("api@1")),
+					statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("description"), knownvalue.StringExact("first")),
+					statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("artifact"), knownvalue.Null()),
+					statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("metadata"), knownvalue.Null()),
+				},
+			},
+			{
+				// Description and metadata change in place; the flow stays.
+				Config: releaseConfig(store, "1", `  description = "second"
+  metadata    = { commit = "abc123" }
+`+stagingThenProd),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("ocuroot_release.api", plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("graph"), knownvalue.StringRegexp(regexp.MustCompile(`p2\["2\. prod"\]`))),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkStoreRelease(store, "api@1", func(rel engine.Release) error {
+					if rel.Description != "second" || rel.Metadata["commit"] != "abc123" {
+						return fmt.Errorf("stored release = %+v", rel)
+					}
+					return nil
+				}),
+			},
+			{
+				// The phases change in place too, and the new flow is known in the plan.
+				Config: releaseConfig(store, "1", `  description = "second"
+  metadata    = { commit = "abc123" }
+  phase {
+    name         = "all"
+    environments = [ocuroot_environment.staging.name, ocuroot_environment.prod.name]
+  }
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("ocuroot_release.api", plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("graph"), knownvalue.StringExact(updatedGraph)),
+						plancheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("phase_order"), knownvalue.ListExact([]knownvalue.Check{
+							phaseOrderEntry(1, "all", false, "staging", "prod"),
+						})),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkStoreRelease(store, "api@1", func(rel engine.Release) error {
+					if len(rel.Phases) != 1 || rel.Phases[0].Name != "all" {
+						return fmt.Errorf("stored phases = %+v", rel.Phases)
+					}
+					return nil
+				}),
+			},
+			{
+				ResourceName:      "ocuroot_release.api",
+				ImportState:       true,
+				ImportStateId:     "api@1",
+				ImportStateVerify: true,
+			},
+			{
+				ResourceName:  "ocuroot_release.api",
+				ImportState:   true,
+				ImportStateId: "api-1",
+				ExpectError:   regexp.MustCompile(`Invalid Release Import Id(.|\n)*PACKAGE@VERSION`),
+			},
+			{
+				ResourceName:  "ocuroot_release.api",
+				ImportState:   true,
+				ImportStateId: "api@9",
+				ExpectError:   regexp.MustCompile(`Cannot Import Release(.|\n)*api@9 is not registered`),
+			},
+		},
+	})
+}
+
+// Every plan-time rule of the flow, with the message and the attribute path
+// a user reads.
+func TestAccReleaseResource_planDiagnostics(t *testing.T) {
+	store := newTestStorePath(t)
+	release := func(body string) string {
+		return `
+resource "ocuroot_release" "api" {
+  package = "api"
+  version = "1"
+` + body + `
+}
+`
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{
+				Config: providerBlock(store) + release(`
+  phase {
+    name         = "canary"
+    environments = ["prod0"]
+  }
+  phase {
+    name         = "prod"
+    environments = ["prod0", "prod1"]
+  }`),
+				ExpectError: regexp.MustCompile(`Error: Environment In Two Phases(.|\n)*Environment "prod0" is in phase "canary" and again in phase\s+"prod"(.|\n)*Attribute: phase\[1\]\.environments\[0\]`),
+			},
+			{
+				Config: providerBlock(store) + release(`
+  phase {
+    name         = "prod"
+    environments = ["prod0"]
+  }
+  phase {
+    name         = "prod"
+    environments = ["prod1"]
+  }`),
+				ExpectError: regexp.MustCompile(`Error: Duplicate Phase Name(.|\n)*Phase name "prod" is used by phase 1 and phase 2(.|\n)*Attribute: phase\[1\]\.name`),
+			},
+			{
+				Config:      providerBlock(store) + release(``),
+				ExpectError: regexp.MustCompile(`Error: Release Has No Phases(.|\n)*Release api@1 declares no phase block`),
+			},
+			{
+				Config: providerBlock(store) + release(`
+  phase {
+    name         = "prod eu"
+    environments = ["prod0"]
+  }`),
+				ExpectError: regexp.MustCompile(`Error: Invalid Phase Name(.|\n)*Attribute: phase\[0\]\.name`),
+			},
+			{
+				Config: providerBlock(store) + release(`
+  phase {
+    name         = "prod"
+    environments = ["prod0", "prod 1"]
+  }`),
+				ExpectError: regexp.MustCompile(`Error: Invalid Environment Name(.|\n)*environment "prod 1" must match(.|\n)*Attribute: phase\[0\]\.environments\[1\]`),
+			},
+			{
+				Config: providerBlock(store) + `
+resource "ocuroot_release" "api" {
+  package = "api/v2"
+  version = "1"
+  phase {
+    name         = "prod"
+    environments = ["prod0"]
+  }
+}
+`,
+				ExpectError: regexp.MustCompile(`Invalid Attribute Value Match(.|\n)*Attribute package must be a valid package name`),
+			},
+			{
+				Config: providerBlock(store) + `
+resource "ocuroot_release" "api" {
+  package = "api"
+  version = "1 beta"
+  phase {
+    name         = "prod"
+    environments = ["prod0"]
+  }
+}
+`,
+				ExpectError: regexp.MustCompile(`Invalid Attribute Value Match(.|\n)*Attribute version must be a valid version`),
+			},
+			{
+				// The store knows no environment yet, but this plan declares
+				// one: a typo in the release is caught in the same plan.
+				Config: providerBlock(store) + `
+resource "ocuroot_environment" "staging" {
+  name = "staging"
+}
+` + release(`
+  phase {
+    name         = "staging"
+    environments = ["stagin"]
+  }`),
+				ExpectError: regexp.MustCompile(`Error: Unknown Environment(.|\n)*Environment "stagin" is not registered(.|\n)*ocuroot_environment\.all : e\.name(.|\n)*Attribute: phase\[0\]\.environments\[0\]`),
+			},
+			{
+				Config: providerBlock(store) + twoEnvironments,
+			},
+			{
+				// The store now knows staging and prod.
+				Config: providerBlock(store) + twoEnvironments + release(`
+  phase {
+    name         = "staging"
+    environments = ["staging"]
+  }
+  phase {
+    name         = "prod"
+    environments = ["prod", "prod-us"]
+  }`),
+				ExpectError: regexp.MustCompile(`Error: Unknown Environment(.|\n)*Environment "prod-us" is not registered(.|\n)*Attribute: phase\[1\]\.environments\[1\]`),
+			},
+			{
+				// An empty phase is only a warning: the apply goes through.
+				Config: releaseConfig(store, "1", `
+  phase {
+    name         = "staging"
+    environments = [for name in [ocuroot_environment.staging.name] : name if name == "nowhere"]
+  }
+  phase {
+    name         = "prod"
+    environments = [ocuroot_environment.prod.name]
+  }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("phase_order"), knownvalue.ListExact([]knownvalue.Check{
+							phaseOrderEntry(1, "staging", false),
+							phaseOrderEntry(2, "prod", false, "prod"),
+						})),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkStoreRelease(store, "api@1", func(rel engine.Release) error {
+					if len(rel.Phases) != 2 || len(rel.Phases[0].Environments) != 0 {
+						return fmt.Errorf("stored phases = %+v", rel.Phases)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
+
+// The warning for an empty phase, and the path of every problem, as the
+// diagnostics the framework receives (Terraform does not let acceptance
+// tests read warnings).
+func TestReleaseFlowDiagnostics_pathsAndSeverities(t *testing.T) {
+	ctx := context.Background()
+	envs := func(names ...string) types.List {
+		list, _ := types.ListValueFrom(ctx, types.StringType, names)
+		return list
+	}
+	phases, d := types.ListValueFrom(ctx, types.ObjectType{AttrTypes: phaseBlockAttrTypes}, []phaseBlockModel{
+		{Name: types.StringValue("staging"), Environments: envs(), RequiresApproval: types.BoolValue(false)},
+		{Name: types.StringValue("prod"), Environments: envs("prod0", "prod0"), RequiresApproval: types.BoolValue(false)},
+		{Name: types.StringUnknown(), Environments: types.ListUnknown(types.StringType), RequiresApproval: types.BoolValue(false)},
+	})
+	if d.HasError() {
+		t.Fatalf("building phases: %v", d)
+	}
+	flow, d := readReleaseFlow(ctx, types.StringValue("api"), types.StringValue("1"), phases)
+	if d.HasError() {
+		t.Fatalf("readReleaseFlow: %v", d)
+	}
+	if flow.complete {
+		t.Error("a flow with an unknown phase must not be complete")
+	}
+	diags := checkReleaseFlow(ctx, nil, flow, nil)
+	want := []struct {
+		severity diag.Severity
+		summary  string
+		path     path.Path
+	}{
+		{diag.SeverityWarning, "Empty Phase", path.Root("phase").AtListIndex(0).AtName("environments")},
+		{diag.SeverityError, "Environment In Two Phases", path.Root("phase").AtListIndex(1).AtName("environments").AtListIndex(1)},
+	}
+	if len(diags) != len(want) {
+		t.Fatalf("got %d diagnostics, want %d: %v", len(diags), len(want), diags)
+	}
+	for i, w := range want {
+		got := diags[i]
+		withPath, ok := got.(diag.DiagnosticWithPath)
+		if got.Severity() != w.severity || got.Summary() != w.summary || !ok || !withPath.Path().Equal(w.path) {
+			t.Errorf("diagnostic %d = %v %q at %v, want %v %q at %v", i, got.Severity(), got.Summary(), pathOf(got), w.severity, w.summary, w.path)
+		}
+	}
+}
+
+func pathOf(d diag.Diagnostic) string {
+	if withPath, ok := d.(diag.DiagnosticWithPath); ok {
+		return withPath.Path().String()
+	}
+	return "(none)"
+}
+
+// A new version replaces the release (destroy, then create). Destroying the
+// old release deletes its record when nothing runs it, and archives it when
+// a deployment still does.
+func TestAccReleaseResource_newVersionReplaces(t *testing.T) {
+	store := newTestStorePath(t)
+	replaced := resource.ConfigPlanChecks{
+		PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("ocuroot_release.api", plancheck.ResourceActionDestroyBeforeCreate)},
+		PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{
+				Config: releaseConfig(store, "1", stagingThenProd),
+			},
+			{
+				Config:           releaseConfig(store, "2", stagingThenProd),
+				ConfigPlanChecks: replaced,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkReleaseNotInStore(store, "api@1"),
+					checkStoreRelease(store, "api@2", releaseArchived(false)),
+					resource.TestCheckResourceAttr("ocuroot_release.api", "id", "api@2"),
+				),
+			},
+			{
+				// A deployment runs api@2 in staging: replacing it archives it.
+				PreConfig:        func() { saveTestDeployment(t, store, "api", "staging", "api@2", engine.StatusSucceeded) },
+				Config:           releaseConfig(store, "3", stagingThenProd),
+				ConfigPlanChecks: replaced,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkStoreRelease(store, "api@2", releaseArchived(true)),
+					checkStoreRelease(store, "api@3", releaseArchived(false)),
+					resource.TestCheckResourceAttr("ocuroot_release.api", "status", "pending"),
+				),
+			},
+			{
+				// Tear the stand-in deployment down so the environments can go.
+				PreConfig: func() { saveTestDeployment(t, store, "api", "staging", "api@2", engine.StatusTornDown) },
+				Config:    releaseConfig(store, "3", stagingThenProd),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+// Terraform state is the system of record: a runner whose embedded store
+// is empty (a fresh CI machine) plans no change and recreates nothing; the
+// refresh registers the records again.
+func TestAccReleaseResource_emptyStoreKeepsState(t *testing.T) {
+	store := newTestStorePath(t)
+	config := providerBlock(store) + referenceEnvironments + referenceRelease("1.0.0")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+			},
+			{
+				PreConfig: func() {
+					if err := os.Remove(store); err != nil {
+						t.Fatalf("remove store: %v", err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("graph"), knownvalue.StringExact(referenceGraph)),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkStoreRelease(store, "api@1.0.0", releaseArchived(false)),
+					checkStoreEnvironment(store, "prod0", map[string]string{"type": "prod", "canary": "true"}),
+					checkStoreEnvironment(store, "staging", map[string]string{"type": "staging"}),
+				),
+			},
+		},
+	})
+}
+
+func releaseArchived(want bool) func(engine.Release) error {
+	return func(rel engine.Release) error {
+		if rel.Archived != want {
+			return fmt.Errorf("release %s archived = %v, want %v", rel.ID(), rel.Archived, want)
+		}
+		return nil
+	}
+}
+
+func checkStoreRelease(storePath, id string, check func(engine.Release) error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		rel, err := storeRelease(storePath, id)
+		if err != nil {
+			return fmt.Errorf("release %s: %w", id, err)
+		}
+		return check(rel)
+	}
+}
+
+func checkReleaseNotInStore(storePath, id string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		_, err := storeRelease(storePath, id)
+		if !engine.IsNotFound(err) {
+			return fmt.Errorf("release %s: want it gone from the store, got err=%v", id, err)
+		}
+		return nil
+	}
+}
