@@ -179,6 +179,7 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 	}
 	steps, reason := PlanRollout(spec, d.LiveRelease != "")
 	d.RolloutCount++
+	d.TrafficPercent = 0 // the share of the new release, which has none yet
 	persisted := spec
 	if persisted.Hook != nil {
 		h := *persisted.Hook

@@ -284,7 +284,8 @@ func urlSecrets(raw string) []string {
 }
 
 // pgConnPool hands out at most cap(slots) connections and keeps released
-// ones for reuse. (pgxpool would add a dependency for the same job.)
+// ones for reuse. It stands in for pgxpool, whose puddle dependency go.mod
+// does not list; a Terraform run needs only a handful of connections.
 type pgConnPool struct {
 	config *pgx.ConnConfig
 	slots  chan struct{} // one token per connection in use

@@ -168,6 +168,7 @@ func TestDeployWaitsForEarlierPhaseRollingOut(t *testing.T) {
 	if _, err := h.e.Deploy(ctx, DeployRequest{Spec: gateSpec("staging", "api@2")}); err != nil {
 		t.Fatal(err)
 	}
+	h.hooks.reset()
 	// prod0's deploy hook is held until the test lets it go.
 	held := make(chan struct{})
 	entered := make(chan struct{}, 1)

@@ -2,15 +2,21 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
@@ -98,4 +104,111 @@ func storeEnvironment(storePath, name string) (engine.Environment, error) {
 	}
 	defer kv.Close()
 	return engine.NewStore(kv).GetEnvironment(context.Background(), name)
+}
+
+// storeCheck runs checks against the store as a state check. Steps use
+// state checks rather than the legacy Check functions because
+// terraform-plugin-testing cannot shim the state of for_each resources into
+// the legacy format (hashicorp/terraform-plugin-sdk#536).
+func storeCheck(checks ...func() error) statecheck.StateCheck {
+	return storeStateCheck(checks)
+}
+
+type storeStateCheck []func() error
+
+func (s storeStateCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	var errs []error
+	for _, check := range s {
+		errs = append(errs, check())
+	}
+	resp.Error = errors.Join(errs...)
+}
+
+// destroyCheck runs store checks as a TestCase's CheckDestroy.
+func destroyCheck(checks ...func() error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		var errs []error
+		for _, check := range checks {
+			errs = append(errs, check())
+		}
+		return errors.Join(errs...)
+	}
+}
+
+func releaseInStore(storePath, id string, check func(engine.Release) error) func() error {
+	return func() error {
+		rel, err := storeRelease(storePath, id)
+		if err != nil {
+			return fmt.Errorf("release %s: %w", id, err)
+		}
+		return check(rel)
+	}
+}
+
+func releaseNotInStore(storePath, id string) func() error {
+	return func() error {
+		if _, err := storeRelease(storePath, id); !engine.IsNotFound(err) {
+			return fmt.Errorf("release %s: want it absent from the store, got err=%v", id, err)
+		}
+		return nil
+	}
+}
+
+func environmentInStore(storePath, name string, attributes map[string]string) func() error {
+	return func() error {
+		env, err := storeEnvironment(storePath, name)
+		if err != nil {
+			return fmt.Errorf("environment %q: %w", name, err)
+		}
+		if fmt.Sprint(env.Attributes) != fmt.Sprint(attributes) {
+			return fmt.Errorf("environment %q attributes = %v, want %v", name, env.Attributes, attributes)
+		}
+		return nil
+	}
+}
+
+func environmentNotInStore(storePath, name string) func() error {
+	return func() error {
+		if _, err := storeEnvironment(storePath, name); !engine.IsNotFound(err) {
+			return fmt.Errorf("environment %q: want it absent from the store, got err=%v", name, err)
+		}
+		return nil
+	}
+}
+
+func noEnvironmentsInStore(storePath string) func() error {
+	return func() error {
+		kv, _, err := engine.OpenKV(context.Background(), "file://"+storePath, "")
+		if err != nil {
+			return err
+		}
+		defer kv.Close()
+		envs, err := engine.NewStore(kv).ListEnvironments(context.Background())
+		if err != nil {
+			return err
+		}
+		if len(envs) != 0 {
+			return fmt.Errorf("store still holds %d environment(s): %v", len(envs), envs)
+		}
+		return nil
+	}
+}
+
+// diagnosticRegexp matches an error diagnostic with its summary and then
+// each fragment in order. Terraform wraps details at about 78 columns, so
+// every space may be any run of white space, including a line break.
+func diagnosticRegexp(summary string, fragments ...string) *regexp.Regexp {
+	pattern := `(?s)Error: ` + wrappable(summary)
+	for _, fragment := range fragments {
+		pattern += `.*` + wrappable(fragment)
+	}
+	return regexp.MustCompile(pattern)
+}
+
+func wrappable(text string) string {
+	words := strings.Fields(text)
+	for i, word := range words {
+		words[i] = regexp.QuoteMeta(word)
+	}
+	return strings.Join(words, `\s+`)
 }

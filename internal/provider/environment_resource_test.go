@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"regexp"
 	"sync"
 	"testing"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
@@ -31,7 +29,7 @@ func TestAccEnvironmentResource_lifecycle(t *testing.T) {
 	store := newTestStorePath(t)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories(t, store),
-		CheckDestroy:             checkNoEnvironmentsInStore(store),
+		CheckDestroy:             destroyCheck(noEnvironmentsInStore(store)),
 		Steps: []resource.TestStep{
 			{
 				// Create: the id is the name, known at plan time.
@@ -47,8 +45,8 @@ func TestAccEnvironmentResource_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue("ocuroot_environment.test", tfjsonpath.New("id"), knownvalue.StringExact("staging")),
 					statecheck.ExpectKnownValue("ocuroot_environment.test", tfjsonpath.New("attributes"),
 						knownvalue.MapExact(map[string]knownvalue.Check{"type": knownvalue.StringExact("staging")})),
+					storeCheck(environmentInStore(store, "staging", map[string]string{"type": "staging"})),
 				},
-				Check: checkStoreEnvironment(store, "staging", map[string]string{"type": "staging"}),
 			},
 			{
 				// Update attributes in place.
@@ -57,7 +55,9 @@ func TestAccEnvironmentResource_lifecycle(t *testing.T) {
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("ocuroot_environment.test", plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: checkStoreEnvironment(store, "staging", map[string]string{"type": "staging", "region": "eu"}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					storeCheck(environmentInStore(store, "staging", map[string]string{"type": "staging", "region": "eu"})),
+				},
 			},
 			{
 				ResourceName:      "ocuroot_environment.test",
@@ -69,7 +69,7 @@ func TestAccEnvironmentResource_lifecycle(t *testing.T) {
 				ResourceName:  "ocuroot_environment.test",
 				ImportState:   true,
 				ImportStateId: "absent",
-				ExpectError:   regexp.MustCompile(`Cannot Import Environment(.|\n)*Environment "absent" is not registered`),
+				ExpectError:   diagnosticRegexp("Cannot Import Environment", `Environment "absent" is not registered`),
 			},
 			{
 				// A new name replaces the environment: the old record goes.
@@ -78,10 +78,12 @@ func TestAccEnvironmentResource_lifecycle(t *testing.T) {
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("ocuroot_environment.test", plancheck.ResourceActionDestroyBeforeCreate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkStoreEnvironment(store, "stage", map[string]string{"type": "staging", "region": "eu"}),
-					checkEnvironmentNotInStore(store, "staging"),
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					storeCheck(
+						environmentInStore(store, "stage", map[string]string{"type": "staging", "region": "eu"}),
+						environmentNotInStore(store, "staging"),
+					),
+				},
 			},
 		},
 	})
@@ -93,7 +95,7 @@ func TestAccEnvironmentResource_invalidName(t *testing.T) {
 		ProtoV6ProviderFactories: testAccFactories(t, store),
 		Steps: []resource.TestStep{{
 			Config:      environmentConfig(store, "prod eu", `{}`),
-			ExpectError: regexp.MustCompile(`Invalid Attribute Value Match(.|\n)*Attribute name must be a valid environment name`),
+			ExpectError: diagnosticRegexp("Invalid Attribute Value Match", "Attribute name must be a valid environment name", `got: prod eu`),
 		}},
 	})
 }
@@ -110,14 +112,15 @@ func TestAccEnvironmentResource_refusesDestroyWithLiveDeployments(t *testing.T) 
 				Config: environmentConfig(store, "prod", `{ type = "prod" }`),
 			},
 			{
-				PreConfig:   func() { saveTestDeployment(t, store, "api", "prod", "api@1", engine.StatusSucceeded) },
-				Config:      onlyProvider,
-				ExpectError: regexp.MustCompile(`Environment Still Has Live Deployments(.|\n)*api/prod`),
+				PreConfig: func() { saveTestDeployment(t, store, "api", "prod", "api@1", engine.StatusSucceeded) },
+				Config:    onlyProvider,
+				ExpectError: diagnosticRegexp("Environment Still Has Live Deployments",
+					`Environment "prod" still has 1 live deployment(s): api/prod.`, "Destroy those deployments first", "The environment was kept."),
 			},
 			{
-				PreConfig: func() { saveTestDeployment(t, store, "api", "prod", "api@1", engine.StatusTornDown) },
-				Config:    onlyProvider,
-				Check:     checkEnvironmentNotInStore(store, "prod"),
+				PreConfig:         func() { saveTestDeployment(t, store, "api", "prod", "api@1", engine.StatusTornDown) },
+				Config:            onlyProvider,
+				ConfigStateChecks: []statecheck.StateCheck{storeCheck(environmentNotInStore(store, "prod"))},
 			},
 		},
 	})
@@ -211,46 +214,5 @@ func saveTestDeployment(t *testing.T, storePath, pkg, env, liveRelease string, s
 	d.LiveRelease, d.Status, d.TrafficPercent = liveRelease, status, 100
 	if err := eng.Store().SaveDeployment(ctx, d); err != nil {
 		t.Fatalf("save deployment: %v", err)
-	}
-}
-
-func checkStoreEnvironment(storePath, name string, attributes map[string]string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		env, err := storeEnvironment(storePath, name)
-		if err != nil {
-			return fmt.Errorf("environment %q: %w", name, err)
-		}
-		if fmt.Sprint(env.Attributes) != fmt.Sprint(attributes) {
-			return fmt.Errorf("environment %q attributes = %v, want %v", name, env.Attributes, attributes)
-		}
-		return nil
-	}
-}
-
-func checkEnvironmentNotInStore(storePath, name string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		_, err := storeEnvironment(storePath, name)
-		if !engine.IsNotFound(err) {
-			return fmt.Errorf("environment %q: want it gone from the store, got err=%v", name, err)
-		}
-		return nil
-	}
-}
-
-func checkNoEnvironmentsInStore(storePath string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		kv, _, err := engine.OpenKV(context.Background(), "file://"+storePath, "")
-		if err != nil {
-			return err
-		}
-		defer kv.Close()
-		envs, err := engine.NewStore(kv).ListEnvironments(context.Background())
-		if err != nil {
-			return err
-		}
-		if len(envs) != 0 {
-			return fmt.Errorf("store still holds %d environment(s) after destroy: %v", len(envs), envs)
-		}
-		return nil
 	}
 }

@@ -73,6 +73,6 @@ data "ocuroot_environments" "none" {
 				})),
 				statecheck.ExpectKnownValue("data.ocuroot_environments.none", tfjsonpath.New("names"), names()),
 			},
-		}},
+		}, destroyForEachStep(store)},
 	})
 }

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -51,15 +50,20 @@ data "ocuroot_release_plan" "web" {
 					phaseOrderEntry(1, "staging", false, "staging"),
 					phaseOrderEntry(2, "prod", true, "prod-eu", "prod-us"),
 				})),
+				// A preview registers nothing.
+				storeCheck(releaseNotInStore(store, "web@2.1.0")),
 			},
-			// A preview registers nothing.
-			Check: checkReleaseNotInStore(store, "web@2.1.0"),
 		}},
 	})
 }
 
 func TestAccReleasePlanDataSource_diagnostics(t *testing.T) {
 	store := newTestStorePath(t)
+	const environmentX = `
+resource "ocuroot_environment" "x" {
+  name = "x"
+}
+`
 	plan := func(phases string) string {
 		return providerBlock(store) + `
 data "ocuroot_release_plan" "web" {
@@ -82,31 +86,27 @@ data "ocuroot_release_plan" "web" {
     name         = "b"
     environments = ["y", "x"]
   }`),
-				ExpectError: regexp.MustCompile(`Error: Environment In Two Phases(.|\n)*Attribute: phase\[1\]\.environments\[1\]`),
+				ExpectError: diagnosticRegexp("Environment In Two Phases", `Environment "x" is in phase "a" and again in phase "b".`, "Attribute: phase[1].environments[1]"),
 			},
 			{
 				Config:      plan(``),
-				ExpectError: regexp.MustCompile(`Error: Release Has No Phases`),
+				ExpectError: diagnosticRegexp("Release Has No Phases", "Release web@1 declares no phase block"),
 			},
 			{
 				// The store knows an environment now: a typo is an error.
-				Config: providerBlock(store) + `
-resource "ocuroot_environment" "x" {
-  name = "x"
-}
-`,
+				Config: providerBlock(store) + environmentX,
 			},
 			{
-				Config: plan(`
+				Config: environmentX + plan(`
   phase {
     name         = "a"
     environments = ["x", "z"]
   }`),
-				ExpectError: regexp.MustCompile(`Error: Unknown Environment(.|\n)*Environment "z" is not registered(.|\n)*Attribute: phase\[0\]\.environments\[1\]`),
+				ExpectError: diagnosticRegexp("Unknown Environment", `Environment "z" is not registered.`, "Attribute: phase[0].environments[1]"),
 			},
 			{
 				// An empty phase is a warning only.
-				Config: plan(`
+				Config: environmentX + plan(`
   phase {
     name         = "a"
     environments = []
@@ -120,8 +120,9 @@ resource "ocuroot_environment" "x" {
 						phaseOrderEntry(1, "a", false),
 						phaseOrderEntry(2, "b", false, "x"),
 					})),
+					// A preview registers nothing.
+					storeCheck(releaseNotInStore(store, "web@1")),
 				},
-				Check: checkReleaseNotInStore(store, "web@1"),
 			},
 		},
 	})

@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
@@ -130,15 +129,27 @@ func TestAccReleaseResource_referenceScenarioKnownAtPlanTime(t *testing.T) {
 					phaseStatusEntry("staging", "pending"), phaseStatusEntry("prod_canary", "pending"), phaseStatusEntry("prod", "pending"),
 				})),
 				statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("archived"), knownvalue.Bool(false)),
+				storeCheck(releaseInStore(store, "api@1.0.0", func(rel engine.Release) error {
+					if len(rel.Phases) != 3 || !rel.Phases[2].RequiresApproval || len(rel.Phases[2].Environments) != 4 {
+						return fmt.Errorf("stored phases = %+v", rel.Phases)
+					}
+					return nil
+				})),
 			},
-			Check: checkStoreRelease(store, "api@1.0.0", func(rel engine.Release) error {
-				if len(rel.Phases) != 3 || !rel.Phases[2].RequiresApproval || len(rel.Phases[2].Environments) != 4 {
-					return fmt.Errorf("stored phases = %+v", rel.Phases)
-				}
-				return nil
-			}),
-		}},
+		}, destroyForEachStep(store)},
 	})
+}
+
+// destroyForEachStep destroys everything before the test ends: the
+// framework's final state shim cannot read for_each instances
+// (hashicorp/terraform-plugin-sdk#536), an empty state it can.
+func destroyForEachStep(storePath string) resource.TestStep {
+	return resource.TestStep{
+		Config: providerBlock(storePath),
+		ConfigStateChecks: []statecheck.StateCheck{
+			storeCheck(noEnvironmentsInStore(storePath)),
+		},
+	}
 }
 
 func phaseStatusEntry(name, status string) knownvalue.Check {
@@ -193,7 +204,7 @@ func TestAccReleaseResource_lifecycle(t *testing.T) {
 `
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories(t, store),
-		CheckDestroy:             checkReleaseNotInStore(store, "api@1"),
+		CheckDestroy:             destroyCheck(releaseNotInStore(store, "api@1"), noEnvironmentsInStore(store)),
 		Steps: []resource.TestStep{
 			{
 				Config: releaseConfig(store, "1", `  description = "first"`+"\n"+stagingThenProd),
@@ -225,12 +236,14 @@ func TestAccReleaseResource_lifecycle(t *testing.T) {
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: checkStoreRelease(store, "api@1", func(rel engine.Release) error {
-					if rel.Description != "second" || rel.Metadata["commit"] != "abc123" {
-						return fmt.Errorf("stored release = %+v", rel)
-					}
-					return nil
-				}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					storeCheck(releaseInStore(store, "api@1", func(rel engine.Release) error {
+						if rel.Description != "second" || rel.Metadata["commit"] != "abc123" {
+							return fmt.Errorf("stored release = %+v", rel)
+						}
+						return nil
+					})),
+				},
 			},
 			{
 				// The phases change in place too, and the new flow is known in the plan.
@@ -251,12 +264,14 @@ func TestAccReleaseResource_lifecycle(t *testing.T) {
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: checkStoreRelease(store, "api@1", func(rel engine.Release) error {
-					if len(rel.Phases) != 1 || rel.Phases[0].Name != "all" {
-						return fmt.Errorf("stored phases = %+v", rel.Phases)
-					}
-					return nil
-				}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					storeCheck(releaseInStore(store, "api@1", func(rel engine.Release) error {
+						if len(rel.Phases) != 1 || rel.Phases[0].Name != "all" {
+							return fmt.Errorf("stored phases = %+v", rel.Phases)
+						}
+						return nil
+					})),
+				},
 			},
 			{
 				ResourceName:      "ocuroot_release.api",
@@ -268,13 +283,13 @@ func TestAccReleaseResource_lifecycle(t *testing.T) {
 				ResourceName:  "ocuroot_release.api",
 				ImportState:   true,
 				ImportStateId: "api-1",
-				ExpectError:   regexp.MustCompile(`Invalid Release Import Id(.|\n)*PACKAGE@VERSION`),
+				ExpectError:   diagnosticRegexp("Invalid Release Import Id", `Release id "api-1" must have the form PACKAGE@VERSION.`),
 			},
 			{
 				ResourceName:  "ocuroot_release.api",
 				ImportState:   true,
 				ImportStateId: "api@9",
-				ExpectError:   regexp.MustCompile(`Cannot Import Release(.|\n)*api@9 is not registered`),
+				ExpectError:   diagnosticRegexp("Cannot Import Release", "Release api@9 is not registered in the ocuroot store"),
 			},
 		},
 	})
@@ -306,7 +321,8 @@ resource "ocuroot_release" "api" {
     name         = "prod"
     environments = ["prod0", "prod1"]
   }`),
-				ExpectError: regexp.MustCompile(`Error: Environment In Two Phases(.|\n)*Environment "prod0" is in phase "canary" and again in phase\s+"prod"(.|\n)*Attribute: phase\[1\]\.environments\[0\]`),
+				ExpectError: diagnosticRegexp("Environment In Two Phases",
+					`Environment "prod0" is in phase "canary" and again in phase "prod".`, "Attribute: phase[1].environments[0]"),
 			},
 			{
 				Config: providerBlock(store) + release(`
@@ -318,11 +334,12 @@ resource "ocuroot_release" "api" {
     name         = "prod"
     environments = ["prod1"]
   }`),
-				ExpectError: regexp.MustCompile(`Error: Duplicate Phase Name(.|\n)*Phase name "prod" is used by phase 1 and phase 2(.|\n)*Attribute: phase\[1\]\.name`),
+				ExpectError: diagnosticRegexp("Duplicate Phase Name",
+					`Phase name "prod" is used by phase 1 and phase 2.`, "Attribute: phase[1].name"),
 			},
 			{
 				Config:      providerBlock(store) + release(``),
-				ExpectError: regexp.MustCompile(`Error: Release Has No Phases(.|\n)*Release api@1 declares no phase block`),
+				ExpectError: diagnosticRegexp("Release Has No Phases", "Release api@1 declares no phase block"),
 			},
 			{
 				Config: providerBlock(store) + release(`
@@ -330,7 +347,7 @@ resource "ocuroot_release" "api" {
     name         = "prod eu"
     environments = ["prod0"]
   }`),
-				ExpectError: regexp.MustCompile(`Error: Invalid Phase Name(.|\n)*Attribute: phase\[0\]\.name`),
+				ExpectError: diagnosticRegexp("Invalid Phase Name", `phase name "prod eu" must match`, "Attribute: phase[0].name"),
 			},
 			{
 				Config: providerBlock(store) + release(`
@@ -338,7 +355,7 @@ resource "ocuroot_release" "api" {
     name         = "prod"
     environments = ["prod0", "prod 1"]
   }`),
-				ExpectError: regexp.MustCompile(`Error: Invalid Environment Name(.|\n)*environment "prod 1" must match(.|\n)*Attribute: phase\[0\]\.environments\[1\]`),
+				ExpectError: diagnosticRegexp("Invalid Environment Name", `environment "prod 1" must match`, "Attribute: phase[0].environments[1]"),
 			},
 			{
 				Config: providerBlock(store) + `
@@ -351,7 +368,7 @@ resource "ocuroot_release" "api" {
   }
 }
 `,
-				ExpectError: regexp.MustCompile(`Invalid Attribute Value Match(.|\n)*Attribute package must be a valid package name`),
+				ExpectError: diagnosticRegexp("Invalid Attribute Value Match", "Attribute package must be a valid package name", "got: api/v2"),
 			},
 			{
 				Config: providerBlock(store) + `
@@ -364,7 +381,7 @@ resource "ocuroot_release" "api" {
   }
 }
 `,
-				ExpectError: regexp.MustCompile(`Invalid Attribute Value Match(.|\n)*Attribute version must be a valid version`),
+				ExpectError: diagnosticRegexp("Invalid Attribute Value Match", "Attribute version must be a valid version", "got: 1 beta"),
 			},
 			{
 				// The store knows no environment yet, but this plan declares
@@ -378,7 +395,8 @@ resource "ocuroot_environment" "staging" {
     name         = "staging"
     environments = ["stagin"]
   }`),
-				ExpectError: regexp.MustCompile(`Error: Unknown Environment(.|\n)*Environment "stagin" is not registered(.|\n)*ocuroot_environment\.all : e\.name(.|\n)*Attribute: phase\[0\]\.environments\[0\]`),
+				ExpectError: diagnosticRegexp("Unknown Environment", `Environment "stagin" is not registered.`,
+					"[for e in ocuroot_environment.all : e.name]", "Attribute: phase[0].environments[0]"),
 			},
 			{
 				Config: providerBlock(store) + twoEnvironments,
@@ -394,7 +412,7 @@ resource "ocuroot_environment" "staging" {
     name         = "prod"
     environments = ["prod", "prod-us"]
   }`),
-				ExpectError: regexp.MustCompile(`Error: Unknown Environment(.|\n)*Environment "prod-us" is not registered(.|\n)*Attribute: phase\[1\]\.environments\[1\]`),
+				ExpectError: diagnosticRegexp("Unknown Environment", `Environment "prod-us" is not registered.`, "Attribute: phase[1].environments[1]"),
 			},
 			{
 				// An empty phase is only a warning: the apply goes through.
@@ -416,12 +434,14 @@ resource "ocuroot_environment" "staging" {
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: checkStoreRelease(store, "api@1", func(rel engine.Release) error {
-					if len(rel.Phases) != 2 || len(rel.Phases[0].Environments) != 0 {
-						return fmt.Errorf("stored phases = %+v", rel.Phases)
-					}
-					return nil
-				}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					storeCheck(releaseInStore(store, "api@1", func(rel engine.Release) error {
+						if len(rel.Phases) != 2 || len(rel.Phases[0].Environments) != 0 {
+							return fmt.Errorf("stored phases = %+v", rel.Phases)
+						}
+						return nil
+					})),
+				},
 			},
 		},
 	})
@@ -497,22 +517,20 @@ func TestAccReleaseResource_newVersionReplaces(t *testing.T) {
 			{
 				Config:           releaseConfig(store, "2", stagingThenProd),
 				ConfigPlanChecks: replaced,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkReleaseNotInStore(store, "api@1"),
-					checkStoreRelease(store, "api@2", releaseArchived(false)),
-					resource.TestCheckResourceAttr("ocuroot_release.api", "id", "api@2"),
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("id"), knownvalue.StringExact("api@2")),
+					storeCheck(releaseNotInStore(store, "api@1"), releaseInStore(store, "api@2", releaseArchived(false))),
+				},
 			},
 			{
 				// A deployment runs api@2 in staging: replacing it archives it.
 				PreConfig:        func() { saveTestDeployment(t, store, "api", "staging", "api@2", engine.StatusSucceeded) },
 				Config:           releaseConfig(store, "3", stagingThenProd),
 				ConfigPlanChecks: replaced,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkStoreRelease(store, "api@2", releaseArchived(true)),
-					checkStoreRelease(store, "api@3", releaseArchived(false)),
-					resource.TestCheckResourceAttr("ocuroot_release.api", "status", "pending"),
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("status"), knownvalue.StringExact("pending")),
+					storeCheck(releaseInStore(store, "api@2", releaseArchived(true)), releaseInStore(store, "api@3", releaseArchived(false))),
+				},
 			},
 			{
 				// Tear the stand-in deployment down so the environments can go.
@@ -551,13 +569,14 @@ func TestAccReleaseResource_emptyStoreKeepsState(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("graph"), knownvalue.StringExact(referenceGraph)),
+					storeCheck(
+						releaseInStore(store, "api@1.0.0", releaseArchived(false)),
+						environmentInStore(store, "prod0", map[string]string{"type": "prod", "canary": "true"}),
+						environmentInStore(store, "staging", map[string]string{"type": "staging"}),
+					),
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkStoreRelease(store, "api@1.0.0", releaseArchived(false)),
-					checkStoreEnvironment(store, "prod0", map[string]string{"type": "prod", "canary": "true"}),
-					checkStoreEnvironment(store, "staging", map[string]string{"type": "staging"}),
-				),
 			},
+			destroyForEachStep(store),
 		},
 	})
 }
@@ -566,26 +585,6 @@ func releaseArchived(want bool) func(engine.Release) error {
 	return func(rel engine.Release) error {
 		if rel.Archived != want {
 			return fmt.Errorf("release %s archived = %v, want %v", rel.ID(), rel.Archived, want)
-		}
-		return nil
-	}
-}
-
-func checkStoreRelease(storePath, id string, check func(engine.Release) error) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		rel, err := storeRelease(storePath, id)
-		if err != nil {
-			return fmt.Errorf("release %s: %w", id, err)
-		}
-		return check(rel)
-	}
-}
-
-func checkReleaseNotInStore(storePath, id string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		_, err := storeRelease(storePath, id)
-		if !engine.IsNotFound(err) {
-			return fmt.Errorf("release %s: want it gone from the store, got err=%v", id, err)
 		}
 		return nil
 	}
