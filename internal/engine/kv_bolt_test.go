@@ -118,7 +118,7 @@ func TestBoltKVTwoInstancesShareOneFile(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := g; i < increments; i += goroutines {
-					if err := casIncrement(ctx, kv, "counter", "shared"); err != nil {
+					if _, err := casIncrement(ctx, kv, "counter", "shared"); err != nil {
 						errs <- err
 						return
 					}
@@ -155,7 +155,7 @@ const boltProcessWrites = 150
 // process; parent and child write to one store file at the same time.
 func TestBoltKVTwoProcesses(t *testing.T) {
 	if path := os.Getenv(boltChildEnv); path != "" {
-		writeAsProcess(t, path, "child-")
+		writeAsProcess(t, path, "child-", "parent-")
 		return
 	}
 	path := filepath.Join(t.TempDir(), "store.db")
@@ -166,7 +166,7 @@ func TestBoltKVTwoProcesses(t *testing.T) {
 	if err := child.Start(); err != nil {
 		t.Fatalf("start child process: %v", err)
 	}
-	writeAsProcess(t, path, "parent-")
+	writeAsProcess(t, path, "parent-", "child-")
 	if err := child.Wait(); err != nil {
 		t.Fatalf("child process: %v\n%s", err, output.String())
 	}
@@ -179,19 +179,43 @@ func TestBoltKVTwoProcesses(t *testing.T) {
 	assertRecords(t, kv, "child-", boltProcessWrites)
 }
 
-func writeAsProcess(t *testing.T, path, prefix string) {
+// writeAsProcess increments the shared counter and writes records named
+// prefix000.. . It starts once the other process is ready too, and fails
+// unless the other process got the lock in between at least once.
+func writeAsProcess(t *testing.T, path, prefix, other string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	kv := openTestBolt(t, path)
+	mustPut(t, kv, "ready", prefix, "", 0)
+	for {
+		if _, _, err := kv.Get(ctx, "ready", other); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: the other process never became ready", prefix)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	last, interleaved := 0, 0
 	for i := 0; i < boltProcessWrites; i++ {
-		if err := casIncrement(ctx, kv, "counter", "shared"); err != nil {
+		n, err := casIncrement(ctx, kv, "counter", "shared")
+		if err != nil {
 			t.Fatalf("%s increment %d: %v", prefix, i, err)
 		}
+		if last != 0 && n != last+1 {
+			interleaved++ // the other process incremented in between
+		}
+		last = n
 		key := fmt.Sprintf("%s%03d", prefix, i)
 		if _, err := kv.Put(ctx, "record", key, []byte(key), 0); err != nil {
 			t.Fatalf("put %s: %v", key, err)
 		}
 	}
+	if interleaved == 0 {
+		t.Fatalf("%s: the other process never wrote between two of our increments", prefix)
+	}
+	t.Logf("%s: the other process wrote between our increments %d times", prefix, interleaved)
 }
 
 // assertRecords checks that the records prefix000..prefixN-1 all exist.

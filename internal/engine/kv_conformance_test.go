@@ -297,7 +297,7 @@ func runKVConformance(t *testing.T, open func(t *testing.T) KV) {
 			go func() {
 				defer wg.Done()
 				for i := 0; i < increments; i++ {
-					if err := casIncrement(ctx, kv, "counter", "shared"); err != nil {
+					if _, err := casIncrement(ctx, kv, "counter", "shared"); err != nil {
 						errs <- err
 						return
 					}
@@ -315,8 +315,9 @@ func runKVConformance(t *testing.T, open func(t *testing.T) KV) {
 	})
 }
 
-// casIncrement adds one to a decimal counter, retrying on ErrConflict.
-func casIncrement(ctx context.Context, kv KV, kind, key string) error {
+// casIncrement adds one to a decimal counter, retrying on ErrConflict, and
+// returns the value it wrote.
+func casIncrement(ctx context.Context, kv KV, kind, key string) (int, error) {
 	for {
 		value, rev, err := kv.Get(ctx, kind, key)
 		n := 0
@@ -324,18 +325,21 @@ func casIncrement(ctx context.Context, kv KV, kind, key string) error {
 		case errors.Is(err, ErrNotFound):
 			rev = 0
 		case err != nil:
-			return err
+			return 0, err
 		default:
 			if _, err := fmt.Sscan(string(value), &n); err != nil {
-				return fmt.Errorf("counter %q: %w", value, err)
+				return 0, fmt.Errorf("counter %q: %w", value, err)
 			}
 		}
 		_, err = kv.Put(ctx, kind, key, []byte(fmt.Sprint(n+1)), rev)
+		if err == nil {
+			return n + 1, nil
+		}
 		if !errors.Is(err, ErrConflict) {
-			return err
+			return 0, err
 		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return 0, err
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -104,6 +105,13 @@ func storeEnvironment(storePath, name string) (engine.Environment, error) {
 	}
 	defer kv.Close()
 	return engine.NewStore(kv).GetEnvironment(context.Background(), name)
+}
+
+// emptyPlanAfterApply states what every applying step expects: after the
+// apply and a refresh, the plan is empty. (The framework checks this on its
+// own too; the tests say it explicitly.)
+var emptyPlanAfterApply = resource.ConfigPlanChecks{
+	PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 }
 
 // storeCheck runs checks against the store as a state check. Steps use

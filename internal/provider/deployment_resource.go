@@ -89,6 +89,12 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	if err != nil {
 		addDeployError(&resp.Diagnostics, "create", err)
+		if d == nil {
+			// Nothing was deployed (refused by phase gating, a lease, a
+			// missing release): the resource was not created.
+			resp.State.RemoveResource(ctx)
+			return
+		}
 	}
 	addAwaitingPromotionWarning(&resp.Diagnostics, d)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -150,7 +156,16 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		r.data.engine.RememberHook(plan.ID.ValueString(), *spec.Hook)
 	}
 	if plan.Release.Equal(state.Release) {
-		// Only settings changed: they apply to the next rollout.
+		// Only settings changed: they apply to the next rollout. A new
+		// history_limit re-cuts the history from the store.
+		if plan.History.IsUnknown() {
+			entries := []engine.Transition{}
+			if d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString()); err == nil {
+				entries = d.LastHistory(int(plan.HistoryLimit.ValueInt64()))
+			}
+			plan.History, diags = historyValue(entries, int(plan.HistoryLimit.ValueInt64()))
+			resp.Diagnostics.Append(diags...)
+		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}

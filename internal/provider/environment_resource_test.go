@@ -109,7 +109,8 @@ func TestAccEnvironmentResource_refusesDestroyWithLiveDeployments(t *testing.T) 
 		ProtoV6ProviderFactories: testAccFactories(t, store),
 		Steps: []resource.TestStep{
 			{
-				Config: environmentConfig(store, "prod", `{ type = "prod" }`),
+				Config:           environmentConfig(store, "prod", `{ type = "prod" }`),
+				ConfigPlanChecks: emptyPlanAfterApply,
 			},
 			{
 				PreConfig: func() { saveTestDeployment(t, store, "api", "prod", "api@1", engine.StatusSucceeded) },
@@ -120,6 +121,7 @@ func TestAccEnvironmentResource_refusesDestroyWithLiveDeployments(t *testing.T) 
 			{
 				PreConfig:         func() { saveTestDeployment(t, store, "api", "prod", "api@1", engine.StatusTornDown) },
 				Config:            onlyProvider,
+				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: []statecheck.StateCheck{storeCheck(environmentNotInStore(store, "prod"))},
 			},
 		},

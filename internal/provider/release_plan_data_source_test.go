@@ -94,7 +94,8 @@ data "ocuroot_release_plan" "web" {
 			},
 			{
 				// The store knows an environment now: a typo is an error.
-				Config: providerBlock(store) + environmentX,
+				Config:           providerBlock(store) + environmentX,
+				ConfigPlanChecks: emptyPlanAfterApply,
 			},
 			{
 				Config: environmentX + plan(`
@@ -115,6 +116,7 @@ data "ocuroot_release_plan" "web" {
     name         = "b"
     environments = ["x"]
   }`),
+				ConfigPlanChecks: emptyPlanAfterApply,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.ocuroot_release_plan.web", tfjsonpath.New("phase_order"), knownvalue.ListExact([]knownvalue.Check{
 						phaseOrderEntry(1, "a", false),

@@ -145,7 +145,8 @@ func TestAccReleaseResource_referenceScenarioKnownAtPlanTime(t *testing.T) {
 // (hashicorp/terraform-plugin-sdk#536), an empty state it can.
 func destroyForEachStep(storePath string) resource.TestStep {
 	return resource.TestStep{
-		Config: providerBlock(storePath),
+		Config:           providerBlock(storePath),
+		ConfigPlanChecks: emptyPlanAfterApply,
 		ConfigStateChecks: []statecheck.StateCheck{
 			storeCheck(noEnvironmentsInStore(storePath)),
 		},
@@ -399,7 +400,8 @@ resource "ocuroot_environment" "staging" {
 					"[for e in ocuroot_environment.all : e.name]", "Attribute: phase[0].environments[0]"),
 			},
 			{
-				Config: providerBlock(store) + twoEnvironments,
+				Config:           providerBlock(store) + twoEnvironments,
+				ConfigPlanChecks: emptyPlanAfterApply,
 			},
 			{
 				// The store now knows staging and prod.
@@ -512,7 +514,8 @@ func TestAccReleaseResource_newVersionReplaces(t *testing.T) {
 		ProtoV6ProviderFactories: testAccFactories(t, store),
 		Steps: []resource.TestStep{
 			{
-				Config: releaseConfig(store, "1", stagingThenProd),
+				Config:           releaseConfig(store, "1", stagingThenProd),
+				ConfigPlanChecks: emptyPlanAfterApply,
 			},
 			{
 				Config:           releaseConfig(store, "2", stagingThenProd),
@@ -537,7 +540,8 @@ func TestAccReleaseResource_newVersionReplaces(t *testing.T) {
 				PreConfig: func() { saveTestDeployment(t, store, "api", "staging", "api@2", engine.StatusTornDown) },
 				Config:    releaseConfig(store, "3", stagingThenProd),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 			},
 		},
@@ -549,12 +553,28 @@ func TestAccReleaseResource_newVersionReplaces(t *testing.T) {
 // refresh registers the records again.
 func TestAccReleaseResource_emptyStoreKeepsState(t *testing.T) {
 	store := newTestStorePath(t)
-	config := providerBlock(store) + referenceEnvironments + referenceRelease("1.0.0")
+	// worker names its environments literally: no dependency orders it after
+	// the environments, so it may be planned before they are registered again.
+	config := providerBlock(store) + referenceEnvironments + referenceRelease("1.0.0") + `
+resource "ocuroot_release" "worker" {
+  package = "worker"
+  version = "7"
+  phase {
+    name         = "staging"
+    environments = ["staging"]
+  }
+  phase {
+    name         = "prod"
+    environments = ["prod0", "prod1"]
+  }
+}
+`
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories(t, store),
 		Steps: []resource.TestStep{
 			{
-				Config: config,
+				Config:           config,
+				ConfigPlanChecks: emptyPlanAfterApply,
 			},
 			{
 				PreConfig: func() {
@@ -571,6 +591,7 @@ func TestAccReleaseResource_emptyStoreKeepsState(t *testing.T) {
 					statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("graph"), knownvalue.StringExact(referenceGraph)),
 					storeCheck(
 						releaseInStore(store, "api@1.0.0", releaseArchived(false)),
+						releaseInStore(store, "worker@7", releaseArchived(false)),
 						environmentInStore(store, "prod0", map[string]string{"type": "prod", "canary": "true"}),
 						environmentInStore(store, "staging", map[string]string{"type": "staging"}),
 					),

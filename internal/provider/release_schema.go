@@ -103,8 +103,8 @@ func (r *releaseResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			},
 			"archived": schema.BoolAttribute{
 				Computed: true,
-				MarkdownDescription: "Whether the release is archived in the store: it was destroyed elsewhere while a deployment " +
-					"still ran it. Applying the release again restores it.",
+				MarkdownDescription: "Whether the release is archived in the store: a configuration sharing the store destroyed it " +
+					"while a deployment still ran it. Applying any change to this release registers it again.",
 			},
 		},
 		Blocks: map[string]schema.Block{

@@ -1,0 +1,241 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+)
+
+// holdLease writes a lease record as another (possibly dead) process would.
+func holdLease(t *testing.T, kv KV, id, holder string, acquired, expires time.Time) {
+	t.Helper()
+	rec := leaseRecord{Holder: holder, Operation: "deploy api@9", AcquiredAt: acquired, RenewedAt: acquired, ExpiresAt: expires}
+	if _, err := putJSON(context.Background(), kv, kindLease, id, rec, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLeaseSerialisesTwoEngines: two engines (two terraform processes) on
+// one store deploy the same deployment; the second waits for the first and
+// their hook calls never interleave.
+func TestLeaseSerialisesTwoEngines(t *testing.T) {
+	h := newHarnessWith(t, RealClock{}, Options{PollInterval: 2 * time.Millisecond, Holder: "first"})
+	h.seedLive(1)
+	second := h.engine(h.kv, Options{PollInterval: 2 * time.Millisecond, Holder: "second"})
+
+	spec := canarySpec()
+	spec.Canary.Steps = []CanaryStep{{Weight: 10, Bake: 30 * time.Millisecond}, {Weight: 50, Bake: 30 * time.Millisecond}}
+	spec.Canary.CheckInterval = 5 * time.Millisecond
+	spec.HealthCheck.Interval = 5 * time.Millisecond
+	firstSent := make(chan struct{})
+	h.hooks.onSend = func(_ context.Context, ev Event) {
+		if ev.Release == "api@2" && ev.Type == EventCanaryWeight && ev.Weight == 10 {
+			close(firstSent)
+		}
+	}
+	ctx := context.Background()
+	errs := make(chan error, 2)
+	go func() {
+		_, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
+		errs <- err
+	}()
+	<-firstSent
+	go func() {
+		direct := testSpec(StrategyDirect)
+		direct.Release = releaseID(3)
+		_, err := second.Deploy(ctx, DeployRequest{Spec: direct})
+		errs <- err
+	}()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The second run started only after the first released the lease, so
+	// it found api@2 live and rolled forward from it: no rollback.
+	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable", "deploy 100 stable")
+	d := h.deployment(testDepID)
+	assertState(t, d, StatusSucceeded, "api@3", "", 100)
+	if d.Rollout.PreviousRelease != "api@2" {
+		t.Errorf("second rollout replaced %q, want api@2", d.Rollout.PreviousRelease)
+	}
+	assertLeaseFree(t, h.kv, testDepID)
+}
+
+func TestLeaseOfDeadHolderIsTakenAfterExpiry(t *testing.T) {
+	h := newHarness(t)
+	expires := testStart.Add(5 * time.Minute)
+	holdLease(t, h.kv, testDepID, "dead-holder/abc", testStart, expires)
+	spec := testSpec(StrategyDirect)
+	spec.Release = releaseID(1)
+	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	if h.now().Before(expires) {
+		t.Errorf("the lease was taken at %s, before it expired at %s", h.now(), expires)
+	}
+	assertEvents(t, h, "deploy 100 stable")
+	assertLeaseFree(t, h.kv, testDepID)
+}
+
+func TestLeaseWaitEndsWithLeaseError(t *testing.T) {
+	h := newHarnessWith(t, RealClock{}, Options{PollInterval: 2 * time.Millisecond})
+	now := time.Now().UTC()
+	holdLease(t, h.kv, testDepID, "ci-runner-7/1a2b", now, now.Add(time.Hour))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	spec := testSpec(StrategyDirect)
+	spec.Release = releaseID(1)
+	_, err := h.e.Deploy(ctx, spec2req(spec))
+	var lerr *LeaseError
+	if !errors.As(err, &lerr) {
+		t.Fatalf("err = %v, want *LeaseError", err)
+	}
+	if lerr.Holder != "ci-runner-7/1a2b" || lerr.Operation != "deploy api@9" || lerr.Deployment != testDepID || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("LeaseError = %+v", *lerr)
+	}
+	for _, phrase := range []string{"deployment api/prod is locked by another run (ci-runner-7/1a2b, deploy api@9", "gave up waiting",
+		"wait for the other apply to finish, or, if it was killed, for its lease to expire"} {
+		if !strings.Contains(err.Error(), phrase) {
+			t.Errorf("message %q lacks %q", err, phrase)
+		}
+	}
+	if len(h.hooks.all()) != 0 {
+		t.Errorf("hooks sent without the lease: %v", h.hooks.strings())
+	}
+}
+
+func spec2req(spec DeploymentSpec) DeployRequest { return DeployRequest{Spec: spec} }
+
+// TestLeaseKeptAliveDuringLongDelay: a scale-down delay longer than the
+// lease TTL renews the lease as it waits, so a second run cannot take the
+// deployment over in the middle of it.
+func TestLeaseKeptAliveDuringLongDelay(t *testing.T) {
+	clock := enginetest.NewManualClock(testStart)
+	opts := Options{LeaseTTL: time.Minute, PollInterval: 5 * time.Second}
+	h := newHarnessWith(t, clock, opts)
+	h.seedLive(1)
+	second := h.engine(h.kv, opts)
+
+	spec := testSpec(StrategyBlueGreen)
+	spec.HealthCheck = nil
+	spec.BlueGreen.ScaleDownDelay = 10 * time.Minute
+	ctx := context.Background()
+	firstDone, secondDone := make(chan error, 1), make(chan error, 1)
+	go func() {
+		_, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
+		firstDone <- err
+	}()
+	eventually(t, "the first run waits out its scale-down delay", func() bool { return clock.Waiters() == 1 })
+	go func() {
+		direct := testSpec(StrategyDirect)
+		direct.HealthCheck = nil
+		direct.Release = releaseID(3)
+		_, err := second.Deploy(ctx, DeployRequest{Spec: direct})
+		secondDone <- err
+	}()
+	eventually(t, "the second run waits for the lease", func() bool { return clock.Waiters() == 2 })
+
+	var firstErr, secondErr error
+	running := 2
+	deadline := time.Now().Add(10 * time.Second)
+	for running > 0 {
+		select {
+		case firstErr = <-firstDone:
+			running--
+		case secondErr = <-secondDone:
+			running--
+		default:
+			if time.Now().After(deadline) {
+				t.Fatalf("runs did not finish; hooks %v", h.hooks.strings())
+			}
+			// Move time only when every running run is parked, so none sees
+			// time jump past a renewal it was about to make.
+			if clock.Waiters() == running {
+				clock.Increment(5 * time.Second)
+			}
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+	if firstErr != nil || secondErr != nil {
+		t.Fatalf("first: %v; second: %v", firstErr, secondErr)
+	}
+	assertEvents(t, h, "green.create 0 green", "cutover 100 green", "blue.drain 100 blue", "deploy 100 stable")
+	if elapsed := clock.Now().Sub(testStart); elapsed < 10*time.Minute {
+		t.Errorf("only %s passed; the delay is 10m", elapsed)
+	}
+	d := h.deployment(testDepID)
+	assertState(t, d, StatusSucceeded, "api@3", "", 100)
+	if d.Rollout.PreviousRelease != "api@2" {
+		t.Errorf("second rollout replaced %q, want api@2", d.Rollout.PreviousRelease)
+	}
+}
+
+// TestLeaseReleaseFailure: when the lease cannot be deleted (the store went
+// away) the run warns and the lease expires on its own.
+func TestLeaseReleaseFailure(t *testing.T) {
+	h := newHarness(t)
+	logger := &warnLogger{}
+	broken := h.engine(failingDeleteKV{h.kv}, Options{Logger: logger, LeaseTTL: time.Minute})
+	spec := testSpec(StrategyDirect)
+	spec.Release = releaseID(1)
+	if _, err := broken.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logger.text(), "could not release lease; it will expire on its own") {
+		t.Errorf("warnings = %q", logger.text())
+	}
+	if _, _, err := h.kv.Get(context.Background(), kindLease, testDepID); err != nil {
+		t.Fatalf("the lease should still be there: %v", err)
+	}
+	before := h.now()
+	spec.Release = releaseID(2)
+	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	if waited := h.now().Sub(before); waited < time.Minute-time.Second {
+		t.Errorf("the next run waited %s for the stale lease, want about its 1m TTL", waited)
+	}
+	assertEvents(t, h, "deploy 100 stable", "deploy 100 stable")
+}
+
+func TestLeaseRenewal(t *testing.T) {
+	clock := enginetest.NewManualClock(testStart)
+	h := newHarnessWith(t, clock, Options{LeaseTTL: 90 * time.Second})
+	ctx := context.Background()
+	l, err := h.e.acquireLease(ctx, testDepID, "deploy api@1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(l.record.Holder, h.e.Holder()+"/") || !l.record.ExpiresAt.Equal(testStart.Add(90*time.Second)) {
+		t.Errorf("lease = %+v", l.record)
+	}
+	rev := l.revision
+	clock.Increment(29 * time.Second)
+	if err := l.renew(ctx); err != nil || l.revision != rev {
+		t.Errorf("renewed before a third of the TTL passed (err %v)", err)
+	}
+	clock.Increment(time.Second)
+	if err := l.renew(ctx); err != nil || l.revision == rev || !l.record.ExpiresAt.Equal(testStart.Add(2*time.Minute)) {
+		t.Errorf("renewal after 30s: err %v, lease %+v", err, l.record)
+	}
+	// Someone took the lease over: renewing must fail, not overwrite it.
+	rec, rev2, _ := getJSON[leaseRecord](ctx, h.kv, kindLease, testDepID)
+	rec.Holder = "thief"
+	if _, err := putJSON(ctx, h.kv, kindLease, testDepID, rec, rev2); err != nil {
+		t.Fatal(err)
+	}
+	clock.Increment(time.Minute)
+	if err := l.renew(ctx); !errors.Is(err, ErrConflict) {
+		t.Errorf("renewing a lost lease: %v, want ErrConflict", err)
+	}
+	// Releasing a lost lease leaves the new holder's record alone.
+	l.release(ctx)
+	if got, _, err := getJSON[leaseRecord](ctx, h.kv, kindLease, testDepID); err != nil || got.Holder != "thief" {
+		t.Errorf("after releasing a lost lease: %+v, %v", got, err)
+	}
+}

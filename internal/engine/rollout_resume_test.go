@@ -1,0 +1,360 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// crashScenario is one rollout run against a store that dies part-way.
+type crashScenario struct {
+	name    string
+	seed    bool // api@1 is live before the rollout
+	spec    func() DeploymentSpec
+	promote bool // the rollout stops at a gate and is promoted
+	want    []string
+}
+
+func crashScenarios() []crashScenario {
+	shortCanary := func() DeploymentSpec {
+		spec := canarySpec()
+		spec.Canary.Steps = []CanaryStep{{Weight: 10, Bake: 5 * time.Minute}, {Weight: 50, Bake: 5 * time.Minute}}
+		return spec
+	}
+	checks := []MetricCheck{{Name: "error_rate", URL: "http://metrics.test/{slot}", Path: "error_rate"}}
+	canaryEvents := []string{"canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable"}
+	blueGreenEvents := []string{"green.create 0 green", "cutover 100 green", "blue.drain 100 blue"}
+	return []crashScenario{
+		{name: "direct first deployment", spec: func() DeploymentSpec { return testSpec(StrategyDirect) }, want: []string{"deploy 100 stable"}},
+		{name: "direct update", seed: true, spec: func() DeploymentSpec { return testSpec(StrategyDirect) }, want: []string{"deploy 100 stable"}},
+		{name: "canary", seed: true, spec: shortCanary, want: canaryEvents},
+		{name: "canary with manual promotion", seed: true, promote: true, want: canaryEvents, spec: func() DeploymentSpec {
+			spec := shortCanary()
+			spec.Canary.ManualPromotion = true
+			return spec
+		}},
+		{name: "blue-green with delays and checks", seed: true, want: blueGreenEvents, spec: func() DeploymentSpec {
+			spec := testSpec(StrategyBlueGreen)
+			spec.BlueGreen = BlueGreenSpec{PromotionDelay: 2 * time.Minute, ScaleDownDelay: 3 * time.Minute, PrePromotionCheck: checks, PostPromotionCheck: checks}
+			return spec
+		}},
+		{name: "blue-green with manual promotion", seed: true, promote: true, want: blueGreenEvents, spec: func() DeploymentSpec {
+			spec := testSpec(StrategyBlueGreen)
+			spec.BlueGreen = BlueGreenSpec{ManualPromotion: true, ScaleDownDelay: 3 * time.Minute, PostPromotionCheck: checks}
+			return spec
+		}},
+	}
+}
+
+// TestRolloutResumesAfterCrash kills the process at every store write of a
+// rollout in turn (write N fails, and so does everything after it,
+// including the lease release), then lets a fresh engine (a new terraform
+// run, new lease holder) finish the job on the same store. Every step's
+// hook is sent exactly once per idempotency key across both runs, except
+// the one in flight at the crash, which may be sent again with the same key.
+func TestRolloutResumesAfterCrash(t *testing.T) {
+	for _, sc := range crashScenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			for n := 1; ; n++ {
+				if crashed := runCrashScenario(t, sc, n); !crashed {
+					if n < 4 {
+						t.Errorf("the rollout completed after only %d writes", n-1)
+					}
+					return
+				}
+				if t.Failed() {
+					t.Fatalf("failed with the crash at write %d", n)
+				}
+				if n > 500 {
+					t.Fatal("the rollout never completes")
+				}
+			}
+		})
+	}
+}
+
+// runCrashScenario runs sc with the store dying at write n; it reports
+// whether the crash happened (false: the run completed within n writes).
+func runCrashScenario(t *testing.T, sc crashScenario, n int) bool {
+	t.Helper()
+	h := newHarness(t)
+	if sc.seed {
+		h.seedLive(1)
+	}
+	ctx := context.Background()
+	spec := sc.spec()
+	hook := testHook
+	promote := PromoteRequest{Deployment: testDepID, Release: spec.Release, By: "alice", Hook: &hook}
+	kv := &crashKV{KV: h.kv, limit: n}
+	dying := h.engine(kv, Options{LeaseTTL: time.Minute, Holder: "dying"})
+
+	crashedIn := ""
+	_, err := dying.Deploy(ctx, DeployRequest{Spec: spec})
+	switch {
+	case kv.didCrash():
+		crashedIn = "deploy"
+	case err != nil:
+		t.Fatalf("write %d: Deploy failed without a crash: %v", n, err)
+	case sc.promote:
+		_, err = dying.Promote(ctx, promote)
+		if kv.didCrash() {
+			crashedIn = "promote"
+		} else if err != nil {
+			t.Fatalf("write %d: Promote failed without a crash: %v", n, err)
+		}
+	}
+	if crashedIn != "" && err == nil {
+		t.Fatalf("write %d: the store died during %s but it reported success", n, crashedIn)
+	}
+
+	// The next terraform run: a fresh engine re-applies what failed. A
+	// promotion that crashed is retried by the promotion resource alone.
+	fresh := h.engine(h.kv, Options{LeaseTTL: time.Minute, Holder: "fresh"})
+	if crashedIn == "deploy" {
+		if _, err := fresh.Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
+			t.Fatalf("write %d: resumed Deploy: %v", n, err)
+		}
+	}
+	if crashedIn != "" && sc.promote {
+		if _, err := fresh.Promote(ctx, promote); err != nil {
+			t.Fatalf("write %d (crash in %s): resumed Promote: %v", n, crashedIn, err)
+		}
+	}
+
+	d := h.deployment(testDepID)
+	if d.Status != StatusSucceeded || d.LiveRelease != spec.Release || d.TrafficPercent != 100 {
+		t.Errorf("write %d (crash in %s): final state %s, live %q, traffic %d", n, crashedIn, d.Status, d.LiveRelease, d.TrafficPercent)
+	}
+	assertOncePerKey(t, n, h.hooks.all(), sc.want)
+	assertLeaseFree(t, h.kv, testDepID)
+	return crashedIn != ""
+}
+
+// assertOncePerKey checks that each idempotency key was sent once, except
+// one that may be sent twice in a row (the step in flight at the crash, on
+// a later attempt), and that the steps' events came in order.
+func assertOncePerKey(t *testing.T, n int, calls []sentHook, want []string) {
+	t.Helper()
+	var deduped []string
+	repeats := 0
+	seen := map[string]bool{}
+	rollout := ""
+	for i, c := range calls {
+		if rollout == "" {
+			rollout = c.RolloutID
+		}
+		if c.RolloutID != rollout {
+			t.Errorf("write %d: call %d belongs to rollout %q, not %q: a resumed run started over", n, i, c.RolloutID, rollout)
+		}
+		if i > 0 && calls[i-1].Key == c.Key {
+			repeats++
+			if c.Attempt <= calls[i-1].Attempt {
+				t.Errorf("write %d: %s repeated with attempt %d after %d", n, c.Key, c.Attempt, calls[i-1].Attempt)
+			}
+			continue
+		}
+		if seen[c.Key] {
+			t.Errorf("write %d: %s sent again after other steps ran", n, c.Key)
+		}
+		seen[c.Key] = true
+		deduped = append(deduped, c.String())
+	}
+	if repeats > 1 {
+		t.Errorf("write %d: %d repeated calls, at most the one in flight may repeat: %v", n, repeats, calls)
+	}
+	if !equalStrings(deduped, want) {
+		t.Errorf("write %d: events %q, want %q", n, deduped, want)
+	}
+}
+
+// TestDeployResumesAfterInterrupt: an interrupted rollout with on_timeout =
+// "fail" keeps its position; the next apply continues at the saved step.
+func TestDeployResumesAfterInterrupt(t *testing.T) {
+	h := newHarness(t)
+	h.seedLive(1)
+	spec := canarySpec()
+	spec.OnTimeout = OnTimeoutFail
+	ctx, cancel := context.WithCancel(context.Background())
+	h.hooks.onSend = func(_ context.Context, ev Event) {
+		if ev.Type == EventCanaryWeight && ev.Weight == 10 {
+			cancel()
+		}
+	}
+	_, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
+	rerr := asRolloutError(t, err)
+	if !rerr.Resumable || !rerr.Interrupted || rerr.Step != "2/5 bake 30m" || rerr.Reason != "the operation was cancelled (interrupt)" {
+		t.Fatalf("RolloutError = %+v", *rerr)
+	}
+	h.hooks.onSend = nil
+
+	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable")
+	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	if !historyHas(d, "resumed at step 2/5 bake 30m (attempt 2)") {
+		t.Errorf("history = %q", historyReasons(d))
+	}
+	if attempts := h.hooks.all()[1].Attempt; attempts != 1 {
+		t.Errorf("the step after the resumed one has attempt %d, want 1", attempts)
+	}
+}
+
+// TestDeployResumesRollback: a rollout saved while rolling back finishes
+// its rollback on the next apply.
+func TestDeployResumesRollback(t *testing.T) {
+	h := newHarness(t)
+	h.seedLive(1)
+	h.checker.failHealthAfter = 1
+	kv := &crashKV{KV: h.kv}
+	dying := h.engine(kv, Options{LeaseTTL: time.Minute})
+	// Let the rollout run until the decision to roll back is saved, then die.
+	h.hooks.onSend = func(_ context.Context, ev Event) {
+		if ev.Type == EventRollback {
+			kv.mu.Lock()
+			kv.limit = 0
+			kv.mu.Unlock()
+		}
+	}
+	kv.limit = 1 << 30
+	if _, err := dying.Deploy(context.Background(), DeployRequest{Spec: canarySpec()}); err == nil {
+		t.Fatal("want an error")
+	}
+	if d := h.deployment(testDepID); d.Rollout.State != RolloutRollingBack {
+		t.Fatalf("saved state %s, want rolling_back", d.Rollout.State)
+	}
+	h.hooks.onSend = nil
+	fresh := h.engine(h.kv, Options{})
+	d, err := fresh.Deploy(context.Background(), DeployRequest{Spec: canarySpec()})
+	if rerr := asRolloutError(t, err); !rerr.RolledBack || rerr.RestoredRelease != "api@1" {
+		t.Errorf("RolloutError = %+v", *rerr)
+	}
+	assertEvents(t, h, "canary.weight 10 canary", "rollback 0 canary", "rollback 0 canary")
+	calls := h.hooks.all()
+	if calls[1].Key != calls[2].Key {
+		t.Errorf("the resumed rollback changed its key: %s then %s", calls[1].Key, calls[2].Key)
+	}
+	assertState(t, d, StatusRolledBack, "api@1", "", 0)
+}
+
+// TestDeployCancellation runs a 30-minute bake on the real clock and ends
+// the caller's context after 100ms: Deploy returns promptly, and either
+// saves its position (on_timeout = "fail") or rolls back on a detached
+// context (on_timeout = "rollback").
+func TestDeployCancellation(t *testing.T) {
+	tests := []struct {
+		name       string
+		onTimeout  TimeoutAction
+		deadline   bool
+		wantEvents []string
+		wantStatus Status
+		wantReason string
+	}{
+		{"cancel with on_timeout fail", OnTimeoutFail, false, []string{"canary.weight 10 canary"}, StatusInProgress,
+			"the operation was cancelled (interrupt)"},
+		{"cancel with on_timeout rollback", OnTimeoutRollback, false, []string{"canary.weight 10 canary", "rollback 0 canary"}, StatusRolledBack,
+			"the operation was cancelled (interrupt)"},
+		{"deadline with on_timeout rollback", OnTimeoutRollback, true, []string{"canary.weight 10 canary", "rollback 0 canary"}, StatusRolledBack,
+			"the operation's timeout was reached (Terraform timeouts block)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarnessWith(t, RealClock{}, Options{PollInterval: 5 * time.Millisecond})
+			h.seedLive(1)
+			spec := canarySpec()
+			spec.Canary.Steps = []CanaryStep{{Weight: 10, Bake: 30 * time.Minute}}
+			spec.OnTimeout = tt.onTimeout
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.deadline {
+				ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+			} else {
+				time.AfterFunc(100*time.Millisecond, cancel)
+			}
+			defer cancel()
+
+			start := time.Now()
+			d, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
+			if elapsed := time.Since(start); elapsed > 2*time.Second {
+				t.Errorf("Deploy returned after %s, want under 2s", elapsed)
+			}
+			rerr := asRolloutError(t, err)
+			if !rerr.Interrupted || rerr.Reason != tt.wantReason || rerr.Step != "2/3 bake 30m" || rerr.Timeout != tt.deadline {
+				t.Errorf("RolloutError = %+v", *rerr)
+			}
+			assertEvents(t, h, tt.wantEvents...)
+			stored := h.deployment(testDepID)
+			if stored.Status != tt.wantStatus {
+				t.Errorf("stored status %s, want %s", stored.Status, tt.wantStatus)
+			}
+			if tt.onTimeout == OnTimeoutFail {
+				if !rerr.Resumable || rerr.RolledBack {
+					t.Errorf("want a resumable error, got %+v", *rerr)
+				}
+				r := stored.Rollout
+				if r.State != RolloutRunning || r.StepIndex != 1 || r.CurrentStep().Kind != StepBake {
+					t.Errorf("saved rollout: %s at step %d, want running at the bake", r.State, r.StepIndex)
+				}
+				assertState(t, stored, StatusInProgress, "api@1", "api@2", 10)
+				if !strings.Contains(err.Error(), "the next apply continues from this step") {
+					t.Errorf("message %q", err)
+				}
+			} else {
+				rollback := h.hooks.all()[1]
+				if rollback.CtxErr != nil {
+					t.Errorf("the rollback was sent on a cancelled context (%v); it must be detached", rollback.CtxErr)
+				}
+				if !rerr.RolledBack || rerr.RestoredRelease != "api@1" {
+					t.Errorf("want a rollback, got %+v", *rerr)
+				}
+				assertState(t, stored, StatusRolledBack, "api@1", "", 0)
+				if !strings.HasPrefix(err.Error(), "rollout of api@2 to api/prod was interrupted at step 2/3 bake 30m: "+tt.wantReason+". Rolled back:") {
+					t.Errorf("message %q", err)
+				}
+			}
+			_ = d
+			assertLeaseFree(t, h.kv, testDepID)
+		})
+	}
+}
+
+// TestPromoteResumesAfterInterrupt: a promotion whose run was interrupted
+// after the cutover (Ctrl-C during the scale-down delay, on_timeout fail)
+// is finished by promoting again, without repeating the cutover.
+func TestPromoteResumesAfterInterrupt(t *testing.T) {
+	h := newHarness(t)
+	h.seedLive(1)
+	spec := testSpec(StrategyBlueGreen)
+	spec.OnTimeout = OnTimeoutFail
+	spec.BlueGreen = BlueGreenSpec{ManualPromotion: true, ScaleDownDelay: 10 * time.Minute}
+	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.hooks.onSend = func(_ context.Context, ev Event) {
+		if ev.Type == EventCutover {
+			cancel()
+		}
+	}
+	_, err := h.e.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: "api@2", By: "alice"})
+	if rerr := asRolloutError(t, err); !rerr.Resumable {
+		t.Fatalf("RolloutError = %+v", *rerr)
+	}
+	h.hooks.onSend = nil
+	d, err := h.e.Promote(context.Background(), PromoteRequest{Deployment: testDepID, Release: "api@2", By: "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEvents(t, h, "green.create 0 green", "cutover 100 green", "blue.drain 100 blue")
+	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	if d.Rollout.Promotion.By != "alice" || !historyHas(d, "promotion by alice resumed at step 5/6 scale-down delay 10m (attempt 2)") {
+		t.Errorf("promotion %+v; history %q", d.Rollout.Promotion, historyReasons(d))
+	}
+	// Once done, promoting again is refused like any release not pending.
+	var refused *PromotionRefusedError
+	if _, err := h.e.Promote(context.Background(), PromoteRequest{Deployment: testDepID, Release: "api@2", By: "bob"}); !errors.As(err, &refused) {
+		t.Errorf("promoting a finished rollout: %v", err)
+	}
+}

@@ -1,0 +1,231 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
+)
+
+// Strategy settings shared by the strategy, fault and promotion tests.
+const (
+	blueGreenAutomatic = `
+  strategy = "blue_green"
+  blue_green {}
+`
+	blueGreenManual = `
+  strategy = "blue_green"
+  blue_green {
+    manual_promotion = true
+  }
+`
+	canaryManual = `
+  strategy = "canary"
+  canary {
+    check_interval   = "100ms"
+    manual_promotion = true
+    step {
+      weight = 10
+      bake   = "300ms"
+    }
+    step {
+      weight = 50
+      bake   = "300ms"
+    }
+  }
+`
+)
+
+// deployConfigHook is deployConfig with the hook's retry block replaced by
+// hookSettings (timeout, retry, …), for tests of hook behaviour.
+func deployConfigHook(t *testing.T, store, targetURL, release, hookSettings, settings string) string {
+	t.Helper()
+	const defaultRetry = `
+    retry {
+      attempts = 3
+      min_wait = "10ms"
+      max_wait = "50ms"
+    }
+`
+	cfg := deployConfig(store, targetURL, release, settings)
+	if !strings.Contains(cfg, defaultRetry) {
+		t.Fatal("deployConfigHook: deployConfig no longer renders the retry block this helper replaces")
+	}
+	return strings.Replace(cfg, defaultRetry, "\n"+hookSettings+"\n", 1)
+}
+
+// promotionConfig renders an ocuroot_promotion of a deployment; extra goes
+// inside the block (note, timeouts, depends_on).
+func promotionConfig(name, deployment, release, extra string) string {
+	return fmt.Sprintf(`
+resource "ocuroot_promotion" %q {
+  deployment = %s
+  release    = %s
+%s
+}
+`, name, deployment, release, extra)
+}
+
+// expectDeploymentState checks the computed attributes users read after an
+// apply; an empty pending means pending_release is null.
+func expectDeploymentState(address, status, live, pending string, traffic int64) []statecheck.StateCheck {
+	var pendingValue knownvalue.Check = knownvalue.StringExact(pending)
+	if pending == "" {
+		pendingValue = knownvalue.Null()
+	}
+	return []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("status"), knownvalue.StringExact(status)),
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("live_release"), knownvalue.StringExact(live)),
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("pending_release"), pendingValue),
+		statecheck.ExpectKnownValue(address, tfjsonpath.New("traffic_percent"), knownvalue.Int64Exact(traffic)),
+	}
+}
+
+// emptyPlanAfterRefresh is the plan check every successful step ends with.
+var emptyPlanAfterRefresh = []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}
+
+// targetCheck runs assertions on the target as a plan check. Unlike a
+// step's Check, plan checks also run in PlanOnly steps.
+type targetCheck func() error
+
+func (c targetCheck) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = c()
+}
+
+// checkTarget adapts a target assertion to a step's Check.
+func checkTarget(target *demotarget.Target, check func(*demotarget.Target) error) resource.TestCheckFunc {
+	return func(*terraform.State) error { return check(target) }
+}
+
+// callsOf returns every recorded delivery of one event type, injected
+// failures and retries included.
+func callsOf(target *demotarget.Target, eventType string) []demotarget.Call {
+	var out []demotarget.Call
+	for _, c := range target.Calls() {
+		if c.Event.Type == eventType {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// acceptedCall returns the first accepted call of an event type.
+func acceptedCall(target *demotarget.Target, eventType, environment string) (demotarget.Call, bool) {
+	for _, c := range target.HookEvents() {
+		if c.Event.Type == eventType && (environment == "" || c.Event.Environment == environment) {
+			return c, true
+		}
+	}
+	return demotarget.Call{}, false
+}
+
+// expectServiceEvents compares the accepted event types of one service.
+func expectServiceEvents(target *demotarget.Target, pkg, env string, want ...string) error {
+	got := target.EventTypes(demotarget.ForService(pkg, env))
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("hook events of %s/%s:\n got  %v\n want %v", pkg, env, got, want)
+	}
+	return nil
+}
+
+// expectLive checks what the target serves: the live release and traffic.
+func expectLive(target *demotarget.Target, pkg, env, live string, traffic map[string]int) error {
+	state, ok := target.State(pkg, env)
+	if !ok {
+		return fmt.Errorf("target runs no %s in %s", pkg, env)
+	}
+	if state.Live != live {
+		return fmt.Errorf("target serves %q in %s/%s, want %q (state %+v)", state.Live, pkg, env, live, state)
+	}
+	if fmt.Sprint(state.Traffic) != fmt.Sprint(traffic) {
+		return fmt.Errorf("target traffic of %s/%s is %v, want %v", pkg, env, state.Traffic, traffic)
+	}
+	return nil
+}
+
+// historyContains checks that some history reason of a deployment in state
+// contains text.
+func historyContains(address, text string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[address]
+		if !ok {
+			return fmt.Errorf("%s is not in state", address)
+		}
+		var reasons []string
+		for key, value := range rs.Primary.Attributes {
+			if strings.HasPrefix(key, "history.") && strings.HasSuffix(key, ".reason") {
+				if strings.Contains(value, text) {
+					return nil
+				}
+				reasons = append(reasons, value)
+			}
+		}
+		return fmt.Errorf("no history reason of %s contains %q; reasons: %q", address, text, reasons)
+	}
+}
+
+// phasedConfig declares environments staging and prod1, a release api@1
+// whose phases are staging then prod (prodApproval sets requires_approval
+// on prod), and the given deployments and other resources.
+func phasedConfig(store string, prodApproval bool, resources string) string {
+	return providerBlockWithSecret(store) + fmt.Sprintf(`
+resource "ocuroot_environment" "staging" {
+  name       = "staging"
+  attributes = { type = "staging" }
+}
+
+resource "ocuroot_environment" "prod1" {
+  name       = "prod1"
+  attributes = { type = "prod" }
+}
+
+resource "ocuroot_release" "v1" {
+  package = "api"
+  version = "1"
+  phase {
+    name         = "staging"
+    environments = [ocuroot_environment.staging.name]
+  }
+  phase {
+    name              = "prod"
+    environments      = [ocuroot_environment.prod1.name]
+    requires_approval = %t
+  }
+}
+%s
+`, prodApproval, resources)
+}
+
+// phasedDeployment renders a direct deployment of api@1 into env with the
+// recording target's hook and health check; extra goes inside the block.
+func phasedDeployment(name, env, targetURL, extra string) string {
+	return fmt.Sprintf(`
+resource "ocuroot_deployment" %q {
+  environment = ocuroot_environment.%s.name
+  release     = ocuroot_release.v1.id
+  hook {
+    url = "%s/hooks"
+    retry {
+      attempts = 2
+      min_wait = "10ms"
+      max_wait = "50ms"
+    }
+  }
+  health_check {
+    url      = "%s/health/{package}/{environment}/{slot}/{version}"
+    interval = "100ms"
+  }
+%s
+}
+`, name, env, targetURL, targetURL, extra)
+}
