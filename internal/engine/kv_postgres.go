@@ -7,10 +7,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // The shared store keeps every record in one table. Revisions come from one
@@ -72,7 +73,8 @@ const (
 // PostgresKV is the shared store: records in a PostgreSQL table, so that
 // every machine driving deployments sees the same data.
 type PostgresKV struct {
-	pool     *pgConnPool
+	pool     *pgxpool.Pool
+	closed   atomic.Bool
 	redacted string   // the URL with its password hidden, for messages
 	secrets  []string // passwords that must never appear in an error
 }
@@ -83,19 +85,24 @@ var _ KV = (*PostgresKV)(nil)
 // it is missing. Errors name the database by RedactURL(url).
 func OpenPostgresKV(ctx context.Context, url string) (*PostgresKV, error) {
 	p := &PostgresKV{redacted: RedactURL(url), secrets: urlSecrets(url)}
-	config, err := pgx.ParseConfig(url)
+	config, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, p.wrap("parse URL", err)
 	}
-	if config.Password != "" {
-		p.secrets = append(p.secrets, config.Password)
+	if config.ConnConfig.Password != "" {
+		p.secrets = append(p.secrets, config.ConnConfig.Password)
 	}
-	if config.ConnectTimeout == 0 {
-		config.ConnectTimeout = pgConnectTimeout
+	if config.ConnConfig.ConnectTimeout == 0 {
+		config.ConnConfig.ConnectTimeout = pgConnectTimeout
 	}
-	p.pool = newPgConnPool(config, pgMaxConns)
+	config.MaxConns = pgMaxConns
+	config.MaxConnIdleTime = pgMaxIdle
+	p.pool, err = pgxpool.NewWithConfig(ctx, config)
+	if err != nil {
+		return nil, p.wrap("connect", err)
+	}
 	if err := p.createSchema(ctx); err != nil {
-		p.pool.close()
+		p.pool.Close()
 		return nil, p.wrap("create schema", err)
 	}
 	return p, nil
@@ -197,17 +204,21 @@ func (p *PostgresKV) List(ctx context.Context, kind string) ([]KVEntry, error) {
 
 // Close closes every connection.
 func (p *PostgresKV) Close() error {
-	p.pool.close()
+	p.closed.Store(true)
+	p.pool.Close()
 	return nil
 }
 
 func (p *PostgresKV) withConn(ctx context.Context, fn func(*pgx.Conn) error) error {
-	conn, err := p.pool.acquire(ctx)
+	if p.closed.Load() {
+		return errStoreClosed
+	}
+	conn, err := p.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer p.pool.release(conn)
-	return fn(conn)
+	defer conn.Release()
+	return fn(conn.Conn())
 }
 
 // wrap names the store in an error and makes sure no password leaks into it.
@@ -281,93 +292,6 @@ func urlSecrets(raw string) []string {
 		}
 	}
 	return secrets
-}
-
-// pgConnPool hands out at most cap(slots) connections and keeps released
-// ones for reuse. It stands in for pgxpool, whose puddle dependency go.mod
-// does not list; a Terraform run needs only a handful of connections.
-type pgConnPool struct {
-	config *pgx.ConnConfig
-	slots  chan struct{} // one token per connection in use
-
-	mu     sync.Mutex
-	idle   []idleConn
-	closed bool
-}
-
-type idleConn struct {
-	conn  *pgx.Conn
-	since time.Time
-}
-
-func newPgConnPool(config *pgx.ConnConfig, maxConns int) *pgConnPool {
-	return &pgConnPool{config: config, slots: make(chan struct{}, maxConns)}
-}
-
-func (p *pgConnPool) acquire(ctx context.Context) (*pgx.Conn, error) {
-	select {
-	case p.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	conn, err := p.reuseOrConnect(ctx)
-	if err != nil {
-		<-p.slots
-		return nil, err
-	}
-	return conn, nil
-}
-
-func (p *pgConnPool) reuseOrConnect(ctx context.Context) (*pgx.Conn, error) {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return nil, errStoreClosed
-	}
-	var stale []*pgx.Conn
-	var reused *pgx.Conn
-	for len(p.idle) > 0 && reused == nil {
-		last := p.idle[len(p.idle)-1]
-		p.idle = p.idle[:len(p.idle)-1]
-		if last.conn.IsClosed() || time.Since(last.since) > pgMaxIdle {
-			stale = append(stale, last.conn)
-			continue
-		}
-		reused = last.conn
-	}
-	p.mu.Unlock()
-	for _, conn := range stale {
-		closeConn(conn)
-	}
-	if reused != nil {
-		return reused, nil
-	}
-	return pgx.ConnectConfig(ctx, p.config)
-}
-
-// release returns a connection; one broken by an error (pgx closes those)
-// or released after close is dropped.
-func (p *pgConnPool) release(conn *pgx.Conn) {
-	p.mu.Lock()
-	keep := !p.closed && !conn.IsClosed()
-	if keep {
-		p.idle = append(p.idle, idleConn{conn: conn, since: time.Now()})
-	}
-	p.mu.Unlock()
-	if !keep {
-		closeConn(conn)
-	}
-	<-p.slots
-}
-
-func (p *pgConnPool) close() {
-	p.mu.Lock()
-	idle := p.idle
-	p.idle, p.closed = nil, true
-	p.mu.Unlock()
-	for _, c := range idle {
-		closeConn(c.conn)
-	}
 }
 
 func closeConn(conn *pgx.Conn) {
