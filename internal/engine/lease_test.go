@@ -90,7 +90,7 @@ func TestLeaseWaitEndsWithLeaseError(t *testing.T) {
 	defer cancel()
 	spec := testSpec(StrategyDirect)
 	spec.Release = releaseID(1)
-	_, err := h.e.Deploy(ctx, spec2req(spec))
+	_, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
 	var lerr *LeaseError
 	if !errors.As(err, &lerr) {
 		t.Fatalf("err = %v, want *LeaseError", err)
@@ -108,8 +108,6 @@ func TestLeaseWaitEndsWithLeaseError(t *testing.T) {
 		t.Errorf("hooks sent without the lease: %v", h.hooks.strings())
 	}
 }
-
-func spec2req(spec DeploymentSpec) DeployRequest { return DeployRequest{Spec: spec} }
 
 // TestLeaseKeptAliveDuringLongDelay: a scale-down delay longer than the
 // lease TTL renews the lease as it waits, so a second run cannot take the

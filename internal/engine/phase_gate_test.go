@@ -115,6 +115,23 @@ func gateSpec(env, release string) DeploymentSpec {
 	return DeploymentSpec{Package: "api", Environment: env, Release: release, Hook: &hook}
 }
 
+// deployInBackground starts a Deploy that is expected to wait: it fails
+// the test with notWaiting if the Deploy returns within 50ms.
+func deployInBackground(t *testing.T, h *harness, spec DeploymentSpec, notWaiting string) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("%s: %v", notWaiting, err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	return done
+}
+
 func TestDeployRefusesWhenEarlierPhaseIsIdle(t *testing.T) {
 	h := gateHarness(t, false)
 	ctx := context.Background()
@@ -185,17 +202,8 @@ func TestDeployWaitsForEarlierPhaseRollingOut(t *testing.T) {
 	}()
 	<-entered
 
-	phase3 := make(chan error, 1)
-	go func() {
-		_, err := h.e.Deploy(ctx, DeployRequest{Spec: gateSpec("prod1", "api@2")})
-		phase3 <- err
-	}()
 	// prod1 must wait, not refuse and not run, while prod0 is rolling out.
-	select {
-	case err := <-phase3:
-		t.Fatalf("prod1 did not wait for prod0: %v", err)
-	case <-time.After(50 * time.Millisecond):
-	}
+	phase3 := deployInBackground(t, h, gateSpec("prod1", "api@2"), "prod1 did not wait for prod0")
 	close(held)
 	if err := <-phase2; err != nil {
 		t.Fatal(err)
@@ -223,16 +231,7 @@ func TestDeployWaitsForPhaseApproval(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := h.e.Deploy(ctx, DeployRequest{Spec: gateSpec("prod1", "api@2")})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		t.Fatalf("prod1 did not wait for the approval: %v", err)
-	case <-time.After(50 * time.Millisecond):
-	}
+	done := deployInBackground(t, h, gateSpec("prod1", "api@2"), "prod1 did not wait for the approval")
 	if _, err := h.e.ApprovePhase(ctx, "api@2", "nope", "", "bob"); err == nil || !strings.Contains(err.Error(), `release api@2 has no phase "nope"`) {
 		t.Errorf("approving an unknown phase: %v", err)
 	}

@@ -23,10 +23,14 @@ func (p *PromotionRefusedError) Error() string { return p.Reason }
 
 // PromotionCheck is the pure rule of Promote: whether d is waiting for rel
 // at a gate (ready), still on its way there (wait), or neither (refuse).
+// A rollout that was promoted but whose run stopped before it finished (a
+// killed process, an interrupt) is ready too: promoting again continues it.
 func PromotionCheck(d *Deployment, release string) (ready, wait bool, reason string) {
 	r := d.Rollout
 	switch {
 	case r != nil && r.Release == release && r.State == RolloutAwaitingPromotion:
+		return true, false, ""
+	case r != nil && r.Release == release && promotionInFlight(r):
 		return true, false, ""
 	case r != nil && r.Release == release && r.State == RolloutRunning && hasGateAhead(r):
 		return false, true, fmt.Sprintf("%s is still rolling out to %s (step %d/%d)", release, d.ID(), r.StepIndex+1, len(r.Steps))
@@ -34,6 +38,13 @@ func PromotionCheck(d *Deployment, release string) (ready, wait bool, reason str
 	return false, false, fmt.Sprintf("release %s is not pending promotion in %s (live: %s, pending: %s, status: %s). "+
 		"A promotion only applies to the release waiting at awaiting_promotion; each new release needs its own promotion",
 		release, d.ID(), orNone(d.LiveRelease), orNone(d.PendingRelease), d.Status)
+}
+
+// promotionInFlight reports whether r was promoted and still has work left:
+// its cutover, checks, drain or rollback.
+func promotionInFlight(r *Rollout) bool {
+	return r.Promotion != nil && r.Promotion.Release == r.Release &&
+		(r.State == RolloutRunning || r.State == RolloutRollingBack)
 }
 
 func hasGateAhead(r *Rollout) bool {
@@ -105,9 +116,17 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 	}
 	r := d.Rollout
 	now := e.clock.Now()
-	r.Promotion = &Promotion{Release: req.Release, Note: req.Note, By: req.By, PromotedAt: now}
-	r.State = RolloutRunning
-	d.record(now, StatusInProgress, req.Release, fmt.Sprintf("promoted by %s%s", req.By, noteSuffix(req.Note)))
+	if r.State == RolloutAwaitingPromotion {
+		r.Promotion = &Promotion{Release: req.Release, Note: req.Note, By: req.By, PromotedAt: now}
+		r.State = RolloutRunning
+		d.record(now, StatusInProgress, req.Release, fmt.Sprintf("promoted by %s%s", req.By, noteSuffix(req.Note)))
+	} else {
+		// An earlier promotion's run stopped part-way: continue it at the
+		// saved step, keeping the original promotion record.
+		r.StepAttempt++
+		d.History = append(d.History, Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
+			Reason: fmt.Sprintf("promotion by %s resumed at step %s (attempt %d)", r.Promotion.By, rc.stepLabel(r.StepIndex), r.StepAttempt)})
+	}
 	if err := rc.persist(ctx); err != nil {
 		return d, err
 	}

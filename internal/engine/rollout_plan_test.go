@@ -271,7 +271,9 @@ func TestRolloutErrorMessage(t *testing.T) {
 	}{
 		{"rolled back", func(e *RolloutError) { e.RolledBack, e.RestoredRelease = true, "api@1" },
 			`rollout of api@2 to api/prod failed at step 4/5 bake 30m: check "health" failed 2 consecutive time(s). Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`},
-		{"resumable interrupt", func(e *RolloutError) { e.Interrupted, e.Resumable, e.Reason = true, true, "the operation was cancelled (interrupt)" },
+		{"resumable interrupt", func(e *RolloutError) {
+			e.Interrupted, e.Resumable, e.Reason = true, true, "the operation was cancelled (interrupt)"
+		},
 			"rollout of api@2 to api/prod was interrupted at step 4/5 bake 30m: the operation was cancelled (interrupt). Nothing was rolled back; the rollout's position is saved and the next apply continues from this step."},
 		{"left in place", func(e *RolloutError) { e.Timeout = true },
 			`rollout of api@2 to api/prod failed at step 4/5 bake 30m: check "health" failed 2 consecutive time(s). Traffic was left as it is (on_timeout = "fail" or nothing to restore).`},

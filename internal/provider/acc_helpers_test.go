@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -105,6 +106,15 @@ func storeEnvironment(storePath, name string) (engine.Environment, error) {
 	}
 	defer kv.Close()
 	return engine.NewStore(kv).GetEnvironment(context.Background(), name)
+}
+
+// shortUnknownEnvironmentGrace makes tests that expect an Unknown
+// Environment error fail fast instead of waiting out the grace.
+func shortUnknownEnvironmentGrace(t *testing.T) {
+	t.Helper()
+	saved := unknownEnvironmentGrace
+	unknownEnvironmentGrace = 100 * time.Millisecond
+	t.Cleanup(func() { unknownEnvironmentGrace = saved })
 }
 
 // emptyPlanAfterApply states what every applying step expects: after the

@@ -91,9 +91,6 @@ func expectDeploymentState(address, status, live, pending string, traffic int64)
 	}
 }
 
-// emptyPlanAfterRefresh is the plan check every successful step ends with.
-var emptyPlanAfterRefresh = []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}
-
 // targetCheck runs assertions on the target as a plan check. Unlike a
 // step's Check, plan checks also run in PlanOnly steps.
 type targetCheck func() error
@@ -228,4 +225,30 @@ resource "ocuroot_deployment" %q {
 %s
 }
 `, name, env, targetURL, targetURL, extra)
+}
+
+// refreshedValue checks an attribute of the refreshed state a plan starts
+// from (its prior state): in a plan that updates a deployment the planned
+// computed values are unknown, but what the store says now is known.
+type refreshedValue struct {
+	address, attribute string
+	want               any
+}
+
+func (c refreshedValue) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	if req.Plan.PriorState == nil || req.Plan.PriorState.Values == nil {
+		resp.Error = fmt.Errorf("the plan has no prior state")
+		return
+	}
+	for _, r := range req.Plan.PriorState.Values.RootModule.Resources {
+		if r.Address != c.address {
+			continue
+		}
+		got := r.AttributeValues[c.attribute]
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			resp.Error = fmt.Errorf("refreshed %s.%s = %v, want %v", c.address, c.attribute, got, c.want)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s is not in the refreshed state", c.address)
 }

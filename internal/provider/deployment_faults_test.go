@@ -83,7 +83,7 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 				// Once healthy, the update completes.
 				PreConfig:        func() { target.MarkGood("2") },
 				Config:           deployConfig(store, url, "2", deadlineFail),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: emptyPlanAfterRefresh},
+				ConfigPlanChecks: emptyPlanAfterApply,
 				ConfigStateChecks: append(expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
 					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("release"), knownvalue.StringExact("api@2"))),
 				Check: checkTarget(target, func(target *demotarget.Target) error {
@@ -138,8 +138,8 @@ func TestAccDeployment_terraformTimeout(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("live_release"), knownvalue.StringExact("api@1")),
-					plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("status"), knownvalue.StringExact("rolled_back")),
+					refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
+					refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
 					targetCheck(func() error {
 						if err := expectEvents("deploy:100:stable", "canary.weight:10:canary", "rollback:0:canary")(target); err != nil {
 							return err
@@ -150,7 +150,7 @@ func TestAccDeployment_terraformTimeout(t *testing.T) {
 			},
 			{
 				Config:            deployConfig(store, url, "2", canaryWithBake("300ms")),
-				ConfigPlanChecks:  resource.ConfigPlanChecks{PostApplyPostRefresh: emptyPlanAfterRefresh},
+				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
 				Check: checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "rollback:0:canary",
 					"canary.weight:10:canary", "promote:100:stable")),
@@ -194,8 +194,9 @@ func TestAccDeployment_terraformTimeoutFail(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("pending_release"), knownvalue.StringExact("api@2")),
-					plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("traffic_percent"), knownvalue.Int64Exact(20)),
+					refreshedValue{"ocuroot_deployment.api", "pending_release", "api@2"},
+					refreshedValue{"ocuroot_deployment.api", "traffic_percent", 20},
+					refreshedValue{"ocuroot_deployment.api", "status", "in_progress"},
 					targetCheck(func() error {
 						if err := expectEvents("deploy:100:stable", "canary.weight:20:canary")(target); err != nil {
 							return err
@@ -220,7 +221,7 @@ func TestAccDeployment_hookRetriedOn5xx(t *testing.T) {
 			{
 				PreConfig:         func() { target.FailHook(demotarget.EventDeploy, 503, 503) },
 				Config:            deployConfig(store, url, "1", ""),
-				ConfigPlanChecks:  resource.ConfigPlanChecks{PostApplyPostRefresh: emptyPlanAfterRefresh},
+				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@1", "", 100),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkTarget(target, expectEvents("deploy:100:stable")),
@@ -339,7 +340,7 @@ func TestAccDeployment_freshRunner(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:           deployConfig(store, url, "1", canary),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: emptyPlanAfterRefresh},
+				ConfigPlanChecks: emptyPlanAfterApply,
 			},
 			{
 				PreConfig: func() {
@@ -352,14 +353,14 @@ func TestAccDeployment_freshRunner(t *testing.T) {
 				Config: deployConfig(store, url, "1", canary),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-					PostApplyPostRefresh: emptyPlanAfterRefresh,
+					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
 				},
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@1", "", 100),
 				Check:             checkTarget(target, expectEvents("deploy:100:stable")),
 			},
 			{
 				Config:            deployConfig(store, url, "2", canary),
-				ConfigPlanChecks:  resource.ConfigPlanChecks{PostApplyPostRefresh: emptyPlanAfterRefresh},
+				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:25:canary", "promote:100:stable")),

@@ -24,7 +24,7 @@ func TestAccDeployment_blueGreenAutomatic(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:           deployConfig(store, url, "1", ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: emptyPlanAfterRefresh},
+				ConfigPlanChecks: emptyPlanAfterApply,
 			},
 			{
 				Config: deployConfig(store, url, "2", blueGreenAutomatic),
@@ -34,7 +34,7 @@ func TestAccDeployment_blueGreenAutomatic(t *testing.T) {
 						plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("rollout_plan"),
 							knownvalue.StringExact("create green → wait until green is healthy → cutover to green → drain blue")),
 					},
-					PostApplyPostRefresh: emptyPlanAfterRefresh,
+					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
 				},
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
 				Check: resource.ComposeAggregateTestCheckFunc(
@@ -104,7 +104,7 @@ func TestAccDeployment_blueGreenManual(t *testing.T) {
 						plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("rollout_plan"),
 							knownvalue.StringExact("create green → wait until green is healthy → await promotion → cutover to green → drain blue")),
 					},
-					PostApplyPostRefresh: emptyPlanAfterRefresh,
+					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
 				},
 				ConfigStateChecks: append(expectDeploymentState("ocuroot_deployment.api", "awaiting_promotion", "api@1", "api@2", 0),
 					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("release"), knownvalue.StringExact("api@2"))),

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -98,16 +99,7 @@ func (r *environmentResource) ModifyPlan(ctx context.Context, req resource.Modif
 }
 
 func (r *environmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan environmentResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(r.put(ctx, &plan, "Create")...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(r.save(ctx, req.Plan, &resp.State, "Create")...)
 }
 
 func (r *environmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -139,16 +131,7 @@ func (r *environmentResource) Read(ctx context.Context, req resource.ReadRequest
 }
 
 func (r *environmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan environmentResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(r.put(ctx, &plan, "Update")...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(r.save(ctx, req.Plan, &resp.State, "Update")...)
 }
 
 func (r *environmentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -194,6 +177,22 @@ func (r *environmentResource) ImportState(ctx context.Context, req resource.Impo
 		Attributes: stringMapValue(env.Attributes, types.MapNull(types.StringType)),
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// save registers the planned environment and records it in the state; it
+// is all Create and Update do.
+func (r *environmentResource) save(ctx context.Context, plan tfsdk.Plan, state *tfsdk.State, operation string) diag.Diagnostics {
+	var m environmentResourceModel
+	diags := plan.Get(ctx, &m)
+	if diags.HasError() {
+		return diags
+	}
+	diags.Append(r.put(ctx, &m, operation)...)
+	if diags.HasError() {
+		return diags
+	}
+	diags.Append(state.Set(ctx, &m)...)
+	return diags
 }
 
 // put registers the environment described by m and completes m's computed

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -135,26 +136,17 @@ func (f releaseFlow) environments() []string {
 // from the store for a moment, and were accepted when first planned.
 func checkReleaseFlow(ctx context.Context, pd *providerData, flow releaseFlow, alreadyAccepted []string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	var knownEnvs map[string]bool
-	if pd != nil {
-		known, err := knownEnvironments(ctx, pd)
-		if err != nil {
-			diags.AddError("Cannot List Environments",
-				fmt.Sprintf("Listing environments in the ocuroot store (%s) to check the release's phases failed: %s", pd.storeDescription, err))
-			return diags
-		}
-		knownEnvs = known
+	problems, err := releaseFlowProblems(ctx, pd, flow, alreadyAccepted)
+	if err != nil {
+		diags.AddError("Cannot List Environments",
+			fmt.Sprintf("Listing environments in the ocuroot store (%s) to check the release's phases failed: %s", pd.storeDescription, err))
+		return diags
 	}
-	if knownEnvs != nil {
-		for _, env := range alreadyAccepted {
-			knownEnvs[env] = true
-		}
-	}
-	for _, problem := range engine.CheckReleaseFlow(flow.draft, knownEnvs) {
+	for _, problem := range problems {
 		detail := problem.Detail
-		if problem.Summary == "Unknown Environment" {
+		if problem.Summary == unknownEnvironmentSummary {
 			detail += " If the environment is declared in this configuration, select it from the resource, for example " +
-				"`environments = [for e in ocuroot_environment.all : e.name]`, so that it is planned before this release."
+				"`environments = [for e in ocuroot_environment.all : e.name]` (or add `depends_on`), so that it is planned before this release."
 		}
 		attributePath := problemPath(problem.Path)
 		if len(problem.Path) > 0 {
@@ -175,6 +167,60 @@ func checkReleaseFlow(ctx context.Context, pd *providerData, flow releaseFlow, a
 	}
 	return diags
 }
+
+// unknownEnvironmentGrace is how long a release waits for environments it
+// names that are neither stored nor planned yet. Terraform plans and applies
+// resources that do not reference each other in parallel, in no set order:
+// a release that names an environment literally may be planned (or, worse,
+// re-planned during apply) a moment before the ocuroot_environment that
+// declares it. A typo costs this long; a reference costs nothing.
+var unknownEnvironmentGrace = 2 * time.Second
+
+const unknownEnvironmentPoll = 50 * time.Millisecond
+
+// releaseFlowProblems runs the engine's checks. When only the
+// unknown-environment rule fails, it looks again until the grace runs out.
+func releaseFlowProblems(ctx context.Context, pd *providerData, flow releaseFlow, alreadyAccepted []string) ([]engine.Problem, error) {
+	if pd == nil {
+		return engine.CheckReleaseFlow(flow.draft, nil), nil
+	}
+	deadline := time.Now().Add(unknownEnvironmentGrace)
+	for {
+		knownEnvs, err := knownEnvironments(ctx, pd)
+		if err != nil {
+			return nil, err
+		}
+		if knownEnvs != nil {
+			for _, env := range alreadyAccepted {
+				knownEnvs[env] = true
+			}
+		}
+		problems := engine.CheckReleaseFlow(flow.draft, knownEnvs)
+		if !hasUnknownEnvironment(problems) || !time.Now().Before(deadline) {
+			return problems, nil
+		}
+		timer := time.NewTimer(unknownEnvironmentPoll)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return problems, nil
+		case <-timer.C:
+		}
+	}
+}
+
+func hasUnknownEnvironment(problems []engine.Problem) bool {
+	for _, p := range problems {
+		if p.Summary == unknownEnvironmentSummary {
+			return true
+		}
+	}
+	return false
+}
+
+// unknownEnvironmentSummary is the summary engine.CheckReleaseFlow gives
+// the unknown-environment rule.
+const unknownEnvironmentSummary = "Unknown Environment"
 
 // knownEnvironments is every environment in the store plus those planned
 // in this run, or nil when there are none.

@@ -58,6 +58,7 @@ data "ocuroot_release_plan" "web" {
 }
 
 func TestAccReleasePlanDataSource_diagnostics(t *testing.T) {
+	shortUnknownEnvironmentGrace(t)
 	store := newTestStorePath(t)
 	const environmentX = `
 resource "ocuroot_environment" "x" {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -98,16 +99,7 @@ func (r *releaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 }
 
 func (r *releaseResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan releaseResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(r.register(ctx, &plan, "Create")...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(r.save(ctx, req.Plan, &resp.State, "Create")...)
 }
 
 func (r *releaseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -141,16 +133,7 @@ func (r *releaseResource) Read(ctx context.Context, req resource.ReadRequest, re
 }
 
 func (r *releaseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan releaseResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(r.register(ctx, &plan, "Update")...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(r.save(ctx, req.Plan, &resp.State, "Update")...)
 }
 
 // Delete retires the release. It never tears anything down: a release a
@@ -203,6 +186,22 @@ func (r *releaseResource) ImportState(ctx context.Context, req resource.ImportSt
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// save registers the planned release and records it in the state; it is
+// all Create and Update do.
+func (r *releaseResource) save(ctx context.Context, plan tfsdk.Plan, state *tfsdk.State, operation string) diag.Diagnostics {
+	var m releaseResourceModel
+	diags := plan.Get(ctx, &m)
+	if diags.HasError() {
+		return diags
+	}
+	diags.Append(r.register(ctx, &m, operation)...)
+	if diags.HasError() {
+		return diags
+	}
+	diags.Append(state.Set(ctx, &m)...)
+	return diags
 }
 
 // register stores the release described by m and fills in its computed
