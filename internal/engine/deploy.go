@@ -170,14 +170,22 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 		d.TrafficPercent = 0
 		d.record(now, d.Status, r.Release, fmt.Sprintf("rollout of %s superseded by %s and withdrawn", r.Release, spec.Release))
 	}
-	if d.LiveRelease == spec.Release {
+	// A rollout of this release that failed with traffic left on it (on_timeout
+	// = "fail") is retried in full against the release it replaced, rather
+	// than declared live because its hook once went through.
+	previous := d.LiveRelease
+	retryingFailed := d.Rollout != nil && d.Rollout.Release == spec.Release && d.Rollout.State == RolloutFailed
+	if retryingFailed {
+		previous = d.Rollout.PreviousRelease
+	}
+	if d.LiveRelease == spec.Release && !retryingFailed {
 		if d.Status != StatusSucceeded {
 			d.record(now, StatusSucceeded, spec.Release, spec.Release+" is already live")
 			return false, rc.persist(ctx)
 		}
 		return false, nil
 	}
-	steps, reason := PlanRollout(spec, d.LiveRelease != "")
+	steps, reason := PlanRollout(spec, previous != "")
 	d.RolloutCount++
 	d.TrafficPercent = 0 // the share of the new release, which has none yet
 	persisted := spec
@@ -187,7 +195,7 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 		persisted.Hook = &h
 	}
 	d.Rollout = &Rollout{
-		ID: fmt.Sprintf("%s-%d", spec.Release, d.RolloutCount), Release: spec.Release, PreviousRelease: d.LiveRelease,
+		ID: fmt.Sprintf("%s-%d", spec.Release, d.RolloutCount), Release: spec.Release, PreviousRelease: previous,
 		Spec: persisted, Steps: steps, StepIndex: 0, StepStartedAt: now, StepAttempt: 1, State: RolloutRunning, StartedAt: now,
 	}
 	d.record(now, StatusInProgress, spec.Release, fmt.Sprintf("%s: %s", reason, DescribeRollout(steps)))

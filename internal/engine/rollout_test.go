@@ -411,6 +411,32 @@ func TestDeployProgressDeadline(t *testing.T) {
 	}
 }
 
+// TestDeployRetriesARolloutThatFailedWithTrafficLeft: with on_timeout =
+// "fail" a direct update leaves the new release receiving traffic. Applying
+// the same release again must run the whole rollout again (deploy, then
+// health) against the release it replaced, not declare it live unchecked.
+func TestDeployRetriesARolloutThatFailedWithTrafficLeft(t *testing.T) {
+	h := newHarness(t)
+	h.seedLive(1)
+	h.checker.unhealthyVersions["2"] = true
+	spec := testSpec(StrategyDirect)
+	spec.ProgressDeadline = time.Minute
+	spec.OnTimeout = OnTimeoutFail
+	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err == nil {
+		t.Fatal("first deploy of an unhealthy release succeeded")
+	}
+	delete(h.checker.unhealthyVersions, "2")
+	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	assertEvents(t, h, "deploy 100 stable", "deploy 100 stable")
+	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	if d.Rollout.PreviousRelease != "api@1" {
+		t.Errorf("retry replaced %q, want api@1", d.Rollout.PreviousRelease)
+	}
+}
+
 // TestDeployFirstDeploymentFailureHasNothingToRestore: with no previous
 // release a failure cannot roll back; the rollout is marked failed.
 func TestDeployFirstDeploymentFailureHasNothingToRestore(t *testing.T) {
