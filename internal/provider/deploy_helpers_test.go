@@ -2,8 +2,8 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 

@@ -242,4 +242,3 @@ func nullTimeouts() timeouts.Value {
 		"create": types.StringType, "update": types.StringType, "delete": types.StringType,
 	})}
 }
-

@@ -1,7 +1,7 @@
 package provider
 
 import (
-		"testing"
+	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -26,7 +26,6 @@ const canarySettings = `
     }
   }
 `
-
 
 func TestAccDeployment_directCreateAndDestroy(t *testing.T) {
 	store := newTestStorePath(t)
@@ -59,9 +58,9 @@ func TestAccDeployment_directCreateAndDestroy(t *testing.T) {
 				},
 			},
 			{
-				ResourceName:      "ocuroot_deployment.api",
-				ImportState:       true,
-				ImportStateVerify: true,
+				ResourceName:            "ocuroot_deployment.api",
+				ImportState:             true,
+				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"hook", "health_check", "rollout_plan", "timeouts", "history"},
 			},
 			{
@@ -122,7 +121,7 @@ func TestAccDeployment_canaryRollback(t *testing.T) {
 			{Config: deployConfig(store, url, "1", canarySettings)},
 			{
 				PreConfig:   func() { target.MarkBad("2") },
-				Config: deployConfig(store, url, "2", canarySettings),
+				Config:      deployConfig(store, url, "2", canarySettings),
 				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 2/5 bake 1s: check "health" failed 2 consecutive time(s) (failure_threshold 2) while baking at 10% traffic; last: GET ... status 503, expected 200. Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
 			{

@@ -52,7 +52,7 @@ func durationAttribute(description, defaultValue string) schema.StringAttribute 
 func metricCheckAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the check, used in history and diagnostics."},
-		"url": schema.StringAttribute{Required: true, MarkdownDescription: "URL returning JSON. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` placeholders."},
+		"url":  schema.StringAttribute{Required: true, MarkdownDescription: "URL returning JSON. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` placeholders."},
 		"path": schema.StringAttribute{Required: true, MarkdownDescription: "Where the number is in the JSON response, in [GJSON path syntax](https://github.com/tidwall/gjson/blob/master/SYNTAX.md): `error_rate`, `data.latency.p99`, `results.0.value`. Numbers and numeric strings are accepted."},
 		"min":  schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound."},
 		"max":  schema.Float64Attribute{Optional: true, MarkdownDescription: "Highest acceptable value (inclusive). Unset: no upper bound."},
@@ -259,7 +259,7 @@ func healthCheckBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "An HTTP probe deciding whether a slot is healthy: waited for after a deploy and a green creation, and run every check interval while baking.",
 		Attributes: map[string]schema.Attribute{
-			"url": schema.StringAttribute{Optional: true, MarkdownDescription: "URL to GET. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` (`blue`, `green`, `canary`, `stable`) placeholders, so a green slot can be checked before it takes traffic. Required when the block is present."},
+			"url":      schema.StringAttribute{Optional: true, MarkdownDescription: "URL to GET. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` (`blue`, `green`, `canary`, `stable`) placeholders, so a green slot can be checked before it takes traffic. Required when the block is present."},
 			"interval": durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", ""),
 			"timeout":  durationAttribute("Timeout of one probe.", "5s"),
 			"expected_status": schema.ListAttribute{
