@@ -44,6 +44,9 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+					refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
+					refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
+					refreshedValue{"ocuroot_deployment.api", "release", "api@1"},
 					targetCheck(func() error {
 						if err := expectEvents("deploy:100:stable", "deploy:100:stable", "rollback:0:stable")(target); err != nil {
 							return err
@@ -64,6 +67,9 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+					refreshedValue{"ocuroot_deployment.api", "status", "failed"},
+					refreshedValue{"ocuroot_deployment.api", "live_release", "api@2"},
+					refreshedValue{"ocuroot_deployment.api", "traffic_percent", 100},
 					targetCheck(func() error {
 						// No rollback this time: api@2 keeps the traffic it was given.
 						if err := expectEvents("deploy:100:stable", "deploy:100:stable", "rollback:0:stable", "deploy:100:stable")(target); err != nil {
@@ -86,9 +92,14 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 				ConfigPlanChecks: emptyPlanAfterApply,
 				ConfigStateChecks: append(expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
 					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("release"), knownvalue.StringExact("api@2"))),
-				Check: checkTarget(target, func(target *demotarget.Target) error {
-					return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
-				}),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					// Each retry is a full rollout: deploy, then wait for health.
+					checkTarget(target, expectEvents("deploy:100:stable", "deploy:100:stable", "rollback:0:stable",
+						"deploy:100:stable", "deploy:100:stable", "deploy:100:stable")),
+					checkTarget(target, func(target *demotarget.Target) error {
+						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
+					}),
+				),
 			},
 		},
 	})

@@ -6,6 +6,8 @@ terraform {
   }
 }
 
+# Hook calls are signed with the secret in OCUROOT_HOOK_SECRET: it stays out
+# of the configuration and the state, and every operation can use it.
 provider "ocuroot" {}
 
 variable "api_version" {
@@ -24,16 +26,6 @@ variable "service_url" {
   description = "Base URL of the service's health and metrics endpoints."
   type        = string
   default     = "http://localhost:8080"
-}
-
-# Write-only (Terraform 1.11+): never stored in the plan or the state.
-# Left null, calls are signed with the provider's hook_secret or OCUROOT_HOOK_SECRET.
-variable "hook_secret" {
-  description = "HMAC secret that signs the hook calls."
-  type        = string
-  sensitive   = true
-  ephemeral   = true
-  default     = null
 }
 
 resource "ocuroot_environment" "prod_eu_1" {
@@ -77,10 +69,8 @@ resource "ocuroot_deployment" "api_prod_eu_1" {
   }
 
   hook {
-    url               = var.hook_url
-    secret_wo         = var.hook_secret
-    secret_wo_version = 1
-    timeout           = "15s"
+    url     = var.hook_url
+    timeout = "15s"
 
     retry {
       attempts = 5

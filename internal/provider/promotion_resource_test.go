@@ -1,0 +1,420 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
+)
+
+// promoteAPI is the promotion of the deployment api/prod0 used by most
+// tests here: it depends on the deployment through its id.
+func promoteAPI(release, extra string) string {
+	return promotionConfig("p", "ocuroot_deployment.api.id", release, extra)
+}
+
+// TestAccPromotion_blueGreenManual finishes a blue-green rollout held at the
+// promotion gate: the promotion cuts over, then drains blue, records its
+// note, and the deployment refreshes to api@2 live with nothing pending.
+func TestAccPromotion_blueGreenManual(t *testing.T) {
+	store := newTestStorePath(t)
+	target, url := startTarget(t)
+	promoted := deployConfig(store, url, "2", blueGreenManual) + promoteAPI(`"api@2"`, `note = "ticket-1"`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{Config: deployConfig(store, url, "1", blueGreenManual)},
+			{
+				Config:            deployConfig(store, url, "2", blueGreenManual),
+				ConfigPlanChecks:  emptyPlanAfterApply,
+				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "awaiting_promotion", "api@1", "api@2", 0),
+				Check:             checkTarget(target, expectEvents("deploy:100:stable", "green.create:0:green")),
+			},
+			{
+				Config: promoted,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("ocuroot_promotion.p", plancheck.ResourceActionCreate),
+						plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionNoop),
+					},
+					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ocuroot_promotion.p", tfjsonpath.New("id"), knownvalue.StringExact("api/prod0#api@2")),
+					statecheck.ExpectKnownValue("ocuroot_promotion.p", tfjsonpath.New("live_release"), knownvalue.StringExact("api@2")),
+					statecheck.ExpectKnownValue("ocuroot_promotion.p", tfjsonpath.New("note"), knownvalue.StringExact("ticket-1")),
+					statecheck.ExpectKnownValue("ocuroot_promotion.p", tfjsonpath.New("promoted_by"), knownvalue.NotNull()),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkTarget(target, expectEvents("deploy:100:stable", "green.create:0:green", "cutover:100:green", "blue.drain:100:blue")),
+					checkTarget(target, func(target *demotarget.Target) error {
+						cutover, _ := acceptedCall(target, demotarget.EventCutover, "")
+						drain, _ := acceptedCall(target, demotarget.EventBlueDrain, "")
+						if !cutover.Time.Before(drain.Time) {
+							return fmt.Errorf("blue.drain at %s is not after the cutover at %s", drain.Time, cutover.Time)
+						}
+						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
+					}),
+				),
+			},
+			{
+				// The refresh brings the promotion's effect into the deployment.
+				Config:            promoted,
+				ConfigPlanChecks:  emptyPlanAfterApply,
+				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					historyContains("ocuroot_deployment.api", "ticket-1"),
+					checkTarget(target, expectEvents("deploy:100:stable", "green.create:0:green", "cutover:100:green", "blue.drain:100:blue")),
+				),
+			},
+		},
+	})
+}
+
+// TestAccPromotion_canaryManual holds a canary at its last weight until a
+// promotion sends it to 100%.
+func TestAccPromotion_canaryManual(t *testing.T) {
+	store := newTestStorePath(t)
+	target, url := startTarget(t)
+	promoted := deployConfig(store, url, "2", canaryManual) + promoteAPI(`"api@2"`, "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{Config: deployConfig(store, url, "1", canaryManual)},
+			{
+				Config: deployConfig(store, url, "2", canaryManual),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("rollout_plan"),
+							knownvalue.StringExact("canary 10% bake 300ms → canary 50% bake 300ms → await promotion → promote to 100% (bakes and delays: 600ms)")),
+					},
+					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
+				},
+				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "awaiting_promotion", "api@1", "api@2", 50),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary")),
+					checkTarget(target, func(target *demotarget.Target) error {
+						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 50, "api@2": 50})
+					}),
+				),
+			},
+			{
+				Config:           promoted,
+				ConfigPlanChecks: emptyPlanAfterApply,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary", "promote:100:stable")),
+					checkTarget(target, func(target *demotarget.Target) error {
+						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
+					}),
+				),
+			},
+			{
+				Config:            promoted,
+				ConfigPlanChecks:  emptyPlanAfterApply,
+				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
+			},
+		},
+	})
+}
+
+// TestAccPromotion_releaseNotPending refuses at plan time a promotion of a
+// release the deployment is not waiting for.
+func TestAccPromotion_releaseNotPending(t *testing.T) {
+	store := newTestStorePath(t)
+	target, url := startTarget(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{Config: deployConfig(store, url, "1", blueGreenManual)},
+			{Config: deployConfig(store, url, "2", blueGreenManual)},
+			{
+				Config:   deployConfig(store, url, "2", blueGreenManual) + promoteAPI(`"api@3"`, ""),
+				PlanOnly: true,
+				ExpectError: diagPattern(`Release Not Pending Promotion ... release api@3 is not pending promotion in api/prod0 ` +
+					`(live: api@1, pending: api@2, status: awaiting_promotion). A promotion only applies to the release waiting at awaiting_promotion; ` +
+					`each new release needs its own promotion`),
+			},
+			{
+				// Nothing moved: green still waits for its own promotion.
+				Config:           deployConfig(store, url, "2", blueGreenManual),
+				ConfigPlanChecks: emptyPlanAfterApply,
+				Check:            checkTarget(target, expectEvents("deploy:100:stable", "green.create:0:green")),
+			},
+		},
+	})
+}
+
+// TestAccPromotion_deploymentNeverReady gives up at the promotion's create
+// timeout when the deployment never reaches its gate: here an interrupted
+// rollout whose green slot is unhealthy.
+func TestAccPromotion_deploymentNeverReady(t *testing.T) {
+	store := newTestStorePath(t)
+	target, url := startTarget(t)
+	const settings = blueGreenManual + `
+  on_timeout = "fail"
+  timeouts {
+    update = "1s"
+  }
+`
+	// The promotion names the deployment by id without depending on it.
+	waiting := deployConfig(store, url, "1", settings) + promotionConfig("p", `"api/prod0"`, `"api@2"`, `
+  timeouts {
+    create = "2s"
+  }
+`)
+	var started time.Time
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{Config: deployConfig(store, url, "1", settings)},
+			{
+				PreConfig:   func() { target.MarkBad("2") },
+				Config:      deployConfig(store, url, "2", settings),
+				ExpectError: diagPattern(`Deployment Rollout Interrupted ... at step 2/5 wait until green is healthy`),
+			},
+			{
+				PreConfig: func() { started = time.Now() },
+				Config:    waiting,
+				ExpectError: diagPattern(`Promotion Failed ... gave up waiting for api/prod0 to reach awaiting_promotion for api@2 ` +
+					`(api@2 is still rolling out to api/prod0 (step 2/5)): context deadline exceeded`),
+			},
+			{
+				PreConfig: func() {
+					if elapsed := time.Since(started); elapsed > 15*time.Second {
+						t.Errorf("the promotion with a 2s create timeout took %s", elapsed)
+					}
+				},
+				Config:             waiting,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("ocuroot_promotion.p", plancheck.ResourceActionCreate),
+					targetCheck(func() error {
+						if err := expectEvents("deploy:100:stable", "green.create:0:green")(target); err != nil {
+							return err
+						}
+						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 100})
+					}),
+				}},
+			},
+		},
+	})
+}
+
+// TestAccPromotion_sameApplyAsUpdate creates the promotion in the apply that
+// moves the deployment to the release: it runs once the canary has baked
+// and stopped at the gate, then promotes.
+func TestAccPromotion_sameApplyAsUpdate(t *testing.T) {
+	store := newTestStorePath(t)
+	target, url := startTarget(t)
+	promoted := deployConfig(store, url, "2", canaryManual) + promoteAPI("ocuroot_release.v2.id", `note = "same apply"`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{Config: deployConfig(store, url, "1", canaryManual)},
+			{
+				Config: promoted,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction("ocuroot_promotion.p", plancheck.ResourceActionCreate),
+					},
+					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ocuroot_promotion.p", tfjsonpath.New("live_release"), knownvalue.StringExact("api@2")),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary", "promote:100:stable")),
+					checkTarget(target, func(target *demotarget.Target) error {
+						lastWeight := target.HookEvents()[2]
+						promote, _ := acceptedCall(target, demotarget.EventPromote, "")
+						if baked := promote.Time.Sub(lastWeight.Time); baked < 300*time.Millisecond {
+							return fmt.Errorf("promoted %s after the 50%% step, before its 300ms bake ended", baked)
+						}
+						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
+					}),
+				),
+			},
+			{
+				Config:            promoted,
+				ConfigPlanChecks:  emptyPlanAfterApply,
+				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
+				Check:             historyContains("ocuroot_deployment.api", "same apply"),
+			},
+		},
+	})
+}
+
+// TestAccPromotion_destroyKeepsTraffic destroys a promotion: traffic stays
+// where it is, and the next release stops at the gate again.
+func TestAccPromotion_destroyKeepsTraffic(t *testing.T) {
+	store := newTestStorePath(t)
+	target, url := startTarget(t)
+	promotedEvents := []string{"deploy:100:stable", "green.create:0:green", "cutover:100:green", "blue.drain:100:blue"}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{Config: deployConfig(store, url, "1", blueGreenManual)},
+			{
+				Config:           deployConfig(store, url, "2", blueGreenManual) + promoteAPI("ocuroot_release.v2.id", ""),
+				ConfigPlanChecks: emptyPlanAfterApply,
+				Check:            checkTarget(target, expectEvents(promotedEvents...)),
+			},
+			{
+				Config: deployConfig(store, url, "2", blueGreenManual),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("ocuroot_promotion.p", plancheck.ResourceActionDestroy)},
+					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
+				},
+				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkTarget(target, expectEvents(promotedEvents...)),
+					checkTarget(target, func(target *demotarget.Target) error {
+						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
+					}),
+				),
+			},
+			{
+				// A new release needs a new promotion.
+				Config:            deployConfig(store, url, "3", blueGreenManual),
+				ConfigPlanChecks:  emptyPlanAfterApply,
+				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "awaiting_promotion", "api@2", "api@3", 0),
+				Check: checkTarget(target, func(target *demotarget.Target) error {
+					if err := expectEvents(append(promotedEvents, "green.create:0:green")...)(target); err != nil {
+						return err
+					}
+					return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
+				}),
+			},
+		},
+	})
+}
+
+// TestAccPromotion_postPromotionCheckFails switches traffic back to blue
+// when the post-promotion check fails after the cutover.
+func TestAccPromotion_postPromotionCheckFails(t *testing.T) {
+	store := newTestStorePath(t)
+	target, url := startTarget(t)
+	settings := fmt.Sprintf(`
+  strategy = "blue_green"
+  blue_green {
+    manual_promotion = true
+    post_promotion_check {
+      name = "errors"
+      url  = "%s/metrics/{package}/{environment}/{slot}/{version}"
+      path = "error_rate"
+      max  = 0.1
+    }
+  }
+`, url)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{Config: deployConfig(store, url, "1", settings)},
+			{
+				Config:            deployConfig(store, url, "2", settings),
+				ConfigPlanChecks:  emptyPlanAfterApply,
+				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "awaiting_promotion", "api@1", "api@2", 0),
+			},
+			{
+				// Green passed its health check in the step before; it goes
+				// bad once it takes traffic.
+				PreConfig: func() { target.MarkBad("2") },
+				Config:    deployConfig(store, url, "2", settings) + promoteAPI(`"api@2"`, ""),
+				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 5/6 post-promotion check: ` +
+					`post-promotion check "errors" failed 3 time(s): ... Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
+			},
+			{
+				Config:             deployConfig(store, url, "2", settings),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
+					refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
+					refreshedValue{"ocuroot_deployment.api", "traffic_percent", 0},
+					// As after a rolled-back update, the update is proposed again.
+					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+					targetCheck(func() error {
+						if err := expectEvents("deploy:100:stable", "green.create:0:green", "cutover:100:green", "rollback:0:blue")(target); err != nil {
+							return err
+						}
+						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 100})
+					}),
+				}},
+			},
+		},
+	})
+}
+
+// TestAccPromotion_phaseApproval holds a deployment into a phase that
+// requires approval until an ocuroot_promotion approves the phase.
+func TestAccPromotion_phaseApproval(t *testing.T) {
+	store := newTestStorePath(t)
+	target, url := startTarget(t)
+	unapproved := phasedConfig(store, true,
+		phasedDeployment("staging", "staging", url, "")+
+			phasedDeployment("prod", "prod1", url, `
+  depends_on = [ocuroot_deployment.staging]
+  timeouts {
+    create = "2s"
+  }
+`))
+	approved := phasedConfig(store, true,
+		phasedDeployment("staging", "staging", url, "")+
+			phasedDeployment("prod", "prod1", url, `
+  depends_on = [ocuroot_deployment.staging, ocuroot_promotion.approve_prod]
+  timeouts {
+    create = "2s"
+  }
+`)+`
+resource "ocuroot_promotion" "approve_prod" {
+  release = ocuroot_release.v1.id
+  phase   = "prod"
+  note    = "CAB-42"
+}
+`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{
+				Config: unapproved,
+				ExpectError: diagPattern(`Deployment Blocked By Phase Order ... gave up waiting for approval of phase "prod" of release api@1: ` +
+					`apply an ocuroot_promotion { release = "api@1", phase = "prod" }`),
+			},
+			{
+				Config:             unapproved,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					targetCheck(func() error {
+						if err := expectServiceEvents(target, "api", "staging", demotarget.EventDeploy); err != nil {
+							return err
+						}
+						return expectServiceEvents(target, "api", "prod1")
+					}),
+				}},
+			},
+			{
+				Config:           approved,
+				ConfigPlanChecks: emptyPlanAfterApply,
+				ConfigStateChecks: append(expectDeploymentState("ocuroot_deployment.prod", "succeeded", "api@1", "", 100),
+					statecheck.ExpectKnownValue("ocuroot_promotion.approve_prod", tfjsonpath.New("id"), knownvalue.StringExact("api@1#prod")),
+					statecheck.ExpectKnownValue("ocuroot_promotion.approve_prod", tfjsonpath.New("live_release"), knownvalue.Null())),
+				Check: checkTarget(target, func(target *demotarget.Target) error {
+					if err := expectServiceEvents(target, "api", "staging", demotarget.EventDeploy); err != nil {
+						return err
+					}
+					return expectServiceEvents(target, "api", "prod1", demotarget.EventDeploy)
+				}),
+			},
+		},
+	})
+}
