@@ -208,22 +208,71 @@ func (e *Engine) GetDeployment(ctx context.Context, id string) (*Deployment, err
 	return e.store.GetDeployment(ctx, id)
 }
 
+// SeedRequest describes a deployment as Terraform state knows it, for a
+// store that has no record of it (a fresh runner).
+type SeedRequest struct {
+	// Spec is the configuration in state: package, environment, strategy
+	// and the hook (whose secret is remembered in process, never saved).
+	Spec           DeploymentSpec
+	LiveRelease    string
+	PendingRelease string
+	TrafficPercent int
+	Status         Status
+}
+
 // SeedDeployment writes a record for a deployment that Terraform state
-// knows but the store does not (a fresh runner), without sending anything.
-func (e *Engine) SeedDeployment(ctx context.Context, pkg, env, liveRelease string, hook *HookConfig) (*Deployment, error) {
-	id := DeploymentID(pkg, env)
-	if hook != nil {
-		e.RememberHook(id, *hook)
+// knows but the store does not, without sending anything. A release that
+// state shows waiting at a promotion gate is restored at that gate, so the
+// promotion still works on a fresh runner.
+func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*Deployment, error) {
+	spec := req.Spec.WithDefaults()
+	id := DeploymentID(spec.Package, spec.Environment)
+	if spec.Hook != nil {
+		e.RememberHook(id, *spec.Hook)
 	}
 	d, err := e.store.GetDeployment(ctx, id)
 	if err == nil || !IsNotFound(err) {
 		return d, err
 	}
-	d, _ = e.loadOrSeed(ctx, id, DeploymentSpec{Package: pkg, Environment: env}, liveRelease)
+	d, _ = e.loadOrSeed(ctx, id, spec, req.LiveRelease)
+	if req.Status == StatusAwaitingPromotion && req.PendingRelease != "" {
+		e.seedAtGate(d, spec, req)
+	}
 	if err := e.store.SaveDeployment(ctx, d); err != nil && !errors.Is(err, ErrConflict) {
 		return nil, fmt.Errorf("restoring deployment %s from Terraform state: %w", id, err)
 	}
 	return e.store.GetDeployment(ctx, id)
+}
+
+// seedAtGate rebuilds a rollout stopped at its promotion gate from the
+// configuration: the plan is a pure function of it, so the steps after the
+// gate (cutover, checks, drain) are the ones the original run would take.
+func (e *Engine) seedAtGate(d *Deployment, spec DeploymentSpec, req SeedRequest) {
+	steps, _ := PlanRollout(spec, req.LiveRelease != "")
+	gate := -1
+	for i, s := range steps {
+		if s.Kind == StepGate {
+			gate = i
+		}
+	}
+	if gate < 0 {
+		return // the configuration has no gate any more: nothing to wait for
+	}
+	now := e.clock.Now()
+	persisted := spec
+	if persisted.Hook != nil {
+		h := *persisted.Hook
+		h.Secret, h.Headers = "", nil
+		persisted.Hook = &h
+	}
+	d.RolloutCount++
+	d.Rollout = &Rollout{
+		ID: fmt.Sprintf("%s-%d", req.PendingRelease, d.RolloutCount), Release: req.PendingRelease, PreviousRelease: req.LiveRelease,
+		Spec: persisted, Steps: steps, StepIndex: gate, StepStartedAt: now, StepAttempt: 1, State: RolloutAwaitingPromotion, StartedAt: now,
+	}
+	d.PendingRelease = req.PendingRelease
+	d.TrafficPercent = req.TrafficPercent
+	d.record(now, StatusAwaitingPromotion, req.PendingRelease, "restored from Terraform state: "+req.PendingRelease+" waits at its promotion gate")
 }
 
 // Teardown sends the teardown event (the Ocuroot "down") and marks the

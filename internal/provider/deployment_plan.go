@@ -116,10 +116,12 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 	}
 
-	if r.data != nil && !plan.ID.IsUnknown() && !plan.Release.IsUnknown() {
+	releaseChanged := state == nil || !plan.Release.Equal(state.Release)
+	if releaseChanged && r.data != nil && !plan.ID.IsUnknown() && !plan.Release.IsUnknown() {
+		// A promotion planned after this sees that the release will be
+		// pending by the time it runs.
 		r.data.notePlannedRelease(plan.ID.ValueString(), plan.Release.ValueString())
 	}
-	releaseChanged := state == nil || !plan.Release.Equal(state.Release)
 	if !releaseChanged {
 		plan.RolloutPlan = state.RolloutPlan
 		plan.Status, plan.LiveRelease, plan.PendingRelease = state.Status, state.LiveRelease, state.PendingRelease
@@ -191,6 +193,8 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 	var gate *engine.GateError
 	var lease *engine.LeaseError
 	switch {
+	case errors.As(err, &rollout) && rollout.RolledBack && operation == "promotion":
+		diags.AddError("Deployment Rolled Back", err.Error()+"\n\nThe promotion was not recorded; fix the problem and apply the promotion again, or release a new version.")
 	case errors.As(err, &rollout) && rollout.RolledBack:
 		diags.AddError("Deployment Rolled Back", err.Error()+"\n\nTerraform state keeps the previous release; the next plan proposes this update again once the problem is fixed.")
 	case errors.As(err, &rollout) && rollout.Interrupted:
@@ -219,7 +223,7 @@ func addAwaitingPromotionWarning(diags *diag.Diagnostics, d *engine.Deployment) 
 		return
 	}
 	diags.AddWarning("Deployment Awaiting Promotion", fmt.Sprintf(
-		"%s is ready in %s at %d%% traffic and waits for a promotion; %s still serves. Apply an ocuroot_promotion { deployment = %q, release = %q } to finish the rollout.",
+		"%s is ready in %s at %d%% traffic and waits for a promotion; %s still serves. An ocuroot_promotion { deployment = %q, release = %q } finishes the rollout (if one is part of this apply, it runs next).",
 		d.PendingRelease, d.ID(), d.TrafficPercent, orNone(d.LiveRelease), d.ID(), d.PendingRelease))
 }
 

@@ -112,12 +112,12 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		// Terraform state is the system of record: a fresh runner with an
 		// empty embedded store keeps the resource as it is and re-seeds
 		// the store, so nothing is redeployed.
-		pkg, env, perr := engine.ParseDeploymentID(state.ID.ValueString())
-		if perr != nil {
-			resp.Diagnostics.AddError("Invalid Deployment Id In State", perr.Error())
-			return
+		spec, _ := state.toSpec(ctx, "", r.data.defaultHookSecret)
+		seed := engine.SeedRequest{
+			Spec: spec, LiveRelease: state.LiveRelease.ValueString(), PendingRelease: state.PendingRelease.ValueString(),
+			TrafficPercent: int(state.TrafficPercent.ValueInt64()), Status: engine.Status(state.Status.ValueString()),
 		}
-		if _, err := r.data.engine.SeedDeployment(ctx, pkg, env, state.LiveRelease.ValueString(), hook); err != nil {
+		if _, err := r.data.engine.SeedDeployment(ctx, seed); err != nil {
 			resp.Diagnostics.AddWarning("Could Not Restore Deployment Record", err.Error())
 		}
 		tflog.Info(ctx, "ocuroot: store has no record of this deployment; keeping Terraform state", map[string]any{"deployment": state.ID.ValueString()})
@@ -135,7 +135,29 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	resp.Diagnostics.Append(state.applyRecord(d)...)
+	if undone := releaseUndone(d, state.Release.ValueString()); undone != "" {
+		// The release in state was rolled back or failed since (a failed
+		// post-promotion check, a rollout in another run): state records
+		// what is really live, so the next plan proposes the release again.
+		state.Release = types.StringValue(undone)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// releaseUndone returns the release that serves instead of release when the
+// record shows release's last rollout rolled back or failed, or "".
+func releaseUndone(d *engine.Deployment, release string) string {
+	r := d.Rollout
+	if r == nil || r.Release != release {
+		return ""
+	}
+	switch {
+	case r.State == engine.RolloutRolledBack && d.LiveRelease != "" && d.LiveRelease != release:
+		return d.LiveRelease
+	case r.State == engine.RolloutFailed && r.PreviousRelease != "":
+		return r.PreviousRelease
+	}
+	return ""
 }
 
 func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -181,6 +203,10 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		// The update did not happen: state keeps the release that was
 		// there before, so the next plan proposes the update again.
 		plan.Release = state.Release
+		if d == nil {
+			plan.Status, plan.LiveRelease, plan.PendingRelease = state.Status, state.LiveRelease, state.PendingRelease
+			plan.TrafficPercent, plan.History = state.TrafficPercent, state.History
+		}
 		addDeployError(&resp.Diagnostics, "update", err)
 	}
 	addAwaitingPromotionWarning(&resp.Diagnostics, d)

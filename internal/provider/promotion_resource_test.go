@@ -341,6 +341,7 @@ func TestAccPromotion_postPromotionCheckFails(t *testing.T) {
 					refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
 					refreshedValue{"ocuroot_deployment.api", "traffic_percent", 0},
 					// As after a rolled-back update, the update is proposed again.
+					refreshedValue{"ocuroot_deployment.api", "release", "api@1"},
 					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
 					targetCheck(func() error {
 						if err := expectEvents("deploy:100:stable", "green.create:0:green", "cutover:100:green", "rollback:0:blue")(target); err != nil {
@@ -349,6 +350,26 @@ func TestAccPromotion_postPromotionCheckFails(t *testing.T) {
 						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 100})
 					}),
 				}},
+			},
+			{
+				// Fixed: the same configuration rolls api@2 out again and the
+				// promotion, applied again, now passes its check.
+				PreConfig: func() { target.MarkGood("2") },
+				Config:    deployConfig(store, url, "2", settings) + promoteAPI(`"api@2"`, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction("ocuroot_promotion.p", plancheck.ResourceActionCreate),
+					},
+					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
+				},
+				Check: checkTarget(target, func(target *demotarget.Target) error {
+					if err := expectEvents("deploy:100:stable", "green.create:0:green", "cutover:100:green", "rollback:0:blue",
+						"green.create:0:green", "cutover:100:green", "blue.drain:100:blue")(target); err != nil {
+						return err
+					}
+					return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
+				}),
 			},
 		},
 	})
