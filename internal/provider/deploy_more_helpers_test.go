@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -91,17 +92,56 @@ func expectDeploymentState(address, status, live, pending string, traffic int64)
 	}
 }
 
-// targetCheck runs assertions on the target as a plan check. Unlike a
-// step's Check, plan checks also run in PlanOnly steps.
-type targetCheck func() error
+// planCheckTarget runs a target assertion as a plan check. Unlike a step's
+// Check, plan checks also run in PlanOnly steps.
+func planCheckTarget(target *demotarget.Target, check func(*demotarget.Target) error) plancheck.PlanCheck {
+	return planCheckFunc(func() error { return check(target) })
+}
 
-func (c targetCheck) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+// planCheckFunc is an assertion run as a plan check.
+type planCheckFunc func() error
+
+func (c planCheckFunc) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
 	resp.Error = c()
 }
 
 // checkTarget adapts a target assertion to a step's Check.
 func checkTarget(target *demotarget.Target, check func(*demotarget.Target) error) resource.TestCheckFunc {
 	return func(*terraform.State) error { return check(target) }
+}
+
+// served checks the hook events the target accepted, in order, and what
+// api/prod0 serves now: the live release and the traffic split.
+func served(live string, traffic map[string]int, events ...string) func(*demotarget.Target) error {
+	return func(target *demotarget.Target) error {
+		if err := expectEvents(events...)(target); err != nil {
+			return err
+		}
+		return expectLive(target, "api", "prod0", live, traffic)
+	}
+}
+
+// returnedWithin checks, when the next plan runs, that the apply started at
+// *started (set in a PreConfig) returned within limit.
+func returnedWithin(started *time.Time, limit time.Duration) plancheck.PlanCheck {
+	return planCheckFunc(func() error {
+		if elapsed := time.Since(*started); elapsed > limit {
+			return fmt.Errorf("the failed apply and this plan took %s; a timed-out apply must return promptly (limit %s)", elapsed, limit)
+		}
+		return nil
+	})
+}
+
+// proposedAgain is the step after a failed apply: planning the same
+// configuration proposes a change again; checks run on that plan (and see
+// the refreshed state it starts from).
+func proposedAgain(cfg string, checks ...plancheck.PlanCheck) resource.TestStep {
+	return resource.TestStep{
+		Config:             cfg,
+		PlanOnly:           true,
+		ExpectNonEmptyPlan: true,
+		ConfigPlanChecks:   resource.ConfigPlanChecks{PostApplyPostRefresh: checks},
+	}
 }
 
 // callsOf returns every recorded delivery of one event type, injected
@@ -126,13 +166,17 @@ func acceptedCall(target *demotarget.Target, eventType, environment string) (dem
 	return demotarget.Call{}, false
 }
 
-// expectServiceEvents compares the accepted event types of one service.
-func expectServiceEvents(target *demotarget.Target, pkg, env string, want ...string) error {
-	got := target.EventTypes(demotarget.ForService(pkg, env))
-	if !slices.Equal(got, want) {
-		return fmt.Errorf("hook events of %s/%s:\n got  %v\n want %v", pkg, env, got, want)
+// servicesSaw compares the accepted event types of each environment's
+// api service with want (nil: none).
+func servicesSaw(want map[string][]string) func(*demotarget.Target) error {
+	return func(target *demotarget.Target) error {
+		for env, types := range want {
+			if got := target.EventTypes(demotarget.ForService("api", env)); !slices.Equal(got, types) {
+				return fmt.Errorf("hook events of api/%s:\n got  %v\n want %v", env, got, types)
+			}
+		}
+		return nil
 	}
-	return nil
 }
 
 // expectLive checks what the target serves: the live release and traffic.

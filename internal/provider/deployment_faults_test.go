@@ -38,47 +38,29 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 					`health check of the stable slot did not pass within the progress deadline of 1s ... ` +
 					`Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
-			{
-				Config:             deployConfig(store, url, "2", deadline),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
-					refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
-					refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
-					refreshedValue{"ocuroot_deployment.api", "release", "api@1"},
-					targetCheck(func() error {
-						if err := expectEvents("deploy:100:stable", "deploy:100:stable", "rollback:0:stable")(target); err != nil {
-							return err
-						}
-						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 100})
-					}),
-				}},
-			},
+			proposedAgain(deployConfig(store, url, "2", deadline),
+				plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+				refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
+				refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
+				refreshedValue{"ocuroot_deployment.api", "release", "api@1"},
+				planCheckTarget(target, served("api@1", map[string]int{"api@1": 100},
+					"deploy:100:stable", "deploy:100:stable", "rollback:0:stable")),
+			),
 			{
 				Config: deployConfig(store, url, "2", deadlineFail),
 				ExpectError: diagPattern(`Deployment Rollout Failed ... rollout of api@2 to api/prod0 failed at step 2/2 wait until stable is healthy: ` +
 					`health check of the stable slot did not pass within the progress deadline of 1s ... ` +
 					`Traffic was left as it is (on_timeout = "fail" or nothing to restore).`),
 			},
-			{
-				Config:             deployConfig(store, url, "2", deadlineFail),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
-					refreshedValue{"ocuroot_deployment.api", "status", "failed"},
-					refreshedValue{"ocuroot_deployment.api", "live_release", "api@2"},
-					refreshedValue{"ocuroot_deployment.api", "traffic_percent", 100},
-					targetCheck(func() error {
-						// No rollback this time: api@2 keeps the traffic it was given.
-						if err := expectEvents("deploy:100:stable", "deploy:100:stable", "rollback:0:stable", "deploy:100:stable")(target); err != nil {
-							return err
-						}
-						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
-					}),
-				}},
-			},
+			proposedAgain(deployConfig(store, url, "2", deadlineFail),
+				plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+				refreshedValue{"ocuroot_deployment.api", "status", "failed"},
+				refreshedValue{"ocuroot_deployment.api", "live_release", "api@2"},
+				refreshedValue{"ocuroot_deployment.api", "traffic_percent", 100},
+				// No rollback this time: api@2 keeps the traffic it was given.
+				planCheckTarget(target, served("api@2", map[string]int{"api@2": 100},
+					"deploy:100:stable", "deploy:100:stable", "rollback:0:stable", "deploy:100:stable")),
+			),
 			{
 				// Still unhealthy: the next apply must not declare api@2 live
 				// without its health check passing.
@@ -92,14 +74,9 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 				ConfigPlanChecks: emptyPlanAfterApply,
 				ConfigStateChecks: append(expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
 					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("release"), knownvalue.StringExact("api@2"))),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					// Each retry is a full rollout: deploy, then wait for health.
-					checkTarget(target, expectEvents("deploy:100:stable", "deploy:100:stable", "rollback:0:stable",
-						"deploy:100:stable", "deploy:100:stable", "deploy:100:stable")),
-					checkTarget(target, func(target *demotarget.Target) error {
-						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
-					}),
-				),
+				// Each retry is a full rollout: deploy, then wait for health.
+				Check: checkTarget(target, served("api@2", map[string]int{"api@2": 100}, "deploy:100:stable", "deploy:100:stable",
+					"rollback:0:stable", "deploy:100:stable", "deploy:100:stable", "deploy:100:stable")),
 			},
 		},
 	})
@@ -138,27 +115,14 @@ func TestAccDeployment_terraformTimeout(t *testing.T) {
 				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 was interrupted at step 2/3 bake 30s: ` +
 					`the operation's timeout was reached (Terraform timeouts block). Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
-			{
-				PreConfig: func() {
-					if elapsed := time.Since(started); elapsed > 15*time.Second {
-						t.Errorf("the interrupted apply took %s; a 2s update timeout must return promptly", elapsed)
-					}
-				},
-				Config:             deployConfig(store, url, "2", canaryWithBake("30s")),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
-					refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
-					refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
-					targetCheck(func() error {
-						if err := expectEvents("deploy:100:stable", "canary.weight:10:canary", "rollback:0:canary")(target); err != nil {
-							return err
-						}
-						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 100})
-					}),
-				}},
-			},
+			proposedAgain(deployConfig(store, url, "2", canaryWithBake("30s")),
+				returnedWithin(&started, 10*time.Second),
+				plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+				refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
+				refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
+				planCheckTarget(target, served("api@1", map[string]int{"api@1": 100},
+					"deploy:100:stable", "canary.weight:10:canary", "rollback:0:canary")),
+			),
 			{
 				Config:            deployConfig(store, url, "2", canaryWithBake("300ms")),
 				ConfigPlanChecks:  emptyPlanAfterApply,
@@ -199,23 +163,14 @@ func TestAccDeployment_terraformTimeoutFail(t *testing.T) {
 				ExpectError: diagPattern(`Deployment Rollout Interrupted ... rollout of api@2 to api/prod0 was interrupted at step 2/3 bake 30s: ` +
 					`the operation's timeout was reached (Terraform timeouts block). Nothing was rolled back; the rollout's position is saved and the next apply continues from this step.`),
 			},
-			{
-				Config:             deployConfig(store, url, "2", settings),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
-					refreshedValue{"ocuroot_deployment.api", "pending_release", "api@2"},
-					refreshedValue{"ocuroot_deployment.api", "traffic_percent", 20},
-					refreshedValue{"ocuroot_deployment.api", "status", "in_progress"},
-					targetCheck(func() error {
-						if err := expectEvents("deploy:100:stable", "canary.weight:20:canary")(target); err != nil {
-							return err
-						}
-						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 80, "api@2": 20})
-					}),
-				}},
-			},
+			proposedAgain(deployConfig(store, url, "2", settings),
+				plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+				refreshedValue{"ocuroot_deployment.api", "pending_release", "api@2"},
+				refreshedValue{"ocuroot_deployment.api", "traffic_percent", 20},
+				refreshedValue{"ocuroot_deployment.api", "status", "in_progress"},
+				planCheckTarget(target, served("api@1", map[string]int{"api@1": 80, "api@2": 20},
+					"deploy:100:stable", "canary.weight:20:canary")),
+			),
 		},
 	})
 }
@@ -236,9 +191,7 @@ func TestAccDeployment_hookRetriedOn5xx(t *testing.T) {
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@1", "", 100),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkTarget(target, expectEvents("deploy:100:stable")),
-					checkTarget(target, func(target *demotarget.Target) error {
-						return expectDeliveries(target, demotarget.EventDeploy, []int{503, 503, 200})
-					}),
+					checkTarget(target, deliveries(demotarget.EventDeploy, 503, 503, 200)),
 					historyContains("ocuroot_deployment.api", `hook "deploy" accepted (HTTP 200 after 3 attempt(s))`),
 				),
 			},
@@ -246,8 +199,13 @@ func TestAccDeployment_hookRetriedOn5xx(t *testing.T) {
 	})
 }
 
-// expectDeliveries checks every delivery of one event: one Idempotency-Key,
-// attempts numbered 1, 2, … and the statuses answered in order.
+// deliveries checks every delivery of one event: one Idempotency-Key,
+// attempts numbered 1, 2, … and the statuses answered in order (0 for a
+// delivery held without an answer).
+func deliveries(eventType string, statuses ...int) func(*demotarget.Target) error {
+	return func(target *demotarget.Target) error { return expectDeliveries(target, eventType, statuses) }
+}
+
 func expectDeliveries(target *demotarget.Target, eventType string, statuses []int) error {
 	calls := callsOf(target, eventType)
 	if len(calls) != len(statuses) {
@@ -281,16 +239,11 @@ func TestAccDeployment_hookRejectedWith4xx(t *testing.T) {
 				ExpectError: diagPattern(`Deployment Rollout Failed ... rollout of api@1 to api/prod0 failed at step 1/2 deploy: hook "deploy" to ` +
 					url + `/hooks failed after 1 attempt: HTTP 400 Bad Request: {"error":"injected failure for deploy"}`),
 			},
-			{
-				// The failed create left a tainted resource that is replaced.
-				Config:             deployConfig(store, url, "1", ""),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionReplace),
-					targetCheck(func() error { return expectDeliveries(target, demotarget.EventDeploy, []int{400}) }),
-				}},
-			},
+			// The failed create left a tainted resource that is replaced.
+			proposedAgain(deployConfig(store, url, "1", ""),
+				plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionReplace),
+				planCheckTarget(target, deliveries(demotarget.EventDeploy, 400)),
+			),
 		},
 	})
 }
@@ -318,14 +271,10 @@ func TestAccDeployment_hookTimesOut(t *testing.T) {
 				ExpectError: diagPattern(`Deployment Rollout Failed ... hook "deploy" to ` + url +
 					`/hooks timed out after 2 attempts (per-request timeout 300ms)`),
 			},
-			{
-				Config:             deployConfigHook(t, store, url, "1", hook, ""),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					targetCheck(func() error { return expectDeliveries(target, demotarget.EventDeploy, []int{0, 0}) }),
-				}},
-			},
+			proposedAgain(deployConfigHook(t, store, url, "1", hook, ""),
+				plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionReplace),
+				planCheckTarget(target, deliveries(demotarget.EventDeploy, 0, 0)),
+			),
 		},
 	})
 }

@@ -33,17 +33,12 @@ func TestAccDeployment_phaseOrder(t *testing.T) {
 				ExpectError: diagPattern(`Deployment Blocked By Phase Order ... release api@1 cannot be deployed to "prod1" (phase 2 "prod") yet: ` +
 					`it is not live in "staging" of earlier phases, and nothing is rolling it out there. ... (depends_on = [ocuroot_deployment.<earlier phase>])`),
 			},
-			{
-				// Refused before anything moved: nothing was sent, and the
-				// deployment is not left in state.
-				Config:             prodOnly,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("ocuroot_deployment.prod", plancheck.ResourceActionCreate),
-					targetCheck(func() error { return expectEvents()(target) }),
-				}},
-			},
+			// Refused before anything moved: nothing was sent, and the
+			// deployment is not left in state.
+			proposedAgain(prodOnly,
+				plancheck.ExpectResourceAction("ocuroot_deployment.prod", plancheck.ResourceActionCreate),
+				planCheckTarget(target, expectEvents()),
+			),
 			{
 				Config:            ordered,
 				ConfigPlanChecks:  emptyPlanAfterApply,

@@ -38,11 +38,9 @@ func TestAccDeployment_blueGreenAutomatic(t *testing.T) {
 				},
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkTarget(target, expectEvents("deploy:100:stable", "green.create:0:green", "cutover:100:green", "blue.drain:100:blue")),
+					checkTarget(target, served("api@2", map[string]int{"api@2": 100},
+						"deploy:100:stable", "green.create:0:green", "cutover:100:green", "blue.drain:100:blue")),
 					checkTarget(target, greenProbedBeforeCutover),
-					checkTarget(target, func(target *demotarget.Target) error {
-						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
-					}),
 				),
 			},
 		},
@@ -109,13 +107,13 @@ func TestAccDeployment_blueGreenManual(t *testing.T) {
 				ConfigStateChecks: append(expectDeploymentState("ocuroot_deployment.api", "awaiting_promotion", "api@1", "api@2", 0),
 					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("release"), knownvalue.StringExact("api@2"))),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkTarget(target, expectEvents("deploy:100:stable", "green.create:0:green")),
+					checkTarget(target, served("api@1", map[string]int{"api@1": 100}, "deploy:100:stable", "green.create:0:green")),
 					checkTarget(target, func(target *demotarget.Target) error {
 						state, _ := target.State("api", "prod0")
 						if state.Green != "api@2" || state.Pending != "api@2" {
 							return fmt.Errorf("target green = %q pending = %q, want api@2 waiting without traffic", state.Green, state.Pending)
 						}
-						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 100})
+						return nil
 					}),
 					historyContains("ocuroot_deployment.api", "waiting for an ocuroot_promotion"),
 				),

@@ -53,14 +53,15 @@ func TestAccPromotion_blueGreenManual(t *testing.T) {
 					statecheck.ExpectKnownValue("ocuroot_promotion.p", tfjsonpath.New("promoted_by"), knownvalue.NotNull()),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkTarget(target, expectEvents("deploy:100:stable", "green.create:0:green", "cutover:100:green", "blue.drain:100:blue")),
+					checkTarget(target, served("api@2", map[string]int{"api@2": 100},
+						"deploy:100:stable", "green.create:0:green", "cutover:100:green", "blue.drain:100:blue")),
 					checkTarget(target, func(target *demotarget.Target) error {
 						cutover, _ := acceptedCall(target, demotarget.EventCutover, "")
 						drain, _ := acceptedCall(target, demotarget.EventBlueDrain, "")
 						if !cutover.Time.Before(drain.Time) {
 							return fmt.Errorf("blue.drain at %s is not after the cutover at %s", drain.Time, cutover.Time)
 						}
-						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
+						return nil
 					}),
 				),
 			},
@@ -99,21 +100,15 @@ func TestAccPromotion_canaryManual(t *testing.T) {
 				},
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "awaiting_promotion", "api@1", "api@2", 50),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary")),
-					checkTarget(target, func(target *demotarget.Target) error {
-						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 50, "api@2": 50})
-					}),
+					checkTarget(target, served("api@1", map[string]int{"api@1": 50, "api@2": 50},
+						"deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary")),
 				),
 			},
 			{
 				Config:           promoted,
 				ConfigPlanChecks: emptyPlanAfterApply,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary", "promote:100:stable")),
-					checkTarget(target, func(target *demotarget.Target) error {
-						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
-					}),
-				),
+				Check: checkTarget(target, served("api@2", map[string]int{"api@2": 100},
+					"deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary", "promote:100:stable")),
 			},
 			{
 				Config:            promoted,
@@ -185,25 +180,11 @@ func TestAccPromotion_deploymentNeverReady(t *testing.T) {
 				ExpectError: diagPattern(`Promotion Failed ... gave up waiting for api/prod0 to reach awaiting_promotion for api@2 ` +
 					`(api@2 is still rolling out to api/prod0 (step 2/5)): context deadline exceeded`),
 			},
-			{
-				PreConfig: func() {
-					if elapsed := time.Since(started); elapsed > 15*time.Second {
-						t.Errorf("the promotion with a 2s create timeout took %s", elapsed)
-					}
-				},
-				Config:             waiting,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("ocuroot_promotion.p", plancheck.ResourceActionCreate),
-					targetCheck(func() error {
-						if err := expectEvents("deploy:100:stable", "green.create:0:green")(target); err != nil {
-							return err
-						}
-						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 100})
-					}),
-				}},
-			},
+			proposedAgain(waiting,
+				returnedWithin(&started, 10*time.Second),
+				plancheck.ExpectResourceAction("ocuroot_promotion.p", plancheck.ResourceActionCreate),
+				planCheckTarget(target, served("api@1", map[string]int{"api@1": 100}, "deploy:100:stable", "green.create:0:green")),
+			),
 		},
 	})
 }
@@ -232,14 +213,15 @@ func TestAccPromotion_sameApplyAsUpdate(t *testing.T) {
 					statecheck.ExpectKnownValue("ocuroot_promotion.p", tfjsonpath.New("live_release"), knownvalue.StringExact("api@2")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary", "promote:100:stable")),
+					checkTarget(target, served("api@2", map[string]int{"api@2": 100},
+						"deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary", "promote:100:stable")),
 					checkTarget(target, func(target *demotarget.Target) error {
 						lastWeight := target.HookEvents()[2]
 						promote, _ := acceptedCall(target, demotarget.EventPromote, "")
 						if baked := promote.Time.Sub(lastWeight.Time); baked < 300*time.Millisecond {
 							return fmt.Errorf("promoted %s after the 50%% step, before its 300ms bake ended", baked)
 						}
-						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
+						return nil
 					}),
 				),
 			},
@@ -275,24 +257,14 @@ func TestAccPromotion_destroyKeepsTraffic(t *testing.T) {
 					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
 				},
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					checkTarget(target, expectEvents(promotedEvents...)),
-					checkTarget(target, func(target *demotarget.Target) error {
-						return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
-					}),
-				),
+				Check:             checkTarget(target, served("api@2", map[string]int{"api@2": 100}, promotedEvents...)),
 			},
 			{
 				// A new release needs a new promotion.
 				Config:            deployConfig(store, url, "3", blueGreenManual),
 				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "awaiting_promotion", "api@2", "api@3", 0),
-				Check: checkTarget(target, func(target *demotarget.Target) error {
-					if err := expectEvents(append(promotedEvents, "green.create:0:green")...)(target); err != nil {
-						return err
-					}
-					return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
-				}),
+				Check:             checkTarget(target, served("api@2", map[string]int{"api@2": 100}, append(promotedEvents, "green.create:0:green")...)),
 			},
 		},
 	})
@@ -332,25 +304,16 @@ func TestAccPromotion_postPromotionCheckFails(t *testing.T) {
 				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 5/6 post-promotion check: ` +
 					`post-promotion check "errors" failed 3 time(s): ... Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
-			{
-				Config:             deployConfig(store, url, "2", settings),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
-					refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
-					refreshedValue{"ocuroot_deployment.api", "traffic_percent", 0},
-					// As after a rolled-back update, the update is proposed again.
-					refreshedValue{"ocuroot_deployment.api", "release", "api@1"},
-					plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
-					targetCheck(func() error {
-						if err := expectEvents("deploy:100:stable", "green.create:0:green", "cutover:100:green", "rollback:0:blue")(target); err != nil {
-							return err
-						}
-						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 100})
-					}),
-				}},
-			},
+			proposedAgain(deployConfig(store, url, "2", settings),
+				refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
+				refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
+				refreshedValue{"ocuroot_deployment.api", "traffic_percent", 0},
+				// As after a rolled-back update, the update is proposed again.
+				refreshedValue{"ocuroot_deployment.api", "release", "api@1"},
+				plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+				planCheckTarget(target, served("api@1", map[string]int{"api@1": 100},
+					"deploy:100:stable", "green.create:0:green", "cutover:100:green", "rollback:0:blue")),
+			),
 			{
 				// Fixed: the same configuration rolls api@2 out again and the
 				// promotion, applied again, now passes its check.
@@ -363,13 +326,9 @@ func TestAccPromotion_postPromotionCheckFails(t *testing.T) {
 					},
 					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
 				},
-				Check: checkTarget(target, func(target *demotarget.Target) error {
-					if err := expectEvents("deploy:100:stable", "green.create:0:green", "cutover:100:green", "rollback:0:blue",
-						"green.create:0:green", "cutover:100:green", "blue.drain:100:blue")(target); err != nil {
-						return err
-					}
-					return expectLive(target, "api", "prod0", "api@2", map[string]int{"api@2": 100})
-				}),
+				Check: checkTarget(target, served("api@2", map[string]int{"api@2": 100},
+					"deploy:100:stable", "green.create:0:green", "cutover:100:green", "rollback:0:blue",
+					"green.create:0:green", "cutover:100:green", "blue.drain:100:blue")),
 			},
 		},
 	})
@@ -410,31 +369,17 @@ resource "ocuroot_promotion" "approve_prod" {
 				ExpectError: diagPattern(`Deployment Blocked By Phase Order ... gave up waiting for approval of phase "prod" of release api@1: ` +
 					`apply an ocuroot_promotion { release = "api@1", phase = "prod" }`),
 			},
-			{
-				Config:             unapproved,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					targetCheck(func() error {
-						if err := expectServiceEvents(target, "api", "staging", demotarget.EventDeploy); err != nil {
-							return err
-						}
-						return expectServiceEvents(target, "api", "prod1")
-					}),
-				}},
-			},
+			proposedAgain(unapproved,
+				plancheck.ExpectResourceAction("ocuroot_deployment.prod", plancheck.ResourceActionCreate),
+				planCheckTarget(target, servicesSaw(map[string][]string{"staging": {demotarget.EventDeploy}, "prod1": nil})),
+			),
 			{
 				Config:           approved,
 				ConfigPlanChecks: emptyPlanAfterApply,
 				ConfigStateChecks: append(expectDeploymentState("ocuroot_deployment.prod", "succeeded", "api@1", "", 100),
 					statecheck.ExpectKnownValue("ocuroot_promotion.approve_prod", tfjsonpath.New("id"), knownvalue.StringExact("api@1#prod")),
 					statecheck.ExpectKnownValue("ocuroot_promotion.approve_prod", tfjsonpath.New("live_release"), knownvalue.Null())),
-				Check: checkTarget(target, func(target *demotarget.Target) error {
-					if err := expectServiceEvents(target, "api", "staging", demotarget.EventDeploy); err != nil {
-						return err
-					}
-					return expectServiceEvents(target, "api", "prod1", demotarget.EventDeploy)
-				}),
+				Check: checkTarget(target, servicesSaw(map[string][]string{"staging": {demotarget.EventDeploy}, "prod1": {demotarget.EventDeploy}})),
 			},
 		},
 	})
