@@ -124,15 +124,11 @@ func TestAccDeployment_canaryRollback(t *testing.T) {
 				Config:      deployConfig(store, url, "2", canarySettings),
 				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 2/5 bake 1s: check "health" failed 2 consecutive time(s) (failure_threshold 2) while baking at 10% traffic; last: GET ... status 503, expected 200. Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
-			{
-				// State kept the old release live, so the update is proposed again.
-				Config:             deployConfig(store, url, "2", canarySettings),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				Check: func(*terraform.State) error {
-					return expectEvents("deploy:100:stable", "canary.weight:10:canary", "rollback:0:canary")(target)
-				},
-			},
+			// State kept the old release live, so the update is proposed again.
+			proposedAgain(deployConfig(store, url, "2", canarySettings),
+				plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
+				planCheckTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "rollback:0:canary")),
+			),
 		},
 	})
 }
