@@ -94,7 +94,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "How a new release replaces the live one: `direct` (default), `canary` (configure with `canary {}`) or `blue_green` (configure with `blue_green {}`).",
 				Validators:          []validator.String{stringvalidator.OneOf(engine.Strategies...)},
 			},
-			"progress_deadline": durationAttribute("How long a rollout step may run past its planned duration (a bake's length, or nothing for a hook or a wait for health) before the rollout is considered stuck and `on_timeout` applies.", "10m"),
+			"progress_deadline": durationAttribute("How long a rollout may wait for a slot to become healthy (after a deploy or a green creation) before it is considered stuck and `on_timeout` applies. Bakes and delays run their configured length; hook calls are bounded by the hook's own timeout and retries.", "10m"),
 			"on_timeout": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
@@ -111,8 +111,8 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			},
 			"rollout_plan": schema.StringAttribute{
 				Computed: true,
-				MarkdownDescription: "Known at plan time: the steps the next apply will take, e.g. `canary 10% bake 5m → canary 50% bake 5m → promote to 100%`, " +
-					"followed by how long bakes and delays block. `direct` for a first deployment.",
+				MarkdownDescription: "Known at plan time: the steps the next apply will take, e.g. `canary 10% bake 5m → canary 50% bake 5m → promote to 100% (bakes and delays: 10m0s)`. " +
+					"A first deployment always goes directly: `deploy → wait until stable is healthy`, prefixed with `direct (first deployment: nothing to protect yet)` when another strategy is configured.",
 			},
 			"status": schema.StringAttribute{
 				Computed:            true,
@@ -151,7 +151,12 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "Metric checks evaluated every check interval while baking: a number read from a JSON response must stay within `[min, max]`.",
 				NestedObject:        schema.NestedBlockObject{Attributes: metricCheckAttributes()},
 			},
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create: true, Update: true, Delete: true,
+				CreateDescription: "How long a first deployment may take, phase gating and lease waits included, as a duration such as `45m`. Default `30m`. When it is exceeded the rollout stops and `on_timeout` applies.",
+				UpdateDescription: "How long a rollout to a new release may take, phase gating, lease waits, bakes and delays included. Default `30m`. When it is exceeded the rollout stops and `on_timeout` applies.",
+				DeleteDescription: "How long the teardown may take, lease wait included. Default `10m`.",
+			}),
 		},
 	}
 }
@@ -160,7 +165,7 @@ func canaryBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "Settings of the `canary` strategy. The canary is moved through the `step`s in order, baking at each weight while the checks run, then promoted to 100%.",
 		Attributes: map[string]schema.Attribute{
-			"check_interval": durationAttribute("How often health and metric checks run while baking.", "10s"),
+			"check_interval": durationAttribute("How often health and metric checks run while baking. A `health_check.interval`, when set, takes precedence.", "10s"),
 			"failure_threshold": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(engine.DefaultFailureThreshold),
 				MarkdownDescription: "Consecutive failed check rounds that roll the canary back. Defaults to `3`.",
@@ -218,7 +223,7 @@ func hookBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "Where the engine sends lifecycle events (`deploy`, `canary.weight`, `promote`, `rollback`, `green.create`, `cutover`, `blue.drain`, `teardown`) as signed JSON POSTs. See the hook contract guide.",
 		Attributes: map[string]schema.Attribute{
-			"url": schema.StringAttribute{Optional: true, MarkdownDescription: "URL receiving the events. Required when the block is present."},
+			"url": schema.StringAttribute{Optional: true, MarkdownDescription: "URL receiving the events. Must be set whenever the `hook` block is present (checked at plan time)."},
 			"secret": schema.StringAttribute{
 				Optional: true, Sensitive: true,
 				MarkdownDescription: "HMAC-SHA256 secret signing each call (`X-Ocuroot-Signature`). Defaults to the provider's `hook_secret`. Stored in state (sensitive); prefer `secret_wo`.",
@@ -259,7 +264,7 @@ func healthCheckBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "An HTTP probe deciding whether a slot is healthy: waited for after a deploy and a green creation, and run every check interval while baking.",
 		Attributes: map[string]schema.Attribute{
-			"url":      schema.StringAttribute{Optional: true, MarkdownDescription: "URL to GET. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` (`blue`, `green`, `canary`, `stable`) placeholders, so a green slot can be checked before it takes traffic. Required when the block is present."},
+			"url":      schema.StringAttribute{Optional: true, MarkdownDescription: "URL to GET. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` (`blue`, `green`, `canary`, `stable`) placeholders, so a green slot can be checked before it takes traffic. Must be set whenever the `health_check` block is present (checked at plan time)."},
 			"interval": durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", ""),
 			"timeout":  durationAttribute("Timeout of one probe.", "5s"),
 			"expected_status": schema.ListAttribute{

@@ -88,7 +88,7 @@ func (r *promotionResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			},
 			"note": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Why, recorded in the deployment's history (for example a ticket or the approver).",
+				MarkdownDescription: "Why: a ticket or the approver. Recorded in the deployment's history for a deployment promotion, and in the approval record for a phase.",
 			},
 			"promoted_at": schema.StringAttribute{
 				Computed:            true,
@@ -107,7 +107,10 @@ func (r *promotionResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true}),
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create:            true,
+				CreateDescription: "How long the promotion may wait for the deployment to reach `awaiting_promotion` and then finish the rollout (cutover, checks, scale-down delay, drain). Default `30m`.",
+			}),
 		},
 	}
 }
