@@ -27,7 +27,22 @@ type Problem struct {
 	Path     []PathStep // empty: the whole resource
 	Summary  string
 	Detail   string
+	// Code names the rule, for callers that treat one rule specially.
+	Code ProblemCode
 }
+
+// ProblemCode identifies the rule a Problem comes from.
+type ProblemCode string
+
+// Problem codes of CheckReleaseFlow.
+const (
+	ProblemNoPhases           ProblemCode = "no_phases"
+	ProblemInvalidName        ProblemCode = "invalid_name"
+	ProblemDuplicatePhase     ProblemCode = "duplicate_phase"
+	ProblemEmptyPhase         ProblemCode = "empty_phase"
+	ProblemEnvironmentTwice   ProblemCode = "environment_in_two_phases"
+	ProblemUnknownEnvironment ProblemCode = "unknown_environment"
+)
 
 func phasePath(phase int, rest ...PathStep) []PathStep {
 	return append([]PathStep{{Name: "phase", Index: phase}}, rest...)
@@ -63,6 +78,7 @@ func CheckReleaseFlow(d ReleaseDraft, knownEnvs map[string]bool) []Problem {
 		return []Problem{{
 			Severity: SeverityError,
 			Summary:  "Release Has No Phases",
+			Code:     ProblemNoPhases,
 			Detail:   fmt.Sprintf("Release %s declares no phase block, so it could never be deployed anywhere. Add at least one phase { name = \"...\", environments = [...] }.", ReleaseID(d.Package, d.Version)),
 		}}
 	}
@@ -71,10 +87,10 @@ func CheckReleaseFlow(d ReleaseDraft, knownEnvs map[string]bool) []Problem {
 	for i, p := range d.Phases {
 		if !p.NameUnknown {
 			if err := ValidateName("phase name", p.Name); err != nil {
-				problems = append(problems, Problem{SeverityError, phasePath(i, PathStep{"name", -1}), "Invalid Phase Name", err.Error()})
+				problems = append(problems, Problem{SeverityError, phasePath(i, PathStep{"name", -1}), "Invalid Phase Name", err.Error(), ProblemInvalidName})
 			} else if first, dup := phaseByName[p.Name]; dup {
 				problems = append(problems, Problem{SeverityError, phasePath(i, PathStep{"name", -1}), "Duplicate Phase Name",
-					fmt.Sprintf("Phase name %q is used by phase %d and phase %d. Phase names identify phases in approvals and status, so each must be unique.", p.Name, first+1, i+1)})
+					fmt.Sprintf("Phase name %q is used by phase %d and phase %d. Phase names identify phases in approvals and status, so each must be unique.", p.Name, first+1, i+1), ProblemDuplicatePhase})
 			} else {
 				phaseByName[p.Name] = i
 			}
@@ -84,24 +100,24 @@ func CheckReleaseFlow(d ReleaseDraft, knownEnvs map[string]bool) []Problem {
 		}
 		if len(p.Environments) == 0 {
 			problems = append(problems, Problem{SeverityWarning, phasePath(i, PathStep{"environments", -1}), "Empty Phase",
-				fmt.Sprintf("Phase %q selects no environment; it will be skipped. Check the for expression that selects its environments.", p.Name)})
+				fmt.Sprintf("Phase %q selects no environment; it will be skipped. Check the for expression that selects its environments.", p.Name), ProblemEmptyPhase})
 			continue
 		}
 		for j, env := range p.Environments {
 			at := phasePath(i, PathStep{"environments", j})
 			if err := ValidateName("environment", env); err != nil {
-				problems = append(problems, Problem{SeverityError, at, "Invalid Environment Name", err.Error()})
+				problems = append(problems, Problem{SeverityError, at, "Invalid Environment Name", err.Error(), ProblemInvalidName})
 				continue
 			}
 			if first, dup := phaseOfEnv[env]; dup {
 				problems = append(problems, Problem{SeverityError, at, "Environment In Two Phases",
-					fmt.Sprintf("Environment %q is in phase %q and again in phase %q. An environment belongs to at most one phase of a release; remove it from one of them.", env, d.Phases[first].Name, p.Name)})
+					fmt.Sprintf("Environment %q is in phase %q and again in phase %q. An environment belongs to at most one phase of a release; remove it from one of them.", env, d.Phases[first].Name, p.Name), ProblemEnvironmentTwice})
 				continue
 			}
 			phaseOfEnv[env] = i
 			if knownEnvs != nil && !knownEnvs[env] {
 				problems = append(problems, Problem{SeverityError, at, "Unknown Environment",
-					fmt.Sprintf("Environment %q is not registered. Declare it with an ocuroot_environment resource (and reference that resource so it is created first).", env)})
+					fmt.Sprintf("Environment %q is not registered. Declare it with an ocuroot_environment resource (and reference that resource so it is created first).", env), ProblemUnknownEnvironment})
 			}
 		}
 	}

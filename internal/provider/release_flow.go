@@ -144,7 +144,7 @@ func checkReleaseFlow(ctx context.Context, pd *providerData, flow releaseFlow, a
 	}
 	for _, problem := range problems {
 		detail := problem.Detail
-		if problem.Summary == unknownEnvironmentSummary {
+		if problem.Code == engine.ProblemUnknownEnvironment {
 			detail += " If the environment is declared in this configuration, select it from the resource, for example " +
 				"`environments = [for e in ocuroot_environment.all : e.name]` (or add `depends_on`), so that it is planned before this release."
 		}
@@ -211,16 +211,12 @@ func releaseFlowProblems(ctx context.Context, pd *providerData, flow releaseFlow
 
 func hasUnknownEnvironment(problems []engine.Problem) bool {
 	for _, p := range problems {
-		if p.Summary == unknownEnvironmentSummary {
+		if p.Code == engine.ProblemUnknownEnvironment {
 			return true
 		}
 	}
 	return false
 }
-
-// unknownEnvironmentSummary is the summary engine.CheckReleaseFlow gives
-// the unknown-environment rule.
-const unknownEnvironmentSummary = "Unknown Environment"
 
 // knownEnvironments is every environment in the store plus those planned
 // in this run, or nil when there are none.
