@@ -143,7 +143,37 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 			plan.RolloutPlan = types.StringValue(rolloutPlanText(spec, r.hasLiveRelease(ctx, state, &plan)))
 		}
 	}
+	r.warnAboutApprovalWait(ctx, &plan, resp)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// warnAboutApprovalWait says at plan time that the apply will block until
+// a phase approval nobody has given or planned: otherwise the deployment
+// would silently wait out its whole timeout.
+func (r *deploymentResource) warnAboutApprovalWait(ctx context.Context, plan *deploymentModel, resp *resource.ModifyPlanResponse) {
+	if r.data == nil || plan.Release.IsUnknown() || plan.Environment.IsUnknown() {
+		return
+	}
+	release := plan.Release.ValueString()
+	rel, err := r.data.engine.GetRelease(ctx, release)
+	if err != nil {
+		return // registered later in this apply: nothing to tell yet
+	}
+	k := rel.PhaseOf(plan.Environment.ValueString())
+	if k < 0 || !rel.Phases[k].RequiresApproval {
+		return
+	}
+	phase := rel.Phases[k].Name
+	if r.data.plannedApproval(release, phase) {
+		return
+	}
+	if _, err := r.data.engine.Store().GetApproval(ctx, release, phase); err == nil {
+		return
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("release"), "Deployment Will Wait For Approval", fmt.Sprintf(
+		"Phase %q of %s requires approval and none is recorded or planned. The apply will wait (up to its timeout) until an "+
+			"ocuroot_promotion { release = %q, phase = %q } is applied; make this deployment depend on that promotion to approve in the same apply.",
+		phase, release, release, phase))
 }
 
 // rolloutInputsKnown reports whether everything the rollout plan depends

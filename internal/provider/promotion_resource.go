@@ -132,7 +132,14 @@ func (r *promotionResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	}
 	var plan promotionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.Deployment.IsNull() || plan.Deployment.IsUnknown() || plan.Release.IsUnknown() {
+	if resp.Diagnostics.HasError() || plan.Release.IsUnknown() {
+		return
+	}
+	if !plan.Phase.IsNull() && !plan.Phase.IsUnknown() {
+		r.data.notePlannedApproval(plan.Release.ValueString(), plan.Phase.ValueString())
+		return
+	}
+	if plan.Deployment.IsNull() || plan.Deployment.IsUnknown() {
 		return
 	}
 	id, release := plan.Deployment.ValueString(), plan.Release.ValueString()

@@ -29,6 +29,24 @@ type providerData struct {
 	plannedMu           sync.Mutex
 	plannedEnvironments map[string]bool
 	plannedReleases     map[string]string
+	plannedApprovals    map[string]bool
+}
+
+// notePlannedApproval records a phase approval planned in this run.
+func (pd *providerData) notePlannedApproval(release, phase string) {
+	pd.plannedMu.Lock()
+	defer pd.plannedMu.Unlock()
+	if pd.plannedApprovals == nil {
+		pd.plannedApprovals = map[string]bool{}
+	}
+	pd.plannedApprovals[release+"#"+phase] = true
+}
+
+// plannedApproval reports whether a phase approval is planned in this run.
+func (pd *providerData) plannedApproval(release, phase string) bool {
+	pd.plannedMu.Lock()
+	defer pd.plannedMu.Unlock()
+	return pd.plannedApprovals[release+"#"+phase]
 }
 
 // notePlannedRelease records the release a deployment is planned to move
