@@ -212,7 +212,7 @@ func (rc *rolloutContext) verify(ctx context.Context, step *Step) (stepOutcome, 
 	if step.CheckSet == CheckSetPostPromotion {
 		checks = rc.spec.BlueGreen.PostPromotionCheck
 	}
-	tries := max(rc.spec.Canary.FailureThreshold, 1)
+	tries := max(rc.spec.BlueGreen.FailureThreshold, 1)
 	var last *CheckResult
 	for try := 1; try <= tries; try++ {
 		last = nil
@@ -232,7 +232,7 @@ func (rc *rolloutContext) verify(ctx context.Context, step *Step) (stepOutcome, 
 		}
 		rc.r().ChecksFailed++
 		if try < tries {
-			if err := rc.wait(ctx, rc.spec.checkInterval()); err != nil {
+			if err := rc.wait(ctx, rc.spec.BlueGreen.CheckInterval); err != nil {
 				return stepOutcome{}, err
 			}
 		}

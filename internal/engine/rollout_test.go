@@ -411,6 +411,30 @@ func TestDeployProgressDeadline(t *testing.T) {
 	}
 }
 
+// TestBlueGreenChecksHaveTheirOwnPace: blue_green's failure_threshold and
+// check_interval pace the promotion checks without any canary settings.
+func TestBlueGreenChecksHaveTheirOwnPace(t *testing.T) {
+	h := newHarness(t)
+	h.seedLive(1)
+	h.checker.failingMetrics["error_rate"] = true
+	max := 0.05
+	spec := testSpec(StrategyBlueGreen)
+	spec.BlueGreen.PostPromotionCheck = []MetricCheck{{Name: "error_rate", URL: "http://metrics", Path: "error_rate", Max: &max}}
+	spec.BlueGreen.FailureThreshold = 5
+	spec.BlueGreen.CheckInterval = time.Hour
+	start := h.now()
+	_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
+	if rerr := asRolloutError(t, err); !strings.Contains(rerr.Reason, "failed 5 time(s)") {
+		t.Errorf("reason = %q, want 5 tries", rerr.Reason)
+	}
+	if n := h.checker.metricCount("error_rate"); n != 5 {
+		t.Errorf("%d tries, want 5", n)
+	}
+	if waited := h.now().Sub(start); waited < 4*time.Hour {
+		t.Errorf("tries spanned %s, want 4 intervals of 1h", waited)
+	}
+}
+
 // TestDeployRetriesARolloutThatFailedWithTrafficLeft: with on_timeout =
 // "fail" a direct update leaves the new release receiving traffic. Applying
 // the same release again must run the whole rollout again (deploy, then

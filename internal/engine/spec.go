@@ -86,6 +86,11 @@ type BlueGreenSpec struct {
 	ScaleDownDelay     time.Duration `json:"scale_down_delay"`
 	PrePromotionCheck  []MetricCheck `json:"pre_promotion_check,omitempty"`
 	PostPromotionCheck []MetricCheck `json:"post_promotion_check,omitempty"`
+	// CheckInterval and FailureThreshold pace the pre- and post-promotion
+	// checks: up to FailureThreshold tries, CheckInterval apart. Zero falls
+	// back to the canary settings' defaults.
+	CheckInterval    time.Duration `json:"check_interval,omitempty"`
+	FailureThreshold int           `json:"failure_threshold,omitempty"`
 }
 
 // DeploymentSpec is everything the configuration says about a deployment.
@@ -134,6 +139,12 @@ func (s DeploymentSpec) WithDefaults() DeploymentSpec {
 	}
 	if s.Canary.FailureThreshold <= 0 {
 		s.Canary.FailureThreshold = DefaultFailureThreshold
+	}
+	if s.BlueGreen.CheckInterval <= 0 {
+		s.BlueGreen.CheckInterval = s.checkInterval()
+	}
+	if s.BlueGreen.FailureThreshold <= 0 {
+		s.BlueGreen.FailureThreshold = s.Canary.FailureThreshold
 	}
 	if s.HealthCheck != nil {
 		hc := *s.HealthCheck

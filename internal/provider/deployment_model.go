@@ -55,6 +55,8 @@ type blueGreenModel struct {
 	ManualPromotion    types.Bool           `tfsdk:"manual_promotion"`
 	PromotionDelay     timetypes.GoDuration `tfsdk:"promotion_delay"`
 	ScaleDownDelay     timetypes.GoDuration `tfsdk:"scale_down_delay"`
+	CheckInterval      timetypes.GoDuration `tfsdk:"check_interval"`
+	FailureThreshold   types.Int64          `tfsdk:"failure_threshold"`
 	PrePromotionCheck  []metricCheckModel   `tfsdk:"pre_promotion_check"`
 	PostPromotionCheck []metricCheckModel   `tfsdk:"post_promotion_check"`
 }
@@ -165,6 +167,8 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string, de
 			ScaleDownDelay:     duration(bg.ScaleDownDelay, path.Root("blue_green").AtName("scale_down_delay"), &diags),
 			PrePromotionCheck:  metricChecks(bg.PrePromotionCheck),
 			PostPromotionCheck: metricChecks(bg.PostPromotionCheck),
+			CheckInterval:      duration(bg.CheckInterval, path.Root("blue_green").AtName("check_interval"), &diags),
+			FailureThreshold:   int(bg.FailureThreshold.ValueInt64()),
 		}
 	}
 	if h := m.Hook; h != nil && !h.URL.IsNull() {

@@ -205,6 +205,12 @@ func blueGreenBlock() schema.SingleNestedBlock {
 			},
 			"promotion_delay":  durationAttribute("Wait this long after green is healthy (and promoted, if manual) before the cutover.", "0s"),
 			"scale_down_delay": durationAttribute("Keep blue this long after the cutover before draining it.", "0s"),
+			"check_interval":   durationAttribute("Time between tries of the pre- and post-promotion checks. Defaults to the health check's interval, else `10s`.", ""),
+			"failure_threshold": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: "How many times a pre- or post-promotion check is tried before it fails the rollout. Defaults to `3`.",
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"pre_promotion_check": schema.ListNestedBlock{
