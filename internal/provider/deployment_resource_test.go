@@ -1,6 +1,9 @@
 package provider
 
 import (
+	"fmt"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -104,9 +107,10 @@ func TestAccDeployment_canaryUpdate(t *testing.T) {
 					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("live_release"), knownvalue.StringExact("api@2")),
 					statecheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("traffic_percent"), knownvalue.Int64Exact(100)),
 				},
-				Check: func(*terraform.State) error {
-					return expectEvents("deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary", "promote:100:stable")(target)
-				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary", "promote:100:stable")),
+					checkTarget(target, canaryCheckedDuringEachBake),
+				),
 			},
 		},
 	})
@@ -131,4 +135,30 @@ func TestAccDeployment_canaryRollback(t *testing.T) {
 			),
 		},
 	})
+}
+
+// canaryCheckedDuringEachBake asserts that the canary slot of api@2 was
+// probed while it baked at 10% and again at 50%, before the promotion.
+func canaryCheckedDuringEachBake(target *demotarget.Target) error {
+	var weights []demotarget.Call
+	for _, c := range target.HookEvents() {
+		if c.Event.Type == demotarget.EventCanaryWeight || c.Event.Type == demotarget.EventPromote {
+			weights = append(weights, c)
+		}
+	}
+	if len(weights) != 3 {
+		return fmt.Errorf("want canary 10%%, canary 50%% and promote, got %d calls", len(weights))
+	}
+	for i := 0; i < 2; i++ {
+		probes := 0
+		for _, p := range target.Probes() {
+			if p.Slot == "canary" && p.Version == "2" && p.Time.After(weights[i].Time) && p.Time.Before(weights[i+1].Time) {
+				probes++
+			}
+		}
+		if probes == 0 {
+			return fmt.Errorf("no health probe of the canary while it baked at %d%%", weights[i].Event.Weight)
+		}
+	}
+	return nil
 }
