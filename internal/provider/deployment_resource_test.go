@@ -2,8 +2,6 @@ package provider
 
 import (
 	"fmt"
-
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -12,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
 const canarySettings = `
