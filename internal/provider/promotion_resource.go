@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"strings"
 	"time"
 
@@ -260,8 +261,17 @@ func promoter() string {
 	if run := os.Getenv("TFC_RUN_ID"); run != "" {
 		return "terraform cloud run " + run
 	}
-	if user := os.Getenv("USER"); user != "" {
-		return "terraform (" + user + ")"
+	name := os.Getenv("USER")
+	if name == "" {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
+	}
+	if host, err := os.Hostname(); err == nil && name != "" {
+		return "terraform (" + name + "@" + host + ")"
+	}
+	if name != "" {
+		return "terraform (" + name + ")"
 	}
 	return "terraform"
 }
