@@ -299,7 +299,10 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 	if release == "" && d.Rollout != nil {
 		release = d.Rollout.Release
 	}
-	rollout := &Rollout{ID: fmt.Sprintf("teardown-%d", d.RolloutCount), Release: release, PreviousRelease: d.PendingRelease, StepAttempt: 1}
+	// The teardown event is sent through a short-lived rollout so it carries
+	// the same identity fields (rollout id, attempt, idempotency key) as any
+	// other event; the deployment's own last rollout is put back after.
+	rollout := &Rollout{ID: fmt.Sprintf("teardown-%d", d.RolloutCount), Release: release, StepAttempt: 1}
 	saved := d.Rollout
 	d.Rollout = rollout
 	rc := &rolloutContext{e: e, d: d, spec: spec, env: environment, lease: lease}
