@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
 func TestMemoryKVConformance(t *testing.T) {
@@ -32,7 +34,7 @@ func TestBoltKVConformance(t *testing.T) {
 
 func TestPostgresKVConformance(t *testing.T) {
 	runKVConformance(t, func(t *testing.T) KV {
-		kv, err := OpenPostgresKV(context.Background(), startPostgres(t))
+		kv, err := OpenPostgresKV(context.Background(), enginetest.StartPostgres(t))
 		if err != nil {
 			t.Fatalf("OpenPostgresKV: %v", err)
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
 func TestRedactURL(t *testing.T) {
@@ -70,7 +72,7 @@ func TestPostgresKVWrapScrubsSecrets(t *testing.T) {
 }
 
 func TestPostgresKVSchemaCreationIsSafeConcurrently(t *testing.T) {
-	url := startPostgres(t)
+	url := enginetest.StartPostgres(t)
 	ctx := context.Background()
 	errs := make(chan error, 8)
 	for i := 0; i < cap(errs); i++ {
@@ -90,7 +92,7 @@ func TestPostgresKVSchemaCreationIsSafeConcurrently(t *testing.T) {
 }
 
 func TestPostgresKVAfterClose(t *testing.T) {
-	kv, err := OpenPostgresKV(context.Background(), startPostgres(t))
+	kv, err := OpenPostgresKV(context.Background(), enginetest.StartPostgres(t))
 	if err != nil {
 		t.Fatal(err)
 	}

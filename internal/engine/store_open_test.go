@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
 func TestOpenKVEmbeddedLocations(t *testing.T) {
@@ -69,7 +71,7 @@ func TestOpenKVMemory(t *testing.T) {
 }
 
 func TestOpenKVPostgres(t *testing.T) {
-	url := startPostgres(t)
+	url := enginetest.StartPostgres(t)
 	for _, scheme := range []string{"postgres://", "postgresql://"} {
 		location := scheme + strings.TrimPrefix(url, "postgres://")
 		kv, desc, err := OpenKV(context.Background(), location, "")

@@ -1,4 +1,4 @@
-package engine
+package enginetest
 
 import (
 	"context"
@@ -21,12 +21,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Tests reach PostgreSQL through startPostgres. Set OCUROOT_TEST_POSTGRES_URL
-// to use an existing server (the user needs CREATE on the database);
-// otherwise one throw-away server is started per test binary from the
-// PostgreSQL binaries on PATH or under /usr/lib/postgresql/*/bin, and stopped
-// by TestMain. Without binaries the tests skip, or fail when CI=true.
-const testPostgresURLEnv = "OCUROOT_TEST_POSTGRES_URL"
+// Tests reach PostgreSQL through StartPostgres. Set PostgresURLEnv to use an
+// existing server (the user needs CREATE on the database); otherwise one
+// throw-away server is started per test binary from the PostgreSQL binaries
+// on PATH or under /usr/lib/postgresql/*/bin, and stopped by StopPostgres in
+// the package's TestMain. Without binaries the tests skip, or fail when
+// CI=true.
+const PostgresURLEnv = "OCUROOT_TEST_POSTGRES_URL"
 
 var testPostgres struct {
 	once    sync.Once
@@ -37,12 +38,14 @@ var testPostgres struct {
 	schemas atomic.Int64
 }
 
-// startPostgres returns the URL of a fresh, empty schema (via search_path),
-// dropped when the test ends, so tests never see each other's records.
-func startPostgres(t testing.TB) string {
+// StartPostgres returns the URL of a fresh, empty schema (via search_path),
+// dropped when the test ends, so tests never see each other's records. The
+// first call starts the server; the package's TestMain must call
+// StopPostgres after m.Run.
+func StartPostgres(t testing.TB) string {
 	t.Helper()
 	testPostgres.once.Do(func() {
-		if u := os.Getenv(testPostgresURLEnv); u != "" {
+		if u := os.Getenv(PostgresURLEnv); u != "" {
 			testPostgres.url = u
 			return
 		}
@@ -59,15 +62,27 @@ func startPostgres(t testing.TB) string {
 	return newTestSchema(t, testPostgres.url)
 }
 
-// stopTestPostgres stops the server startPostgres launched, if any.
-func stopTestPostgres() {
+// StopPostgres stops the server StartPostgres launched, if any. A server
+// given through PostgresURLEnv is left alone. Safe to call more than once.
+func StopPostgres() {
 	if testPostgres.stop != nil {
 		testPostgres.stop()
+		testPostgres.stop = nil
 	}
 }
 
 func newTestSchema(t testing.TB, base string) string {
 	t.Helper()
+	// Parse first: a malformed URL must not reach the error messages below,
+	// and url.Error would quote it whole, password included.
+	u, err := url.Parse(base)
+	if err != nil {
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		t.Fatalf("parse the PostgreSQL URL of %s: %v", PostgresURLEnv, err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	schema := fmt.Sprintf("ocuroot_test_%d_%d", os.Getpid(), testPostgres.schemas.Add(1))
@@ -81,10 +96,6 @@ func newTestSchema(t testing.TB, base string) string {
 			t.Errorf("drop test schema: %v", err)
 		}
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", testPostgresURLEnv, err)
-	}
 	query := u.Query()
 	query.Set("search_path", schema)
 	u.RawQuery = query.Encode()
@@ -107,7 +118,7 @@ func launchPostgres() (databaseURL string, stop func(), skip string, err error) 
 	binDir, ok := findPostgresBinaries()
 	if !ok {
 		return "", nil, "no initdb, pg_ctl and postgres on PATH or in /usr/lib/postgresql/*/bin " +
-			"(Debian: apt-get install postgresql; or set " + testPostgresURLEnv + ")", nil
+			"(Debian: apt-get install postgresql; or set " + PostgresURLEnv + ")", nil
 	}
 	dir, err := os.MkdirTemp("", "ocuroot-pg-")
 	if err != nil {
