@@ -18,6 +18,7 @@ import (
 var (
 	_ resource.Resource                   = (*deploymentResource)(nil)
 	_ resource.ResourceWithConfigure      = (*deploymentResource)(nil)
+	_ resource.ResourceWithIdentity       = (*deploymentResource)(nil)
 	_ resource.ResourceWithImportState    = (*deploymentResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*deploymentResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*deploymentResource)(nil)
@@ -44,6 +45,11 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 	resp.Schema = deploymentSchema(ctx)
 }
 
+// IdentitySchema names the resource for Terraform 1.12+ import blocks.
+func (r *deploymentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identitySchema("A deployment: its package and environment", "package", "environment")
+}
+
 func (r *deploymentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	data, err := providerDataFrom(req.ProviderData)
 	if err != nil {
@@ -54,6 +60,7 @@ func (r *deploymentResource) Configure(_ context.Context, req resource.Configure
 }
 
 func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer syncIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, "package", "environment")
 	var plan deploymentModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -101,6 +108,9 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 }
 
 func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	// The identity never changes on refresh: take it from the prior state,
+	// which is there even when the refresh removes the resource.
+	defer syncIdentity(ctx, &req.State, resp.Identity, &resp.Diagnostics, "package", "environment")
 	var state deploymentModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -161,6 +171,7 @@ func releaseUndone(d *engine.Deployment, release string) string {
 }
 
 func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer syncIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, "package", "environment")
 	var plan, state deploymentModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -238,6 +249,13 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 }
 
 func (r *deploymentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	defer syncIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, "package", "environment")
+	id, diags := importIDFromIdentity(ctx, req.ID, req.Identity, "/", "package", "environment")
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	req.ID = id
 	pkg, env, err := engine.ParseDeploymentID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid Import Id", err.Error()+". Example: terraform import ocuroot_deployment.api api/prod1")

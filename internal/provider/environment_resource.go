@@ -21,6 +21,7 @@ import (
 
 var (
 	_ resource.ResourceWithConfigure   = (*environmentResource)(nil)
+	_ resource.ResourceWithIdentity    = (*environmentResource)(nil)
 	_ resource.ResourceWithImportState = (*environmentResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*environmentResource)(nil)
 )
@@ -72,6 +73,11 @@ func (r *environmentResource) Schema(_ context.Context, _ resource.SchemaRequest
 	}
 }
 
+// IdentitySchema names the resource for Terraform 1.12+ import blocks.
+func (r *environmentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identitySchema("An environment: its name", "name")
+}
+
 func (r *environmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	pd, err := providerDataFrom(req.ProviderData)
 	if err != nil {
@@ -99,10 +105,14 @@ func (r *environmentResource) ModifyPlan(ctx context.Context, req resource.Modif
 }
 
 func (r *environmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer syncIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, "name")
 	resp.Diagnostics.Append(r.save(ctx, req.Plan, &resp.State, "Create")...)
 }
 
 func (r *environmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	// The identity never changes on refresh: take it from the prior state,
+	// which is there even when the refresh removes the resource.
+	defer syncIdentity(ctx, &req.State, resp.Identity, &resp.Diagnostics, "name")
 	var state environmentResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -131,6 +141,7 @@ func (r *environmentResource) Read(ctx context.Context, req resource.ReadRequest
 }
 
 func (r *environmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer syncIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, "name")
 	resp.Diagnostics.Append(r.save(ctx, req.Plan, &resp.State, "Update")...)
 }
 
@@ -153,6 +164,13 @@ func (r *environmentResource) Delete(ctx context.Context, req resource.DeleteReq
 }
 
 func (r *environmentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	defer syncIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, "name")
+	id, diags := importIDFromIdentity(ctx, req.ID, req.Identity, "", "name")
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	req.ID = id
 	if r.pd == nil {
 		resp.Diagnostics.AddError("Provider Not Configured", "The ocuroot provider must be configured before importing an environment.")
 		return

@@ -15,6 +15,7 @@ import (
 
 var (
 	_ resource.ResourceWithConfigure   = (*releaseResource)(nil)
+	_ resource.ResourceWithIdentity    = (*releaseResource)(nil)
 	_ resource.ResourceWithImportState = (*releaseResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*releaseResource)(nil)
 )
@@ -30,6 +31,11 @@ type releaseResource struct {
 
 func (r *releaseResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_release"
+}
+
+// IdentitySchema names the resource for Terraform 1.12+ import blocks.
+func (r *releaseResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identitySchema("A release: its package and version", "package", "version")
 }
 
 func (r *releaseResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -99,10 +105,14 @@ func (r *releaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 }
 
 func (r *releaseResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer syncIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, "package", "version")
 	resp.Diagnostics.Append(r.save(ctx, req.Plan, &resp.State, "Create")...)
 }
 
 func (r *releaseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	// The identity never changes on refresh: take it from the prior state,
+	// which is there even when the refresh removes the resource.
+	defer syncIdentity(ctx, &req.State, resp.Identity, &resp.Diagnostics, "package", "version")
 	var state releaseResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -133,6 +143,7 @@ func (r *releaseResource) Read(ctx context.Context, req resource.ReadRequest, re
 }
 
 func (r *releaseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer syncIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, "package", "version")
 	resp.Diagnostics.Append(r.save(ctx, req.Plan, &resp.State, "Update")...)
 }
 
@@ -159,6 +170,13 @@ func (r *releaseResource) Delete(ctx context.Context, req resource.DeleteRequest
 }
 
 func (r *releaseResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	defer syncIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, "package", "version")
+	id, diags := importIDFromIdentity(ctx, req.ID, req.Identity, "@", "package", "version")
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	req.ID = id
 	if r.pd == nil {
 		resp.Diagnostics.AddError("Provider Not Configured", "The ocuroot provider must be configured before importing a release.")
 		return

@@ -1,0 +1,54 @@
+package provider
+
+import (
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+)
+
+// TestAccResourceIdentity: on Terraform 1.12+ every resource carries an
+// identity of the attributes that name it, and an import block can use it
+// instead of an id string. (Older Terraform ignores identity; the rest of
+// the suite runs the same resources there.)
+func TestAccResourceIdentity(t *testing.T) {
+	store := newTestStorePath(t)
+	_, url := startTarget(t)
+	config := deployConfig(store, url, "1", "")
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity("ocuroot_environment.prod0", map[string]knownvalue.Check{
+						"name": knownvalue.StringExact("prod0"),
+					}),
+					statecheck.ExpectIdentity("ocuroot_release.v1", map[string]knownvalue.Check{
+						"package": knownvalue.StringExact("api"),
+						"version": knownvalue.StringExact("1"),
+					}),
+					statecheck.ExpectIdentity("ocuroot_deployment.api", map[string]knownvalue.Check{
+						"package":     knownvalue.StringExact("api"),
+						"environment": knownvalue.StringExact("prod0"),
+					}),
+				},
+			},
+			{
+				Config:          config,
+				ResourceName:    "ocuroot_deployment.api",
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			},
+			{
+				Config:          config,
+				ResourceName:    "ocuroot_release.v1",
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			},
+		},
+	})
+}
