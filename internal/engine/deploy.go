@@ -188,15 +188,9 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 	steps, reason := PlanRollout(spec, previous != "")
 	d.RolloutCount++
 	d.TrafficPercent = 0 // the share of the new release, which has none yet
-	persisted := spec
-	if persisted.Hook != nil {
-		h := *persisted.Hook
-		h.Secret, h.Headers = "", nil
-		persisted.Hook = &h
-	}
 	d.Rollout = &Rollout{
 		ID: fmt.Sprintf("%s-%d", spec.Release, d.RolloutCount), Release: spec.Release, PreviousRelease: previous,
-		Spec: persisted, Steps: steps, StepIndex: 0, StepStartedAt: now, StepAttempt: 1, State: RolloutRunning, StartedAt: now,
+		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: 0, StepStartedAt: now, StepAttempt: 1, State: RolloutRunning, StartedAt: now,
 	}
 	d.record(now, StatusInProgress, spec.Release, fmt.Sprintf("%s: %s", reason, DescribeRollout(steps)))
 	e.log.Info(ctx, "ocuroot: starting rollout", map[string]any{"deployment": d.ID(), "release": spec.Release, "previous": orNone(d.Rollout.PreviousRelease), "plan": DescribeRollout(steps)})
@@ -259,16 +253,10 @@ func (e *Engine) seedAtGate(d *Deployment, spec DeploymentSpec, req SeedRequest)
 		return // the configuration has no gate any more: nothing to wait for
 	}
 	now := e.clock.Now()
-	persisted := spec
-	if persisted.Hook != nil {
-		h := *persisted.Hook
-		h.Secret, h.Headers = "", nil
-		persisted.Hook = &h
-	}
 	d.RolloutCount++
 	d.Rollout = &Rollout{
 		ID: fmt.Sprintf("%s-%d", req.PendingRelease, d.RolloutCount), Release: req.PendingRelease, PreviousRelease: req.LiveRelease,
-		Spec: persisted, Steps: steps, StepIndex: gate, StepStartedAt: now, StepAttempt: 1, State: RolloutAwaitingPromotion, StartedAt: now,
+		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: gate, StepStartedAt: now, StepAttempt: 1, State: RolloutAwaitingPromotion, StartedAt: now,
 	}
 	d.PendingRelease = req.PendingRelease
 	d.TrafficPercent = req.TrafficPercent

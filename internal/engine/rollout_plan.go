@@ -191,3 +191,20 @@ func formatDuration(d time.Duration) string {
 
 // FormatDuration prints a duration the way users write it: 5m, 1h30m, 500ms.
 func FormatDuration(d time.Duration) string { return formatDuration(d) }
+
+// RolloutSummary is the one-line preview of what the next rollout will do
+// and how long its bakes and delays block, shown at plan time, e.g.
+// "canary 10% bake 5m → canary 50% bake 5m → promote to 100% (bakes and
+// delays: 10m0s)". A first deployment under a non-direct strategy says why
+// it goes directly.
+func RolloutSummary(spec DeploymentSpec, hasLiveRelease bool) string {
+	steps, _ := PlanRollout(spec.WithDefaults(), hasLiveRelease)
+	text := DescribeRollout(steps)
+	if !hasLiveRelease && spec.Strategy != "" && spec.Strategy != StrategyDirect {
+		text = "direct (first deployment: nothing to protect yet) → " + text
+	}
+	if wait := PlannedWait(steps); wait > 0 {
+		text += fmt.Sprintf(" (bakes and delays: %s)", wait)
+	}
+	return text
+}

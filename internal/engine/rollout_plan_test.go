@@ -290,3 +290,24 @@ func TestRolloutErrorMessage(t *testing.T) {
 		})
 	}
 }
+
+func TestRolloutSummary(t *testing.T) {
+	canary := DeploymentSpec{Strategy: StrategyCanary, Canary: CanarySpec{Steps: []CanaryStep{{Weight: 10, Bake: 5 * time.Minute}, {Weight: 50, Bake: 5 * time.Minute}}}}
+	tests := []struct {
+		name    string
+		spec    DeploymentSpec
+		hasLive bool
+		want    string
+	}{
+		{"direct first", DeploymentSpec{Strategy: StrategyDirect}, false, "deploy → wait until stable is healthy"},
+		{"canary first goes direct", canary, false, "direct (first deployment: nothing to protect yet) → deploy → wait until stable is healthy"},
+		{"canary update", canary, true, "canary 10% bake 5m → canary 50% bake 5m → promote to 100% (bakes and delays: 10m0s)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RolloutSummary(tt.spec, tt.hasLive); got != tt.want {
+				t.Errorf("RolloutSummary = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

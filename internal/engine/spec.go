@@ -179,3 +179,15 @@ func (s DeploymentSpec) checkInterval() time.Duration {
 	}
 	return s.Canary.CheckInterval
 }
+
+// withoutSecrets is the spec as it may be stored: no hook secret and no
+// header values (they may carry tokens). A process that needs them again
+// gets them from RememberHook.
+func (s DeploymentSpec) withoutSecrets() DeploymentSpec {
+	if s.Hook != nil {
+		h := *s.Hook
+		h.Secret, h.Headers = "", nil
+		s.Hook = &h
+	}
+	return s
+}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -264,16 +263,9 @@ func historyValue(entries []engine.Transition, limit int) (types.List, diag.Diag
 	return list, diags
 }
 
-// rolloutPlanText is the rollout_plan attribute: the steps and how long
-// bakes and delays block.
-func rolloutPlanText(spec engine.DeploymentSpec, hasLive bool) string {
-	steps, _ := engine.PlanRollout(spec.WithDefaults(), hasLive)
-	text := engine.DescribeRollout(steps)
-	if !hasLive && spec.Strategy != "" && spec.Strategy != engine.StrategyDirect {
-		text = "direct (first deployment: nothing to protect yet) → " + text
-	}
-	if wait := engine.PlannedWait(steps); wait > 0 {
-		text += fmt.Sprintf(" (bakes and delays: %s)", wait)
-	}
-	return text
+// keepRolloutStatus carries the computed rollout attributes over from the
+// prior state: when no rollout runs, they stay what they were.
+func (m *deploymentModel) keepRolloutStatus(prior *deploymentModel) {
+	m.Status, m.LiveRelease, m.PendingRelease = prior.Status, prior.LiveRelease, prior.PendingRelease
+	m.TrafficPercent, m.History = prior.TrafficPercent, prior.History
 }

@@ -124,8 +124,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	if !releaseChanged {
 		plan.RolloutPlan = state.RolloutPlan
-		plan.Status, plan.LiveRelease, plan.PendingRelease = state.Status, state.LiveRelease, state.PendingRelease
-		plan.TrafficPercent, plan.History = state.TrafficPercent, state.History
+		plan.keepRolloutStatus(state)
 		if !plan.HistoryLimit.Equal(state.HistoryLimit) {
 			plan.History = types.ListUnknown(types.ObjectType{AttrTypes: historyAttrTypes})
 		}
@@ -140,7 +139,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if req.Plan.Raw.IsFullyKnown() || rolloutInputsKnown(&plan) {
 		spec, diags := plan.toSpec(ctx, "", "")
 		if !diags.HasError() {
-			plan.RolloutPlan = types.StringValue(rolloutPlanText(spec, r.hasLiveRelease(ctx, state, &plan)))
+			plan.RolloutPlan = types.StringValue(engine.RolloutSummary(spec, r.hasLiveRelease(ctx, state, &plan)))
 		}
 	}
 	r.warnAboutApprovalWait(ctx, &plan, resp)

@@ -215,8 +215,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		// there before, so the next plan proposes the update again.
 		plan.Release = state.Release
 		if d == nil {
-			plan.Status, plan.LiveRelease, plan.PendingRelease = state.Status, state.LiveRelease, state.PendingRelease
-			plan.TrafficPercent, plan.History = state.TrafficPercent, state.History
+			plan.keepRolloutStatus(&state)
 		}
 		addDeployError(&resp.Diagnostics, "update", err)
 	}
