@@ -126,3 +126,20 @@ func (d *Deployment) LastHistory(n int) []Transition {
 	}
 	return d.History[len(d.History)-n:]
 }
+
+// UnfinishedRollout returns the rollout left part-way (running or rolling
+// back), or nil. A rollout in one of those states with no engine driving it
+// (a killed provider, an interrupt with on_timeout = "fail") still holds
+// traffic on a canary or green slot, so refresh must report it and the next
+// apply must finish or roll it back rather than ignore it. A rollout at its
+// promotion gate is not unfinished in this sense: it waits by design.
+func (d *Deployment) UnfinishedRollout() *Rollout {
+	if d == nil || d.Rollout == nil {
+		return nil
+	}
+	switch d.Rollout.State {
+	case RolloutRunning, RolloutRollingBack:
+		return d.Rollout
+	}
+	return nil
+}
