@@ -140,6 +140,7 @@ func (e *Engine) loadOrSeed(ctx context.Context, id string, spec DeploymentSpec,
 func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, error) {
 	d, spec := rc.d, rc.spec
 	now := e.clock.Now()
+	withdrew := false
 	if r := d.Rollout; r != nil && r.State.Active() {
 		if r.Release == spec.Release {
 			if r.State == RolloutAwaitingPromotion {
@@ -153,22 +154,13 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 			e.log.Info(ctx, "ocuroot: resuming rollout", map[string]any{"deployment": d.ID(), "release": r.Release, "step": rc.stepLabel(r.StepIndex)})
 			return true, rc.persist(ctx)
 		}
-		// A newer release replaces one that never finished: withdraw it
-		// first so its canary or green slot does not linger.
-		if _, err := rc.sendEvent(ctx, EventRollback, 0, rollbackSlot(r.Spec.Strategy, r.CurrentStep()), rc.idempotencyKey("superseded", EventRollback)); err != nil {
-			return false, fmt.Errorf("withdrawing unfinished rollout of %s before starting %s: %w", r.Release, spec.Release, err)
+		// Another release replaces one that never finished (a newer one, or
+		// the live one again after an interrupt): withdraw it first so its
+		// canary or green slot does not linger.
+		if err := rc.withdrawUnfinished(ctx, spec.Release); err != nil {
+			return false, err
 		}
-		r.State = RolloutSuperseded
-		r.FinishedAt = now
-		// The rollback restored the previous release, also when the
-		// withdrawn one had already taken traffic (after a cutover or a
-		// direct deploy): the new rollout starts from what really serves.
-		if d.LiveRelease == r.Release {
-			d.LiveRelease = r.PreviousRelease
-		}
-		d.PendingRelease = ""
-		d.TrafficPercent = 0
-		d.record(now, d.Status, r.Release, fmt.Sprintf("rollout of %s superseded by %s and withdrawn", r.Release, spec.Release))
+		withdrew = true
 	}
 	// A rollout of this release that failed with traffic left on it (on_timeout
 	// = "fail") is retried in full against the release it replaced, rather
@@ -179,8 +171,11 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 		previous = d.Rollout.PreviousRelease
 	}
 	if d.LiveRelease == spec.Release && !retryingFailed {
-		if d.Status != StatusSucceeded {
-			d.record(now, StatusSucceeded, spec.Release, spec.Release+" is already live")
+		if d.Status != StatusSucceeded || withdrew {
+			if d.Status != StatusSucceeded {
+				d.record(now, StatusSucceeded, spec.Release, spec.Release+" is already live")
+			}
+			d.PendingRelease, d.TrafficPercent = "", 100
 			return false, rc.persist(ctx)
 		}
 		return false, nil
@@ -189,7 +184,7 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 	d.RolloutCount++
 	d.TrafficPercent = 0 // the share of the new release, which has none yet
 	d.Rollout = &Rollout{
-		ID: fmt.Sprintf("%s-%d", spec.Release, d.RolloutCount), Release: spec.Release, PreviousRelease: previous,
+		ID: newRolloutID(spec.Release, d.RolloutCount), Release: spec.Release, PreviousRelease: previous,
 		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: 0, StepStartedAt: now, StepAttempt: 1, State: RolloutRunning, StartedAt: now,
 	}
 	d.record(now, StatusInProgress, spec.Release, fmt.Sprintf("%s: %s", reason, DescribeRollout(steps)))
@@ -255,7 +250,7 @@ func (e *Engine) seedAtGate(d *Deployment, spec DeploymentSpec, req SeedRequest)
 	now := e.clock.Now()
 	d.RolloutCount++
 	d.Rollout = &Rollout{
-		ID: fmt.Sprintf("%s-%d", req.PendingRelease, d.RolloutCount), Release: req.PendingRelease, PreviousRelease: req.LiveRelease,
+		ID: newRolloutID(req.PendingRelease, d.RolloutCount), Release: req.PendingRelease, PreviousRelease: req.LiveRelease,
 		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: gate, StepStartedAt: now, StepAttempt: 1, State: RolloutAwaitingPromotion, StartedAt: now,
 	}
 	d.PendingRelease = req.PendingRelease
@@ -290,7 +285,7 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 	// The teardown event is sent through a short-lived rollout so it carries
 	// the same identity fields (rollout id, attempt, idempotency key) as any
 	// other event; the deployment's own last rollout is put back after.
-	rollout := &Rollout{ID: fmt.Sprintf("teardown-%d", d.RolloutCount), Release: release, StepAttempt: 1}
+	rollout := &Rollout{ID: newRolloutID("teardown", d.RolloutCount), Release: release, StepAttempt: 1}
 	saved := d.Rollout
 	d.Rollout = rollout
 	rc := &rolloutContext{e: e, d: d, spec: spec, env: environment, lease: lease}

@@ -66,10 +66,15 @@ type Rollout struct {
 	Steps           []Step         `json:"steps"`
 	StepIndex       int            `json:"step_index"`
 	StepStartedAt   time.Time      `json:"step_started_at"`
-	StepAttempt     int            `json:"step_attempt"`
-	State           RolloutState   `json:"state"`
-	StartedAt       time.Time      `json:"started_at"`
-	FinishedAt      time.Time      `json:"finished_at,omitempty"`
+	// StepObserved is how long running engines have watched the current
+	// step (a bake, a delay, a wait for health), saved at every check round.
+	// Only this counts toward the step's duration and progress deadline:
+	// never the clock gap while no engine ran. Reset when a step advances.
+	StepObserved time.Duration `json:"step_observed,omitempty"`
+	StepAttempt  int           `json:"step_attempt"`
+	State        RolloutState  `json:"state"`
+	StartedAt    time.Time     `json:"started_at"`
+	FinishedAt   time.Time     `json:"finished_at,omitempty"`
 	// Counters for the bake in progress and for the whole rollout.
 	ConsecutiveFailures int    `json:"consecutive_failures"`
 	ChecksPassed        int    `json:"checks_passed"`

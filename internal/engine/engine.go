@@ -14,10 +14,11 @@ type Options struct {
 	Hooks   HookSender
 	Checker Checker
 	Logger  Logger
-	// Holder names this process in leases and promotion records.
+	// Holder names this process in leases; empty means the readable
+	// CurrentHolder ("alice@ci-3 pid 42").
 	Holder string
 	// LeaseTTL is how long a lease lives without renewal; a crashed
-	// process blocks others for at most this long.
+	// process blocks others for at most this long. Default DefaultLeaseTTL.
 	LeaseTTL time.Duration
 	// PollInterval is how often waits for leases, phases and promotions
 	// look at the store again.
@@ -31,7 +32,8 @@ type Engine struct {
 	hooks        HookSender
 	checker      Checker
 	log          Logger
-	holder       string
+	holder       string // readable, shown in leases
+	self         Holder // this process, for telling dead holders from live ones
 	leaseTTL     time.Duration
 	pollInterval time.Duration
 
@@ -51,6 +53,7 @@ func New(opts Options) *Engine {
 		checker:      opts.Checker,
 		log:          opts.Logger,
 		holder:       opts.Holder,
+		self:         CurrentHolder(),
 		leaseTTL:     opts.LeaseTTL,
 		pollInterval: opts.PollInterval,
 		hookConfigs:  map[string]HookConfig{},
@@ -62,10 +65,10 @@ func New(opts Options) *Engine {
 		e.log = nopLogger{}
 	}
 	if e.holder == "" {
-		e.holder = "ocuroot-" + randomID()
+		e.holder = e.self.String()
 	}
 	if e.leaseTTL <= 0 {
-		e.leaseTTL = 2 * time.Minute
+		e.leaseTTL = DefaultLeaseTTL
 	}
 	if e.pollInterval <= 0 {
 		e.pollInterval = time.Second

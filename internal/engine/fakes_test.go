@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -487,4 +488,17 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(200 * time.Microsecond)
 	}
+}
+
+// isRolloutID reports whether id is the nth rollout of release with its
+// random suffix: "<release>-<n>-<6 hex>".
+func isRolloutID(id, release string, n int) bool {
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(fmt.Sprintf("%s-%d-", release, n)) + `[0-9a-f]{6}$`).MatchString(id)
+}
+
+// isKey reports whether key is the idempotency key of call's own rollout
+// for the step and event in rest ("step-0/deploy"), and that rollout is
+// the nth of release.
+func isKey(call sentHook, release string, n int, rest string) bool {
+	return isRolloutID(call.RolloutID, release, n) && call.Key == testDepID+"/"+call.RolloutID+"/"+rest
 }

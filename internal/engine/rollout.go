@@ -21,6 +21,10 @@ type rolloutContext struct {
 	version string
 	// lease is held for the whole pass.
 	lease *heldLease
+	// passedThisPass is set once a check round passed in this pass of the
+	// engine. Rounds a dead process ran before a resume do not count: a
+	// hook that moves more traffic waits for one of this pass's own.
+	passedThisPass bool
 }
 
 func (rc *rolloutContext) r() *Rollout { return rc.d.Rollout }
@@ -100,6 +104,7 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 	from := rc.stepLabel(r.StepIndex)
 	r.StepIndex++
 	r.StepStartedAt = now
+	r.StepObserved = 0
 	r.StepAttempt = 1
 	r.ConsecutiveFailures = 0
 	to := "complete"

@@ -172,33 +172,6 @@ func TestDescribeStep(t *testing.T) {
 	}
 }
 
-func TestStepTimedOut(t *testing.T) {
-	start := testStart
-	tests := []struct {
-		name     string
-		planned  time.Duration
-		deadline time.Duration
-		elapsed  time.Duration
-		want     bool
-	}{
-		{"within the deadline", 0, 10 * time.Minute, 9 * time.Minute, false},
-		{"exactly at the deadline", 0, 10 * time.Minute, 10 * time.Minute, true},
-		{"past the deadline", 0, 10 * time.Minute, 11 * time.Minute, true},
-		{"planned time is allowed on top", 30 * time.Minute, 10 * time.Minute, 35 * time.Minute, false},
-		{"planned plus deadline exceeded", 30 * time.Minute, 10 * time.Minute, 41 * time.Minute, true},
-		{"no deadline never times out", 0, 0, 1000 * time.Hour, false},
-		{"negative deadline never times out", 0, -time.Second, time.Hour, false},
-		{"clock before the start", 0, time.Minute, -time.Hour, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := StepTimedOut(start, tt.planned, tt.deadline, start.Add(tt.elapsed)); got != tt.want {
-				t.Errorf("StepTimedOut = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestRollbackSlot(t *testing.T) {
 	tests := []struct {
 		name     string

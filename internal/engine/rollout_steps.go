@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -24,12 +23,7 @@ func (rc *rolloutContext) runStep(ctx context.Context, step *Step) (stepOutcome,
 		}
 		return stepOutcome{gate: true}, nil
 	case StepDelay:
-		remaining := rc.r().StepStartedAt.Add(step.Duration).Sub(rc.e.clock.Now())
-		rc.e.log.Info(ctx, "ocuroot: waiting", map[string]any{"deployment": rc.d.ID(), "step": rc.stepLabel(rc.r().StepIndex), "remaining": remaining.String()})
-		if err := rc.wait(ctx, remaining); err != nil {
-			return stepOutcome{}, err
-		}
-		return stepOutcome{done: true, note: fmt.Sprintf("waited %s", formatDuration(step.Duration))}, nil
+		return rc.delay(ctx, step)
 	case StepVerify:
 		return rc.verify(ctx, step)
 	}
@@ -46,6 +40,10 @@ func noteSuffix(note string) string {
 // runHookStep sends the step's event and applies its effect on traffic.
 func (rc *rolloutContext) runHookStep(ctx context.Context, step *Step) (stepOutcome, error) {
 	r := rc.r()
+	rechecked, failure, err := rc.recheckBeforeTraffic(ctx, step)
+	if err != nil || failure != "" {
+		return stepOutcome{failure: failure}, err
+	}
 	res, err := rc.sendEvent(ctx, step.Event, step.Weight, step.Slot, rc.idempotencyKey(fmt.Sprintf("step-%d", r.StepIndex), step.Event))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -55,9 +53,9 @@ func (rc *rolloutContext) runHookStep(ctx context.Context, step *Step) (stepOutc
 	}
 	rc.applyHookEffect(step)
 	if res.Attempts == 0 {
-		return stepOutcome{done: true, note: fmt.Sprintf("%s (no hook configured)", DescribeStep(*step))}, nil
+		return stepOutcome{done: true, note: fmt.Sprintf("%s (no hook configured)%s", DescribeStep(*step), rechecked)}, nil
 	}
-	return stepOutcome{done: true, note: fmt.Sprintf("%s: hook %q accepted (HTTP %d after %d attempt(s))", DescribeStep(*step), step.Event, res.StatusCode, res.Attempts)}, nil
+	return stepOutcome{done: true, note: fmt.Sprintf("%s: hook %q accepted (HTTP %d after %d attempt(s))%s", DescribeStep(*step), step.Event, res.StatusCode, res.Attempts, rechecked)}, nil
 }
 
 // applyHookEffect records what an accepted event did to traffic.
@@ -103,143 +101,6 @@ func (rc *rolloutContext) placeholders(slot string) Placeholders {
 	return Placeholders{Package: rc.d.Package, Environment: rc.d.Environment, Version: rc.version, Release: rc.r().Release, Slot: slot}
 }
 
-// awaitHealthy polls the health check until it passes or the progress
-// deadline passes.
-func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOutcome, error) {
-	r := rc.r()
-	hc := rc.spec.HealthCheck
-	if hc == nil {
-		return stepOutcome{done: true, note: "no health_check configured; not waiting"}, nil
-	}
-	probes := 0
-	for {
-		res := rc.e.checker.Health(ctx, *hc, rc.placeholders(step.Slot))
-		if ctx.Err() != nil {
-			return stepOutcome{}, ctx.Err()
-		}
-		probes++
-		if res.OK {
-			r.ChecksPassed++
-			return stepOutcome{done: true, note: fmt.Sprintf("%s healthy after %d probe(s)", step.Slot, probes)}, nil
-		}
-		r.ChecksFailed++
-		waited := rc.e.clock.Now().Sub(r.StepStartedAt)
-		rc.e.log.Info(ctx, "ocuroot: not healthy yet", map[string]any{
-			"deployment": rc.d.ID(), "slot": step.Slot, "probes": probes, "waited": waited.String(), "detail": res.Detail,
-		})
-		if StepTimedOut(r.StepStartedAt, 0, rc.spec.ProgressDeadline, rc.e.clock.Now()) {
-			return stepOutcome{timeout: true, failure: fmt.Sprintf(
-				"health check of the %s slot did not pass within the progress deadline of %s (%d probes; last: %s)",
-				step.Slot, formatDuration(rc.spec.ProgressDeadline), probes, res.Detail)}, nil
-		}
-		if err := rc.wait(ctx, hc.Interval); err != nil {
-			return stepOutcome{}, err
-		}
-	}
-}
-
-// bake holds the step's weight for its duration, running every check each
-// interval; failure_threshold consecutive failed rounds roll back.
-func (rc *rolloutContext) bake(ctx context.Context, step *Step) (stepOutcome, error) {
-	r := rc.r()
-	interval := rc.spec.checkInterval()
-	threshold := rc.spec.Canary.FailureThreshold
-	passed, failed := 0, 0
-	for {
-		elapsed := rc.e.clock.Now().Sub(r.StepStartedAt)
-		remaining := step.Duration - elapsed
-		if remaining <= 0 {
-			return stepOutcome{done: true, note: fmt.Sprintf("baked %s at %d%%: %d check round(s) passed, %d failed", formatDuration(step.Duration), step.Weight, passed, failed)}, nil
-		}
-		if err := rc.wait(ctx, min(interval, remaining)); err != nil {
-			return stepOutcome{}, err
-		}
-		results := rc.runChecks(ctx, step.Slot)
-		if ctx.Err() != nil {
-			return stepOutcome{}, ctx.Err()
-		}
-		if len(results) == 0 {
-			continue
-		}
-		bad := firstFailed(results)
-		if bad == nil {
-			passed++
-			r.ChecksPassed++
-			r.ConsecutiveFailures = 0
-		} else {
-			failed++
-			r.ChecksFailed++
-			r.ConsecutiveFailures++
-		}
-		rc.e.log.Info(ctx, "ocuroot: baking", map[string]any{
-			"deployment": rc.d.ID(), "step": rc.stepLabel(r.StepIndex), "weight": step.Weight,
-			"bake_elapsed": rc.e.clock.Now().Sub(r.StepStartedAt).Round(time.Millisecond).String(), "bake_total": step.Duration.String(),
-			"checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "consecutive_failures": r.ConsecutiveFailures,
-		})
-		if bad != nil && r.ConsecutiveFailures >= threshold {
-			return stepOutcome{failure: fmt.Sprintf("check %q failed %d consecutive time(s) (failure_threshold %d) while baking at %d%% traffic; last: %s",
-				bad.Name, r.ConsecutiveFailures, threshold, step.Weight, bad.Detail)}, nil
-		}
-	}
-}
-
-// runChecks evaluates the health check and every metric check once.
-func (rc *rolloutContext) runChecks(ctx context.Context, slot string) []CheckResult {
-	vars := rc.placeholders(slot)
-	var results []CheckResult
-	if rc.spec.HealthCheck != nil {
-		results = append(results, rc.e.checker.Health(ctx, *rc.spec.HealthCheck, vars))
-	}
-	for _, mc := range rc.spec.Checks {
-		results = append(results, rc.e.checker.Metric(ctx, mc, vars))
-	}
-	return results
-}
-
-func firstFailed(results []CheckResult) *CheckResult {
-	for i := range results {
-		if !results[i].OK {
-			return &results[i]
-		}
-	}
-	return nil
-}
-
-// verify runs a pre- or post-promotion check set: every check must pass,
-// with up to failure_threshold tries an interval apart.
-func (rc *rolloutContext) verify(ctx context.Context, step *Step) (stepOutcome, error) {
-	checks := rc.spec.BlueGreen.PrePromotionCheck
-	if step.CheckSet == CheckSetPostPromotion {
-		checks = rc.spec.BlueGreen.PostPromotionCheck
-	}
-	tries := max(rc.spec.BlueGreen.FailureThreshold, 1)
-	var last *CheckResult
-	for try := 1; try <= tries; try++ {
-		last = nil
-		for _, mc := range checks {
-			res := rc.e.checker.Metric(ctx, mc, rc.placeholders(step.Slot))
-			if ctx.Err() != nil {
-				return stepOutcome{}, ctx.Err()
-			}
-			if !res.OK {
-				last = &res
-				break
-			}
-		}
-		if last == nil {
-			rc.r().ChecksPassed++
-			return stepOutcome{done: true, note: fmt.Sprintf("%d %s check(s) passed", len(checks), strings.ReplaceAll(step.CheckSet, "_", "-"))}, nil
-		}
-		rc.r().ChecksFailed++
-		if try < tries {
-			if err := rc.wait(ctx, rc.spec.BlueGreen.CheckInterval); err != nil {
-				return stepOutcome{}, err
-			}
-		}
-	}
-	return stepOutcome{failure: fmt.Sprintf("%s check %q failed %d time(s): %s", strings.ReplaceAll(step.CheckSet, "_", "-"), last.Name, tries, last.Detail)}, nil
-}
-
 // wait sleeps for d while keeping the lease alive. A promotion delay, a
 // long health wait or a slow check interval can outlast the lease TTL, and
 // an expired lease would let a second run interleave with this one, so the
@@ -257,14 +118,4 @@ func (rc *rolloutContext) wait(ctx context.Context, d time.Duration) error {
 		}
 	}
 	return ctx.Err()
-}
-
-// StepTimedOut reports whether a step that started at startedAt and plans
-// to take planned has exceeded its progress deadline at now. Pure, so the
-// rule is table-tested: a step may overrun its planned time by deadline.
-func StepTimedOut(startedAt time.Time, planned, deadline time.Duration, now time.Time) bool {
-	if deadline <= 0 {
-		return false
-	}
-	return now.Sub(startedAt) >= planned+deadline
 }

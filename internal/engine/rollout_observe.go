@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// observation configures one observed wait of a step: what to probe, how
+// often, and how to describe it.
+type observation struct {
+	step *Step
+	// slot is what the check rounds probe.
+	slot string
+	// checks runs health_check and check blocks each round; without them
+	// the step is plain observed time (a scale-down delay).
+	checks    bool
+	interval  time.Duration
+	threshold int
+	// during names the wait in a failure: "while baking at 10% traffic".
+	during string
+}
+
+// observe watches the current step until its whole duration was observed
+// (see NextObservation) or threshold consecutive check rounds fail. After
+// every round the observed time and the counters are persisted, so a
+// killed process resumes with what it had really watched, and nothing more.
+func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome stepOutcome, passed, failed int, err error) {
+	r := rc.r()
+	rounds := 0
+	for {
+		done, wait := NextObservation(ObservedWait{Duration: o.step.Duration, Observed: r.StepObserved, ChecksConfigured: o.checks,
+			RoundsThisPass: rounds, PassedThisPass: passed, Interval: o.interval})
+		if done {
+			return stepOutcome{done: true}, passed, failed, nil
+		}
+		mark := rc.e.clock.Now()
+		if err := rc.wait(ctx, wait); err != nil {
+			return stepOutcome{}, passed, failed, err
+		}
+		var bad *CheckResult
+		if o.checks {
+			results := rc.runChecks(ctx, o.slot)
+			if ctx.Err() != nil {
+				return stepOutcome{}, passed, failed, ctx.Err()
+			}
+			rounds++
+			if bad = firstFailed(results); bad == nil {
+				passed++
+				rc.recordPass()
+			} else {
+				failed++
+				r.ChecksFailed++
+				r.ConsecutiveFailures++
+			}
+		}
+		r.StepObserved += max(rc.e.clock.Now().Sub(mark), 0)
+		rc.e.log.Info(ctx, "ocuroot: observing step", map[string]any{
+			"deployment": rc.d.ID(), "step": rc.stepLabel(r.StepIndex), "weight": o.step.Weight, "slot": o.slot,
+			"bake_elapsed": r.StepObserved.Round(time.Millisecond).String(), "bake_total": o.step.Duration.String(),
+			"checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "consecutive_failures": r.ConsecutiveFailures,
+		})
+		if err := rc.persist(ctx); err != nil {
+			return stepOutcome{}, passed, failed, err
+		}
+		if bad != nil && r.ConsecutiveFailures >= o.threshold {
+			return stepOutcome{failure: fmt.Sprintf("check %q failed %d consecutive time(s) (failure_threshold %d) %s; last: %s",
+				bad.Name, r.ConsecutiveFailures, o.threshold, o.during, bad.Detail)}, passed, failed, nil
+		}
+	}
+}
+
+// recordPass counts a passing check round, for the rollout and this pass.
+func (rc *rolloutContext) recordPass() {
+	r := rc.r()
+	r.ChecksPassed++
+	r.ConsecutiveFailures = 0
+	rc.passedThisPass = true
+}
+
+// hasChecks reports whether health_check or check blocks are configured.
+func (rc *rolloutContext) hasChecks() bool {
+	return rc.spec.HealthCheck != nil || len(rc.spec.Checks) > 0
+}
+
+// bake holds the step's weight until its duration was observed with checks
+// running; failure_threshold consecutive failed rounds roll back.
+func (rc *rolloutContext) bake(ctx context.Context, step *Step) (stepOutcome, error) {
+	before := rc.r().StepObserved
+	outcome, passed, failed, err := rc.observe(ctx, observation{
+		step: step, slot: step.Slot, checks: rc.hasChecks(),
+		interval: rc.spec.checkInterval(), threshold: rc.spec.Canary.FailureThreshold,
+		during: fmt.Sprintf("while baking at %d%% traffic", step.Weight),
+	})
+	if outcome.done {
+		outcome.note = fmt.Sprintf("baked %s at %d%%%s: %d check round(s) passed, %d failed",
+			formatDuration(step.Duration), step.Weight, observedBefore(before), passed, failed)
+	}
+	return outcome, err
+}
+
+// delay runs a blue-green delay on observed time. The promotion delay means
+// "green healthy for this long", so it checks green every interval and
+// fails like a bake; the scale-down delay only keeps blue around, so it
+// counts observed time without checks.
+func (rc *rolloutContext) delay(ctx context.Context, step *Step) (stepOutcome, error) {
+	before := rc.r().StepObserved
+	promotionDelay := !step.AfterCutover
+	o := observation{step: step, slot: step.Slot, interval: rc.spec.BlueGreen.CheckInterval, threshold: max(rc.spec.BlueGreen.FailureThreshold, 1)}
+	if promotionDelay {
+		o.checks = rc.hasChecks()
+		o.during = fmt.Sprintf("during the promotion delay of the %s slot", step.Slot)
+	}
+	outcome, passed, failed, err := rc.observe(ctx, o)
+	switch {
+	case !outcome.done:
+	case promotionDelay && o.checks:
+		outcome.note = fmt.Sprintf("%s healthy for %s%s: %d check round(s) passed, %d failed",
+			step.Slot, formatDuration(step.Duration), observedBefore(before), passed, failed)
+	default:
+		outcome.note = fmt.Sprintf("waited %s%s", formatDuration(step.Duration), observedBefore(before))
+	}
+	return outcome, err
+}
+
+// observedBefore notes the part of a step observed before a resume.
+func observedBefore(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%s of it observed before a resume)", d.Round(time.Millisecond))
+}
+
+// awaitHealthy polls the health check until it passes or the step has been
+// observed for longer than the progress deadline. The deadline counts
+// observed time, persisted after every failed probe, so a run resumed after
+// a crash neither times out on the gap nor starts the deadline over.
+func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOutcome, error) {
+	r := rc.r()
+	hc := rc.spec.HealthCheck
+	if hc == nil {
+		return stepOutcome{done: true, note: "no health_check configured; not waiting"}, nil
+	}
+	probes := 0
+	mark := rc.e.clock.Now()
+	for {
+		res := rc.e.checker.Health(ctx, *hc, rc.placeholders(step.Slot))
+		if ctx.Err() != nil {
+			return stepOutcome{}, ctx.Err()
+		}
+		probes++
+		now := rc.e.clock.Now()
+		r.StepObserved += max(now.Sub(mark), 0)
+		mark = now
+		if res.OK {
+			rc.recordPass()
+			return stepOutcome{done: true, note: fmt.Sprintf("%s healthy after %d probe(s)", step.Slot, probes)}, nil
+		}
+		r.ChecksFailed++
+		rc.e.log.Info(ctx, "ocuroot: not healthy yet", map[string]any{
+			"deployment": rc.d.ID(), "slot": step.Slot, "probes": probes, "waited": r.StepObserved.Round(time.Millisecond).String(), "detail": res.Detail,
+		})
+		if ProgressDeadlineExceeded(r.StepObserved, 0, rc.spec.ProgressDeadline) {
+			return stepOutcome{timeout: true, failure: fmt.Sprintf(
+				"health check of the %s slot did not pass within the progress deadline of %s (%d probes; last: %s)",
+				step.Slot, formatDuration(rc.spec.ProgressDeadline), probes, res.Detail)}, nil
+		}
+		if err := rc.persist(ctx); err != nil {
+			return stepOutcome{}, err
+		}
+		if err := rc.wait(ctx, hc.Interval); err != nil {
+			return stepOutcome{}, err
+		}
+	}
+}

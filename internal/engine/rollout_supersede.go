@@ -1,0 +1,64 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+)
+
+// withdrawUnfinished rolls back the deployment's unfinished rollout before
+// another release is applied: a newer release, or the live release again
+// after the config was reverted following an interrupt. Without this, a
+// canary killed mid-bake would keep its traffic share forever while
+// Terraform reports no changes.
+//
+// A rollout already rolling back finishes that rollback (same slot, same
+// idempotency key) instead of sending a second, different one. The result
+// is persisted at once, so a crash right after does not send it again.
+func (rc *rolloutContext) withdrawUnfinished(ctx context.Context, next string) error {
+	d, r := rc.d, rc.r()
+	stoppedAt := rc.stepLabel(r.StepIndex)
+	wasRollingBack := r.State == RolloutRollingBack
+	reverting := r.PreviousRelease != "" && next == r.PreviousRelease
+	slot, key := rollbackSlot(r.Spec.Strategy, r.CurrentStep()), rc.idempotencyKey("superseded", EventRollback)
+	if wasRollingBack {
+		slot, key = r.RollbackSlot, rc.idempotencyKey("rollback", EventRollback)
+	} else if reverting {
+		r.FailureReason = fmt.Sprintf("the configuration asks for %s again", next)
+	} else {
+		r.FailureReason = fmt.Sprintf("superseded by %s", next)
+	}
+	if _, err := rc.sendEvent(ctx, EventRollback, 0, slot, key); err != nil {
+		return fmt.Errorf("rolling back the unfinished rollout of %s (stopped at step %s) before applying %s: %w", r.Release, stoppedAt, next, err)
+	}
+	now := rc.e.clock.Now()
+	r.RollbackSlot = slot
+	r.FinishedAt = now
+	// The rollback restored the previous release, also when the withdrawn
+	// one had already taken traffic (after a cutover or a direct deploy):
+	// what follows starts from what really serves.
+	if d.LiveRelease == r.Release {
+		d.LiveRelease = r.PreviousRelease
+	}
+	d.PendingRelease = ""
+	d.TrafficPercent = 0
+	status := d.Status
+	var reason string
+	switch {
+	case wasRollingBack || reverting:
+		r.State = RolloutRolledBack
+		reason = fmt.Sprintf("rolled back the unfinished rollout of %s (stopped at step %s, %s slot): %s", r.Release, stoppedAt, slot, r.FailureReason)
+	default:
+		r.State = RolloutSuperseded
+		reason = fmt.Sprintf("rollout of %s superseded by %s and withdrawn (stopped at step %s, %s slot)", r.Release, next, stoppedAt, slot)
+	}
+	if d.LiveRelease == next {
+		status = StatusSucceeded
+		d.TrafficPercent = 100
+		reason += fmt.Sprintf("; %s is live", next)
+	}
+	d.record(now, status, r.Release, reason)
+	rc.e.log.Warn(ctx, "ocuroot: withdrew an unfinished rollout", map[string]any{
+		"deployment": d.ID(), "release": r.Release, "stopped_at": stoppedAt, "slot": slot, "next": next,
+	})
+	return rc.persist(ctx)
+}
