@@ -90,7 +90,7 @@ func (e *Engine) DeleteEnvironment(ctx context.Context, name string) error {
 		}
 		return fmt.Errorf("environment %q still has %d live deployment(s): %s. Destroy those deployments first (reference the environment from each ocuroot_deployment so Terraform destroys them before the environment)", name, len(live), strings.Join(ids, ", "))
 	}
-	if err := e.store.DeleteEnvironment(ctx, name); err != nil {
+	if err := e.store.DeleteEnvironment(ctx, name, e.clock.Now()); err != nil {
 		return fmt.Errorf("deleting environment %q: %w", name, err)
 	}
 	return nil

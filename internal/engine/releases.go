@@ -63,7 +63,7 @@ func (e *Engine) RetireRelease(ctx context.Context, id string) (archived bool, e
 		return false, err
 	}
 	if !inUse {
-		return false, e.store.DeleteRelease(ctx, id)
+		return false, e.store.DeleteRelease(ctx, id, e.clock.Now())
 	}
 	rel.Archived = true
 	rel.ArchivedAt = e.clock.Now()

@@ -31,10 +31,13 @@ func approvalKey(release, phase string) string { return release + "#" + phase }
 // Store is the typed view of a KV: JSON records for each kind.
 type Store struct {
 	kv KV
+	// restored holds records restored from Terraform state that the KV
+	// lacks; reads fall back to them and the first write stores them.
+	restored *restoredRecords
 }
 
 // NewStore wraps a KV.
-func NewStore(kv KV) *Store { return &Store{kv: kv} }
+func NewStore(kv KV) *Store { return &Store{kv: kv, restored: &restoredRecords{}} }
 
 // KV returns the backend.
 func (s *Store) KV() KV { return s.kv }
@@ -75,42 +78,95 @@ func listJSON[T any](ctx context.Context, kv KV, kind string) ([]T, error) {
 	return out, nil
 }
 
+// Reads fall back to records restored from Terraform state; every write
+// first stores those (see store_restore.go), so a plan, which only reads,
+// never writes.
+
 func (s *Store) GetEnvironment(ctx context.Context, name string) (Environment, error) {
 	env, _, err := getJSON[Environment](ctx, s.kv, kindEnvironment, name)
+	if IsNotFound(err) {
+		if restored, ok := restoredEnvironment(s, name); ok {
+			return restored, nil
+		}
+	}
 	return env, err
 }
 
 func (s *Store) PutEnvironment(ctx context.Context, env Environment) error {
+	if err := s.storeRestored(ctx, ""); err != nil {
+		return err
+	}
+	if err := s.unburyRecord(ctx, kindEnvironment, env.Name); err != nil {
+		return err
+	}
 	_, err := putJSON(ctx, s.kv, kindEnvironment, env.Name, env, AnyRevision)
 	return err
 }
 
-func (s *Store) DeleteEnvironment(ctx context.Context, name string) error {
-	return s.kv.Delete(ctx, kindEnvironment, name, AnyRevision)
+// DeleteEnvironment removes the record and leaves a tombstone, so another
+// workspace's refresh reports the environment gone rather than restoring it.
+func (s *Store) DeleteEnvironment(ctx context.Context, name string, now time.Time) error {
+	if err := s.storeRestored(ctx, ""); err != nil {
+		return err
+	}
+	if err := s.kv.Delete(ctx, kindEnvironment, name, AnyRevision); err != nil {
+		return err
+	}
+	return s.buryRecord(ctx, kindEnvironment, name, now)
 }
 
 func (s *Store) ListEnvironments(ctx context.Context) ([]Environment, error) {
-	return listJSON[Environment](ctx, s.kv, kindEnvironment)
+	listed, err := listJSON[Environment](ctx, s.kv, kindEnvironment)
+	if err != nil {
+		return nil, err
+	}
+	s.restored.mu.Lock()
+	defer s.restored.mu.Unlock()
+	return withRestored(listed, func(e Environment) string { return e.Name }, s.restored.set.Environments), nil
 }
 
 func (s *Store) GetRelease(ctx context.Context, id string) (Release, error) {
 	rel, _, err := getJSON[Release](ctx, s.kv, kindRelease, id)
+	if IsNotFound(err) {
+		if restored, ok := restoredRelease(s, id); ok {
+			return restored, nil
+		}
+	}
 	return rel, err
 }
 
 func (s *Store) PutRelease(ctx context.Context, rel Release) error {
+	if err := s.storeRestored(ctx, ""); err != nil {
+		return err
+	}
+	if err := s.unburyRecord(ctx, kindRelease, rel.ID()); err != nil {
+		return err
+	}
 	_, err := putJSON(ctx, s.kv, kindRelease, rel.ID(), rel, AnyRevision)
 	return err
 }
 
-func (s *Store) DeleteRelease(ctx context.Context, id string) error {
-	return s.kv.Delete(ctx, kindRelease, id, AnyRevision)
+// DeleteRelease removes the record and leaves a tombstone (see
+// DeleteEnvironment).
+func (s *Store) DeleteRelease(ctx context.Context, id string, now time.Time) error {
+	if err := s.storeRestored(ctx, ""); err != nil {
+		return err
+	}
+	if err := s.kv.Delete(ctx, kindRelease, id, AnyRevision); err != nil {
+		return err
+	}
+	return s.buryRecord(ctx, kindRelease, id, now)
 }
 
 // GetDeployment returns the deployment with its revision remembered, so the
 // next SaveDeployment detects a concurrent writer.
 func (s *Store) GetDeployment(ctx context.Context, id string) (*Deployment, error) {
 	d, rev, err := getJSON[Deployment](ctx, s.kv, kindDeployment, id)
+	if IsNotFound(err) {
+		if restored, ok := restoredDeployment(s, id); ok {
+			return restored, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +176,9 @@ func (s *Store) GetDeployment(ctx context.Context, id string) (*Deployment, erro
 
 // SaveDeployment writes d if nobody else changed it since it was read.
 func (s *Store) SaveDeployment(ctx context.Context, d *Deployment) error {
+	if err := s.storeRestored(ctx, d.ID()); err != nil {
+		return err
+	}
 	rev, err := putJSON(ctx, s.kv, kindDeployment, d.ID(), d, d.revision)
 	if err != nil {
 		return err
@@ -133,7 +192,13 @@ func (s *Store) DeleteDeployment(ctx context.Context, d *Deployment) error {
 }
 
 func (s *Store) ListDeployments(ctx context.Context) ([]Deployment, error) {
-	return listJSON[Deployment](ctx, s.kv, kindDeployment)
+	listed, err := listJSON[Deployment](ctx, s.kv, kindDeployment)
+	if err != nil {
+		return nil, err
+	}
+	s.restored.mu.Lock()
+	defer s.restored.mu.Unlock()
+	return withRestored(listed, func(d Deployment) string { return d.ID() }, s.restored.set.Deployments), nil
 }
 
 func (s *Store) GetApproval(ctx context.Context, release, phase string) (Approval, error) {
@@ -142,6 +207,9 @@ func (s *Store) GetApproval(ctx context.Context, release, phase string) (Approva
 }
 
 func (s *Store) PutApproval(ctx context.Context, a Approval) error {
+	if err := s.storeRestored(ctx, ""); err != nil {
+		return err
+	}
 	_, err := putJSON(ctx, s.kv, kindApproval, approvalKey(a.Release, a.Phase), a, AnyRevision)
 	return err
 }

@@ -128,6 +128,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		if !plan.HistoryLimit.Equal(state.HistoryLimit) {
 			plan.History = types.ListUnknown(types.ObjectType{AttrTypes: historyAttrTypes})
 		}
+		r.planRollbackOfUnfinished(ctx, &plan, resp)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -144,6 +145,34 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	r.warnAboutApprovalWait(ctx, &plan, resp)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// planRollbackOfUnfinished makes an unfinished rollout of another release
+// visible when the configured release is already in state (an apply was
+// killed mid-bake and the configuration reverted): the plan is an update
+// that rolls it back, never "No changes" while a canary is stranded.
+func (r *deploymentResource) planRollbackOfUnfinished(ctx context.Context, plan *deploymentModel, resp *resource.ModifyPlanResponse) {
+	if r.data == nil || plan.ID.IsUnknown() || plan.Release.IsUnknown() {
+		return
+	}
+	d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
+	if err != nil {
+		return
+	}
+	unfinished := d.UnfinishedRolloutBesides(plan.Release.ValueString())
+	if unfinished == nil {
+		return
+	}
+	release := plan.Release.ValueString()
+	plan.Status, plan.LiveRelease, plan.PendingRelease = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
+	plan.TrafficPercent = types.Int64Unknown()
+	plan.History = types.ListUnknown(types.ObjectType{AttrTypes: historyAttrTypes})
+	// Only release ids here: the apply re-plans, and this text must come out
+	// the same even if the rollout moved a step meanwhile.
+	plan.RolloutPlan = types.StringValue(fmt.Sprintf("roll back the unfinished rollout of %s; %s stays live", unfinished.Release, release))
+	resp.Diagnostics.AddAttributeWarning(path.Root("release"), "Unfinished Rollout Will Be Rolled Back",
+		sentence(d.DescribeUnfinished(unfinished, release))+
+			" If you meant to finish that rollout instead, set release = \""+unfinished.Release+"\" and apply.")
 }
 
 // warnAboutApprovalWait says at plan time that the apply will block until

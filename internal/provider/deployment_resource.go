@@ -145,29 +145,15 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	resp.Diagnostics.Append(state.applyRecord(d)...)
-	if undone := releaseUndone(d, state.Release.ValueString()); undone != "" {
-		// The release in state was rolled back or failed since (a failed
-		// post-promotion check, a rollout in another run): state records
-		// what is really live, so the next plan proposes the release again.
-		state.Release = types.StringValue(undone)
+	// State records what the store says is in effect: a release rolled back
+	// since, or one another workspace rolled out, shows in the next plan as
+	// a change back to the configured release.
+	if inEffect := d.ReleaseInEffect(state.Release.ValueString()); inEffect != state.Release.ValueString() {
+		tflog.Info(ctx, "ocuroot: the store shows another release in effect than Terraform state", map[string]any{
+			"deployment": d.ID(), "state": state.Release.ValueString(), "store": inEffect})
+		state.Release = types.StringValue(inEffect)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-}
-
-// releaseUndone returns the release that serves instead of release when the
-// record shows release's last rollout rolled back or failed, or "".
-func releaseUndone(d *engine.Deployment, release string) string {
-	r := d.Rollout
-	if r == nil || r.Release != release {
-		return ""
-	}
-	switch {
-	case r.State == engine.RolloutRolledBack && d.LiveRelease != "" && d.LiveRelease != release:
-		return d.LiveRelease
-	case r.State == engine.RolloutFailed && r.PreviousRelease != "":
-		return r.PreviousRelease
-	}
-	return ""
 }
 
 func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -188,7 +174,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	if spec.Hook != nil {
 		r.data.engine.RememberHook(plan.ID.ValueString(), *spec.Hook)
 	}
-	if plan.Release.Equal(state.Release) {
+	if plan.Release.Equal(state.Release) && !r.hasUnfinishedRollout(ctx, &plan) {
 		// Only settings changed: they apply to the next rollout. A new
 		// history_limit re-cuts the history from the store.
 		if plan.History.IsUnknown() {
@@ -198,6 +184,14 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 			}
 			plan.History, diags = historyValue(entries, int(plan.HistoryLimit.ValueInt64()))
 			resp.Diagnostics.Append(diags...)
+		}
+		if plan.Status.IsUnknown() {
+			// The plan expected to roll back an unfinished rollout that
+			// another run has finished since: record what the store says.
+			plan.keepRolloutStatus(&state)
+			if d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString()); err == nil {
+				resp.Diagnostics.Append(plan.applyRecord(d)...)
+			}
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
@@ -221,6 +215,14 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	}
 	addAwaitingPromotionWarning(&resp.Diagnostics, d)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// hasUnfinishedRollout reports whether the store holds an unfinished
+// rollout of another release than the planned one: applying the planned
+// release must then roll it back even though the release did not change.
+func (r *deploymentResource) hasUnfinishedRollout(ctx context.Context, plan *deploymentModel) bool {
+	d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
+	return err == nil && d.UnfinishedRolloutBesides(plan.Release.ValueString()) != nil
 }
 
 func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -121,12 +121,12 @@ func (r *environmentResource) Read(ctx context.Context, req resource.ReadRequest
 	env, err := r.pd.engine.GetEnvironment(ctx, state.Name.ValueString())
 	switch {
 	case engine.IsNotFound(err):
-		// The Terraform state is the system of record: a fresh CI runner
-		// starts with an empty embedded store, so register the environment
-		// again instead of planning to create it.
-		tflog.Info(ctx, "environment missing from the store; registering it again from the Terraform state",
-			map[string]any{"environment": state.Name.ValueString()})
-		resp.Diagnostics.Append(r.put(ctx, &state, "Read")...)
+		// A fresh runner starts with an empty embedded store: the state's
+		// environment is kept until the apply writes it. One that Terraform
+		// destroyed (possibly from another workspace) is gone instead.
+		if r.restore(ctx, &state, resp) {
+			return
+		}
 	case err != nil:
 		resp.Diagnostics.AddError("Cannot Read Environment",
 			fmt.Sprintf("Reading environment %q from the ocuroot store (%s) failed: %s", state.Name.ValueString(), r.pd.storeDescription, err))
@@ -138,6 +138,30 @@ func (r *environmentResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// restore keeps the state's environment for a store that has no record of
+// it, writing nothing; it reports true when the resource was removed
+// because the environment was deleted through Terraform.
+func (r *environmentResource) restore(ctx context.Context, state *environmentResourceModel, resp *resource.ReadResponse) bool {
+	attrs, diags := stringMapFrom(ctx, state.Attributes)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return true
+	}
+	name := state.Name.ValueString()
+	outcome, err := r.pd.engine.RestoreEnvironment(ctx, engine.Environment{Name: name, Attributes: attrs})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot Read Environment", fmt.Sprintf("Restoring environment %q from Terraform state failed: %s", name, err))
+		return true
+	}
+	if outcome == engine.DeletedElsewhere {
+		tflog.Info(ctx, "environment was deleted from the store; planning to create it again", map[string]any{"environment": name})
+		resp.State.RemoveResource(ctx)
+		return true
+	}
+	tflog.Info(ctx, "environment missing from the store; keeping the Terraform state, the next apply stores it again", map[string]any{"environment": name})
+	return false
 }
 
 func (r *environmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

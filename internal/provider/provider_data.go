@@ -21,6 +21,9 @@ type providerData struct {
 	storeDescription string
 	// defaultHookSecret signs hooks whose block sets no secret.
 	defaultHookSecret string
+	// shutdown cancels long operations when the process is told to stop
+	// (see operationContext); nil when not served by main.
+	shutdown *Shutdown
 
 	// plannedEnvironments holds the names of ocuroot_environment resources
 	// planned by this provider process in the current operation, so a
@@ -97,8 +100,17 @@ func newProviderData(ctx context.Context, opts Options, location, secret string)
 		}
 	}
 	logger := tflogLogger{}
+	store := engine.NewStore(kv)
+	if file, ok := kv.(interface{ Path() string }); ok {
+		// Terraform runs a plan and its apply in two provider processes; a
+		// refresh on a fresh embedded store restores records without writing
+		// the store, and this file beside it carries them to the apply.
+		if err := store.CarryRestoredIn(file.Path() + ".restored.json"); err != nil {
+			return nil, err
+		}
+	}
 	eng := engine.New(engine.Options{
-		Store:   engine.NewStore(kv),
+		Store:   store,
 		Clock:   opts.Clock,
 		Hooks:   engine.NewHTTPHookSender(logger, secret),
 		Checker: engine.NewHTTPChecker(),

@@ -122,11 +122,26 @@ func (r *releaseResource) Read(ctx context.Context, req resource.ReadRequest, re
 	rel, err := r.pd.engine.GetRelease(ctx, id)
 	switch {
 	case engine.IsNotFound(err):
-		// The Terraform state is the system of record: a fresh CI runner
-		// starts with an empty embedded store, so register the release
-		// again instead of planning to create it.
-		tflog.Info(ctx, "release missing from the store; registering it again from the Terraform state", map[string]any{"release": id})
-		resp.Diagnostics.Append(r.register(ctx, &state, "Read")...)
+		// A fresh runner starts with an empty embedded store: the state's
+		// release is kept until the apply writes it. One that Terraform
+		// destroyed (possibly from another workspace) is gone instead.
+		rel, diags := state.toRelease(ctx)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		outcome, err := r.pd.engine.RestoreRelease(ctx, rel)
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot Read Release", fmt.Sprintf("Restoring release %s from Terraform state failed: %s", id, err))
+			return
+		}
+		if outcome == engine.DeletedElsewhere {
+			tflog.Info(ctx, "release was deleted from the store; planning to create it again", map[string]any{"release": id})
+			resp.State.RemoveResource(ctx)
+			return
+		}
+		tflog.Info(ctx, "release missing from the store; keeping the Terraform state, the next apply stores it again", map[string]any{"release": id})
+		resp.Diagnostics.Append(r.setComputed(ctx, rel, &state)...)
 	case err != nil:
 		resp.Diagnostics.AddError("Cannot Read Release",
 			fmt.Sprintf("Reading release %s from the ocuroot store (%s) failed: %s", id, r.pd.storeDescription, err))

@@ -1,0 +1,308 @@
+// Records restored from Terraform state, and tombstones of deleted ones.
+//
+// A fresh runner starts with an empty embedded store while Terraform state
+// still knows every environment, release and deployment. Refresh must not
+// plan to re-create them, yet a plan must never write to the store (it would
+// resurrect what another workspace deleted from a shared store). So a
+// refresh that finds no record, and no tombstone saying it was deleted,
+// keeps the state's version here, beside the store: reads fall back to it,
+// and the first write of an apply stores them all, skipping any that another
+// run created or deleted meanwhile.
+//
+// Terraform plans and applies in two provider processes, so the restored
+// records can be carried in a small file next to the embedded store file
+// (never the store itself) from the plan's process to the apply's.
+
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// kindTombstone marks an environment or release that Terraform deleted, so
+// a refresh elsewhere reports it gone instead of restoring it.
+const kindTombstone = "tombstone"
+
+// Tombstone records the deletion of a record of another kind.
+type Tombstone struct {
+	Kind      string    `json:"kind"`
+	Key       string    `json:"key"`
+	DeletedAt time.Time `json:"deleted_at"`
+}
+
+func tombstoneKey(kind, key string) string { return kind + "/" + key }
+
+// restoredRecords are the records restored from Terraform state and not yet
+// written to the store.
+type restoredRecords struct {
+	mu   sync.Mutex
+	path string // "" keeps them in memory only
+	set  restoredSet
+}
+
+type restoredSet struct {
+	Environments map[string]Environment `json:"environments,omitempty"`
+	Releases     map[string]Release     `json:"releases,omitempty"`
+	Deployments  map[string]Deployment  `json:"deployments,omitempty"`
+}
+
+func (s restoredSet) empty() bool {
+	return len(s.Environments) == 0 && len(s.Releases) == 0 && len(s.Deployments) == 0
+}
+
+// CarryRestoredIn makes records restored by this process survive until the
+// next process that writes (Terraform's apply runs the provider anew after
+// its plan): they are kept in the file at path, mode 0600, and records a
+// previous process left there are loaded now.
+func (s *Store) CarryRestoredIn(path string) error {
+	r := s.restored
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.path = path
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading records restored from Terraform state (%s): %w", path, err)
+	}
+	var loaded restoredSet
+	if err := json.Unmarshal(raw, &loaded); err != nil {
+		// The file only ever holds copies of what state knows; a damaged one
+		// is dropped and the next refresh restores the records again.
+		_ = os.Remove(path)
+		return nil
+	}
+	mergeMaps(&r.set.Environments, loaded.Environments)
+	mergeMaps(&r.set.Releases, loaded.Releases)
+	mergeMaps(&r.set.Deployments, loaded.Deployments)
+	return nil
+}
+
+func mergeMaps[T any](into *map[string]T, from map[string]T) {
+	if len(from) == 0 {
+		return
+	}
+	if *into == nil {
+		*into = map[string]T{}
+	}
+	for k, v := range from {
+		(*into)[k] = v
+	}
+}
+
+// saveLocked writes the carried file; r.mu is held.
+func (r *restoredRecords) saveLocked() error {
+	if r.path == "" {
+		return nil
+	}
+	if r.set.empty() {
+		if err := os.Remove(r.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	raw, err := json.Marshal(r.set)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(r.path), filepath.Base(r.path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(raw); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), r.path)
+}
+
+// Deleted reports whether a record of kind was deleted through Terraform
+// (it has a tombstone).
+func (s *Store) deleted(ctx context.Context, kind, key string) (bool, error) {
+	_, _, err := s.kv.Get(ctx, kindTombstone, tombstoneKey(kind, key))
+	switch {
+	case err == nil:
+		return true, nil
+	case IsNotFound(err):
+		return false, nil
+	}
+	return false, fmt.Errorf("reading tombstone of %s %q: %w", kind, key, err)
+}
+
+func (s *Store) buryRecord(ctx context.Context, kind, key string, now time.Time) error {
+	_, err := putJSON(ctx, s.kv, kindTombstone, tombstoneKey(kind, key), Tombstone{Kind: kind, Key: key, DeletedAt: now}, AnyRevision)
+	return err
+}
+
+// unburyRecord removes a tombstone when the record is created again. It
+// reads first so that the common case (no tombstone) costs no write.
+func (s *Store) unburyRecord(ctx context.Context, kind, key string) error {
+	gone, err := s.deleted(ctx, kind, key)
+	if err != nil || !gone {
+		return err
+	}
+	return s.kv.Delete(ctx, kindTombstone, tombstoneKey(kind, key), AnyRevision)
+}
+
+// RestoreOutcome is what a refresh learns about a record the store lacks.
+type RestoreOutcome int
+
+const (
+	// Restored: kept from Terraform state until the next apply writes it.
+	Restored RestoreOutcome = iota
+	// DeletedElsewhere: Terraform deleted it (a tombstone says so); the
+	// refresh reports it gone so the plan creates it again.
+	DeletedElsewhere
+)
+
+// RestoreEnvironment keeps env, as Terraform state knows it, for a store
+// that has no record of it. It writes nothing to the store.
+func (e *Engine) RestoreEnvironment(ctx context.Context, env Environment) (RestoreOutcome, error) {
+	return restoreRecord(ctx, e.store, kindEnvironment, env.Name, env, func(set *restoredSet) *map[string]Environment { return &set.Environments })
+}
+
+// RestoreRelease keeps rel, as Terraform state knows it, for a store that
+// has no record of it. It writes nothing to the store.
+func (e *Engine) RestoreRelease(ctx context.Context, rel Release) (RestoreOutcome, error) {
+	return restoreRecord(ctx, e.store, kindRelease, rel.ID(), rel, func(set *restoredSet) *map[string]Release { return &set.Releases })
+}
+
+func restoreRecord[T any](ctx context.Context, s *Store, kind, key string, v T, field func(*restoredSet) *map[string]T) (RestoreOutcome, error) {
+	gone, err := s.deleted(ctx, kind, key)
+	if err != nil {
+		return Restored, err
+	}
+	if gone {
+		return DeletedElsewhere, nil
+	}
+	r := s.restored
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := field(&r.set)
+	if *m == nil {
+		*m = map[string]T{}
+	}
+	(*m)[key] = v
+	if err := r.saveLocked(); err != nil {
+		return Restored, fmt.Errorf("keeping %s %q restored from Terraform state: %w", kind, key, err)
+	}
+	return Restored, nil
+}
+
+// restoreDeployment keeps a deployment record rebuilt from Terraform state.
+func (s *Store) restoreDeployment(d *Deployment) error {
+	r := s.restored
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.set.Deployments == nil {
+		r.set.Deployments = map[string]Deployment{}
+	}
+	copied := *d
+	copied.revision = 0
+	r.set.Deployments[d.ID()] = copied
+	if err := r.saveLocked(); err != nil {
+		return fmt.Errorf("keeping deployment %s restored from Terraform state: %w", d.ID(), err)
+	}
+	return nil
+}
+
+func restoredEnvironment(s *Store, name string) (Environment, bool) {
+	s.restored.mu.Lock()
+	defer s.restored.mu.Unlock()
+	env, ok := s.restored.set.Environments[name]
+	return env, ok
+}
+
+func restoredRelease(s *Store, id string) (Release, bool) {
+	s.restored.mu.Lock()
+	defer s.restored.mu.Unlock()
+	rel, ok := s.restored.set.Releases[id]
+	return rel, ok
+}
+
+func restoredDeployment(s *Store, id string) (*Deployment, bool) {
+	s.restored.mu.Lock()
+	defer s.restored.mu.Unlock()
+	d, ok := s.restored.set.Deployments[id]
+	if !ok {
+		return nil, false
+	}
+	d.History = append([]Transition(nil), d.History...)
+	return &d, true
+}
+
+// withRestored adds the restored records of a kind that the listed ones
+// lack, keeping the list sorted by key.
+func withRestored[T any](listed []T, keyOf func(T) string, restored map[string]T) []T {
+	if len(restored) == 0 {
+		return listed
+	}
+	seen := make(map[string]bool, len(listed))
+	for _, v := range listed {
+		seen[keyOf(v)] = true
+	}
+	added := false
+	for k, v := range restored {
+		if !seen[k] {
+			listed = append(listed, v)
+			added = true
+		}
+	}
+	if added {
+		sort.SliceStable(listed, func(i, j int) bool { return keyOf(listed[i]) < keyOf(listed[j]) })
+	}
+	return listed
+}
+
+// storeRestored writes every restored record the store still lacks, before
+// an apply's first write. Records another run created meanwhile win
+// (conflicts are skipped), and records deleted meanwhile stay deleted.
+// except names a deployment the caller is about to save itself.
+func (s *Store) storeRestored(ctx context.Context, except string) error {
+	r := s.restored
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.set.empty() {
+		return nil
+	}
+	var errs []error
+	put := func(kind, key string, v any) {
+		if gone, err := s.deleted(ctx, kind, key); err != nil || gone {
+			errs = append(errs, err)
+			return
+		}
+		if _, err := putJSON(ctx, s.kv, kind, key, v, 0); err != nil && !errors.Is(err, ErrConflict) {
+			errs = append(errs, fmt.Errorf("storing %s %q restored from Terraform state: %w", kind, key, err))
+		}
+	}
+	for name, env := range r.set.Environments {
+		put(kindEnvironment, name, env)
+	}
+	for id, rel := range r.set.Releases {
+		put(kindRelease, id, rel)
+	}
+	for id, d := range r.set.Deployments {
+		if id != except {
+			put(kindDeployment, id, d)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	r.set = restoredSet{}
+	return r.saveLocked()
+}
