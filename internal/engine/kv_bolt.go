@@ -53,6 +53,13 @@ type BoltKV struct {
 	writers int           // write operations using db
 	opening chan struct{} // closed when the open in progress finishes; nil when none
 	closed  bool
+	// dbBroken: db saw a damaged file; nothing new joins it, the last
+	// operation using it closes it.
+	dbBroken bool
+	// corrupted is set while the damaged file is still in place (see
+	// markCorruptedLocked); corruptedFile identifies that file.
+	corrupted     *StoreCorruptedError
+	corruptedFile os.FileInfo
 }
 
 var _ KV = (*BoltKV)(nil)
@@ -214,6 +221,9 @@ func (b *BoltKV) Close() error {
 }
 
 func (b *BoltKV) wrap(op string, err error) error {
+	if errors.Is(err, ErrStoreCorrupted) {
+		return err // it names the file and the way out already
+	}
 	return fmt.Errorf("embedded store %s: %s: %w", b.path, op, err)
 }
 
@@ -264,7 +274,7 @@ func boltCurrentRevision(records *bolt.Bucket, key string) (int64, error) {
 
 func decodeBoltRecord(stored []byte) (revision int64, value []byte, err error) {
 	if len(stored) < boltRevisionSize {
-		return 0, nil, fmt.Errorf("corrupt record: %d bytes, shorter than its revision", len(stored))
+		return 0, nil, fmt.Errorf("%w: %d bytes, shorter than its revision", errCorruptRecord, len(stored))
 	}
 	return int64(binary.BigEndian.Uint64(stored[:boltRevisionSize])), stored[boltRevisionSize:], nil
 }

@@ -53,7 +53,7 @@ func (b *BoltKV) view(ctx context.Context, fn func(*bolt.Tx) error) error {
 		return err
 	}
 	defer b.release(false)
-	return db.View(fn)
+	return b.guard(db, func() error { return db.View(fn) })
 }
 
 // update runs fn in a write transaction. Concurrent writers of this process
@@ -69,9 +69,11 @@ func (b *BoltKV) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	alone := b.writers == 1
 	b.mu.Unlock()
 	if alone {
-		return db.Update(fn)
+		return b.guard(db, func() error { return db.Update(fn) })
 	}
-	return db.Batch(fn)
+	// A panic inside fn is recovered by Batch and fn re-run alone on this
+	// goroutine, where guard catches it.
+	return b.guard(db, func() error { return db.Batch(fn) })
 }
 
 // acquire returns the shared handle, opening the file when no operation of
@@ -93,6 +95,16 @@ func (b *BoltKV) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
 		b.mu.Unlock()
 		return nil, errStoreClosed
 	}
+	if err := b.knownCorruptedLocked(); err != nil {
+		b.mu.Unlock()
+		return nil, err
+	}
+	if b.dbBroken {
+		// The damaged handle is still in use; opening a second one on the
+		// same file would wait on its lock.
+		b.mu.Unlock()
+		return nil, &StoreCorruptedError{Path: b.path, Detail: "an operation in progress found the file damaged"}
+	}
 	if b.db != nil {
 		db := b.joinLocked(write)
 		b.mu.Unlock()
@@ -108,6 +120,10 @@ func (b *BoltKV) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
 	defer b.mu.Unlock()
 	b.opening = nil
 	close(opening)
+	var corrupted *StoreCorruptedError
+	if errors.As(err, &corrupted) {
+		return nil, b.markCorruptedLocked(corrupted.Path, corrupted.Detail)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -141,8 +157,8 @@ func (b *BoltKV) release(write bool) {
 	if b.inUse == 0 && b.db != nil {
 		// The operation has already committed; a failure to unmap or unlock
 		// here has no one to report to, and the next open starts afresh.
-		_ = b.db.Close()
-		b.db = nil
+		closeGuarded(b.db)
+		b.db, b.dbBroken = nil, false
 	}
 }
 
@@ -161,9 +177,12 @@ func (b *BoltKV) open(ctx context.Context) (*bolt.DB, error) {
 func (b *BoltKV) openWhenFree(ctx context.Context, path string) (*bolt.DB, error) {
 	started := time.Now()
 	for {
-		db, err := bolt.Open(path, boltFileMode, &bolt.Options{Timeout: boltLockPoll})
+		db, err := openGuarded(path, &bolt.Options{Timeout: boltLockPoll})
 		if err == nil {
 			return db, nil
+		}
+		if errors.Is(err, ErrStoreCorrupted) {
+			return nil, err
 		}
 		if !errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w", path, err)

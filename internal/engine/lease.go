@@ -7,49 +7,102 @@ import (
 	"time"
 )
 
+// DefaultLeaseTTL is how long a lease outlives its last renewal. A running
+// holder renews it every quarter of that, so a crashed one blocks the next
+// run for 15 to 20 seconds, and a live one survives a few missed beats.
+const DefaultLeaseTTL = 20 * time.Second
+
+// leaseWaitLogEvery is how often (engine time) a run waiting for a lease
+// says who it is waiting for.
+const leaseWaitLogEvery = 5 * time.Second
+
 // leaseRecord is stored under kindLease: one active operation per
 // deployment, across processes. A holder that dies stops renewing and the
 // lease expires after the TTL.
 type leaseRecord struct {
-	Holder     string    `json:"holder"`
+	// Holder is the readable holder ("alice@ci-3 pid 42"): what people see
+	// and what "lease break -holder" names.
+	Holder string `json:"holder"`
+	// Token is random per acquisition, so two acquisitions of one process
+	// (same readable holder) still tell their records apart.
+	Token string `json:"token,omitempty"`
+	// Who is nil in records written before holders were described.
+	Who        *Holder   `json:"who,omitempty"`
 	Operation  string    `json:"operation"`
 	AcquiredAt time.Time `json:"acquired_at"`
 	RenewedAt  time.Time `json:"renewed_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
 }
 
-// heldLease is a lease this process holds.
-type heldLease struct {
-	e        *Engine
-	key      string
-	record   leaseRecord
-	revision int64
+// sameAcquisition reports whether two records come from one acquisition.
+func (r leaseRecord) sameAcquisition(other leaseRecord) bool {
+	return r.Token != "" && r.Token == other.Token && r.Holder == other.Holder
 }
 
 // LeaseError is returned when a lease could not be had before ctx ended.
 type LeaseError struct {
 	Deployment string
-	Holder     string
+	Holder     string // readable, as "lease list" shows it
 	Operation  string
 	Since      time.Time
 	Expires    time.Time
-	Err        error
+	Waited     time.Duration
+	TTL        time.Duration
+	// Err is why the wait ended (the context's error). It is kept for
+	// errors.Is but never printed: "context canceled" tells a user nothing.
+	Err error
 }
 
 func (l *LeaseError) Error() string {
-	return fmt.Sprintf("deployment %s is locked by another run (%s, %s since %s, lease expires %s unless renewed); gave up waiting: %v. "+
-		"Only one rollout per package and environment runs at a time; wait for the other apply to finish, or, if it was killed, for its lease to expire",
-		l.Deployment, l.Holder, l.Operation, l.Since.Format(time.RFC3339), l.Expires.Format(time.RFC3339), l.Err)
+	why := "the operation was cancelled"
+	if errors.Is(l.Err, context.DeadlineExceeded) {
+		why = "the operation's timeout was reached"
+	}
+	return fmt.Sprintf("deployment %s is locked by another run: %s has held it for %q since %s (lease expires %s unless renewed). "+
+		"Gave up after waiting %s: %s. Only one rollout per package and environment runs at a time. "+
+		"If that run is still going, let it finish and apply again. If it was killed, its lease lapses within %s of its last renewal; "+
+		"or, once you are sure it is dead, break it from the Terraform working directory with: %s",
+		l.Deployment, l.Holder, l.Operation, formatSince(l.Since), formatSince(l.Expires),
+		roundWait(l.Waited), why, l.TTL, BreakLeaseCommand(l.Deployment, l.Holder))
 }
 
 func (l *LeaseError) Unwrap() error { return l.Err }
 
-// acquireLease waits for the deployment's lease. Each acquisition gets its
-// own holder name, so two goroutines of one process exclude each other too.
+// ErrLeaseLost matches a LeaseLostError.
+var ErrLeaseLost = errors.New("lease lost")
+
+// LeaseLostError says a held lease was broken by an operator, or lapsed and
+// was taken by another run. The holder must stop: carrying on would
+// interleave two rollouts of one deployment.
+type LeaseLostError struct {
+	Deployment string
+	// TakenBy and Operation describe the new holder; empty when the lease
+	// was deleted (broken) and nobody holds it.
+	TakenBy   string
+	Operation string
+}
+
+func (l *LeaseLostError) Error() string {
+	if l.TakenBy == "" {
+		return fmt.Sprintf("lease of %s was broken by someone else; stopping so two rollouts never interleave", l.Deployment)
+	}
+	return fmt.Sprintf("lease of %s was taken by %s (%s); stopping so two rollouts never interleave", l.Deployment, l.TakenBy, l.Operation)
+}
+
+func (l *LeaseLostError) Is(target error) bool { return target == ErrLeaseLost }
+
+// BreakLeaseCommand is the operator command that breaks holder's lease.
+func BreakLeaseCommand(deploymentID, holder string) string {
+	return fmt.Sprintf("terraform-provider-ocuroot lease break -deployment %s -holder %s", deploymentID, shellQuote(holder))
+}
+
+// acquireLease waits for the deployment's lease and starts its heartbeat.
+// A lease is free when nobody holds it, when it expired, or when its holder
+// ran on this machine and its process is gone.
 func (e *Engine) acquireLease(ctx context.Context, deploymentID, operation string) (*heldLease, error) {
-	holder := e.holder + "/" + randomID()
+	waitStarted := e.clock.Now()
 	var lastSeen leaseRecord
-	logged := false
+	var lastLogged time.Time
 	for {
 		now := e.clock.Now()
 		current, rev, err := getJSON[leaseRecord](ctx, e.store.kv, kindLease, deploymentID)
@@ -59,56 +112,53 @@ func (e *Engine) acquireLease(ctx context.Context, deploymentID, operation strin
 		case err != nil:
 			return nil, fmt.Errorf("reading lease of %s: %w", deploymentID, err)
 		}
-		if err != nil || !now.Before(current.ExpiresAt) {
-			rec := leaseRecord{Holder: holder, Operation: operation, AcquiredAt: now, RenewedAt: now, ExpiresAt: now.Add(e.leaseTTL)}
+		held := err == nil && now.Before(current.ExpiresAt)
+		if held && current.Who != nil && current.Who.IsDead(e.self) {
+			e.log.Warn(ctx, "ocuroot: taking over the lease of a holder whose process is gone", map[string]any{
+				"deployment": deploymentID, "dead_holder": current.Holder, "operation": current.Operation, "since": current.AcquiredAt,
+			})
+			held = false
+		}
+		if !held {
+			rec := e.newLeaseRecord(operation, now)
 			newRev, err := putJSON(ctx, e.store.kv, kindLease, deploymentID, rec, rev)
 			if err == nil {
-				return &heldLease{e: e, key: deploymentID, record: rec, revision: newRev}, nil
+				return e.startLease(ctx, deploymentID, rec, newRev), nil
 			}
 			if !errors.Is(err, ErrConflict) {
 				return nil, fmt.Errorf("taking lease of %s: %w", deploymentID, err)
 			}
 			continue // someone else won the race: look again
 		}
-		lastSeen = current
-		if !logged {
+		if lastLogged.IsZero() || now.Sub(lastLogged) >= leaseWaitLogEvery || current.Holder != lastSeen.Holder {
 			e.log.Info(ctx, "ocuroot: waiting for another run to finish with this deployment", map[string]any{
-				"deployment": deploymentID, "holder": current.Holder, "operation": current.Operation, "expires": current.ExpiresAt,
+				"deployment": deploymentID, "holder": current.Holder, "operation": current.Operation,
+				"since": current.AcquiredAt, "expires": current.ExpiresAt, "waited": now.Sub(waitStarted).String(),
 			})
-			logged = true
+			lastLogged = now
 		}
+		lastSeen = current
 		if err := sleep(ctx, e.clock, e.pollInterval); err != nil {
 			return nil, &LeaseError{Deployment: deploymentID, Holder: lastSeen.Holder, Operation: lastSeen.Operation,
-				Since: lastSeen.AcquiredAt, Expires: lastSeen.ExpiresAt, Err: err}
+				Since: lastSeen.AcquiredAt, Expires: lastSeen.ExpiresAt, Waited: e.clock.Now().Sub(waitStarted), TTL: e.leaseTTL, Err: err}
 		}
 	}
 }
 
-// renew extends the lease when a third of its TTL has passed. It is called
-// from the rollout's loops rather than a goroutine, so a fake clock stays
-// deterministic.
-func (l *heldLease) renew(ctx context.Context) error {
-	now := l.e.clock.Now()
-	if now.Sub(l.record.RenewedAt) < l.e.leaseTTL/3 {
-		return nil
-	}
-	rec := l.record
-	rec.RenewedAt = now
-	rec.ExpiresAt = now.Add(l.e.leaseTTL)
-	rev, err := putJSON(ctx, l.e.store.kv, kindLease, l.key, rec, l.revision)
-	if err != nil {
-		return fmt.Errorf("renewing lease of %s: %w", l.key, err)
-	}
-	l.record, l.revision = rec, rev
-	return nil
+func (e *Engine) newLeaseRecord(operation string, now time.Time) leaseRecord {
+	who := e.self
+	return leaseRecord{Holder: e.holder, Token: randomID(), Who: &who, Operation: operation,
+		AcquiredAt: now, RenewedAt: now, ExpiresAt: now.Add(e.leaseTTL)}
 }
 
-// release gives the lease up. It runs on a context detached from the
-// caller's, so an interrupted apply still frees the deployment.
-func (l *heldLease) release(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := l.e.store.kv.Delete(ctx, kindLease, l.key, l.revision); err != nil {
-		l.e.log.Warn(ctx, "ocuroot: could not release lease; it will expire on its own", map[string]any{"deployment": l.key, "error": err.Error()})
+// roundWait shows a wait at a precision people read: 2m30s, 1.5s, 30ms.
+func roundWait(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Minute:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	default:
+		return d.Round(time.Millisecond)
 	}
 }

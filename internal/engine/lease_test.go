@@ -85,7 +85,7 @@ func TestLeaseOfDeadHolderIsTakenAfterExpiry(t *testing.T) {
 func TestLeaseWaitEndsWithLeaseError(t *testing.T) {
 	h := newHarnessWith(t, RealClock{}, Options{PollInterval: 2 * time.Millisecond})
 	now := time.Now().UTC()
-	holdLease(t, h.kv, testDepID, "ci-runner-7/1a2b", now, now.Add(time.Hour))
+	holdLease(t, h.kv, testDepID, "alice@ci-runner-7 pid 4242", now, now.Add(time.Hour))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 	spec := testSpec(StrategyDirect)
@@ -95,19 +95,54 @@ func TestLeaseWaitEndsWithLeaseError(t *testing.T) {
 	if !errors.As(err, &lerr) {
 		t.Fatalf("err = %v, want *LeaseError", err)
 	}
-	if lerr.Holder != "ci-runner-7/1a2b" || lerr.Operation != "deploy api@9" || lerr.Deployment != testDepID || !errors.Is(err, context.DeadlineExceeded) {
+	if lerr.Holder != "alice@ci-runner-7 pid 4242" || lerr.Operation != "deploy api@9" || lerr.Deployment != testDepID ||
+		lerr.Waited < 20*time.Millisecond || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("LeaseError = %+v", *lerr)
 	}
-	for _, phrase := range []string{"deployment api/prod is locked by another run (ci-runner-7/1a2b, deploy api@9", "gave up waiting",
-		"wait for the other apply to finish, or, if it was killed, for its lease to expire"} {
-		if !strings.Contains(err.Error(), phrase) {
-			t.Errorf("message %q lacks %q", err, phrase)
+	msg := err.Error()
+	for _, phrase := range []string{
+		`deployment api/prod is locked by another run: alice@ci-runner-7 pid 4242 has held it for "deploy api@9" since ` + formatSince(now),
+		"lease expires " + formatSince(now.Add(time.Hour)),
+		"Gave up after waiting ", "the operation's timeout was reached",
+		"its lease lapses within 20s of its last renewal",
+		`terraform-provider-ocuroot lease break -deployment api/prod -holder "alice@ci-runner-7 pid 4242"`,
+	} {
+		if !strings.Contains(msg, phrase) {
+			t.Errorf("message %q lacks %q", msg, phrase)
 		}
+	}
+	if strings.Contains(msg, "context deadline exceeded") || strings.Contains(msg, "context canceled") {
+		t.Errorf("message leaks the raw context error: %q", msg)
 	}
 	if len(h.hooks.all()) != 0 {
 		t.Errorf("hooks sent without the lease: %v", h.hooks.strings())
 	}
 }
+
+func TestLeaseErrorOnCancelSaysCancelled(t *testing.T) {
+	h := newHarnessWith(t, RealClock{}, Options{PollInterval: 2 * time.Millisecond})
+	now := time.Now().UTC()
+	holdLease(t, h.kv, testDepID, "bob@laptop pid 7", now, now.Add(time.Hour))
+	ctx, cancel := context.WithCancel(context.Background())
+	h.e.log = cancelOnInfoLogger{cancel}
+	spec := testSpec(StrategyDirect)
+	spec.Release = releaseID(1)
+	_, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
+	var lerr *LeaseError
+	if !errors.As(err, &lerr) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want a *LeaseError for a cancelled wait", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "the operation was cancelled") || strings.Contains(msg, "context canceled") {
+		t.Errorf("message = %q", msg)
+	}
+}
+
+// cancelOnInfoLogger cancels the run as soon as it reports that it waits.
+type cancelOnInfoLogger struct{ cancel context.CancelFunc }
+
+func (l cancelOnInfoLogger) Info(context.Context, string, map[string]any)  { l.cancel() }
+func (l cancelOnInfoLogger) Debug(context.Context, string, map[string]any) {}
+func (l cancelOnInfoLogger) Warn(context.Context, string, map[string]any)  {}
 
 // TestLeaseKeptAliveDuringLongDelay: a scale-down delay longer than the
 // lease TTL renews the lease as it waits, so a second run cannot take the
@@ -209,8 +244,11 @@ func TestLeaseRenewal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(l.record.Holder, h.e.Holder()+"/") || !l.record.ExpiresAt.Equal(testStart.Add(90*time.Second)) {
-		t.Errorf("lease = %+v", l.record)
+	defer l.release(ctx)
+	self := CurrentHolder()
+	if l.record.Holder != self.String() || l.record.Who == nil || *l.record.Who != self || l.record.Token == "" ||
+		!l.record.ExpiresAt.Equal(testStart.Add(90*time.Second)) {
+		t.Errorf("lease = %+v, want one held by %s", l.record, self)
 	}
 	rev := l.revision
 	clock.Increment(29 * time.Second)
@@ -221,19 +259,36 @@ func TestLeaseRenewal(t *testing.T) {
 	if err := l.renew(ctx); err != nil || l.revision == rev || !l.record.ExpiresAt.Equal(testStart.Add(2*time.Minute)) {
 		t.Errorf("renewal after 30s: err %v, lease %+v", err, l.record)
 	}
-	// Someone took the lease over: renewing must fail, not overwrite it.
-	rec, rev2, _ := getJSON[leaseRecord](ctx, h.kv, kindLease, testDepID)
-	rec.Holder = "thief"
-	if _, err := putJSON(ctx, h.kv, kindLease, testDepID, rec, rev2); err != nil {
+}
+
+// TestLeaseTakenOverIsLost: a lease that lapsed and was taken by another run
+// is lost: renewing fails with a message naming the new holder, and
+// releasing leaves the new holder's record alone.
+func TestLeaseTakenOverIsLost(t *testing.T) {
+	clock := enginetest.NewManualClock(testStart)
+	h := newHarnessWith(t, clock, Options{LeaseTTL: 90 * time.Second})
+	ctx := context.Background()
+	l, err := h.e.acquireLease(ctx, testDepID, "deploy api@1")
+	if err != nil {
 		t.Fatal(err)
 	}
-	clock.Increment(time.Minute)
-	if err := l.renew(ctx); !errors.Is(err, ErrConflict) {
-		t.Errorf("renewing a lost lease: %v, want ErrConflict", err)
+	clock.Increment(2 * time.Minute)
+	other := h.engine(h.kv, Options{Holder: "bob@ci-2 pid 77", LeaseTTL: 90 * time.Second})
+	taken, err := other.acquireLease(ctx, testDepID, "deploy api@3")
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Releasing a lost lease leaves the new holder's record alone.
+	defer taken.release(ctx)
+	err = l.renew(ctx)
+	want := "lease of api/prod was taken by bob@ci-2 pid 77 (deploy api@3); stopping so two rollouts never interleave"
+	if !errors.Is(err, ErrLeaseLost) || err.Error() != want {
+		t.Errorf("renewing a lost lease: %v, want %q", err, want)
+	}
+	if again := l.renew(ctx); again != err {
+		t.Errorf("a lost lease must stay lost; second renew = %v", again)
+	}
 	l.release(ctx)
-	if got, _, err := getJSON[leaseRecord](ctx, h.kv, kindLease, testDepID); err != nil || got.Holder != "thief" {
+	if got, _, err := getJSON[leaseRecord](ctx, h.kv, kindLease, testDepID); err != nil || got.Holder != "bob@ci-2 pid 77" {
 		t.Errorf("after releasing a lost lease: %+v, %v", got, err)
 	}
 }

@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// heldLease is a lease this process holds. A heartbeat goroutine renews it
+// on real time while the rollout may be busy in a long hook call; the
+// rollout's loops also renew it on the engine clock, which is what keeps it
+// alive under a fake clock in tests. mu serialises the two, so a renewal
+// always writes over the revision the other one just produced.
+type heldLease struct {
+	e   *Engine
+	key string
+
+	mu       sync.Mutex
+	record   leaseRecord
+	revision int64
+	// lost is set once a renewal found the lease broken or taken; every
+	// later renew returns it and release leaves the record alone.
+	lost error
+
+	stopOnce  sync.Once
+	stop      chan struct{}
+	heartbeat chan struct{} // closed when the heartbeat goroutine has ended
+}
+
+// startLease wraps a freshly written record and starts its heartbeat. The
+// heartbeat runs on a context detached from ctx: an interrupted apply rolls
+// back under the lease, so it must stay renewed until release.
+func (e *Engine) startLease(ctx context.Context, key string, rec leaseRecord, revision int64) *heldLease {
+	l := &heldLease{e: e, key: key, record: rec, revision: revision, stop: make(chan struct{}), heartbeat: make(chan struct{})}
+	go l.beat(context.WithoutCancel(ctx), heartbeatInterval(e.leaseTTL))
+	return l
+}
+
+// heartbeatInterval renews four times per TTL, so a live holder misses
+// three beats before anyone can take its lease.
+func heartbeatInterval(ttl time.Duration) time.Duration {
+	return max(ttl/4, 5*time.Millisecond)
+}
+
+// beat renews the lease on a real-time ticker until stop is closed or the
+// lease is lost. The injected clock is not used for the ticker: a goroutine
+// waiting on a fake clock would make its waiter counts nondeterministic.
+func (l *heldLease) beat(ctx context.Context, every time.Duration) {
+	defer close(l.heartbeat)
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-ticker.C:
+		}
+		if lost := l.beatOnce(ctx, every); lost {
+			return
+		}
+	}
+}
+
+// beatOnce renews once; it reports whether the lease is lost. A store error
+// is only logged: the next beat tries again, and if the store stays away
+// past the TTL the lease is lost and the next renewal says so.
+func (l *heldLease) beatOnce(ctx context.Context, timeout time.Duration) (lost bool) {
+	ctx, cancel := context.WithTimeout(ctx, max(2*timeout, time.Second))
+	defer cancel()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost != nil {
+		return true
+	}
+	if err := l.extendLocked(ctx, l.e.clock.Now()); err != nil {
+		if l.lost != nil {
+			l.e.log.Warn(ctx, "ocuroot: lost the lease of this deployment; the rollout stops at its next step", map[string]any{
+				"deployment": l.key, "error": err.Error()})
+			return true
+		}
+		l.e.log.Warn(ctx, "ocuroot: could not renew lease; retrying", map[string]any{"deployment": l.key, "error": err.Error()})
+	}
+	return false
+}
+
+// renew extends the lease when a third of its TTL has passed on the engine
+// clock, and reports a lost lease, so the rollout stops before its next
+// step with its position saved.
+func (l *heldLease) renew(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost != nil {
+		return l.lost
+	}
+	now := l.e.clock.Now()
+	if now.Sub(l.record.RenewedAt) < l.e.leaseTTL/3 {
+		return nil
+	}
+	return l.extendLocked(ctx, now)
+}
+
+// extendLocked writes a new expiry over the revision last written. On a
+// conflict it looks at the record: still ours (a write whose answer was
+// lost) is adopted, anything else means the lease is lost. l.mu is held.
+func (l *heldLease) extendLocked(ctx context.Context, now time.Time) error {
+	rec := l.record
+	rec.RenewedAt = now
+	rec.ExpiresAt = now.Add(l.e.leaseTTL)
+	rev, err := putJSON(ctx, l.e.store.kv, kindLease, l.key, rec, l.revision)
+	if err == nil {
+		l.record, l.revision = rec, rev
+		return nil
+	}
+	if !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("renewing lease of %s: %w", l.key, err)
+	}
+	current, currentRev, err := getJSON[leaseRecord](ctx, l.e.store.kv, kindLease, l.key)
+	switch {
+	case IsNotFound(err):
+		l.lost = &LeaseLostError{Deployment: l.key}
+	case err != nil:
+		return fmt.Errorf("renewing lease of %s: %w", l.key, err)
+	case current.sameAcquisition(l.record):
+		l.record, l.revision = current, currentRev
+		return nil
+	default:
+		l.lost = &LeaseLostError{Deployment: l.key, TakenBy: current.Holder, Operation: current.Operation}
+	}
+	return l.lost
+}
+
+// release stops the heartbeat and gives the lease up. It runs on a context
+// detached from the caller's, so an interrupted apply still frees the
+// deployment. A lost lease belongs to someone else now and is left alone.
+func (l *heldLease) release(ctx context.Context) {
+	l.stopOnce.Do(func() { close(l.stop) })
+	<-l.heartbeat
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost != nil {
+		return
+	}
+	err := l.e.store.kv.Delete(ctx, kindLease, l.key, l.revision)
+	switch {
+	case errors.Is(err, ErrConflict):
+		l.e.log.Warn(ctx, "ocuroot: the lease changed hands before it was released; leaving it to its new holder", map[string]any{"deployment": l.key})
+	case err != nil:
+		l.e.log.Warn(ctx, "ocuroot: could not release lease; it will expire on its own", map[string]any{"deployment": l.key, "error": err.Error()})
+	}
+}
