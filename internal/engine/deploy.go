@@ -13,6 +13,8 @@ type DeployRequest struct {
 	// record when the store has none (a fresh runner with an empty
 	// embedded store), so an update still canaries against it.
 	KnownLiveRelease string
+	// Planned is what the run will promote or approve; nil: nothing.
+	Planned PlannedDecisions
 }
 
 // ValidateSpec checks a deployment spec for mistakes that plan-time
@@ -90,7 +92,7 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, er
 	// passed its phase gate before; only a new rollout is gated.
 	resuming := d.Rollout != nil && d.Rollout.Release == spec.Release && d.Rollout.State.Active()
 	if !resuming && d.LiveRelease != spec.Release {
-		if err := e.awaitPhaseGate(ctx, rel, spec.Environment); err != nil {
+		if err := e.awaitPhaseGate(ctx, rel, spec.Environment, req.Planned); err != nil {
 			return nil, err
 		}
 	}

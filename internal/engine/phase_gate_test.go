@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -28,60 +29,140 @@ func TestDecidePhaseGate(t *testing.T) {
 		return Deployment{Package: "api", Environment: env, LiveRelease: "api@1", Status: StatusInProgress,
 			Rollout: &Rollout{Release: "api@2", State: state}}
 	}
+	bothEarlierLive := map[string]Deployment{"staging": live("staging", "api@2"), "prod0": live("prod0", "api@2")}
+	promotionOf := func(deploymentID, release string) *plannedSet {
+		return newPlannedSet().promote(deploymentID, release)
+	}
 	tests := []struct {
 		name        string
 		rel         Release
 		env         string
 		byEnv       map[string]Deployment
 		approved    bool
+		planned     *plannedSet // nil: nothing planned
 		want        GateVerdict
+		wantCause   GateCause
 		wantMissing []string
 		wantReason  []string // phrases the reason must contain
 	}{
 		{name: "first phase opens at once", rel: rel, env: "staging", want: GateOpen},
-		{name: "earlier phases live", rel: rel, env: "prod1",
-			byEnv: map[string]Deployment{"staging": live("staging", "api@2"), "prod0": live("prod0", "api@2")}, want: GateOpen},
+		{name: "earlier phases live", rel: rel, env: "prod1", byEnv: bothEarlierLive, want: GateOpen},
 		{name: "earlier phase still baking", rel: rel, env: "prod1",
 			byEnv:       map[string]Deployment{"staging": live("staging", "api@2"), "prod0": rolling("prod0", RolloutRunning)},
 			want:        GateWait,
+			wantCause:   GateCauseEarlierPhaseRollingOut,
 			wantMissing: []string{"prod0"},
 			wantReason:  []string{`waiting for earlier phases: release api@2 is still rolling out to "prod0"`}},
-		{name: "earlier phase awaiting promotion waits", rel: rel, env: "prod0",
-			byEnv: map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion)}, want: GateWait, wantMissing: []string{"staging"}},
+		{name: "earlier phase at its promotion gate, nothing planned, refuses naming the promotion", rel: rel, env: "prod0",
+			byEnv:       map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion)},
+			want:        GateRefuse,
+			wantCause:   GateCausePromotionGate,
+			wantMissing: []string{"staging"},
+			wantReason: []string{`release api@2 is waiting at its promotion gate in "staging" (phase 1 "staging"): nothing in this run promotes it, so prod0 cannot start.`,
+				`Apply resource "ocuroot_promotion" "api_staging" { deployment = "api/staging", release = "api@2" } first`,
+				`or in the same run with depends_on = [ocuroot_promotion.api_staging] on this deployment`}},
+		{name: "earlier phase at its promotion gate, promotion planned, waits", rel: rel, env: "prod0",
+			byEnv:       map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion)},
+			planned:     promotionOf("api/staging", "api@2"),
+			want:        GateWait,
+			wantCause:   GateCauseEarlierPhaseRollingOut,
+			wantMissing: []string{"staging"},
+			wantReason:  []string{`waiting for earlier phases: release api@2 waits at its promotion gate in "staging" for the ocuroot_promotion of this run`}},
+		{name: "a planned promotion of another release does not count", rel: rel, env: "prod0",
+			byEnv:     map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion)},
+			planned:   promotionOf("api/staging", "api@3"),
+			want:      GateRefuse,
+			wantCause: GateCausePromotionGate, wantMissing: []string{"staging"}},
+		{name: "a planned promotion of another deployment does not count", rel: rel, env: "prod0",
+			byEnv:     map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion)},
+			planned:   promotionOf("api/prod0", "api@2"),
+			want:      GateRefuse,
+			wantCause: GateCausePromotionGate, wantMissing: []string{"staging"}},
+		{name: "a gate nobody opens refuses even while another phase still rolls out", rel: rel, env: "prod1",
+			byEnv:       map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion), "prod0": rolling("prod0", RolloutRunning)},
+			want:        GateRefuse,
+			wantCause:   GateCausePromotionGate,
+			wantMissing: []string{"staging", "prod0"},
+			wantReason:  []string{`promotion gate in "staging" (phase 1 "staging"): nothing in this run promotes it, so prod1 cannot start`}},
+		{name: "two gates name both promotions", rel: rel, env: "prod1",
+			byEnv:     map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion), "prod0": rolling("prod0", RolloutAwaitingPromotion)},
+			want:      GateRefuse,
+			wantCause: GateCausePromotionGate, wantMissing: []string{"staging", "prod0"},
+			wantReason: []string{`in "staging" (phase 1 "staging") and in "prod0" (phase 2 "prod_canary")`,
+				`{ deployment = "api/staging", release = "api@2" } and resource "ocuroot_promotion" "api_prod0" { deployment = "api/prod0", release = "api@2" }`,
+				`depends_on = [ocuroot_promotion.api_staging, ocuroot_promotion.api_prod0]`}},
+		{name: "planned gate and rolling phase wait for both", rel: rel, env: "prod1",
+			byEnv:       map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion), "prod0": rolling("prod0", RolloutRunning)},
+			planned:     promotionOf("api/staging", "api@2"),
+			want:        GateWait,
+			wantCause:   GateCauseEarlierPhaseRollingOut,
+			wantMissing: []string{"staging", "prod0"},
+			wantReason:  []string{`still rolling out to "prod0"; release api@2 waits at its promotion gate in "staging"`}},
 		{name: "earlier phase idle refuses naming it", rel: rel, env: "prod1",
 			byEnv:       map[string]Deployment{"staging": live("staging", "api@2"), "prod0": live("prod0", "api@1")},
 			want:        GateRefuse,
+			wantCause:   GateCauseEarlierPhaseIdle,
 			wantMissing: []string{"prod0"},
 			wantReason: []string{`release api@2 cannot be deployed to "prod1" (phase 3 "prod") yet`, `it is not live in "prod0" of earlier phases`,
 				"nothing is rolling it out there", "depends_on = [ocuroot_deployment.<earlier phase>]", "one ocuroot_deployment resource block per phase"}},
+		{name: "an idle phase is named before a gate", rel: rel, env: "prod1",
+			byEnv:     map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion)},
+			want:      GateRefuse,
+			wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"staging", "prod0"},
+			wantReason: []string{`it is not live in "prod0" of earlier phases`}},
 		{name: "never deployed refuses naming every idle environment", rel: rel, env: "prod2",
 			byEnv:       map[string]Deployment{"prod0": rolling("prod0", RolloutRunning)},
 			want:        GateRefuse,
+			wantCause:   GateCauseEarlierPhaseIdle,
 			wantMissing: []string{"staging", "prod0"},
 			wantReason:  []string{`it is not live in "staging" of earlier phases`}},
 		{name: "a failed rollout is idle", rel: rel, env: "prod0",
-			byEnv: map[string]Deployment{"staging": rolling("staging", RolloutRolledBack)}, want: GateRefuse, wantMissing: []string{"staging"}},
+			byEnv: map[string]Deployment{"staging": rolling("staging", RolloutRolledBack)}, want: GateRefuse,
+			wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"staging"}},
 		{name: "torn down is not live", rel: rel, env: "prod0",
 			byEnv: map[string]Deployment{"staging": {Package: "api", Environment: "staging", LiveRelease: "api@2", Status: StatusTornDown}},
-			want:  GateRefuse, wantMissing: []string{"staging"}},
-		{name: "environment not in the release", rel: rel, env: "dev", want: GateRefuse,
+			want:  GateRefuse, wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"staging"}},
+		{name: "environment not in the release", rel: rel, env: "dev", want: GateRefuse, wantCause: GateCauseNotInRelease,
 			wantReason: []string{`environment "dev" is in no phase of release api@2 (phases: staging [staging], prod_canary [prod0], prod [prod1 prod2])`,
 				"add it to a phase of the release"}},
-		{name: "approval outstanding", rel: approvalRel, env: "prod1",
-			byEnv: map[string]Deployment{"staging": live("staging", "api@2"), "prod0": live("prod0", "api@2")},
-			want:  GateWait,
-			wantReason: []string{`waiting for approval of phase "prod" of release api@2`,
-				`ocuroot_promotion { release = "api@2", phase = "prod" }`}},
-		{name: "approval given", rel: approvalRel, env: "prod1", approved: true,
-			byEnv: map[string]Deployment{"staging": live("staging", "api@2"), "prod0": live("prod0", "api@2")}, want: GateOpen},
+		{name: "approval outstanding, nothing planned, refuses", rel: approvalRel, env: "prod1", byEnv: bothEarlierLive,
+			want:      GateRefuse,
+			wantCause: GateCauseApproval,
+			wantReason: []string{`release api@2 cannot be deployed to prod1 (phase 3 "prod"): the phase requires approval, none is recorded, ` +
+				`and nothing in this run approves it, so prod1 cannot start.`,
+				`apply an ocuroot_promotion { release = "api@2", phase = "prod" } first, or in the same run with depends_on on this deployment`}},
+		{name: "approval planned waits", rel: approvalRel, env: "prod1", byEnv: bothEarlierLive,
+			planned:   newPlannedSet().approve("api@2", "prod"),
+			want:      GateWait,
+			wantCause: GateCauseApproval,
+			wantReason: []string{`waiting for approval of phase "prod" of release api@2: ` +
+				`the ocuroot_promotion { release = "api@2", phase = "prod" } of this run approves it`}},
+		{name: "approval of another phase does not count", rel: approvalRel, env: "prod1", byEnv: bothEarlierLive,
+			planned: newPlannedSet().approve("api@2", "staging"), want: GateRefuse, wantCause: GateCauseApproval},
+		{name: "missing approval refuses without waiting for earlier phases", rel: approvalRel, env: "prod1",
+			byEnv:     map[string]Deployment{"staging": live("staging", "api@2"), "prod0": rolling("prod0", RolloutRunning)},
+			want:      GateRefuse,
+			wantCause: GateCauseApproval, wantMissing: []string{"prod0"}},
+		{name: "planned approval still waits for earlier phases first", rel: approvalRel, env: "prod1",
+			byEnv:     map[string]Deployment{"staging": live("staging", "api@2"), "prod0": rolling("prod0", RolloutRunning)},
+			planned:   newPlannedSet().approve("api@2", "prod"),
+			want:      GateWait,
+			wantCause: GateCauseEarlierPhaseRollingOut, wantMissing: []string{"prod0"},
+			wantReason: []string{`still rolling out to "prod0"`}},
+		{name: "approval given", rel: approvalRel, env: "prod1", approved: true, byEnv: bothEarlierLive, want: GateOpen},
 		{name: "approval does not skip earlier phases", rel: approvalRel, env: "prod1", approved: true,
-			byEnv: map[string]Deployment{"staging": live("staging", "api@2")}, want: GateRefuse, wantMissing: []string{"prod0"}},
+			byEnv: map[string]Deployment{"staging": live("staging", "api@2")}, want: GateRefuse,
+			wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"prod0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := DecidePhaseGate(tt.rel, tt.env, tt.byEnv, tt.approved)
-			if got.Verdict != tt.want {
-				t.Fatalf("verdict = %v, want %v (%s)", got.Verdict, tt.want, got.Reason)
+			var planned PlannedDecisions
+			if tt.planned != nil {
+				planned = tt.planned
+			}
+			got := DecidePhaseGate(tt.rel, tt.env, tt.byEnv, tt.approved, planned)
+			if got.Verdict != tt.want || got.Cause != tt.wantCause {
+				t.Fatalf("verdict, cause = %v, %v; want %v, %v (%s)", got.Verdict, got.Cause, tt.want, tt.wantCause, got.Reason)
 			}
 			if !equalStrings(got.Missing, tt.wantMissing) {
 				t.Errorf("missing = %v, want %v", got.Missing, tt.wantMissing)
@@ -98,10 +179,102 @@ func TestDecidePhaseGate(t *testing.T) {
 	}
 }
 
+// TestDecidePhaseGateBlueGreenCanaryPhase is issue 8 case 9 as a user
+// reads it: the whole refusal, word for word.
+func TestDecidePhaseGateBlueGreenCanaryPhase(t *testing.T) {
+	rel := Release{Package: "web", Version: "2", Phases: []Phase{
+		{Name: "canary", Environments: []string{"canary"}},
+		{Name: "prod", Environments: []string{"prod"}},
+	}}
+	canary := Deployment{Package: "web", Environment: "canary", LiveRelease: "web@1", PendingRelease: "web@2",
+		Status: StatusAwaitingPromotion, Rollout: &Rollout{Release: "web@2", State: RolloutAwaitingPromotion}}
+	got := DecidePhaseGate(rel, "prod", map[string]Deployment{"canary": canary}, false, nil)
+	want := `release web@2 is waiting at its promotion gate in "canary" (phase 1 "canary"): nothing in this run promotes it, so prod cannot start. ` +
+		`Apply resource "ocuroot_promotion" "web_canary" { deployment = "web/canary", release = "web@2" } first, ` +
+		`or in the same run with depends_on = [ocuroot_promotion.web_canary] on this deployment`
+	if got.Verdict != GateRefuse || got.Reason != want {
+		t.Errorf("decision = %v %q\nwant refusal %q", got.Verdict, got.Reason, want)
+	}
+}
+
+func TestPromotionResourceName(t *testing.T) {
+	for _, tt := range []struct{ pkg, env, want string }{
+		{"web", "canary", "web_canary"},
+		{"api", "eu.prod-1", "api_eu_prod-1"},
+		{"9lives", "prod", "promote_9lives_prod"},
+	} {
+		if got := PromotionResourceName(tt.pkg, tt.env); got != tt.want {
+			t.Errorf("PromotionResourceName(%q, %q) = %q, want %q", tt.pkg, tt.env, got, tt.want)
+		}
+	}
+}
+
+// plannedSet is a PlannedDecisions listing what a run plans. lateBy makes
+// it answer "not planned" to that many questions first, as when a sibling
+// resource's plan arrives a moment after the deployment started; asked
+// receives a signal after each question.
+type plannedSet struct {
+	mu         sync.Mutex
+	promotions map[string]bool
+	approvals  map[string]bool
+	lateBy     int
+	questions  int
+	asked      chan struct{}
+}
+
+func newPlannedSet() *plannedSet {
+	return &plannedSet{promotions: map[string]bool{}, approvals: map[string]bool{}, asked: make(chan struct{}, 1)}
+}
+
+func (p *plannedSet) promote(deploymentID, release string) *plannedSet {
+	p.promotions[deploymentID+"#"+release] = true
+	return p
+}
+
+func (p *plannedSet) approve(release, phase string) *plannedSet {
+	p.approvals[release+"#"+phase] = true
+	return p
+}
+
+func (p *plannedSet) PromotionPlanned(deploymentID, release string) bool {
+	return p.answer(p.promotions[deploymentID+"#"+release])
+}
+
+func (p *plannedSet) ApprovalPlanned(release, phase string) bool {
+	return p.answer(p.approvals[release+"#"+phase])
+}
+
+func (p *plannedSet) answer(planned bool) bool {
+	p.mu.Lock()
+	p.questions++
+	late := p.questions <= p.lateBy
+	p.mu.Unlock()
+	select {
+	case p.asked <- struct{}{}:
+	default:
+	}
+	return planned && !late
+}
+
+func (p *plannedSet) questionsAsked() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.questions
+}
+
 // gateHarness registers staging, prod0, prod1, prod2 and api@1/api@2 with
 // the gated flow. It runs on the real clock with a short poll interval.
 func gateHarness(t *testing.T, approval bool) *harness {
-	h := newHarnessWith(t, RealClock{}, Options{PollInterval: 2 * time.Millisecond})
+	return gateHarnessOn(t, RealClock{}, approval)
+}
+
+// gateHarnessOn is gateHarness on the given clock.
+func gateHarnessOn(t *testing.T, clock Clock, approval bool) *harness {
+	opts := Options{}
+	if _, real := clock.(RealClock); real {
+		opts.PollInterval = 2 * time.Millisecond
+	}
+	h := newHarnessWith(t, clock, opts)
 	for _, env := range []string{"staging", "prod0", "prod1", "prod2"} {
 		h.env(env, nil)
 	}
@@ -220,57 +393,5 @@ func TestDeployWaitsForEarlierPhaseRollingOut(t *testing.T) {
 	}
 	if d := h.deployment("api/prod1"); d.LiveRelease != "api@2" || d.Status != StatusSucceeded {
 		t.Errorf("prod1 = %s/%s, want api@2 live", d.LiveRelease, d.Status)
-	}
-}
-
-func TestDeployWaitsForPhaseApproval(t *testing.T) {
-	h := gateHarness(t, true)
-	ctx := context.Background()
-	for _, env := range []string{"staging", "prod0"} {
-		if _, err := h.e.Deploy(ctx, DeployRequest{Spec: gateSpec(env, "api@2")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	done := deployInBackground(t, h, gateSpec("prod1", "api@2"), "prod1 did not wait for the approval")
-	if _, err := h.e.ApprovePhase(ctx, "api@2", "nope", "", "bob"); err == nil || !strings.Contains(err.Error(), `release api@2 has no phase "nope"`) {
-		t.Errorf("approving an unknown phase: %v", err)
-	}
-	a, err := h.e.ApprovePhase(ctx, "api@2", "prod", "change 42", "bob")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.By != "bob" || a.Note != "change 42" || a.Phase != "prod" {
-		t.Errorf("approval = %+v", a)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("prod1 still waits after the approval")
-	}
-	if d := h.deployment("api/prod1"); d.LiveRelease != "api@2" {
-		t.Errorf("prod1 live = %q, want api@2", d.LiveRelease)
-	}
-}
-
-func TestDeployGiveUpWaitingForApproval(t *testing.T) {
-	h := gateHarness(t, true)
-	ctx := context.Background()
-	for _, env := range []string{"staging", "prod0"} {
-		if _, err := h.e.Deploy(ctx, DeployRequest{Spec: gateSpec(env, "api@2")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
-	defer cancel()
-	_, err := h.e.Deploy(ctx, DeployRequest{Spec: gateSpec("prod1", "api@2")})
-	var gerr *GateError
-	if !errors.As(err, &gerr) || !gerr.Waited || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want a *GateError that waited until the deadline", err)
-	}
-	if !strings.Contains(err.Error(), `gave up waiting for approval of phase "prod"`) {
-		t.Errorf("error = %q", err)
 	}
 }

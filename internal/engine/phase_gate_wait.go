@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// plannedDecisionGrace is how long a deployment held at a human gate keeps
+// looking for a promotion or approval planned in the same run before it
+// refuses. Terraform starts sibling resources in any order and plans each
+// one right before applying it, so a promotion that becomes ready together
+// with this deployment may be noted a moment after this deployment starts.
+const plannedDecisionGrace = 2 * time.Second
+
+// awaitPhaseGate waits until the gate opens, the gate refuses, or ctx ends.
+// A refusal at a human gate is only final once it has held for
+// plannedDecisionGrace on the engine clock.
+func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, planned PlannedDecisions) error {
+	logged := ""
+	var refusingSince time.Time // when a refusal that a late plan could lift was first seen
+	for {
+		decision, err := e.phaseGate(ctx, rel, env, planned)
+		if err != nil {
+			if ctx.Err() != nil {
+				return &GateError{Reason: fmt.Sprintf("checking the earlier phases of release %s", rel.ID()), Waited: true, Err: ctx.Err()}
+			}
+			return err
+		}
+		wait := e.pollInterval
+		switch decision.Verdict {
+		case GateOpen:
+			return nil
+		case GateRefuse:
+			if !decision.Cause.humanGate() {
+				return &GateError{Reason: decision.Reason}
+			}
+			now := e.clock.Now()
+			if refusingSince.IsZero() {
+				refusingSince = now
+			}
+			remaining := plannedDecisionGrace - now.Sub(refusingSince)
+			if remaining <= 0 {
+				return &GateError{Reason: decision.Reason}
+			}
+			wait = min(wait, remaining)
+		case GateWait:
+			refusingSince = time.Time{}
+			if decision.Reason != logged {
+				e.log.Info(ctx, "ocuroot: "+decision.Reason, map[string]any{"release": rel.ID(), "environment": env})
+				logged = decision.Reason
+			}
+		}
+		if err := sleep(ctx, e.clock, wait); err != nil {
+			if decision.Verdict == GateRefuse {
+				// Interrupted during the grace: the refusal stands.
+				return &GateError{Reason: decision.Reason}
+			}
+			return &GateError{Reason: decision.Reason, Waited: true, Err: err}
+		}
+	}
+}
+
+func (e *Engine) phaseGate(ctx context.Context, rel Release, env string, planned PlannedDecisions) (GateDecision, error) {
+	k := rel.PhaseOf(env)
+	byEnv := map[string]Deployment{}
+	// Only earlier phases matter: the first phase (and an environment in no
+	// phase) is decided without reading every deployment of the store.
+	if k > 0 {
+		all, err := e.store.ListDeployments(ctx)
+		if err != nil {
+			return GateDecision{}, fmt.Errorf("listing deployments for phase gating: %w", err)
+		}
+		for _, d := range all {
+			if d.Package == rel.Package {
+				byEnv[d.Environment] = d
+			}
+		}
+	}
+	approved := false
+	if k >= 0 && rel.Phases[k].RequiresApproval {
+		_, err := e.store.GetApproval(ctx, rel.ID(), rel.Phases[k].Name)
+		switch {
+		case err == nil:
+			approved = true
+		case !IsNotFound(err):
+			return GateDecision{}, fmt.Errorf("reading approval: %w", err)
+		}
+	}
+	return DecidePhaseGate(rel, env, byEnv, approved, planned), nil
+}
+
+// GateError is returned when phase gating refuses or a wait for it ends.
+type GateError struct {
+	Reason string
+	Waited bool  // the context ended while waiting
+	Err    error // the context's error when Waited
+}
+
+// Error says in words why a wait ended: users read "the operation's
+// timeout was reached", never Go's "context deadline exceeded".
+func (g *GateError) Error() string {
+	if g.Waited {
+		return fmt.Sprintf("gave up %s (%s)", g.Reason, WhyContextEnded(g.Err))
+	}
+	return g.Reason
+}
+
+func (g *GateError) Unwrap() error { return g.Err }
+
+// WhyContextEnded puts the end of an operation's context into words for a
+// diagnostic.
+func WhyContextEnded(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the operation's timeout was reached first; raise it in the resource's timeouts block if the wait is expected to take longer"
+	case errors.Is(err, context.Canceled):
+		return "the operation was interrupted"
+	case err == nil:
+		return "the operation ended"
+	}
+	return err.Error()
+}
