@@ -35,7 +35,7 @@ var _ Checker = (*HTTPChecker)(nil)
 // NewHTTPChecker builds a checker on its own copy of the default transport.
 func NewHTTPChecker() *HTTPChecker {
 	// No client timeout: each probe sets its own through the context.
-	return &HTTPChecker{client: &http.Client{Transport: clonedDefaultTransport()}}
+	return &HTTPChecker{client: &http.Client{Transport: clonedDefaultTransport(), CheckRedirect: neverFollowRedirects}}
 }
 
 // ExpandPlaceholders substitutes {package}, {environment}, {version},
@@ -62,15 +62,20 @@ func (c *HTTPChecker) Health(ctx context.Context, hc HealthCheck, vars Placehold
 		expected = []int{http.StatusOK}
 	}
 	target := ExpandPlaceholders(hc.URL, vars)
-	status, _, err := c.get(ctx, target, timeout, false)
+	answer, err := c.get(ctx, probe{url: target, headers: hc.Headers, timeout: timeout})
 	if err != nil {
 		result.Detail = err.Error()
 		return result
 	}
-	result.OK = slices.Contains(expected, status)
-	result.Detail = fmt.Sprintf("GET %s: status %d", stripURLSecrets(target), status)
-	if !result.OK {
-		result.Detail += ", expected " + describeStatuses(expected)
+	result.OK = slices.Contains(expected, answer.status)
+	switch {
+	case result.OK:
+		// A 3xx listed in expected_status is a healthy answer like any other.
+		result.Detail = fmt.Sprintf("GET %s: status %d", stripURLSecrets(target), answer.status)
+	case isRedirect(answer.status):
+		result.Detail = answer.redirectDetail(target)
+	default:
+		result.Detail = fmt.Sprintf("GET %s: status %d, expected %s", stripURLSecrets(target), answer.status, describeStatuses(expected))
 	}
 	return result
 }
@@ -80,16 +85,20 @@ func (c *HTTPChecker) Health(ctx context.Context, hc HealthCheck, vars Placehold
 func (c *HTTPChecker) Metric(ctx context.Context, mc MetricCheck, vars Placeholders) CheckResult {
 	result := CheckResult{Name: mc.Name}
 	target := ExpandPlaceholders(mc.URL, vars)
-	status, body, err := c.get(ctx, target, DefaultMetricTimeout, true)
+	answer, err := c.get(ctx, probe{url: target, headers: mc.Headers, timeout: DefaultMetricTimeout, readBody: true})
 	if err != nil {
 		result.Detail = err.Error()
 		return result
 	}
-	if status < 200 || status >= 300 {
-		result.Detail = fmt.Sprintf("GET %s: status %d, expected 2xx", stripURLSecrets(target), status)
+	switch {
+	case isRedirect(answer.status):
+		result.Detail = answer.redirectDetail(target)
+		return result
+	case answer.status < 200 || answer.status >= 300:
+		result.Detail = fmt.Sprintf("GET %s: status %d, expected 2xx", stripURLSecrets(target), answer.status)
 		return result
 	}
-	value, err := readMetricValue(body, mc.Path)
+	value, err := readMetricValue(answer.body, mc.Path)
 	if err != nil {
 		result.Detail = err.Error()
 		return result
@@ -151,46 +160,75 @@ func readMetricValue(body []byte, path string) (float64, error) {
 	return 0, fmt.Errorf("value at %q is not a number: %s", path, truncateText(found.Raw, 64))
 }
 
+// probe is one request of a check.
+type probe struct {
+	url      string            // expanded: no placeholders left
+	headers  map[string]string // configured headers; values are secrets
+	timeout  time.Duration
+	readBody bool
+}
+
+// probeAnswer is what a probe got back.
+type probeAnswer struct {
+	status   int
+	location string // where a 3xx pointed, without credentials or query
+	body     []byte // only when the probe asked for it
+}
+
+// redirectDetail describes a 3xx answer that was not followed.
+func (a probeAnswer) redirectDetail(target string) string {
+	return fmt.Sprintf("GET %s: answered %s %s; checks never follow redirects: point the url at the final address",
+		stripURLSecrets(target), describeStatus(a.status), describeLocation(a.location))
+}
+
 // get performs one probe. Its error already reads as a check detail:
-// "GET <url>: timed out after 2s". The URL shown has no credentials or query.
-func (c *HTTPChecker) get(ctx context.Context, target string, timeout time.Duration, readBody bool) (status int, body []byte, err error) {
-	shown := stripURLSecrets(target)
-	probeCtx, cancel := context.WithTimeout(ctx, timeout)
+// "GET <url>: timed out after 2s". The URL shown has no credentials or
+// query, and no configured header value appears in it.
+func (c *HTTPChecker) get(ctx context.Context, p probe) (probeAnswer, error) {
+	shown := stripURLSecrets(p.url)
+	probeCtx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(probeCtx, http.MethodGet, target, nil)
+	req, err := http.NewRequestWithContext(probeCtx, http.MethodGet, p.url, nil)
 	if err != nil {
 		// The parse error would quote the whole URL, credentials included.
-		return 0, nil, fmt.Errorf("GET %s: invalid URL", shown)
+		return probeAnswer{}, fmt.Errorf("GET %s: invalid URL", shown)
+	}
+	if req.URL.User != nil {
+		// Go would send them as basic auth; they belong in headers.
+		return probeAnswer{}, fmt.Errorf("GET %s: the url contains credentials (user:password@); send them with headers instead", shown)
 	}
 	req.Header.Set("User-Agent", hookUserAgent)
+	for name, value := range p.headers {
+		req.Header.Set(name, value)
+	}
+	redactor := newHookRedactor("", p.headers)
 	describe := func(err error) error {
 		switch {
 		case ctx.Err() != nil:
 			return fmt.Errorf("GET %s: cancelled: %v", shown, ctx.Err())
 		case errors.Is(probeCtx.Err(), context.DeadlineExceeded) || isTimeoutError(err):
-			return fmt.Errorf("GET %s: timed out after %s", shown, timeout)
+			return fmt.Errorf("GET %s: timed out after %s", shown, p.timeout)
 		default:
-			return fmt.Errorf("GET %s: %s", shown, stripURLSecretsInText(transportErrorText(err)))
+			return fmt.Errorf("GET %s: %s", shown, redactor.redact(transportErrorText(err)))
 		}
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return 0, nil, describe(err)
+		return probeAnswer{}, describe(err)
 	}
 	defer closeResponse(resp)
-	if readBody {
-		body, err = io.ReadAll(io.LimitReader(resp.Body, checkBodyLimit))
+	answer := probeAnswer{status: resp.StatusCode}
+	if isRedirect(resp.StatusCode) {
+		answer.location = redactor.redact(redirectLocation(resp))
+		return answer, nil
+	}
+	if p.readBody {
+		answer.body, err = io.ReadAll(io.LimitReader(resp.Body, checkBodyLimit))
 		if err != nil {
-			return 0, nil, describe(err)
+			return probeAnswer{}, describe(err)
 		}
 	}
-	return resp.StatusCode, body, nil
-}
-
-// stripURLSecretsInText strips credentials and queries from URLs quoted in
-// an error message (a redirect error, for instance, names the target).
-func stripURLSecretsInText(text string) string {
-	return hookRedactor{}.redact(text)
+	return answer, nil
 }
 
 // describeStatuses prints [200] as "200" and [200 204] as "one of 200, 204".

@@ -48,6 +48,9 @@ func ValidateSpec(s DeploymentSpec) error {
 			errs = append(errs, err)
 		}
 	}
+	// The provider checks URLs at plan time; this catches any other caller
+	// before a credential in a URL could reach the store.
+	errs = append(errs, validateSpecURLs(s)...)
 	return errors.Join(errs...)
 }
 

@@ -42,6 +42,9 @@ type Engine struct {
 	// the same hook without secrets ever being persisted.
 	hookMu      sync.Mutex
 	hookConfigs map[string]HookConfig
+	// checkHeaders does the same for the headers of each deployment's
+	// checks (see DeploymentSpec.checkHeaders); guarded by hookMu.
+	checkHeaders map[string]map[string]map[string]string
 }
 
 // New builds an engine. Store, Hooks and Checker are required.
@@ -98,6 +101,27 @@ func (e *Engine) rememberedHook(deploymentID string) (HookConfig, bool) {
 	defer e.hookMu.Unlock()
 	cfg, ok := e.hookConfigs[deploymentID]
 	return cfg, ok
+}
+
+// RememberCheckHeaders keeps the headers of a deployment's health and
+// metric checks in process memory, like RememberHook: the store never holds
+// them, so a rollout resumed or promoted from the stored spec gets them
+// from here. A spec whose checks carry no headers forgets earlier ones.
+func (e *Engine) RememberCheckHeaders(deploymentID string, spec DeploymentSpec) {
+	e.hookMu.Lock()
+	defer e.hookMu.Unlock()
+	if e.checkHeaders == nil {
+		e.checkHeaders = map[string]map[string]map[string]string{}
+	}
+	e.checkHeaders[deploymentID] = spec.checkHeaders()
+}
+
+// withRememberedCheckHeaders returns spec (read from the store, so without
+// headers) with the check headers remembered for the deployment.
+func (e *Engine) withRememberedCheckHeaders(deploymentID string, spec DeploymentSpec) DeploymentSpec {
+	e.hookMu.Lock()
+	defer e.hookMu.Unlock()
+	return spec.withCheckHeaders(e.checkHeaders[deploymentID])
 }
 
 func randomID() string {

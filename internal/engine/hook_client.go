@@ -138,7 +138,7 @@ func (c *hookCall) failure() *HookError {
 // carries this hook's timeout; the shared transport keeps connection reuse.
 func (s *HTTPHookSender) retryClient(ctx context.Context, call *hookCall) *retryablehttp.Client {
 	client := retryablehttp.NewClient()
-	client.HTTPClient = &http.Client{Transport: s.transport, Timeout: call.timeout}
+	client.HTTPClient = &http.Client{Transport: s.transport, Timeout: call.timeout, CheckRedirect: neverFollowRedirects}
 	client.Logger = hookLogAdapter{ctx: ctx, logger: s.logger, event: call.event, redact: call.redactor.redact}
 	client.RetryMax = call.retry.Attempts - 1
 	client.RetryWaitMin = call.retry.MinWait
@@ -190,6 +190,9 @@ func (s *HTTPHookSender) outcome(ctx context.Context, call *hookCall, resp *http
 		return HookResult{Attempts: call.attempts, StatusCode: resp.StatusCode}, nil
 	default:
 		hookErr.StatusCode = resp.StatusCode
+		if isRedirect(resp.StatusCode) {
+			hookErr.Location = call.redactor.redact(redirectLocation(resp))
+		}
 		hookErr.Body = call.redactor.redact(readErrorBody(resp))
 	}
 	logFields["error"] = hookErr.Error()
@@ -207,6 +210,7 @@ type HookError struct {
 	Body           string        // start of the last response body, trimmed
 	Timeout        bool          // the last attempt hit the per-request timeout
 	RequestTimeout time.Duration // the per-request timeout in force
+	Location       string        // where a 3xx answer pointed, credentials and query removed
 	Err            error         // transport or context error; nil for an HTTP status failure
 }
 
@@ -224,6 +228,11 @@ func (e *HookError) Error() string {
 			attempts = "before the first attempt"
 		}
 		return fmt.Sprintf("%s cancelled %s: %v", subject, attempts, e.Err)
+	case isRedirect(e.StatusCode):
+		// The body of a redirect is boilerplate; where it points is what
+		// the user needs to fix the url.
+		return fmt.Sprintf("hook %q answered %s %s (hook url %s); hooks never follow redirects: point the hook url at the final address",
+			e.Event, describeStatus(e.StatusCode), describeLocation(e.Location), e.URL)
 	case e.StatusCode != 0:
 		msg := fmt.Sprintf("%s failed %s: HTTP %d", subject, attempts, e.StatusCode)
 		if text := http.StatusText(e.StatusCode); text != "" {
@@ -241,9 +250,8 @@ func (e *HookError) Error() string {
 func (e *HookError) Unwrap() error { return e.Err }
 
 func validateHookURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("hook URL %s must be an absolute http or https URL", stripURLSecrets(raw))
+	if err := ValidateEndpointURL(raw, HookURL); err != nil {
+		return fmt.Errorf("hook %w", err)
 	}
 	return nil
 }

@@ -30,6 +30,7 @@ func testHookEvent() Event {
 
 // hookRequest is what a test server saw of one hook call.
 type hookRequest struct {
+	method string
 	header http.Header
 	body   []byte
 	at     time.Time
@@ -50,7 +51,7 @@ func newHookTestServer(t *testing.T, respond func(n int, w http.ResponseWriter, 
 		body, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
 		n := len(s.requests)
-		s.requests = append(s.requests, hookRequest{header: r.Header.Clone(), body: body, at: time.Now()})
+		s.requests = append(s.requests, hookRequest{method: r.Method, header: r.Header.Clone(), body: body, at: time.Now()})
 		s.mu.Unlock()
 		respond(n, w, r)
 	}))
@@ -395,12 +396,12 @@ func TestHookSendNeverLeaksSecrets(t *testing.T) {
 
 	for name, target := range map[string]string{"answering receiver": server.URL, "unreachable receiver": closed.URL} {
 		t.Run(name, func(t *testing.T) {
-			u, _ := url.Parse(target + "/hook?token=query-token-value")
-			u.User = url.UserPassword("admin", "pw-value")
+			// Credentials in the URL itself are refused before sending (see
+			// TestHookSendRejectsBadConfig); a query token is allowed.
 			logger := &recordingLogger{}
 			sender := NewHTTPHookSender(logger, "")
 			cfg := HookConfig{
-				URL: u.String(), Secret: secret, Timeout: time.Second, Retry: RetryConfig{Attempts: 2},
+				URL: target + "/hook?token=query-token-value", Secret: secret, Timeout: time.Second, Retry: RetryConfig{Attempts: 2},
 				Headers: map[string]string{"Authorization": token},
 			}
 
@@ -437,16 +438,23 @@ func TestHookSendRejectsBadConfig(t *testing.T) {
 			wantErr: `send hook "canary.weight": invalid hook retry settings: max_wait (1ms) must be at least min_wait (1s)`,
 		},
 		{
-			name:    "unsupported scheme, credentials hidden",
-			cfg:     HookConfig{URL: "ftp://user:pw@example.invalid/x?token=t", Retry: fastHookRetry},
+			name:    "unsupported scheme",
+			cfg:     HookConfig{URL: "ftp://example.invalid/x?token=t", Retry: fastHookRetry},
 			key:     "key",
-			wantErr: `send hook "canary.weight": hook URL ftp://example.invalid/x must be an absolute http or https URL`,
+			wantErr: `send hook "canary.weight": hook url must be an absolute http:// or https:// URL with a host, such as https://deploy.example.com/hooks`,
 		},
 		{
 			name:    "relative URL",
 			cfg:     HookConfig{URL: "/hook", Retry: fastHookRetry},
 			key:     "key",
-			wantErr: `send hook "canary.weight": hook URL /hook must be an absolute http or https URL`,
+			wantErr: `send hook "canary.weight": hook url must be an absolute http:// or https:// URL with a host, such as https://deploy.example.com/hooks`,
+		},
+		{
+			name: "credentials in the URL, not quoted",
+			cfg:  HookConfig{URL: "https://user:pw-value@example.invalid/x", Retry: fastHookRetry},
+			key:  "key",
+			wantErr: `send hook "canary.weight": hook url must not contain credentials (user:password@): they would be stored and shown in clear. ` +
+				`Remove them from the url and send them with the block's headers instead, such as headers = { Authorization = "Basic ..." }`,
 		},
 		{
 			name:    "empty idempotency key",

@@ -1,6 +1,9 @@
 package engine
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Strategy names how a deployment moves from one release to the next.
 type Strategy string
@@ -47,12 +50,15 @@ var DefaultRetry = RetryConfig{Attempts: 4, MinWait: 500 * time.Millisecond, Max
 const DefaultHookTimeout = 10 * time.Second
 
 // HealthCheck is an HTTP probe: healthy when the status code is expected.
-// URL may contain {environment}, {version}, {slot} and {package}.
+// URL may contain the URLPlaceholders.
 type HealthCheck struct {
 	URL            string        `json:"url"`
 	Interval       time.Duration `json:"interval"`
 	Timeout        time.Duration `json:"timeout"`
 	ExpectedStatus []int         `json:"expected_status,omitempty"`
+	// Headers go with every probe (an authorization token, for instance):
+	// never persisted, never logged; see RememberCheckHeaders.
+	Headers map[string]string `json:"-"`
 }
 
 // MetricCheck reads a number at Path (gjson syntax) from the JSON returned
@@ -63,6 +69,8 @@ type MetricCheck struct {
 	Path string   `json:"path"`
 	Min  *float64 `json:"min,omitempty"`
 	Max  *float64 `json:"max,omitempty"`
+	// Headers go with every request, like HealthCheck.Headers.
+	Headers map[string]string `json:"-"`
 }
 
 // CanaryStep is one traffic weight and how long to bake at it.
@@ -182,12 +190,78 @@ func (s DeploymentSpec) checkInterval() time.Duration {
 
 // withoutSecrets is the spec as it may be stored: no hook secret and no
 // header values (they may carry tokens). A process that needs them again
-// gets them from RememberHook.
+// gets them from RememberHook and RememberCheckHeaders.
 func (s DeploymentSpec) withoutSecrets() DeploymentSpec {
 	if s.Hook != nil {
 		h := *s.Hook
 		h.Secret, h.Headers = "", nil
 		s.Hook = &h
 	}
+	return s.withCheckHeaders(nil)
+}
+
+// metricCheckList is one list of metric checks and the block it comes from.
+type metricCheckList struct {
+	block  string
+	checks *[]MetricCheck
+}
+
+// metricCheckLists returns every list of metric checks in s, in schema
+// order; writing through a list changes s.
+func (s *DeploymentSpec) metricCheckLists() []metricCheckList {
+	return []metricCheckList{
+		{"check", &s.Checks},
+		{"blue_green pre_promotion_check", &s.BlueGreen.PrePromotionCheck},
+		{"blue_green post_promotion_check", &s.BlueGreen.PostPromotionCheck},
+	}
+}
+
+// healthCheckHeadersKey keys the health check's headers in checkHeaders.
+const healthCheckHeadersKey = "health_check"
+
+// checkHeaders collects the headers of every check that has some, keyed by
+// where the check sits: "health_check", or the block and name of a metric
+// check ("check \"error_rate\""). Names, not positions, so headers find
+// their check again in a spec stored by another run.
+func (s DeploymentSpec) checkHeaders() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	if s.HealthCheck != nil && len(s.HealthCheck.Headers) > 0 {
+		out[healthCheckHeadersKey] = s.HealthCheck.Headers
+	}
+	for _, list := range s.metricCheckLists() {
+		for _, mc := range *list.checks {
+			key := metricCheckKey(list.block, mc.Name)
+			if _, taken := out[key]; !taken && len(mc.Headers) > 0 {
+				out[key] = mc.Headers
+			}
+		}
+	}
+	return out
+}
+
+// withCheckHeaders returns the spec with each check's headers replaced by
+// those in headers (nil clears them all). The check lists are copied, so the
+// spec it was made from is left as it was.
+func (s DeploymentSpec) withCheckHeaders(headers map[string]map[string]string) DeploymentSpec {
+	if s.HealthCheck != nil {
+		hc := *s.HealthCheck
+		hc.Headers = headers[healthCheckHeadersKey]
+		s.HealthCheck = &hc
+	}
+	for _, list := range s.metricCheckLists() {
+		if *list.checks == nil {
+			continue
+		}
+		copied := make([]MetricCheck, len(*list.checks))
+		for i, mc := range *list.checks {
+			mc.Headers = headers[metricCheckKey(list.block, mc.Name)]
+			copied[i] = mc
+		}
+		*list.checks = copied
+	}
 	return s
+}
+
+func metricCheckKey(block, name string) string {
+	return block + " " + strconv.Quote(name)
 }

@@ -1,0 +1,193 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestHTTPCheckerSendsHeaders: configured headers go with every health and
+// metric probe.
+func TestHTTPCheckerSendsHeaders(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%s auth=%q ua=%q", r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("User-Agent")))
+		mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer probe-token" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, `{"error_rate": 0.01}`)
+	}))
+	t.Cleanup(server.Close)
+	headers := map[string]string{"Authorization": "Bearer probe-token"}
+	checker := NewHTTPChecker()
+
+	health := checker.Health(context.Background(), HealthCheck{URL: server.URL + "/health", Headers: headers}, Placeholders{})
+	metric := checker.Metric(context.Background(), MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "error_rate", Headers: headers}, Placeholders{})
+	if !health.OK || !metric.OK {
+		t.Errorf("health = %+v, metric = %+v; want both to pass with the header", health, metric)
+	}
+	want := []string{
+		`/health auth="Bearer probe-token" ua="terraform-provider-ocuroot"`,
+		`/metrics auth="Bearer probe-token" ua="terraform-provider-ocuroot"`,
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(seen, want) {
+		t.Errorf("requests:\n got  %q\n want %q", seen, want)
+	}
+}
+
+// TestHTTPCheckerRefusesURLCredentials: a URL with user:password@ is never
+// requested (Go would send it as basic auth), and the detail hides it.
+func TestHTTPCheckerRefusesURLCredentials(t *testing.T) {
+	server, paths := checkTestServer(t)
+	withCredentials := strings.Replace(server.URL, "://", "://ops:hunter2@", 1) + "/ok"
+	got := NewHTTPChecker().Health(context.Background(), HealthCheck{URL: withCredentials}, Placeholders{})
+	want := "GET " + server.URL + "/ok: the url contains credentials (user:password@); send them with headers instead"
+	if got.OK || got.Detail != want {
+		t.Errorf("result = {OK %v Detail %q}, want a failure %q", got.OK, got.Detail, want)
+	}
+	if len(paths()) != 0 {
+		t.Errorf("the server was requested: %v", paths())
+	}
+}
+
+// headerRecordingChecker records the headers each check was run with.
+type headerRecordingChecker struct {
+	*fakeChecker
+	mu   sync.Mutex
+	seen []string // "health green Authorization=…", "metric warm green X-Api-Key=…"
+}
+
+func (c *headerRecordingChecker) Health(ctx context.Context, hc HealthCheck, vars Placeholders) CheckResult {
+	c.record(fmt.Sprintf("health %s %s", vars.Slot, formatHeaders(hc.Headers)))
+	return c.fakeChecker.Health(ctx, hc, vars)
+}
+
+func (c *headerRecordingChecker) Metric(ctx context.Context, mc MetricCheck, vars Placeholders) CheckResult {
+	c.record(fmt.Sprintf("metric %s %s %s", mc.Name, vars.Slot, formatHeaders(mc.Headers)))
+	return c.fakeChecker.Metric(ctx, mc, vars)
+}
+
+func (c *headerRecordingChecker) record(line string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seen = append(c.seen, strings.TrimSpace(line))
+}
+
+func (c *headerRecordingChecker) lines() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Compact(slices.Clone(c.seen))
+}
+
+func formatHeaders(h map[string]string) string {
+	var parts []string
+	for name, value := range h {
+		parts = append(parts, name+"="+value)
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, " ")
+}
+
+// blueGreenSpecWithCheckHeaders is a manual blue-green rollout whose health
+// check and pre- and post-promotion checks each carry a credential header.
+func blueGreenSpecWithCheckHeaders() DeploymentSpec {
+	spec := testSpec(StrategyBlueGreen)
+	spec.BlueGreen.ManualPromotion = true
+	spec.HealthCheck.Headers = map[string]string{"Authorization": "Bearer health-token"}
+	spec.BlueGreen.PrePromotionCheck = []MetricCheck{{Name: "warm", URL: "http://metrics.test/{slot}", Path: "x",
+		Headers: map[string]string{"X-Api-Key": "pre-key-123"}}}
+	spec.BlueGreen.PostPromotionCheck = []MetricCheck{{Name: "p99", URL: "http://metrics.test/{slot}", Path: "x",
+		Headers: map[string]string{"X-Api-Key": "post-key-456"}}}
+	return spec
+}
+
+// TestCheckHeadersNeverStored: the stored record of a rollout with check
+// headers holds none of their values, and the caller's spec is unchanged.
+func TestCheckHeadersNeverStored(t *testing.T) {
+	h := newHarness(t)
+	h.seedLive(1)
+	spec := blueGreenSpecWithCheckHeaders()
+	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _, err := h.kv.Get(context.Background(), kindDeployment, testDepID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"health-token", "pre-key-123", "post-key-456"} {
+		if strings.Contains(string(raw), secret) {
+			t.Errorf("the stored deployment record holds the header value %q:\n%s", secret, raw)
+		}
+	}
+	if spec.BlueGreen.PrePromotionCheck[0].Headers["X-Api-Key"] != "pre-key-123" || spec.HealthCheck.Headers == nil {
+		t.Error("storing the rollout stripped the headers from the caller's spec")
+	}
+}
+
+// TestPromotionInAnotherProcessUsesRememberedCheckHeaders: a promotion run
+// by a process that did not start the rollout reads the spec from the
+// store, which has no headers; the headers remembered for the deployment
+// (as the provider does from Terraform state) go with its checks.
+func TestPromotionInAnotherProcessUsesRememberedCheckHeaders(t *testing.T) {
+	h := newHarness(t)
+	h.seedLive(1)
+	spec := blueGreenSpecWithCheckHeaders()
+	ctx := context.Background()
+	first := &headerRecordingChecker{fakeChecker: newFakeChecker()}
+	if _, err := h.engine(h.kv, Options{Checker: first}).Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := first.lines(), []string{"health green Authorization=Bearer health-token"}; !slices.Equal(got, want) {
+		t.Errorf("checks before the gate:\n got  %q\n want %q", got, want)
+	}
+
+	second := &headerRecordingChecker{fakeChecker: newFakeChecker()}
+	promoter := h.engine(h.kv, Options{Checker: second})
+	promoter.RememberCheckHeaders(testDepID, spec)
+	d, err := promoter.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: "api@2", By: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	want := []string{"metric warm green X-Api-Key=pre-key-123", "metric p99 green X-Api-Key=post-key-456"}
+	if got := second.lines(); !slices.Equal(got, want) {
+		t.Errorf("checks run by the promoting process:\n got  %q\n want %q", got, want)
+	}
+}
+
+// TestRememberCheckHeadersMatchesChecksByName: headers find their check by
+// block and name, so a reordered or shortened list still gets the right
+// ones, and a check without remembered headers gets none.
+func TestRememberCheckHeadersMatchesChecksByName(t *testing.T) {
+	e := New(Options{Store: NewStore(NewMemoryKV())})
+	e.RememberCheckHeaders(testDepID, DeploymentSpec{Checks: []MetricCheck{
+		{Name: "a", Headers: map[string]string{"K": "a-key"}},
+		{Name: "b", Headers: map[string]string{"K": "b-key"}},
+	}})
+	stored := DeploymentSpec{
+		Checks:    []MetricCheck{{Name: "b"}, {Name: "c"}},
+		BlueGreen: BlueGreenSpec{PostPromotionCheck: []MetricCheck{{Name: "a"}}},
+	}
+	got := e.withRememberedCheckHeaders(testDepID, stored)
+	if got.Checks[0].Headers["K"] != "b-key" || got.Checks[1].Headers != nil || got.BlueGreen.PostPromotionCheck[0].Headers != nil {
+		t.Errorf("headers = check b %v, check c %v, post-promotion a %v; want b-key on b only",
+			got.Checks[0].Headers, got.Checks[1].Headers, got.BlueGreen.PostPromotionCheck[0].Headers)
+	}
+	if stored.Checks[0].Headers != nil {
+		t.Error("the stored spec was modified")
+	}
+	if other := e.withRememberedCheckHeaders("api/staging", stored); other.Checks[0].Headers != nil {
+		t.Error("headers leaked to another deployment")
+	}
+}
