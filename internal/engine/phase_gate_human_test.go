@@ -252,7 +252,7 @@ func TestPhaseGateWaitEndsInWords(t *testing.T) {
 			},
 			wantErr: context.DeadlineExceeded,
 			want: `gave up waiting for approval of phase "prod" of release api@2: the ocuroot_promotion { release = "api@2", phase = "prod" } of this run approves it ` +
-				`(the operation's timeout was reached first; raise it in the resource's timeouts block if the wait is expected to take longer)`,
+				`(the operation's timeout was reached; raise it in the resource's timeouts block if this wait is expected to take longer)`,
 		},
 		{
 			name: "interrupt",
@@ -265,7 +265,7 @@ func TestPhaseGateWaitEndsInWords(t *testing.T) {
 				return ctx, cancel
 			},
 			wantErr: context.Canceled,
-			want:    `gave up waiting for approval of phase "prod" of release api@2: the ocuroot_promotion { release = "api@2", phase = "prod" } of this run approves it (the operation was interrupted)`,
+			want:    `gave up waiting for approval of phase "prod" of release api@2: the ocuroot_promotion { release = "api@2", phase = "prod" } of this run approves it (the operation was cancelled)`,
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

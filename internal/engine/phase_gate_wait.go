@@ -102,21 +102,33 @@ type GateError struct {
 // timeout was reached", never Go's "context deadline exceeded".
 func (g *GateError) Error() string {
 	if g.Waited {
-		return fmt.Sprintf("gave up %s (%s)", g.Reason, WhyContextEnded(g.Err))
+		return (&WaitEndedError{Waiting: g.Reason, Err: g.Err}).Error()
 	}
 	return g.Reason
 }
 
 func (g *GateError) Unwrap() error { return g.Err }
 
-// WhyContextEnded puts the end of an operation's context into words for a
-// diagnostic.
+// WaitEndedError is a wait given up because its operation's context ended.
+// It wraps the context's error for errors.Is but never prints it.
+type WaitEndedError struct {
+	Waiting string // what was waited for, "waiting for …"
+	Err     error  // the context's error
+}
+
+func (w *WaitEndedError) Error() string {
+	return fmt.Sprintf("gave up %s (%s)", w.Waiting, WhyContextEnded(w.Err))
+}
+
+func (w *WaitEndedError) Unwrap() error { return w.Err }
+
+// WhyContextEnded puts the end of an operation's context into words.
 func WhyContextEnded(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return "the operation's timeout was reached first; raise it in the resource's timeouts block if the wait is expected to take longer"
+		return "the operation's timeout was reached; raise it in the resource's timeouts block if this wait is expected to take longer"
 	case errors.Is(err, context.Canceled):
-		return "the operation was interrupted"
+		return "the operation was cancelled"
 	case err == nil:
 		return "the operation ended"
 	}

@@ -94,7 +94,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 			logged = reason
 		}
 		if err := sleep(ctx, e.clock, e.pollInterval); err != nil {
-			return d, fmt.Errorf("gave up waiting for %s to reach awaiting_promotion for %s (%s): %w", req.Deployment, req.Release, reason, err)
+			return d, &WaitEndedError{Waiting: fmt.Sprintf("waiting for %s to reach awaiting_promotion for %s (%s)", req.Deployment, req.Release, reason), Err: err}
 		}
 	}
 

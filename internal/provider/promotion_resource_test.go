@@ -178,7 +178,7 @@ func TestAccPromotion_deploymentNeverReady(t *testing.T) {
 				PreConfig: func() { started = time.Now() },
 				Config:    waiting,
 				ExpectError: diagPattern(`Promotion Failed ... gave up waiting for api/prod0 to reach awaiting_promotion for api@2 ` +
-					`(api@2 is still rolling out to api/prod0 (step 2/5)): context deadline exceeded`),
+					`(api@2 is still rolling out to api/prod0 (step 2/5)) (the operation's timeout was reached;`),
 			},
 			proposedAgain(waiting,
 				returnedWithin(&started, 10*time.Second),
