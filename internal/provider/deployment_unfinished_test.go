@@ -99,7 +99,9 @@ func TestAccDeployment_revertAfterInterruptedRollout(t *testing.T) {
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@1", "", 100),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "rollback:0:canary")),
-					checkTarget(target, servicesSaw(map[string][]string{"api/prod0": {"api@1"}})),
+					checkTarget(target, func(target *demotarget.Target) error {
+						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 100})
+					}),
 					historyContains("ocuroot_deployment.api", "api@2"),
 				),
 			},

@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// writeCountingKV counts writes, to prove that restoring from Terraform
+// state (what a refresh does) writes nothing.
+type writeCountingKV struct {
+	KV
+	writes int
+}
+
+func (w *writeCountingKV) Put(ctx context.Context, kind, key string, value []byte, expect int64) (int64, error) {
+	w.writes++
+	return w.KV.Put(ctx, kind, key, value, expect)
+}
+
+func (w *writeCountingKV) Delete(ctx context.Context, kind, key string, expect int64) error {
+	w.writes++
+	return w.KV.Delete(ctx, kind, key, expect)
+}
+
+func TestRestoreWritesNothingUntilTheFirstWrite(t *testing.T) {
+	ctx := context.Background()
+	kv := &writeCountingKV{KV: NewMemoryKV()}
+	e := New(Options{Store: NewStore(kv)})
+
+	env := Environment{Name: "prod0", Attributes: map[string]string{"type": "prod"}}
+	rel := Release{Package: "api", Version: "1", Phases: []Phase{{Name: "prod", Environments: []string{"prod0"}}}}
+	if outcome, err := e.RestoreEnvironment(ctx, env); err != nil || outcome != Restored {
+		t.Fatalf("RestoreEnvironment = %v, %v", outcome, err)
+	}
+	if outcome, err := e.RestoreRelease(ctx, rel); err != nil || outcome != Restored {
+		t.Fatalf("RestoreRelease = %v, %v", outcome, err)
+	}
+	seeded, err := e.SeedDeployment(ctx, SeedRequest{Spec: DeploymentSpec{Package: "api", Environment: "prod0"}, LiveRelease: "api@1", Status: StatusSucceeded})
+	if err != nil || seeded.LiveRelease != "api@1" {
+		t.Fatalf("SeedDeployment = %+v, %v", seeded, err)
+	}
+	if kv.writes != 0 {
+		t.Fatalf("restoring wrote %d time(s) to the store", kv.writes)
+	}
+
+	// Reads fall back to the restored records.
+	if got, err := e.GetEnvironment(ctx, "prod0"); err != nil || got.Attributes["type"] != "prod" {
+		t.Errorf("GetEnvironment = %+v, %v", got, err)
+	}
+	if got, err := e.GetRelease(ctx, "api@1"); err != nil || got.ID() != "api@1" {
+		t.Errorf("GetRelease = %+v, %v", got, err)
+	}
+	if envs, err := e.ListEnvironments(ctx, nil); err != nil || len(envs) != 1 {
+		t.Errorf("ListEnvironments = %+v, %v", envs, err)
+	}
+	if kv.writes != 0 {
+		t.Fatalf("reading wrote %d time(s) to the store", kv.writes)
+	}
+
+	// The first write of an apply stores every restored record.
+	if err := e.Store().PutApproval(ctx, Approval{Release: "api@1", Phase: "prod", By: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	for kind, key := range map[string]string{kindEnvironment: "prod0", kindRelease: "api@1", kindDeployment: "api/prod0"} {
+		if _, _, err := kv.KV.Get(ctx, kind, key); err != nil {
+			t.Errorf("%s %q was not stored by the first write: %v", kind, key, err)
+		}
+	}
+}
+
+func TestRestoreReportsRecordsDeletedThroughTerraform(t *testing.T) {
+	ctx := context.Background()
+	e := New(Options{Store: NewStore(NewMemoryKV())})
+	env := Environment{Name: "eu1"}
+	if _, err := e.PutEnvironment(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DeleteEnvironment(ctx, "eu1"); err != nil {
+		t.Fatal(err)
+	}
+	if outcome, err := e.RestoreEnvironment(ctx, env); err != nil || outcome != DeletedElsewhere {
+		t.Fatalf("RestoreEnvironment after a delete = %v, %v; want DeletedElsewhere", outcome, err)
+	}
+	if _, err := e.GetEnvironment(ctx, "eu1"); !IsNotFound(err) {
+		t.Fatalf("a deleted environment is readable again: %v", err)
+	}
+	// Creating it again clears the tombstone.
+	if _, err := e.PutEnvironment(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	if gone, err := e.Store().deleted(ctx, kindEnvironment, "eu1"); err != nil || gone {
+		t.Fatalf("tombstone kept after re-creating: %v, %v", gone, err)
+	}
+
+	rel := Release{Package: "api", Version: "9", Phases: []Phase{{Name: "p", Environments: []string{"eu1"}}}}
+	if _, err := e.RegisterRelease(ctx, rel); err != nil {
+		t.Fatal(err)
+	}
+	if archived, err := e.RetireRelease(ctx, rel.ID()); err != nil || archived {
+		t.Fatalf("RetireRelease = %v, %v", archived, err)
+	}
+	if outcome, err := e.RestoreRelease(ctx, rel); err != nil || outcome != DeletedElsewhere {
+		t.Fatalf("RestoreRelease after a delete = %v, %v; want DeletedElsewhere", outcome, err)
+	}
+}
+
+func TestRestoredRecordsAreCarriedToTheNextProcess(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	carry := filepath.Join(dir, "store.db.restored.json")
+	kv := NewMemoryKV()
+
+	plan := NewStore(kv)
+	if err := plan.CarryRestoredIn(carry); err != nil {
+		t.Fatal(err)
+	}
+	planner := New(Options{Store: plan})
+	if _, err := planner.RestoreEnvironment(ctx, Environment{Name: "prod0"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The apply runs in a new process with a new store handle.
+	apply := NewStore(kv)
+	if err := apply.CarryRestoredIn(carry); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := apply.GetEnvironment(ctx, "prod0"); err != nil {
+		t.Fatalf("the apply's process does not see the restored environment: %v", err)
+	}
+	if err := apply.PutApproval(ctx, Approval{Release: "a@1", Phase: "p", By: "t", ApprovedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := kv.Get(ctx, kindEnvironment, "prod0"); err != nil {
+		t.Fatalf("the apply's first write did not store the restored environment: %v", err)
+	}
+	if matches, _ := filepath.Glob(filepath.Join(dir, "*")); len(matches) != 0 {
+		t.Fatalf("files left after the restored records were stored: %v", matches)
+	}
+}
+
+func TestStoringRestoredRecordsKeepsWhatAnotherRunWrote(t *testing.T) {
+	ctx := context.Background()
+	kv := NewMemoryKV()
+	e := New(Options{Store: NewStore(kv)})
+	if _, err := e.RestoreEnvironment(ctx, Environment{Name: "prod0", Attributes: map[string]string{"from": "state"}}); err != nil {
+		t.Fatal(err)
+	}
+	other := New(Options{Store: NewStore(kv)})
+	if _, err := other.PutEnvironment(ctx, Environment{Name: "prod0", Attributes: map[string]string{"from": "other run"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Store().PutApproval(ctx, Approval{Release: "a@1", Phase: "p", By: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := other.GetEnvironment(ctx, "prod0")
+	if err != nil || got.Attributes["from"] != "other run" {
+		t.Fatalf("environment = %+v, %v; the other run's record must win", got, err)
+	}
+}
