@@ -54,6 +54,8 @@ type fakeHooks struct {
 	onSend func(ctx context.Context, ev Event)
 	// journal, when set, interleaves hook calls with check probes.
 	journal *journal
+	// timeline, when set, records each call with the clock's time.
+	timeline *timeline
 }
 
 func newFakeHooks() *fakeHooks {
@@ -79,10 +81,13 @@ func (f *fakeHooks) Send(ctx context.Context, cfg HookConfig, key string, ev Eve
 		Environment: ev.Environment, Key: key, Attempt: ev.Attempt, RolloutID: ev.RolloutID, Reason: ev.Reason,
 		CtxErr: ctx.Err(), Failed: err != nil,
 	})
-	onSend, j := f.onSend, f.journal
+	onSend, j, tl := f.onSend, f.journal, f.timeline
 	f.mu.Unlock()
 	if j != nil {
 		j.add("hook " + ev.Type + " " + ev.Slot)
+	}
+	if tl != nil {
+		tl.add(timelineEvent{Kind: "hook", Name: ev.Type, Slot: ev.Slot, Weight: ev.Weight, OK: err == nil, Key: key})
 	}
 	if onSend != nil {
 		onSend(ctx, ev)
@@ -152,6 +157,60 @@ func (j *journal) indexOf(s string) int {
 	return -1
 }
 
+// timeline records hook calls and check probes, each with the clock's
+// time and its result, plus markers a test sets (a resume); fault-injection
+// tests read the target's view of a rollout from it.
+type timeline struct {
+	clock  Clock
+	mu     sync.Mutex
+	events []timelineEvent
+}
+
+// timelineEvent is one hook call ("hook"), probe ("health", "metric") or
+// marker ("mark").
+type timelineEvent struct {
+	At     time.Time
+	Kind   string
+	Name   string // event type, check name or marker
+	Slot   string
+	Weight int
+	OK     bool // the hook was accepted, the probe passed
+	Key    string
+}
+
+func (tl *timeline) add(ev timelineEvent) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	ev.At = tl.clock.Now()
+	tl.events = append(tl.events, ev)
+}
+
+// mark records a marker and returns its position.
+func (tl *timeline) mark(name string) int {
+	tl.add(timelineEvent{Kind: "mark", Name: name})
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return len(tl.events) - 1
+}
+
+func (tl *timeline) all() []timelineEvent {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return append([]timelineEvent(nil), tl.events...)
+}
+
+// record makes the harness's fakes write to a new timeline.
+func (h *harness) record() *timeline {
+	tl := &timeline{clock: h.clock}
+	h.hooks.mu.Lock()
+	h.hooks.timeline = tl
+	h.hooks.mu.Unlock()
+	h.checker.mu.Lock()
+	h.checker.timeline = tl
+	h.checker.mu.Unlock()
+	return tl
+}
+
 // fakeChecker answers health and metric checks from a script. Unscripted
 // checks pass.
 type fakeChecker struct {
@@ -171,6 +230,7 @@ type fakeChecker struct {
 	healthProbes []Placeholders
 	metricProbes map[string]int
 	journal      *journal
+	timeline     *timeline
 }
 
 func newFakeChecker() *fakeChecker {
@@ -186,10 +246,13 @@ func (c *fakeChecker) Health(ctx context.Context, hc HealthCheck, vars Placehold
 	c.healthProbes = append(c.healthProbes, vars)
 	n := len(c.healthProbes)
 	ok := !c.unhealthySlots[vars.Slot] && !c.unhealthyVersions[vars.Version] && (c.failHealthAfter <= 0 || n <= c.failHealthAfter)
-	j := c.journal
+	j, tl := c.journal, c.timeline
 	c.mu.Unlock()
 	if j != nil {
 		j.add("health " + vars.Slot)
+	}
+	if tl != nil {
+		tl.add(timelineEvent{Kind: "health", Name: "health", Slot: vars.Slot, OK: ok})
 	}
 	if ok {
 		return CheckResult{Name: "health", OK: true, Detail: "status 200"}
@@ -204,10 +267,13 @@ func (c *fakeChecker) Metric(ctx context.Context, mc MetricCheck, vars Placehold
 	n := c.metricProbes[mc.Name]
 	after := c.failMetricAfter[mc.Name]
 	ok := !c.failingMetrics[mc.Name] && (after <= 0 || n <= after)
-	j := c.journal
+	j, tl := c.journal, c.timeline
 	c.mu.Unlock()
 	if j != nil {
 		j.add("metric " + mc.Name + " " + vars.Slot)
+	}
+	if tl != nil {
+		tl.add(timelineEvent{Kind: "metric", Name: mc.Name, Slot: vars.Slot, OK: ok})
 	}
 	if ok {
 		v := 0.01
@@ -282,6 +348,14 @@ func (c *crashKV) Delete(ctx context.Context, kind, key string, expect int64) er
 		return errCrash
 	}
 	return c.KV.Delete(ctx, kind, key, expect)
+}
+
+// crashAfter lets n more Puts succeed, then dies: a kill at a moment the
+// test picks (from a hook or probe callback) rather than at a fixed write.
+func (c *crashKV) crashAfter(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.limit = c.puts + n
 }
 
 func (c *crashKV) didCrash() bool {
