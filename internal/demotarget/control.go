@@ -37,6 +37,7 @@ func (t *Target) controlRoutes(mux *http.ServeMux) {
 		writeOK(w)
 	})
 	mux.HandleFunc("POST /control/fail-hook/{event}", t.serveFailHook)
+	mux.HandleFunc("POST /control/redirect-hook/{event}", t.serveRedirectHook)
 	mux.HandleFunc("POST /control/fail-health-after/{version}", func(w http.ResponseWriter, r *http.Request) {
 		n, err := strconv.Atoi(r.URL.Query().Get("n"))
 		if err != nil || n < 0 {
@@ -70,6 +71,18 @@ func (t *Target) serveFailHook(w http.ResponseWriter, r *http.Request) {
 		statuses = append(statuses, status)
 	}
 	t.FailHook(r.PathValue("event"), statuses...)
+	writeOK(w)
+}
+
+// serveRedirectHook answers POST /control/redirect-hook/{event}?status=307&location=URL.
+func (t *Target) serveRedirectHook(w http.ResponseWriter, r *http.Request) {
+	status, err := strconv.Atoi(r.URL.Query().Get("status"))
+	location := r.URL.Query().Get("location")
+	if err != nil || status < 300 || status > 399 || location == "" {
+		writeJSON(w, http.StatusBadRequest, errorAnswer{"status must be a 3xx and location set, e.g. ?status=307&location=http://elsewhere/hooks"})
+		return
+	}
+	t.RedirectHook(r.PathValue("event"), status, location)
 	writeOK(w)
 }
 

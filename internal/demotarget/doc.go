@@ -34,7 +34,9 @@
 //     or X-Ocuroot-Event names another type.
 //  3. 200 with the very same body as the first time when the Idempotency-Key
 //     already succeeded; recorded as duplicate, and the model does not move.
-//  4. An injected status (FailHook), or no answer at all for status 0.
+//  4. An injected status (FailHook), no answer at all for status 0, or an
+//     injected redirect (RedirectHook: a 3xx with a Location header). A
+//     client must not follow it: hooks never follow redirects.
 //  5. 409 in strict mode when the event does not fit the model (a cutover
 //     without a green slot, a blue drain before the cutover, …). Outside
 //     strict mode such an event is applied as well as it can be and the
@@ -70,8 +72,13 @@
 //	GET  /control/state/{package}/{environment}         one service (404 when absent)
 //	POST /control/bad/{version}, /control/good/{version}
 //	POST /control/fail-hook/{event}?statuses=503,503    0 = hang; event "*" = any
+//	POST /control/redirect-hook/{event}?status=307&location=http://elsewhere/hooks
 //	POST /control/fail-health-after/{version}?n=3
 //	POST /control/reset
+//
+// Health and metric probes may be required to carry headers
+// (Options.RequireProbeHeaders): a probe without them is answered 401. Every
+// probe is recorded with its headers, credential-like values redacted.
 //
 // The control API is unauthenticated: the target is a local test double.
 package demotarget

@@ -36,7 +36,30 @@ func (t *Target) FailHook(eventType string, statuses ...int) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.hookFaults[eventType] = append(t.hookFaults[eventType], statuses...)
+	for _, status := range statuses {
+		t.hookFaults[eventType] = append(t.hookFaults[eventType], hookFault{status: status})
+	}
+}
+
+// RedirectHook makes the next hook call of eventType (AnyEvent for any
+// type) answer a redirect: status (a 3xx) with a Location header naming
+// location. The call is recorded as injected and the model does not move;
+// a client that follows the redirect shows up at location, not here. It
+// queues with FailHook's faults and panics on a status that is not 3xx,
+// which is a mistake in the test that calls it.
+func (t *Target) RedirectHook(eventType string, status int, location string) {
+	if status < 300 || status > 399 {
+		panic(fmt.Sprintf("demotarget: RedirectHook status %d is not a redirect (3xx)", status))
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.hookFaults[eventType] = append(t.hookFaults[eventType], hookFault{status: status, location: location})
+}
+
+// hookFault is one injected answer to a hook call.
+type hookFault struct {
+	status   int    // 0 holds the call without an answer
+	location string // Location header of a redirect; "" for other faults
 }
 
 // FailHealthAfter lets version pass its next n health probes, then answers
@@ -51,9 +74,9 @@ func validFaultStatus(status int) bool {
 	return status == 0 || (status >= 100 && status <= 999)
 }
 
-// nextHookFaultLocked pops the injected status for an event type: faults
+// nextHookFaultLocked pops the injected answer for an event type: faults
 // for the exact type come before the AnyEvent ones.
-func (t *Target) nextHookFaultLocked(eventType string) (int, bool) {
+func (t *Target) nextHookFaultLocked(eventType string) (hookFault, bool) {
 	for _, key := range []string{eventType, AnyEvent} {
 		queue := t.hookFaults[key]
 		if len(queue) == 0 {
@@ -66,7 +89,7 @@ func (t *Target) nextHookFaultLocked(eventType string) (int, bool) {
 		}
 		return queue[0], true
 	}
-	return 0, false
+	return hookFault{}, false
 }
 
 // versionHealthLocked says whether a version is failing, and why. probe

@@ -52,8 +52,10 @@ type Call struct {
 	RejectReason string `json:"reject_reason,omitempty"`
 	// Duplicate: the Idempotency-Key had already succeeded.
 	Duplicate bool `json:"duplicate,omitempty"`
-	// Injected: the answer came from FailHook.
+	// Injected: the answer came from FailHook or RedirectHook.
 	Injected bool `json:"injected,omitempty"`
+	// RedirectedTo is the Location of an injected redirect.
+	RedirectedTo string `json:"redirected_to,omitempty"`
 	// Anomaly says how the event did not fit the model ("" when it did).
 	Anomaly string `json:"anomaly,omitempty"`
 }
@@ -131,14 +133,19 @@ func (t *Target) deliver(w http.ResponseWriter, r *http.Request, call Call) {
 		writeBody(w, prev.status, prev.body)
 		return
 	}
-	if status, ok := t.nextHookFaultLocked(call.Event.Type); ok {
-		call.Injected, call.Status = true, status
+	if fault, ok := t.nextHookFaultLocked(call.Event.Type); ok {
+		call.Injected, call.Status, call.RedirectedTo = true, fault.status, fault.location
 		notify := t.recordLocked(call)
 		released, closed := t.released, t.closed
 		t.mu.Unlock()
 		notify()
-		if status != 0 {
-			writeJSON(w, status, errorAnswer{fmt.Sprintf("injected failure for %s", call.Event.Type)})
+		if fault.location != "" {
+			w.Header().Set("Location", fault.location)
+			writeJSON(w, fault.status, errorAnswer{fmt.Sprintf("injected redirect for %s", call.Event.Type)})
+			return
+		}
+		if fault.status != 0 {
+			writeJSON(w, fault.status, errorAnswer{fmt.Sprintf("injected failure for %s", call.Event.Type)})
 			return
 		}
 		if !closed {

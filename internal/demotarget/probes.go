@@ -2,7 +2,9 @@ package demotarget
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -22,6 +24,9 @@ type Probe struct {
 	Slot        string    `json:"slot,omitempty"`
 	Version     string    `json:"version"`
 	Status      int       `json:"status"`
+	// Headers holds the request headers, credential-like ones redacted
+	// (their presence stays visible).
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // Metric values the target reports.
@@ -49,7 +54,12 @@ func (t *Target) serveProbe(kind string, answer func(Probe) (int, any)) http.Han
 	return func(w http.ResponseWriter, r *http.Request) {
 		probe := t.probeFromRequest(r, kind)
 		t.mu.Lock()
-		status, body := answer(probe)
+		status, body := http.StatusUnauthorized, any(nil)
+		if missing := t.missingProbeHeader(r.Header); missing != "" {
+			body = errorAnswer{fmt.Sprintf("probe without the required %s header", missing)}
+		} else {
+			status, body = answer(probe)
+		}
 		probe.Status = status
 		t.probes = append(t.probes, probe)
 		t.mu.Unlock()
@@ -86,8 +96,21 @@ func (t *Target) metricsLocked(p Probe) (int, any) {
 	return http.StatusOK, answer
 }
 
+// missingProbeHeader names a required probe header that is absent or has
+// another value, or returns "". The value is never quoted: it is a secret.
+func (t *Target) missingProbeHeader(h http.Header) string {
+	names := slices.Sorted(maps.Keys(t.opts.RequireProbeHeaders))
+	for _, name := range names {
+		if h.Get(name) != t.opts.RequireProbeHeaders[name] {
+			return name
+		}
+	}
+	return ""
+}
+
 func (t *Target) probeFromRequest(r *http.Request, kind string) Probe {
 	return Probe{
+		Headers:     redactHeaders(r.Header),
 		Time:        t.now(),
 		Kind:        kind,
 		Package:     r.PathValue("package"),

@@ -26,6 +26,11 @@ type Options struct {
 	Strict bool
 	// OnCall, when set, sees every recorded hook call, outside the lock.
 	OnCall func(Call)
+	// RequireProbeHeaders are headers every health and metric probe must
+	// carry with exactly these values (an authorization token, say), as
+	// a monitoring endpoint behind authentication would; a probe without
+	// them is answered 401 and recorded with that status.
+	RequireProbeHeaders map[string]string
 }
 
 // Target is the demo service. All methods are safe for concurrent use.
@@ -39,7 +44,7 @@ type Target struct {
 	probes     []Probe
 	services   map[serviceKey]*ServiceState
 	succeeded  map[string]storedResponse // Idempotency-Key → first successful answer
-	hookFaults map[string][]int          // event type (or "*") → statuses still to answer
+	hookFaults map[string][]hookFault    // event type (or "*") → answers still to inject
 	bad        map[string]bool           // version key → marked bad
 	healthLeft map[string]int            // version key → healthy probes left before 503
 	versionHit map[string]int            // version key → probes served, the "requests" metric
@@ -122,7 +127,7 @@ func (t *Target) clearLocked() {
 	t.probes = nil
 	t.services = map[serviceKey]*ServiceState{}
 	t.succeeded = map[string]storedResponse{}
-	t.hookFaults = map[string][]int{}
+	t.hookFaults = map[string][]hookFault{}
 	t.bad = map[string]bool{}
 	t.healthLeft = map[string]int{}
 	t.versionHit = map[string]int{}

@@ -686,3 +686,101 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("%d services, want 4", got)
 	}
 }
+
+// noRedirects is a client that reports a redirect instead of following it.
+func noRedirects(h *harness) *http.Client {
+	client := *h.server.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &client
+}
+
+func TestRedirectHookAnswersOneRedirect(t *testing.T) {
+	h := newHarness(t, demotarget.Options{Secret: testSecret})
+	h.target.RedirectHook(demotarget.EventDeploy, http.StatusTemporaryRedirect, "http://elsewhere.invalid/hooks")
+
+	res, err := noRedirects(h).Do(h.hookRequest("step-1", event(demotarget.EventDeploy, "app@1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTemporaryRedirect || res.Header.Get("Location") != "http://elsewhere.invalid/hooks" {
+		t.Errorf("answer %d Location %q, want 307 to http://elsewhere.invalid/hooks", res.StatusCode, res.Header.Get("Location"))
+	}
+	if _, ok := h.target.State("app", "prod"); ok {
+		t.Error("the redirected event moved the model")
+	}
+	calls := h.target.Calls()
+	if len(calls) != 1 || !calls[0].Injected || calls[0].Accepted || calls[0].Status != 307 || calls[0].RedirectedTo != "http://elsewhere.invalid/hooks" {
+		t.Errorf("recorded %+v, want one injected, unaccepted 307 to elsewhere", calls)
+	}
+	// The redirect was used up: the same step is accepted next time.
+	h.sendOK(event(demotarget.EventDeploy, "app@1"))
+}
+
+func TestRedirectHookRefusesNonRedirectStatus(t *testing.T) {
+	h := newHarness(t, demotarget.Options{})
+	defer func() {
+		if recover() == nil {
+			t.Error("RedirectHook(…, 200, …) did not panic")
+		}
+	}()
+	h.target.RedirectHook(demotarget.EventDeploy, http.StatusOK, "http://elsewhere.invalid/")
+}
+
+func TestRedirectHookOverHTTP(t *testing.T) {
+	h := newHarness(t, demotarget.Options{})
+	if res := h.post("/control/redirect-hook/deploy?status=200&location=http://x/"); res.status != 400 {
+		t.Errorf("a 200 redirect was accepted: %d", res.status)
+	}
+	if res := h.post("/control/redirect-hook/deploy?status=308"); res.status != 400 {
+		t.Errorf("a redirect without location was accepted: %d", res.status)
+	}
+	h.post("/control/redirect-hook/deploy?status=308&location=" + url.QueryEscape("http://elsewhere.invalid/hooks"))
+	res, err := noRedirects(h).Do(h.hookRequest("k", event(demotarget.EventDeploy, "app@1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusPermanentRedirect || res.Header.Get("Location") != "http://elsewhere.invalid/hooks" {
+		t.Errorf("answer %d Location %q, want 308 to http://elsewhere.invalid/hooks", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestRequireProbeHeaders(t *testing.T) {
+	h := newHarness(t, demotarget.Options{RequireProbeHeaders: map[string]string{"Authorization": "Bearer probe-token"}})
+	probe := func(path, auth string) int {
+		req, err := http.NewRequest(http.MethodGet, h.server.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Team", "payments")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		res := h.do(req)
+		if strings.Contains(string(res.body), "probe-token") {
+			t.Errorf("the answer quotes the token: %s", res.body)
+		}
+		return res.status
+	}
+	got := []int{
+		probe("/health/prod/1", ""),
+		probe("/health/prod/1", "Bearer wrong"),
+		probe("/health/prod/1", "Bearer probe-token"),
+		probe("/metrics/prod/1", ""),
+		probe("/metrics/prod/1", "Bearer probe-token"),
+	}
+	if want := []int{401, 401, 200, 401, 200}; !slices.Equal(got, want) {
+		t.Errorf("statuses %v, want %v", got, want)
+	}
+	probes := h.target.Probes()
+	if len(probes) != 5 || probes[0].Status != 401 || probes[2].Status != 200 {
+		t.Fatalf("recorded %+v", probes)
+	}
+	if p := probes[2]; p.Headers["Authorization"] != "[redacted]" || p.Headers["X-Team"] != "payments" {
+		t.Errorf("recorded headers %v, want Authorization redacted and X-Team kept", p.Headers)
+	}
+	if _, sent := probes[0].Headers["Authorization"]; sent {
+		t.Errorf("a probe without Authorization is recorded with one: %v", probes[0].Headers)
+	}
+}
