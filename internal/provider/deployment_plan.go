@@ -175,33 +175,42 @@ func (r *deploymentResource) planRollbackOfUnfinished(ctx context.Context, plan 
 			" If you meant to finish that rollout instead, set release = \""+unfinished.Release+"\" and apply.")
 }
 
-// warnAboutApprovalWait says at plan time that the apply will block until
-// a phase approval nobody has given or planned: otherwise the deployment
-// would silently wait out its whole timeout.
+// warnAboutApprovalWait says at plan time that the apply will be refused at
+// a human gate nothing in this run opens: an earlier phase of the release
+// waiting at its promotion gate (now, or once this apply stops it there),
+// or this phase's approval. It names the ocuroot_promotion to add. It also
+// notes when this deployment's own rollout will stop at a gate, for the
+// deployments of later phases planned after it.
 func (r *deploymentResource) warnAboutApprovalWait(ctx context.Context, plan *deploymentModel, resp *resource.ModifyPlanResponse) {
 	if r.data == nil || plan.Release.IsUnknown() || plan.Environment.IsUnknown() {
 		return
 	}
-	release := plan.Release.ValueString()
-	rel, err := r.data.engine.GetRelease(ctx, release)
+	r.noteGateOfPlannedRollout(ctx, plan)
+	rel, err := r.data.engine.GetRelease(ctx, plan.Release.ValueString())
 	if err != nil {
 		return // registered later in this apply: nothing to tell yet
 	}
-	k := rel.PhaseOf(plan.Environment.ValueString())
-	if k < 0 || !rel.Phases[k].RequiresApproval {
+	env := plan.Environment.ValueString()
+	k := rel.PhaseOf(env)
+	if k < 0 {
 		return
 	}
-	phase := rel.Phases[k].Name
-	if r.data.plannedApproval(release, phase) {
-		return
+	gates := r.earlierPhaseGates(ctx, rel, k)
+	approvalDue := r.approvalDue(ctx, rel, k)
+	// A promotion or approval may be planned a moment after this resource:
+	// Terraform plans siblings in any order.
+	r.data.awaitPlanned(ctx, func() bool {
+		return len(r.unplannedGates(rel, gates)) == 0 && (!approvalDue || r.data.plannedApproval(rel.ID(), rel.Phases[k].Name))
+	})
+	if unplanned := r.unplannedGates(rel, gates); len(unplanned) > 0 {
+		resp.Diagnostics.AddAttributeWarning(path.Root("release"), "Earlier Phase Waits For Promotion", unplannedGatesWarning(rel, env, unplanned))
 	}
-	if _, err := r.data.engine.Store().GetApproval(ctx, release, phase); err == nil {
-		return
+	if phase := rel.Phases[k].Name; approvalDue && !r.data.plannedApproval(rel.ID(), phase) {
+		resp.Diagnostics.AddAttributeWarning(path.Root("release"), "Deployment Needs Phase Approval", fmt.Sprintf(
+			"Phase %q of %s requires approval and none is recorded or planned, so this deployment will be refused at apply instead of waiting. "+
+				"Add an ocuroot_promotion { release = %q, phase = %q } to this configuration and make this deployment depend on it, or apply it first.",
+			phase, rel.ID(), rel.ID(), phase))
 	}
-	resp.Diagnostics.AddAttributeWarning(path.Root("release"), "Deployment Will Wait For Approval", fmt.Sprintf(
-		"Phase %q of %s requires approval and none is recorded or planned. The apply will wait (up to its timeout) until an "+
-			"ocuroot_promotion { release = %q, phase = %q } is applied; make this deployment depend on that promotion to approve in the same apply.",
-		phase, release, release, phase))
 }
 
 // rolloutInputsKnown reports whether everything the rollout plan depends

@@ -48,7 +48,7 @@ func TestDeploymentPlanWarnsAboutApprovalWait(t *testing.T) {
 		t.Errorf("staging needs no approval, got %q", got)
 	}
 	got := warnings("prod1")
-	if len(got) != 1 || !strings.Contains(got[0], `Deployment Will Wait For Approval: Phase "prod" of api@1 requires approval`) ||
+	if len(got) != 1 || !strings.Contains(got[0], `Deployment Needs Phase Approval: Phase "prod" of api@1 requires approval`) ||
 		!strings.Contains(got[0], `ocuroot_promotion { release = "api@1", phase = "prod" }`) {
 		t.Errorf("prod1 warning = %q", got)
 	}

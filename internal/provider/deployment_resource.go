@@ -90,7 +90,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tflog.Info(ctx, "ocuroot: deploying", map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()})
-	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec})
+	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, Planned: r.data})
 	if d != nil {
 		resp.Diagnostics.Append(plan.applyRecord(d)...)
 	}
@@ -200,7 +200,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tflog.Info(ctx, "ocuroot: updating deployment", map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()})
-	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString()})
+	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString(), Planned: r.data})
 	if d != nil {
 		resp.Diagnostics.Append(plan.applyRecord(d)...)
 	}

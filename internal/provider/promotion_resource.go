@@ -125,8 +125,12 @@ func (r *promotionResource) Configure(_ context.Context, req resource.ConfigureR
 	r.data = data
 }
 
-// ModifyPlan refuses at plan time a promotion the store already rules out,
-// unless the deployment is planned to move to that release in this run.
+// ModifyPlan notes the promotion or approval as planned in this run, so a
+// deployment behind its gate waits for it instead of refusing, and refuses
+// at plan time a promotion the store already rules out, unless the
+// deployment is planned to move to that release in this run. Terraform
+// calls it again in the apply right before Create, which is when the
+// deployments of the same apply learn about it.
 func (r *promotionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() || r.data == nil {
 		return
@@ -144,6 +148,7 @@ func (r *promotionResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		return
 	}
 	id, release := plan.Deployment.ValueString(), plan.Release.ValueString()
+	r.data.notePlannedPromotion(id, release)
 	if r.data.plannedRelease(id) == release {
 		return // the deployment moves to this release in the same apply
 	}
@@ -171,6 +176,7 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 	if !plan.Phase.IsNull() {
 		a, err := r.data.engine.ApprovePhase(ctx, release, plan.Phase.ValueString(), plan.Note.ValueString(), by)
 		if err != nil {
+			r.data.forgetPlannedApproval(release, plan.Phase.ValueString())
 			resp.Diagnostics.AddAttributeError(path.Root("phase"), "Phase Approval Failed", err.Error())
 			return
 		}
@@ -186,6 +192,8 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 	tflog.Info(ctx, "ocuroot: promoting", map[string]any{"deployment": deployment, "release": release})
 	d, err := r.data.engine.Promote(ctx, engine.PromoteRequest{Deployment: deployment, Release: release, Note: plan.Note.ValueString(), By: by})
 	if err != nil {
+		// Deployments of later phases stop waiting for this promotion.
+		r.data.forgetPlannedPromotion(deployment, release)
 		var refused *engine.PromotionRefusedError
 		switch {
 		case errors.As(err, &refused):

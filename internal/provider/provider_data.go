@@ -33,6 +33,9 @@ type providerData struct {
 	plannedEnvironments map[string]bool
 	plannedReleases     map[string]string
 	plannedApprovals    map[string]bool
+	// plannedPromotions and plannedGates: see planned_decisions.go.
+	plannedPromotions map[string]bool
+	plannedGates      map[string]bool
 }
 
 // notePlannedApproval records a phase approval planned in this run.
