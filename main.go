@@ -5,9 +5,11 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/leasecli"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/provider"
 )
 
@@ -29,6 +31,9 @@ var (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "lease" {
+		os.Exit(leasecli.Main(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()

@@ -1,0 +1,149 @@
+// Package leasecli is the operator's view of deployment leases, run as
+// "terraform-provider-ocuroot lease ...": list who holds which deployment,
+// and break the lease of a holder that died, without waiting for it to
+// lapse.
+package leasecli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+// Exit codes of Main.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// openTimeout bounds the wait for a store another process has locked.
+const openTimeout = 30 * time.Second
+
+const usage = `Usage:
+  terraform-provider-ocuroot lease list [-store LOCATION]
+  terraform-provider-ocuroot lease break -deployment PACKAGE/ENVIRONMENT -holder "HOLDER" [-store LOCATION]
+
+list shows every deployment lease: its holder, the operation, since when it
+is held, when it expires, and whether the holder looks dead.
+
+break deletes one lease, and only if the named holder (exactly as list shows
+it) still holds it; a lease renewed or taken by anyone else is left alone.
+Break a lease only when its holder is dead: a live holder stops at its next
+renewal, half way through its rollout.
+
+The store is -store, else OCUROOT_STORE, else the embedded store under
+TF_DATA_DIR (default .terraform): run this from the Terraform working
+directory, with the same store setting as the provider.
+`
+
+// Main runs the lease command with the arguments after "lease" and returns
+// the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "list":
+		return runList(args[1:], stdout, stderr)
+	case "break":
+		return runBreak(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "unknown lease command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+}
+
+func newFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("lease "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	store := fs.String("store", "", "store location, as the provider's store argument (default: OCUROOT_STORE, else the embedded store)")
+	return fs, store
+}
+
+func runList(args []string, stdout, stderr io.Writer) int {
+	fs, storeFlag := newFlagSet("list", stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "lease list takes no arguments, got %q\n\n%s", fs.Args(), usage)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	defer cancel()
+	eng, description, closeStore, err := openEngine(ctx, *storeFlag)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return exitError
+	}
+	defer closeStore()
+	leases, err := eng.ListLeases(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return exitError
+	}
+	writeLeases(stdout, description, leases)
+	return exitOK
+}
+
+func runBreak(args []string, stdout, stderr io.Writer) int {
+	fs, storeFlag := newFlagSet("break", stderr)
+	deployment := fs.String("deployment", "", "deployment id, PACKAGE/ENVIRONMENT")
+	holder := fs.String("holder", "", "the holder, exactly as lease list shows it")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if *deployment == "" || *holder == "" || fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "lease break needs -deployment and -holder (and nothing else)\n\n%s", usage)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	defer cancel()
+	eng, description, closeStore, err := openEngine(ctx, *storeFlag)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return exitError
+	}
+	defer closeStore()
+	if err := eng.BreakLease(ctx, *deployment, *holder); err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return exitError
+	}
+	fmt.Fprintf(stdout, "Broke the lease of %s held by %s (%s). The next apply can take it.\n", *deployment, *holder, description)
+	return exitOK
+}
+
+// openEngine opens the store the provider would use and an engine on it.
+// The embedded store must exist already: run from the wrong directory,
+// opening it would create an empty one and report no leases.
+func openEngine(ctx context.Context, location string) (*engine.Engine, string, func(), error) {
+	if location == "" {
+		location = os.Getenv("OCUROOT_STORE")
+	}
+	kv, description, err := engine.OpenKV(ctx, location, os.Getenv("TF_DATA_DIR"))
+	if err != nil {
+		return nil, "", nil, err
+	}
+	closeStore := func() { _ = kv.Close() }
+	if bolt, ok := kv.(*engine.BoltKV); ok {
+		if _, err := os.Stat(bolt.Path()); errors.Is(err, fs.ErrNotExist) {
+			closeStore()
+			return nil, "", nil, fmt.Errorf("no embedded store at %s: run this from the Terraform working directory, "+
+				"with TF_DATA_DIR as Terraform has it, or pass -store", bolt.Path())
+		}
+	}
+	return engine.New(engine.Options{Store: engine.NewStore(kv)}), description, closeStore, nil
+}

@@ -1,0 +1,203 @@
+package leasecli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+// holdEnv, when set to a store path, turns the test binary into a run that
+// takes the lease of api/prod in that store and hangs in its first hook
+// call: a holder the test can then kill, as a crashed apply.
+const holdEnv = "LEASECLI_TEST_HOLD_STORE"
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(holdEnv); path != "" {
+		if err := holdLeaseUntilKilled(path); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// hangingHooks says it holds the lease (the engine calls hooks only under
+// it) and never answers.
+type hangingHooks struct{}
+
+func (hangingHooks) Send(context.Context, engine.HookConfig, string, engine.Event) (engine.HookResult, error) {
+	fmt.Println("holding")
+	for {
+		time.Sleep(time.Hour)
+	}
+}
+
+func holdLeaseUntilKilled(path string) error {
+	kv, err := engine.OpenBoltKV(path)
+	if err != nil {
+		return err
+	}
+	e := engine.New(engine.Options{Store: engine.NewStore(kv), Hooks: hangingHooks{}, Checker: engine.NewHTTPChecker()})
+	ctx := context.Background()
+	if _, err := e.PutEnvironment(ctx, engine.Environment{Name: "prod"}); err != nil {
+		return err
+	}
+	rel := engine.Release{Package: "api", Version: "1", Phases: []engine.Phase{{Name: "production", Environments: []string{"prod"}}}}
+	if _, err := e.RegisterRelease(ctx, rel); err != nil {
+		return err
+	}
+	spec := engine.DeploymentSpec{Package: "api", Environment: "prod", Release: "api@1", Strategy: engine.StrategyDirect,
+		Hook: &engine.HookConfig{URL: "http://hooks.test/ocuroot"}}
+	_, err = e.Deploy(ctx, engine.DeployRequest{Spec: spec})
+	return fmt.Errorf("the deployment returned instead of hanging: %v", err)
+}
+
+// startHolder runs a holder of api/prod's lease in the store at path and
+// returns once it holds it.
+func startHolder(t *testing.T, path string) *exec.Cmd {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("dead holders are detected on Unix only")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), holdEnv+"="+path)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "holding\n" {
+		t.Fatalf("the holder did not take the lease: %q, %v", line, err)
+	}
+	return cmd
+}
+
+func holderOf(cmd *exec.Cmd) string {
+	h := engine.CurrentHolder()
+	h.PID = cmd.Process.Pid
+	return h.String()
+}
+
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func mustContain(t *testing.T, what, text string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(text, p) {
+			t.Errorf("%s lacks %q:\n%s", what, p, text)
+		}
+	}
+}
+
+// TestListAndBreakTheLeaseOfACrashedRun: a run holds a lease, then is
+// killed. While it lives, list shows it held and break refuses; once it is
+// dead, list says so and prints the break command; break refuses any other
+// holder name, and with the listed one frees the deployment.
+func TestListAndBreakTheLeaseOfACrashedRun(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "store.db")
+	holderCmd := startHolder(t, store)
+	holder := holderOf(holderCmd)
+
+	code, out, errOut := run(t, "list", "-store", store)
+	if code != 0 {
+		t.Fatalf("list: exit %d, %s", code, errOut)
+	}
+	mustContain(t, "list of a live holder", out, "DEPLOYMENT", "HOLDER", "OPERATION", "SINCE", "EXPIRES", "STATE",
+		"api/prod", holder, "deploy api@1", "held")
+	code, _, errOut = run(t, "break", "-store", store, "-deployment", "api/prod", "-holder", holder)
+	if code != 1 {
+		t.Fatalf("break of a live holder: exit %d", code)
+	}
+	mustContain(t, "refusal", errOut, "lease break refused", "is still running on this machine")
+
+	if err := holderCmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = holderCmd.Wait()
+
+	code, out, _ = run(t, "list", "-store", store)
+	want := fmt.Sprintf(`terraform-provider-ocuroot lease break -deployment api/prod -holder "%s"`, holder)
+	if code != 0 {
+		t.Fatalf("list: exit %d", code)
+	}
+	mustContain(t, "list of a dead holder", out, "holder process gone (safe to break)", want)
+
+	code, _, errOut = run(t, "break", "-store", store, "-deployment", "api/prod", "-holder", "someone@else pid 1")
+	if code != 1 {
+		t.Fatalf("break naming another holder: exit %d", code)
+	}
+	mustContain(t, "refusal", errOut, `the lease of api/prod is held by "`+holder+`"`, `not by "someone@else pid 1"; nothing was changed`)
+
+	code, out, errOut = run(t, "break", "-store", store, "-deployment", "api/prod", "-holder", holder)
+	if code != 0 {
+		t.Fatalf("break: exit %d, %s", code, errOut)
+	}
+	mustContain(t, "break output", out, "Broke the lease of api/prod held by "+holder, "embedded store "+store)
+
+	code, out, _ = run(t, "list", "-store", store)
+	if code != 0 || !strings.Contains(out, "No leases are held (embedded store "+store+")") {
+		t.Errorf("list after break: exit %d\n%s", code, out)
+	}
+}
+
+// TestStoreFromEnvironment: without -store the command finds the store
+// where the provider does: OCUROOT_STORE, else the embedded store under
+// TF_DATA_DIR.
+func TestStoreFromEnvironment(t *testing.T) {
+	dataDir := t.TempDir()
+	t.Setenv("OCUROOT_STORE", "")
+	t.Setenv("TF_DATA_DIR", dataDir)
+	code, _, errOut := run(t, "list")
+	embedded := filepath.Join(dataDir, "ocuroot", "store.db")
+	if code != 1 || !strings.Contains(errOut, "no embedded store at "+embedded) {
+		t.Fatalf("list without a store: exit %d, %s", code, errOut)
+	}
+	startHolder(t, embedded)
+	code, out, _ := run(t, "list")
+	mustContain(t, "list from TF_DATA_DIR", out, "embedded store "+embedded, "api/prod")
+
+	elsewhere := filepath.Join(t.TempDir(), "named.db")
+	t.Setenv("OCUROOT_STORE", elsewhere)
+	startHolder(t, elsewhere)
+	if code, out, _ = run(t, "list"); code != 0 || !strings.Contains(out, "embedded store "+elsewhere) {
+		t.Errorf("list from OCUROOT_STORE: exit %d\n%s", code, out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		nil,
+		{"steal"},
+		{"break", "-deployment", "api/prod"},
+		{"break", "-holder", "x"},
+		{"list", "extra"},
+	} {
+		code, _, errOut := run(t, args...)
+		if code != 2 || !strings.Contains(errOut, "Usage:") {
+			t.Errorf("lease %q: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+	if code, out, _ := run(t, "help"); code != 0 || !strings.Contains(out, "lease break -deployment PACKAGE/ENVIRONMENT") {
+		t.Errorf("help: exit %d\n%s", code, out)
+	}
+}
