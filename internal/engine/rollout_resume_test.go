@@ -3,9 +3,12 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
 // crashScenario is one rollout run against a store that dies part-way.
@@ -15,6 +18,19 @@ type crashScenario struct {
 	spec    func() DeploymentSpec
 	promote bool // the rollout stops at a gate and is promoted
 	want    []string
+	// bakes are the observed waits whose check rounds the target must see
+	// in full, whatever the crash and the gap after it.
+	bakes []bakeWindow
+}
+
+// bakeWindow says that between the first hook from and the first hook to
+// after it ("type weight"), slot must get at least rounds health probes:
+// one per check interval of a bake or promotion delay that is observed in
+// full, so the clock gap after a crash counted for nothing.
+type bakeWindow struct {
+	from, to string
+	slot     string
+	rounds   int
 }
 
 func crashScenarios() []crashScenario {
@@ -25,17 +41,19 @@ func crashScenarios() []crashScenario {
 	}
 	checks := []MetricCheck{{Name: "error_rate", URL: "http://metrics.test/{slot}", Path: "error_rate"}}
 	canaryEvents := []string{"canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable"}
+	canaryBakes := []bakeWindow{{"canary.weight 10", "canary.weight 50", SlotCanary, 5}, {"canary.weight 50", "promote 100", SlotCanary, 5}}
 	blueGreenEvents := []string{"green.create 0 green", "cutover 100 green", "blue.drain 100 blue"}
 	return []crashScenario{
 		{name: "direct first deployment", spec: func() DeploymentSpec { return testSpec(StrategyDirect) }, want: []string{"deploy 100 stable"}},
 		{name: "direct update", seed: true, spec: func() DeploymentSpec { return testSpec(StrategyDirect) }, want: []string{"deploy 100 stable"}},
-		{name: "canary", seed: true, spec: shortCanary, want: canaryEvents},
-		{name: "canary with manual promotion", seed: true, promote: true, want: canaryEvents, spec: func() DeploymentSpec {
+		{name: "canary", seed: true, spec: shortCanary, want: canaryEvents, bakes: canaryBakes},
+		{name: "canary with manual promotion", seed: true, promote: true, want: canaryEvents, bakes: canaryBakes, spec: func() DeploymentSpec {
 			spec := shortCanary()
 			spec.Canary.ManualPromotion = true
 			return spec
 		}},
-		{name: "blue-green with delays and checks", seed: true, want: blueGreenEvents, spec: func() DeploymentSpec {
+		// Green: one probe found it healthy, two more cover the 2m promotion delay.
+		{name: "blue-green with delays and checks", seed: true, want: blueGreenEvents, bakes: []bakeWindow{{"green.create 0", "cutover 100", SlotGreen, 3}}, spec: func() DeploymentSpec {
 			spec := testSpec(StrategyBlueGreen)
 			spec.BlueGreen = BlueGreenSpec{PromotionDelay: 2 * time.Minute, ScaleDownDelay: 3 * time.Minute, PrePromotionCheck: checks, PostPromotionCheck: checks}
 			return spec
@@ -88,31 +106,13 @@ func runCrashScenario(t *testing.T, sc crashScenario, n int) (crashed bool, repe
 	if sc.seed {
 		h.seedLive(1)
 	}
+	tl := h.record()
 	ctx := context.Background()
 	spec := sc.spec()
 	hook := testHook
 	promote := PromoteRequest{Deployment: testDepID, Release: spec.Release, By: "alice", Hook: &hook}
-	kv := &crashKV{KV: h.kv, limit: n}
-	dying := h.engine(kv, Options{LeaseTTL: time.Minute, Holder: "dying"})
-
-	crashedIn := ""
-	_, err := dying.Deploy(ctx, DeployRequest{Spec: spec})
-	switch {
-	case kv.didCrash():
-		crashedIn = "deploy"
-	case err != nil:
-		t.Fatalf("write %d: Deploy failed without a crash: %v", n, err)
-	case sc.promote:
-		_, err = dying.Promote(ctx, promote)
-		if kv.didCrash() {
-			crashedIn = "promote"
-		} else if err != nil {
-			t.Fatalf("write %d: Promote failed without a crash: %v", n, err)
-		}
-	}
-	if crashedIn != "" && err == nil {
-		t.Fatalf("write %d: the store died during %s but it reported success", n, crashedIn)
-	}
+	crashedIn := runUntilCrash(t, h, sc, n)
+	resume := tl.mark("resume")
 
 	// The next terraform run: a fresh engine re-applies what failed. A
 	// promotion that crashed is retried by the promotion resource alone.
@@ -138,7 +138,187 @@ func runCrashScenario(t *testing.T, sc crashScenario, n int) (crashed bool, repe
 	}
 	repeats = assertOncePerKey(t, n, h.hooks.all(), sc.want)
 	assertLeaseFree(t, h.kv, testDepID)
+	events := tl.all()
+	if crashedIn != "" {
+		assertCheckedBeforeTraffic(t, n, since(events, resume))
+	}
+	for _, w := range sc.bakes {
+		assertBakeObserved(t, n, events, w)
+	}
 	return crashedIn != "", repeats
+}
+
+// runUntilCrash runs sc on a store that dies at write n, followed by a
+// gap of killGap while nothing runs. It reports where the crash happened:
+// "deploy", "promote", or "" when the run finished within n writes.
+func runUntilCrash(t *testing.T, h *harness, sc crashScenario, n int) (crashedIn string) {
+	t.Helper()
+	ctx := context.Background()
+	spec := sc.spec()
+	hook := testHook
+	kv := &crashKV{KV: h.kv, limit: n}
+	dying := h.engine(kv, Options{LeaseTTL: time.Minute, Holder: "dying"})
+	_, err := dying.Deploy(ctx, DeployRequest{Spec: spec})
+	switch {
+	case kv.didCrash():
+		crashedIn = "deploy"
+	case err != nil:
+		t.Fatalf("write %d: Deploy failed without a crash: %v", n, err)
+	case sc.promote:
+		_, err = dying.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: spec.Release, By: "alice", Hook: &hook})
+		if kv.didCrash() {
+			crashedIn = "promote"
+		} else if err != nil {
+			t.Fatalf("write %d: Promote failed without a crash: %v", n, err)
+		}
+	}
+	if crashedIn != "" && err == nil {
+		t.Fatalf("write %d: the store died during %s but it reported success", n, crashedIn)
+	}
+	if crashedIn != "" {
+		h.clock.(*enginetest.FakeClock).Increment(killGap)
+	}
+	return crashedIn
+}
+
+// trafficHook reports whether a hook call moves more traffic to the new
+// release or removes the fallback: the ones a passing check of the
+// current run must precede. (The fixtures' first canary weight is 10.)
+func trafficHook(ev timelineEvent) bool {
+	switch ev.Name {
+	case EventPromote, EventCutover, EventBlueDrain:
+		return true
+	case EventCanaryWeight:
+		return ev.Weight > 10
+	}
+	return false
+}
+
+// assertCheckedBeforeTraffic checks, on the events after a resume, that no
+// traffic-moving hook went out before a probe of this run had passed.
+func assertCheckedBeforeTraffic(t *testing.T, n int, events []timelineEvent) {
+	t.Helper()
+	passed := false
+	for _, ev := range events {
+		switch {
+		case ev.Kind != "hook" && ev.Kind != "mark":
+			passed = passed || ev.OK
+		case ev.Kind == "hook" && trafficHook(ev) && !passed:
+			t.Errorf("write %d: %s %d sent after the resume before any check had passed in the resumed run", n, ev.Name, ev.Weight)
+		}
+	}
+}
+
+// assertBakeObserved checks one bakeWindow over the whole run.
+func assertBakeObserved(t *testing.T, n int, events []timelineEvent, w bakeWindow) {
+	t.Helper()
+	from, probes := -1, 0
+	for i, ev := range events {
+		label := fmt.Sprintf("%s %d", ev.Name, ev.Weight)
+		switch {
+		case ev.Kind == "hook" && from < 0 && label == w.from:
+			from = i
+		case ev.Kind == "hook" && from >= 0 && label == w.to:
+			if probes < w.rounds {
+				t.Errorf("write %d: %d probe(s) of %s between %s and %s, want at least %d: part of a bake or delay was not observed",
+					n, probes, w.slot, w.from, w.to, w.rounds)
+			}
+			return
+		case ev.Kind == "health" && from >= 0 && ev.Slot == w.slot:
+			probes++
+		}
+	}
+	t.Errorf("write %d: no %s followed by %s in the run", n, w.from, w.to)
+}
+
+// TestRolloutFailingChecksAfterCrash kills each rollout at every store
+// write, lets time pass, then makes every check fail before the next run.
+// Whatever step the crash interrupted, the resumed run moves no more
+// traffic (no check passes after the resume) and, unless the dead run had
+// already finished every traffic step, rolls back.
+func TestRolloutFailingChecksAfterCrash(t *testing.T) {
+	for _, sc := range crashScenarios() {
+		if !sc.seed {
+			continue // a first deployment has nothing to roll back to
+		}
+		t.Run(sc.name, func(t *testing.T) {
+			rolledBack := 0
+			for n := 1; ; n++ {
+				crashed, rollback := runFailingAfterCrash(t, sc, n)
+				if !crashed {
+					if rolledBack < n/2 {
+						t.Errorf("only %d of %d crash points ended in a rollback", rolledBack, n-1)
+					}
+					return
+				}
+				if rollback {
+					rolledBack++
+				}
+				if t.Failed() {
+					t.Fatalf("failed with the crash at write %d", n)
+				}
+				if n > 500 {
+					t.Fatal("the rollout never completes")
+				}
+			}
+		})
+	}
+}
+
+// runFailingAfterCrash runs one crash point of TestRolloutFailingChecksAfterCrash.
+func runFailingAfterCrash(t *testing.T, sc crashScenario, n int) (crashed, rolledBack bool) {
+	t.Helper()
+	h := newHarness(t)
+	h.seedLive(1)
+	tl := h.record()
+	crashedIn := runUntilCrash(t, h, sc, n)
+	if crashedIn == "" {
+		return false, false
+	}
+	h.checker.mu.Lock()
+	h.checker.unhealthyVersions["2"] = true
+	h.checker.failingMetrics["error_rate"] = true
+	h.checker.mu.Unlock()
+	resume := tl.mark("resume")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	fresh := h.engine(h.kv, Options{LeaseTTL: time.Minute, Holder: "fresh"})
+	spec := sc.spec()
+	hook := testHook
+	var err error
+	d := h.deployment(testDepID)
+	if crashedIn == "deploy" {
+		d, err = fresh.Deploy(ctx, DeployRequest{Spec: spec})
+	}
+	if sc.promote && (crashedIn == "promote" || (err == nil && d.Status == StatusAwaitingPromotion)) {
+		d, err = fresh.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: spec.Release, By: "alice", Hook: &hook})
+	}
+	after := since(tl.all(), resume)
+	assertCheckedBeforeTraffic(t, n, after)
+	stored := h.deployment(testDepID)
+	switch stored.Status {
+	case StatusRolledBack:
+		if hooks := hookNames(after); len(hooks) == 0 || hooks[len(hooks)-1] != EventRollback {
+			t.Errorf("write %d: rolled back, but the hooks after the resume were %q", n, hooks)
+		}
+		if rerr := asRolloutError(t, err); !rerr.RolledBack {
+			t.Errorf("write %d: RolloutError = %+v", n, *rerr)
+		}
+		assertState(t, stored, StatusRolledBack, "api@1", "", 0)
+	case StatusSucceeded:
+		// Only when the dead run had sent every traffic hook already.
+		for _, ev := range after {
+			if ev.Kind == "hook" && trafficHook(ev) {
+				t.Errorf("write %d: succeeded on failing checks after sending %s", n, ev.Name)
+			}
+		}
+		assertState(t, stored, StatusSucceeded, "api@2", "", 100)
+	default:
+		t.Errorf("write %d (crash in %s): ended %s (err %v, returned %v)", n, crashedIn, stored.Status, err, d.Status)
+	}
+	assertLeaseFree(t, h.kv, testDepID)
+	return true, stored.Status == StatusRolledBack
 }
 
 // assertOncePerKey checks that each idempotency key was sent once, except
