@@ -81,14 +81,16 @@ type healthCheckModel struct {
 	Interval       timetypes.GoDuration `tfsdk:"interval"`
 	Timeout        timetypes.GoDuration `tfsdk:"timeout"`
 	ExpectedStatus types.List           `tfsdk:"expected_status"`
+	Headers        types.Map            `tfsdk:"headers"`
 }
 
 type metricCheckModel struct {
-	Name types.String  `tfsdk:"name"`
-	URL  types.String  `tfsdk:"url"`
-	Path types.String  `tfsdk:"path"`
-	Min  types.Float64 `tfsdk:"min"`
-	Max  types.Float64 `tfsdk:"max"`
+	Name    types.String  `tfsdk:"name"`
+	URL     types.String  `tfsdk:"url"`
+	Path    types.String  `tfsdk:"path"`
+	Min     types.Float64 `tfsdk:"min"`
+	Max     types.Float64 `tfsdk:"max"`
+	Headers types.Map     `tfsdk:"headers"`
 }
 
 // duration reads a duration attribute; null or unknown is zero (the
@@ -104,10 +106,10 @@ func duration(v timetypes.GoDuration, at path.Path, diags *diag.Diagnostics) tim
 	return d
 }
 
-func metricChecks(in []metricCheckModel) []engine.MetricCheck {
+func metricChecks(ctx context.Context, in []metricCheckModel, diags *diag.Diagnostics) []engine.MetricCheck {
 	out := make([]engine.MetricCheck, 0, len(in))
 	for _, c := range in {
-		mc := engine.MetricCheck{Name: c.Name.ValueString(), URL: c.URL.ValueString(), Path: c.Path.ValueString()}
+		mc := engine.MetricCheck{Name: c.Name.ValueString(), URL: c.URL.ValueString(), Path: c.Path.ValueString(), Headers: headerMap(ctx, c.Headers, diags)}
 		if !c.Min.IsNull() && !c.Min.IsUnknown() {
 			v := c.Min.ValueFloat64()
 			mc.Min = &v
@@ -119,6 +121,16 @@ func metricChecks(in []metricCheckModel) []engine.MetricCheck {
 		out = append(out, mc)
 	}
 	return out
+}
+
+// headerMap reads a sensitive headers map; null or unknown is none.
+func headerMap(ctx context.Context, v types.Map, diags *diag.Diagnostics) map[string]string {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	headers := map[string]string{}
+	diags.Append(v.ElementsAs(ctx, &headers, false)...)
+	return headers
 }
 
 // packageOf returns the package of a release id, "" when unknown.
@@ -144,7 +156,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string, de
 		Strategy:         engine.Strategy(m.Strategy.ValueString()),
 		ProgressDeadline: duration(m.ProgressDeadline, path.Root("progress_deadline"), &diags),
 		OnTimeout:        engine.TimeoutAction(m.OnTimeout.ValueString()),
-		Checks:           metricChecks(m.Check),
+		Checks:           metricChecks(ctx, m.Check, &diags),
 	}
 	if c := m.Canary; c != nil {
 		spec.Canary = engine.CanarySpec{
@@ -164,8 +176,8 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string, de
 			ManualPromotion:    bg.ManualPromotion.ValueBool(),
 			PromotionDelay:     duration(bg.PromotionDelay, path.Root("blue_green").AtName("promotion_delay"), &diags),
 			ScaleDownDelay:     duration(bg.ScaleDownDelay, path.Root("blue_green").AtName("scale_down_delay"), &diags),
-			PrePromotionCheck:  metricChecks(bg.PrePromotionCheck),
-			PostPromotionCheck: metricChecks(bg.PostPromotionCheck),
+			PrePromotionCheck:  metricChecks(ctx, bg.PrePromotionCheck, &diags),
+			PostPromotionCheck: metricChecks(ctx, bg.PostPromotionCheck, &diags),
 			CheckInterval:      duration(bg.CheckInterval, path.Root("blue_green").AtName("check_interval"), &diags),
 			FailureThreshold:   int(bg.FailureThreshold.ValueInt64()),
 		}
@@ -176,10 +188,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string, de
 			Secret:  firstNonEmpty(writeOnlySecret, h.Secret.ValueString(), defaultSecret),
 			Timeout: duration(h.Timeout, path.Root("hook").AtName("timeout"), &diags),
 		}
-		if !h.Headers.IsNull() && !h.Headers.IsUnknown() {
-			hook.Headers = map[string]string{}
-			diags.Append(h.Headers.ElementsAs(ctx, &hook.Headers, false)...)
-		}
+		hook.Headers = headerMap(ctx, h.Headers, &diags)
 		if r := h.Retry; r != nil {
 			hook.Retry = engine.RetryConfig{
 				Attempts: int(r.Attempts.ValueInt64()),
@@ -194,6 +203,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string, de
 			URL:      hc.URL.ValueString(),
 			Interval: duration(hc.Interval, path.Root("health_check").AtName("interval"), &diags),
 			Timeout:  duration(hc.Timeout, path.Root("health_check").AtName("timeout"), &diags),
+			Headers:  headerMap(ctx, hc.Headers, &diags),
 		}
 		if !hc.ExpectedStatus.IsNull() && !hc.ExpectedStatus.IsUnknown() {
 			var codes []int64

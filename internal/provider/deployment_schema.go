@@ -52,10 +52,32 @@ func durationAttribute(description, defaultValue string) schema.StringAttribute 
 func metricCheckAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the check, used in history and diagnostics."},
-		"url":  schema.StringAttribute{Required: true, MarkdownDescription: "URL returning JSON. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` placeholders."},
-		"path": schema.StringAttribute{Required: true, MarkdownDescription: "Where the number is in the JSON response, in [GJSON path syntax](https://github.com/tidwall/gjson/blob/master/SYNTAX.md): `error_rate`, `data.latency.p99`, `results.0.value`. Numbers and numeric strings are accepted."},
-		"min":  schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound."},
-		"max":  schema.Float64Attribute{Optional: true, MarkdownDescription: "Highest acceptable value (inclusive). Unset: no upper bound."},
+		"url": schema.StringAttribute{
+			Required:            true,
+			MarkdownDescription: "URL returning JSON. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` placeholders. " + urlRules,
+			Validators:          []validator.String{checkURLValidator()},
+		},
+		"path":    schema.StringAttribute{Required: true, MarkdownDescription: "Where the number is in the JSON response, in [GJSON path syntax](https://github.com/tidwall/gjson/blob/master/SYNTAX.md): `error_rate`, `data.latency.p99`, `results.0.value`. Numbers and numeric strings are accepted."},
+		"min":     schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound."},
+		"max":     schema.Float64Attribute{Optional: true, MarkdownDescription: "Highest acceptable value (inclusive). Unset: no upper bound."},
+		"headers": checkHeadersAttribute("request"),
+	}
+}
+
+// urlRules is the part of every url description that states what the
+// plan-time validator enforces.
+const urlRules = "Must be an absolute `http` or `https` URL; credentials (`user:password@`) are refused, send them with `headers`. " +
+	"Redirects are never followed: a `3xx` answer fails the check, so point the url at the final address."
+
+// checkHeadersAttribute is the headers map of health_check and the metric
+// check blocks; what names the request in the description ("probe").
+func checkHeadersAttribute(what string) schema.MapAttribute {
+	return schema.MapAttribute{
+		ElementType: types.StringType, Optional: true, Sensitive: true,
+		MarkdownDescription: "HTTP headers sent with every " + what + ", for endpoints behind authentication " +
+			"(for example `{ Authorization = \"Bearer ${var.metrics_token}\" }` for Prometheus or a vendor API). " +
+			"Sensitive: hidden in plan output and never written to the engine store or logs. " +
+			"An `ocuroot_promotion` applied in the same run as the rollout sends them as well.",
 	}
 }
 
@@ -229,7 +251,14 @@ func hookBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "Where the engine sends lifecycle events (`deploy`, `canary.weight`, `promote`, `rollback`, `green.create`, `cutover`, `blue.drain`, `teardown`) as signed JSON POSTs. See the hook contract guide.",
 		Attributes: map[string]schema.Attribute{
-			"url": schema.StringAttribute{Optional: true, MarkdownDescription: "URL receiving the events. Must be set whenever the `hook` block is present (checked at plan time)."},
+			"url": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "URL receiving the events, called as written (no placeholders: every event names its package, environment and release). " +
+					"Must be set whenever the `hook` block is present, and be an absolute `http` or `https` URL without credentials " +
+					"(`user:password@` is refused: send them with `headers`); both are checked at plan time. " +
+					"Redirects are never followed: a `3xx` answer fails the step, so point the url at the final address.",
+				Validators: []validator.String{hookURLValidator()},
+			},
 			"secret": schema.StringAttribute{
 				Optional: true, Sensitive: true,
 				MarkdownDescription: "HMAC-SHA256 secret signing each call (`X-Ocuroot-Signature`). Defaults to the provider's `hook_secret`. Stored in state (sensitive); prefer `secret_wo`.",
@@ -270,7 +299,14 @@ func healthCheckBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "An HTTP probe deciding whether a slot is healthy: waited for after a deploy and a green creation, and run every check interval while baking.",
 		Attributes: map[string]schema.Attribute{
-			"url":      schema.StringAttribute{Optional: true, MarkdownDescription: "URL to GET. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` (`blue`, `green`, `canary`, `stable`) placeholders, so a green slot can be checked before it takes traffic. Must be set whenever the `health_check` block is present (checked at plan time)."},
+			"url": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "URL to GET. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` (`blue`, `green`, `canary`, `stable`) placeholders, " +
+					"so a green slot can be checked before it takes traffic. Must be set whenever the `health_check` block is present (checked at plan time). " + urlRules +
+					" (A `3xx` listed in `expected_status` counts as healthy.)",
+				Validators: []validator.String{checkURLValidator()},
+			},
+			"headers":  checkHeadersAttribute("probe"),
 			"interval": durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", ""),
 			"timeout":  durationAttribute("Timeout of one probe.", "5s"),
 			"expected_status": schema.ListAttribute{
