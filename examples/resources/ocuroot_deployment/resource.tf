@@ -28,6 +28,13 @@ variable "service_url" {
   default     = "http://localhost:8080"
 }
 
+variable "metrics_token" {
+  description = "Token the metrics endpoint requires. Sent in a header with every probe; never stored by the engine."
+  type        = string
+  sensitive   = true
+  default     = "example-token"
+}
+
 resource "ocuroot_environment" "prod_eu_1" {
   name = "prod-eu-1"
   attributes = {
@@ -87,11 +94,13 @@ resource "ocuroot_deployment" "api_prod_eu_1" {
     expected_status = [200, 204]
   }
 
+  # Credentials go in headers, never in the url (user:password@ is refused).
   check {
-    name = "error_rate"
-    url  = "${var.service_url}/metrics/{package}/{environment}/{slot}/{version}"
-    path = "error_rate"
-    max  = 0.01
+    name    = "error_rate"
+    url     = "${var.service_url}/metrics/{package}/{environment}/{slot}/{version}"
+    path    = "error_rate"
+    max     = 0.01
+    headers = { Authorization = "Bearer ${var.metrics_token}" }
   }
 
   check {
