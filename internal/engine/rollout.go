@@ -21,9 +21,12 @@ type rolloutContext struct {
 	version string
 	// lease is held for the whole pass.
 	lease *heldLease
+	// resumed is set when this pass continues a step an earlier pass was
+	// interrupted in (a killed provider, Ctrl-C with on_timeout = "fail").
+	resumed bool
 	// passedThisPass is set once a check round passed in this pass of the
-	// engine. Rounds a dead process ran before a resume do not count: a
-	// hook that moves more traffic waits for one of this pass's own.
+	// engine. Rounds a dead process ran before a resume do not count: after
+	// a resume, a hook that moves more traffic waits for one of its own.
 	passedThisPass bool
 }
 
@@ -63,6 +66,9 @@ type stepOutcome struct {
 // in exactly one persist.
 func (rc *rolloutContext) run(ctx context.Context) (*Deployment, error) {
 	r := rc.r()
+	// A resume counts each attempt at the step it continues; a step
+	// reached normally is on its first.
+	rc.resumed = r.StepAttempt > 1
 	for {
 		switch r.State {
 		case RolloutRollingBack:

@@ -251,40 +251,62 @@ func TestScaleDownDelayCountsObservedTime(t *testing.T) {
 	}
 }
 
-// TestPromotionRechecksBeforeCutover: green found healthy at the gate and
-// failing by the time someone promotes it is not cut over; the promotion
-// run checks it first and discards it.
-func TestPromotionRechecksBeforeCutover(t *testing.T) {
-	h := newHarness(t)
-	h.seedLive(1)
-	spec := testSpec(StrategyBlueGreen)
-	spec.BlueGreen = BlueGreenSpec{ManualPromotion: true, FailureThreshold: 2}
-	ctx := context.Background()
-	if _, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
-		t.Fatal(err)
+// TestResumedPromotionRechecksBeforeCutover: a promotion run killed right
+// after it recorded the promotion left the rollout just before its cutover,
+// with green last checked by the dead run. The next run checks green again
+// first: failing, it is discarded rather than given the traffic.
+func TestResumedPromotionRechecksBeforeCutover(t *testing.T) {
+	tests := []struct {
+		name        string
+		failing     bool
+		wantEvents  []string
+		wantReason  string
+		wantHistory string
+	}{
+		{name: "green went bad meanwhile", failing: true, wantEvents: []string{"green.create 0 green", "rollback 0 green"},
+			wantReason: `re-check of the green slot before cutover to green failed 2 time(s) after the rollout resumed; check "health": status 503, expected 200`},
+		{name: "green still healthy", wantEvents: []string{"green.create 0 green", "cutover 100 green", "blue.drain 100 blue"},
+			wantHistory: `cutover to green: hook "cutover" accepted (HTTP 200 after 1 attempt(s)); green slot re-checked first after the resume (passed after 1 try(s))`},
 	}
-	h.checker.unhealthySlots[SlotGreen] = true
-	d, err := h.e.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: "api@2", By: "alice"})
-	rerr := asRolloutError(t, err)
-	want := `re-check of the green slot before cutover to green failed 2 time(s) (no check had passed in this run yet); check "health": status 503, expected 200`
-	if rerr.Reason != want || !rerr.RolledBack || rerr.Step != "4/5 cutover to green" {
-		t.Errorf("RolloutError = %+v", *rerr)
-	}
-	assertEvents(t, h, "green.create 0 green", "rollback 0 green")
-	assertState(t, d, StatusRolledBack, "api@1", "", 0)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.seedLive(1)
+			spec := testSpec(StrategyBlueGreen)
+			spec.BlueGreen = BlueGreenSpec{ManualPromotion: true, FailureThreshold: 2}
+			ctx := context.Background()
+			if _, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
+				t.Fatal(err)
+			}
+			kv := &crashKV{KV: h.kv, limit: 2} // the lease and the promotion record
+			promote := PromoteRequest{Deployment: testDepID, Release: "api@2", By: "alice"}
+			if _, err := h.engine(kv, Options{LeaseTTL: time.Minute}).Promote(ctx, promote); err == nil || !kv.didCrash() {
+				t.Fatalf("the killed promotion returned %v", err)
+			}
+			if r := h.deployment(testDepID).Rollout; r.Promotion == nil || r.State != RolloutRunning || r.CurrentStep().Kind != StepGate {
+				t.Fatalf("the killed promotion saved %s at %s", r.State, DescribeStep(*r.CurrentStep()))
+			}
+			h.clock.(*enginetest.FakeClock).Increment(killGap)
+			h.checker.unhealthySlots[SlotGreen] = tt.failing
 
-	// Healthy at promotion time, the re-check passes and says so.
-	h = newHarness(t)
-	h.seedLive(1)
-	if _, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
-		t.Fatal(err)
-	}
-	d, err = h.e.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: "api@2", By: "alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !historyHas(d, `cutover to green: hook "cutover" accepted`, "; green slot re-checked first (passed after 1 try(s))") {
-		t.Errorf("history = %q", historyReasons(d))
+			d, err := h.engine(h.kv, Options{}).Promote(ctx, promote)
+			assertEvents(t, h, tt.wantEvents...)
+			if tt.failing {
+				rerr := asRolloutError(t, err)
+				if rerr.Reason != tt.wantReason || !rerr.RolledBack || rerr.Step != "4/5 cutover to green" {
+					t.Errorf("RolloutError = %+v", *rerr)
+				}
+				assertState(t, d, StatusRolledBack, "api@1", "", 0)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertState(t, d, StatusSucceeded, "api@2", "", 100)
+			if !historyHas(d, tt.wantHistory) {
+				t.Errorf("history = %q", historyReasons(d))
+			}
+		})
 	}
 }
 

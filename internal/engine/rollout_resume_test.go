@@ -112,6 +112,9 @@ func runCrashScenario(t *testing.T, sc crashScenario, n int) (crashed bool, repe
 	hook := testHook
 	promote := PromoteRequest{Deployment: testDepID, Release: spec.Release, By: "alice", Hook: &hook}
 	crashedIn := runUntilCrash(t, h, sc, n)
+	// A promotion that died before it saved anything leaves the rollout at
+	// its gate: the next promotion is a first one, not a resume.
+	interrupted := h.leftUnfinished()
 	resume := tl.mark("resume")
 
 	// The next terraform run: a fresh engine re-applies what failed. A
@@ -139,13 +142,20 @@ func runCrashScenario(t *testing.T, sc crashScenario, n int) (crashed bool, repe
 	repeats = assertOncePerKey(t, n, h.hooks.all(), sc.want)
 	assertLeaseFree(t, h.kv, testDepID)
 	events := tl.all()
-	if crashedIn != "" {
+	if interrupted {
 		assertCheckedBeforeTraffic(t, n, since(events, resume))
 	}
 	for _, w := range sc.bakes {
 		assertBakeObserved(t, n, events, w)
 	}
 	return crashedIn != "", repeats
+}
+
+// leftUnfinished reports whether the store holds a rollout a dead run left
+// part-way (none when it died before its first write).
+func (h *harness) leftUnfinished() bool {
+	d, err := h.e.GetDeployment(context.Background(), testDepID)
+	return err == nil && d.UnfinishedRollout() != nil
 }
 
 // runUntilCrash runs sc on a store that dies at write n, followed by a
@@ -235,7 +245,9 @@ func assertBakeObserved(t *testing.T, n int, events []timelineEvent, w bakeWindo
 // write, lets time pass, then makes every check fail before the next run.
 // Whatever step the crash interrupted, the resumed run moves no more
 // traffic (no check passes after the resume) and, unless the dead run had
-// already finished every traffic step, rolls back.
+// already finished every traffic step, rolls back. A promotion killed
+// before it saved anything interrupted nothing: the rollout is still at its
+// gate and the next promotion is an ordinary one.
 func TestRolloutFailingChecksAfterCrash(t *testing.T) {
 	for _, sc := range crashScenarios() {
 		if !sc.seed {
@@ -275,6 +287,7 @@ func runFailingAfterCrash(t *testing.T, sc crashScenario, n int) (crashed, rolle
 	if crashedIn == "" {
 		return false, false
 	}
+	interrupted := h.leftUnfinished()
 	h.checker.mu.Lock()
 	h.checker.unhealthyVersions["2"] = true
 	h.checker.failingMetrics["error_rate"] = true
@@ -295,6 +308,14 @@ func runFailingAfterCrash(t *testing.T, sc crashScenario, n int) (crashed, rolle
 		d, err = fresh.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: spec.Release, By: "alice", Hook: &hook})
 	}
 	after := since(tl.all(), resume)
+	if !interrupted {
+		// Nothing was interrupted (the dead promotion saved nothing): a
+		// first promotion runs as usual, its later checks still apply.
+		if stored := h.deployment(testDepID); stored.Status != StatusSucceeded && stored.Status != StatusRolledBack {
+			t.Errorf("write %d: a promotion from the gate ended %s: %v", n, stored.Status, err)
+		}
+		return true, false
+	}
 	assertCheckedBeforeTraffic(t, n, after)
 	stored := h.deployment(testDepID)
 	switch stored.Status {

@@ -99,14 +99,14 @@ func recheckTarget(step *Step, stepIndex int, bg BlueGreenSpec) (slot string, ex
 	return "", nil, false
 }
 
-// recheckBeforeTraffic makes sure a guarded hook follows a passing check
-// round of this pass. Normally a bake, health wait or verify just passed;
-// a rollout resumed after a crash, or continued by a promotion in a new
-// run, has not checked anything yet, so the slot is checked first, with up
-// to failure_threshold tries. It returns a note for the history, or the
-// failure that stops the rollout.
+// recheckBeforeTraffic makes sure that, after a resume, a guarded hook
+// follows a passing check round of this pass. A rollout resumed after a
+// crash may sit right before its promotion or cutover, with every check
+// that allowed it run by a process that is gone, so the slot is checked
+// first, with up to failure_threshold tries. It returns a note for the
+// history, or the failure that stops the rollout.
 func (rc *rolloutContext) recheckBeforeTraffic(ctx context.Context, step *Step) (note, failure string, err error) {
-	if rc.passedThisPass {
+	if !rc.resumed || rc.passedThisPass {
 		return "", "", nil
 	}
 	slot, extra, guarded := recheckTarget(step, rc.r().StepIndex, rc.spec.BlueGreen)
@@ -123,9 +123,9 @@ func (rc *rolloutContext) recheckBeforeTraffic(ctx context.Context, step *Step) 
 		return "", "", err
 	}
 	if last != nil {
-		return "", fmt.Sprintf("re-check of the %s slot before %s failed %d time(s) (no check had passed in this run yet); check %q: %s",
+		return "", fmt.Sprintf("re-check of the %s slot before %s failed %d time(s) after the rollout resumed; check %q: %s",
 			slot, DescribeStep(*step), n, last.Name, last.Detail), nil
 	}
 	rc.e.log.Info(ctx, "ocuroot: re-checked before moving traffic", map[string]any{"deployment": rc.d.ID(), "step": rc.stepLabel(rc.r().StepIndex), "slot": slot, "tries": n})
-	return fmt.Sprintf("; %s slot re-checked first (passed after %d try(s))", slot, n), "", nil
+	return fmt.Sprintf("; %s slot re-checked first after the resume (passed after %d try(s))", slot, n), "", nil
 }
