@@ -289,7 +289,9 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 	}
 	// The teardown event is sent through a short-lived rollout so it carries
 	// the same identity fields (rollout id, attempt, idempotency key) as any
-	// other event; the deployment's own last rollout is put back after.
+	// other event; the deployment's own last rollout is put back after. Its
+	// id has a random part like any rollout's, so a teardown after a lost
+	// store never repeats the key of an earlier one.
 	rollout := &Rollout{ID: newRolloutID("teardown", d.RolloutCount), Release: release, StepAttempt: 1}
 	saved := d.Rollout
 	d.Rollout = rollout
