@@ -43,7 +43,18 @@ func main() {
 		Debug:   debug,
 	}
 
-	if err := providerserver.Serve(context.Background(), provider.New(version), opts); err != nil {
+	// SIGTERM and SIGINT (CI cancellation, `timeout`, Terraform Cloud signal
+	// the whole process group) and a vanished terraform cancel the rollouts
+	// in flight as an interrupt would, instead of killing the process
+	// mid-rollout. A debug server's lifetime belongs to the debugger.
+	shutdown := provider.NewShutdown()
+	if !debug {
+		// No timestamp: terraform reads the [LEVEL] prefix at the start of a line.
+		watchTermination(shutdown, log.New(os.Stderr, "", 0).Printf)
+	}
+
+	factory := provider.NewWithOptions(provider.Options{Version: version, Shutdown: shutdown})
+	if err := providerserver.Serve(context.Background(), factory, opts); err != nil {
 		log.Fatalf("serving provider %s %s (commit %q): %s", registryAddress, version, commit, err)
 	}
 }

@@ -31,6 +31,10 @@ type Options struct {
 	Clock   engine.Clock
 	// KV, when set, replaces the store chosen by configuration.
 	KV engine.KV
+	// Shutdown, when set, is the process-wide stop signal of a served
+	// provider: beginning it cancels every deploy, promote and teardown in
+	// flight as an interrupt would. Nil in in-process tests.
+	Shutdown *Shutdown
 }
 
 type ocurootProvider struct {
@@ -102,6 +106,7 @@ func (p *ocurootProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.AddAttributeError(pathStore, "Cannot Open Ocuroot Store", err.Error())
 		return
 	}
+	data.shutdown = p.opts.Shutdown
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
