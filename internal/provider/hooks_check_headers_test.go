@@ -64,14 +64,7 @@ resource "ocuroot_release" "v2" {
 resource "ocuroot_deployment" "api" {
   environment = ocuroot_environment.prod0.name
   release     = ocuroot_release.v%[2]s.id
-  strategy    = "canary"
-  canary {
-    check_interval = "100ms"
-    step {
-      weight = 10
-      bake   = "300ms"
-    }
-  }
+%[4]s
   hook {
     url = "%[1]s/hooks"
   }
@@ -88,7 +81,7 @@ resource "ocuroot_deployment" "api" {
     headers = { Authorization = %[3]q }
   }
 }
-`, targetURL, release, probeToken)
+`, targetURL, release, probeToken, canaryOneStep)
 }
 
 // TestAccHooks_checkHeaders: the headers of health_check and check reach
