@@ -86,6 +86,7 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, er
 	if spec.Hook != nil {
 		e.RememberHook(id, *spec.Hook)
 	}
+	e.RememberCheckHeaders(id, spec)
 
 	d, err := e.loadOrSeed(ctx, id, spec, req.KnownLiveRelease)
 	if err != nil {
@@ -214,16 +215,18 @@ type SeedRequest struct {
 	Status         Status
 }
 
-// SeedDeployment writes a record for a deployment that Terraform state
-// knows but the store does not, without sending anything. A release that
-// state shows waiting at a promotion gate is restored at that gate, so the
-// promotion still works on a fresh runner.
+// SeedDeployment restores a deployment that Terraform state knows but the
+// store does not, without sending anything and without writing: the record
+// is kept beside the store until an apply writes (see store_restore.go). A
+// release that state shows waiting at a promotion gate is restored at that
+// gate, so the promotion still works on a fresh runner.
 func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*Deployment, error) {
 	spec := req.Spec.WithDefaults()
 	id := DeploymentID(spec.Package, spec.Environment)
 	if spec.Hook != nil {
 		e.RememberHook(id, *spec.Hook)
 	}
+	e.RememberCheckHeaders(id, spec)
 	d, err := e.store.GetDeployment(ctx, id)
 	if err == nil || !IsNotFound(err) {
 		return d, err
@@ -232,8 +235,9 @@ func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*Deployme
 	if req.Status == StatusAwaitingPromotion && req.PendingRelease != "" {
 		e.seedAtGate(d, spec, req)
 	}
-	if err := e.store.SaveDeployment(ctx, d); err != nil && !errors.Is(err, ErrConflict) {
-		return nil, fmt.Errorf("restoring deployment %s from Terraform state: %w", id, err)
+	// Kept beside the store until an apply writes: a refresh never writes.
+	if err := e.store.restoreDeployment(d); err != nil {
+		return nil, err
 	}
 	return e.store.GetDeployment(ctx, id)
 }

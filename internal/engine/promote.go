@@ -144,6 +144,7 @@ func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookCon
 	} else if hook != nil {
 		spec.Hook = hook
 	}
+	spec = e.withRememberedCheckHeaders(d.ID(), spec)
 	spec = spec.WithDefaults()
 	env, err := e.store.GetEnvironment(ctx, d.Environment)
 	if err != nil && !IsNotFound(err) {
