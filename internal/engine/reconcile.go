@@ -8,9 +8,9 @@ import "fmt"
 //
 //   - a rollout of the recorded release still in flight (running, or
 //     waiting at its promotion gate) keeps it;
-//   - a rollout of it that was rolled back, is being rolled back, or failed
-//     gives way to the release that serves instead, so the plan proposes
-//     the recorded release again;
+//   - a rollout that was rolled back, is being rolled back, or failed gives
+//     way to the release it was replacing (even when a failed one kept its
+//     traffic), so the plan proposes the configured release again;
 //   - otherwise the live release wins: a rollout made by another workspace
 //     sharing the store shows as drift, and the plan moves it back to the
 //     configuration.
@@ -21,11 +21,15 @@ func (d *Deployment) ReleaseInEffect(recorded string) string {
 	if d.Status == StatusTornDown {
 		return recorded
 	}
-	if r := d.Rollout; r != nil && r.Release == recorded {
+	if r := d.Rollout; r != nil {
 		switch r.State {
 		case RolloutRunning, RolloutAwaitingPromotion:
-			return recorded
+			if r.Release == recorded {
+				return recorded
+			}
 		case RolloutRollingBack, RolloutFailed:
+			// A failed release may keep traffic (on_timeout = "fail"), but
+			// it is not in effect: the release it was replacing is.
 			if r.PreviousRelease != "" {
 				return r.PreviousRelease
 			}

@@ -20,6 +20,7 @@ func TestReleaseInEffect(t *testing.T) {
 		{"recorded release failed with traffic left", Deployment{LiveRelease: "api@2", Rollout: rollout("api@2", RolloutFailed)}, "api@2", "api@1"},
 		{"another workspace rolled out a newer release", Deployment{LiveRelease: "cc@3", Rollout: &Rollout{Release: "cc@3", State: RolloutSucceeded}}, "cc@2", "cc@3"},
 		{"unfinished rollout of another release keeps the live one", Deployment{LiveRelease: "api@1", Rollout: rollout("api@2", RolloutRunning)}, "api@1", "api@1"},
+		{"failed release of another run kept its traffic", Deployment{LiveRelease: "api@2", Rollout: rollout("api@2", RolloutFailed)}, "api@1", "api@1"},
 		{"torn down", Deployment{Status: StatusTornDown}, "api@1", "api@1"},
 		{"nothing live yet", Deployment{}, "api@1", "api@1"},
 	}
