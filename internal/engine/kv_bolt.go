@@ -165,7 +165,7 @@ func (b *BoltKV) Put(ctx context.Context, kind, key string, value []byte, expect
 
 func (b *BoltKV) Delete(ctx context.Context, kind, key string, expect int64) error {
 	var conflict bool
-	err := b.update(ctx, func(tx *bolt.Tx) error {
+	err := b.updateAlone(ctx, func(tx *bolt.Tx) error {
 		conflict = false // see Put: the function may run more than once
 		records := boltKindBucket(tx, kind)
 		current, err := boltCurrentRevision(records, key)

@@ -60,6 +60,18 @@ func (b *BoltKV) view(ctx context.Context, fn func(*bolt.Tx) error) error {
 // share one transaction and one fsync through db.Batch; a lone writer
 // commits at once instead of waiting out the batch delay.
 func (b *BoltKV) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+	return b.write(ctx, fn, true)
+}
+
+// updateAlone runs fn in a transaction of its own on this goroutine. Deletes
+// use it: their commit rebalances pages and may read a damaged sibling, and
+// a batched commit runs on bbolt's timer goroutine, where a panic could not
+// be recovered.
+func (b *BoltKV) updateAlone(ctx context.Context, fn func(*bolt.Tx) error) error {
+	return b.write(ctx, fn, false)
+}
+
+func (b *BoltKV) write(ctx context.Context, fn func(*bolt.Tx) error, batchable bool) error {
 	db, err := b.acquire(ctx, true)
 	if err != nil {
 		return err
@@ -68,11 +80,12 @@ func (b *BoltKV) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	b.mu.Lock()
 	alone := b.writers == 1
 	b.mu.Unlock()
-	if alone {
+	if alone || !batchable {
 		return b.guard(db, func() error { return db.Update(fn) })
 	}
 	// A panic inside fn is recovered by Batch and fn re-run alone on this
-	// goroutine, where guard catches it.
+	// goroutine, where guard catches it. A put's commit only writes pages
+	// the transaction already read.
 	return b.guard(db, func() error { return db.Batch(fn) })
 }
 
