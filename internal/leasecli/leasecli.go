@@ -82,21 +82,14 @@ func runList(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lease list takes no arguments, got %q\n\n%s", fs.Args(), usage)
 		return exitUsage
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
-	defer cancel()
-	eng, description, closeStore, err := openEngine(ctx, *storeFlag)
-	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return exitError
-	}
-	defer closeStore()
-	leases, err := eng.ListLeases(ctx)
-	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return exitError
-	}
-	writeLeases(stdout, description, leases)
-	return exitOK
+	return withEngine(*storeFlag, stderr, func(ctx context.Context, eng *engine.Engine, description string) error {
+		leases, err := eng.ListLeases(ctx)
+		if err != nil {
+			return err
+		}
+		writeLeases(stdout, description, leases)
+		return nil
+	})
 }
 
 func runBreak(args []string, stdout, stderr io.Writer) int {
@@ -110,19 +103,29 @@ func runBreak(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lease break needs -deployment and -holder (and nothing else)\n\n%s", usage)
 		return exitUsage
 	}
+	return withEngine(*storeFlag, stderr, func(ctx context.Context, eng *engine.Engine, description string) error {
+		if err := eng.BreakLease(ctx, *deployment, *holder); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Broke the lease of %s held by %s (%s). The next apply can take it.\n", *deployment, *holder, description)
+		return nil
+	})
+}
+
+// withEngine runs fn on an engine over the store the provider would use,
+// and turns its error into the exit code.
+func withEngine(location string, stderr io.Writer, fn func(context.Context, *engine.Engine, string) error) int {
 	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
 	defer cancel()
-	eng, description, closeStore, err := openEngine(ctx, *storeFlag)
+	eng, description, closeStore, err := openEngine(ctx, location)
+	if err == nil {
+		defer closeStore()
+		err = fn(ctx, eng, description)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return exitError
 	}
-	defer closeStore()
-	if err := eng.BreakLease(ctx, *deployment, *holder); err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return exitError
-	}
-	fmt.Fprintf(stdout, "Broke the lease of %s held by %s (%s). The next apply can take it.\n", *deployment, *holder, description)
 	return exitOK
 }
 
