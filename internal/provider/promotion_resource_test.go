@@ -366,8 +366,8 @@ resource "ocuroot_promotion" "approve_prod" {
 		Steps: []resource.TestStep{
 			{
 				Config: unapproved,
-				ExpectError: diagPattern(`Deployment Blocked By Phase Order ... gave up waiting for approval of phase "prod" of release api@1: ` +
-					`apply an ocuroot_promotion { release = "api@1", phase = "prod" }`),
+				ExpectError: diagPattern(`Deployment Blocked By Phase Order ... nothing in this run approves it, so prod1 cannot start. ` +
+					`To approve it, apply an ocuroot_promotion { release = "api@1", phase = "prod" }`),
 			},
 			proposedAgain(unapproved,
 				plancheck.ExpectResourceAction("ocuroot_deployment.prod", plancheck.ResourceActionCreate),
