@@ -41,7 +41,7 @@ func isBoltCorruption(err error) bool {
 // errCorruptRecord marks a stored value too short to hold its revision.
 var errCorruptRecord = errors.New("corrupt record")
 
-// markCorrupted remembers that the file now at path is damaged, so later
+// markCorruptedLocked remembers that the file now at path is damaged, so later
 // operations fail at once instead of reopening it. This matters because a
 // panic inside bolt.Open leaves that handle's file lock held: reopening the
 // same file would wait on our own lock. A different file at the path (the
