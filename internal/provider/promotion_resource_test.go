@@ -158,8 +158,10 @@ func TestAccPromotion_deploymentNeverReady(t *testing.T) {
     update = "1s"
   }
 `
-	// The promotion names the deployment by id without depending on it.
-	waiting := deployConfig(store, url, "1", settings) + promotionConfig("p", `"api/prod0"`, `"api@2"`, `
+	// The promotion names the deployment by id without depending on it. The
+	// deployment asks for api@2 again: with api@1 configured, the apply would
+	// roll the unfinished api@2 back instead (TestAccDeployment_revertAfterInterruptedRollout).
+	waiting := deployConfig(store, url, "2", settings) + promotionConfig("p", `"api/prod0"`, `"api@2"`, `
   timeouts {
     create = "2s"
   }
