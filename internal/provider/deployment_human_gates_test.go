@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
@@ -75,15 +76,18 @@ resource "ocuroot_promotion" "web_canary" {
 				},
 				ConfigStateChecks: append(expectDeploymentState("ocuroot_deployment.prod", "succeeded", "web@2", "", 100),
 					storeCheck(func() error { return expectWebLive(target, "canary", "web@2") })),
-				Check: checkTarget(target, func(target *demotarget.Target) error {
-					if err := webServicesSaw(map[string][]string{
-						"canary": {"deploy web@1", "green.create web@2", "cutover web@2", "blue.drain web@2"},
-						"prod":   {"deploy web@1", "deploy web@2"},
-					})(target); err != nil {
-						return err
-					}
-					return inOrder(target, "canary green.create web@2", "canary cutover web@2", "prod deploy web@2")
-				}),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkTarget(target, func(target *demotarget.Target) error {
+						if err := webServicesSaw(map[string][]string{
+							"canary": {"deploy web@1", "green.create web@2", "cutover web@2", "blue.drain web@2"},
+							"prod":   {"deploy web@1", "deploy web@2"},
+						})(target); err != nil {
+							return err
+						}
+						return inOrder(target, "canary green.create web@2", "canary cutover web@2", "prod deploy web@2")
+					}),
+					cutoverAfterPromotion(target, "ocuroot_promotion.web_canary"),
+				),
 			},
 		},
 	})
@@ -259,6 +263,29 @@ func inOrder(target *demotarget.Target, events ...string) error {
 		at = i
 	}
 	return nil
+}
+
+// cutoverAfterPromotion checks that canary's cutover reached the target
+// after the promotion in state was recorded.
+func cutoverAfterPromotion(target *demotarget.Target, address string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[address]
+		if !ok {
+			return fmt.Errorf("%s is not in state", address)
+		}
+		promotedAt, err := time.Parse(time.RFC3339Nano, rs.Primary.Attributes["promoted_at"])
+		if err != nil {
+			return fmt.Errorf("%s.promoted_at: %w", address, err)
+		}
+		cutover, ok := acceptedCall(target, demotarget.EventCutover, "canary")
+		if !ok {
+			return fmt.Errorf("canary never received its cutover")
+		}
+		if cutover.Time.Before(promotedAt) {
+			return fmt.Errorf("canary was cut over at %s, before the promotion at %s", cutover.Time, promotedAt)
+		}
+		return nil
+	}
 }
 
 // expectWebLive checks what the target serves in one web environment.
