@@ -272,6 +272,9 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 		diags.AddError("Deployment Blocked By Phase Order", err.Error())
 	case errors.As(err, &lease):
 		diags.AddError("Deployment Locked By Another Run", err.Error())
+	case errors.Is(err, engine.ErrLeaseLost):
+		diags.AddError("Deployment Lease Lost", err.Error()+"\n\nThis run stopped where it was, without rolling back, because another run now holds "+
+			"the deployment (or an operator broke the lease): two rollouts never interleave. The position is saved; apply again once the other run is done.")
 	default:
 		diags.AddError("Deployment "+titleCase(operation)+" Failed", err.Error())
 	}
