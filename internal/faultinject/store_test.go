@@ -1,0 +1,46 @@
+package faultinject
+
+import (
+	"context"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+// deployment reads the deployment record from the workspace's store; run it
+// only while no terraform of the workspace runs.
+func (w *workspace) deployment() *engine.Deployment {
+	w.t.Helper()
+	kv := w.openStore()
+	defer kv.Close()
+	d, err := engine.NewStore(kv).GetDeployment(context.Background(), deploymentID)
+	if err != nil {
+		w.t.Fatalf("reading %s from the store: %v", deploymentID, err)
+	}
+	return d
+}
+
+// lease returns the deployment's lease, and false when nobody holds it.
+func (w *workspace) lease() (engine.LeaseInfo, bool) {
+	w.t.Helper()
+	kv := w.openStore()
+	defer kv.Close()
+	leases, err := engine.New(engine.Options{Store: engine.NewStore(kv)}).ListLeases(context.Background())
+	if err != nil {
+		w.t.Fatalf("listing leases: %v", err)
+	}
+	for _, l := range leases {
+		if l.Deployment == deploymentID {
+			return l, true
+		}
+	}
+	return engine.LeaseInfo{}, false
+}
+
+func (w *workspace) openStore() engine.KV {
+	w.t.Helper()
+	kv, _, err := engine.OpenKV(context.Background(), "file://"+w.storePath, "")
+	if err != nil {
+		w.t.Fatalf("opening the store: %v", err)
+	}
+	return kv
+}
