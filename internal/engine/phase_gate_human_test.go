@@ -163,15 +163,22 @@ func TestPhaseGateWaitsForPlannedPromotion(t *testing.T) {
 	}
 }
 
-func TestPhaseGateRefusesAtOnceWithoutPlannedApproval(t *testing.T) {
-	h := gateHarnessOn(t, enginetest.NewAutoClock(testStart), true)
-	ctx := context.Background()
+// earlierPhasesLive makes api@2 live in staging and prod0, the phases
+// before prod, and forgets the hooks that sent.
+func earlierPhasesLive(t *testing.T, h *harness) {
+	t.Helper()
 	for _, env := range []string{"staging", "prod0"} {
-		if _, err := h.e.Deploy(ctx, DeployRequest{Spec: gateSpec(env, "api@2")}); err != nil {
+		if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: gateSpec(env, "api@2")}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	h.hooks.reset()
+}
+
+func TestPhaseGateRefusesAtOnceWithoutPlannedApproval(t *testing.T) {
+	h := gateHarnessOn(t, enginetest.NewAutoClock(testStart), true)
+	ctx := context.Background()
+	earlierPhasesLive(t, h)
 	// Planned: an approval of another phase, which does not count.
 	planned := newPlannedSet().approve("api@2", "prod_canary")
 	started := h.now()
@@ -196,12 +203,7 @@ func TestPhaseGateRefusesAtOnceWithoutPlannedApproval(t *testing.T) {
 func TestPhaseGateWaitsForPlannedApproval(t *testing.T) {
 	h := gateHarnessOn(t, enginetest.NewAutoClock(testStart), true)
 	ctx := context.Background()
-	for _, env := range []string{"staging", "prod0"} {
-		if _, err := h.e.Deploy(ctx, DeployRequest{Spec: gateSpec(env, "api@2")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h.hooks.reset()
+	earlierPhasesLive(t, h)
 	planned := newPlannedSet().approve("api@2", "prod")
 	done := make(chan error, 1)
 	go func() {
@@ -270,11 +272,7 @@ func TestPhaseGateWaitEndsInWords(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := gateHarness(t, true)
-			for _, env := range []string{"staging", "prod0"} {
-				if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: gateSpec(env, "api@2")}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			earlierPhasesLive(t, h)
 			// The approval is planned but never arrives.
 			planned := newPlannedSet().approve("api@2", "prod")
 			ctx, cancel := tt.end(context.Background(), planned)

@@ -171,25 +171,8 @@ func webPhasesConfig(store, targetURL string, o webPhases) string {
   }`
 	}
 	deployment := func(name, settings string) string {
-		return fmt.Sprintf(`
-resource "ocuroot_deployment" %q {
-  environment = ocuroot_environment.%s.name
-  release     = ocuroot_release.v%s.id
-  hook {
-    url = "%s/hooks"
-    retry {
-      attempts = 2
-      min_wait = "10ms"
-      max_wait = "50ms"
-    }
-  }
-  health_check {
-    url      = "%s/health/{package}/{environment}/{slot}/{version}"
-    interval = "100ms"
-  }
-%s
-}
-`, name, name, o.version, targetURL, targetURL, settings)
+		cfg := phasedDeployment(name, name, targetURL, settings)
+		return strings.Replace(cfg, "ocuroot_release.v1.id", "ocuroot_release.v"+o.version+".id", 1)
 	}
 	release := func(version string, approval bool) string {
 		return fmt.Sprintf(`
