@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Rules a deployment's settings must follow, shared by the provider's
+// plan-time validators so that what is refused at plan time is decided in
+// one place, next to the engine that would misbehave otherwise.
+
+// MinPollInterval is the shortest check interval, probe timeout or hook
+// timeout: anything shorter floods the endpoint (1ns would be a probe per
+// scheduler tick) or can never answer in time.
+const MinPollInterval = 100 * time.Millisecond
+
+// DurationRule is the range a duration setting must lie in.
+type DurationRule struct {
+	// Min is the shortest value accepted.
+	Min time.Duration
+	// Exclusive refuses Min itself: a bake, deadline or timeout of 0 is
+	// no bake, deadline or timeout at all.
+	Exclusive bool
+}
+
+var (
+	// RulePositive is for bakes, deadlines and timeouts of operations.
+	RulePositive = DurationRule{Min: 0, Exclusive: true}
+	// RuleNonNegative is for delays and retry waits, where 0 means none.
+	RuleNonNegative = DurationRule{Min: 0}
+	// RulePollInterval is for check intervals and per-request timeouts.
+	RulePollInterval = DurationRule{Min: MinPollInterval}
+)
+
+// Describe states the rule as the end of a sentence: "greater than 0",
+// "0 or more", "at least 100ms".
+func (r DurationRule) Describe() string {
+	switch {
+	case r.Exclusive && r.Min == 0:
+		return "greater than 0"
+	case r.Exclusive:
+		return "longer than " + formatDuration(r.Min)
+	case r.Min == 0:
+		return "0 or more"
+	}
+	return "at least " + formatDuration(r.Min)
+}
+
+// Allows reports whether d follows the rule.
+func (r DurationRule) Allows(d time.Duration) bool {
+	if r.Exclusive {
+		return d > r.Min
+	}
+	return d >= r.Min
+}
+
+// Lowest and highest HTTP status codes a health check may expect.
+const (
+	MinStatusCode = 100
+	MaxStatusCode = 599
+)
+
+// ValidateStatusCode checks an expected status code of a health check.
+func ValidateStatusCode(code int64) error {
+	if code < MinStatusCode || code > MaxStatusCode {
+		return fmt.Errorf("%d is not an HTTP status code: status codes lie between %d and %d", code, MinStatusCode, MaxStatusCode)
+	}
+	return nil
+}
+
+// ValidateHeader checks one HTTP header a hook or a check sends. The name
+// must be an HTTP token; the value must not contain CR or LF, which would
+// end the header early and smuggle the rest in as another header. The error
+// names the header but never quotes its value: values carry credentials.
+func ValidateHeader(name, value string) error {
+	if name == "" {
+		return fmt.Errorf("a header name must not be empty")
+	}
+	for _, c := range name {
+		if !isTokenChar(c) {
+			return fmt.Errorf("header name %q contains %q, which HTTP does not allow in a header name: use letters, digits and !#$%%&'*+-.^_`|~ only", name, c)
+		}
+	}
+	if strings.ContainsAny(value, "\r\n") {
+		return fmt.Errorf("the value of header %q contains a line break (CR or LF), which would end the header early; remove it (a trailing newline from file() can be dropped with chomp())", name)
+	}
+	return nil
+}
+
+// isTokenChar reports whether c may appear in an HTTP token (RFC 9110 5.6.2).
+func isTokenChar(c rune) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.ContainsRune("!#$%&'*+-.^_`|~", c)
+}
+
+// BlockingPart is one step that can hold an apply: a bake or a delay for
+// its configured length, or a wait for health bounded by the progress
+// deadline.
+type BlockingPart struct {
+	Step Step
+	// Duration is how long the step may block at worst.
+	Duration time.Duration
+	// CanaryStep is the 0-based canary step of a bake, -1 otherwise.
+	CanaryStep int
+}
+
+// WorstCaseBlocking is the longest an apply of the rollout can block on
+// bakes, delays and waits for health (each bounded by the progress
+// deadline, and only when a health check is configured: without one the
+// engine does not wait). The apply ends at a promotion gate, so the steps
+// after it block the ocuroot_promotion, not the deployment. Hook calls and
+// check rounds come on top and are not counted.
+func WorstCaseBlocking(spec DeploymentSpec, hasLiveRelease bool) (time.Duration, []BlockingPart) {
+	spec = spec.WithDefaults()
+	steps, _ := PlanRollout(spec, hasLiveRelease)
+	var total time.Duration
+	var parts []BlockingPart
+	bakes := 0
+	for _, s := range steps {
+		part := BlockingPart{Step: s, CanaryStep: -1}
+		switch s.Kind {
+		case StepGate:
+			return total, parts
+		case StepBake:
+			part.Duration, part.CanaryStep = s.Duration, bakes
+			bakes++
+		case StepDelay:
+			part.Duration = s.Duration
+		case StepAwaitHealthy:
+			if spec.HealthCheck == nil {
+				continue
+			}
+			part.Duration = spec.ProgressDeadline
+		default:
+			continue
+		}
+		if part.Duration > 0 {
+			total += part.Duration
+			parts = append(parts, part)
+		}
+	}
+	return total, parts
+}
