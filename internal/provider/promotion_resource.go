@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/user"
 	"strings"
 	"time"
 
@@ -266,20 +264,5 @@ func (r *promotionResource) ImportState(ctx context.Context, req resource.Import
 // promoter names who performed a promotion: the Terraform Cloud run when
 // there is one, otherwise the local user.
 func promoter() string {
-	if run := os.Getenv("TFC_RUN_ID"); run != "" {
-		return "terraform cloud run " + run
-	}
-	name := os.Getenv("USER")
-	if name == "" {
-		if u, err := user.Current(); err == nil {
-			name = u.Username
-		}
-	}
-	if host, err := os.Hostname(); err == nil && name != "" {
-		return "terraform (" + name + "@" + host + ")"
-	}
-	if name != "" {
-		return "terraform (" + name + ")"
-	}
-	return "terraform"
+	return engine.CurrentHolder().Actor()
 }
