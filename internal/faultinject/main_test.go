@@ -1,7 +1,5 @@
-// Package faultinject runs the real terraform against the built provider
-// binary and kills or signals the processes mid-rollout: the faults that
-// in-process acceptance tests cannot reach. Every test asserts what the
-// recording demo target received and what the store kept.
+//go:build linux
+
 package faultinject
 
 import (

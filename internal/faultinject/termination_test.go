@@ -1,3 +1,5 @@
+//go:build linux
+
 package faultinject
 
 import (
@@ -104,6 +106,7 @@ func TestSigtermToProcessGroupRollsBackTheCanary(t *testing.T) {
 // SIGTERM or SIGINT to the provider process alone is a cancellation too:
 // terraform receives the diagnostic instead of "Plugin did not respond".
 func TestSignalToProviderAloneRollsBackTheCanary(t *testing.T) {
+	requireSuite(t)
 	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
