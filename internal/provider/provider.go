@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -109,6 +110,7 @@ func (p *ocurootProvider) Configure(ctx context.Context, req provider.ConfigureR
 	data.shutdown = p.opts.Shutdown
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ActionData = data
 }
 
 func (p *ocurootProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -127,6 +129,17 @@ func (p *ocurootProvider) DataSources(_ context.Context) []func() datasource.Dat
 		NewDeploymentDataSource,
 	}
 }
+
+// Actions are the day-2 operations of Terraform 1.14+ (`apply -invoke`);
+// older Terraform never asks for them.
+func (p *ocurootProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewPromoteAction,
+		NewRollbackAction,
+	}
+}
+
+var _ provider.ProviderWithActions = (*ocurootProvider)(nil)
 
 func stringOr(v types.String, fallback string) string {
 	if v.IsNull() || v.IsUnknown() || v.ValueString() == "" {
