@@ -188,6 +188,11 @@ func interruptionReason(ctx context.Context) string {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return "the operation's timeout was reached (Terraform timeouts block)"
 	}
+	// A signal to the provider or a vanished terraform cancels with a cause
+	// that says which; a plain cancel is Terraform's own interrupt.
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return "the operation was cancelled: " + cause.Error()
+	}
 	return "the operation was cancelled (interrupt)"
 }
 

@@ -87,6 +87,10 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 
+	// A SIGTERM or SIGINT to the provider cancels the operation like an
+	// interrupt, and the provider waits for it to answer before exiting.
+	ctx, finish := r.data.operationContext(ctx)
+	defer finish()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tflog.Info(ctx, "ocuroot: deploying", map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()})
@@ -197,6 +201,10 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 
+	// A SIGTERM or SIGINT to the provider cancels the operation like an
+	// interrupt, and the provider waits for it to answer before exiting.
+	ctx, finish := r.data.operationContext(ctx)
+	defer finish()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tflog.Info(ctx, "ocuroot: updating deployment", map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()})
@@ -236,6 +244,10 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// A SIGTERM or SIGINT to the provider cancels the operation like an
+	// interrupt, and the provider waits for it to answer before exiting.
+	ctx, finish := r.data.operationContext(ctx)
+	defer finish()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	pkg, env, err := engine.ParseDeploymentID(state.ID.ValueString())

@@ -165,6 +165,10 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// A SIGTERM or SIGINT to the provider cancels the operation like an
+	// interrupt, and the provider waits for it to answer before exiting.
+	ctx, finish := r.data.operationContext(ctx)
+	defer finish()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	by := promoter()
