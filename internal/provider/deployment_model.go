@@ -5,10 +5,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
@@ -16,72 +14,72 @@ import (
 
 // deploymentModel is the Terraform view of ocuroot_deployment.
 type deploymentModel struct {
-	ID               types.String         `tfsdk:"id"`
-	Environment      types.String         `tfsdk:"environment"`
-	Release          types.String         `tfsdk:"release"`
-	Package          types.String         `tfsdk:"package"`
-	Strategy         types.String         `tfsdk:"strategy"`
-	ProgressDeadline timetypes.GoDuration `tfsdk:"progress_deadline"`
-	OnTimeout        types.String         `tfsdk:"on_timeout"`
-	HistoryLimit     types.Int64          `tfsdk:"history_limit"`
-	RolloutPlan      types.String         `tfsdk:"rollout_plan"`
-	Status           types.String         `tfsdk:"status"`
-	LiveRelease      types.String         `tfsdk:"live_release"`
-	PendingRelease   types.String         `tfsdk:"pending_release"`
-	TrafficPercent   types.Int64          `tfsdk:"traffic_percent"`
-	History          types.List           `tfsdk:"history"`
-	Canary           *canaryModel         `tfsdk:"canary"`
-	BlueGreen        *blueGreenModel      `tfsdk:"blue_green"`
-	Hook             *hookModel           `tfsdk:"hook"`
-	HealthCheck      *healthCheckModel    `tfsdk:"health_check"`
-	Check            []metricCheckModel   `tfsdk:"check"`
-	Timeouts         timeouts.Value       `tfsdk:"timeouts"`
+	ID               types.String       `tfsdk:"id"`
+	Environment      types.String       `tfsdk:"environment"`
+	Release          types.String       `tfsdk:"release"`
+	Package          types.String       `tfsdk:"package"`
+	Strategy         types.String       `tfsdk:"strategy"`
+	ProgressDeadline durationValue      `tfsdk:"progress_deadline"`
+	OnTimeout        types.String       `tfsdk:"on_timeout"`
+	HistoryLimit     types.Int64        `tfsdk:"history_limit"`
+	RolloutPlan      types.String       `tfsdk:"rollout_plan"`
+	Status           types.String       `tfsdk:"status"`
+	LiveRelease      types.String       `tfsdk:"live_release"`
+	PendingRelease   types.String       `tfsdk:"pending_release"`
+	TrafficPercent   types.Int64        `tfsdk:"traffic_percent"`
+	History          types.List         `tfsdk:"history"`
+	Canary           *canaryModel       `tfsdk:"canary"`
+	BlueGreen        *blueGreenModel    `tfsdk:"blue_green"`
+	Hook             *hookModel         `tfsdk:"hook"`
+	HealthCheck      *healthCheckModel  `tfsdk:"health_check"`
+	Check            []metricCheckModel `tfsdk:"check"`
+	Timeouts         timeouts.Value     `tfsdk:"timeouts"`
 }
 
 type canaryModel struct {
-	CheckInterval    timetypes.GoDuration `tfsdk:"check_interval"`
-	FailureThreshold types.Int64          `tfsdk:"failure_threshold"`
-	ManualPromotion  types.Bool           `tfsdk:"manual_promotion"`
-	Step             []canaryStepModel    `tfsdk:"step"`
+	CheckInterval    durationValue     `tfsdk:"check_interval"`
+	FailureThreshold types.Int64       `tfsdk:"failure_threshold"`
+	ManualPromotion  types.Bool        `tfsdk:"manual_promotion"`
+	Step             []canaryStepModel `tfsdk:"step"`
 }
 
 type canaryStepModel struct {
-	Weight types.Int64          `tfsdk:"weight"`
-	Bake   timetypes.GoDuration `tfsdk:"bake"`
+	Weight types.Int64   `tfsdk:"weight"`
+	Bake   durationValue `tfsdk:"bake"`
 }
 
 type blueGreenModel struct {
-	ManualPromotion    types.Bool           `tfsdk:"manual_promotion"`
-	PromotionDelay     timetypes.GoDuration `tfsdk:"promotion_delay"`
-	ScaleDownDelay     timetypes.GoDuration `tfsdk:"scale_down_delay"`
-	CheckInterval      timetypes.GoDuration `tfsdk:"check_interval"`
-	FailureThreshold   types.Int64          `tfsdk:"failure_threshold"`
-	PrePromotionCheck  []metricCheckModel   `tfsdk:"pre_promotion_check"`
-	PostPromotionCheck []metricCheckModel   `tfsdk:"post_promotion_check"`
+	ManualPromotion    types.Bool         `tfsdk:"manual_promotion"`
+	PromotionDelay     durationValue      `tfsdk:"promotion_delay"`
+	ScaleDownDelay     durationValue      `tfsdk:"scale_down_delay"`
+	CheckInterval      durationValue      `tfsdk:"check_interval"`
+	FailureThreshold   types.Int64        `tfsdk:"failure_threshold"`
+	PrePromotionCheck  []metricCheckModel `tfsdk:"pre_promotion_check"`
+	PostPromotionCheck []metricCheckModel `tfsdk:"post_promotion_check"`
 }
 
 type hookModel struct {
-	URL             types.String         `tfsdk:"url"`
-	Secret          types.String         `tfsdk:"secret"`
-	SecretWO        types.String         `tfsdk:"secret_wo"`
-	SecretWOVersion types.Int64          `tfsdk:"secret_wo_version"`
-	Headers         types.Map            `tfsdk:"headers"`
-	Timeout         timetypes.GoDuration `tfsdk:"timeout"`
-	Retry           *retryModel          `tfsdk:"retry"`
+	URL             types.String  `tfsdk:"url"`
+	Secret          types.String  `tfsdk:"secret"`
+	SecretWO        types.String  `tfsdk:"secret_wo"`
+	SecretWOVersion types.Int64   `tfsdk:"secret_wo_version"`
+	Headers         types.Map     `tfsdk:"headers"`
+	Timeout         durationValue `tfsdk:"timeout"`
+	Retry           *retryModel   `tfsdk:"retry"`
 }
 
 type retryModel struct {
-	Attempts types.Int64          `tfsdk:"attempts"`
-	MinWait  timetypes.GoDuration `tfsdk:"min_wait"`
-	MaxWait  timetypes.GoDuration `tfsdk:"max_wait"`
+	Attempts types.Int64   `tfsdk:"attempts"`
+	MinWait  durationValue `tfsdk:"min_wait"`
+	MaxWait  durationValue `tfsdk:"max_wait"`
 }
 
 type healthCheckModel struct {
-	URL            types.String         `tfsdk:"url"`
-	Interval       timetypes.GoDuration `tfsdk:"interval"`
-	Timeout        timetypes.GoDuration `tfsdk:"timeout"`
-	ExpectedStatus types.List           `tfsdk:"expected_status"`
-	Headers        types.Map            `tfsdk:"headers"`
+	URL            types.String  `tfsdk:"url"`
+	Interval       durationValue `tfsdk:"interval"`
+	Timeout        durationValue `tfsdk:"timeout"`
+	ExpectedStatus types.List    `tfsdk:"expected_status"`
+	Headers        types.Map     `tfsdk:"headers"`
 }
 
 type metricCheckModel struct {
@@ -94,14 +92,16 @@ type metricCheckModel struct {
 }
 
 // duration reads a duration attribute; null or unknown is zero (the
-// engine's default applies).
-func duration(v timetypes.GoDuration, at path.Path, diags *diag.Diagnostics) time.Duration {
+// engine's default applies). An unparsable value is zero as well: its
+// attribute's durationRule validator has already refused it at plan time,
+// and reporting it here again would show the user the same mistake twice.
+func duration(v durationValue) time.Duration {
 	if v.IsNull() || v.IsUnknown() {
 		return 0
 	}
-	d, ds := v.ValueGoDuration()
-	for _, dg := range ds {
-		diags.AddAttributeError(at, dg.Summary(), dg.Detail())
+	d, err := time.ParseDuration(v.ValueString())
+	if err != nil {
+		return 0
 	}
 	return d
 }
@@ -154,31 +154,31 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string, de
 		Environment:      m.Environment.ValueString(),
 		Release:          m.Release.ValueString(),
 		Strategy:         engine.Strategy(m.Strategy.ValueString()),
-		ProgressDeadline: duration(m.ProgressDeadline, path.Root("progress_deadline"), &diags),
+		ProgressDeadline: duration(m.ProgressDeadline),
 		OnTimeout:        engine.TimeoutAction(m.OnTimeout.ValueString()),
 		Checks:           metricChecks(ctx, m.Check, &diags),
 	}
 	if c := m.Canary; c != nil {
 		spec.Canary = engine.CanarySpec{
-			CheckInterval:    duration(c.CheckInterval, path.Root("canary").AtName("check_interval"), &diags),
+			CheckInterval:    duration(c.CheckInterval),
 			FailureThreshold: int(c.FailureThreshold.ValueInt64()),
 			ManualPromotion:  c.ManualPromotion.ValueBool(),
 		}
-		for i, s := range c.Step {
+		for _, s := range c.Step {
 			spec.Canary.Steps = append(spec.Canary.Steps, engine.CanaryStep{
 				Weight: int(s.Weight.ValueInt64()),
-				Bake:   duration(s.Bake, path.Root("canary").AtName("step").AtListIndex(i).AtName("bake"), &diags),
+				Bake:   duration(s.Bake),
 			})
 		}
 	}
 	if bg := m.BlueGreen; bg != nil {
 		spec.BlueGreen = engine.BlueGreenSpec{
 			ManualPromotion:    bg.ManualPromotion.ValueBool(),
-			PromotionDelay:     duration(bg.PromotionDelay, path.Root("blue_green").AtName("promotion_delay"), &diags),
-			ScaleDownDelay:     duration(bg.ScaleDownDelay, path.Root("blue_green").AtName("scale_down_delay"), &diags),
+			PromotionDelay:     duration(bg.PromotionDelay),
+			ScaleDownDelay:     duration(bg.ScaleDownDelay),
 			PrePromotionCheck:  metricChecks(ctx, bg.PrePromotionCheck, &diags),
 			PostPromotionCheck: metricChecks(ctx, bg.PostPromotionCheck, &diags),
-			CheckInterval:      duration(bg.CheckInterval, path.Root("blue_green").AtName("check_interval"), &diags),
+			CheckInterval:      duration(bg.CheckInterval),
 			FailureThreshold:   int(bg.FailureThreshold.ValueInt64()),
 		}
 	}
@@ -186,14 +186,14 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string, de
 		hook := engine.HookConfig{
 			URL:     h.URL.ValueString(),
 			Secret:  firstNonEmpty(writeOnlySecret, h.Secret.ValueString(), defaultSecret),
-			Timeout: duration(h.Timeout, path.Root("hook").AtName("timeout"), &diags),
+			Timeout: duration(h.Timeout),
 		}
 		hook.Headers = headerMap(ctx, h.Headers, &diags)
 		if r := h.Retry; r != nil {
 			hook.Retry = engine.RetryConfig{
 				Attempts: int(r.Attempts.ValueInt64()),
-				MinWait:  duration(r.MinWait, path.Root("hook").AtName("retry").AtName("min_wait"), &diags),
-				MaxWait:  duration(r.MaxWait, path.Root("hook").AtName("retry").AtName("max_wait"), &diags),
+				MinWait:  duration(r.MinWait),
+				MaxWait:  duration(r.MaxWait),
 			}
 		}
 		spec.Hook = &hook
@@ -201,8 +201,8 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string, de
 	if hc := m.HealthCheck; hc != nil && !hc.URL.IsNull() {
 		check := engine.HealthCheck{
 			URL:      hc.URL.ValueString(),
-			Interval: duration(hc.Interval, path.Root("health_check").AtName("interval"), &diags),
-			Timeout:  duration(hc.Timeout, path.Root("health_check").AtName("timeout"), &diags),
+			Interval: duration(hc.Interval),
+			Timeout:  duration(hc.Timeout),
 			Headers:  headerMap(ctx, hc.Headers, &diags),
 		}
 		if !hc.ExpectedStatus.IsNull() && !hc.ExpectedStatus.IsUnknown() {

@@ -17,71 +17,18 @@ import (
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
-// ValidateConfig catches inconsistent strategy settings at plan time, each
-// with the path of the attribute to fix.
+// ValidateConfig checks the rules that involve more than one attribute,
+// each error on the path of the attribute to fix (see validate_*.go). The
+// rules of single attributes are validators in the schema.
 func (r *deploymentResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m deploymentModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	strategy := m.Strategy.ValueString()
-	if m.Strategy.IsNull() {
-		strategy = string(engine.StrategyDirect)
-	}
-	known := !m.Strategy.IsUnknown()
-	if known && strategy == string(engine.StrategyCanary) && (m.Canary == nil || len(m.Canary.Step) == 0) {
-		resp.Diagnostics.AddAttributeError(path.Root("canary"), "Canary Steps Missing",
-			"strategy = \"canary\" needs a canary block with at least one step, e.g. canary { step { weight = 10, bake = \"5m\" } }.")
-	}
-	if known && strategy != string(engine.StrategyCanary) && m.Canary != nil {
-		resp.Diagnostics.AddAttributeWarning(path.Root("canary"), "Canary Settings Ignored",
-			fmt.Sprintf("The canary block only applies with strategy = \"canary\"; this deployment uses %q.", strategy))
-	}
-	if known && strategy != string(engine.StrategyBlueGreen) && m.BlueGreen != nil {
-		resp.Diagnostics.AddAttributeWarning(path.Root("blue_green"), "Blue-Green Settings Ignored",
-			fmt.Sprintf("The blue_green block only applies with strategy = \"blue_green\"; this deployment uses %q.", strategy))
-	}
-	if m.Canary != nil {
-		for i := 1; i < len(m.Canary.Step); i++ {
-			prev, cur := m.Canary.Step[i-1].Weight, m.Canary.Step[i].Weight
-			if !prev.IsUnknown() && !cur.IsUnknown() && cur.ValueInt64() < prev.ValueInt64() {
-				resp.Diagnostics.AddAttributeError(path.Root("canary").AtName("step").AtListIndex(i).AtName("weight"), "Canary Weights Decrease",
-					fmt.Sprintf("Step %d has weight %d, lower than the %d of the step before. Canary weights must not decrease.", i+1, cur.ValueInt64(), prev.ValueInt64()))
-			}
-		}
-	}
-	if h := m.Hook; h != nil {
-		if h.URL.IsNull() {
-			resp.Diagnostics.AddAttributeError(path.Root("hook").AtName("url"), "Hook URL Missing", "A hook block needs a url.")
-		}
-		if rt := h.Retry; rt != nil && !rt.MinWait.IsNull() && !rt.MaxWait.IsNull() && !rt.MinWait.IsUnknown() && !rt.MaxWait.IsUnknown() {
-			minWait, _ := rt.MinWait.ValueGoDuration()
-			maxWait, _ := rt.MaxWait.ValueGoDuration()
-			if maxWait < minWait {
-				resp.Diagnostics.AddAttributeError(path.Root("hook").AtName("retry").AtName("max_wait"), "Retry Waits Inverted",
-					fmt.Sprintf("max_wait (%s) must be at least min_wait (%s).", maxWait, minWait))
-			}
-		}
-	}
-	if hc := m.HealthCheck; hc != nil && hc.URL.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("health_check").AtName("url"), "Health Check URL Missing", "A health_check block needs a url.")
-	}
-	seen := map[string]bool{}
-	for i, c := range m.Check {
-		if c.Name.IsUnknown() {
-			continue
-		}
-		if seen[c.Name.ValueString()] {
-			resp.Diagnostics.AddAttributeError(path.Root("check").AtListIndex(i).AtName("name"), "Duplicate Check Name",
-				fmt.Sprintf("Check name %q is used twice; names identify checks in history and diagnostics.", c.Name.ValueString()))
-		}
-		seen[c.Name.ValueString()] = true
-		if !c.Min.IsNull() && !c.Max.IsNull() && !c.Min.IsUnknown() && !c.Max.IsUnknown() && c.Min.ValueFloat64() > c.Max.ValueFloat64() {
-			resp.Diagnostics.AddAttributeError(path.Root("check").AtListIndex(i).AtName("max"), "Check Bounds Inverted",
-				fmt.Sprintf("max (%v) is below min (%v); no value could pass.", c.Max.ValueFloat64(), c.Min.ValueFloat64()))
-		}
-	}
+	validateStrategySettings(&m, &resp.Diagnostics)
+	validateEndpoints(&m, &resp.Diagnostics)
+	validateAllMetricChecks(&m, &resp.Diagnostics)
 }
 
 // ModifyPlan computes id, package and rollout_plan at plan time, so a
@@ -115,6 +62,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("release"))
 		}
 	}
+	r.validatePlannedDeployment(ctx, state, &plan, &resp.Diagnostics)
 
 	releaseChanged := state == nil || !plan.Release.Equal(state.Release)
 	if releaseChanged && r.data != nil && !plan.ID.IsUnknown() && !plan.Release.IsUnknown() {
@@ -305,8 +253,8 @@ func orNone(s string) string {
 }
 
 // goDuration renders a duration the way a user writes it ("10m").
-func goDuration(d time.Duration) timetypes.GoDuration {
-	return timetypes.NewGoDurationValueFromStringMust(engine.FormatDuration(d))
+func goDuration(d time.Duration) durationValue {
+	return durationValue{GoDuration: timetypes.NewGoDurationValueFromStringMust(engine.FormatDuration(d))}
 }
 
 var timeoutsCreateAttrTypes = map[string]attr.Type{"create": types.StringType}

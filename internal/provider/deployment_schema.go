@@ -5,7 +5,6 @@ import (
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -35,11 +34,14 @@ var historyAttrTypes = map[string]attr.Type{
 	"reason":  types.StringType,
 }
 
-func durationAttribute(description, defaultValue string) schema.StringAttribute {
+// durationAttribute is an optional duration with its rule: the rule is
+// checked at plan time and stated in the docs.
+func durationAttribute(description, defaultValue string, rule durationRule) schema.StringAttribute {
 	a := schema.StringAttribute{
-		CustomType:          timetypes.GoDurationType{},
+		CustomType:          durationType{},
 		Optional:            true,
-		MarkdownDescription: description,
+		MarkdownDescription: description + " " + rule.describeRule(),
+		Validators:          []validator.String{rule},
 	}
 	if defaultValue != "" {
 		a.Computed = true
@@ -57,9 +59,14 @@ func metricCheckAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "URL returning JSON. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` placeholders. " + urlRules,
 			Validators:          []validator.String{checkURLValidator()},
 		},
-		"path":    schema.StringAttribute{Required: true, MarkdownDescription: "Where the number is in the JSON response, in [GJSON path syntax](https://github.com/tidwall/gjson/blob/master/SYNTAX.md): `error_rate`, `data.latency.p99`, `results.0.value`. Numbers and numeric strings are accepted."},
-		"min":     schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound."},
-		"max":     schema.Float64Attribute{Optional: true, MarkdownDescription: "Highest acceptable value (inclusive). Unset: no upper bound."},
+		"path": schema.StringAttribute{
+			Required: true,
+			MarkdownDescription: "Where the number is in the JSON response, in [GJSON path syntax](https://github.com/tidwall/gjson/blob/master/SYNTAX.md): `error_rate`, `data.latency.p99`, `results.0.value`. " +
+				"Numbers and numeric strings are accepted. Must not be empty.",
+			Validators: []validator.String{nonEmptyCheckPath()},
+		},
+		"min":     schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound. At least one of `min` and `max` must be set, or the check could never fail."},
+		"max":     schema.Float64Attribute{Optional: true, MarkdownDescription: "Highest acceptable value (inclusive), at least `min`. Unset: no upper bound."},
 		"headers": checkHeadersAttribute("request"),
 	}
 }
@@ -77,7 +84,8 @@ func checkHeadersAttribute(what string) schema.MapAttribute {
 		MarkdownDescription: "HTTP headers sent with every " + what + ", for endpoints behind authentication " +
 			"(for example `{ Authorization = \"Bearer ${var.metrics_token}\" }` for Prometheus or a vendor API). " +
 			"Sensitive: hidden in plan output and never written to the engine store or logs. " +
-			"An `ocuroot_promotion` applied in the same run as the rollout sends them as well.",
+			"An `ocuroot_promotion` applied in the same run as the rollout sends them as well. " + headerRules,
+		Validators: []validator.Map{httpHeaders()},
 	}
 }
 
@@ -116,7 +124,8 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "How a new release replaces the live one: `direct` (default), `canary` (configure with `canary {}`) or `blue_green` (configure with `blue_green {}`).",
 				Validators:          []validator.String{stringvalidator.OneOf(engine.Strategies...)},
 			},
-			"progress_deadline": durationAttribute("How long a rollout may wait for a slot to become healthy (after a deploy or a green creation) before it is considered stuck and `on_timeout` applies. Bakes and delays run their configured length; hook calls are bounded by the hook's own timeout and retries.", "10m"),
+			"progress_deadline": durationAttribute("How long a rollout may wait for a slot to become healthy (after a deploy or a green creation) before it is considered stuck and `on_timeout` applies. Bakes and delays run their configured length; hook calls are bounded by the hook's own timeout and retries. "+
+				"Bakes, delays and this deadline together must fit in the `timeouts` of the operation (checked at plan time).", "10m", deadlineRule),
 			"on_timeout": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
@@ -173,10 +182,12 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "Metric checks evaluated every check interval while baking: a number read from a JSON response must stay within `[min, max]`.",
 				NestedObject:        schema.NestedBlockObject{Attributes: metricCheckAttributes()},
 			},
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+			"timeouts": positiveTimeoutsBlock(ctx, timeouts.Opts{
 				Create: true, Update: true, Delete: true,
-				CreateDescription: "How long a first deployment may take, phase gating and lease waits included, as a duration such as `45m`. Default `30m`. When it is exceeded the rollout stops and `on_timeout` applies.",
-				UpdateDescription: "How long a rollout to a new release may take, phase gating, lease waits, bakes and delays included. Default `30m`. When it is exceeded the rollout stops and `on_timeout` applies.",
+				CreateDescription: "How long a first deployment may take, phase gating and lease waits included, as a duration such as `45m`. Default `30m`. When it is exceeded the rollout stops and `on_timeout` applies. " +
+					"Must be longer than the waits of the rollout it runs (checked at plan time).",
+				UpdateDescription: "How long a rollout to a new release may take, phase gating, lease waits, bakes and delays included. Default `30m`. When it is exceeded the rollout stops and `on_timeout` applies. " +
+					"Must be longer than the bakes, delays and progress deadline of the strategy together (checked at plan time).",
 				DeleteDescription: "How long the teardown may take, lease wait included. Default `10m`.",
 			}),
 		},
@@ -187,7 +198,7 @@ func canaryBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "Settings of the `canary` strategy. The canary is moved through the `step`s in order, baking at each weight while the checks run, then promoted to 100%.",
 		Attributes: map[string]schema.Attribute{
-			"check_interval": durationAttribute("How often health and metric checks run while baking. A `health_check.interval`, when set, takes precedence.", "10s"),
+			"check_interval": durationAttribute("How often health and metric checks run while baking. A `health_check.interval`, when set, takes precedence.", "10s", intervalRule),
 			"failure_threshold": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(engine.DefaultFailureThreshold),
 				MarkdownDescription: "Consecutive failed check rounds that roll the canary back. Defaults to `3`.",
@@ -208,8 +219,9 @@ func canaryBlock() schema.SingleNestedBlock {
 						Validators: []validator.Int64{int64validator.Between(1, 100)},
 					},
 					"bake": schema.StringAttribute{
-						CustomType: timetypes.GoDurationType{}, Required: true,
-						MarkdownDescription: "How long to hold this weight while checks run, e.g. `5m`.",
+						CustomType: durationType{}, Required: true,
+						MarkdownDescription: "How long to hold this weight while checks run, e.g. `5m`. " + bakeRule.describeRule(),
+						Validators:          []validator.String{bakeRule},
 					},
 				}},
 			},
@@ -225,9 +237,9 @@ func blueGreenBlock() schema.SingleNestedBlock {
 				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "End the apply successfully at `awaiting_promotion` with blue still live; an `ocuroot_promotion` performs the cutover.",
 			},
-			"promotion_delay":  durationAttribute("Wait this long after green is healthy (and promoted, if manual) before the cutover.", "0s"),
-			"scale_down_delay": durationAttribute("Keep blue this long after the cutover before draining it.", "0s"),
-			"check_interval":   durationAttribute("Time between tries of the pre- and post-promotion checks. Defaults to the health check's interval, else `10s`.", ""),
+			"promotion_delay":  durationAttribute("Wait this long after green is healthy (and promoted, if manual) before the cutover.", "0s", delayRule),
+			"scale_down_delay": durationAttribute("Keep blue this long after the cutover before draining it.", "0s", delayRule),
+			"check_interval":   durationAttribute("Time between tries of the pre- and post-promotion checks. Defaults to the health check's interval, else `10s`.", "", intervalRule),
 			"failure_threshold": schema.Int64Attribute{
 				Optional:            true,
 				MarkdownDescription: "How many times a pre- or post-promotion check is tried before it fails the rollout. Defaults to `3`.",
@@ -274,9 +286,10 @@ func hookBlock() schema.SingleNestedBlock {
 			},
 			"headers": schema.MapAttribute{
 				ElementType: types.StringType, Optional: true, Sensitive: true,
-				MarkdownDescription: "Extra HTTP headers sent with every call (for example an authorization token). Sensitive; never persisted in the engine store.",
+				MarkdownDescription: "Extra HTTP headers sent with every call (for example an authorization token). Sensitive; never persisted in the engine store. " + headerRules,
+				Validators:          []validator.Map{httpHeaders()},
 			},
-			"timeout": durationAttribute("Per-request timeout of one call.", "10s"),
+			"timeout": durationAttribute("Per-request timeout of one call.", "10s", requestRule),
 		},
 		Blocks: map[string]schema.Block{
 			"retry": schema.SingleNestedBlock{
@@ -287,8 +300,8 @@ func hookBlock() schema.SingleNestedBlock {
 						MarkdownDescription: "Total attempts, including the first. Defaults to `4`.",
 						Validators:          []validator.Int64{int64validator.Between(1, 20)},
 					},
-					"min_wait": durationAttribute("Shortest wait between attempts.", "500ms"),
-					"max_wait": durationAttribute("Longest wait between attempts; must be at least `min_wait`.", "10s"),
+					"min_wait": durationAttribute("Shortest wait between attempts.", "500ms", retryWaitRule),
+					"max_wait": durationAttribute("Longest wait between attempts; must be at least `min_wait`.", "10s", retryWaitRule),
 				},
 			},
 		},
@@ -307,12 +320,13 @@ func healthCheckBlock() schema.SingleNestedBlock {
 				Validators: []validator.String{checkURLValidator()},
 			},
 			"headers":  checkHeadersAttribute("probe"),
-			"interval": durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", ""),
-			"timeout":  durationAttribute("Timeout of one probe.", "5s"),
+			"interval": durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", "", intervalRule),
+			"timeout":  durationAttribute("Timeout of one probe.", "5s", requestRule),
 			"expected_status": schema.ListAttribute{
 				ElementType: types.Int64Type, Optional: true, Computed: true,
 				Default:             listdefault.StaticValue(types.ListValueMust(types.Int64Type, []attr.Value{types.Int64Value(200)})),
-				MarkdownDescription: "Status codes that mean healthy. Defaults to `[200]`.",
+				MarkdownDescription: "Status codes that mean healthy, each between 100 and 599; at least one. Defaults to `[200]`.",
+				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueInt64sAre(statusCode())},
 			},
 		},
 	}

@@ -135,6 +135,9 @@ func (r *promotionResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	}
 	var plan promotionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if !resp.Diagnostics.HasError() {
+		validatePlannedPromotion(ctx, r.data, &plan, &resp.Diagnostics)
+	}
 	if resp.Diagnostics.HasError() || plan.Release.IsUnknown() {
 		return
 	}

@@ -36,6 +36,8 @@ type providerData struct {
 	// plannedPromotions and plannedGates: see planned_decisions.go.
 	plannedPromotions map[string]bool
 	plannedGates      map[string]bool
+	// releaseFlows: the phases of releases planned in this run (validate_planned_flows.go).
+	releaseFlows plannedFlows
 }
 
 // notePlannedApproval records a phase approval planned in this run.

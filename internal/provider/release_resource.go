@@ -81,6 +81,11 @@ func (r *releaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 
 	if flow.releaseKnown {
 		plan.ID = types.StringValue(engine.ReleaseID(plan.Package.ValueString(), plan.Version.ValueString()))
+		if r.pd != nil {
+			// Deployments and phase approvals planned in this run are
+			// checked against these phases (validate_planned_flows.go).
+			r.pd.releaseFlows.note(plan.ID.ValueString(), flow.phases, flow.complete)
+		}
 	}
 	if flow.complete {
 		order, graph, diags := flowValues(plan.Package.ValueString(), plan.Version.ValueString(), flow.phases)
