@@ -109,7 +109,26 @@ type KV interface {
 	Delete(ctx context.Context, kind, key string, expect int64) error
 	// List returns every record of a kind, ordered by key.
 	List(ctx context.Context, kind string) ([]KVEntry, error)
+	// Scan returns the records of a kind whose key starts with prefix, in
+	// key (byte) order, or in reverse key order when reverse is set, at most
+	// limit of them (limit <= 0: all). It reads only what it returns, so
+	// the newest entries of a long log cost the same as those of a short one.
+	Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]KVEntry, error)
+	// Apply performs every write, or none of them, in one transaction: each
+	// write's Expect is checked as Put checks it, and a single mismatch
+	// returns ErrConflict with nothing written. It returns the new revision
+	// of each write, in order.
+	Apply(ctx context.Context, writes []KVWrite) ([]int64, error)
 	Close() error
+}
+
+// KVWrite is one write of an Apply.
+type KVWrite struct {
+	Kind, Key string
+	Value     []byte
+	// Expect is the revision the record must have, as for Put: 0 means it
+	// must not exist, AnyRevision skips the check.
+	Expect int64
 }
 
 // AnyRevision disables the revision check of Put and Delete.

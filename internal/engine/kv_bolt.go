@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -209,6 +210,101 @@ func (b *BoltKV) List(ctx context.Context, kind string) ([]KVEntry, error) {
 		return nil, b.wrap("list", err)
 	}
 	return out, nil
+}
+
+// Scan positions a cursor on the prefix and reads only the records it
+// returns: no other record of the kind is decoded.
+func (b *BoltKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]KVEntry, error) {
+	out := []KVEntry{}
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		out = out[:0]
+		records := boltKindBucket(tx, kind)
+		if records == nil {
+			return nil
+		}
+		start := []byte(prefix)
+		c := records.Cursor()
+		var k, stored []byte
+		step := c.Next
+		if reverse {
+			step = c.Prev
+			// Start at the last key with the prefix: just before the first
+			// key past the prefix's range, or at the very end.
+			if end := prefixEndBytes(start); end != nil {
+				if k, _ = c.Seek(end); k != nil {
+					k, stored = c.Prev()
+				} else {
+					k, stored = c.Last()
+				}
+			} else {
+				k, stored = c.Last()
+			}
+		} else {
+			k, stored = c.Seek(start)
+		}
+		for ; k != nil && bytes.HasPrefix(k, start) && !scanFull(len(out), limit); k, stored = step() {
+			rev, payload, err := decodeBoltRecord(stored)
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", kind, k, err)
+			}
+			out = append(out, KVEntry{Key: string(k), Value: append([]byte{}, payload...), Revision: rev})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, b.wrap("scan", err)
+	}
+	return out, nil
+}
+
+// Apply writes the batch in one transaction, sharing a commit with other
+// writers like Put.
+func (b *BoltKV) Apply(ctx context.Context, writes []KVWrite) ([]int64, error) {
+	if err := validateWrites(writes); err != nil {
+		return nil, b.wrap("apply", err)
+	}
+	revisions := make([]int64, len(writes))
+	var conflict bool
+	err := b.update(ctx, func(tx *bolt.Tx) error {
+		conflict = false // see Put: the function may run more than once
+		// Every expectation is checked before anything is written, so a
+		// conflict leaves the transaction (and any batched with it) clean.
+		for _, w := range writes {
+			current, err := boltCurrentRevision(boltKindBucket(tx, w.Kind), w.Key)
+			if err != nil {
+				return err
+			}
+			if w.Expect != AnyRevision && w.Expect != current {
+				conflict = true
+				return nil
+			}
+		}
+		for i, w := range writes {
+			records, meta, err := boltWriteBuckets(tx, w.Kind)
+			if err != nil {
+				return err
+			}
+			seq, err := meta.NextSequence()
+			if err != nil {
+				return err
+			}
+			stored := make([]byte, boltRevisionSize+len(w.Value))
+			binary.BigEndian.PutUint64(stored[:boltRevisionSize], seq)
+			copy(stored[boltRevisionSize:], w.Value)
+			if err := records.Put([]byte(w.Key), stored); err != nil {
+				return err
+			}
+			revisions[i] = int64(seq)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, b.wrap("apply", err)
+	}
+	if conflict {
+		return nil, ErrConflict
+	}
+	return revisions, nil
 }
 
 // Close stops the store. The file is already closed unless operations are

@@ -289,6 +289,8 @@ func runKVConformance(t *testing.T, open func(t *testing.T) KV) {
 		}
 	})
 
+	runKVScanApplyConformance(t, fresh)
+
 	t.Run("concurrent compare-and-swap increments", func(t *testing.T) {
 		kv := fresh(t)
 		const goroutines, increments = 20, 10

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -67,6 +68,55 @@ func (m *MemoryKV) List(_ context.Context, kind string) ([]KVEntry, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
+}
+
+func (m *MemoryKV) Scan(_ context.Context, kind, prefix string, limit int, reverse bool) ([]KVEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	keys := make([]string, 0)
+	for key := range m.records[kind] {
+		if strings.HasPrefix(key, prefix) {
+			keys = append(keys, key)
+		}
+	}
+	sort.Strings(keys)
+	if reverse {
+		for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
+			keys[i], keys[j] = keys[j], keys[i]
+		}
+	}
+	out := []KVEntry{}
+	for _, key := range keys {
+		if scanFull(len(out), limit) {
+			break
+		}
+		e := m.records[kind][key]
+		out = append(out, KVEntry{Key: key, Value: append([]byte(nil), e.Value...), Revision: e.Revision})
+	}
+	return out, nil
+}
+
+func (m *MemoryKV) Apply(_ context.Context, writes []KVWrite) ([]int64, error) {
+	if err := validateWrites(writes); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, w := range writes {
+		if w.Expect != AnyRevision && w.Expect != m.records[w.Kind][w.Key].Revision {
+			return nil, ErrConflict
+		}
+	}
+	revisions := make([]int64, len(writes))
+	for i, w := range writes {
+		if m.records[w.Kind] == nil {
+			m.records[w.Kind] = map[string]KVEntry{}
+		}
+		m.nextRev++
+		m.records[w.Kind][w.Key] = KVEntry{Key: w.Key, Value: append([]byte(nil), w.Value...), Revision: m.nextRev}
+		revisions[i] = m.nextRev
+	}
+	return revisions, nil
 }
 
 func (m *MemoryKV) Close() error { return nil }

@@ -26,6 +26,10 @@ var pgSchema = []string{
 		PRIMARY KEY (kind, key)
 	)`,
 	`CREATE SEQUENCE IF NOT EXISTS ocuroot_revisions`,
+	// Keys compared and ordered byte by byte (the order of every KV), so
+	// that a prefix Scan and List read an index range whatever the
+	// database's collation; the primary key's own collation may not.
+	`CREATE INDEX IF NOT EXISTS ocuroot_records_kind_key_c ON ocuroot_records (kind, key COLLATE "C")`,
 }
 
 // pgSchemaLockKey names the advisory lock held while the schema is created:
@@ -35,8 +39,14 @@ const pgSchemaLockKey int64 = 0x6f637572_6f6f7431 // "ocuroot1"
 const (
 	pgGet = `SELECT value, revision FROM ocuroot_records WHERE kind = $1 AND key = $2`
 	// Keys are listed in byte order, whatever the database's collation.
-	pgList      = `SELECT key, value, revision FROM ocuroot_records WHERE kind = $1 ORDER BY key COLLATE "C"`
-	pgPutUpsert = `INSERT INTO ocuroot_records (kind, key, value, revision, updated_at)
+	pgList = `SELECT key, value, revision FROM ocuroot_records WHERE kind = $1 ORDER BY key COLLATE "C"`
+	// A Scan reads one index range: [prefix, the end of its range), in
+	// byte order, either way, up to a limit (NULL: no limit).
+	pgScanFrom     = `SELECT key, value, revision FROM ocuroot_records WHERE kind = $1 AND key COLLATE "C" >= $2`
+	pgScanBelow    = ` AND key COLLATE "C" < $4`
+	pgScanForward  = ` ORDER BY key COLLATE "C" LIMIT $3`
+	pgScanBackward = ` ORDER BY key COLLATE "C" DESC LIMIT $3`
+	pgPutUpsert    = `INSERT INTO ocuroot_records (kind, key, value, revision, updated_at)
 		VALUES ($1, $2, $3, nextval('ocuroot_revisions'), now())
 		ON CONFLICT (kind, key) DO UPDATE
 		SET value = EXCLUDED.value, revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at
@@ -140,16 +150,7 @@ func (p *PostgresKV) Get(ctx context.Context, kind, key string) ([]byte, int64, 
 }
 
 func (p *PostgresKV) Put(ctx context.Context, kind, key string, value []byte, expect int64) (int64, error) {
-	if value == nil {
-		value = []byte{} // pgx sends a nil slice as NULL
-	}
-	query, args := pgPutReplace, []any{kind, key, value, expect}
-	switch expect {
-	case AnyRevision:
-		query, args = pgPutUpsert, args[:3]
-	case 0:
-		query, args = pgPutCreate, args[:3]
-	}
+	query, args := pgPutStatement(kind, key, value, expect)
 	var revision int64
 	err := p.withConn(ctx, func(conn *pgx.Conn) error {
 		return conn.QueryRow(ctx, query, args...).Scan(&revision)
@@ -161,6 +162,21 @@ func (p *PostgresKV) Put(ctx context.Context, kind, key string, value []byte, ex
 		return 0, p.wrap("put", err)
 	}
 	return revision, nil
+}
+
+// pgPutStatement is the statement that writes one record with Put's
+// revision check; it returns no row when the check fails.
+func pgPutStatement(kind, key string, value []byte, expect int64) (string, []any) {
+	if value == nil {
+		value = []byte{} // pgx sends a nil slice as NULL
+	}
+	switch expect {
+	case AnyRevision:
+		return pgPutUpsert, []any{kind, key, value}
+	case 0:
+		return pgPutCreate, []any{kind, key, value}
+	}
+	return pgPutReplace, []any{kind, key, value, expect}
 }
 
 func (p *PostgresKV) Delete(ctx context.Context, kind, key string, expect int64) error {
@@ -200,6 +216,80 @@ func (p *PostgresKV) List(ctx context.Context, kind string) ([]KVEntry, error) {
 		return nil, p.wrap("list", err)
 	}
 	return out, nil
+}
+
+func (p *PostgresKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]KVEntry, error) {
+	query, args := pgScanFrom, []any{kind, prefix, nil}
+	if limit > 0 {
+		args[2] = limit
+	}
+	if end, ok := prefixEndText(prefix); ok {
+		query += pgScanBelow
+		args = append(args, end)
+	}
+	if reverse {
+		query += pgScanBackward
+	} else {
+		query += pgScanForward
+	}
+	out := []KVEntry{}
+	err := p.withConn(ctx, func(conn *pgx.Conn) error {
+		rows, err := conn.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		var entry KVEntry
+		_, err = pgx.ForEachRow(rows, []any{&entry.Key, &entry.Value, &entry.Revision}, func() error {
+			out = append(out, entry)
+			entry.Value = nil // the next row must not overwrite this one's bytes
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, p.wrap("scan", err)
+	}
+	return out, nil
+}
+
+// errApplyConflict rolls back an Apply whose expectation failed.
+var errApplyConflict = errors.New("apply: revision mismatch")
+
+// Apply sends the batch's statements in one round trip inside one
+// transaction; a write whose revision check fails rolls all of it back.
+func (p *PostgresKV) Apply(ctx context.Context, writes []KVWrite) ([]int64, error) {
+	if err := validateWrites(writes); err != nil {
+		return nil, p.wrap("apply", err)
+	}
+	revisions := make([]int64, len(writes))
+	err := p.withConn(ctx, func(conn *pgx.Conn) error {
+		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			batch := &pgx.Batch{}
+			for _, w := range writes {
+				query, args := pgPutStatement(w.Kind, w.Key, w.Value, w.Expect)
+				batch.Queue(query, args...)
+			}
+			results := tx.SendBatch(ctx, batch)
+			for i := range writes {
+				err := results.QueryRow().Scan(&revisions[i])
+				if errors.Is(err, pgx.ErrNoRows) {
+					err = errApplyConflict
+				}
+				if err != nil {
+					_ = results.Close()
+					return err
+				}
+			}
+			return results.Close()
+		})
+	})
+	if errors.Is(err, errApplyConflict) {
+		return nil, ErrConflict
+	}
+	if err != nil {
+		return nil, p.wrap("apply", err)
+	}
+	return revisions, nil
 }
 
 // Close closes every connection.
