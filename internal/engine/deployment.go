@@ -111,6 +111,9 @@ type Deployment struct {
 	UpdatedAt      time.Time    `json:"updated_at"`
 
 	revision int64
+	// restored is set on a copy read from the records restored from
+	// Terraform state (see store_restore.go) rather than from the store.
+	restored bool
 }
 
 // ID is PACKAGE/ENVIRONMENT.

@@ -83,11 +83,10 @@ func listJSON[T any](ctx context.Context, kv KV, kind string) ([]T, error) {
 // never writes.
 
 func (s *Store) GetEnvironment(ctx context.Context, name string) (Environment, error) {
+	restored, wasRestored := restoredEnvironment(s, name) // before the KV: see GetDeployment
 	env, _, err := getJSON[Environment](ctx, s.kv, kindEnvironment, name)
-	if IsNotFound(err) {
-		if restored, ok := restoredEnvironment(s, name); ok {
-			return restored, nil
-		}
+	if IsNotFound(err) && wasRestored {
+		return restored, nil
 	}
 	return env, err
 }
@@ -116,21 +115,19 @@ func (s *Store) DeleteEnvironment(ctx context.Context, name string, now time.Tim
 }
 
 func (s *Store) ListEnvironments(ctx context.Context) ([]Environment, error) {
+	restored := restoredSnapshot(s, func(set restoredSet) map[string]Environment { return set.Environments })
 	listed, err := listJSON[Environment](ctx, s.kv, kindEnvironment)
 	if err != nil {
 		return nil, err
 	}
-	s.restored.mu.Lock()
-	defer s.restored.mu.Unlock()
-	return withRestored(listed, func(e Environment) string { return e.Name }, s.restored.set.Environments), nil
+	return withRestored(listed, func(e Environment) string { return e.Name }, restored), nil
 }
 
 func (s *Store) GetRelease(ctx context.Context, id string) (Release, error) {
+	restored, wasRestored := restoredRelease(s, id) // before the KV: see GetDeployment
 	rel, _, err := getJSON[Release](ctx, s.kv, kindRelease, id)
-	if IsNotFound(err) {
-		if restored, ok := restoredRelease(s, id); ok {
-			return restored, nil
-		}
+	if IsNotFound(err) && wasRestored {
+		return restored, nil
 	}
 	return rel, err
 }
@@ -161,11 +158,12 @@ func (s *Store) DeleteRelease(ctx context.Context, id string, now time.Time) err
 // GetDeployment returns the deployment with its revision remembered, so the
 // next SaveDeployment detects a concurrent writer.
 func (s *Store) GetDeployment(ctx context.Context, id string) (*Deployment, error) {
+	// The restored copy is taken before the KV is read: a concurrent write
+	// that stores it in between is then found in the KV, never in neither.
+	restored, wasRestored := restoredDeployment(s, id)
 	d, rev, err := getJSON[Deployment](ctx, s.kv, kindDeployment, id)
-	if IsNotFound(err) {
-		if restored, ok := restoredDeployment(s, id); ok {
-			return restored, nil
-		}
+	if IsNotFound(err) && wasRestored {
+		return restored, nil
 	}
 	if err != nil {
 		return nil, err
@@ -179,11 +177,16 @@ func (s *Store) SaveDeployment(ctx context.Context, d *Deployment) error {
 	if err := s.storeRestored(ctx, d.ID()); err != nil {
 		return err
 	}
+	// Another operation's write may have stored the restored copy d was
+	// read from; d then continues from that revision.
+	if rev, ok := s.revisionOfStoredCopy(d); ok {
+		d.revision = rev
+	}
 	rev, err := putJSON(ctx, s.kv, kindDeployment, d.ID(), d, d.revision)
 	if err != nil {
 		return err
 	}
-	d.revision = rev
+	d.revision, d.restored = rev, false
 	return nil
 }
 
@@ -192,13 +195,12 @@ func (s *Store) DeleteDeployment(ctx context.Context, d *Deployment) error {
 }
 
 func (s *Store) ListDeployments(ctx context.Context) ([]Deployment, error) {
+	restored := restoredSnapshot(s, func(set restoredSet) map[string]Deployment { return set.Deployments })
 	listed, err := listJSON[Deployment](ctx, s.kv, kindDeployment)
 	if err != nil {
 		return nil, err
 	}
-	s.restored.mu.Lock()
-	defer s.restored.mu.Unlock()
-	return withRestored(listed, func(d Deployment) string { return d.ID() }, s.restored.set.Deployments), nil
+	return withRestored(listed, func(d Deployment) string { return d.ID() }, restored), nil
 }
 
 func (s *Store) GetApproval(ctx context.Context, release, phase string) (Approval, error) {

@@ -47,6 +47,10 @@ type restoredRecords struct {
 	mu   sync.Mutex
 	path string // "" keeps them in memory only
 	set  restoredSet
+	// stored maps a restored deployment that a write stored to the
+	// revision it got, so an operation that read the restored copy before
+	// can still save it (see SaveDeployment).
+	stored map[string]int64
 }
 
 type restoredSet struct {
@@ -242,7 +246,35 @@ func restoredDeployment(s *Store, id string) (*Deployment, bool) {
 		return nil, false
 	}
 	d.History = append([]Transition(nil), d.History...)
+	d.restored = true
 	return &d, true
+}
+
+// revisionOfStoredCopy returns the revision a restored deployment got when
+// a write stored it, for a caller that read the restored copy before:
+// the content is the same, so its save may go on from that revision.
+func (s *Store) revisionOfStoredCopy(d *Deployment) (int64, bool) {
+	if !d.restored || d.revision != 0 {
+		return 0, false
+	}
+	s.restored.mu.Lock()
+	defer s.restored.mu.Unlock()
+	rev, ok := s.restored.stored[d.ID()]
+	return rev, ok
+}
+
+// restoredSnapshot copies the restored records of a kind. Lists take it
+// before reading the KV, so a record stored in between is seen in one or
+// the other, never in neither.
+func restoredSnapshot[T any](s *Store, field func(restoredSet) map[string]T) map[string]T {
+	s.restored.mu.Lock()
+	defer s.restored.mu.Unlock()
+	src := field(s.restored.set)
+	out := make(map[string]T, len(src))
+	for k, v := range src {
+		out[k] = v
+	}
+	return out
 }
 
 // withRestored adds the restored records of a kind that the listed ones
@@ -285,7 +317,14 @@ func (s *Store) storeRestored(ctx context.Context, except string) error {
 			errs = append(errs, err)
 			return
 		}
-		if _, err := putJSON(ctx, s.kv, kind, key, v, 0); err != nil && !errors.Is(err, ErrConflict) {
+		rev, err := putJSON(ctx, s.kv, kind, key, v, 0)
+		switch {
+		case err == nil && kind == kindDeployment:
+			if r.stored == nil {
+				r.stored = map[string]int64{}
+			}
+			r.stored[key] = rev
+		case err != nil && !errors.Is(err, ErrConflict):
 			errs = append(errs, fmt.Errorf("storing %s %q restored from Terraform state: %w", kind, key, err))
 		}
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -157,5 +158,37 @@ func TestStoringRestoredRecordsKeepsWhatAnotherRunWrote(t *testing.T) {
 	got, err := other.GetEnvironment(ctx, "prod0")
 	if err != nil || got.Attributes["from"] != "other run" {
 		t.Fatalf("environment = %+v, %v; the other run's record must win", got, err)
+	}
+}
+
+// An apply's operations run concurrently: one may read a restored
+// deployment while another's first write stores it. The first must still
+// save its copy (the same content), not fail with a conflict.
+func TestSavingARestoredDeploymentAfterAnotherWriteStoredIt(t *testing.T) {
+	ctx := context.Background()
+	e := New(Options{Store: NewStore(NewMemoryKV())})
+	if _, err := e.SeedDeployment(ctx, SeedRequest{Spec: DeploymentSpec{Package: "api", Environment: "prod0"}, LiveRelease: "api@1", Status: StatusSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	held, err := e.Store().GetDeployment(ctx, "api/prod0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A concurrent operation (retiring an unrelated release) writes first.
+	if err := e.Store().PutApproval(ctx, Approval{Release: "api@2", Phase: "p", By: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	held.record(e.Clock().Now(), StatusTornDown, "api@1", "teardown")
+	if err := e.Store().SaveDeployment(ctx, held); err != nil {
+		t.Fatalf("saving the restored copy after another write stored it: %v", err)
+	}
+	// A copy read from the store, then changed by someone else, still conflicts.
+	stale, _ := e.Store().GetDeployment(ctx, "api/prod0")
+	fresh, _ := e.Store().GetDeployment(ctx, "api/prod0")
+	if err := e.Store().SaveDeployment(ctx, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Store().SaveDeployment(ctx, stale); !errors.Is(err, ErrConflict) {
+		t.Fatalf("a stale copy saved over a newer record: %v", err)
 	}
 }
