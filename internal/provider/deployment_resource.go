@@ -291,6 +291,10 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 	}
 	m.ProgressDeadline = goDuration(engine.DefaultProgressDeadline)
 	m.Timeouts = nullTimeouts()
+	if d.Rollout != nil {
+		// What was deployed, so a matching configuration plans no change.
+		m.applyStoredSpec(d.Rollout.Spec)
+	}
 	resp.Diagnostics.Append(m.applyRecord(d)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -11,8 +12,11 @@ import (
 
 // TestAccResourceIdentity: on Terraform 1.12+ every resource carries an
 // identity of the attributes that name it, and an import block can use it
-// instead of an id string. (Older Terraform ignores identity; the rest of
-// the suite runs the same resources there.)
+// instead of an id string. An import by identity whose configuration
+// matches what was deployed plans no change (the framework fails the step
+// on any planned action): the deployment's hook, health check and retry
+// settings come back from the store. (Older Terraform ignores identity;
+// the rest of the suite runs the same resources there.)
 func TestAccResourceIdentity(t *testing.T) {
 	store := newTestStorePath(t)
 	_, url := startTarget(t)
@@ -46,6 +50,57 @@ func TestAccResourceIdentity(t *testing.T) {
 			{
 				Config:          config,
 				ResourceName:    "ocuroot_release.v1",
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			},
+			{
+				Config:          config,
+				ResourceName:    "ocuroot_environment.prod0",
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			},
+		},
+	})
+}
+
+// TestAccResourceIdentityCanaryWithChecks: the settings a canary
+// deployment is usually written with (steps, a metric check, a manual
+// promotion, an explicit on_timeout) come back from the store on import,
+// so an import by identity of a matching configuration plans no change.
+func TestAccResourceIdentityCanaryWithChecks(t *testing.T) {
+	store := newTestStorePath(t)
+	_, url := startTarget(t)
+	config := deployConfig(store, url, "1", fmt.Sprintf(`
+  strategy          = "canary"
+  on_timeout        = "fail"
+  progress_deadline = "5m"
+  canary {
+    check_interval    = "100ms"
+    failure_threshold = 2
+    step {
+      weight = 25
+      bake   = "200ms"
+    }
+    step {
+      weight = 50
+      bake   = "1m30s"
+    }
+  }
+  check {
+    name = "error_rate"
+    url  = "%s/metrics/{package}/{environment}/{slot}/{version}"
+    path = "error_rate"
+    max  = 0.1
+  }
+`, url))
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				Config:          config,
+				ResourceName:    "ocuroot_deployment.api",
 				ImportState:     true,
 				ImportStateKind: resource.ImportBlockWithResourceIdentity,
 			},
