@@ -1,0 +1,209 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/attr/xattr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// oneDiagnostic asserts diags holds exactly one error whose detail contains
+// every fragment, or none when fragments is empty.
+func oneDiagnostic(t *testing.T, name string, diags diag.Diagnostics, summary string, fragments ...string) {
+	t.Helper()
+	if summary == "" {
+		if len(diags) != 0 {
+			t.Errorf("%s: want no diagnostic, got %v", name, diags)
+		}
+		return
+	}
+	if len(diags) != 1 || diags[0].Summary() != summary {
+		t.Errorf("%s: want one %q diagnostic, got %v", name, summary, diags)
+		return
+	}
+	for _, f := range fragments {
+		if !strings.Contains(diags[0].Detail(), f) {
+			t.Errorf("%s: detail %q does not contain %q", name, diags[0].Detail(), f)
+		}
+	}
+	if strings.Contains(diags[0].Detail(), `\n`) || strings.Contains(diags[0].Detail(), "Given Value") {
+		t.Errorf("%s: detail carries a framework artefact: %q", name, diags[0].Detail())
+	}
+}
+
+func TestDurationRuleValidator(t *testing.T) {
+	cases := []struct {
+		rule    durationRule
+		value   string
+		summary string
+		detail  string
+	}{
+		{bakeRule, "5m", "", ""},
+		{bakeRule, "abc", "Invalid Duration", `x is "abc", which is not a duration. Write a number with a unit`},
+		{bakeRule, "-5s", "Duration Out Of Range", `x is "-5s", but it must be greater than 0. A bake of 0 or less would skip the bake`},
+		{bakeRule, "0s", "Duration Out Of Range", "must be greater than 0"},
+		{deadlineRule, "-1m", "Duration Out Of Range", "must be greater than 0"},
+		{timeoutRule, "-5m", "Duration Out Of Range", "A timeout of 0 or less"},
+		{intervalRule, "1ns", "Duration Out Of Range", `x is "1ns", but it must be at least 100ms`},
+		{intervalRule, "100ms", "", ""},
+		{requestRule, "0s", "Duration Out Of Range", "must be at least 100ms"},
+		{delayRule, "0s", "", ""},
+		{delayRule, "-1m", "Duration Out Of Range", "must be 0 or more"},
+		{retryWaitRule, "-1ms", "Duration Out Of Range", "must be 0 or more"},
+	}
+	for _, c := range cases {
+		resp := &validator.StringResponse{}
+		c.rule.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("x"), ConfigValue: types.StringValue(c.value)}, resp)
+		oneDiagnostic(t, c.value, resp.Diagnostics, c.summary, c.detail)
+	}
+}
+
+// TestDurationValueLeavesParseErrorsToTheRule: the type reports nothing
+// itself and toSpec does not report again, so "abc" is one error.
+func TestDurationValueLeavesParseErrorsToTheRule(t *testing.T) {
+	abc := durationValue{GoDuration: timetypes.GoDuration{StringValue: types.StringValue("abc")}}
+	resp := &xattr.ValidateAttributeResponse{}
+	abc.ValidateAttribute(context.Background(), xattr.ValidateAttributeRequest{Path: path.Root("bake")}, resp)
+	oneDiagnostic(t, "ValidateAttribute", resp.Diagnostics, "")
+	m := deploymentModel{Release: types.StringValue("api@1"), ProgressDeadline: abc, Canary: &canaryModel{Step: []canaryStepModel{{Weight: types.Int64Value(10), Bake: abc}}}}
+	spec, diags := m.toSpec(context.Background(), "", "")
+	oneDiagnostic(t, "toSpec", diags, "")
+	if spec.ProgressDeadline != 0 || spec.Canary.Steps[0].Bake != 0 {
+		t.Errorf("unparsable durations read as %s and %s, want 0", spec.ProgressDeadline, spec.Canary.Steps[0].Bake)
+	}
+	sixty := durationValue{GoDuration: timetypes.NewGoDurationValueFromStringMust("60s")}
+	equal, _ := sixty.StringSemanticEquals(context.Background(), goDuration(60e9))
+	if !equal {
+		t.Error(`"60s" is not semantically equal to "1m"`)
+	}
+}
+
+// TestEveryDurationAttributeHasARule walks the deployment schema: every
+// duration (and every timeout) carries exactly one durationRule.
+func TestEveryDurationAttributeHasARule(t *testing.T) {
+	var walk func(prefix string, attrs map[string]schema.Attribute, blocks map[string]schema.Block)
+	count := 0
+	walk = func(prefix string, attrs map[string]schema.Attribute, blocks map[string]schema.Block) {
+		for name, a := range attrs {
+			s, ok := a.(schema.StringAttribute)
+			_, isDuration := s.CustomType.(durationType)
+			if !ok || !(isDuration || strings.HasPrefix(prefix, "timeouts.")) {
+				continue
+			}
+			count++
+			rules := 0
+			for _, v := range s.Validators {
+				if _, isRule := v.(durationRule); isRule {
+					rules++
+				}
+			}
+			if rules != 1 || len(s.Validators) != 1 {
+				t.Errorf("%s%s has validators %v, want exactly one durationRule", prefix, name, s.Validators)
+			}
+			if !strings.Contains(s.MarkdownDescription, "must be") {
+				t.Errorf("%s%s: the description does not state the rule: %q", prefix, name, s.MarkdownDescription)
+			}
+		}
+		for name, b := range blocks {
+			switch b := b.(type) {
+			case schema.SingleNestedBlock:
+				walk(prefix+name+".", b.Attributes, b.Blocks)
+			case schema.ListNestedBlock:
+				walk(prefix+name+"[*].", b.NestedObject.Attributes, b.NestedObject.Blocks)
+			}
+		}
+	}
+	s := deploymentSchema(context.Background())
+	walk("", s.Attributes, s.Blocks)
+	if count != 14 {
+		t.Errorf("found %d duration attributes, want 14 (11 durations and 3 timeouts)", count)
+	}
+}
+
+func TestHeadersValidator(t *testing.T) {
+	cases := []struct {
+		headers map[string]string
+		summary string
+		detail  string
+	}{
+		{map[string]string{"Authorization": "Bearer t0ken"}, "", ""},
+		{map[string]string{"Bad Name": "x"}, "Invalid HTTP Header", `Header name "Bad Name" contains ' '`},
+		{map[string]string{"X-Token": "s3cret\n"}, "Invalid HTTP Header", `The value of header "X-Token" contains a line break`},
+	}
+	for _, c := range cases {
+		elements := map[string]attr.Value{}
+		for k, v := range c.headers {
+			elements[k] = types.StringValue(v)
+		}
+		resp := &validator.MapResponse{}
+		httpHeaders().ValidateMap(context.Background(), validator.MapRequest{Path: path.Root("headers"), ConfigValue: types.MapValueMust(types.StringType, elements)}, resp)
+		oneDiagnostic(t, "headers", resp.Diagnostics, c.summary, c.detail)
+		if len(resp.Diagnostics) == 1 && strings.Contains(resp.Diagnostics[0].Detail(), "s3cret") {
+			t.Errorf("the detail shows the header value: %q", resp.Diagnostics[0].Detail())
+		}
+	}
+}
+
+func TestStatusCodeAndCheckPathValidators(t *testing.T) {
+	for code, summary := range map[int64]string{200: "", 599: "", 100: "", 999: "Invalid Status Code", -1: "Invalid Status Code", 99: "Invalid Status Code"} {
+		resp := &validator.Int64Response{}
+		statusCode().ValidateInt64(context.Background(), validator.Int64Request{Path: path.Root("expected_status").AtListIndex(0), ConfigValue: types.Int64Value(code)}, resp)
+		oneDiagnostic(t, "status", resp.Diagnostics, summary, "expected_status[0]: ", "status codes lie between 100 and 599")
+	}
+	for value, summary := range map[string]string{"error_rate": "", "": "Empty Check Path", "  ": "Empty Check Path"} {
+		resp := &validator.StringResponse{}
+		nonEmptyCheckPath().ValidateString(context.Background(), validator.StringRequest{Path: path.Root("check").AtListIndex(0).AtName("path"), ConfigValue: types.StringValue(value)}, resp)
+		oneDiagnostic(t, "path", resp.Diagnostics, summary, "check[0].path is empty")
+	}
+}
+
+func TestValidateMetricChecks(t *testing.T) {
+	check := func(name string, min, max types.Float64) metricCheckModel {
+		return metricCheckModel{Name: types.StringValue(name), Min: min, Max: max}
+	}
+	none, unknown := types.Float64Null(), types.Float64Unknown()
+	cases := []struct {
+		name    string
+		checks  []metricCheckModel
+		summary string
+		detail  string
+	}{
+		{"max only", []metricCheckModel{check("a", none, types.Float64Value(1))}, "", ""},
+		{"bound not known yet", []metricCheckModel{check("a", unknown, none)}, "", ""},
+		{"no bounds", []metricCheckModel{check("a", none, none)}, "Check Without Bounds", `check[0] (check "a") sets neither min nor max`},
+		{"inverted", []metricCheckModel{check("a", types.Float64Value(2), types.Float64Value(1))}, "Check Bounds Inverted", "max (1) is below min (2)"},
+		{"duplicate", []metricCheckModel{check("a", none, types.Float64Value(1)), check("a", none, types.Float64Value(1))}, "Duplicate Check Name", `"a" is used twice`},
+	}
+	for _, c := range cases {
+		var diags diag.Diagnostics
+		validateMetricChecks(c.checks, path.Root("check"), &diags)
+		oneDiagnostic(t, c.name, diags, c.summary, c.detail)
+	}
+}
+
+// TestStrategyWarningsOnlyForAValidStrategy: a misspelt strategy gets its
+// own error from the schema and no warning about the canary block.
+func TestStrategyWarningsOnlyForAValidStrategy(t *testing.T) {
+	canary := &canaryModel{Step: []canaryStepModel{{Weight: types.Int64Value(10)}}}
+	cases := []struct {
+		strategy string
+		summary  string
+	}{
+		{"canry", ""},
+		{"direct", "Canary Settings Ignored"},
+		{"canary", ""},
+	}
+	for _, c := range cases {
+		var diags diag.Diagnostics
+		validateStrategySettings(&deploymentModel{Strategy: types.StringValue(c.strategy), Canary: canary}, &diags)
+		oneDiagnostic(t, c.strategy, diags, c.summary)
+	}
+}
