@@ -155,7 +155,7 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 			r.StepAttempt++
 			// The hook secret and other live settings come from the new
 			// request; the plan itself is kept so no step is repeated.
-			d.History = append(d.History, Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
+			d.addTransition(Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
 				Reason: fmt.Sprintf("resumed at step %s (attempt %d)", rc.stepLabel(r.StepIndex), r.StepAttempt)})
 			e.log.Info(ctx, "ocuroot: resuming rollout", map[string]any{"deployment": d.ID(), "release": r.Release, "step": rc.stepLabel(r.StepIndex)})
 			return true, rc.persist(ctx)

@@ -106,9 +106,20 @@ type Deployment struct {
 	Status         Status       `json:"status"`
 	Rollout        *Rollout     `json:"rollout,omitempty"`
 	RolloutCount   int          `json:"rollout_count"`
-	History        []Transition `json:"history"`
-	CreatedAt      time.Time    `json:"created_at"`
-	UpdatedAt      time.Time    `json:"updated_at"`
+	// LastTransition is the newest entry of the history: the record carries
+	// it so a refresh can say why the deployment is where it is without
+	// reading the history log (see history.go).
+	LastTransition *Transition `json:"last_transition,omitempty"`
+	// HistorySeq is the sequence number of the newest transition in the log.
+	HistorySeq int64 `json:"history_seq,omitempty"`
+	// InlineHistory holds transitions that are not in the log yet: those
+	// recorded since the record was last saved, or, in a record written by
+	// an earlier version, its whole history. Saving moves them into the
+	// log in the same write as the record. Read the history with
+	// (*Engine).History.
+	InlineHistory []Transition `json:"history,omitempty"`
+	CreatedAt     time.Time    `json:"created_at"`
+	UpdatedAt     time.Time    `json:"updated_at"`
 
 	revision int64
 	// restored is set on a copy read from the records restored from
@@ -119,20 +130,18 @@ type Deployment struct {
 // ID is PACKAGE/ENVIRONMENT.
 func (d *Deployment) ID() string { return DeploymentID(d.Package, d.Environment) }
 
-// record appends a transition to the history when the status changes or a
-// reason is worth keeping.
+// record changes the status and notes the transition in the history.
 func (d *Deployment) record(now time.Time, to Status, release, reason string) {
-	d.History = append(d.History, Transition{Time: now, From: string(d.Status), To: string(to), Release: release, Reason: reason})
+	d.addTransition(Transition{Time: now, From: string(d.Status), To: string(to), Release: release, Reason: reason})
 	d.Status = to
 	d.UpdatedAt = now
 }
 
-// LastHistory returns at most n of the newest transitions, oldest first.
-func (d *Deployment) LastHistory(n int) []Transition {
-	if n <= 0 || len(d.History) <= n {
-		return d.History
-	}
-	return d.History[len(d.History)-n:]
+// addTransition notes a transition in the history. It reaches the log with
+// the next save of the record, in the same write as the change it explains.
+func (d *Deployment) addTransition(t Transition) {
+	d.InlineHistory = append(d.InlineHistory, t)
+	d.LastTransition = &t
 }
 
 // UnfinishedRollout returns the rollout left part-way (running or rolling

@@ -340,6 +340,25 @@ func (c *crashKV) Put(ctx context.Context, kind, key string, value []byte, expec
 	return rev, err
 }
 
+// Apply is one write, as a Put is: a deployment save and its history
+// entries land together or, after the crash, not at all.
+func (c *crashKV) Apply(ctx context.Context, writes []KVWrite) ([]int64, error) {
+	c.mu.Lock()
+	if c.puts >= c.limit {
+		c.crashed = true
+		c.mu.Unlock()
+		return nil, errCrash
+	}
+	c.mu.Unlock()
+	revs, err := c.KV.Apply(ctx, writes)
+	if err == nil {
+		c.mu.Lock()
+		c.puts++
+		c.mu.Unlock()
+	}
+	return revs, err
+}
+
 func (c *crashKV) Delete(ctx context.Context, kind, key string, expect int64) error {
 	c.mu.Lock()
 	dead := c.crashed
@@ -513,18 +532,29 @@ func canarySpec() DeploymentSpec {
 	return spec
 }
 
+// history reads a deployment's whole history, as History returns it.
+func (h *harness) history(d *Deployment) []Transition {
+	h.t.Helper()
+	entries, err := h.e.HistoryOf(context.Background(), d, 0)
+	if err != nil {
+		h.t.Fatalf("reading the history of %s: %v", d.ID(), err)
+	}
+	return entries
+}
+
 // historyReasons lists the reasons of a deployment's history.
-func historyReasons(d *Deployment) []string {
-	out := make([]string, len(d.History))
-	for i, tr := range d.History {
+func (h *harness) historyReasons(d *Deployment) []string {
+	history := h.history(d)
+	out := make([]string, len(history))
+	for i, tr := range history {
 		out[i] = tr.Reason
 	}
 	return out
 }
 
 // historyHas reports whether some transition's reason contains every part.
-func historyHas(d *Deployment, parts ...string) bool {
-	for _, tr := range d.History {
+func (h *harness) historyHas(d *Deployment, parts ...string) bool {
+	for _, tr := range h.history(d) {
 		all := true
 		for _, p := range parts {
 			if !strings.Contains(tr.Reason, p) {

@@ -124,7 +124,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 		// An earlier promotion's run stopped part-way: continue it at the
 		// saved step, keeping the original promotion record.
 		r.StepAttempt++
-		d.History = append(d.History, Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
+		d.addTransition(Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
 			Reason: fmt.Sprintf("promotion by %s resumed at step %s (attempt %d)", r.Promotion.By, rc.stepLabel(r.StepIndex), r.StepAttempt)})
 	}
 	if err := rc.persist(ctx); err != nil {

@@ -100,7 +100,7 @@ func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (*Depl
 	}
 	now := e.clock.Now()
 	r := d.Rollout
-	d.History = append(d.History, Transition{Time: now, From: string(d.Status), To: string(RolloutRollingBack), Release: r.Release,
+	d.addTransition(Transition{Time: now, From: string(d.Status), To: string(RolloutRollingBack), Release: r.Release,
 		Reason: fmt.Sprintf("%s: restoring %s (%s slot)", why, restore, r.RollbackSlot)})
 	e.log.Warn(ctx, "ocuroot: fast rollback", map[string]any{"deployment": d.ID(), "release": r.Release, "restore": restore, "by": req.By})
 	if err := rc.persist(ctx); err != nil {

@@ -49,8 +49,8 @@ func TestRollbackNowRestoresThePreviousReleaseAtOnce(t *testing.T) {
 		t.Errorf("the fast rollback waited %s on the clock, want none", waited)
 	}
 	assertState(t, d, StatusRolledBack, "api@1", "", 0)
-	if !historyHas(d, "rolled back to api@1 (stable slot): fast rollback requested by ops: INC-7") {
-		t.Errorf("history = %q", historyReasons(d))
+	if !h.historyHas(d, "rolled back to api@1 (stable slot): fast rollback requested by ops: INC-7") {
+		t.Errorf("history = %q", h.historyReasons(d))
 	}
 	if stored := h.deployment(testDepID); stored.Status != StatusRolledBack || stored.LiveRelease != "api@1" || stored.ReleaseInEffect("api@2") != "api@1" {
 		t.Errorf("stored: status %s, live %s, in effect %s", stored.Status, stored.LiveRelease, stored.ReleaseInEffect("api@2"))

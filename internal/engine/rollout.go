@@ -117,7 +117,7 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 	if r.StepIndex < len(r.Steps) {
 		to = rc.stepLabel(r.StepIndex)
 	}
-	rc.d.History = append(rc.d.History, Transition{Time: now, From: "step " + from, To: "step " + to, Release: r.Release, Reason: note})
+	rc.d.addTransition(Transition{Time: now, From: "step " + from, To: "step " + to, Release: r.Release, Reason: note})
 	rc.e.log.Info(ctx, "ocuroot: step done", map[string]any{
 		"deployment": rc.d.ID(), "release": r.Release, "step": from, "next": to,
 		"traffic_percent": rc.d.TrafficPercent, "checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "note": note,

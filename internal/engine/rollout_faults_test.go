@@ -148,8 +148,8 @@ func TestResumedBakeRunsTheRestWithChecks(t *testing.T) {
 					t.Fatal(err)
 				}
 				assertState(t, d, StatusSucceeded, "api@2", "", 100)
-				if !historyHas(d, tt.wantHistory) {
-					t.Errorf("history = %q", historyReasons(d))
+				if !h.historyHas(d, tt.wantHistory) {
+					t.Errorf("history = %q", h.historyReasons(d))
 				}
 			}
 			assertLeaseFree(t, h.kv, testDepID)
@@ -246,8 +246,8 @@ func TestScaleDownDelayCountsObservedTime(t *testing.T) {
 	if drain.Name != EventBlueDrain || drain.At.Sub(resumedAt) < 6*time.Minute {
 		t.Errorf("last event %s %s after the resume, want blue.drain after the 6m left of the delay", drain.Name, drain.At.Sub(resumedAt))
 	}
-	if !historyHas(d, "waited 10m (4m0s of it observed before a resume)") {
-		t.Errorf("history = %q", historyReasons(d))
+	if !h.historyHas(d, "waited 10m (4m0s of it observed before a resume)") {
+		t.Errorf("history = %q", h.historyReasons(d))
 	}
 }
 
@@ -303,8 +303,8 @@ func TestResumedPromotionRechecksBeforeCutover(t *testing.T) {
 				t.Fatal(err)
 			}
 			assertState(t, d, StatusSucceeded, "api@2", "", 100)
-			if !historyHas(d, tt.wantHistory) {
-				t.Errorf("history = %q", historyReasons(d))
+			if !h.historyHas(d, tt.wantHistory) {
+				t.Errorf("history = %q", h.historyReasons(d))
 			}
 		})
 	}

@@ -405,8 +405,8 @@ func TestDeployResumesAfterInterrupt(t *testing.T) {
 	}
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable")
 	assertState(t, d, StatusSucceeded, "api@2", "", 100)
-	if !historyHas(d, "resumed at step 2/5 bake 30m (attempt 2)") {
-		t.Errorf("history = %q", historyReasons(d))
+	if !h.historyHas(d, "resumed at step 2/5 bake 30m (attempt 2)") {
+		t.Errorf("history = %q", h.historyReasons(d))
 	}
 	if attempts := h.hooks.all()[1].Attempt; attempts != 1 {
 		t.Errorf("the step after the resumed one has attempt %d, want 1", attempts)
@@ -558,8 +558,8 @@ func TestPromoteResumesAfterInterrupt(t *testing.T) {
 	}
 	assertEvents(t, h, "green.create 0 green", "cutover 100 green", "blue.drain 100 blue")
 	assertState(t, d, StatusSucceeded, "api@2", "", 100)
-	if d.Rollout.Promotion.By != "alice" || !historyHas(d, "promotion by alice resumed at step 5/6 scale-down delay 10m (attempt 2)") {
-		t.Errorf("promotion %+v; history %q", d.Rollout.Promotion, historyReasons(d))
+	if d.Rollout.Promotion.By != "alice" || !h.historyHas(d, "promotion by alice resumed at step 5/6 scale-down delay 10m (attempt 2)") {
+		t.Errorf("promotion %+v; history %q", d.Rollout.Promotion, h.historyReasons(d))
 	}
 	// Once done, promoting again is refused like any release not pending.
 	var refused *PromotionRefusedError

@@ -34,7 +34,7 @@ func (rc *rolloutContext) startRollback(ctx context.Context, rerr *RolloutError)
 	r.FailureReason = rerr.Reason
 	r.RollbackSlot = rollbackSlot(r.Spec.Strategy, r.CurrentStep())
 	now := rc.e.clock.Now()
-	rc.d.History = append(rc.d.History, Transition{Time: now, From: "step " + rc.stepLabel(r.StepIndex), To: "rolling_back", Release: r.Release, Reason: rerr.Reason})
+	rc.d.addTransition(Transition{Time: now, From: "step " + rc.stepLabel(r.StepIndex), To: "rolling_back", Release: r.Release, Reason: rerr.Reason})
 	rc.e.log.Warn(ctx, "ocuroot: rolling back", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "restore": r.PreviousRelease, "reason": rerr.Reason})
 	if err := rc.persist(ctx); err != nil {
 		return errors.Join(rerr, err)

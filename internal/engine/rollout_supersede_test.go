@@ -104,8 +104,8 @@ func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 			if d.Rollout.State != RolloutRolledBack || d.UnfinishedRollout() != nil {
 				t.Errorf("the withdrawn rollout is %s", d.Rollout.State)
 			}
-			if !historyHas(d, tt.wantHistory) {
-				t.Errorf("history = %q\nwant an entry with %q", historyReasons(d), tt.wantHistory)
+			if !h.historyHas(d, tt.wantHistory) {
+				t.Errorf("history = %q\nwant an entry with %q", h.historyReasons(d), tt.wantHistory)
 			}
 			if stored := h.deployment(testDepID); stored.Status != StatusSucceeded || stored.TrafficPercent != 100 || stored.PendingRelease != "" {
 				t.Errorf("stored: %s, pending %q, traffic %d", stored.Status, stored.PendingRelease, stored.TrafficPercent)

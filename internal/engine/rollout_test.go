@@ -71,7 +71,7 @@ func TestDeployDirectCreate(t *testing.T) {
 		t.Errorf("rollout = %s at %d", d.Rollout.State, d.Rollout.StepIndex)
 	}
 	var got []string
-	for _, tr := range d.History {
+	for _, tr := range h.history(d) {
 		got = append(got, fmt.Sprintf("%s → %s: %s", tr.From, tr.To, tr.Reason))
 	}
 	want := []string{
@@ -88,8 +88,8 @@ func TestDeployDirectCreate(t *testing.T) {
 	// Applying the same release again changes nothing.
 	h.hooks.reset()
 	again, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
-	if err != nil || len(h.hooks.all()) != 0 || len(again.History) != len(d.History) {
-		t.Errorf("re-deploying the live release: err %v, hooks %v, history %d→%d", err, h.hooks.strings(), len(d.History), len(again.History))
+	if err != nil || len(h.hooks.all()) != 0 || len(h.history(again)) != len(h.history(d)) {
+		t.Errorf("re-deploying the live release: err %v, hooks %v, history %d→%d", err, h.hooks.strings(), len(h.history(d)), len(h.history(again)))
 	}
 }
 
@@ -132,7 +132,7 @@ func TestDeployCanaryUpdate(t *testing.T) {
 		t.Errorf("checks passed/failed = %d/%d", d.Rollout.ChecksPassed, d.Rollout.ChecksFailed)
 	}
 	var steps []string
-	for _, tr := range d.History {
+	for _, tr := range h.history(d) {
 		if strings.HasPrefix(tr.From, "step ") && tr.Release == "api@2" {
 			steps = append(steps, tr.From+" → "+tr.To)
 		}
@@ -149,8 +149,8 @@ func TestDeployCanaryUpdate(t *testing.T) {
 	}
 	for _, phrase := range []string{"baked 30m at 10%: 30 check round(s) passed, 0 failed", "baked 30m at 50%: 30 check round(s) passed, 0 failed",
 		"canary in 2 steps: canary 10% bake 30m → canary 50% bake 30m → promote to 100%"} {
-		if !historyHas(d, phrase) {
-			t.Errorf("history lacks %q:\n %s", phrase, strings.Join(historyReasons(d), "\n "))
+		if !h.historyHas(d, phrase) {
+			t.Errorf("history lacks %q:\n %s", phrase, strings.Join(h.historyReasons(d), "\n "))
 		}
 	}
 	for _, c := range h.hooks.all() {
@@ -187,7 +187,7 @@ func TestDeployCanaryRollsBackOnFailingHealth(t *testing.T) {
 	if stored.Rollout.State != RolloutRolledBack || stored.Rollout.RollbackSlot != SlotCanary || stored.Rollout.FailureReason != wantReason {
 		t.Errorf("rollout = %s, slot %q, reason %q", stored.Rollout.State, stored.Rollout.RollbackSlot, stored.Rollout.FailureReason)
 	}
-	last := stored.History[len(stored.History)-1]
+	last := *stored.LastTransition
 	if last.To != string(StatusRolledBack) || last.Reason != "rolled back to api@1 (canary slot): "+wantReason {
 		t.Errorf("last transition = %+v", last)
 	}
@@ -217,8 +217,8 @@ func TestDeployRollbackHookFailureLeavesFailed(t *testing.T) {
 	if rerr.RolledBack || rerr.RollbackErr == nil || !strings.Contains(err.Error(), "Rolling back also failed: connection refused") {
 		t.Errorf("err = %v", err)
 	}
-	if d.Status != StatusFailed || d.Rollout.State != RolloutFailed || !historyHas(d, "rollback to api@1 failed: connection refused") {
-		t.Errorf("deployment = %s / %s; history %q", d.Status, d.Rollout.State, historyReasons(d))
+	if d.Status != StatusFailed || d.Rollout.State != RolloutFailed || !h.historyHas(d, "rollback to api@1 failed: connection refused") {
+		t.Errorf("deployment = %s / %s; history %q", d.Status, d.Rollout.State, h.historyReasons(d))
 	}
 }
 
@@ -251,8 +251,8 @@ func TestDeployBlueGreenManualPromotion(t *testing.T) {
 	}
 	assertEvents(t, h, "green.create 0 green")
 	assertState(t, d, StatusAwaitingPromotion, "api@1", "api@2", 0)
-	if !historyHas(d, "api@2 is ready at 0% traffic; waiting for an ocuroot_promotion (live: api@1)") {
-		t.Errorf("history = %q", historyReasons(d))
+	if !h.historyHas(d, "api@2 is ready at 0% traffic; waiting for an ocuroot_promotion (live: api@1)") {
+		t.Errorf("history = %q", h.historyReasons(d))
 	}
 	assertLeaseFree(t, h.kv, testDepID)
 
@@ -274,8 +274,8 @@ func TestDeployBlueGreenManualPromotion(t *testing.T) {
 	if p := d.Rollout.Promotion; p == nil || p.By != "alice" || p.Note != "ship it" || p.Release != "api@2" {
 		t.Errorf("promotion = %+v", p)
 	}
-	if !historyHas(d, "promoted by alice: ship it") {
-		t.Errorf("history = %q", historyReasons(d))
+	if !h.historyHas(d, "promoted by alice: ship it") {
+		t.Errorf("history = %q", h.historyReasons(d))
 	}
 	// The hook remembered from Deploy (secret included) was used.
 	for _, c := range h.hooks.all() {
@@ -305,8 +305,8 @@ func TestDeployCanaryManualPromotion(t *testing.T) {
 	}
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable")
 	assertState(t, d, StatusSucceeded, "api@2", "", 100)
-	if !historyHas(d, "promoted by ci") {
-		t.Errorf("history = %q", historyReasons(d))
+	if !h.historyHas(d, "promoted by ci") {
+		t.Errorf("history = %q", h.historyReasons(d))
 	}
 }
 
@@ -404,8 +404,8 @@ func TestDeployProgressDeadline(t *testing.T) {
 			}
 			assertEvents(t, h, tt.wantEvents...)
 			assertState(t, d, tt.wantStatus, tt.wantLive, "", tt.wantTraf)
-			if tt.onTimeout == OnTimeoutFail && !historyHas(d, "failed at step 2/2 wait until stable is healthy", "traffic left at 100%") {
-				t.Errorf("history = %q", historyReasons(d))
+			if tt.onTimeout == OnTimeoutFail && !h.historyHas(d, "failed at step 2/2 wait until stable is healthy", "traffic left at 100%") {
+				t.Errorf("history = %q", h.historyReasons(d))
 			}
 		})
 	}
@@ -597,7 +597,7 @@ func TestTeardown(t *testing.T) {
 	}
 	d := h.deployment(testDepID)
 	assertState(t, d, StatusTornDown, "", "", 0)
-	if last := d.History[len(d.History)-1]; last.Reason != "teardown event accepted; deployment destroyed" || last.Release != "api@1" {
+	if last := *d.LastTransition; last.Reason != "teardown event accepted; deployment destroyed" || last.Release != "api@1" {
 		t.Errorf("last transition = %+v", last)
 	}
 	assertLeaseFree(t, h.kv, testDepID)
@@ -614,8 +614,8 @@ func TestTeardown(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEvents(t, h, "deploy 100 stable")
-	if !historyHas(d, "first deployment into an empty environment") {
-		t.Errorf("history = %q", historyReasons(d))
+	if !h.historyHas(d, "first deployment into an empty environment") {
+		t.Errorf("history = %q", h.historyReasons(d))
 	}
 }
 
@@ -642,8 +642,8 @@ func TestDeployFirstDeploymentWithCanaryGoesDirect(t *testing.T) {
 	assertEvents(t, h, "deploy 100 stable")
 	assertState(t, d, StatusSucceeded, "api@2", "", 100)
 	want := "first deployment into an empty environment: nothing to protect with canary, deploying directly: deploy → wait until stable is healthy"
-	if d.History[0].Reason != want {
-		t.Errorf("first transition = %q, want %q", d.History[0].Reason, want)
+	if first := h.history(d)[0]; first.Reason != want {
+		t.Errorf("first transition = %q, want %q", first.Reason, want)
 	}
 }
 
@@ -656,8 +656,8 @@ func TestDeploySeedsFromTerraformState(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable")
-	if d.History[0].Reason != "restored from Terraform state: the store had no record of this deployment" || d.Rollout.PreviousRelease != "api@1" {
-		t.Errorf("history[0] = %q, previous = %q", d.History[0].Reason, d.Rollout.PreviousRelease)
+	if first := h.history(d)[0]; first.Reason != "restored from Terraform state: the store had no record of this deployment" || d.Rollout.PreviousRelease != "api@1" {
+		t.Errorf("history[0] = %q, previous = %q", first.Reason, d.Rollout.PreviousRelease)
 	}
 }
 
@@ -681,8 +681,8 @@ func TestDeploySupersedesUnfinishedRollout(t *testing.T) {
 		t.Errorf("calls = %+v", calls)
 	}
 	assertState(t, d, StatusAwaitingPromotion, "api@1", "api@3", 0)
-	if !historyHas(d, "rollout of api@2 superseded by api@3 and withdrawn") {
-		t.Errorf("history = %q", historyReasons(d))
+	if !h.historyHas(d, "rollout of api@2 superseded by api@3 and withdrawn") {
+		t.Errorf("history = %q", h.historyReasons(d))
 	}
 	// The superseded release can no longer be promoted.
 	var refused *PromotionRefusedError

@@ -182,7 +182,7 @@ func (s *Store) SaveDeployment(ctx context.Context, d *Deployment) error {
 	if rev, ok := s.revisionOfStoredCopy(d); ok {
 		d.revision = rev
 	}
-	rev, err := putJSON(ctx, s.kv, kindDeployment, d.ID(), d, d.revision)
+	rev, err := s.saveDeployment(ctx, d, d.revision)
 	if err != nil {
 		return err
 	}

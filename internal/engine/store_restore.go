@@ -245,7 +245,7 @@ func restoredDeployment(s *Store, id string) (*Deployment, bool) {
 	if !ok {
 		return nil, false
 	}
-	d.History = append([]Transition(nil), d.History...)
+	d.InlineHistory = append([]Transition(nil), d.InlineHistory...)
 	d.restored = true
 	return &d, true
 }

@@ -20,6 +20,11 @@ func (w *writeCountingKV) Put(ctx context.Context, kind, key string, value []byt
 	return w.KV.Put(ctx, kind, key, value, expect)
 }
 
+func (w *writeCountingKV) Apply(ctx context.Context, writes []KVWrite) ([]int64, error) {
+	w.writes++
+	return w.KV.Apply(ctx, writes)
+}
+
 func (w *writeCountingKV) Delete(ctx context.Context, kind, key string, expect int64) error {
 	w.writes++
 	return w.KV.Delete(ctx, kind, key, expect)

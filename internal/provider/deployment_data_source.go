@@ -93,7 +93,12 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	m.LiveRelease = optionalString(rec.LiveRelease)
 	m.PendingRelease = optionalString(rec.PendingRelease)
 	m.TrafficPercent = types.Int64Value(int64(rec.TrafficPercent))
-	history, diags := historyValue(rec.LastHistory(20), 20)
+	entries, err := recentHistory(ctx, d.data.engine, rec, 20)
+	if err != nil {
+		resp.Diagnostics.AddError("Deployment History Unreadable", fmt.Sprintf("Reading the history of %s (%s): %v", id, d.data.storeDescription, err))
+		return
+	}
+	history, diags := historyValue(entries, 20)
 	resp.Diagnostics.Append(diags...)
 	m.History = history
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

@@ -227,7 +227,7 @@ func firstNonEmpty(values ...string) string {
 }
 
 // applyRecord copies what the engine knows into the computed attributes.
-func (m *deploymentModel) applyRecord(d *engine.Deployment) diag.Diagnostics {
+func (m *deploymentModel) applyRecord(ctx context.Context, e *engine.Engine, d *engine.Deployment) diag.Diagnostics {
 	m.ID = types.StringValue(d.ID())
 	m.Package = types.StringValue(d.Package)
 	m.Status = types.StringValue(string(d.Status))
@@ -238,9 +238,24 @@ func (m *deploymentModel) applyRecord(d *engine.Deployment) diag.Diagnostics {
 	if !m.HistoryLimit.IsNull() && !m.HistoryLimit.IsUnknown() {
 		limit = int(m.HistoryLimit.ValueInt64())
 	}
-	history, diags := historyValue(d.LastHistory(limit), limit)
+	entries, err := recentHistory(ctx, e, d, limit)
+	if err != nil {
+		var diags diag.Diagnostics
+		diags.AddError("Deployment History Unreadable", err.Error())
+		return diags
+	}
+	history, diags := historyValue(entries, limit)
 	m.History = history
 	return diags
+}
+
+// recentHistory reads the newest limit transitions of d from the engine's
+// history log (none for a limit of 0).
+func recentHistory(ctx context.Context, e *engine.Engine, d *engine.Deployment, limit int) ([]engine.Transition, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	return e.HistoryOf(ctx, d, limit)
 }
 
 func optionalString(s string) types.String {

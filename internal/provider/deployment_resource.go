@@ -96,7 +96,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	tflog.Info(ctx, "ocuroot: deploying", map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()})
 	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, Planned: r.data})
 	if d != nil {
-		resp.Diagnostics.Append(plan.applyRecord(d)...)
+		resp.Diagnostics.Append(plan.applyRecord(ctx, r.data.engine, d)...)
 	}
 	if err != nil {
 		addDeployError(&resp.Diagnostics, "create", err)
@@ -148,7 +148,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	resp.Diagnostics.Append(state.applyRecord(d)...)
+	resp.Diagnostics.Append(state.applyRecord(ctx, r.data.engine, d)...)
 	// State records what the store says is in effect: a release rolled back
 	// since, or one another workspace rolled out, shows in the next plan as
 	// a change back to the configured release.
@@ -184,7 +184,9 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		if plan.History.IsUnknown() {
 			entries := []engine.Transition{}
 			if d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString()); err == nil {
-				entries = d.LastHistory(int(plan.HistoryLimit.ValueInt64()))
+				if recent, err := recentHistory(ctx, r.data.engine, d, int(plan.HistoryLimit.ValueInt64())); err == nil {
+					entries = recent
+				}
 			}
 			plan.History, diags = historyValue(entries, int(plan.HistoryLimit.ValueInt64()))
 			resp.Diagnostics.Append(diags...)
@@ -194,7 +196,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 			// another run has finished since: record what the store says.
 			plan.keepRolloutStatus(&state)
 			if d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString()); err == nil {
-				resp.Diagnostics.Append(plan.applyRecord(d)...)
+				resp.Diagnostics.Append(plan.applyRecord(ctx, r.data.engine, d)...)
 			}
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -210,7 +212,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	tflog.Info(ctx, "ocuroot: updating deployment", map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()})
 	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString(), Planned: r.data})
 	if d != nil {
-		resp.Diagnostics.Append(plan.applyRecord(d)...)
+		resp.Diagnostics.Append(plan.applyRecord(ctx, r.data.engine, d)...)
 	}
 	if err != nil {
 		// The update did not happen: state keeps the release that was
@@ -295,7 +297,7 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		// What was deployed, so a matching configuration plans no change.
 		m.applyStoredSpec(d.Rollout.Spec)
 	}
-	resp.Diagnostics.Append(m.applyRecord(d)...)
+	resp.Diagnostics.Append(m.applyRecord(ctx, r.data.engine, d)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

@@ -1,0 +1,115 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+)
+
+// BenchmarkHistory shows that what a deployment costs does not depend on how
+// many rollouts it went through: each operation runs against a deployment
+// with 10 past rollouts and one with 5,000 (about 20,000 transitions), on
+// the embedded store. Run with
+//
+//	go test ./internal/engine/ -run '^$' -bench History -benchmem
+//
+// Read is a refresh's GetDeployment; StepPersist records one transition and
+// saves the record, as every step of a rollout does; Deploy is a whole
+// direct rollout (lease, five persists, a hook and a health probe through
+// in-process fakes), so only the store's share varies.
+func BenchmarkHistory(b *testing.B) {
+	for _, past := range []int{10, 5000} {
+		b.Run(fmt.Sprintf("Read/rollouts=%d", past), func(b *testing.B) {
+			e := historyBenchEngine(b, past)
+			ctx := context.Background()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := e.GetDeployment(ctx, testDepID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("StepPersist/rollouts=%d", past), func(b *testing.B) {
+			e := historyBenchEngine(b, past)
+			ctx := context.Background()
+			d, err := e.GetDeployment(ctx, testDepID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				d.addTransition(Transition{Time: e.clock.Now(), From: "step 2/5 bake 30m", To: "step 3/5 canary 50%",
+					Release: "api@2", Reason: "baked 30m at 10%: 30 check round(s) passed, 0 failed"})
+				if err := e.store.SaveDeployment(ctx, d); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("Deploy/rollouts=%d", past), func(b *testing.B) {
+			e := historyBenchEngine(b, past)
+			ctx := context.Background()
+			spec := testSpec(StrategyDirect)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				// Alternate between two releases so that every Deploy is a
+				// real rollout.
+				spec.Release = releaseID(2 + i%2)
+				if _, err := e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// historyBenchEngine is an engine on a fresh embedded store holding the
+// fixture environment and releases, and a deployment of api@1 that went
+// through past rollouts of four transitions each.
+func historyBenchEngine(b *testing.B, past int) *Engine {
+	b.Helper()
+	kv, err := OpenBoltKV(filepath.Join(b.TempDir(), "store.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = kv.Close() })
+	e := New(Options{Store: NewStore(kv), Clock: enginetest.NewAutoClock(testStart), Hooks: newFakeHooks(), Checker: newFakeChecker()})
+	ctx := context.Background()
+	if _, err := e.PutEnvironment(ctx, Environment{Name: testEnv}); err != nil {
+		b.Fatal(err)
+	}
+	for v := 1; v <= 3; v++ {
+		rel := Release{Package: testPackage, Version: fmt.Sprint(v), Phases: []Phase{{Name: "production", Environments: []string{testEnv}}}}
+		if _, err := e.RegisterRelease(ctx, rel); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := seedPastRollouts(ctx, e.store, past); err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+// seedPastRollouts stores api/prod with api@1 live after past direct
+// rollouts, each leaving the four transitions a real one records.
+func seedPastRollouts(ctx context.Context, s *Store, past int) error {
+	at := testStart.Add(-time.Duration(past) * time.Hour)
+	d := &Deployment{Package: testPackage, Environment: testEnv, Status: StatusPending, CreatedAt: at}
+	for n := 1; n <= past; n++ {
+		release := releaseID(1)
+		d.addTransition(Transition{Time: at, From: string(d.Status), To: string(StatusInProgress), Release: release,
+			Reason: "direct deployment: deploy → wait until stable is healthy"})
+		d.addTransition(Transition{Time: at, From: "step 1/2 deploy", To: "step 2/2 wait until stable is healthy", Release: release,
+			Reason: `deploy: hook "deploy" accepted (HTTP 200 after 1 attempt(s))`})
+		d.addTransition(Transition{Time: at, From: "step 2/2 wait until stable is healthy", To: "step complete", Release: release,
+			Reason: "stable healthy after 1 probe(s)"})
+		d.record(at, StatusSucceeded, release, release+" is live: completed all 2 steps in 0s")
+		at = at.Add(time.Hour)
+	}
+	d.RolloutCount, d.LiveRelease, d.TrafficPercent = past, releaseID(1), 100
+	return s.SaveDeployment(ctx, d)
+}
+
