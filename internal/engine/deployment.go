@@ -100,12 +100,12 @@ type Deployment struct {
 	// LiveRelease serves traffic; PendingRelease is a canary or green not
 	// yet promoted; TrafficPercent is the share of traffic on the release
 	// being rolled out (100 once it is live).
-	LiveRelease    string       `json:"live_release,omitempty"`
-	PendingRelease string       `json:"pending_release,omitempty"`
-	TrafficPercent int          `json:"traffic_percent"`
-	Status         Status       `json:"status"`
-	Rollout        *Rollout     `json:"rollout,omitempty"`
-	RolloutCount   int          `json:"rollout_count"`
+	LiveRelease    string   `json:"live_release,omitempty"`
+	PendingRelease string   `json:"pending_release,omitempty"`
+	TrafficPercent int      `json:"traffic_percent"`
+	Status         Status   `json:"status"`
+	Rollout        *Rollout `json:"rollout,omitempty"`
+	RolloutCount   int      `json:"rollout_count"`
 	// LastTransition is the newest entry of the history: the record carries
 	// it so a refresh can say why the deployment is where it is without
 	// reading the history log (see history.go).

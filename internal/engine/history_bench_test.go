@@ -112,4 +112,3 @@ func seedPastRollouts(ctx context.Context, s *Store, past int) error {
 	d.RolloutCount, d.LiveRelease, d.TrafficPercent = past, releaseID(1), 100
 	return s.SaveDeployment(ctx, d)
 }
-
