@@ -75,7 +75,9 @@ func TestAccResourceIdentityCanaryWithChecks(t *testing.T) {
   on_timeout        = "fail"
   progress_deadline = "5m"
   canary {
-    check_interval    = "100ms"
+    # Not health_check's 100ms: an interval equal to the canary's reads
+    # back as unset (the store cannot tell them apart).
+    check_interval    = "200ms"
     failure_threshold = 2
     step {
       weight = 25
