@@ -5,6 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
 // deployCanary rolls api@v out to prod through the two-step canary.
@@ -163,5 +166,40 @@ func TestRollbackNowRefusedEventIsRetriedWithTheSameKey(t *testing.T) {
 	calls := h.hooks.all()
 	if len(calls) != 2 || calls[0].Key != calls[1].Key || calls[1].Slot != SlotStable || calls[1].Attempt != 2 {
 		t.Errorf("rollback calls = %+v, want the same rollback twice, attempt 2 the second time", calls)
+	}
+}
+
+// A process killed after the rollback event went out, before it saved the
+// outcome: the next invocation repeats the same rollback (same key) and
+// does not start a second one.
+func TestRollbackNowKilledMidwayIsFinishedNotDoubled(t *testing.T) {
+	h := newHarness(t)
+	h.seedLive(1)
+	h.deployCanary(2)
+	h.hooks.reset()
+	kv := &crashKV{KV: h.kv, limit: 1 << 30}
+	dying := h.engine(kv, Options{LeaseTTL: time.Minute})
+	h.hooks.onSend = func(_ context.Context, ev Event) {
+		if ev.Type == EventRollback {
+			kv.crashAfter(0)
+		}
+	}
+	if _, err := dying.RollbackNow(context.Background(), RollbackNowRequest{Deployment: testDepID, By: "ops"}); err == nil || !kv.didCrash() {
+		t.Fatalf("err = %v, crashed = %v; want the store to die after the event", err, kv.didCrash())
+	}
+	if d := h.deployment(testDepID); d.Rollout.State != RolloutRollingBack {
+		t.Fatalf("saved state %s, want rolling_back", d.Rollout.State)
+	}
+	h.hooks.onSend = nil
+	h.clock.(*enginetest.FakeClock).Increment(2 * time.Minute) // the dead holder's lease lapses
+
+	d, err := h.e.RollbackNow(context.Background(), RollbackNowRequest{Deployment: testDepID, By: "ops"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertState(t, d, StatusRolledBack, "api@1", "", 0)
+	calls := h.hooks.all()
+	if len(calls) != 2 || calls[0].Key != calls[1].Key || calls[0].Slot != calls[1].Slot {
+		t.Errorf("rollback calls = %+v, want the same rollback twice", calls)
 	}
 }
