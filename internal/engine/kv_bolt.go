@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -38,8 +39,10 @@ var errStoreClosed = errors.New("store is closed")
 //
 // bbolt holds an exclusive lock on the file while it is open, so BoltKV keeps
 // it open only while operations are in flight: the first operation opens it,
-// concurrent operations of this process share that handle, and the last one
-// to finish closes it so that another process can take its turn.
+// concurrent operations of this process share that handle, and it is closed
+// after the last one finishes so that another process can take its turn:
+// at once when another process waits, otherwise after a short idle period
+// (see kv_bolt_idle.go).
 //
 // Waiting processes queue on a second lock file (PATH.lock). Without it a
 // busy process, which reopens the file microseconds after closing it, would
@@ -61,6 +64,12 @@ type BoltKV struct {
 	// markCorruptedLocked); corruptedFile identifies that file.
 	corrupted     *StoreCorruptedError
 	corruptedFile os.FileInfo
+	// idleHold is how long db stays open after the last operation;
+	// idleSince is when that operation finished; watchingIdle is set while
+	// a watcher waits to close it.
+	idleHold     time.Duration
+	idleSince    time.Time
+	watchingIdle bool
 }
 
 var _ KV = (*BoltKV)(nil)
@@ -82,7 +91,7 @@ func OpenBoltKV(path string) (*BoltKV, error) {
 			return nil, fmt.Errorf("open embedded store %s: %w", path, err)
 		}
 	}
-	return &BoltKV{path: path, lockPath: lockPath}, nil
+	return &BoltKV{path: path, lockPath: lockPath, idleHold: boltIdleHold}, nil
 }
 
 // Path is the location of the store file.
@@ -307,12 +316,16 @@ func (b *BoltKV) Apply(ctx context.Context, writes []KVWrite) ([]int64, error) {
 	return revisions, nil
 }
 
-// Close stops the store. The file is already closed unless operations are
-// still running; the last of them closes it.
+// Close stops the store and closes the file, unless operations are still
+// running: the last of them closes it.
 func (b *BoltKV) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.closed = true
+	if b.inUse == 0 && b.db != nil {
+		closeGuarded(b.db)
+		b.db, b.dbBroken = nil, false
+	}
 	return nil
 }
 

@@ -158,8 +158,9 @@ func (b *BoltKV) joinLocked(write bool) *bolt.DB {
 	return b.db
 }
 
-// release ends an operation and closes the file when it was the last one,
-// handing the lock to any other process waiting for it.
+// release ends an operation. When it was the last one, the file is closed,
+// handing the lock to any other process waiting for it, or kept open for a
+// short while if nobody waits (see kv_bolt_idle.go).
 func (b *BoltKV) release(write bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -167,7 +168,7 @@ func (b *BoltKV) release(write bool) {
 	if write {
 		b.writers--
 	}
-	if b.inUse == 0 && b.db != nil {
+	if b.inUse == 0 && b.db != nil && !b.keepIdleLocked() {
 		// The operation has already committed; a failure to unmap or unlock
 		// here has no one to report to, and the next open starts afresh.
 		closeGuarded(b.db)

@@ -60,16 +60,44 @@ func TestBoltKVRejectsAFileThatIsNotAStore(t *testing.T) {
 	}
 }
 
-func TestBoltKVReleasesTheFileBetweenOperations(t *testing.T) {
+// An idle handle is kept while nobody else wants the file, and closed by
+// Close.
+func TestBoltKVKeepsAnIdleFileOpenUntilClosed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "store.db")
 	kv := openTestBolt(t, path)
+	kv.idleHold = time.Hour // only Close or a waiting process may close it
 	mustPut(t, kv, "env", "prod", "v", 0)
-	// Another process could open the file now: nothing holds its lock.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 100 * time.Millisecond})
+	if db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 10 * time.Millisecond}); err == nil {
+		db.Close()
+		t.Fatal("the file was closed right after the operation; want it kept open while idle")
+	}
+	if err := kv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
-		t.Fatalf("file still locked after the operation finished: %v", err)
+		t.Fatalf("file still locked after Close: %v", err)
 	}
 	db.Close()
+}
+
+// A process that queues for the file gets it from an idle holder at once,
+// not when the idle period ends.
+func TestBoltKVHandsAnIdleFileToAWaitingProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	holder, waiter := openTestBolt(t, path), openTestBolt(t, path)
+	holder.idleHold = time.Hour
+	waiter.idleHold = 0
+	mustPut(t, holder, "env", "prod", "v", 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, _, err := waiter.Get(ctx, "env", "prod"); err != nil {
+		t.Fatalf("a waiting process never got the file from an idle holder: %v", err)
+	}
+	// And the holder gets its turn back once the waiter is done.
+	if _, err := holder.Put(ctx, "env", "staging", []byte("v"), 0); err != nil {
+		t.Fatalf("the holder after the waiter's turn: %v", err)
+	}
 }
 
 func TestBoltKVWaitsForTheLockUntilTheContextEnds(t *testing.T) {
@@ -278,4 +306,27 @@ func BenchmarkBoltKVSequentialPuts(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
+}
+
+// BenchmarkBoltKVSequentialGets reads one record over and over, as a
+// refresh of many deployments does: with the file closed after each
+// operation (every read opens and maps it again) and kept open while idle.
+func BenchmarkBoltKVSequentialGets(b *testing.B) {
+	for _, hold := range []time.Duration{0, boltIdleHold} {
+		b.Run(fmt.Sprintf("idle-hold=%s", hold), func(b *testing.B) {
+			kv := openTestBolt(b, filepath.Join(b.TempDir(), "store.db"))
+			kv.idleHold = hold
+			ctx := context.Background()
+			value := []byte(`{"package":"api","environment":"prod","status":"succeeded"}`)
+			if _, err := kv.Put(ctx, "deployment", "api/prod", value, AnyRevision); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for n := 0; n < b.N; n++ {
+				if _, _, err := kv.Get(ctx, "deployment", "api/prod"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
