@@ -70,6 +70,8 @@ type BoltKV struct {
 	idleHold     time.Duration
 	idleSince    time.Time
 	watchingIdle bool
+	// dbFile identifies the file db has open, to notice it being replaced.
+	dbFile os.FileInfo
 }
 
 var _ KV = (*BoltKV)(nil)

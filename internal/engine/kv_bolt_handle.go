@@ -118,6 +118,12 @@ func (b *BoltKV) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
 		b.mu.Unlock()
 		return nil, &StoreCorruptedError{Path: b.path, Detail: "an operation in progress found the file damaged"}
 	}
+	if b.db != nil && b.inUse == 0 && b.idleFileReplacedLocked() {
+		// The file was removed or replaced while the handle sat idle (a
+		// store moved aside): operations must reach the file at the path.
+		closeGuarded(b.db)
+		b.db, b.dbBroken = nil, false
+	}
 	if b.db != nil {
 		db := b.joinLocked(write)
 		b.mu.Unlock()
@@ -146,6 +152,7 @@ func (b *BoltKV) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
 	}
 	db.MaxBatchDelay = boltBatchDelay
 	b.db = db
+	b.dbFile, _ = os.Stat(b.path) // while db holds the lock: the file it opened
 	return b.joinLocked(write), nil
 }
 

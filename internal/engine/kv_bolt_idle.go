@@ -12,6 +12,7 @@
 package engine
 
 import (
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -58,4 +59,11 @@ func (b *BoltKV) watchIdle(db *bolt.DB) {
 		}
 		b.mu.Unlock()
 	}
+}
+
+// idleFileReplacedLocked reports whether the path no longer names the file
+// the idle handle has open (removed, or replaced by another). b.mu is held.
+func (b *BoltKV) idleFileReplacedLocked() bool {
+	info, err := os.Stat(b.path)
+	return err != nil || b.dbFile == nil || !os.SameFile(info, b.dbFile)
 }
