@@ -87,6 +87,7 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 // canary back, and leaves state so that the update is proposed again and
 // succeeds once the bake fits.
 func TestAccDeployment_terraformTimeout(t *testing.T) {
+	allowRolloutsLongerThanTimeouts(t) // this test is about the apply-time timeout
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	canaryWithBake := func(bake string) string {
@@ -138,6 +139,7 @@ func TestAccDeployment_terraformTimeout(t *testing.T) {
 // on_timeout = "fail": nothing is rolled back, the canary keeps its weight,
 // and the error says the next apply continues.
 func TestAccDeployment_terraformTimeoutFail(t *testing.T) {
+	allowRolloutsLongerThanTimeouts(t) // this test is about the apply-time timeout
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	const settings = `

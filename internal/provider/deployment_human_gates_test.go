@@ -203,6 +203,7 @@ resource "ocuroot_environment" "prod" {
 		deployment("canary", canaryStrategy) +
 		deployment("prod", `
   depends_on = [ocuroot_deployment.canary]
+  progress_deadline = "1m"
   timeouts {
     update = "2m"
   }`) + o.extra

@@ -37,11 +37,13 @@ resource "ocuroot_deployment" "api" {
     name = "first"
     url  = "https://metrics.example.com/{environment}"
     path = "x"
+    max  = 1
   }
   check {
     name = "second"
     url  = %q
     path = "x"
+    max  = 1
   }
 }
 `, hookURL, healthURL, checkURL)

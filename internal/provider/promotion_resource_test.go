@@ -150,6 +150,7 @@ func TestAccPromotion_releaseNotPending(t *testing.T) {
 // timeout when the deployment never reaches its gate: here an interrupted
 // rollout whose green slot is unhealthy.
 func TestAccPromotion_deploymentNeverReady(t *testing.T) {
+	allowRolloutsLongerThanTimeouts(t) // this test is about the apply-time timeout
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	const settings = blueGreenManual + `
@@ -339,6 +340,7 @@ func TestAccPromotion_postPromotionCheckFails(t *testing.T) {
 // TestAccPromotion_phaseApproval holds a deployment into a phase that
 // requires approval until an ocuroot_promotion approves the phase.
 func TestAccPromotion_phaseApproval(t *testing.T) {
+	allowRolloutsLongerThanTimeouts(t) // this test is about the apply-time timeout
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	unapproved := phasedConfig(store, true,
