@@ -81,6 +81,25 @@ func TestBoltKVKeepsAnIdleFileOpenUntilClosed(t *testing.T) {
 	db.Close()
 }
 
+// A store file removed while the handle sits idle (moved aside, or deleted
+// to start afresh) is not written through the stale handle.
+func TestBoltKVIdleHandleFollowsAReplacedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	kv := openTestBolt(t, path)
+	kv.idleHold = time.Hour
+	mustPut(t, kv, "env", "old", "v", 0)
+	if err := os.Rename(path, path+".corrupt"); err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, kv, "env", "new", "v", 0)
+	kv.Close()
+	fresh := openTestBolt(t, path)
+	assertRecord(t, fresh, "env", "new", "v", 0)
+	if _, _, err := fresh.Get(context.Background(), "env", "old"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the new file has the moved file's record: err = %v", err)
+	}
+}
+
 // A process that queues for the file gets it from an idle holder at once,
 // not when the idle period ends.
 func TestBoltKVHandsAnIdleFileToAWaitingProcess(t *testing.T) {
