@@ -380,9 +380,29 @@ resource "ocuroot_release" "worker" {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("graph"), knownvalue.StringExact(referenceGraph)),
+					// Nothing changed, so nothing was written: the records
+					// restored from state wait beside the store file.
+					storeCheck(func() error { return storeHoldsNoRecords(store) }),
+				},
+			},
+			{
+				// The next apply that writes stores them all.
+				Config: config + `
+resource "ocuroot_release" "worker8" {
+  package = "worker"
+  version = "8"
+  phase {
+    name         = "staging"
+    environments = ["staging"]
+  }
+}
+`,
+				ConfigPlanChecks: emptyPlanAfterApply,
+				ConfigStateChecks: []statecheck.StateCheck{
 					storeCheck(
 						releaseInStore(store, "api@1.0.0", releaseArchived(false)),
 						releaseInStore(store, "worker@7", releaseArchived(false)),
+						releaseInStore(store, "worker@8", releaseArchived(false)),
 						environmentInStore(store, "prod0", map[string]string{"type": "prod", "canary": "true"}),
 						environmentInStore(store, "staging", map[string]string{"type": "staging"}),
 					),
