@@ -341,7 +341,7 @@ func TestAccReleaseResource_newVersionReplaces(t *testing.T) {
 
 // Terraform state is the system of record: a runner whose embedded store
 // is empty (a fresh CI machine) plans no change and recreates nothing; the
-// refresh registers the records again.
+// refresh restores the records without writing, and the next write stores them.
 func TestAccReleaseResource_emptyStoreKeepsState(t *testing.T) {
 	store := newTestStorePath(t)
 	// worker names its environments literally: no dependency orders it after
