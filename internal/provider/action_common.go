@@ -35,6 +35,16 @@ func configureAction(providerData any, diags *diag.Diagnostics) *providerData {
 	return data
 }
 
+// actionConfigured reports whether the provider was configured before the
+// invocation; Terraform always does so, but an action must never panic.
+func actionConfigured(data *providerData, diags *diag.Diagnostics) bool {
+	if data == nil {
+		diags.AddError("Provider Not Configured", "The ocuroot provider was not configured before the action was invoked; run it through terraform apply -invoke.")
+		return false
+	}
+	return true
+}
+
 // actionTimeoutAttribute is the `timeout` of an action: actions have no
 // timeouts block, and one bound is all an invocation needs.
 func actionTimeoutAttribute(what, defaultValue string) schema.StringAttribute {

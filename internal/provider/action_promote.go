@@ -89,7 +89,7 @@ func (a *promoteAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	var m promoteActionModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	timeout := actionTimeout(m.Timeout, defaultPromoteActionTimeout, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !actionConfigured(a.data, &resp.Diagnostics) {
 		return
 	}
 	ctx, stop := a.data.operationContext(ctx)

@@ -70,7 +70,7 @@ func (a *rollbackAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	var m rollbackActionModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	timeout := actionTimeout(m.Timeout, defaultRollbackActionTimeout, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !actionConfigured(a.data, &resp.Diagnostics) {
 		return
 	}
 	id := m.Deployment.ValueString()
