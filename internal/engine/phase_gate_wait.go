@@ -34,7 +34,7 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 			return nil
 		case GateRefuse:
 			if !decision.Cause.humanGate() {
-				return &GateError{Reason: decision.Reason}
+				return &GateError{Reason: decision.Reason, Cause: decision.Cause}
 			}
 			now := e.clock.Now()
 			if refusingSince.IsZero() {
@@ -42,7 +42,7 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 			}
 			remaining := plannedDecisionGrace - now.Sub(refusingSince)
 			if remaining <= 0 {
-				return &GateError{Reason: decision.Reason}
+				return &GateError{Reason: decision.Reason, Cause: decision.Cause}
 			}
 			wait = min(wait, remaining)
 		case GateWait:
@@ -55,9 +55,9 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 		if err := sleep(ctx, e.clock, wait); err != nil {
 			if decision.Verdict == GateRefuse {
 				// Interrupted during the grace: the refusal stands.
-				return &GateError{Reason: decision.Reason}
+				return &GateError{Reason: decision.Reason, Cause: decision.Cause}
 			}
-			return &GateError{Reason: decision.Reason, Waited: true, Err: err}
+			return &GateError{Reason: decision.Reason, Cause: decision.Cause, Waited: true, Err: err}
 		}
 	}
 }
@@ -94,6 +94,8 @@ func (e *Engine) phaseGate(ctx context.Context, rel Release, env string, planned
 // GateError is returned when phase gating refuses or a wait for it ends.
 type GateError struct {
 	Reason string
+	// Cause says what held the deployment, so callers can title it.
+	Cause  GateCause
 	Waited bool  // the context ended while waiting
 	Err    error // the context's error when Waited
 }

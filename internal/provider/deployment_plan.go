@@ -216,6 +216,8 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 		diags.AddError("Deployment Rollout Interrupted", err.Error())
 	case errors.As(err, &rollout):
 		diags.AddError("Deployment Rollout Failed", err.Error())
+	case errors.As(err, &gate) && gate.Cause == engine.GateCauseNotInRelease:
+		diags.AddError("Environment Not In Release", err.Error())
 	case errors.As(err, &gate):
 		diags.AddError("Deployment Blocked By Phase Order", err.Error())
 	case errors.As(err, &lease):

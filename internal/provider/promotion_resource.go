@@ -106,7 +106,7 @@ func (r *promotionResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+			"timeouts": positiveTimeoutsBlock(ctx, timeouts.Opts{
 				Create:            true,
 				CreateDescription: "How long the promotion may wait for the deployment to reach `awaiting_promotion` and then finish the rollout (cutover, checks, scale-down delay, drain). Default `30m`.",
 			}),
