@@ -194,17 +194,32 @@ func expectLive(target *demotarget.Target, pkg, env, live string, traffic map[st
 	return nil
 }
 
-// historyContains checks that some history reason of a deployment in state
-// contains text.
-func historyContains(address, text string) resource.TestCheckFunc {
+// historyOf declares an ocuroot_deployment_history data source named like
+// the deployment resource it reads (limit: all it may read). It depends on
+// the resource, so in a step that changes the deployment it is read after
+// the apply, and historyContains sees the history the apply wrote.
+func historyOf(name string) string {
+	return fmt.Sprintf(`
+data "ocuroot_deployment_history" %[1]q {
+  deployment = ocuroot_deployment.%[1]s.id
+  limit      = %[2]d
+  depends_on = [ocuroot_deployment.%[1]s]
+}
+`, name, maxHistoryEntries)
+}
+
+// historyContains checks that some history reason of a deployment contains
+// text, as read by the data source historyOf(name) declares.
+func historyContains(name, text string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
+		address := "data.ocuroot_deployment_history." + name
 		rs, ok := s.RootModule().Resources[address]
 		if !ok {
-			return fmt.Errorf("%s is not in state", address)
+			return fmt.Errorf("%s is not in state: add historyOf(%q) to the configuration", address, name)
 		}
 		var reasons []string
 		for key, value := range rs.Primary.Attributes {
-			if strings.HasPrefix(key, "history.") && strings.HasSuffix(key, ".reason") {
+			if strings.HasPrefix(key, "entries.") && strings.HasSuffix(key, ".reason") {
 				if strings.Contains(value, text) {
 					return nil
 				}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -33,7 +35,21 @@ type deploymentDataModel struct {
 	LiveRelease    types.String `tfsdk:"live_release"`
 	PendingRelease types.String `tfsdk:"pending_release"`
 	TrafficPercent types.Int64  `tfsdk:"traffic_percent"`
+	LastTransition types.Object `tfsdk:"last_transition"`
+	Limit          types.Int64  `tfsdk:"limit"`
 	History        types.List   `tfsdk:"history"`
+}
+
+// defaultHistoryLimit is how many transitions the data sources show when
+// their limit is not set.
+const defaultHistoryLimit = 20
+
+// historyLimit reads a data source's limit; unset is the default.
+func historyLimit(limit types.Int64) int {
+	if limit.IsNull() || limit.IsUnknown() {
+		return defaultHistoryLimit
+	}
+	return int(limit.ValueInt64())
 }
 
 func (d *deploymentDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -52,17 +68,14 @@ func (d *deploymentDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"live_release":    schema.StringAttribute{Computed: true, MarkdownDescription: "The release serving traffic."},
 			"pending_release": schema.StringAttribute{Computed: true, MarkdownDescription: "A canary or green release not yet promoted."},
 			"traffic_percent": schema.Int64Attribute{Computed: true, MarkdownDescription: "Share of traffic on the release being rolled out."},
-			"history": schema.ListNestedAttribute{
-				Computed:            true,
-				MarkdownDescription: "The 20 newest transitions of the deployment, oldest first.",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"time":    schema.StringAttribute{Computed: true, MarkdownDescription: "When, RFC 3339."},
-					"from":    schema.StringAttribute{Computed: true, MarkdownDescription: "State before."},
-					"to":      schema.StringAttribute{Computed: true, MarkdownDescription: "State after."},
-					"release": schema.StringAttribute{Computed: true, MarkdownDescription: "Release concerned."},
-					"reason":  schema.StringAttribute{Computed: true, MarkdownDescription: "What was done or decided, and why."},
-				}},
+			"last_transition": lastTransitionDataAttribute(),
+			"limit": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: "How many of the newest transitions `history` holds, between 0 and 1000. Defaults to `20`; `0` reads no history.",
+				Validators:          []validator.Int64{int64validator.Between(0, 1000)},
 			},
+			"history": historyEntriesAttribute("The newest transitions of the deployment (see `limit`), oldest first: every step, promotion and rollback, with its reason. " +
+				"The `ocuroot_deployment_history` data source reads longer histories."),
 		},
 	}
 }
@@ -93,13 +106,17 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	m.LiveRelease = optionalString(rec.LiveRelease)
 	m.PendingRelease = optionalString(rec.PendingRelease)
 	m.TrafficPercent = types.Int64Value(int64(rec.TrafficPercent))
-	entries, err := recentHistory(ctx, d.data.engine, rec, 20)
-	if err != nil {
-		resp.Diagnostics.AddError("Deployment History Unreadable", fmt.Sprintf("Reading the history of %s (%s): %v", id, d.data.storeDescription, err))
-		return
-	}
-	history, diags := historyValue(entries, 20)
+	var diags diag.Diagnostics
+	m.LastTransition, diags = transitionValue(rec.LastTransition)
 	resp.Diagnostics.Append(diags...)
-	m.History = history
+	entries := []engine.Transition{}
+	if limit := historyLimit(m.Limit); limit > 0 {
+		if entries, err = recentHistory(ctx, d.data.engine, rec, limit); err != nil {
+			resp.Diagnostics.AddError("Deployment History Unreadable", fmt.Sprintf("Reading the history of %s (%s): %v", id, d.data.storeDescription, err))
+			return
+		}
+	}
+	m.History, diags = historyValue(entries)
+	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

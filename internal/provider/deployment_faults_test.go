@@ -188,13 +188,13 @@ func TestAccDeployment_hookRetriedOn5xx(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig:         func() { target.FailHook(demotarget.EventDeploy, 503, 503) },
-				Config:            deployConfig(store, url, "1", ""),
+				Config:            deployConfig(store, url, "1", "") + historyOf("api"),
 				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@1", "", 100),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkTarget(target, expectEvents("deploy:100:stable")),
 					checkTarget(target, deliveries(demotarget.EventDeploy, 503, 503, 200)),
-					historyContains("ocuroot_deployment.api", `hook "deploy" accepted (HTTP 200 after 3 attempt(s))`),
+					historyContains("api", `hook "deploy" accepted (HTTP 200 after 3 attempt(s))`),
 				),
 			},
 		},
@@ -321,12 +321,12 @@ func TestAccDeployment_freshRunner(t *testing.T) {
 				Check:             checkTarget(target, expectEvents("deploy:100:stable")),
 			},
 			{
-				Config:            deployConfig(store, url, "2", canary),
+				Config:            deployConfig(store, url, "2", canary) + historyOf("api"),
 				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:25:canary", "promote:100:stable")),
-					historyContains("ocuroot_deployment.api", "restored from Terraform state"),
+					historyContains("api", "restored from Terraform state"),
 				),
 			},
 		},

@@ -21,13 +21,12 @@ type deploymentModel struct {
 	Strategy         types.String       `tfsdk:"strategy"`
 	ProgressDeadline durationValue      `tfsdk:"progress_deadline"`
 	OnTimeout        types.String       `tfsdk:"on_timeout"`
-	HistoryLimit     types.Int64        `tfsdk:"history_limit"`
 	RolloutPlan      types.String       `tfsdk:"rollout_plan"`
 	Status           types.String       `tfsdk:"status"`
 	LiveRelease      types.String       `tfsdk:"live_release"`
 	PendingRelease   types.String       `tfsdk:"pending_release"`
 	TrafficPercent   types.Int64        `tfsdk:"traffic_percent"`
-	History          types.List         `tfsdk:"history"`
+	LastTransition   types.Object       `tfsdk:"last_transition"`
 	Canary           *canaryModel       `tfsdk:"canary"`
 	BlueGreen        *blueGreenModel    `tfsdk:"blue_green"`
 	Hook             *hookModel         `tfsdk:"hook"`
@@ -227,34 +226,23 @@ func firstNonEmpty(values ...string) string {
 }
 
 // applyRecord copies what the engine knows into the computed attributes.
-func (m *deploymentModel) applyRecord(ctx context.Context, e *engine.Engine, d *engine.Deployment) diag.Diagnostics {
+// It reads the record only: the history log stays out of refresh, so a
+// refresh costs the same after a thousand rollouts as after one.
+func (m *deploymentModel) applyRecord(d *engine.Deployment) diag.Diagnostics {
 	m.ID = types.StringValue(d.ID())
 	m.Package = types.StringValue(d.Package)
 	m.Status = types.StringValue(string(d.Status))
 	m.LiveRelease = optionalString(d.LiveRelease)
 	m.PendingRelease = optionalString(d.PendingRelease)
 	m.TrafficPercent = types.Int64Value(int64(d.TrafficPercent))
-	limit := 20
-	if !m.HistoryLimit.IsNull() && !m.HistoryLimit.IsUnknown() {
-		limit = int(m.HistoryLimit.ValueInt64())
-	}
-	entries, err := recentHistory(ctx, e, d, limit)
-	if err != nil {
-		var diags diag.Diagnostics
-		diags.AddError("Deployment History Unreadable", err.Error())
-		return diags
-	}
-	history, diags := historyValue(entries, limit)
-	m.History = history
+	var diags diag.Diagnostics
+	m.LastTransition, diags = transitionValue(d.LastTransition)
 	return diags
 }
 
 // recentHistory reads the newest limit transitions of d from the engine's
-// history log (none for a limit of 0).
+// history log, oldest first (limit 0: all of them).
 func recentHistory(ctx context.Context, e *engine.Engine, d *engine.Deployment, limit int) ([]engine.Transition, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
 	return e.HistoryOf(ctx, d, limit)
 }
 
@@ -265,25 +253,31 @@ func optionalString(s string) types.String {
 	return types.StringValue(s)
 }
 
-func historyValue(entries []engine.Transition, limit int) (types.List, diag.Diagnostics) {
-	objType := types.ObjectType{AttrTypes: historyAttrTypes}
-	if limit == 0 {
-		entries = nil
+// transitionValue is one history entry as a Terraform object; null when
+// there is none (a record restored from state, or never saved).
+func transitionValue(t *engine.Transition) (types.Object, diag.Diagnostics) {
+	if t == nil {
+		return types.ObjectNull(historyAttrTypes), nil
 	}
+	return types.ObjectValue(historyAttrTypes, map[string]attr.Value{
+		"time":    types.StringValue(t.Time.UTC().Format(time.RFC3339Nano)),
+		"from":    types.StringValue(t.From),
+		"to":      types.StringValue(t.To),
+		"release": types.StringValue(t.Release),
+		"reason":  types.StringValue(t.Reason),
+	})
+}
+
+// historyValue is a list of history entries, oldest first.
+func historyValue(entries []engine.Transition) (types.List, diag.Diagnostics) {
 	values := make([]attr.Value, 0, len(entries))
 	var diags diag.Diagnostics
-	for _, t := range entries {
-		obj, ds := types.ObjectValue(historyAttrTypes, map[string]attr.Value{
-			"time":    types.StringValue(t.Time.UTC().Format(time.RFC3339Nano)),
-			"from":    types.StringValue(t.From),
-			"to":      types.StringValue(t.To),
-			"release": types.StringValue(t.Release),
-			"reason":  types.StringValue(t.Reason),
-		})
+	for i := range entries {
+		obj, ds := transitionValue(&entries[i])
 		diags.Append(ds...)
 		values = append(values, obj)
 	}
-	list, ds := types.ListValue(objType, values)
+	list, ds := types.ListValue(types.ObjectType{AttrTypes: historyAttrTypes}, values)
 	diags.Append(ds...)
 	return list, diags
 }
@@ -292,5 +286,13 @@ func historyValue(entries []engine.Transition, limit int) (types.List, diag.Diag
 // prior state: when no rollout runs, they stay what they were.
 func (m *deploymentModel) keepRolloutStatus(prior *deploymentModel) {
 	m.Status, m.LiveRelease, m.PendingRelease = prior.Status, prior.LiveRelease, prior.PendingRelease
-	m.TrafficPercent, m.History = prior.TrafficPercent, prior.History
+	m.TrafficPercent, m.LastTransition = prior.TrafficPercent, prior.LastTransition
+}
+
+// unknownRolloutStatus marks the computed rollout attributes as known only
+// after the apply: a rollout will run.
+func (m *deploymentModel) unknownRolloutStatus() {
+	m.Status, m.LiveRelease, m.PendingRelease = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
+	m.TrafficPercent = types.Int64Unknown()
+	m.LastTransition = types.ObjectUnknown(historyAttrTypes)
 }

@@ -73,17 +73,12 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if !releaseChanged {
 		plan.RolloutPlan = state.RolloutPlan
 		plan.keepRolloutStatus(state)
-		if !plan.HistoryLimit.Equal(state.HistoryLimit) {
-			plan.History = types.ListUnknown(types.ObjectType{AttrTypes: historyAttrTypes})
-		}
 		r.planRollbackOfUnfinished(ctx, &plan, resp)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
 
-	plan.Status, plan.LiveRelease, plan.PendingRelease = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
-	plan.TrafficPercent = types.Int64Unknown()
-	plan.History = types.ListUnknown(types.ObjectType{AttrTypes: historyAttrTypes})
+	plan.unknownRolloutStatus()
 	plan.RolloutPlan = types.StringUnknown()
 	if req.Plan.Raw.IsFullyKnown() || rolloutInputsKnown(&plan) {
 		spec, diags := plan.toSpec(ctx, "", "")
@@ -112,9 +107,7 @@ func (r *deploymentResource) planRollbackOfUnfinished(ctx context.Context, plan 
 		return
 	}
 	release := plan.Release.ValueString()
-	plan.Status, plan.LiveRelease, plan.PendingRelease = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
-	plan.TrafficPercent = types.Int64Unknown()
-	plan.History = types.ListUnknown(types.ObjectType{AttrTypes: historyAttrTypes})
+	plan.unknownRolloutStatus()
 	// Only release ids here: the apply re-plans, and this text must come out
 	// the same even if the rollout moved a step meanwhile.
 	plan.RolloutPlan = types.StringValue(fmt.Sprintf("roll back the unfinished rollout of %s; %s stays live", unfinished.Release, release))

@@ -80,8 +80,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	plan.Status = types.StringValue(string(engine.StatusInProgress))
 	plan.LiveRelease, plan.PendingRelease = types.StringNull(), types.StringNull()
 	plan.TrafficPercent = types.Int64Value(0)
-	plan.History, diags = historyValue(nil, 0)
-	resp.Diagnostics.Append(diags...)
+	plan.LastTransition = types.ObjectNull(historyAttrTypes)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -96,7 +95,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	tflog.Info(ctx, "ocuroot: deploying", map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()})
 	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, Planned: r.data})
 	if d != nil {
-		resp.Diagnostics.Append(plan.applyRecord(ctx, r.data.engine, d)...)
+		resp.Diagnostics.Append(plan.applyRecord(d)...)
 	}
 	if err != nil {
 		addDeployError(&resp.Diagnostics, "create", err)
@@ -148,7 +147,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	resp.Diagnostics.Append(state.applyRecord(ctx, r.data.engine, d)...)
+	resp.Diagnostics.Append(state.applyRecord(d)...)
 	// State records what the store says is in effect: a release rolled back
 	// since, or one another workspace rolled out, shows in the next plan as
 	// a change back to the configured release.
@@ -179,24 +178,13 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		r.data.engine.RememberHook(plan.ID.ValueString(), *spec.Hook)
 	}
 	if plan.Release.Equal(state.Release) && !r.hasUnfinishedRollout(ctx, &plan) {
-		// Only settings changed: they apply to the next rollout. A new
-		// history_limit re-cuts the history from the store.
-		if plan.History.IsUnknown() {
-			entries := []engine.Transition{}
-			if d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString()); err == nil {
-				if recent, err := recentHistory(ctx, r.data.engine, d, int(plan.HistoryLimit.ValueInt64())); err == nil {
-					entries = recent
-				}
-			}
-			plan.History, diags = historyValue(entries, int(plan.HistoryLimit.ValueInt64()))
-			resp.Diagnostics.Append(diags...)
-		}
+		// Only settings changed: they apply to the next rollout.
 		if plan.Status.IsUnknown() {
 			// The plan expected to roll back an unfinished rollout that
 			// another run has finished since: record what the store says.
 			plan.keepRolloutStatus(&state)
 			if d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString()); err == nil {
-				resp.Diagnostics.Append(plan.applyRecord(ctx, r.data.engine, d)...)
+				resp.Diagnostics.Append(plan.applyRecord(d)...)
 			}
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -212,7 +200,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	tflog.Info(ctx, "ocuroot: updating deployment", map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()})
 	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString(), Planned: r.data})
 	if d != nil {
-		resp.Diagnostics.Append(plan.applyRecord(ctx, r.data.engine, d)...)
+		resp.Diagnostics.Append(plan.applyRecord(d)...)
 	}
 	if err != nil {
 		// The update did not happen: state keeps the release that was
@@ -288,7 +276,7 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 	m := deploymentModel{
 		ID: types.StringValue(req.ID), Environment: types.StringValue(env), Release: types.StringValue(release),
 		Package: types.StringValue(pkg), Strategy: types.StringValue(string(engine.StrategyDirect)),
-		OnTimeout: types.StringValue(string(engine.OnTimeoutRollback)), HistoryLimit: types.Int64Value(20),
+		OnTimeout:   types.StringValue(string(engine.OnTimeoutRollback)),
 		RolloutPlan: types.StringValue("none (imported)"),
 	}
 	m.ProgressDeadline = goDuration(engine.DefaultProgressDeadline)
@@ -297,7 +285,7 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		// What was deployed, so a matching configuration plans no change.
 		m.applyStoredSpec(d.Rollout.Spec)
 	}
-	resp.Diagnostics.Append(m.applyRecord(ctx, r.data.engine, d)...)
+	resp.Diagnostics.Append(m.applyRecord(d)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

@@ -64,7 +64,7 @@ func TestAccDeployment_directCreateAndDestroy(t *testing.T) {
 				ResourceName:            "ocuroot_deployment.api",
 				ImportState:             true,
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"hook", "health_check", "rollout_plan", "timeouts", "history"},
+				ImportStateVerifyIgnore: []string{"hook", "health_check", "rollout_plan", "timeouts"},
 			},
 			{
 				Config:  deployConfig(store, url, "1", ""),

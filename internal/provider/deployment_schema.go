@@ -25,7 +25,8 @@ import (
 
 var releaseIDPattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+@[a-zA-Z0-9_.-]+$`)
 
-// historyAttrTypes is the object type of one history entry.
+// historyAttrTypes is the object type of one history entry, in the data
+// sources' history and the resource's last_transition.
 var historyAttrTypes = map[string]attr.Type{
 	"time":    types.StringType,
 	"from":    types.StringType,
@@ -91,6 +92,8 @@ func checkHeadersAttribute(what string) schema.MapAttribute {
 
 func deploymentSchema(ctx context.Context) schema.Schema {
 	return schema.Schema{
+		// Version 1 moved history out of state (see deployment_upgrade.go).
+		Version: 1,
 		MarkdownDescription: "One package running in one environment. Its identity is `PACKAGE/ENVIRONMENT` and it outlives releases: " +
 			"changing `release` is an in-place update carried out by the `strategy` (`direct`, `canary` or `blue_green`), and " +
 			"`terraform apply` blocks until the rollout succeeds, stops at `awaiting_promotion`, or is rolled back. " +
@@ -133,13 +136,6 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "What happens when the progress deadline or the Terraform timeout is exceeded, or the apply is interrupted: `rollback` (default) restores the previous release; `fail` leaves traffic as it is and the next apply continues from where it stopped.",
 				Validators:          []validator.String{stringvalidator.OneOf(string(engine.OnTimeoutRollback), string(engine.OnTimeoutFail))},
 			},
-			"history_limit": schema.Int64Attribute{
-				Optional:            true,
-				Computed:            true,
-				Default:             int64default.StaticInt64(20),
-				MarkdownDescription: "How many of the newest transitions `history` keeps in Terraform state (the store keeps them all). Defaults to `20`.",
-				Validators:          []validator.Int64{int64validator.Between(0, 1000)},
-			},
 			"rollout_plan": schema.StringAttribute{
 				Computed: true,
 				MarkdownDescription: "Known at plan time: the steps the next apply will take, e.g. `canary 10% bake 5m → canary 50% bake 5m → promote to 100% (bakes and delays: 10m0s)`. " +
@@ -161,16 +157,13 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				Computed:            true,
 				MarkdownDescription: "Share of traffic on the release being rolled out: the canary weight, 0 for a green slot before cutover, 100 once live, 0 after a rollback.",
 			},
-			"history": schema.ListNestedAttribute{
-				Computed:            true,
-				MarkdownDescription: "The newest transitions of the deployment's state machine (see `history_limit`): every step, promotion and rollback, with its reason.",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"time":    schema.StringAttribute{Computed: true, MarkdownDescription: "When, RFC 3339."},
-					"from":    schema.StringAttribute{Computed: true, MarkdownDescription: "State before."},
-					"to":      schema.StringAttribute{Computed: true, MarkdownDescription: "State after."},
-					"release": schema.StringAttribute{Computed: true, MarkdownDescription: "Release concerned."},
-					"reason":  schema.StringAttribute{Computed: true, MarkdownDescription: "Why: what was done or decided."},
-				}},
+			"last_transition": schema.SingleNestedAttribute{
+				Computed: true,
+				MarkdownDescription: "The newest transition of the deployment's state machine, so a reviewer sees why the deployment is where it is. " +
+					"It changes only when something happens (a rollout step, a promotion, a rollback). " +
+					"The whole history is read with the `ocuroot_deployment_history` data source (or `history` of the `ocuroot_deployment` data source); " +
+					"Terraform state keeps only this entry, so plans stay short however long the deployment has lived.",
+				Attributes: transitionAttributes(),
 			},
 		},
 		Blocks: map[string]schema.Block{

@@ -96,7 +96,7 @@ func TestAccDeployment_blueGreenManual(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: deployConfig(store, url, "1", blueGreenManual)},
 			{
-				Config: deployConfig(store, url, "2", blueGreenManual),
+				Config: deployConfig(store, url, "2", blueGreenManual) + historyOf("api"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("rollout_plan"),
@@ -115,7 +115,7 @@ func TestAccDeployment_blueGreenManual(t *testing.T) {
 						}
 						return nil
 					}),
-					historyContains("ocuroot_deployment.api", "waiting for an ocuroot_promotion"),
+					historyContains("api", "waiting for an ocuroot_promotion"),
 				),
 			},
 		},

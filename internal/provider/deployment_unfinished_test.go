@@ -86,7 +86,7 @@ func TestAccDeployment_revertAfterInterruptedRollout(t *testing.T) {
 			},
 			{
 				PreConfig: func() { leaveCanaryUnfinished(t, store, url, target, "api@2") },
-				Config:    deployConfig(store, url, "1", oneStepCanary),
+				Config:    deployConfig(store, url, "1", oneStepCanary) + historyOf("api"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
@@ -102,7 +102,7 @@ func TestAccDeployment_revertAfterInterruptedRollout(t *testing.T) {
 					checkTarget(target, func(target *demotarget.Target) error {
 						return expectLive(target, "api", "prod0", "api@1", map[string]int{"api@1": 100})
 					}),
-					historyContains("ocuroot_deployment.api", "api@2"),
+					historyContains("api", "api@2"),
 				),
 			},
 		},

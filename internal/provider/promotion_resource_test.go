@@ -67,11 +67,11 @@ func TestAccPromotion_blueGreenManual(t *testing.T) {
 			},
 			{
 				// The refresh brings the promotion's effect into the deployment.
-				Config:            promoted,
+				Config:            promoted + historyOf("api"),
 				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					historyContains("ocuroot_deployment.api", "ticket-1"),
+					historyContains("api", "ticket-1"),
 					checkTarget(target, expectEvents("deploy:100:stable", "green.create:0:green", "cutover:100:green", "blue.drain:100:blue")),
 				),
 			},
@@ -229,10 +229,10 @@ func TestAccPromotion_sameApplyAsUpdate(t *testing.T) {
 				),
 			},
 			{
-				Config:            promoted,
+				Config:            promoted + historyOf("api"),
 				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
-				Check:             historyContains("ocuroot_deployment.api", "same apply"),
+				Check:             historyContains("api", "same apply"),
 			},
 		},
 	})

@@ -127,6 +127,7 @@ func (p *ocurootProvider) DataSources(_ context.Context) []func() datasource.Dat
 		NewReleasePlanDataSource,
 		NewEnvironmentsDataSource,
 		NewDeploymentDataSource,
+		NewDeploymentHistoryDataSource,
 	}
 }
 

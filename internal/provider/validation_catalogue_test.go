@@ -110,7 +110,6 @@ var badInputs = []badInput{
 	{name: "canary failure threshold 0", body: canaryWith("failure_threshold = 0"), summary: "Invalid Attribute Value", line: "failure_threshold = 0", detail: "value must be at least 1, got: 0"},
 	{name: "no retry attempts", body: hookWith("retry {\n  attempts = 0\n}"), summary: "Invalid Attribute Value", line: "attempts = 0", detail: "value must be between 1 and 20, got: 0"},
 	{name: "unknown on_timeout", body: `on_timeout = "explode"`, summary: "Invalid Attribute Value Match", line: `on_timeout = "explode"`, detail: `got: "explode"`},
-	{name: "negative history limit", body: "history_limit = -1", summary: "Invalid Attribute Value", line: "history_limit = -1", detail: "value must be between 0 and 1000, got: -1"},
 	{name: "environment name with a space", top: "environment = \"prod 0\"\nrelease = ocuroot_release.v1.id", summary: "Invalid Attribute Value Match", line: `environment = "prod 0"`, detail: "must contain only letters, digits"},
 	{name: "release without version", top: "environment = ocuroot_environment.prod0.name\nrelease = \"api\"", summary: "Invalid Attribute Value Match", line: `release = "api"`, detail: "must have the form PACKAGE@VERSION"},
 
