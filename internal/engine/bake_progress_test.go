@@ -72,35 +72,52 @@ func TestProgressDeadlineExceeded(t *testing.T) {
 	}
 }
 
-func TestRecheckTarget(t *testing.T) {
+// TestPlannedRecheckSlots: the strategy that plans a hook step names the
+// slot re-checked before it after a resume, and the checks beyond
+// health_check and check blocks it re-runs.
+func TestPlannedRecheckSlots(t *testing.T) {
 	pre := []MetricCheck{{Name: "pre"}}
 	post := []MetricCheck{{Name: "post"}}
-	bg := BlueGreenSpec{PrePromotionCheck: pre, PostPromotionCheck: post}
+	canary := DeploymentSpec{Strategy: StrategyCanary, Canary: CanarySpec{Steps: []CanaryStep{{Weight: 10}, {Weight: 50}}}}
+	blueGreen := DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{PrePromotionCheck: pre, PostPromotionCheck: post}}
 	tests := []struct {
 		name      string
-		step      Step
-		index     int
+		spec      DeploymentSpec
+		live      bool
+		event     string
+		weight    int
 		wantSlot  string
 		wantExtra string
-		guarded   bool
 	}{
-		{"first canary weight has nothing to check yet", Step{Kind: StepHook, Event: EventCanaryWeight, Weight: 10}, 0, "", "", false},
-		{"a later canary weight moves more traffic", Step{Kind: StepHook, Event: EventCanaryWeight, Weight: 50}, 2, SlotCanary, "", true},
-		{"the canary promotion", Step{Kind: StepHook, Event: EventPromote}, 4, SlotCanary, "", true},
-		{"the cutover re-runs the pre-promotion checks", Step{Kind: StepHook, Event: EventCutover}, 2, SlotGreen, "pre", true},
-		{"draining blue re-runs the post-promotion checks", Step{Kind: StepHook, Event: EventBlueDrain}, 4, SlotGreen, "post", true},
-		{"a direct deploy is the first hook", Step{Kind: StepHook, Event: EventDeploy}, 0, "", "", false},
-		{"creating green moves no traffic", Step{Kind: StepHook, Event: EventGreenCreate}, 0, "", "", false},
+		{"first canary weight has nothing to check yet", canary, true, EventCanaryWeight, 10, "", ""},
+		{"a later canary weight moves more traffic", canary, true, EventCanaryWeight, 50, SlotCanary, ""},
+		{"the canary promotion", canary, true, EventPromote, 100, SlotCanary, ""},
+		{"creating green moves no traffic", blueGreen, true, EventGreenCreate, 0, "", ""},
+		{"the cutover re-runs the pre-promotion checks", blueGreen, true, EventCutover, 100, SlotGreen, "pre"},
+		{"draining blue re-runs the post-promotion checks", blueGreen, true, EventBlueDrain, 100, SlotGreen, "post"},
+		{"a direct deploy is the first hook", canary, false, EventDeploy, 100, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			slot, extra, guarded := recheckTarget(&tt.step, tt.index, bg)
-			gotExtra := ""
-			if len(extra) > 0 {
-				gotExtra = extra[0].Name
+			steps, _ := PlanRollout(tt.spec.WithDefaults(), tt.live)
+			var step *Step
+			for i := range steps {
+				if steps[i].Kind == StepHook && steps[i].Event == tt.event && steps[i].Weight == tt.weight {
+					step = &steps[i]
+				}
 			}
-			if slot != tt.wantSlot || gotExtra != tt.wantExtra || guarded != tt.guarded {
-				t.Errorf("recheckTarget = (%q, %q, %v), want (%q, %q, %v)", slot, gotExtra, guarded, tt.wantSlot, tt.wantExtra, tt.guarded)
+			if step == nil {
+				t.Fatalf("no %s step at %d%% in %s", tt.event, tt.weight, DescribeRollout(steps))
+			}
+			gotExtra := ""
+			if len(step.Checks) > 0 {
+				gotExtra = step.Checks[0].Name
+			}
+			if step.RecheckSlot != tt.wantSlot || gotExtra != tt.wantExtra {
+				t.Errorf("re-check = (%q, %q), want (%q, %q)", step.RecheckSlot, gotExtra, tt.wantSlot, tt.wantExtra)
+			}
+			if step.RecheckSlot != "" && step.FailureThreshold != DefaultFailureThreshold {
+				t.Errorf("re-check tries = %d, want the default failure threshold %d", step.FailureThreshold, DefaultFailureThreshold)
 			}
 		})
 	}

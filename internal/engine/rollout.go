@@ -69,6 +69,9 @@ func (rc *rolloutContext) run(ctx context.Context) (*Deployment, error) {
 	// A resume counts each attempt at the step it continues; a step
 	// reached normally is on its first.
 	rc.resumed = r.StepAttempt > 1
+	// The strategy that planned the steps says what each reads at run time,
+	// from the configuration of this pass.
+	paceSteps(r.Spec.Strategy, rc.spec, r.Steps)
 	for {
 		switch r.State {
 		case RolloutRollingBack:

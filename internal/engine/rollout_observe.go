@@ -83,46 +83,6 @@ func (rc *rolloutContext) hasChecks() bool {
 	return rc.spec.HealthCheck != nil || len(rc.spec.Checks) > 0
 }
 
-// bake holds the step's weight until its duration was observed with checks
-// running; failure_threshold consecutive failed rounds roll back.
-func (rc *rolloutContext) bake(ctx context.Context, step *Step) (stepOutcome, error) {
-	before := rc.r().StepObserved
-	outcome, passed, failed, err := rc.observe(ctx, observation{
-		step: step, slot: step.Slot, checks: rc.hasChecks(),
-		interval: rc.spec.checkInterval(), threshold: rc.spec.Canary.FailureThreshold,
-		during: fmt.Sprintf("while baking at %d%% traffic", step.Weight),
-	})
-	if outcome.done {
-		outcome.note = fmt.Sprintf("baked %s at %d%%%s: %d check round(s) passed, %d failed",
-			formatDuration(step.Duration), step.Weight, observedBefore(before), passed, failed)
-	}
-	return outcome, err
-}
-
-// delay runs a blue-green delay on observed time. The promotion delay means
-// "green healthy for this long", so it checks green every interval and
-// fails like a bake; the scale-down delay only keeps blue around, so it
-// counts observed time without checks.
-func (rc *rolloutContext) delay(ctx context.Context, step *Step) (stepOutcome, error) {
-	before := rc.r().StepObserved
-	promotionDelay := !step.AfterCutover
-	o := observation{step: step, slot: step.Slot, interval: rc.spec.BlueGreen.CheckInterval, threshold: max(rc.spec.BlueGreen.FailureThreshold, 1)}
-	if promotionDelay {
-		o.checks = rc.hasChecks()
-		o.during = fmt.Sprintf("during the promotion delay of the %s slot", step.Slot)
-	}
-	outcome, passed, failed, err := rc.observe(ctx, o)
-	switch {
-	case !outcome.done:
-	case promotionDelay && o.checks:
-		outcome.note = fmt.Sprintf("%s healthy for %s%s: %d check round(s) passed, %d failed",
-			step.Slot, formatDuration(step.Duration), observedBefore(before), passed, failed)
-	default:
-		outcome.note = fmt.Sprintf("waited %s%s", formatDuration(step.Duration), observedBefore(before))
-	}
-	return outcome, err
-}
-
 // observedBefore notes the part of a step observed before a resume.
 func observedBefore(d time.Duration) string {
 	if d <= 0 {

@@ -43,74 +43,47 @@ type Step struct {
 	// AfterCutover marks steps whose failure must switch traffic back to
 	// blue rather than discard green.
 	AfterCutover bool `json:"after_cutover,omitempty"`
+
+	// What the step loop reads to run the step, filled by the strategy that
+	// planned it (paceSteps). Never stored: every pass takes them from the
+	// configuration it runs with, so a resumed rollout uses the settings of
+	// the apply that resumed it.
+
+	// Interval is the time between check rounds of a bake, a delay, a
+	// verify or a re-check.
+	Interval time.Duration `json:"-"`
+	// FailureThreshold is how many consecutive failed rounds stop an
+	// observed step, or how many tries a verify or a re-check gets.
+	FailureThreshold int `json:"-"`
+	// Checks are the metric checks a verify runs, or those a re-check runs
+	// beyond health_check and check blocks.
+	Checks []MetricCheck `json:"-"`
+	// RecheckSlot, on a hook step that moves traffic to the new release or
+	// removes the fallback, is the slot checked before the hook when the
+	// rollout resumed (see recheckBeforeTraffic); empty: not guarded.
+	RecheckSlot string `json:"-"`
 }
 
 // PlanRollout returns the steps that move a deployment to a new release.
 // It is a pure function of the spec and of whether a release is live
 // already, so the same plan is shown at plan time and run at apply time.
+// Each strategy plans its own steps (rollout_direct.go, rollout_canary.go,
+// rollout_bluegreen.go).
 //
 // A first deployment (nothing live) has nothing to canary or to protect
 // with a blue slot: every strategy deploys directly.
 func PlanRollout(spec DeploymentSpec, hasLiveRelease bool) (steps []Step, reason string) {
-	if !hasLiveRelease || spec.Strategy == StrategyDirect || spec.Strategy == "" {
-		reason = "direct deployment"
-		if !hasLiveRelease && spec.Strategy != StrategyDirect && spec.Strategy != "" {
-			reason = fmt.Sprintf("first deployment into an empty environment: nothing to protect with %s, deploying directly", spec.Strategy)
+	if !hasLiveRelease {
+		steps, reason = planFirstDeployment(spec.Strategy)
+	} else {
+		rules := strategyFor(spec.Strategy)
+		if rules == nil {
+			return nil, ""
 		}
-		return []Step{
-			{Kind: StepHook, Event: EventDeploy, Weight: 100, Slot: SlotStable},
-			{Kind: StepAwaitHealthy, Weight: 100, Slot: SlotStable},
-		}, reason
+		steps, reason = rules.plan(spec)
 	}
-	switch spec.Strategy {
-	case StrategyCanary:
-		for _, s := range spec.Canary.Steps {
-			steps = append(steps,
-				Step{Kind: StepHook, Event: EventCanaryWeight, Weight: s.Weight, Slot: SlotCanary},
-				Step{Kind: StepBake, Weight: s.Weight, Slot: SlotCanary, Duration: s.Bake},
-			)
-		}
-		if spec.Canary.ManualPromotion {
-			steps = append(steps, Step{Kind: StepGate, Weight: lastWeight(steps), Slot: SlotCanary})
-		}
-		steps = append(steps, Step{Kind: StepHook, Event: EventPromote, Weight: 100, Slot: SlotStable})
-		if len(spec.Canary.Steps) == 1 {
-			return steps, "canary in 1 step"
-		}
-		return steps, fmt.Sprintf("canary in %d steps", len(spec.Canary.Steps))
-	case StrategyBlueGreen:
-		bg := spec.BlueGreen
-		steps = append(steps,
-			Step{Kind: StepHook, Event: EventGreenCreate, Weight: 0, Slot: SlotGreen},
-			Step{Kind: StepAwaitHealthy, Weight: 0, Slot: SlotGreen},
-		)
-		if bg.ManualPromotion {
-			steps = append(steps, Step{Kind: StepGate, Weight: 0, Slot: SlotGreen})
-		}
-		if bg.PromotionDelay > 0 {
-			steps = append(steps, Step{Kind: StepDelay, Weight: 0, Slot: SlotGreen, Duration: bg.PromotionDelay})
-		}
-		if len(bg.PrePromotionCheck) > 0 {
-			steps = append(steps, Step{Kind: StepVerify, Weight: 0, Slot: SlotGreen, CheckSet: CheckSetPrePromotion})
-		}
-		steps = append(steps, Step{Kind: StepHook, Event: EventCutover, Weight: 100, Slot: SlotGreen})
-		if len(bg.PostPromotionCheck) > 0 {
-			steps = append(steps, Step{Kind: StepVerify, Weight: 100, Slot: SlotGreen, CheckSet: CheckSetPostPromotion, AfterCutover: true})
-		}
-		if bg.ScaleDownDelay > 0 {
-			steps = append(steps, Step{Kind: StepDelay, Weight: 100, Slot: SlotBlue, Duration: bg.ScaleDownDelay, AfterCutover: true})
-		}
-		steps = append(steps, Step{Kind: StepHook, Event: EventBlueDrain, Weight: 100, Slot: SlotBlue, AfterCutover: true})
-		return steps, "blue-green"
-	}
-	return nil, ""
-}
-
-func lastWeight(steps []Step) int {
-	if len(steps) == 0 {
-		return 0
-	}
-	return steps[len(steps)-1].Weight
+	paceSteps(spec.Strategy, spec, steps)
+	return steps, reason
 }
 
 // DescribeStep renders one step for plans, logs and diagnostics.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -282,5 +283,42 @@ func TestRolloutSummary(t *testing.T) {
 				t.Errorf("RolloutSummary = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPaceStepsFromTheRunningConfiguration: what a step reads at run time is
+// never stored, so a rollout read back from the store is paced again from
+// the configuration of the pass that runs it.
+func TestPaceStepsFromTheRunningConfiguration(t *testing.T) {
+	planned := DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{
+		PromotionDelay: time.Minute, PrePromotionCheck: []MetricCheck{{Name: "pre"}},
+	}}.WithDefaults()
+	steps, _ := PlanRollout(planned, true)
+	stored, err := json.Marshal(steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resumed []Step
+	if err := json.Unmarshal(stored, &resumed); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range resumed {
+		if s.Interval != 0 || s.FailureThreshold != 0 || s.Checks != nil || s.RecheckSlot != "" {
+			t.Fatalf("stored step %q kept its run-time settings: %+v", DescribeStep(s), s)
+		}
+	}
+	running := planned
+	running.BlueGreen.CheckInterval, running.BlueGreen.FailureThreshold = 7*time.Second, 5
+	paceSteps(StrategyBlueGreen, running, resumed)
+	for _, s := range resumed {
+		switch s.Kind {
+		case StepDelay, StepVerify:
+			if s.Interval != 7*time.Second || s.FailureThreshold != 5 {
+				t.Errorf("step %q paced every %s with threshold %d, want 7s and 5", DescribeStep(s), s.Interval, s.FailureThreshold)
+			}
+		}
+		if s.Kind == StepVerify && (len(s.Checks) != 1 || s.Checks[0].Name != "pre") {
+			t.Errorf("pre-promotion verify runs %+v, want the pre check", s.Checks)
+		}
 	}
 }

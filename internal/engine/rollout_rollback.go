@@ -6,22 +6,6 @@ import (
 	"fmt"
 )
 
-// rollbackSlot says what a rollback restores, from the step that failed:
-// a canary is withdrawn, a green slot discarded before cutover, traffic
-// switched back to blue after it, and a direct deploy replaced by the
-// previous release.
-func rollbackSlot(strategy Strategy, step *Step) string {
-	switch {
-	case step != nil && step.AfterCutover:
-		return SlotBlue
-	case step != nil && step.Slot == SlotGreen:
-		return SlotGreen
-	case strategy == StrategyCanary && step != nil && step.Slot == SlotCanary:
-		return SlotCanary
-	}
-	return SlotStable
-}
-
 // startRollback records the decision to roll back, then carries it out.
 // With nothing to restore (a first deployment) it marks the rollout failed.
 func (rc *rolloutContext) startRollback(ctx context.Context, rerr *RolloutError) error {

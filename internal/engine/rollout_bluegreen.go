@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// blueGreenStrategy brings the new release up beside the live one (blue)
+// in a green slot with no traffic, then switches all traffic at once:
+//
+//  1. green.create, then wait until green is healthy;
+//  2. with manual_promotion, stop at awaiting_promotion until an
+//     ocuroot_promotion;
+//  3. the promotion delay: green must stay healthy this long;
+//  4. the pre-promotion checks, then cutover: green takes 100% before blue
+//     drains, so there is never a moment without a serving slot;
+//  5. the post-promotion checks, the scale-down delay, then blue.drain.
+//
+// A failure before the cutover discards green; after it, traffic switches
+// back to blue.
+type blueGreenStrategy struct{}
+
+func (blueGreenStrategy) plan(spec DeploymentSpec) (steps []Step, reason string) {
+	bg := spec.BlueGreen
+	steps = append(steps,
+		Step{Kind: StepHook, Event: EventGreenCreate, Weight: 0, Slot: SlotGreen},
+		Step{Kind: StepAwaitHealthy, Weight: 0, Slot: SlotGreen},
+	)
+	if bg.ManualPromotion {
+		steps = append(steps, Step{Kind: StepGate, Weight: 0, Slot: SlotGreen})
+	}
+	if bg.PromotionDelay > 0 {
+		steps = append(steps, Step{Kind: StepDelay, Weight: 0, Slot: SlotGreen, Duration: bg.PromotionDelay})
+	}
+	if len(bg.PrePromotionCheck) > 0 {
+		steps = append(steps, Step{Kind: StepVerify, Weight: 0, Slot: SlotGreen, CheckSet: CheckSetPrePromotion})
+	}
+	steps = append(steps, Step{Kind: StepHook, Event: EventCutover, Weight: 100, Slot: SlotGreen})
+	if len(bg.PostPromotionCheck) > 0 {
+		steps = append(steps, Step{Kind: StepVerify, Weight: 100, Slot: SlotGreen, CheckSet: CheckSetPostPromotion, AfterCutover: true})
+	}
+	if bg.ScaleDownDelay > 0 {
+		steps = append(steps, Step{Kind: StepDelay, Weight: 100, Slot: SlotBlue, Duration: bg.ScaleDownDelay, AfterCutover: true})
+	}
+	steps = append(steps, Step{Kind: StepHook, Event: EventBlueDrain, Weight: 100, Slot: SlotBlue, AfterCutover: true})
+	return steps, "blue-green"
+}
+
+// pace: delays and the pre- and post-promotion checks are paced by the
+// blue_green settings. The cutover re-checks green with the pre-promotion
+// checks after a resume, and draining blue with the post-promotion ones,
+// since the checks that allowed them may have run in a process that is gone.
+func (blueGreenStrategy) pace(spec DeploymentSpec, _ int, step *Step) {
+	bg := spec.BlueGreen
+	paced := func() { step.Interval, step.FailureThreshold = bg.CheckInterval, max(bg.FailureThreshold, 1) }
+	switch {
+	case step.Kind == StepDelay:
+		paced()
+	case step.Kind == StepVerify && step.CheckSet == CheckSetPostPromotion:
+		paced()
+		step.Checks = bg.PostPromotionCheck
+	case step.Kind == StepVerify:
+		paced()
+		step.Checks = bg.PrePromotionCheck
+	case step.Kind == StepHook && step.Event == EventCutover:
+		paced()
+		step.RecheckSlot, step.Checks = SlotGreen, bg.PrePromotionCheck
+	case step.Kind == StepHook && step.Event == EventBlueDrain:
+		paced()
+		step.RecheckSlot, step.Checks = SlotGreen, bg.PostPromotionCheck
+	}
+}
+
+// rollbackSlot: after the cutover, traffic switches back to blue; before
+// it, green is discarded; a first deployment (direct) restores stable.
+func (blueGreenStrategy) rollbackSlot(step *Step) string {
+	switch {
+	case step != nil && step.AfterCutover:
+		return SlotBlue
+	case step != nil && step.Slot == SlotGreen:
+		return SlotGreen
+	}
+	return SlotStable
+}
+
+// delay runs a blue-green delay on observed time. The promotion delay means
+// "green healthy for this long", so it checks green every interval and
+// fails like a bake; the scale-down delay only keeps blue around, so it
+// counts observed time without checks.
+func (rc *rolloutContext) delay(ctx context.Context, step *Step) (stepOutcome, error) {
+	before := rc.r().StepObserved
+	promotionDelay := !step.AfterCutover
+	o := observation{step: step, slot: step.Slot, interval: step.Interval, threshold: step.FailureThreshold}
+	if promotionDelay {
+		o.checks = rc.hasChecks()
+		o.during = fmt.Sprintf("during the promotion delay of the %s slot", step.Slot)
+	}
+	outcome, passed, failed, err := rc.observe(ctx, o)
+	switch {
+	case !outcome.done:
+	case promotionDelay && o.checks:
+		outcome.note = fmt.Sprintf("%s healthy for %s%s: %d check round(s) passed, %d failed",
+			step.Slot, formatDuration(step.Duration), observedBefore(before), passed, failed)
+	default:
+		outcome.note = fmt.Sprintf("waited %s%s", formatDuration(step.Duration), observedBefore(before))
+	}
+	return outcome, err
+}
+
+// verify runs a pre- or post-promotion check set: every check must pass,
+// with up to step.FailureThreshold tries an interval apart. It keeps no
+// progress: a verify resumed after a crash runs again and must pass again.
+func (rc *rolloutContext) verify(ctx context.Context, step *Step) (stepOutcome, error) {
+	label := strings.ReplaceAll(step.CheckSet, "_", "-")
+	tries, last, err := rc.tryChecks(ctx, step.Slot, false, step.Checks, step.FailureThreshold, step.Interval)
+	switch {
+	case err != nil:
+		return stepOutcome{}, err
+	case last == nil:
+		return stepOutcome{done: true, note: fmt.Sprintf("%d %s check(s) passed", len(step.Checks), label)}, nil
+	}
+	return stepOutcome{failure: fmt.Sprintf("%s check %q failed %d time(s): %s", label, last.Name, tries, last.Detail)}, nil
+}

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+)
+
+// canaryStrategy moves traffic to the new release in weighted steps:
+//
+//  1. for each canary step: send canary.weight with the step's weight,
+//     then bake at it for the step's duration, running the checks every
+//     check_interval; failure_threshold consecutive failed rounds roll back;
+//  2. with manual_promotion, stop at awaiting_promotion until an
+//     ocuroot_promotion;
+//  3. send promote: the new release takes 100% and is live.
+//
+// A rollback withdraws the canary; 100% goes back to the stable release.
+type canaryStrategy struct{}
+
+func (canaryStrategy) plan(spec DeploymentSpec) (steps []Step, reason string) {
+	for _, s := range spec.Canary.Steps {
+		steps = append(steps,
+			Step{Kind: StepHook, Event: EventCanaryWeight, Weight: s.Weight, Slot: SlotCanary},
+			Step{Kind: StepBake, Weight: s.Weight, Slot: SlotCanary, Duration: s.Bake},
+		)
+	}
+	if spec.Canary.ManualPromotion {
+		steps = append(steps, Step{Kind: StepGate, Weight: lastWeight(steps), Slot: SlotCanary})
+	}
+	steps = append(steps, Step{Kind: StepHook, Event: EventPromote, Weight: 100, Slot: SlotStable})
+	if len(spec.Canary.Steps) == 1 {
+		return steps, "canary in 1 step"
+	}
+	return steps, fmt.Sprintf("canary in %d steps", len(spec.Canary.Steps))
+}
+
+func lastWeight(steps []Step) int {
+	if len(steps) == 0 {
+		return 0
+	}
+	return steps[len(steps)-1].Weight
+}
+
+// pace: a bake checks every check interval (the health check's own, when it
+// has one) and rolls back after failure_threshold consecutive failures. A
+// hook that moves more traffic to the canary (a later weight, the
+// promotion) re-checks the canary first after a resume; the first weight
+// has nothing to check yet.
+func (canaryStrategy) pace(spec DeploymentSpec, i int, step *Step) {
+	switch {
+	case step.Kind == StepBake:
+		step.Interval, step.FailureThreshold = spec.checkInterval(), spec.Canary.FailureThreshold
+	case step.Kind == StepHook && (step.Event == EventPromote || (step.Event == EventCanaryWeight && i > 0)):
+		step.RecheckSlot = SlotCanary
+		step.Interval, step.FailureThreshold = spec.checkInterval(), max(spec.Canary.FailureThreshold, 1)
+	}
+}
+
+// rollbackSlot: a failure while the canary takes traffic withdraws it; a
+// first deployment (direct, on the stable slot) restores stable.
+func (canaryStrategy) rollbackSlot(step *Step) string {
+	if step != nil && step.Slot == SlotCanary {
+		return SlotCanary
+	}
+	return SlotStable
+}
+
+// bake holds the step's weight until its duration was observed with checks
+// running; step.FailureThreshold consecutive failed rounds roll back.
+func (rc *rolloutContext) bake(ctx context.Context, step *Step) (stepOutcome, error) {
+	before := rc.r().StepObserved
+	outcome, passed, failed, err := rc.observe(ctx, observation{
+		step: step, slot: step.Slot, checks: rc.hasChecks(),
+		interval: step.Interval, threshold: step.FailureThreshold,
+		during: fmt.Sprintf("while baking at %d%% traffic", step.Weight),
+	})
+	if outcome.done {
+		outcome.note = fmt.Sprintf("baked %s at %d%%%s: %d check round(s) passed, %d failed",
+			formatDuration(step.Duration), step.Weight, observedBefore(before), passed, failed)
+	}
+	return outcome, err
+}

@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// runChecks evaluates the health check and every metric check once.
+func (rc *rolloutContext) runChecks(ctx context.Context, slot string) []CheckResult {
+	return rc.runCheckSet(ctx, slot, rc.spec.HealthCheck != nil, rc.spec.Checks)
+}
+
+// runCheckSet evaluates the health check (when health is set) and the given
+// metric checks once, in that order.
+func (rc *rolloutContext) runCheckSet(ctx context.Context, slot string, health bool, metrics []MetricCheck) []CheckResult {
+	vars := rc.placeholders(slot)
+	var results []CheckResult
+	if health && rc.spec.HealthCheck != nil {
+		results = append(results, rc.e.checker.Health(ctx, *rc.spec.HealthCheck, vars))
+	}
+	for _, mc := range metrics {
+		results = append(results, rc.e.checker.Metric(ctx, mc, vars))
+	}
+	return results
+}
+
+func firstFailed(results []CheckResult) *CheckResult {
+	for i := range results {
+		if !results[i].OK {
+			return &results[i]
+		}
+	}
+	return nil
+}
+
+// tryChecks runs a check set up to tries times, interval apart, until a
+// round passes. It returns the rounds run and the failed check of the last
+// round, or nil when a round passed.
+func (rc *rolloutContext) tryChecks(ctx context.Context, slot string, health bool, metrics []MetricCheck, tries int, interval time.Duration) (int, *CheckResult, error) {
+	var last *CheckResult
+	for try := 1; try <= tries; try++ {
+		results := rc.runCheckSet(ctx, slot, health, metrics)
+		if ctx.Err() != nil {
+			return try, nil, ctx.Err()
+		}
+		if last = firstFailed(results); last == nil {
+			rc.recordPass()
+			return try, nil, nil
+		}
+		rc.r().ChecksFailed++
+		if try < tries {
+			if err := rc.wait(ctx, interval); err != nil {
+				return try, last, err
+			}
+		}
+	}
+	return tries, last, nil
+}
+
+// recheckBeforeTraffic makes sure that, after a resume, a guarded hook
+// follows a passing check round of this pass. A rollout resumed after a
+// crash may sit right before its promotion or cutover, with every check
+// that allowed it run by a process that is gone, so the slot the strategy
+// named (step.RecheckSlot) is checked first, with up to failure_threshold
+// tries. It returns a note for the history, or the failure that stops the
+// rollout.
+func (rc *rolloutContext) recheckBeforeTraffic(ctx context.Context, step *Step) (note, failure string, err error) {
+	if !rc.resumed || rc.passedThisPass {
+		return "", "", nil
+	}
+	slot := step.RecheckSlot
+	if slot == "" || (!rc.hasChecks() && len(step.Checks) == 0) {
+		return "", "", nil
+	}
+	metrics := append(append([]MetricCheck(nil), rc.spec.Checks...), step.Checks...)
+	n, last, err := rc.tryChecks(ctx, slot, true, metrics, step.FailureThreshold, step.Interval)
+	if err != nil {
+		return "", "", err
+	}
+	if last != nil {
+		return "", fmt.Sprintf("re-check of the %s slot before %s failed %d time(s) after the rollout resumed; check %q: %s",
+			slot, DescribeStep(*step), n, last.Name, last.Detail), nil
+	}
+	rc.e.log.Info(ctx, "ocuroot: re-checked before moving traffic", map[string]any{"deployment": rc.d.ID(), "step": rc.stepLabel(rc.r().StepIndex), "slot": slot, "tries": n})
+	return fmt.Sprintf("; %s slot re-checked first after the resume (passed after %d try(s))", slot, n), "", nil
+}
