@@ -83,6 +83,8 @@ resource "ocuroot_deployment" "api" {
     check_interval    = "1s"
     failure_threshold = 2
 %[5]s  }
+  # Bakes plus this deadline must fit the timeouts below (a plan-time rule).
+  progress_deadline = "30s"
   timeouts {
     create = "3m"
     update = "3m"
