@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // Speed goals live here, not in timed tests. Run with
@@ -30,7 +32,7 @@ func benchTarget(b *testing.B) *httptest.Server {
 // sending real HTTP hooks and checks, on the real clock.
 func benchEngine(b *testing.B) *Engine {
 	b.Helper()
-	kv, err := OpenBoltKV(filepath.Join(b.TempDir(), "store.db"))
+	kv, err := store.OpenBoltKV(filepath.Join(b.TempDir(), "store.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

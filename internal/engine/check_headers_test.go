@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // TestHTTPCheckerSendsHeaders: configured headers go with every health and
@@ -170,7 +172,7 @@ func TestPromotionInAnotherProcessUsesRememberedCheckHeaders(t *testing.T) {
 // block and name, so a reordered or shortened list still gets the right
 // ones, and a check without remembered headers gets none.
 func TestRememberCheckHeadersMatchesChecksByName(t *testing.T) {
-	e := New(Options{Store: NewStore(NewMemoryKV())})
+	e := New(Options{Store: NewStore(store.NewMemoryKV())})
 	e.RememberCheckHeaders(testDepID, DeploymentSpec{Checks: []MetricCheck{
 		{Name: "a", Headers: map[string]string{"K": "a-key"}},
 		{Name: "b", Headers: map[string]string{"K": "b-key"}},

@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // Shared fakes and fixtures of the rollout tests: a recording hook sender,
 // a scripted checker, a KV that "crashes", and a harness that wires them
-// into an engine on a MemoryKV.
+// into an engine on a store.MemoryKV.
 
 // testStart is where every fake clock starts.
 var testStart = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -408,10 +409,10 @@ func (l *warnLogger) text() string {
 	return strings.Join(l.warns, "\n")
 }
 
-// harness is an engine on a MemoryKV with recording fakes.
+// harness is an engine on a store.MemoryKV with recording fakes.
 type harness struct {
 	t       testing.TB
-	kv      *MemoryKV
+	kv      *store.MemoryKV
 	clock   Clock
 	hooks   *fakeHooks
 	checker *fakeChecker
@@ -437,7 +438,7 @@ func newHarness(t testing.TB) *harness {
 
 func newHarnessWith(t testing.TB, clock Clock, opts Options) *harness {
 	t.Helper()
-	h := &harness{t: t, kv: NewMemoryKV(), clock: clock, hooks: newFakeHooks(), checker: newFakeChecker()}
+	h := &harness{t: t, kv: store.NewMemoryKV(), clock: clock, hooks: newFakeHooks(), checker: newFakeChecker()}
 	h.e = h.engine(h.kv, opts)
 	ctx := context.Background()
 	if _, err := h.e.PutEnvironment(ctx, Environment{Name: testEnv, Attributes: map[string]string{"type": "prod"}}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // BenchmarkHistory shows that what a deployment costs does not depend on how
@@ -71,7 +72,7 @@ func BenchmarkHistory(b *testing.B) {
 // through past rollouts of four transitions each.
 func historyBenchEngine(b *testing.B, past int) *Engine {
 	b.Helper()
-	kv, err := OpenBoltKV(filepath.Join(b.TempDir(), "store.db"))
+	kv, err := store.OpenBoltKV(filepath.Join(b.TempDir(), "store.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

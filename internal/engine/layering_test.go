@@ -6,22 +6,60 @@ import (
 	"testing"
 )
 
+const enginePackage = "github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+
 // TestEngineHasNoTerraformDependency keeps the layering honest: the engine
-// is the domain and must build and run without any Terraform package, so
-// it can be driven and tested on its own.
+// and every package below it are the domain and its infrastructure, and
+// must build and run without any Terraform package, so they can be driven
+// and tested on their own.
 func TestEngineHasNoTerraformDependency(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "./...").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
-	var offenders []string
-	for _, pkg := range strings.Fields(string(out)) {
-		// Any HashiCorp Terraform module: the plugin SDKs, exec, json.
-		if strings.HasPrefix(pkg, "github.com/hashicorp/terraform") {
-			offenders = append(offenders, pkg)
+	for _, pkg := range enginePackages(t) {
+		var offenders []string
+		for _, dep := range goList(t, "-deps", pkg) {
+			// Any HashiCorp Terraform module: the plugin SDKs, exec, json.
+			if strings.HasPrefix(dep, "github.com/hashicorp/terraform") {
+				offenders = append(offenders, dep)
+			}
+		}
+		if len(offenders) > 0 {
+			t.Errorf("%s depends on Terraform packages: %v", pkg, offenders)
 		}
 	}
-	if len(offenders) > 0 {
-		t.Fatalf("internal/engine depends on Terraform packages: %v", offenders)
+}
+
+// TestInfrastructureDoesNotImportTheDomain: the sub-packages (the store
+// backends, the HTTP hooks and checks) are the infrastructure the domain
+// depends on through interfaces; importing the domain back would tangle
+// the layers. The test helpers in enginetest are exempt: they serve tests
+// of the domain.
+func TestInfrastructureDoesNotImportTheDomain(t *testing.T) {
+	for _, pkg := range enginePackages(t) {
+		if pkg == enginePackage || pkg == enginePackage+"/enginetest" {
+			continue
+		}
+		for _, dep := range goList(t, "-deps", pkg) {
+			if dep == enginePackage {
+				t.Errorf("%s imports the domain package %s", pkg, enginePackage)
+			}
+		}
 	}
+}
+
+// enginePackages lists the engine and every package below it.
+func enginePackages(t *testing.T) []string {
+	t.Helper()
+	pkgs := goList(t, "./...")
+	if len(pkgs) < 2 {
+		t.Fatalf("go list ./... found %v; expected the engine and its sub-packages", pkgs)
+	}
+	return pkgs
+}
+
+func goList(t *testing.T, args ...string) []string {
+	t.Helper()
+	out, err := exec.Command("go", append([]string{"list"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list %v: %v\n%s", args, err, out)
+	}
+	return strings.Fields(string(out))
 }

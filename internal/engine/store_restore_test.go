@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // writeCountingKV counts writes, to prove that restoring from Terraform
@@ -32,7 +34,7 @@ func (w *writeCountingKV) Delete(ctx context.Context, kind, key string, expect i
 
 func TestRestoreWritesNothingUntilTheFirstWrite(t *testing.T) {
 	ctx := context.Background()
-	kv := &writeCountingKV{KV: NewMemoryKV()}
+	kv := &writeCountingKV{KV: store.NewMemoryKV()}
 	e := New(Options{Store: NewStore(kv)})
 
 	env := Environment{Name: "prod0", Attributes: map[string]string{"type": "prod"}}
@@ -78,7 +80,7 @@ func TestRestoreWritesNothingUntilTheFirstWrite(t *testing.T) {
 
 func TestRestoreReportsRecordsDeletedThroughTerraform(t *testing.T) {
 	ctx := context.Background()
-	e := New(Options{Store: NewStore(NewMemoryKV())})
+	e := New(Options{Store: NewStore(store.NewMemoryKV())})
 	env := Environment{Name: "eu1"}
 	if _, err := e.PutEnvironment(ctx, env); err != nil {
 		t.Fatal(err)
@@ -116,7 +118,7 @@ func TestRestoredRecordsAreCarriedToTheNextProcess(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	carry := filepath.Join(dir, "store.db.restored.json")
-	kv := NewMemoryKV()
+	kv := store.NewMemoryKV()
 
 	plan := NewStore(kv)
 	if err := plan.CarryRestoredIn(carry); err != nil {
@@ -148,7 +150,7 @@ func TestRestoredRecordsAreCarriedToTheNextProcess(t *testing.T) {
 
 func TestStoringRestoredRecordsKeepsWhatAnotherRunWrote(t *testing.T) {
 	ctx := context.Background()
-	kv := NewMemoryKV()
+	kv := store.NewMemoryKV()
 	e := New(Options{Store: NewStore(kv)})
 	if _, err := e.RestoreEnvironment(ctx, Environment{Name: "prod0", Attributes: map[string]string{"from": "state"}}); err != nil {
 		t.Fatal(err)
@@ -171,7 +173,7 @@ func TestStoringRestoredRecordsKeepsWhatAnotherRunWrote(t *testing.T) {
 // save its copy (the same content), not fail with a conflict.
 func TestSavingARestoredDeploymentAfterAnotherWriteStoredIt(t *testing.T) {
 	ctx := context.Background()
-	e := New(Options{Store: NewStore(NewMemoryKV())})
+	e := New(Options{Store: NewStore(store.NewMemoryKV())})
 	if _, err := e.SeedDeployment(ctx, SeedRequest{Spec: DeploymentSpec{Package: "api", Environment: "prod0"}, LiveRelease: "api@1", Status: StatusSucceeded}); err != nil {
 		t.Fatal(err)
 	}

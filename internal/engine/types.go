@@ -1,18 +1,11 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
 )
-
-// ErrNotFound is returned when a record does not exist in the store.
-var ErrNotFound = errors.New("not found")
-
-// ErrConflict is returned when a record changed since it was read.
-var ErrConflict = errors.New("record changed concurrently")
 
 var namePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // Exit codes of Main.
@@ -136,12 +137,12 @@ func openEngine(ctx context.Context, location string) (*engine.Engine, string, f
 	if location == "" {
 		location = os.Getenv("OCUROOT_STORE")
 	}
-	kv, description, err := engine.OpenKV(ctx, location, os.Getenv("TF_DATA_DIR"))
+	kv, description, err := kvstore.OpenKV(ctx, location, os.Getenv("TF_DATA_DIR"))
 	if err != nil {
 		return nil, "", nil, err
 	}
 	closeStore := func() { _ = kv.Close() }
-	if bolt, ok := kv.(*engine.BoltKV); ok {
+	if bolt, ok := kv.(*kvstore.BoltKV); ok {
 		if _, err := os.Stat(bolt.Path()); errors.Is(err, fs.ErrNotExist) {
 			closeStore()
 			return nil, "", nil, fmt.Errorf("no embedded store at %s: run this from the Terraform working directory, "+

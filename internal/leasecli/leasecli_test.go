@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // holdEnv, when set to a store path, turns the test binary into a run that
@@ -43,7 +44,7 @@ func (hangingHooks) Send(context.Context, engine.HookConfig, string, engine.Even
 }
 
 func holdLeaseUntilKilled(path string) error {
-	kv, err := engine.OpenBoltKV(path)
+	kv, err := kvstore.OpenBoltKV(path)
 	if err != nil {
 		return err
 	}

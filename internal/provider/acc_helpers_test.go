@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // Acceptance tests run the provider in-process against the terraform binary
@@ -80,7 +81,7 @@ provider "ocuroot" {
 // or arrange records between steps. Close the returned KV when done.
 func openTestEngine(t *testing.T, storePath string) (*engine.Engine, engine.KV) {
 	t.Helper()
-	kv, _, err := engine.OpenKV(context.Background(), "file://"+storePath, "")
+	kv, _, err := kvstore.OpenKV(context.Background(), "file://"+storePath, "")
 	if err != nil {
 		t.Fatalf("open store %s: %v", storePath, err)
 	}
@@ -90,7 +91,7 @@ func openTestEngine(t *testing.T, storePath string) (*engine.Engine, engine.KV) 
 
 // storeRelease reads a release directly from the embedded store.
 func storeRelease(storePath, id string) (engine.Release, error) {
-	kv, _, err := engine.OpenKV(context.Background(), "file://"+storePath, "")
+	kv, _, err := kvstore.OpenKV(context.Background(), "file://"+storePath, "")
 	if err != nil {
 		return engine.Release{}, err
 	}
@@ -100,7 +101,7 @@ func storeRelease(storePath, id string) (engine.Release, error) {
 
 // storeEnvironment reads an environment directly from the embedded store.
 func storeEnvironment(storePath, name string) (engine.Environment, error) {
-	kv, _, err := engine.OpenKV(context.Background(), "file://"+storePath, "")
+	kv, _, err := kvstore.OpenKV(context.Background(), "file://"+storePath, "")
 	if err != nil {
 		return engine.Environment{}, err
 	}
@@ -196,7 +197,7 @@ func environmentNotInStore(storePath, name string) func() error {
 
 func noEnvironmentsInStore(storePath string) func() error {
 	return func() error {
-		kv, _, err := engine.OpenKV(context.Background(), "file://"+storePath, "")
+		kv, _, err := kvstore.OpenKV(context.Background(), "file://"+storePath, "")
 		if err != nil {
 			return err
 		}

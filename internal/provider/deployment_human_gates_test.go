@@ -14,6 +14,7 @@ import (
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // Issue 8 case 9: a human gate in an earlier phase (a blue-green manual
@@ -280,7 +281,7 @@ func expectWebLive(target *demotarget.Target, env, live string) error {
 // deployedAfterApproval checks that the approval of web@2's prod phase is
 // in the store and that prod's deploy of web@2 came after it.
 func deployedAfterApproval(store string, target *demotarget.Target) error {
-	kv, _, err := engine.OpenKV(context.Background(), "file://"+store, "")
+	kv, _, err := kvstore.OpenKV(context.Background(), "file://"+store, "")
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // TestDeploymentPlanWarnsAboutUnplannedPromotionGate: the plan of a prod
@@ -90,7 +91,7 @@ func webPhasesProviderData(t *testing.T, onFirstWait func()) (*providerData, eng
 	if onFirstWait != nil {
 		clock = &firstWaitClock{Clock: clock, onFirstWait: onFirstWait}
 	}
-	pd, err := newProviderData(ctx, Options{KV: engine.NewMemoryKV(), Clock: clock}, "", "")
+	pd, err := newProviderData(ctx, Options{KV: kvstore.NewMemoryKV(), Clock: clock}, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // TestDeploymentPlanWarnsAboutApprovalWait: a deployment into a phase that
@@ -17,7 +18,7 @@ import (
 // so this calls the plan step directly.)
 func TestDeploymentPlanWarnsAboutApprovalWait(t *testing.T) {
 	ctx := context.Background()
-	pd, err := newProviderData(ctx, Options{KV: engine.NewMemoryKV()}, "", "")
+	pd, err := newProviderData(ctx, Options{KV: kvstore.NewMemoryKV()}, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

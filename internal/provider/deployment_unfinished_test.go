@@ -17,6 +17,7 @@ import (
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 const oneStepCanary = `
@@ -235,7 +236,7 @@ func removeStoreFiles(t *testing.T, store string) {
 // storeHoldsNoRecords checks the store file itself, ignoring anything kept
 // beside it for the next apply.
 func storeHoldsNoRecords(store string) error {
-	kv, _, err := engine.OpenKV(context.Background(), "file://"+store, "")
+	kv, _, err := kvstore.OpenKV(context.Background(), "file://"+store, "")
 	if err != nil {
 		return err
 	}

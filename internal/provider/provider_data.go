@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 var pathStore = path.Root("store")
@@ -99,7 +100,7 @@ func newProviderData(ctx context.Context, opts Options, location, secret string)
 	if kv == nil {
 		dataDir := os.Getenv(envDataDir)
 		var err error
-		kv, description, err = engine.OpenKV(ctx, location, dataDir)
+		kv, description, err = kvstore.OpenKV(ctx, location, dataDir)
 		if err != nil {
 			return nil, err
 		}

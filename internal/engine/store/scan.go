@@ -1,7 +1,7 @@
 // Helpers shared by the KV implementations: the key range a Scan prefix
 // covers, how many results to keep, and what an Apply batch may contain.
 
-package engine
+package store
 
 import (
 	"errors"

@@ -9,7 +9,7 @@
 // process holds the queue's lock while it polls for the file, so a lock
 // attempt on the queue that fails means someone is waiting.
 
-package engine
+package store
 
 import (
 	"os"

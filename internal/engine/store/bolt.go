@@ -1,4 +1,4 @@
-package engine
+package store
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ var errStoreClosed = errors.New("store is closed")
 // concurrent operations of this process share that handle, and it is closed
 // after the last one finishes so that another process can take its turn:
 // at once when another process waits, otherwise after a short idle period
-// (see kv_bolt_idle.go).
+// (see bolt_idle.go).
 //
 // Waiting processes queue on a second lock file (PATH.lock). Without it a
 // busy process, which reopens the file microseconds after closing it, would

@@ -1,7 +1,7 @@
 // The shared bbolt handle behind BoltKV: opened lazily by the first
 // operation, reference-counted, closed by the last; the PATH.lock queue.
 
-package engine
+package store
 
 import (
 	"context"
@@ -167,7 +167,7 @@ func (b *BoltKV) joinLocked(write bool) *bolt.DB {
 
 // release ends an operation. When it was the last one, the file is closed,
 // handing the lock to any other process waiting for it, or kept open for a
-// short while if nobody waits (see kv_bolt_idle.go).
+// short while if nobody waits (see bolt_idle.go).
 func (b *BoltKV) release(write bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -2,7 +2,7 @@
 // bbolt panics ("assertion failed: Page expected to be…") when it follows a
 // page that is not what it should be, so every call into bbolt is guarded.
 
-package engine
+package store
 
 import (
 	"errors"

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package engine
+package store
 
 // queueHasWaiter cannot look at the queue's lock on this platform, so it
 // always says yes: the file is handed over after every operation, as if
