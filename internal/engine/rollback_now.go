@@ -106,11 +106,11 @@ func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (*Depl
 	if err := rc.persist(ctx); err != nil {
 		return d, err
 	}
-	// rollBack reports even a successful rollback as the *RolloutError it
+	// finishRollback reports even a successful rollback as the *RolloutError it
 	// was given (the failure path's contract); anything else is a failed
 	// rollback event or a failed save, already recorded in the history.
 	rerr := &RolloutError{Deployment: d.ID(), Release: r.Release, Reason: why, Step: "rollback"}
-	err = rc.rollBack(ctx, rerr)
+	err = rc.finishRollback(ctx, rerr)
 	if err == error(rerr) {
 		return d, nil
 	}
@@ -122,7 +122,7 @@ func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (*Depl
 		d.ID(), rerr.RollbackErr, r.Release), saveError(err, rerr))
 }
 
-// saveError is what rollBack joined to its *RolloutError besides it: the
+// saveError is what finishRollback joined to its *RolloutError besides it: the
 // failure to save the outcome, or nil.
 func saveError(joined error, rerr *RolloutError) error {
 	multi, ok := joined.(interface{ Unwrap() []error })

@@ -75,7 +75,7 @@ func (rc *rolloutContext) run(ctx context.Context) (*Deployment, error) {
 	for {
 		switch r.State {
 		case RolloutRollingBack:
-			return rc.d, rc.rollBack(ctx, &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Reason: r.FailureReason})
+			return rc.d, rc.finishRollback(ctx, &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Reason: r.FailureReason})
 		case RolloutAwaitingPromotion:
 			return rc.d, nil
 		case RolloutRunning:

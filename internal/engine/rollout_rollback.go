@@ -23,12 +23,12 @@ func (rc *rolloutContext) startRollback(ctx context.Context, rerr *RolloutError)
 	if err := rc.persist(ctx); err != nil {
 		return errors.Join(rerr, err)
 	}
-	return rc.rollBack(ctx, rerr)
+	return rc.finishRollback(ctx, rerr)
 }
 
-// rollBack sends the rollback event and records the outcome. It is also the
+// finishRollback sends the rollback event and records the outcome. It is also the
 // resume point for a rollout saved in the rolling_back state.
-func (rc *rolloutContext) rollBack(ctx context.Context, rerr *RolloutError) error {
+func (rc *rolloutContext) finishRollback(ctx context.Context, rerr *RolloutError) error {
 	r := rc.r()
 	if rerr.Step == "" {
 		rerr.Step = rc.stepLabel(r.StepIndex)
