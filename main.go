@@ -53,6 +53,10 @@ func main() {
 		watchTermination(shutdown, log.New(os.Stderr, "", 0).Printf)
 	}
 
+	defer startProfiles()() // developer aid: OCUROOT_PROFILE_DIR (profile.go)
+	if !debug {
+		silenceUnreadLogs() // a debugger's console shows every log line (unread_logs.go)
+	}
 	factory := provider.NewWithOptions(provider.Options{Version: version, Shutdown: shutdown})
 	if err := providerserver.Serve(context.Background(), factory, opts); err != nil {
 		log.Fatalf("serving provider %s %s (commit %q): %s", registryAddress, version, commit, err)

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+)
+
+// envProfileDir is a developer aid for performance work: when it names a
+// directory, the provider process writes a CPU profile and a block profile
+// there (cpu-PID.pprof, block-PID.pprof) when it exits, for example after
+// one `terraform plan`. Nothing is written when it is unset, and the
+// profiles hold stack samples only (no configuration, state or secret).
+//
+//	OCUROOT_PROFILE_DIR=/tmp/prof terraform plan
+//	go tool pprof -top terraform-provider-ocuroot /tmp/prof/cpu-*.pprof
+const envProfileDir = "OCUROOT_PROFILE_DIR"
+
+// startProfiles starts profiling when envProfileDir is set and returns the
+// function that writes the profiles; it never stops the provider: a profile
+// that cannot be written is reported on stderr, which terraform logs.
+func startProfiles() (stop func()) {
+	dir := os.Getenv(envProfileDir)
+	if dir == "" {
+		return func() {}
+	}
+	pid := os.Getpid()
+	cpuFile, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", pid)))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "[WARN] %s: %v\n", envProfileDir, err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(cpuFile); err != nil {
+		fmt.Fprintf(os.Stderr, "[WARN] %s: %v\n", envProfileDir, err)
+		_ = cpuFile.Close()
+		return func() {}
+	}
+	// Every blocking event: the provider's waits are few and long, so the
+	// cost of recording each one is small next to what it shows.
+	runtime.SetBlockProfileRate(1)
+	return func() {
+		pprof.StopCPUProfile()
+		_ = cpuFile.Close()
+		blockFile, err := os.Create(filepath.Join(dir, fmt.Sprintf("block-%d.pprof", pid)))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "[WARN] %s: %v\n", envProfileDir, err)
+			return
+		}
+		defer blockFile.Close()
+		if err := pprof.Lookup("block").WriteTo(blockFile, 0); err != nil {
+			fmt.Fprintf(os.Stderr, "[WARN] %s: %v\n", envProfileDir, err)
+		}
+	}
+}
