@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
@@ -26,10 +25,3 @@ var ErrNotFound = store.ErrNotFound
 
 // ErrConflict is returned when a record changed since it was read.
 var ErrConflict = store.ErrConflict
-
-// OpenKV opens the store a location names: see store.OpenKV.
-//
-// Deprecated: use store.OpenKV; this remains for callers not yet moved.
-func OpenKV(ctx context.Context, location, dataDir string) (KV, string, error) {
-	return store.OpenKV(ctx, location, dataDir)
-}

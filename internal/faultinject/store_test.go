@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // deployment reads the deployment record from the workspace's store; run it
@@ -40,7 +41,7 @@ func (w *workspace) lease() (engine.LeaseInfo, bool) {
 
 func (w *workspace) openStore() engine.KV {
 	w.t.Helper()
-	kv, _, err := engine.OpenKV(context.Background(), "file://"+w.storePath, "")
+	kv, _, err := kvstore.OpenKV(context.Background(), "file://"+w.storePath, "")
 	if err != nil {
 		w.t.Fatalf("opening the store: %v", err)
 	}
