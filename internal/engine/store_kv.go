@@ -1,7 +1,6 @@
 package engine
 
 import (
-
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
