@@ -252,6 +252,7 @@ measure() {
   run_timed "${operation// /-}" "$dir-data" 0 "${args[@]}"
   data_seconds="$seconds"
   rows+=("$(printf '%6s  %-12s %-15s %10s %16s %7s' "$n" "$scenario" "$operation" "$ocuroot_seconds" "$data_seconds" "$(ratio "$ocuroot_seconds" "$data_seconds")")")
+  echo "    ocuroot ${ocuroot_seconds}s, terraform_data ${data_seconds}s"
 }
 
 sample_provider_rss &
