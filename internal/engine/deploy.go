@@ -110,7 +110,7 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, er
 	if d, err = e.loadOrSeed(ctx, id, spec, req.KnownLiveRelease); err != nil {
 		return nil, err
 	}
-	rc := &rolloutContext{e: e, d: d, spec: spec, env: env, version: rel.Version, lease: lease}
+	rc := &rolloutContext{e: e, d: d, spec: spec, env: env, lease: lease}
 	if started, err := e.prepareRollout(ctx, rc); err != nil || !started {
 		return d, err
 	}
@@ -300,9 +300,6 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 	saved := d.Rollout
 	d.Rollout = rollout
 	rc := &rolloutContext{e: e, d: d, spec: spec, env: environment, lease: lease}
-	if rel, err := e.store.GetRelease(ctx, release); err == nil {
-		rc.version = rel.Version
-	}
 	if _, err := rc.sendEvent(ctx, EventTeardown, 0, "", rc.idempotencyKey("teardown", EventTeardown)); err != nil {
 		return fmt.Errorf("tearing down %s: %w", id, err)
 	}

@@ -150,11 +150,5 @@ func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookCon
 	if err != nil && !IsNotFound(err) {
 		return nil, fmt.Errorf("reading environment %q: %w", d.Environment, err)
 	}
-	rc := &rolloutContext{e: e, d: d, spec: spec, env: env, lease: lease}
-	if rel, err := e.store.GetRelease(ctx, r.Release); err == nil {
-		rc.version = rel.Version
-	} else if _, v, perr := ParseReleaseID(r.Release); perr == nil {
-		rc.version = v
-	}
-	return rc, nil
+	return &rolloutContext{e: e, d: d, spec: spec, env: env, lease: lease}, nil
 }

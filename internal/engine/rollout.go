@@ -17,8 +17,6 @@ type rolloutContext struct {
 	spec DeploymentSpec
 	// env supplies the attributes sent with every event.
 	env Environment
-	// version of the release being rolled out, for check placeholders.
-	version string
 	// lease is held for the whole pass.
 	lease *heldLease
 	// resumed is set when this pass continues a step an earlier pass was
@@ -31,6 +29,10 @@ type rolloutContext struct {
 }
 
 func (rc *rolloutContext) r() *Rollout { return rc.d.Rollout }
+
+// version is the version of the release being rolled out, for events and
+// check placeholders.
+func (rc *rolloutContext) version() string { return versionOf(rc.r().Release) }
 
 // stepLabel renders "2/5 bake 1s" for logs, history and diagnostics.
 func (rc *rolloutContext) stepLabel(i int) string {

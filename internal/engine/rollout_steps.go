@@ -87,7 +87,7 @@ func (rc *rolloutContext) sendEvent(ctx context.Context, eventType string, weigh
 	r := rc.r()
 	ev := Event{
 		Type: eventType, Package: rc.d.Package, Environment: rc.d.Environment, EnvironmentAttributes: rc.env.Attributes,
-		Release: r.Release, Version: rc.version, PreviousRelease: r.PreviousRelease, Weight: weight, Slot: slot,
+		Release: r.Release, Version: rc.version(), PreviousRelease: r.PreviousRelease, Weight: weight, Slot: slot,
 		Attempt: r.StepAttempt, RolloutID: r.ID, Step: r.StepIndex, Reason: r.FailureReason, Time: rc.e.clock.Now(),
 	}
 	if ev.EnvironmentAttributes == nil {
@@ -98,7 +98,7 @@ func (rc *rolloutContext) sendEvent(ctx context.Context, eventType string, weigh
 }
 
 func (rc *rolloutContext) placeholders(slot string) Placeholders {
-	return Placeholders{Package: rc.d.Package, Environment: rc.d.Environment, Version: rc.version, Release: rc.r().Release, Slot: slot}
+	return Placeholders{Package: rc.d.Package, Environment: rc.d.Environment, Version: rc.version(), Release: rc.r().Release, Slot: slot}
 }
 
 // wait sleeps for d while keeping the lease alive. A promotion delay, a

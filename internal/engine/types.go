@@ -74,6 +74,16 @@ func ParseReleaseID(id string) (pkg, version string, err error) {
 	return pkg, version, nil
 }
 
+// versionOf is the version part of a release id, "" when there is no
+// release. An id is PACKAGE@VERSION by construction, so it says the version
+// without a store read, even for a release the store no longer has.
+func versionOf(releaseID string) string {
+	if _, version, err := ParseReleaseID(releaseID); err == nil {
+		return version
+	}
+	return ""
+}
+
 // PhaseOf returns the index of the phase that contains env, or -1.
 func (r Release) PhaseOf(env string) int {
 	for i, p := range r.Phases {
