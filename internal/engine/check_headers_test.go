@@ -32,7 +32,7 @@ func TestHTTPCheckerSendsHeaders(t *testing.T) {
 	headers := map[string]string{"Authorization": "Bearer probe-token"}
 	checker := NewHTTPChecker()
 
-	health := checker.Health(context.Background(), HealthCheck{URL: server.URL + "/health", Headers: headers}, Placeholders{})
+	health := checker.Health(context.Background(), completed(HealthCheck{URL: server.URL + "/health", Headers: headers}), Placeholders{})
 	metric := checker.Metric(context.Background(), MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "error_rate", Headers: headers}, Placeholders{})
 	if !health.OK || !metric.OK {
 		t.Errorf("health = %+v, metric = %+v; want both to pass with the header", health, metric)
@@ -53,7 +53,7 @@ func TestHTTPCheckerSendsHeaders(t *testing.T) {
 func TestHTTPCheckerRefusesURLCredentials(t *testing.T) {
 	server, paths := checkTestServer(t)
 	withCredentials := strings.Replace(server.URL, "://", "://ops:hunter2@", 1) + "/ok"
-	got := NewHTTPChecker().Health(context.Background(), HealthCheck{URL: withCredentials}, Placeholders{})
+	got := NewHTTPChecker().Health(context.Background(), completed(HealthCheck{URL: withCredentials}), Placeholders{})
 	want := "GET " + server.URL + "/ok: the url contains credentials (user:password@); send them with headers instead"
 	if got.OK || got.Detail != want {
 		t.Errorf("result = {OK %v Detail %q}, want a failure %q", got.OK, got.Detail, want)

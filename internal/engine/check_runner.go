@@ -50,19 +50,13 @@ func ExpandPlaceholders(rawURL string, vars Placeholders) string {
 	).Replace(rawURL)
 }
 
-// Health GETs the expanded URL; healthy when the status is expected.
+// Health GETs the expanded URL; healthy when the status is expected. hc is
+// complete: its timeout and expected statuses come from the spec's defaults.
 func (c *HTTPChecker) Health(ctx context.Context, hc HealthCheck, vars Placeholders) CheckResult {
 	result := CheckResult{Name: "health"}
-	timeout := hc.Timeout
-	if timeout <= 0 {
-		timeout = DefaultHealthTimeout
-	}
 	expected := hc.ExpectedStatus
-	if len(expected) == 0 {
-		expected = []int{http.StatusOK}
-	}
 	target := ExpandPlaceholders(hc.URL, vars)
-	answer, err := c.get(ctx, probe{url: target, headers: hc.Headers, timeout: timeout})
+	answer, err := c.get(ctx, probe{url: target, headers: hc.Headers, timeout: hc.Timeout})
 	if err != nil {
 		result.Detail = err.Error()
 		return result

@@ -173,7 +173,7 @@ func TestHTTPCheckerHealth(t *testing.T) {
 	checker := NewHTTPChecker()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := checker.Health(context.Background(), tt.check, Placeholders{})
+			got := checker.Health(context.Background(), completed(tt.check), Placeholders{})
 			if got.Name != "health" || got.OK != tt.wantOK || got.Value != nil {
 				t.Errorf("result = %+v, want Name health, OK %v, no value", got, tt.wantOK)
 			}
@@ -188,7 +188,7 @@ func TestHTTPCheckerHealthCancelled(t *testing.T) {
 	server, _ := checkTestServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	got := NewHTTPChecker().Health(ctx, HealthCheck{URL: server.URL + "/ok"}, Placeholders{})
+	got := NewHTTPChecker().Health(ctx, completed(HealthCheck{URL: server.URL + "/ok"}), Placeholders{})
 	if got.OK || got.Detail != "GET "+server.URL+"/ok: cancelled: context canceled" {
 		t.Errorf("result = %+v, want a failed check saying it was cancelled", got)
 	}
@@ -241,7 +241,7 @@ func TestHTTPCheckerExpandsPlaceholders(t *testing.T) {
 	vars := Placeholders{Package: "web", Environment: "prod", Version: "1.2 rc", Release: "web@1.2", Slot: SlotGreen}
 	checker := NewHTTPChecker()
 
-	checker.Health(context.Background(), HealthCheck{URL: server.URL + "/ok/{package}/{environment}/{slot}"}, vars)
+	checker.Health(context.Background(), completed(HealthCheck{URL: server.URL + "/ok/{package}/{environment}/{slot}"}), vars)
 	checker.Metric(context.Background(), MetricCheck{Name: "m", URL: server.URL + "/metrics/{version}/{release}", Path: "x"}, vars)
 
 	got := paths()

@@ -271,6 +271,11 @@ func (e *Engine) seedAtGate(d *Deployment, spec DeploymentSpec, req SeedRequest)
 // deployment torn down. The record is kept for its history.
 func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig) error {
 	id := DeploymentID(pkg, env)
+	// The hook goes through the same defaults and validation as a deploy's.
+	spec := DeploymentSpec{Package: pkg, Environment: env, Hook: hook}.WithDefaults()
+	if err := ValidateSpec(spec); err != nil {
+		return fmt.Errorf("tearing down %s: %w", id, err)
+	}
 	lease, err := e.acquireLease(ctx, id, "teardown")
 	if err != nil {
 		return err
@@ -286,7 +291,6 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("reading environment %q: %w", env, err)
 	}
-	spec := DeploymentSpec{Package: pkg, Environment: env, Hook: hook}.WithDefaults()
 	release := d.LiveRelease
 	if release == "" && d.Rollout != nil {
 		release = d.Rollout.Release

@@ -37,6 +37,8 @@ type sentHook struct {
 	// detached context sees nil even after the caller cancelled.
 	CtxErr error
 	Failed bool // the scripted failure was returned
+	// Config is the hook configuration the sender was handed.
+	Config HookConfig
 }
 
 // String renders "canary.weight 10 canary" for readable comparisons.
@@ -80,7 +82,7 @@ func (f *fakeHooks) Send(ctx context.Context, cfg HookConfig, key string, ev Eve
 	f.calls = append(f.calls, sentHook{
 		Type: ev.Type, Weight: ev.Weight, Slot: ev.Slot, Release: ev.Release, Previous: ev.PreviousRelease,
 		Environment: ev.Environment, Key: key, Attempt: ev.Attempt, RolloutID: ev.RolloutID, Reason: ev.Reason,
-		CtxErr: ctx.Err(), Failed: err != nil,
+		CtxErr: ctx.Err(), Failed: err != nil, Config: cfg,
 	})
 	onSend, j, tl := f.onSend, f.journal, f.timeline
 	f.mu.Unlock()

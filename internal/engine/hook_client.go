@@ -53,7 +53,7 @@ func NewHTTPHookSender(logger Logger, defaultSecret string) *HTTPHookSender {
 }
 
 // Send posts ev to cfg.URL:
-//  1. resolve and validate the call (URL, key, retry, timeout, secret);
+//  1. resolve and validate the call (URL, key, secret);
 //  2. encode the event once (every attempt sends the same bytes);
 //  3. let retryablehttp run the attempts, re-stamping timestamp, signature
 //     and attempt number before each one;
@@ -100,23 +100,17 @@ type hookCall struct {
 	attempts int
 }
 
+// newHookCall resolves one call. cfg is complete: the engine applied the
+// spec's defaults (timeout, retry) and validated the retry settings before
+// handing it over; the URL is checked again because it is about to be
+// dialled.
 func (s *HTTPHookSender) newHookCall(cfg HookConfig, idempotencyKey string, ev Event) (*hookCall, error) {
 	call := &hookCall{event: ev.Type, safeURL: stripURLSecrets(cfg.URL), secret: cfg.Secret, timeout: cfg.Timeout, retry: cfg.Retry}
-	if call.retry == (RetryConfig{}) {
-		// An absent retry block means the defaults, not "never try".
-		call.retry = DefaultRetry
-	}
-	if err := ValidateRetry(call.retry); err != nil {
-		return nil, err
-	}
 	if err := validateHookURL(cfg.URL); err != nil {
 		return nil, err
 	}
 	if idempotencyKey == "" {
 		return nil, errors.New("idempotency key is empty")
-	}
-	if call.timeout <= 0 {
-		call.timeout = DefaultHookTimeout
 	}
 	if call.secret == "" {
 		call.secret = s.defaultSecret

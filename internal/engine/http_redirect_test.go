@@ -128,7 +128,7 @@ func TestHTTPCheckerNeverFollowsRedirects(t *testing.T) {
 				"checks never follow redirects: point the url at the final address"
 
 			health := newRedirectFixture(t, status)
-			got := checker.Health(context.Background(), HealthCheck{URL: health.origin.URL + "/probe", Headers: headers}, Placeholders{})
+			got := checker.Health(context.Background(), completed(HealthCheck{URL: health.origin.URL + "/probe", Headers: headers}), Placeholders{})
 			want := strings.NewReplacer("{origin}", health.origin.URL, "{location}", health.shownLocation).Replace(wantDetail)
 			if got.OK || got.Detail != want {
 				t.Errorf("health = {OK %v Detail %q}, want a failure %q", got.OK, got.Detail, want)
@@ -151,7 +151,7 @@ func TestHTTPCheckerNeverFollowsRedirects(t *testing.T) {
 func TestHTTPCheckerExpectedRedirect(t *testing.T) {
 	f := newRedirectFixture(t, http.StatusFound)
 	got := NewHTTPChecker().Health(context.Background(),
-		HealthCheck{URL: f.origin.URL + "/probe", ExpectedStatus: []int{200, 302}}, Placeholders{})
+		completed(HealthCheck{URL: f.origin.URL + "/probe", ExpectedStatus: []int{200, 302}}), Placeholders{})
 	if !got.OK || got.Detail != "GET "+f.origin.URL+"/probe: status 302" {
 		t.Errorf("health = {OK %v Detail %q}, want healthy with status 302", got.OK, got.Detail)
 	}

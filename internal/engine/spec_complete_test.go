@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// The sender and the checker receive complete values: the defaults are
+// applied once, by DeploymentSpec.WithDefaults, on every path that sends.
+
+func TestDeployHandsTheSenderACompleteHook(t *testing.T) {
+	h := newHarness(t)
+	spec := testSpec(StrategyDirect)
+	spec.Hook = &HookConfig{URL: testHook.URL, Secret: testHook.Secret}
+	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	calls := h.hooks.all()
+	if len(calls) == 0 {
+		t.Fatal("no hook was sent")
+	}
+	for _, c := range calls {
+		if c.Config.Timeout != DefaultHookTimeout || c.Config.Retry != DefaultRetry {
+			t.Errorf("hook %s sent with timeout %s and retry %+v, want the defaults %s and %+v",
+				c.Type, c.Config.Timeout, c.Config.Retry, DefaultHookTimeout, DefaultRetry)
+		}
+	}
+}
+
+func TestTeardownHandsTheSenderACompleteHook(t *testing.T) {
+	h := newHarness(t)
+	h.seedLive(1)
+	hook := HookConfig{URL: testHook.URL, Secret: testHook.Secret}
+	if err := h.e.Teardown(context.Background(), testPackage, testEnv, &hook); err != nil {
+		t.Fatal(err)
+	}
+	calls := h.hooks.all()
+	if len(calls) != 1 || calls[0].Config.Timeout != DefaultHookTimeout || calls[0].Config.Retry != DefaultRetry {
+		t.Fatalf("teardown calls = %+v, want one with the default timeout and retry", calls)
+	}
+}
+
+// TestTeardownRefusesInvalidRetry: a teardown validates its hook through
+// the same ValidateSpec as a deploy, before it takes the lease or sends.
+func TestTeardownRefusesInvalidRetry(t *testing.T) {
+	h := newHarness(t)
+	h.seedLive(1)
+	hook := testHook
+	hook.Retry = RetryConfig{Attempts: 2, MinWait: time.Second, MaxWait: time.Millisecond}
+	err := h.e.Teardown(context.Background(), testPackage, testEnv, &hook)
+	want := "tearing down api/prod: invalid hook retry settings: max_wait (1ms) must be at least min_wait (1s)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+	if calls := h.hooks.all(); len(calls) != 0 {
+		t.Errorf("hooks sent despite the invalid retry: %+v", calls)
+	}
+	if d := h.deployment(testDepID); d.Status != StatusSucceeded || d.LiveRelease != "api@1" {
+		t.Errorf("a refused teardown changed the record: %s %s", d.Status, d.LiveRelease)
+	}
+	assertLeaseFree(t, h.kv, testDepID)
+}
+
+func TestWithDefaultsCompletesTheHealthCheck(t *testing.T) {
+	spec := DeploymentSpec{HealthCheck: &HealthCheck{URL: "http://app.test/health"}}.WithDefaults()
+	hc := spec.HealthCheck
+	if hc.Timeout != DefaultHealthTimeout || hc.Interval != DefaultCheckInterval || !reflect.DeepEqual(hc.ExpectedStatus, []int{200}) {
+		t.Errorf("health check after defaults = %+v, want timeout %s, interval %s, expected [200]", *hc, DefaultHealthTimeout, DefaultCheckInterval)
+	}
+}
+
+// completed is hc as the engine hands it to a checker: with the spec's
+// defaults applied. Checker tests probe through it.
+func completed(hc HealthCheck) HealthCheck {
+	return *DeploymentSpec{HealthCheck: &hc}.WithDefaults().HealthCheck
+}
