@@ -38,11 +38,12 @@ func benchEngine(b *testing.B) *Engine {
 	}
 	b.Cleanup(func() { _ = kv.Close() })
 	return New(Options{
-		Store:        NewStore(kv),
-		Clock:        RealClock{},
-		Hooks:        NewHTTPHookSender(nil, "bench-secret"),
-		Checker:      NewHTTPChecker(),
-		PollInterval: 50 * time.Millisecond,
+		Store:             NewStore(kv),
+		Clock:             RealClock{},
+		Hooks:             NewHTTPHookSender(nil),
+		Checker:           NewHTTPChecker(),
+		DefaultHookSecret: "bench-secret",
+		PollInterval:      50 * time.Millisecond,
 	})
 }
 

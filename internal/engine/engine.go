@@ -14,6 +14,10 @@ type Options struct {
 	Hooks   HookSender
 	Checker Checker
 	Logger  Logger
+	// DefaultHookSecret signs the events of hooks whose configuration sets
+	// no secret (the provider's hook_secret). It is applied here only, so a
+	// HookSender always receives the secret it must sign with.
+	DefaultHookSecret string
 	// Holder names this process in leases; empty means the readable
 	// CurrentHolder ("alice@ci-3 pid 42").
 	Holder string
@@ -27,15 +31,17 @@ type Options struct {
 
 // Engine is the embedded release engine. It is safe for concurrent use.
 type Engine struct {
-	store        *Store
-	clock        Clock
-	hooks        HookSender
-	checker      Checker
-	log          Logger
-	holder       string // readable, shown in leases
-	self         Holder // this process, for telling dead holders from live ones
-	leaseTTL     time.Duration
-	pollInterval time.Duration
+	store   *Store
+	clock   Clock
+	hooks   HookSender
+	checker Checker
+	log     Logger
+	// defaultHookSecret signs hooks that set no secret of their own.
+	defaultHookSecret string
+	holder            string // readable, shown in leases
+	self              Holder // this process, for telling dead holders from live ones
+	leaseTTL          time.Duration
+	pollInterval      time.Duration
 
 	// hookConfigs remembers the hook configuration (with its secret) each
 	// deployment was last given in this process, so a promotion can call
@@ -50,16 +56,17 @@ type Engine struct {
 // New builds an engine. Store, Hooks and Checker are required.
 func New(opts Options) *Engine {
 	e := &Engine{
-		store:        opts.Store,
-		clock:        opts.Clock,
-		hooks:        opts.Hooks,
-		checker:      opts.Checker,
-		log:          opts.Logger,
-		holder:       opts.Holder,
-		self:         CurrentHolder(),
-		leaseTTL:     opts.LeaseTTL,
-		pollInterval: opts.PollInterval,
-		hookConfigs:  map[string]HookConfig{},
+		store:             opts.Store,
+		clock:             opts.Clock,
+		hooks:             opts.Hooks,
+		checker:           opts.Checker,
+		log:               opts.Logger,
+		defaultHookSecret: opts.DefaultHookSecret,
+		holder:            opts.Holder,
+		self:              CurrentHolder(),
+		leaseTTL:          opts.LeaseTTL,
+		pollInterval:      opts.PollInterval,
+		hookConfigs:       map[string]HookConfig{},
 	}
 	if e.clock == nil {
 		e.clock = RealClock{}

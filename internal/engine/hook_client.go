@@ -30,36 +30,34 @@ const hookDrainLimit = 64 << 10
 // transient failures with go-retryablehttp. It is safe for concurrent use:
 // all per-call state lives in Send.
 type HTTPHookSender struct {
-	logger        Logger
-	defaultSecret string            // provider-level secret, used when the hook sets none
-	transport     http.RoundTripper // cloned once so every call shares its connection pool
-	now           func() time.Time  // stamps X-Ocuroot-Timestamp; tests replace it
+	logger    Logger
+	transport http.RoundTripper // cloned once so every call shares its connection pool
+	now       func() time.Time  // stamps X-Ocuroot-Timestamp; tests replace it
 }
 
 var _ HookSender = (*HTTPHookSender)(nil)
 
-// NewHTTPHookSender builds a sender. defaultSecret signs hooks whose own
-// secret is empty; a nil logger discards log lines.
-func NewHTTPHookSender(logger Logger, defaultSecret string) *HTTPHookSender {
+// NewHTTPHookSender builds a sender; a nil logger discards log lines. Each
+// call is signed with its hook's secret (the engine fills in the default).
+func NewHTTPHookSender(logger Logger) *HTTPHookSender {
 	if logger == nil {
 		logger = nopLogger{}
 	}
 	return &HTTPHookSender{
-		logger:        logger,
-		defaultSecret: defaultSecret,
-		transport:     clonedDefaultTransport(),
-		now:           time.Now,
+		logger:    logger,
+		transport: clonedDefaultTransport(),
+		now:       time.Now,
 	}
 }
 
 // Send posts ev to cfg.URL:
-//  1. resolve and validate the call (URL, key, secret);
+//  1. resolve and validate the call (URL, key);
 //  2. encode the event once (every attempt sends the same bytes);
 //  3. let retryablehttp run the attempts, re-stamping timestamp, signature
 //     and attempt number before each one;
 //  4. classify the outcome: 2xx is delivered, anything else is a *HookError.
 func (s *HTTPHookSender) Send(ctx context.Context, cfg HookConfig, idempotencyKey string, ev Event) (HookResult, error) {
-	call, err := s.newHookCall(cfg, idempotencyKey, ev)
+	call, err := newHookCall(cfg, idempotencyKey, ev)
 	if err != nil {
 		return HookResult{}, fmt.Errorf("send hook %q: %w", ev.Type, err)
 	}
@@ -92,7 +90,7 @@ func (s *HTTPHookSender) Send(ctx context.Context, cfg HookConfig, idempotencyKe
 type hookCall struct {
 	event    string
 	safeURL  string // for errors and logs: no userinfo, no query
-	secret   string // hook secret, else the provider's; may be empty
+	secret   string // signs the call; empty: unsigned
 	timeout  time.Duration
 	retry    RetryConfig
 	body     []byte
@@ -104,16 +102,13 @@ type hookCall struct {
 // spec's defaults (timeout, retry) and validated the retry settings before
 // handing it over; the URL is checked again because it is about to be
 // dialled.
-func (s *HTTPHookSender) newHookCall(cfg HookConfig, idempotencyKey string, ev Event) (*hookCall, error) {
+func newHookCall(cfg HookConfig, idempotencyKey string, ev Event) (*hookCall, error) {
 	call := &hookCall{event: ev.Type, safeURL: stripURLSecrets(cfg.URL), secret: cfg.Secret, timeout: cfg.Timeout, retry: cfg.Retry}
 	if err := validateHookURL(cfg.URL); err != nil {
 		return nil, err
 	}
 	if idempotencyKey == "" {
 		return nil, errors.New("idempotency key is empty")
-	}
-	if call.secret == "" {
-		call.secret = s.defaultSecret
 	}
 	call.redactor = newHookRedactor(call.secret, cfg.Headers)
 	body, err := json.Marshal(ev)

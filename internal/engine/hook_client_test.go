@@ -112,7 +112,7 @@ func asHookError(t *testing.T, err error) *HookError {
 
 func TestHookSendSignsAndLabelsRequest(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusNoContent))
-	sender := NewHTTPHookSender(nil, "provider-secret")
+	sender := NewHTTPHookSender(nil)
 	cfg := HookConfig{
 		URL: server.URL + "/hook", Secret: "hook-secret", Timeout: time.Second, Retry: fastHookRetry,
 		Headers: map[string]string{"X-Team": "payments", HeaderIdempotencyKey: "spoofed"},
@@ -152,18 +152,20 @@ func TestHookSendSignsAndLabelsRequest(t *testing.T) {
 	}
 }
 
-func TestHookSendSecretSelection(t *testing.T) {
+// TestHookSendSignsWithTheHookSecret: the sender signs with the secret it
+// is handed (the engine has filled in the provider's default) and sends no
+// signature without one.
+func TestHookSendSignsWithTheHookSecret(t *testing.T) {
 	tests := []struct {
-		name, hookSecret, providerSecret, verifyWith string
+		name, hookSecret, verifyWith string
 	}{
-		{name: "provider secret when the hook has none", providerSecret: "provider-secret", verifyWith: "provider-secret"},
-		{name: "hook secret overrides the provider's", hookSecret: "hook-secret", providerSecret: "provider-secret", verifyWith: "hook-secret"},
+		{name: "the hook's secret signs", hookSecret: "hook-secret", verifyWith: "hook-secret"},
 		{name: "no secret, no signature"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			server := newHookTestServer(t, respondWith(http.StatusOK))
-			sender := NewHTTPHookSender(nil, tt.providerSecret)
+			sender := NewHTTPHookSender(nil)
 			cfg := HookConfig{URL: server.URL, Secret: tt.hookSecret, Timeout: time.Second, Retry: fastHookRetry}
 			if _, err := sender.Send(context.Background(), cfg, "key", testHookEvent()); err != nil {
 				t.Fatalf("Send: %v", err)
@@ -185,8 +187,8 @@ func TestHookSendSecretSelection(t *testing.T) {
 
 func TestHookSendRetriesServerErrors(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusServiceUnavailable, http.StatusServiceUnavailable, http.StatusOK))
-	sender := NewHTTPHookSender(nil, "secret")
-	cfg := HookConfig{URL: server.URL, Timeout: time.Second, Retry: fastHookRetry}
+	sender := NewHTTPHookSender(nil)
+	cfg := HookConfig{URL: server.URL, Secret: "secret", Timeout: time.Second, Retry: fastHookRetry}
 
 	result, err := sender.Send(context.Background(), cfg, "r-1/step-2", testHookEvent())
 	if err != nil {
@@ -261,7 +263,7 @@ func TestHookSendFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			server := newHookTestServer(t, tt.respond)
-			sender := NewHTTPHookSender(nil, "")
+			sender := NewHTTPHookSender(nil)
 			cfg := HookConfig{URL: server.URL + "/hook", Timeout: time.Second, Retry: fastHookRetry}
 
 			result, err := sender.Send(context.Background(), cfg, "key", testHookEvent())
@@ -290,7 +292,7 @@ func TestHookSendHonoursRetryAfter(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	sender := NewHTTPHookSender(nil, "")
+	sender := NewHTTPHookSender(nil)
 	retry := RetryConfig{Attempts: 3, MinWait: 10 * time.Millisecond, MaxWait: 2 * time.Second}
 	cfg := HookConfig{URL: server.URL, Timeout: time.Second, Retry: retry}
 
@@ -317,7 +319,7 @@ func TestHookSendPerRequestTimeout(t *testing.T) {
 		}
 	})
 	defer close(release) // defers run before Cleanup, so Close never waits on a stuck handler
-	sender := NewHTTPHookSender(nil, "")
+	sender := NewHTTPHookSender(nil)
 	cfg := HookConfig{
 		URL: server.URL + "/slow", Timeout: 200 * time.Millisecond,
 		Retry: RetryConfig{Attempts: 2, MinWait: 10 * time.Millisecond, MaxWait: 10 * time.Millisecond},
@@ -345,7 +347,7 @@ func TestHookSendCancelStopsRetries(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		cancel() // the caller gives up while the sender waits to retry
 	})
-	sender := NewHTTPHookSender(nil, "")
+	sender := NewHTTPHookSender(nil)
 	cfg := HookConfig{
 		URL: server.URL, Timeout: time.Second,
 		Retry: RetryConfig{Attempts: 5, MinWait: 5 * time.Second, MaxWait: 5 * time.Second},
@@ -373,7 +375,7 @@ func TestHookSendAlreadyCancelled(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusOK))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := NewHTTPHookSender(nil, "").Send(ctx, HookConfig{URL: server.URL, Retry: fastHookRetry}, "key", testHookEvent())
+	_, err := NewHTTPHookSender(nil).Send(ctx, HookConfig{URL: server.URL, Retry: fastHookRetry}, "key", testHookEvent())
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "cancelled before the first attempt") {
 		t.Errorf("error = %v, want a cancellation before the first attempt", err)
 	}
@@ -399,7 +401,7 @@ func TestHookSendNeverLeaksSecrets(t *testing.T) {
 			// Credentials in the URL itself are refused before sending (see
 			// TestHookSendRejectsBadConfig); a query token is allowed.
 			logger := &recordingLogger{}
-			sender := NewHTTPHookSender(logger, "")
+			sender := NewHTTPHookSender(logger)
 			cfg := HookConfig{
 				URL: target + "/hook?token=query-token-value", Secret: secret, Timeout: time.Second, Retry: RetryConfig{Attempts: 2},
 				Headers: map[string]string{"Authorization": token},
@@ -458,7 +460,7 @@ func TestHookSendRejectsBadConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewHTTPHookSender(nil, "").Send(context.Background(), tt.cfg, tt.key, testHookEvent())
+			_, err := NewHTTPHookSender(nil).Send(context.Background(), tt.cfg, tt.key, testHookEvent())
 			if err == nil || err.Error() != tt.wantErr {
 				t.Errorf("error = %v, want %s", err, tt.wantErr)
 			}

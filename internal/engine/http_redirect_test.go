@@ -72,7 +72,7 @@ func TestHookSendNeverFollowsRedirects(t *testing.T) {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			f := newRedirectFixture(t, status)
 			cfg := HookConfig{URL: f.origin.URL + "/hooks", Secret: "s3cret", Retry: fastHookRetry}
-			result, err := NewHTTPHookSender(nil, "").Send(context.Background(), cfg, "api/prod/r-1/step-0/deploy", testHookEvent())
+			result, err := NewHTTPHookSender(nil).Send(context.Background(), cfg, "api/prod/r-1/step-0/deploy", testHookEvent())
 
 			hookErr := asHookError(t, err)
 			want := `hook "canary.weight" answered ` + describeStatus(status) + " to " + f.shownLocation +
@@ -107,7 +107,7 @@ func TestHookRedirectWithoutOrRelativeLocation(t *testing.T) {
 				}
 				w.WriteHeader(http.StatusFound)
 			})
-			_, err := NewHTTPHookSender(nil, "").Send(context.Background(), HookConfig{URL: origin.URL, Retry: fastHookRetry}, "key", testHookEvent())
+			_, err := NewHTTPHookSender(nil).Send(context.Background(), HookConfig{URL: origin.URL, Retry: fastHookRetry}, "key", testHookEvent())
 			want := strings.ReplaceAll(tt.want, "{origin}", origin.URL)
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("error = %v, want it to contain %q", err, want)

@@ -79,7 +79,8 @@ func (rc *rolloutContext) idempotencyKey(step, event string) string {
 	return fmt.Sprintf("%s/%s/%s/%s", rc.d.ID(), rc.r().ID, step, event)
 }
 
-// sendEvent delivers one event; with no hook configured it does nothing.
+// sendEvent delivers one event; with no hook configured it does nothing. A
+// hook without a secret of its own is signed with the engine's default.
 func (rc *rolloutContext) sendEvent(ctx context.Context, eventType string, weight int, slot, key string) (HookResult, error) {
 	if rc.spec.Hook == nil || rc.spec.Hook.URL == "" {
 		return HookResult{}, nil
@@ -93,8 +94,12 @@ func (rc *rolloutContext) sendEvent(ctx context.Context, eventType string, weigh
 	if ev.EnvironmentAttributes == nil {
 		ev.EnvironmentAttributes = map[string]string{}
 	}
+	hook := *rc.spec.Hook
+	if hook.Secret == "" {
+		hook.Secret = rc.e.defaultHookSecret
+	}
 	rc.e.log.Info(ctx, "ocuroot: sending hook", map[string]any{"deployment": rc.d.ID(), "event": eventType, "release": r.Release, "weight": weight, "slot": slot})
-	return rc.e.hooks.Send(ctx, *rc.spec.Hook, key, ev)
+	return rc.e.hooks.Send(ctx, hook, key, ev)
 }
 
 func (rc *rolloutContext) placeholders(slot string) Placeholders {

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
 // The sender and the checker receive complete values: the defaults are
@@ -61,6 +63,36 @@ func TestTeardownRefusesInvalidRetry(t *testing.T) {
 		t.Errorf("a refused teardown changed the record: %s %s", d.Status, d.LiveRelease)
 	}
 	assertLeaseFree(t, h.kv, testDepID)
+}
+
+// TestDefaultHookSecretAppliedByTheEngine: the provider-level secret signs a
+// hook that sets none, and a hook's own secret wins over it.
+func TestDefaultHookSecretAppliedByTheEngine(t *testing.T) {
+	tests := []struct {
+		name, hookSecret, want string
+	}{
+		{name: "default when the hook has none", want: "provider-secret"},
+		{name: "the hook's own secret wins", hookSecret: "hook-secret", want: "hook-secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarnessWith(t, enginetest.NewAutoClock(testStart), Options{DefaultHookSecret: "provider-secret"})
+			spec := testSpec(StrategyDirect)
+			spec.Hook.Secret = tt.hookSecret
+			if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
+				t.Fatal(err)
+			}
+			calls := h.hooks.all()
+			if len(calls) == 0 {
+				t.Fatal("no hook was sent")
+			}
+			for _, c := range calls {
+				if c.Config.Secret != tt.want {
+					t.Errorf("hook %s handed to the sender with secret %q, want %q", c.Type, c.Config.Secret, tt.want)
+				}
+			}
+		})
+	}
 }
 
 func TestWithDefaultsCompletesTheHealthCheck(t *testing.T) {

@@ -91,6 +91,5 @@ func (pd *providerData) storedHook(ctx context.Context, deploymentID string) *en
 		return nil
 	}
 	hook := *d.Rollout.Spec.Hook
-	hook.Secret = pd.defaultHookSecret
 	return &hook
 }

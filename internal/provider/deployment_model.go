@@ -146,7 +146,9 @@ func packageOf(release types.String) string {
 
 // toSpec converts the model into an engine spec. writeOnlySecret is the
 // hook's secret_wo, read from the configuration (never from plan or state).
-func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string, defaultSecret string) (engine.DeploymentSpec, diag.Diagnostics) {
+// A hook with neither secret is signed with the provider's hook_secret,
+// which the engine applies.
+func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (engine.DeploymentSpec, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	spec := engine.DeploymentSpec{
 		Package:          packageOf(m.Release),
@@ -184,7 +186,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string, de
 	if h := m.Hook; h != nil && !h.URL.IsNull() {
 		hook := engine.HookConfig{
 			URL:     h.URL.ValueString(),
-			Secret:  firstNonEmpty(writeOnlySecret, h.Secret.ValueString(), defaultSecret),
+			Secret:  firstNonEmpty(writeOnlySecret, h.Secret.ValueString()),
 			Timeout: duration(h.Timeout),
 		}
 		hook.Headers = headerMap(ctx, h.Headers, &diags)

@@ -81,7 +81,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	plan.unknownRolloutStatus()
 	plan.RolloutPlan = types.StringUnknown()
 	if req.Plan.Raw.IsFullyKnown() || rolloutInputsKnown(&plan) {
-		spec, diags := plan.toSpec(ctx, "", "")
+		spec, diags := plan.toSpec(ctx, "")
 		if !diags.HasError() {
 			plan.RolloutPlan = types.StringValue(engine.RolloutSummary(spec, r.hasLiveRelease(ctx, state, &plan)))
 		}

@@ -30,7 +30,7 @@ func (r *deploymentResource) noteGateOfPlannedRollout(ctx context.Context, plan 
 	if plan.ID.IsUnknown() || plan.ID.IsNull() || !rolloutInputsKnown(plan) {
 		return
 	}
-	spec, diags := plan.toSpec(ctx, "", "")
+	spec, diags := plan.toSpec(ctx, "")
 	if diags.HasError() {
 		return
 	}

@@ -125,7 +125,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		// Terraform state is the system of record: a fresh runner with an
 		// empty embedded store keeps the resource as it is and re-seeds
 		// the store, so nothing is redeployed.
-		spec, _ := state.toSpec(ctx, "", r.data.defaultHookSecret)
+		spec, _ := state.toSpec(ctx, "")
 		seed := engine.SeedRequest{
 			Spec: spec, LiveRelease: state.LiveRelease.ValueString(), PendingRelease: state.PendingRelease.ValueString(),
 			TrafficPercent: int(state.TrafficPercent.ValueInt64()), Status: engine.Status(state.Status.ValueString()),
@@ -304,7 +304,7 @@ func (r *deploymentResource) specFrom(ctx context.Context, m *deploymentModel, g
 	if m.Hook != nil {
 		diags.Append(getConfig(ctx, path.Root("hook").AtName("secret_wo"), &secretWO)...)
 	}
-	spec, ds := m.toSpec(ctx, secretWO.ValueString(), r.data.defaultHookSecret)
+	spec, ds := m.toSpec(ctx, secretWO.ValueString())
 	diags.Append(ds...)
 	return spec, diags
 }
@@ -312,6 +312,6 @@ func (r *deploymentResource) specFrom(ctx context.Context, m *deploymentModel, g
 // hookFromState is the hook configuration for operations that have no
 // configuration (refresh, destroy): the state's secret or the provider's.
 func (r *deploymentResource) hookFromState(ctx context.Context, m *deploymentModel) *engine.HookConfig {
-	spec, _ := m.toSpec(ctx, "", r.data.defaultHookSecret)
+	spec, _ := m.toSpec(ctx, "")
 	return spec.Hook
 }

@@ -20,8 +20,6 @@ type providerData struct {
 	engine *engine.Engine
 	// storeDescription is safe to show: passwords are redacted.
 	storeDescription string
-	// defaultHookSecret signs hooks whose block sets no secret.
-	defaultHookSecret string
 	// shutdown cancels long operations when the process is told to stop
 	// (see operationContext); nil when not served by main.
 	shutdown *Shutdown
@@ -118,11 +116,13 @@ func newProviderData(ctx context.Context, opts Options, location, secret string)
 	eng := engine.New(engine.Options{
 		Store:   store,
 		Clock:   opts.Clock,
-		Hooks:   engine.NewHTTPHookSender(logger, secret),
+		Hooks:   engine.NewHTTPHookSender(logger),
 		Checker: engine.NewHTTPChecker(),
 		Logger:  logger,
+		// Signs hooks whose block sets no secret of their own.
+		DefaultHookSecret: secret,
 	})
-	return &providerData{engine: eng, storeDescription: description, defaultHookSecret: secret}, nil
+	return &providerData{engine: eng, storeDescription: description}, nil
 }
 
 // providerDataFrom is the Configure step shared by every resource and data

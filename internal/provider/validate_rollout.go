@@ -79,7 +79,7 @@ func (r *deploymentResource) validateRolloutFitsTimeouts(ctx context.Context, st
 	if !rolloutInputsKnown(plan) || plan.ProgressDeadline.IsUnknown() || plan.Timeouts.IsUnknown() {
 		return
 	}
-	spec, specDiags := plan.toSpec(ctx, "", "")
+	spec, specDiags := plan.toSpec(ctx, "")
 	if specDiags.HasError() {
 		return
 	}

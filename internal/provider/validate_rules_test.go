@@ -74,7 +74,7 @@ func TestDurationValueLeavesParseErrorsToTheRule(t *testing.T) {
 	abc.ValidateAttribute(context.Background(), xattr.ValidateAttributeRequest{Path: path.Root("bake")}, resp)
 	oneDiagnostic(t, "ValidateAttribute", resp.Diagnostics, "")
 	m := deploymentModel{Release: types.StringValue("api@1"), ProgressDeadline: abc, Canary: &canaryModel{Step: []canaryStepModel{{Weight: types.Int64Value(10), Bake: abc}}}}
-	spec, diags := m.toSpec(context.Background(), "", "")
+	spec, diags := m.toSpec(context.Background(), "")
 	oneDiagnostic(t, "toSpec", diags, "")
 	if spec.ProgressDeadline != 0 || spec.Canary.Steps[0].Bake != 0 {
 		t.Errorf("unparsable durations read as %s and %s, want 0", spec.ProgressDeadline, spec.Canary.Steps[0].Bake)
