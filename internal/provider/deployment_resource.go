@@ -174,11 +174,13 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if spec.Hook != nil {
-		r.data.engine.RememberHook(plan.ID.ValueString(), *spec.Hook)
-	}
 	if plan.Release.Equal(state.Release) && !r.hasUnfinishedRollout(ctx, &plan) {
-		// Only settings changed: they apply to the next rollout.
+		// Only settings changed: they apply to the next rollout. Nothing
+		// runs Deploy, which remembers the hook otherwise, so a promotion
+		// later in this run still signs with the new secret.
+		if spec.Hook != nil {
+			r.data.engine.RememberHook(plan.ID.ValueString(), *spec.Hook)
+		}
 		if plan.Status.IsUnknown() {
 			// The plan expected to roll back an unfinished rollout that
 			// another run has finished since: record what the store says.
