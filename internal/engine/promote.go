@@ -135,7 +135,8 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 
 // resumeContext rebuilds a rollout context from the store for a process
 // that did not start the rollout: the hook configuration remembered in this
-// process (secret included) wins over the stored URL.
+// process (secret included) wins over the stored URL, which is otherwise
+// signed with the default hook secret (an action that refreshed nothing).
 func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookConfig, lease *heldLease) (*rolloutContext, error) {
 	r := d.Rollout
 	spec := r.Spec

@@ -10,8 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
 // Actions (Terraform 1.14+) are the day-2 operations on a deployment that
@@ -78,18 +76,4 @@ func progress(ctx context.Context, resp *action.InvokeResponse, message string, 
 	if resp.SendProgress != nil {
 		resp.SendProgress(action.InvokeProgressEvent{Message: message})
 	}
-}
-
-// storedHook is the hook an action uses when this provider process never
-// saw the deployment's configuration (an invocation that refreshes nothing):
-// the URL and retry settings stored with the last rollout, signed with the
-// provider's hook_secret. A hook remembered from a refresh in the same run,
-// with its own secret and headers, wins in the engine.
-func (pd *providerData) storedHook(ctx context.Context, deploymentID string) *engine.HookConfig {
-	d, err := pd.engine.GetDeployment(ctx, deploymentID)
-	if err != nil || d.Rollout == nil || d.Rollout.Spec.Hook == nil {
-		return nil
-	}
-	hook := *d.Rollout.Spec.Hook
-	return &hook
 }

@@ -123,7 +123,7 @@ func (a *promoteAction) promoteDeployment(ctx context.Context, m *promoteActionM
 	progress(ctx, resp, fmt.Sprintf("promoting %s to %s once it waits at awaiting_promotion", id, release),
 		map[string]any{"deployment": id, "release": release})
 	d, err := a.data.engine.Promote(ctx, engine.PromoteRequest{
-		Deployment: id, Release: release, Note: m.Note.ValueString(), By: promoter(), Hook: a.data.storedHook(ctx, id),
+		Deployment: id, Release: release, Note: m.Note.ValueString(), By: promoter(),
 	})
 	var refused *engine.PromotionRefusedError
 	switch {

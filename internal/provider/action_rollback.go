@@ -85,7 +85,7 @@ func (a *rollbackAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 
 	progress(ctx, resp, fmt.Sprintf("rolling %s back to its previous live release", id), map[string]any{"deployment": id})
 	d, err := a.data.engine.RollbackNow(ctx, engine.RollbackNowRequest{
-		Deployment: id, Note: m.Note.ValueString(), By: promoter(), Hook: a.data.storedHook(ctx, id),
+		Deployment: id, Note: m.Note.ValueString(), By: promoter(),
 	})
 	var refused *engine.RollbackRefusedError
 	switch {
