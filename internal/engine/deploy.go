@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 )
 
@@ -17,43 +16,6 @@ type DeployRequest struct {
 	Planned PlannedDecisions
 }
 
-// ValidateSpec checks a deployment spec for mistakes that plan-time
-// validation in the provider should already have caught.
-func ValidateSpec(s DeploymentSpec) error {
-	var errs []error
-	if err := ValidateName("package", s.Package); err != nil {
-		errs = append(errs, err)
-	}
-	if err := ValidateName("environment", s.Environment); err != nil {
-		errs = append(errs, err)
-	}
-	switch s.Strategy {
-	case StrategyDirect, StrategyCanary, StrategyBlueGreen, "":
-	default:
-		errs = append(errs, fmt.Errorf("strategy %q is not one of %v", s.Strategy, Strategies))
-	}
-	if s.Strategy == StrategyCanary && len(s.Canary.Steps) == 0 {
-		errs = append(errs, errors.New("the canary strategy needs at least one canary step"))
-	}
-	for i, st := range s.Canary.Steps {
-		if st.Weight < 1 || st.Weight > 100 {
-			errs = append(errs, fmt.Errorf("canary step %d: weight %d must be between 1 and 100", i+1, st.Weight))
-		}
-		if i > 0 && st.Weight < s.Canary.Steps[i-1].Weight {
-			errs = append(errs, fmt.Errorf("canary step %d: weight %d is lower than the step before (%d); weights must not decrease", i+1, st.Weight, s.Canary.Steps[i-1].Weight))
-		}
-	}
-	if s.Hook != nil {
-		if err := ValidateRetry(s.Hook.Retry); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	// The provider checks URLs at plan time; this catches any other caller
-	// before a credential in a URL could reach the store.
-	errs = append(errs, validateSpecURLs(s)...)
-	return errors.Join(errs...)
-}
-
 // Deploy moves a deployment to the requested release through its strategy
 // and blocks until the rollout succeeds, stops at a promotion gate, fails
 // or is interrupted. Re-running it after an interruption resumes from the
@@ -64,7 +26,7 @@ func ValidateSpec(s DeploymentSpec) error {
 // rollout → run the state machine.
 func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, error) {
 	spec := req.Spec.WithDefaults()
-	if err := ValidateSpec(spec); err != nil {
+	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	id := DeploymentID(spec.Package, spec.Environment)
@@ -273,7 +235,7 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 	id := DeploymentID(pkg, env)
 	// The hook goes through the same defaults and validation as a deploy's.
 	spec := DeploymentSpec{Package: pkg, Environment: env, Hook: hook}.WithDefaults()
-	if err := ValidateSpec(spec); err != nil {
+	if err := spec.Validate(); err != nil {
 		return fmt.Errorf("tearing down %s: %w", id, err)
 	}
 	lease, err := e.acquireLease(ctx, id, "teardown")

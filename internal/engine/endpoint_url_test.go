@@ -47,10 +47,10 @@ func TestValidateEndpointURL(t *testing.T) {
 	}
 }
 
-// TestValidateSpecRejectsURLCredentials: every URL of a spec is checked
+// TestSpecValidateRejectsURLCredentials: every URL of a spec is checked
 // before anything runs, each error names its block, and the credential
 // itself never appears in the message.
-func TestValidateSpecRejectsURLCredentials(t *testing.T) {
+func TestSpecValidateRejectsURLCredentials(t *testing.T) {
 	const secretURL = "https://ops:hunter2@metrics.example.com/q"
 	spec := testSpec(StrategyBlueGreen)
 	spec.Hook = &HookConfig{URL: "https://ops:hunter2@hooks.example.com/", Retry: DefaultRetry}
@@ -59,9 +59,9 @@ func TestValidateSpecRejectsURLCredentials(t *testing.T) {
 	spec.BlueGreen.PrePromotionCheck = []MetricCheck{{Name: "warm", URL: secretURL, Path: "x"}}
 	spec.BlueGreen.PostPromotionCheck = []MetricCheck{{Name: "p99", URL: "https://example.com/{env}", Path: "x"}}
 
-	err := ValidateSpec(spec)
+	err := spec.Validate()
 	if err == nil {
-		t.Fatal("ValidateSpec accepted URLs with credentials")
+		t.Fatal("Validate accepted URLs with credentials")
 	}
 	for _, want := range []string{
 		"hook url must not contain credentials",

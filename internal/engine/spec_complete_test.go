@@ -45,7 +45,7 @@ func TestTeardownHandsTheSenderACompleteHook(t *testing.T) {
 }
 
 // TestTeardownRefusesInvalidRetry: a teardown validates its hook through
-// the same ValidateSpec as a deploy, before it takes the lease or sends.
+// the same DeploymentSpec.Validate as a deploy, before it takes the lease or sends.
 func TestTeardownRefusesInvalidRetry(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -144,4 +145,42 @@ func WorstCaseBlocking(spec DeploymentSpec, hasLiveRelease bool) (time.Duration,
 		}
 	}
 	return total, parts
+}
+
+// Validate checks a deployment spec for mistakes that plan-time validation
+// in the provider should already have caught. It is the engine's one check
+// of a spec, run after WithDefaults by every operation that sends.
+func (s DeploymentSpec) Validate() error {
+	var errs []error
+	if err := ValidateName("package", s.Package); err != nil {
+		errs = append(errs, err)
+	}
+	if err := ValidateName("environment", s.Environment); err != nil {
+		errs = append(errs, err)
+	}
+	switch s.Strategy {
+	case StrategyDirect, StrategyCanary, StrategyBlueGreen, "":
+	default:
+		errs = append(errs, fmt.Errorf("strategy %q is not one of %v", s.Strategy, Strategies))
+	}
+	if s.Strategy == StrategyCanary && len(s.Canary.Steps) == 0 {
+		errs = append(errs, errors.New("the canary strategy needs at least one canary step"))
+	}
+	for i, st := range s.Canary.Steps {
+		if st.Weight < 1 || st.Weight > 100 {
+			errs = append(errs, fmt.Errorf("canary step %d: weight %d must be between 1 and 100", i+1, st.Weight))
+		}
+		if i > 0 && st.Weight < s.Canary.Steps[i-1].Weight {
+			errs = append(errs, fmt.Errorf("canary step %d: weight %d is lower than the step before (%d); weights must not decrease", i+1, st.Weight, s.Canary.Steps[i-1].Weight))
+		}
+	}
+	if s.Hook != nil {
+		if err := ValidateRetry(s.Hook.Retry); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// The provider checks URLs at plan time; this catches any other caller
+	// before a credential in a URL could reach the store.
+	errs = append(errs, validateSpecURLs(s)...)
+	return errors.Join(errs...)
 }
