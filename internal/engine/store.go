@@ -26,7 +26,9 @@ type Approval struct {
 	ApprovedAt time.Time `json:"approved_at"`
 }
 
-func approvalKey(release, phase string) string { return release + "#" + phase }
+// ApprovalKey is RELEASE#PHASE ("api@2#prod"): where a phase approval is
+// stored, and the id of the promotion that records it.
+func ApprovalKey(release, phase string) string { return release + "#" + phase }
 
 // Store is the typed view of a KV: JSON records for each kind.
 type Store struct {
@@ -204,7 +206,7 @@ func (s *Store) ListDeployments(ctx context.Context) ([]Deployment, error) {
 }
 
 func (s *Store) GetApproval(ctx context.Context, release, phase string) (Approval, error) {
-	a, _, err := getJSON[Approval](ctx, s.kv, kindApproval, approvalKey(release, phase))
+	a, _, err := getJSON[Approval](ctx, s.kv, kindApproval, ApprovalKey(release, phase))
 	return a, err
 }
 
@@ -212,12 +214,12 @@ func (s *Store) PutApproval(ctx context.Context, a Approval) error {
 	if err := s.storeRestored(ctx, ""); err != nil {
 		return err
 	}
-	_, err := putJSON(ctx, s.kv, kindApproval, approvalKey(a.Release, a.Phase), a, AnyRevision)
+	_, err := putJSON(ctx, s.kv, kindApproval, ApprovalKey(a.Release, a.Phase), a, AnyRevision)
 	return err
 }
 
 func (s *Store) DeleteApproval(ctx context.Context, release, phase string) error {
-	return s.kv.Delete(ctx, kindApproval, approvalKey(release, phase), AnyRevision)
+	return s.kv.Delete(ctx, kindApproval, ApprovalKey(release, phase), AnyRevision)
 }
 
 // IsNotFound reports whether err means a missing record.

@@ -57,7 +57,7 @@ func (pd *providerData) forgetPlannedPromotion(deploymentID, release string) {
 func (pd *providerData) forgetPlannedApproval(release, phase string) {
 	pd.plannedMu.Lock()
 	defer pd.plannedMu.Unlock()
-	delete(pd.plannedApprovals, release+"#"+phase)
+	delete(pd.plannedApprovals, engine.ApprovalKey(release, phase))
 }
 
 // notePlannedGate records that a deployment's planned rollout of release

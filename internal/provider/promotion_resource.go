@@ -185,7 +185,7 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 			resp.Diagnostics.AddAttributeError(path.Root("phase"), "Phase Approval Failed", err.Error())
 			return
 		}
-		plan.ID = types.StringValue(release + "#" + a.Phase)
+		plan.ID = types.StringValue(engine.ApprovalKey(release, a.Phase))
 		plan.PromotedAt = types.StringValue(a.ApprovedAt.UTC().Format(time.RFC3339Nano))
 		plan.LiveRelease = types.StringNull()
 		tflog.Info(ctx, "ocuroot: phase approved", map[string]any{"release": release, "phase": a.Phase})

@@ -46,14 +46,14 @@ func (pd *providerData) notePlannedApproval(release, phase string) {
 	if pd.plannedApprovals == nil {
 		pd.plannedApprovals = map[string]bool{}
 	}
-	pd.plannedApprovals[release+"#"+phase] = true
+	pd.plannedApprovals[engine.ApprovalKey(release, phase)] = true
 }
 
 // plannedApproval reports whether a phase approval is planned in this run.
 func (pd *providerData) plannedApproval(release, phase string) bool {
 	pd.plannedMu.Lock()
 	defer pd.plannedMu.Unlock()
-	return pd.plannedApprovals[release+"#"+phase]
+	return pd.plannedApprovals[engine.ApprovalKey(release, phase)]
 }
 
 // notePlannedRelease records the release a deployment is planned to move
