@@ -156,7 +156,7 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: 0, StepStartedAt: now, StepAttempt: 1, State: RolloutRunning, StartedAt: now,
 	}
 	d.record(now, StatusInProgress, spec.Release, fmt.Sprintf("%s: %s", reason, DescribeRollout(steps)))
-	e.log.Info(ctx, "ocuroot: starting rollout", map[string]any{"deployment": d.ID(), "release": spec.Release, "previous": orNone(d.Rollout.PreviousRelease), "plan": DescribeRollout(steps)})
+	e.log.Info(ctx, "ocuroot: starting rollout", map[string]any{"deployment": d.ID(), "release": spec.Release, "previous": OrNone(d.Rollout.PreviousRelease), "plan": DescribeRollout(steps)})
 	return true, rc.persist(ctx)
 }
 

@@ -37,7 +37,7 @@ func PromotionCheck(d *Deployment, release string) (ready, wait bool, reason str
 	}
 	return false, false, fmt.Sprintf("release %s is not pending promotion in %s (live: %s, pending: %s, status: %s). "+
 		"A promotion only applies to the release waiting at awaiting_promotion; each new release needs its own promotion",
-		release, d.ID(), orNone(d.LiveRelease), orNone(d.PendingRelease), d.Status)
+		release, d.ID(), OrNone(d.LiveRelease), OrNone(d.PendingRelease), d.Status)
 }
 
 // promotionInFlight reports whether r was promoted and still has work left:

@@ -88,7 +88,7 @@ func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (*Depl
 	if restore == "" {
 		return d, &RollbackRefusedError{Reason: reason}
 	}
-	why := "fast rollback requested by " + orNone(req.By) + noteSuffix(req.Note)
+	why := "fast rollback requested by " + OrNone(req.By) + noteSuffix(req.Note)
 	if withdraw {
 		e.startWithdrawal(d, why)
 	} else {

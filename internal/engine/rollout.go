@@ -151,7 +151,7 @@ func (rc *rolloutContext) openGate(ctx context.Context) error {
 	r.State = RolloutAwaitingPromotion
 	rc.d.PendingRelease = r.Release
 	rc.d.record(rc.e.clock.Now(), StatusAwaitingPromotion, r.Release,
-		fmt.Sprintf("%s is ready at %d%% traffic; waiting for an ocuroot_promotion (live: %s)", r.Release, rc.d.TrafficPercent, orNone(rc.d.LiveRelease)))
+		fmt.Sprintf("%s is ready at %d%% traffic; waiting for an ocuroot_promotion (live: %s)", r.Release, rc.d.TrafficPercent, OrNone(rc.d.LiveRelease)))
 	rc.e.log.Info(ctx, "ocuroot: awaiting promotion", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "traffic_percent": rc.d.TrafficPercent})
 	return rc.persist(ctx)
 }
@@ -212,11 +212,4 @@ func (rc *rolloutContext) markFailed(ctx context.Context, rerr *RolloutError) er
 		return errors.Join(rerr, err)
 	}
 	return rerr
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
 }

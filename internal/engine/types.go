@@ -59,6 +59,15 @@ func (r Release) ID() string { return ReleaseID(r.Package, r.Version) }
 // ReleaseID builds a release id.
 func ReleaseID(pkg, version string) string { return pkg + "@" + version }
 
+// OrNone prints an empty value, such as the live release of a new
+// deployment, as "none" in messages and logs, engine and provider alike.
+func OrNone(value string) string {
+	if value == "" {
+		return "none"
+	}
+	return value
+}
+
 // ParseReleaseID splits PACKAGE@VERSION.
 func ParseReleaseID(id string) (pkg, version string, err error) {
 	pkg, version, ok := strings.Cut(id, "@")

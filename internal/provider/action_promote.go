@@ -134,6 +134,6 @@ func (a *promoteAction) promoteDeployment(ctx context.Context, m *promoteActionM
 		addDeployError(&resp.Diagnostics, "promotion", err)
 		return
 	}
-	progress(ctx, resp, fmt.Sprintf("%s promoted: %s is live (status %s, %d%% of traffic)", id, orNone(d.LiveRelease), d.Status, d.TrafficPercent),
+	progress(ctx, resp, fmt.Sprintf("%s promoted: %s is live (status %s, %d%% of traffic)", id, engine.OrNone(d.LiveRelease), d.Status, d.TrafficPercent),
 		map[string]any{"deployment": id, "release": release, "status": string(d.Status)})
 }

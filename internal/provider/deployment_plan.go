@@ -237,14 +237,7 @@ func addAwaitingPromotionWarning(diags *diag.Diagnostics, d *engine.Deployment) 
 	}
 	diags.AddWarning("Deployment Awaiting Promotion", fmt.Sprintf(
 		"%s is ready in %s at %d%% traffic and waits for a promotion; %s still serves. An ocuroot_promotion { deployment = %q, release = %q } finishes the rollout (if one is part of this apply, it runs next).",
-		d.PendingRelease, d.ID(), d.TrafficPercent, orNone(d.LiveRelease), d.ID(), d.PendingRelease))
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "nothing"
-	}
-	return s
+		d.PendingRelease, d.ID(), d.TrafficPercent, engine.OrNone(d.LiveRelease), d.ID(), d.PendingRelease))
 }
 
 // goDuration renders a duration the way a user writes it ("10m").
