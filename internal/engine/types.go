@@ -7,7 +7,14 @@ import (
 	"time"
 )
 
-var namePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
+// nameChars is what a name is made of; a release id is two names joined
+// by "@".
+const nameChars = `[a-zA-Z0-9_.-]+`
+
+var (
+	namePattern      = regexp.MustCompile(`^` + nameChars + `$`)
+	releaseIDPattern = regexp.MustCompile(`^` + nameChars + `@` + nameChars + `$`)
+)
 
 // ValidateName checks an environment, package, phase or version name.
 func ValidateName(kind, name string) error {
@@ -22,6 +29,10 @@ func ValidateName(kind, name string) error {
 
 // NamePattern is the regular expression every name must match.
 func NamePattern() *regexp.Regexp { return namePattern }
+
+// ReleaseIDPattern is the regular expression of a release id,
+// PACKAGE@VERSION.
+func ReleaseIDPattern() *regexp.Regexp { return releaseIDPattern }
 
 // Environment is a named deployment target with free-form attributes.
 type Environment struct {

@@ -63,7 +63,7 @@ func (a *promoteAction) Schema(_ context.Context, _ action.SchemaRequest, resp *
 			"release": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Id (`PACKAGE@VERSION`) of the release to promote: for a deployment it must be the pending release.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(releaseIDPattern, "must have the form PACKAGE@VERSION")},
+				Validators:          []validator.String{stringvalidator.RegexMatches(engine.ReleaseIDPattern(), "must have the form PACKAGE@VERSION")},
 			},
 			"note": schema.StringAttribute{
 				Optional:            true,

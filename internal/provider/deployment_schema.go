@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -22,8 +21,6 @@ import (
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
-
-var releaseIDPattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+@[a-zA-Z0-9_.-]+$`)
 
 // historyAttrTypes is the object type of one history entry, in the data
 // sources' history and the resource's last_transition.
@@ -113,7 +110,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"release": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Id (`PACKAGE@VERSION`) of the `ocuroot_release` to run. Changing it is an in-place update through the strategy; changing the package replaces the deployment.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(releaseIDPattern, "must have the form PACKAGE@VERSION")},
+				Validators:          []validator.String{stringvalidator.RegexMatches(engine.ReleaseIDPattern(), "must have the form PACKAGE@VERSION")},
 			},
 			"package": schema.StringAttribute{
 				Computed:            true,

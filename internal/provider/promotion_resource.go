@@ -83,7 +83,7 @@ func (r *promotionResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Required:            true,
 				MarkdownDescription: "Id (`PACKAGE@VERSION`) of the release to promote: for a deployment it must be the pending release.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:          []validator.String{stringvalidator.RegexMatches(releaseIDPattern, "must have the form PACKAGE@VERSION")},
+				Validators:          []validator.String{stringvalidator.RegexMatches(engine.ReleaseIDPattern(), "must have the form PACKAGE@VERSION")},
 			},
 			"note": schema.StringAttribute{
 				Optional:            true,
