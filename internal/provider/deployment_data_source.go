@@ -44,6 +44,10 @@ type deploymentDataModel struct {
 // their limit is not set.
 const defaultHistoryLimit = 20
 
+// maxInlineHistory bounds the history this data source reads inline; the
+// history data source reads longer ones.
+const maxInlineHistory = 1000
+
 // historyLimit reads a data source's limit; unset is the default.
 func historyLimit(limit types.Int64) int {
 	if limit.IsNull() || limit.IsUnknown() {
@@ -71,8 +75,8 @@ func (d *deploymentDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"last_transition": lastTransitionDataAttribute(),
 			"limit": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: "How many of the newest transitions `history` holds, between 0 and 1000. Defaults to `20`; `0` reads no history.",
-				Validators:          []validator.Int64{int64validator.Between(0, 1000)},
+				MarkdownDescription: fmt.Sprintf("How many of the newest transitions `history` holds, between 0 and %d. Defaults to `%d`; `0` reads no history.", maxInlineHistory, defaultHistoryLimit),
+				Validators:          []validator.Int64{int64validator.Between(0, maxInlineHistory)},
 			},
 			"history": historyEntriesAttribute("The newest transitions of the deployment (see `limit`), oldest first: every step, promotion and rollback, with its reason. " +
 				"The `ocuroot_deployment_history` data source reads longer histories."),
