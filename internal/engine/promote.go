@@ -21,21 +21,46 @@ type PromotionRefusedError struct{ Reason string }
 
 func (p *PromotionRefusedError) Error() string { return p.Reason }
 
-// PromotionCheck is the pure rule of Promote: whether d is waiting for rel
-// at a gate (ready), still on its way there (wait), or neither (refuse).
-// A rollout that was promoted but whose run stopped before it finished (a
-// killed process, an interrupt) is ready too: promoting again continues it.
-func PromotionCheck(d *Deployment, release string) (ready, wait bool, reason string) {
+// PromotionReadiness is what a promotion of a release can do now.
+type PromotionReadiness int
+
+const (
+	// PromotionRefused: the release is not pending promotion; waiting will
+	// not change that.
+	PromotionRefused PromotionReadiness = iota
+	// PromotionReady: the release waits at its gate, or a promotion of it
+	// stopped part-way and can continue.
+	PromotionReady
+	// PromotionNotYet: the release is still rolling out towards its gate.
+	PromotionNotYet
+)
+
+func (p PromotionReadiness) String() string {
+	switch p {
+	case PromotionReady:
+		return "ready"
+	case PromotionNotYet:
+		return "not yet"
+	}
+	return "refused"
+}
+
+// PromotionCheck is the pure rule of Promote: whether d is waiting for
+// release at a gate (ready), still on its way there (not yet), or neither
+// (refused, with the reason). A rollout that was promoted but whose run
+// stopped before it finished (a killed process, an interrupt) is ready too:
+// promoting again continues it.
+func PromotionCheck(d *Deployment, release string) (PromotionReadiness, string) {
 	r := d.Rollout
 	switch {
 	case r != nil && r.Release == release && r.State == RolloutAwaitingPromotion:
-		return true, false, ""
+		return PromotionReady, ""
 	case r != nil && r.Release == release && promotionInFlight(r):
-		return true, false, ""
+		return PromotionReady, ""
 	case r != nil && r.Release == release && r.State == RolloutRunning && hasGateAhead(r):
-		return false, true, fmt.Sprintf("%s is still rolling out to %s (step %d/%d)", release, d.ID(), r.StepIndex+1, len(r.Steps))
+		return PromotionNotYet, fmt.Sprintf("%s is still rolling out to %s (step %d/%d)", release, d.ID(), r.StepIndex+1, len(r.Steps))
 	}
-	return false, false, fmt.Sprintf("release %s is not pending promotion in %s (live: %s, pending: %s, status: %s). "+
+	return PromotionRefused, fmt.Sprintf("release %s is not pending promotion in %s (live: %s, pending: %s, status: %s). "+
 		"A promotion only applies to the release waiting at awaiting_promotion; each new release needs its own promotion",
 		release, d.ID(), OrNone(d.LiveRelease), OrNone(d.PendingRelease), d.Status)
 }
@@ -63,7 +88,7 @@ func (e *Engine) CanPromote(ctx context.Context, deploymentID, release string) e
 	if err != nil {
 		return err
 	}
-	if ready, wait, reason := PromotionCheck(d, release); !ready && !wait {
+	if readiness, reason := PromotionCheck(d, release); readiness == PromotionRefused {
 		return &PromotionRefusedError{Reason: reason}
 	}
 	return nil
@@ -82,11 +107,11 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 		} else if err != nil {
 			return nil, fmt.Errorf("reading deployment %s: %w", req.Deployment, err)
 		}
-		ready, wait, reason := PromotionCheck(d, req.Release)
-		if ready {
+		readiness, reason := PromotionCheck(d, req.Release)
+		if readiness == PromotionReady {
 			break
 		}
-		if !wait {
+		if readiness == PromotionRefused {
 			return d, &PromotionRefusedError{Reason: reason}
 		}
 		if reason != logged {
@@ -107,7 +132,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 	if err != nil {
 		return nil, fmt.Errorf("reading deployment %s: %w", req.Deployment, err)
 	}
-	if ready, _, reason := PromotionCheck(d, req.Release); !ready {
+	if readiness, reason := PromotionCheck(d, req.Release); readiness != PromotionReady {
 		return d, &PromotionRefusedError{Reason: reason}
 	}
 	rc, err := e.resumeContext(ctx, d, req.Hook, lease)

@@ -203,29 +203,29 @@ func TestPromotionCheck(t *testing.T) {
 	}
 	promoted := &Promotion{Release: "api@2", By: "alice"}
 	tests := []struct {
-		name              string
-		d                 *Deployment
-		release           string
-		wantReady, wantWt bool
-		wantReason        string
+		name       string
+		d          *Deployment
+		release    string
+		want       PromotionReadiness
+		wantReason string
 	}{
-		{"at the gate", d(&Rollout{Release: "api@2", State: RolloutAwaitingPromotion, Steps: gated, StepIndex: 1}), "api@2", true, false, ""},
-		{"on its way to the gate", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 0}), "api@2", false, true,
+		{"at the gate", d(&Rollout{Release: "api@2", State: RolloutAwaitingPromotion, Steps: gated, StepIndex: 1}), "api@2", PromotionReady, ""},
+		{"on its way to the gate", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 0}), "api@2", PromotionNotYet,
 			"api@2 is still rolling out to api/prod (step 1/3)"},
-		{"promoted run stopped part-way", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 2, Promotion: promoted}), "api@2", true, false, ""},
-		{"promoted run stopped while rolling back", d(&Rollout{Release: "api@2", State: RolloutRollingBack, Steps: gated, StepIndex: 2, Promotion: promoted}), "api@2", true, false, ""},
-		{"past the gate without a promotion", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 2}), "api@2", false, false,
+		{"promoted run stopped part-way", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 2, Promotion: promoted}), "api@2", PromotionReady, ""},
+		{"promoted run stopped while rolling back", d(&Rollout{Release: "api@2", State: RolloutRollingBack, Steps: gated, StepIndex: 2, Promotion: promoted}), "api@2", PromotionReady, ""},
+		{"past the gate without a promotion", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 2}), "api@2", PromotionRefused,
 			"release api@2 is not pending promotion in api/prod (live: api@1, pending: api@2, status: in_progress)"},
-		{"another release", d(&Rollout{Release: "api@2", State: RolloutAwaitingPromotion, Steps: gated, StepIndex: 1}), "api@3", false, false,
+		{"another release", d(&Rollout{Release: "api@2", State: RolloutAwaitingPromotion, Steps: gated, StepIndex: 1}), "api@3", PromotionRefused,
 			"release api@3 is not pending promotion in api/prod"},
-		{"no rollout", &Deployment{Package: "api", Environment: "prod", Status: StatusSucceeded, LiveRelease: "api@2"}, "api@2", false, false,
+		{"no rollout", &Deployment{Package: "api", Environment: "prod", Status: StatusSucceeded, LiveRelease: "api@2"}, "api@2", PromotionRefused,
 			"release api@2 is not pending promotion in api/prod (live: api@2, pending: none, status: succeeded). A promotion only applies to the release waiting at awaiting_promotion; each new release needs its own promotion"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ready, wait, reason := PromotionCheck(tt.d, tt.release)
-			if ready != tt.wantReady || wait != tt.wantWt {
-				t.Errorf("ready, wait = %v, %v; want %v, %v (%s)", ready, wait, tt.wantReady, tt.wantWt, reason)
+			readiness, reason := PromotionCheck(tt.d, tt.release)
+			if readiness != tt.want {
+				t.Errorf("readiness = %s, want %s (%s)", readiness, tt.want, reason)
 			}
 			if !startsWith(reason, tt.wantReason) || (tt.wantReason == "" && reason != "") {
 				t.Errorf("reason = %q, want it to start with %q", reason, tt.wantReason)
