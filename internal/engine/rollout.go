@@ -53,14 +53,29 @@ func (rc *rolloutContext) persist(ctx context.Context) error {
 	return nil
 }
 
-// stepOutcome is what running one step decided.
+// stepOutcomeKind is what running one step decided.
+type stepOutcomeKind int
+
+const (
+	// stepUnfinished: the pass was interrupted; it comes with an error.
+	stepUnfinished stepOutcomeKind = iota
+	// stepDone: advance to the next step.
+	stepDone
+	// stepAtGate: stop at awaiting_promotion.
+	stepAtGate
+	// stepFailed: a check or a hook failed; start the failure path.
+	stepFailed
+	// stepTimedOut: the progress deadline passed; on_timeout decides
+	// between rolling back and leaving traffic as it is.
+	stepTimedOut
+)
+
+// stepOutcome is what running one step decided, and why.
 type stepOutcome struct {
-	done bool // advance to the next step
-	gate bool // stop at awaiting_promotion
-	// failure, when set, starts the failure path.
-	failure string
-	timeout bool
-	note    string // for history when the step is done
+	kind stepOutcomeKind
+	// detail is the history note of a done step, or the reason of a
+	// failed or timed-out one.
+	detail string
 }
 
 // run walks the rollout from its current step to the end, a gate, or a
@@ -95,13 +110,13 @@ func (rc *rolloutContext) run(ctx context.Context) (*Deployment, error) {
 		if err != nil {
 			return rc.d, rc.interrupted(ctx, err)
 		}
-		switch {
-		case outcome.failure != "":
+		switch outcome.kind {
+		case stepFailed, stepTimedOut:
 			return rc.d, rc.fail(ctx, outcome)
-		case outcome.gate:
+		case stepAtGate:
 			return rc.d, rc.openGate(ctx)
-		case outcome.done:
-			if err := rc.advance(ctx, outcome.note); err != nil {
+		case stepDone:
+			if err := rc.advance(ctx, outcome.detail); err != nil {
 				return rc.d, err
 			}
 		}
@@ -161,8 +176,8 @@ func (rc *rolloutContext) openGate(ctx context.Context) error {
 // traffic where it is.
 func (rc *rolloutContext) fail(ctx context.Context, outcome stepOutcome) error {
 	r := rc.r()
-	rerr := &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Step: rc.stepLabel(r.StepIndex), Reason: outcome.failure, Timeout: outcome.timeout}
-	if outcome.timeout && rc.spec.OnTimeout == OnTimeoutFail {
+	rerr := &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Step: rc.stepLabel(r.StepIndex), Reason: outcome.detail, Timeout: outcome.kind == stepTimedOut}
+	if rerr.Timeout && rc.spec.OnTimeout == OnTimeoutFail {
 		return rc.markFailed(ctx, rerr)
 	}
 	return rc.startRollback(ctx, rerr)

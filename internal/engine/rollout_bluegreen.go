@@ -98,12 +98,12 @@ func (rc *rolloutContext) delay(ctx context.Context, step *Step) (stepOutcome, e
 	}
 	outcome, passed, failed, err := rc.observe(ctx, o)
 	switch {
-	case !outcome.done:
+	case outcome.kind != stepDone:
 	case promotionDelay && o.checks:
-		outcome.note = fmt.Sprintf("%s healthy for %s%s: %d check round(s) passed, %d failed",
+		outcome.detail = fmt.Sprintf("%s healthy for %s%s: %d check round(s) passed, %d failed",
 			step.Slot, formatDuration(step.Duration), observedBefore(before), passed, failed)
 	default:
-		outcome.note = fmt.Sprintf("waited %s%s", formatDuration(step.Duration), observedBefore(before))
+		outcome.detail = fmt.Sprintf("waited %s%s", formatDuration(step.Duration), observedBefore(before))
 	}
 	return outcome, err
 }
@@ -118,7 +118,7 @@ func (rc *rolloutContext) verify(ctx context.Context, step *Step) (stepOutcome, 
 	case err != nil:
 		return stepOutcome{}, err
 	case last == nil:
-		return stepOutcome{done: true, note: fmt.Sprintf("%d %s check(s) passed", len(step.Checks), label)}, nil
+		return stepOutcome{kind: stepDone, detail: fmt.Sprintf("%d %s check(s) passed", len(step.Checks), label)}, nil
 	}
-	return stepOutcome{failure: fmt.Sprintf("%s check %q failed %d time(s): %s", label, last.Name, tries, last.Detail)}, nil
+	return stepOutcome{kind: stepFailed, detail: fmt.Sprintf("%s check %q failed %d time(s): %s", label, last.Name, tries, last.Detail)}, nil
 }

@@ -74,8 +74,8 @@ func (rc *rolloutContext) bake(ctx context.Context, step *Step) (stepOutcome, er
 		interval: step.Interval, threshold: step.FailureThreshold,
 		during: fmt.Sprintf("while baking at %d%% traffic", step.Weight),
 	})
-	if outcome.done {
-		outcome.note = fmt.Sprintf("baked %s at %d%%%s: %d check round(s) passed, %d failed",
+	if outcome.kind == stepDone {
+		outcome.detail = fmt.Sprintf("baked %s at %d%%%s: %d check round(s) passed, %d failed",
 			formatDuration(step.Duration), step.Weight, observedBefore(before), passed, failed)
 	}
 	return outcome, err

@@ -32,7 +32,7 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 		done, wait := NextObservation(ObservedWait{Duration: o.step.Duration, Observed: r.StepObserved, ChecksConfigured: o.checks,
 			RoundsThisPass: rounds, PassedThisPass: passed, Interval: o.interval})
 		if done {
-			return stepOutcome{done: true}, passed, failed, nil
+			return stepOutcome{kind: stepDone}, passed, failed, nil
 		}
 		mark := rc.e.clock.Now()
 		if err := rc.wait(ctx, wait); err != nil {
@@ -64,7 +64,7 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 			return stepOutcome{}, passed, failed, err
 		}
 		if bad != nil && r.ConsecutiveFailures >= o.threshold {
-			return stepOutcome{failure: fmt.Sprintf("check %q failed %d consecutive time(s) (failure_threshold %d) %s; last: %s",
+			return stepOutcome{kind: stepFailed, detail: fmt.Sprintf("check %q failed %d consecutive time(s) (failure_threshold %d) %s; last: %s",
 				bad.Name, r.ConsecutiveFailures, o.threshold, o.during, bad.Detail)}, passed, failed, nil
 		}
 	}
@@ -99,7 +99,7 @@ func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOut
 	r := rc.r()
 	hc := rc.spec.HealthCheck
 	if hc == nil {
-		return stepOutcome{done: true, note: "no health_check configured; not waiting"}, nil
+		return stepOutcome{kind: stepDone, detail: "no health_check configured; not waiting"}, nil
 	}
 	probes := 0
 	mark := rc.e.clock.Now()
@@ -114,14 +114,14 @@ func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOut
 		mark = now
 		if res.OK {
 			rc.recordPass()
-			return stepOutcome{done: true, note: fmt.Sprintf("%s healthy after %d probe(s)", step.Slot, probes)}, nil
+			return stepOutcome{kind: stepDone, detail: fmt.Sprintf("%s healthy after %d probe(s)", step.Slot, probes)}, nil
 		}
 		r.ChecksFailed++
 		rc.e.log.Info(ctx, "ocuroot: not healthy yet", map[string]any{
 			"deployment": rc.d.ID(), "slot": step.Slot, "probes": probes, "waited": r.StepObserved.Round(time.Millisecond).String(), "detail": res.Detail,
 		})
 		if ProgressDeadlineExceeded(r.StepObserved, 0, rc.spec.ProgressDeadline) {
-			return stepOutcome{timeout: true, failure: fmt.Sprintf(
+			return stepOutcome{kind: stepTimedOut, detail: fmt.Sprintf(
 				"health check of the %s slot did not pass within the progress deadline of %s (%d probes; last: %s)",
 				step.Slot, formatDuration(rc.spec.ProgressDeadline), probes, res.Detail)}, nil
 		}

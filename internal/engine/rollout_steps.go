@@ -19,9 +19,9 @@ func (rc *rolloutContext) runStep(ctx context.Context, step *Step) (stepOutcome,
 		return rc.bake(ctx, step)
 	case StepGate:
 		if p := rc.r().Promotion; p != nil && p.Release == rc.r().Release {
-			return stepOutcome{done: true, note: fmt.Sprintf("promoted by %s%s", p.By, noteSuffix(p.Note))}, nil
+			return stepOutcome{kind: stepDone, detail: fmt.Sprintf("promoted by %s%s", p.By, noteSuffix(p.Note))}, nil
 		}
-		return stepOutcome{gate: true}, nil
+		return stepOutcome{kind: stepAtGate}, nil
 	case StepDelay:
 		return rc.delay(ctx, step)
 	case StepVerify:
@@ -41,21 +41,24 @@ func noteSuffix(note string) string {
 func (rc *rolloutContext) runHookStep(ctx context.Context, step *Step) (stepOutcome, error) {
 	r := rc.r()
 	rechecked, failure, err := rc.recheckBeforeTraffic(ctx, step)
-	if err != nil || failure != "" {
-		return stepOutcome{failure: failure}, err
+	if err != nil {
+		return stepOutcome{}, err
+	}
+	if failure != "" {
+		return stepOutcome{kind: stepFailed, detail: failure}, nil
 	}
 	res, err := rc.sendEvent(ctx, step.Event, step.Weight, step.Slot, rc.idempotencyKey(fmt.Sprintf("step-%d", r.StepIndex), step.Event))
 	if err != nil {
 		if ctx.Err() != nil {
 			return stepOutcome{}, ctx.Err()
 		}
-		return stepOutcome{failure: err.Error()}, nil
+		return stepOutcome{kind: stepFailed, detail: err.Error()}, nil
 	}
 	rc.applyHookEffect(step)
 	if res.Attempts == 0 {
-		return stepOutcome{done: true, note: fmt.Sprintf("%s (no hook configured)%s", DescribeStep(*step), rechecked)}, nil
+		return stepOutcome{kind: stepDone, detail: fmt.Sprintf("%s (no hook configured)%s", DescribeStep(*step), rechecked)}, nil
 	}
-	return stepOutcome{done: true, note: fmt.Sprintf("%s: hook %q accepted (HTTP %d after %d attempt(s))%s", DescribeStep(*step), step.Event, res.StatusCode, res.Attempts, rechecked)}, nil
+	return stepOutcome{kind: stepDone, detail: fmt.Sprintf("%s: hook %q accepted (HTTP %d after %d attempt(s))%s", DescribeStep(*step), step.Event, res.StatusCode, res.Attempts, rechecked)}, nil
 }
 
 // applyHookEffect records what an accepted event did to traffic.
