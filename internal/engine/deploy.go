@@ -153,9 +153,9 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 	d.TrafficPercent = 0 // the share of the new release, which has none yet
 	d.Rollout = &Rollout{
 		ID: newRolloutID(spec.Release, d.RolloutCount), Release: spec.Release, PreviousRelease: previous,
-		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: 0, StepStartedAt: now, StepAttempt: 1, State: RolloutRunning, StartedAt: now,
+		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: 0, StepStartedAt: now, StepAttempt: 1, StartedAt: now,
 	}
-	d.record(now, StatusInProgress, spec.Release, fmt.Sprintf("%s: %s", reason, DescribeRollout(steps)))
+	d.moveRollout(now, RolloutRunning, fmt.Sprintf("%s: %s", reason, DescribeRollout(steps)))
 	e.log.Info(ctx, "ocuroot: starting rollout", map[string]any{"deployment": d.ID(), "release": spec.Release, "previous": OrNone(d.Rollout.PreviousRelease), "plan": DescribeRollout(steps)})
 	return true, rc.persist(ctx)
 }
@@ -222,11 +222,11 @@ func (e *Engine) seedAtGate(d *Deployment, spec DeploymentSpec, req SeedRequest)
 	d.RolloutCount++
 	d.Rollout = &Rollout{
 		ID: newRolloutID(req.PendingRelease, d.RolloutCount), Release: req.PendingRelease, PreviousRelease: req.LiveRelease,
-		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: gate, StepStartedAt: now, StepAttempt: 1, State: RolloutAwaitingPromotion, StartedAt: now,
+		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: gate, StepStartedAt: now, StepAttempt: 1, StartedAt: now,
 	}
 	d.PendingRelease = req.PendingRelease
 	d.TrafficPercent = req.TrafficPercent
-	d.record(now, StatusAwaitingPromotion, req.PendingRelease, "restored from Terraform state: "+req.PendingRelease+" waits at its promotion gate")
+	d.moveRollout(now, RolloutAwaitingPromotion, "restored from Terraform state: "+req.PendingRelease+" waits at its promotion gate")
 }
 
 // Teardown sends the teardown event (the Ocuroot "down") and marks the

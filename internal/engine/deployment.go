@@ -137,6 +137,32 @@ func (d *Deployment) record(now time.Time, to Status, release, reason string) {
 	d.UpdatedAt = now
 }
 
+// moveRollout sets the state of the deployment's rollout and records the
+// status that state shows, so the two never drift apart.
+func (d *Deployment) moveRollout(now time.Time, to RolloutState, reason string) {
+	d.Rollout.State = to
+	d.record(now, d.statusFor(to), d.Rollout.Release, reason)
+}
+
+// statusFor is the status a deployment shows while its rollout is in state.
+// Rolling back and superseded leave it as it is: a rollback in flight still
+// shows the rollout it is undoing, and a withdrawal decides by what is live.
+func (d *Deployment) statusFor(state RolloutState) Status {
+	switch state {
+	case RolloutRunning:
+		return StatusInProgress
+	case RolloutAwaitingPromotion:
+		return StatusAwaitingPromotion
+	case RolloutSucceeded:
+		return StatusSucceeded
+	case RolloutRolledBack:
+		return StatusRolledBack
+	case RolloutFailed:
+		return StatusFailed
+	}
+	return d.Status
+}
+
 // addTransition notes a transition in the history. It reaches the log with
 // the next save of the record, in the same write as the change it explains.
 func (d *Deployment) addTransition(t Transition) {

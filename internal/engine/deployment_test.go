@@ -40,3 +40,23 @@ func TestUnfinishedRollout(t *testing.T) {
 		}
 	})
 }
+
+// TestStatusFor: the status a deployment shows follows its rollout's state,
+// except while rolling back or superseded, which keep the status it had.
+func TestStatusFor(t *testing.T) {
+	d := &Deployment{Status: StatusAwaitingPromotion}
+	tests := map[RolloutState]Status{
+		RolloutRunning:           StatusInProgress,
+		RolloutAwaitingPromotion: StatusAwaitingPromotion,
+		RolloutSucceeded:         StatusSucceeded,
+		RolloutRolledBack:        StatusRolledBack,
+		RolloutFailed:            StatusFailed,
+		RolloutRollingBack:       StatusAwaitingPromotion,
+		RolloutSuperseded:        StatusAwaitingPromotion,
+	}
+	for state, want := range tests {
+		if got := d.statusFor(state); got != want {
+			t.Errorf("statusFor(%s) = %s, want %s", state, got, want)
+		}
+	}
+}

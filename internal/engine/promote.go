@@ -143,8 +143,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 	now := e.clock.Now()
 	if r.State == RolloutAwaitingPromotion {
 		r.Promotion = &Promotion{Release: req.Release, Note: req.Note, By: req.By, PromotedAt: now}
-		r.State = RolloutRunning
-		d.record(now, StatusInProgress, req.Release, fmt.Sprintf("promoted by %s%s", req.By, noteSuffix(req.Note)))
+		d.moveRollout(now, RolloutRunning, fmt.Sprintf("promoted by %s%s", req.By, noteSuffix(req.Note)))
 	} else {
 		// An earlier promotion's run stopped part-way: continue it at the
 		// saved step, keeping the original promotion record.

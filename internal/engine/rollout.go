@@ -149,12 +149,11 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 func (rc *rolloutContext) complete(ctx context.Context) error {
 	r := rc.r()
 	now := rc.e.clock.Now()
-	r.State = RolloutSucceeded
 	r.FinishedAt = now
 	rc.d.LiveRelease = r.Release
 	rc.d.PendingRelease = ""
 	rc.d.TrafficPercent = 100
-	rc.d.record(now, StatusSucceeded, r.Release, fmt.Sprintf("%s is live: completed all %d steps in %s", r.Release, len(r.Steps), now.Sub(r.StartedAt).Round(time.Millisecond)))
+	rc.d.moveRollout(now, RolloutSucceeded, fmt.Sprintf("%s is live: completed all %d steps in %s", r.Release, len(r.Steps), now.Sub(r.StartedAt).Round(time.Millisecond)))
 	rc.e.log.Info(ctx, "ocuroot: rollout succeeded", map[string]any{"deployment": rc.d.ID(), "release": r.Release})
 	return rc.persist(ctx)
 }
@@ -163,9 +162,8 @@ func (rc *rolloutContext) complete(ctx context.Context) error {
 // promotion continues the rollout later.
 func (rc *rolloutContext) openGate(ctx context.Context) error {
 	r := rc.r()
-	r.State = RolloutAwaitingPromotion
 	rc.d.PendingRelease = r.Release
-	rc.d.record(rc.e.clock.Now(), StatusAwaitingPromotion, r.Release,
+	rc.d.moveRollout(rc.e.clock.Now(), RolloutAwaitingPromotion,
 		fmt.Sprintf("%s is ready at %d%% traffic; waiting for an ocuroot_promotion (live: %s)", r.Release, rc.d.TrafficPercent, OrNone(rc.d.LiveRelease)))
 	rc.e.log.Info(ctx, "ocuroot: awaiting promotion", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "traffic_percent": rc.d.TrafficPercent})
 	return rc.persist(ctx)
@@ -219,10 +217,9 @@ func interruptionReason(ctx context.Context) string {
 func (rc *rolloutContext) markFailed(ctx context.Context, rerr *RolloutError) error {
 	r := rc.r()
 	now := rc.e.clock.Now()
-	r.State = RolloutFailed
 	r.FailureReason = rerr.Reason
 	r.FinishedAt = now
-	rc.d.record(now, StatusFailed, r.Release, fmt.Sprintf("failed at step %s: %s; traffic left at %d%%", rerr.Step, rerr.Reason, rc.d.TrafficPercent))
+	rc.d.moveRollout(now, RolloutFailed, fmt.Sprintf("failed at step %s: %s; traffic left at %d%%", rerr.Step, rerr.Reason, rc.d.TrafficPercent))
 	if err := rc.persist(ctx); err != nil {
 		return errors.Join(rerr, err)
 	}

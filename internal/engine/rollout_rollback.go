@@ -37,17 +37,15 @@ func (rc *rolloutContext) finishRollback(ctx context.Context, rerr *RolloutError
 	now := rc.e.clock.Now()
 	if err != nil {
 		rerr.RollbackErr = err
-		r.State = RolloutFailed
 		r.FinishedAt = now
-		rc.d.record(now, StatusFailed, r.Release, fmt.Sprintf("rollback to %s failed: %v", r.PreviousRelease, err))
+		rc.d.moveRollout(now, RolloutFailed, fmt.Sprintf("rollback to %s failed: %v", r.PreviousRelease, err))
 		return errors.Join(rerr, rc.persist(ctx))
 	}
-	r.State = RolloutRolledBack
 	r.FinishedAt = now
 	rc.d.LiveRelease = r.PreviousRelease
 	rc.d.PendingRelease = ""
 	rc.d.TrafficPercent = 0
-	rc.d.record(now, StatusRolledBack, r.Release, fmt.Sprintf("rolled back to %s (%s slot): %s", r.PreviousRelease, r.RollbackSlot, r.FailureReason))
+	rc.d.moveRollout(now, RolloutRolledBack, fmt.Sprintf("rolled back to %s (%s slot): %s", r.PreviousRelease, r.RollbackSlot, r.FailureReason))
 	rerr.RolledBack = true
 	rerr.RestoredRelease = r.PreviousRelease
 	rc.e.log.Warn(ctx, "ocuroot: rolled back", map[string]any{"deployment": rc.d.ID(), "restored": r.PreviousRelease})
