@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,18 +35,6 @@ var _ Checker = (*HTTPChecker)(nil)
 func NewHTTPChecker() *HTTPChecker {
 	// No client timeout: each probe sets its own through the context.
 	return &HTTPChecker{client: &http.Client{Transport: clonedDefaultTransport(), CheckRedirect: neverFollowRedirects}}
-}
-
-// ExpandPlaceholders substitutes {package}, {environment}, {version},
-// {release} and {slot} in a check URL, path-escaping each value.
-func ExpandPlaceholders(rawURL string, vars Placeholders) string {
-	return strings.NewReplacer(
-		"{package}", url.PathEscape(vars.Package),
-		"{environment}", url.PathEscape(vars.Environment),
-		"{version}", url.PathEscape(vars.Version),
-		"{release}", url.PathEscape(vars.Release),
-		"{slot}", url.PathEscape(vars.Slot),
-	).Replace(rawURL)
 }
 
 // Health GETs the expanded URL; healthy when the status is expected. hc is

@@ -101,3 +101,15 @@ func validateSpecURLs(s DeploymentSpec) []error {
 	}
 	return errs
 }
+
+// ExpandPlaceholders substitutes {package}, {environment}, {version},
+// {release} and {slot} in a check URL, path-escaping each value.
+func ExpandPlaceholders(rawURL string, vars Placeholders) string {
+	return strings.NewReplacer(
+		"{package}", url.PathEscape(vars.Package),
+		"{environment}", url.PathEscape(vars.Environment),
+		"{version}", url.PathEscape(vars.Version),
+		"{release}", url.PathEscape(vars.Release),
+		"{slot}", url.PathEscape(vars.Slot),
+	).Replace(rawURL)
+}

@@ -78,3 +78,29 @@ func TestSpecValidateRejectsURLCredentials(t *testing.T) {
 		t.Errorf("error quotes the credential:\n%v", err)
 	}
 }
+
+func TestExpandPlaceholders(t *testing.T) {
+	vars := Placeholders{Package: "web", Environment: "prod-eu", Version: "1.2.0", Release: "web@1.2.0", Slot: SlotCanary}
+	tests := []struct {
+		name string
+		url  string
+		vars Placeholders
+		want string
+	}{
+		{name: "no placeholders", url: "http://h/health", vars: vars, want: "http://h/health"},
+		{name: "every placeholder", url: "http://h/{package}/{environment}/{version}/{release}/{slot}", vars: vars,
+			want: "http://h/web/prod-eu/1.2.0/web@1.2.0/canary"},
+		{name: "repeated placeholder", url: "http://{slot}.h/{slot}", vars: vars, want: "http://canary.h/canary"},
+		{name: "values are path-escaped", url: "http://h/{version}/{environment}",
+			vars: Placeholders{Version: "1.0 beta/2", Environment: "a?b#c"}, want: "http://h/1.0%20beta%2F2/a%3Fb%23c"},
+		{name: "empty value", url: "http://h/{slot}/health", vars: Placeholders{}, want: "http://h//health"},
+		{name: "unknown placeholder kept", url: "http://h/{region}", vars: vars, want: "http://h/{region}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ExpandPlaceholders(tt.url, tt.vars); got != tt.want {
+				t.Errorf("ExpandPlaceholders(%q) = %q, want %q", tt.url, got, tt.want)
+			}
+		})
+	}
+}

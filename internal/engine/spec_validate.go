@@ -184,3 +184,21 @@ func (s DeploymentSpec) Validate() error {
 	errs = append(errs, validateSpecURLs(s)...)
 	return errors.Join(errs...)
 }
+
+// ValidateRetry checks a hook's retry settings.
+func ValidateRetry(r RetryConfig) error {
+	var problems []string
+	if r.Attempts < 1 {
+		problems = append(problems, fmt.Sprintf("attempts must be at least 1, got %d", r.Attempts))
+	}
+	if r.MinWait < 0 {
+		problems = append(problems, fmt.Sprintf("min_wait must not be negative, got %s", r.MinWait))
+	}
+	if r.MaxWait < r.MinWait {
+		problems = append(problems, fmt.Sprintf("max_wait (%s) must be at least min_wait (%s)", r.MaxWait, r.MinWait))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid hook retry settings: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}

@@ -116,3 +116,35 @@ func TestWorstCaseBlocking(t *testing.T) {
 		t.Errorf("second bake part = %+v, want canary step 1 of 20m", parts[1])
 	}
 }
+
+func TestValidateRetry(t *testing.T) {
+	tests := []struct {
+		name    string
+		retry   RetryConfig
+		wantErr string
+	}{
+		{name: "defaults", retry: DefaultRetry},
+		{name: "single attempt, no waits", retry: RetryConfig{Attempts: 1}},
+		{name: "equal waits", retry: RetryConfig{Attempts: 3, MinWait: time.Second, MaxWait: time.Second}},
+		{name: "zero attempts", retry: RetryConfig{Attempts: 0, MaxWait: time.Second},
+			wantErr: "invalid hook retry settings: attempts must be at least 1, got 0"},
+		{name: "negative min wait", retry: RetryConfig{Attempts: 1, MinWait: -time.Second},
+			wantErr: "invalid hook retry settings: min_wait must not be negative, got -1s"},
+		{name: "max below min", retry: RetryConfig{Attempts: 2, MinWait: 2 * time.Second, MaxWait: time.Second},
+			wantErr: "invalid hook retry settings: max_wait (1s) must be at least min_wait (2s)"},
+		{name: "several problems at once", retry: RetryConfig{Attempts: -1, MinWait: time.Second},
+			wantErr: "invalid hook retry settings: attempts must be at least 1, got -1; max_wait (0s) must be at least min_wait (1s)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateRetry(tt.retry)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Errorf("ValidateRetry(%+v) = %q, want %q", tt.retry, got, tt.wantErr)
+			}
+		})
+	}
+}
