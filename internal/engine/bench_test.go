@@ -1,4 +1,4 @@
-package engine
+package engine_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -30,28 +32,28 @@ func benchTarget(b *testing.B) *httptest.Server {
 
 // benchEngine is an engine on the embedded store in a fresh directory,
 // sending real HTTP hooks and checks, on the real clock.
-func benchEngine(b *testing.B) *Engine {
+func benchEngine(b *testing.B) *engine.Engine {
 	b.Helper()
 	kv, err := store.OpenBoltKV(filepath.Join(b.TempDir(), "store.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = kv.Close() })
-	return New(Options{
-		Store:             NewStore(kv),
-		Clock:             RealClock{},
-		Hooks:             NewHTTPHookSender(nil),
-		Checker:           NewHTTPChecker(),
+	return engine.New(engine.Options{
+		Store:             engine.NewStore(kv),
+		Clock:             engine.RealClock{},
+		Hooks:             hookhttp.NewHTTPHookSender(nil),
+		Checker:           hookhttp.NewHTTPChecker(),
 		DefaultHookSecret: "bench-secret",
 		PollInterval:      50 * time.Millisecond,
 	})
 }
 
-func benchSpec(srv *httptest.Server, env, release string) DeploymentSpec {
-	return DeploymentSpec{
+func benchSpec(srv *httptest.Server, env, release string) engine.DeploymentSpec {
+	return engine.DeploymentSpec{
 		Package: "web", Environment: env, Release: release,
-		Hook:        &HookConfig{URL: srv.URL + "/hook"},
-		HealthCheck: &HealthCheck{URL: srv.URL + "/health/{environment}/{slot}", Interval: 100 * time.Millisecond},
+		Hook:        &engine.HookConfig{URL: srv.URL + "/hook"},
+		HealthCheck: &engine.HealthCheck{URL: srv.URL + "/health/{environment}/{slot}", Interval: 100 * time.Millisecond},
 	}
 }
 
@@ -79,13 +81,13 @@ func BenchmarkDirectDeployments1000(b *testing.B) {
 			setup.Add(1)
 			go func() {
 				defer setup.Done()
-				if err := e.store.PutEnvironment(ctx, Environment{Name: env, CreatedAt: time.Now()}); err != nil {
+				if err := e.Store().PutEnvironment(ctx, engine.Environment{Name: env, CreatedAt: time.Now()}); err != nil {
 					b.Error(err)
 				}
 			}()
 		}
 		setup.Wait()
-		if _, err := e.RegisterRelease(ctx, Release{Package: "web", Version: "1", Phases: []Phase{{Name: "everywhere", Environments: envs}}}); err != nil {
+		if _, err := e.RegisterRelease(ctx, engine.Release{Package: "web", Version: "1", Phases: []engine.Phase{{Name: "everywhere", Environments: envs}}}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
@@ -97,8 +99,8 @@ func BenchmarkDirectDeployments1000(b *testing.B) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				d, err := e.Deploy(ctx, DeployRequest{Spec: benchSpec(srv, env, "web@1")})
-				if err == nil && d.Status != StatusSucceeded {
+				d, err := e.Deploy(ctx, engine.DeployRequest{Spec: benchSpec(srv, env, "web@1")})
+				if err == nil && d.Status != engine.StatusSucceeded {
 					err = fmt.Errorf("%s: status %s", env, d.Status)
 				}
 				errs <- err
@@ -124,17 +126,17 @@ func BenchmarkCanaryBakeOverhead(b *testing.B) {
 	srv := benchTarget(b)
 	e := benchEngine(b)
 	ctx := context.Background()
-	if _, err := e.PutEnvironment(ctx, Environment{Name: "prod"}); err != nil {
+	if _, err := e.PutEnvironment(ctx, engine.Environment{Name: "prod"}); err != nil {
 		b.Fatal(err)
 	}
 	register := func(v int) string {
-		rel, err := e.RegisterRelease(ctx, Release{Package: "web", Version: fmt.Sprint(v), Phases: []Phase{{Name: "prod", Environments: []string{"prod"}}}})
+		rel, err := e.RegisterRelease(ctx, engine.Release{Package: "web", Version: fmt.Sprint(v), Phases: []engine.Phase{{Name: "prod", Environments: []string{"prod"}}}})
 		if err != nil {
 			b.Fatal(err)
 		}
 		return rel.ID()
 	}
-	if _, err := e.Deploy(ctx, DeployRequest{Spec: benchSpec(srv, "prod", register(0))}); err != nil {
+	if _, err := e.Deploy(ctx, engine.DeployRequest{Spec: benchSpec(srv, "prod", register(0))}); err != nil {
 		b.Fatal(err)
 	}
 	var overhead time.Duration
@@ -142,18 +144,18 @@ func BenchmarkCanaryBakeOverhead(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		spec := benchSpec(srv, "prod", register(i+1))
-		spec.Strategy = StrategyCanary
-		spec.Canary = CanarySpec{Steps: []CanaryStep{{Weight: 10, Bake: bake}, {Weight: 50, Bake: bake}}, CheckInterval: 100 * time.Millisecond}
+		spec.Strategy = engine.StrategyCanary
+		spec.Canary = engine.CanarySpec{Steps: []engine.CanaryStep{{Weight: 10, Bake: bake}, {Weight: 50, Bake: bake}}, CheckInterval: 100 * time.Millisecond}
 		spec.HealthCheck.Interval = 0 // follow the canary's check interval
 		b.StartTimer()
 
 		start := time.Now()
-		d, err := e.Deploy(ctx, DeployRequest{Spec: spec})
+		d, err := e.Deploy(ctx, engine.DeployRequest{Spec: spec})
 		elapsed := time.Since(start)
-		if err != nil || d.Status != StatusSucceeded {
+		if err != nil || d.Status != engine.StatusSucceeded {
 			b.Fatalf("canary: %v (status %v)", err, d.Status)
 		}
-		overhead += elapsed - PlannedWait(d.Rollout.Steps)
+		overhead += elapsed - engine.PlannedWait(d.Rollout.Steps)
 	}
 	b.ReportMetric(float64(overhead.Milliseconds())/float64(b.N), "overhead-ms/op")
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,20 +28,35 @@ func TestEngineHasNoTerraformDependency(t *testing.T) {
 	}
 }
 
-// TestInfrastructureDoesNotImportTheDomain: the sub-packages (the store
-// backends, the HTTP hooks and checks) are the infrastructure the domain
-// depends on through interfaces; importing the domain back would tangle
-// the layers. The test helpers in enginetest are exempt: they serve tests
-// of the domain.
+// adapterPackages implement the domain's interfaces (HookSender, Checker)
+// over HTTP: they import the domain for its types, and the domain reaches
+// them only through those interfaces.
+var adapterPackages = []string{enginePackage + "/hookhttp"}
+
+// TestInfrastructureDoesNotImportTheDomain: the store backends are the
+// infrastructure the domain depends on through the KV contract; importing
+// the domain back would tangle the layers. Adapters may import the domain,
+// and the test helpers in enginetest serve tests of the domain.
 func TestInfrastructureDoesNotImportTheDomain(t *testing.T) {
 	for _, pkg := range enginePackages(t) {
-		if pkg == enginePackage || pkg == enginePackage+"/enginetest" {
+		if pkg == enginePackage || pkg == enginePackage+"/enginetest" || slices.Contains(adapterPackages, pkg) {
 			continue
 		}
 		for _, dep := range goList(t, "-deps", pkg) {
 			if dep == enginePackage {
 				t.Errorf("%s imports the domain package %s", pkg, enginePackage)
 			}
+		}
+	}
+}
+
+// TestDomainDoesNotImportAdapters: the engine builds with any HookSender
+// and Checker; which ones run is decided by whoever builds the engine (the
+// provider).
+func TestDomainDoesNotImportAdapters(t *testing.T) {
+	for _, dep := range goList(t, "-deps", enginePackage) {
+		if slices.Contains(adapterPackages, dep) {
+			t.Errorf("the domain package imports the adapter %s", dep)
 		}
 	}
 }

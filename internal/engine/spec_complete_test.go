@@ -102,9 +102,3 @@ func TestWithDefaultsCompletesTheHealthCheck(t *testing.T) {
 		t.Errorf("health check after defaults = %+v, want timeout %s, interval %s, expected [200]", *hc, DefaultHealthTimeout, DefaultCheckInterval)
 	}
 }
-
-// completed is hc as the engine hands it to a checker: with the spec's
-// defaults applied. Checker tests probe through it.
-func completed(hc HealthCheck) HealthCheck {
-	return *DeploymentSpec{HealthCheck: &hc}.WithDefaults().HealthCheck
-}

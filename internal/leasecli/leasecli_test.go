@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -48,7 +49,7 @@ func holdLeaseUntilKilled(path string) error {
 	if err != nil {
 		return err
 	}
-	e := engine.New(engine.Options{Store: engine.NewStore(kv), Hooks: hangingHooks{}, Checker: engine.NewHTTPChecker()})
+	e := engine.New(engine.Options{Store: engine.NewStore(kv), Hooks: hangingHooks{}, Checker: hookhttp.NewHTTPChecker()})
 	ctx := context.Background()
 	if _, err := e.PutEnvironment(ctx, engine.Environment{Name: "prod"}); err != nil {
 		return err

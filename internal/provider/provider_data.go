@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -116,8 +117,8 @@ func newProviderData(ctx context.Context, opts Options, location, secret string)
 	eng := engine.New(engine.Options{
 		Store:   store,
 		Clock:   opts.Clock,
-		Hooks:   engine.NewHTTPHookSender(logger),
-		Checker: engine.NewHTTPChecker(),
+		Hooks:   hookhttp.NewHTTPHookSender(logger),
+		Checker: hookhttp.NewHTTPChecker(),
 		Logger:  logger,
 		// Signs hooks whose block sets no secret of their own.
 		DefaultHookSecret: secret,

@@ -1,4 +1,4 @@
-package engine
+package hookhttp
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
 // hookLogAdapter routes retryablehttp's log lines to the engine Logger.
@@ -14,7 +16,7 @@ import (
 // passed through redact, and nothing that looks like a header is kept.
 type hookLogAdapter struct {
 	ctx    context.Context
-	logger Logger
+	logger engine.Logger
 	event  string
 	redact func(string) string
 }
@@ -57,3 +59,12 @@ func (a hookLogAdapter) fields(kv []any) map[string]any {
 	}
 	return fields
 }
+
+// nopLogger discards log lines; a sender built without a logger uses it.
+type nopLogger struct{}
+
+var _ engine.Logger = nopLogger{}
+
+func (nopLogger) Info(context.Context, string, map[string]any)  {}
+func (nopLogger) Debug(context.Context, string, map[string]any) {}
+func (nopLogger) Warn(context.Context, string, map[string]any)  {}

@@ -1,4 +1,4 @@
-package engine
+package hookhttp
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
 // DefaultMetricTimeout bounds one metric request; MetricCheck has no timeout
@@ -29,7 +31,7 @@ type HTTPChecker struct {
 	client *http.Client
 }
 
-var _ Checker = (*HTTPChecker)(nil)
+var _ engine.Checker = (*HTTPChecker)(nil)
 
 // NewHTTPChecker builds a checker on its own copy of the default transport.
 func NewHTTPChecker() *HTTPChecker {
@@ -39,10 +41,10 @@ func NewHTTPChecker() *HTTPChecker {
 
 // Health GETs the expanded URL; healthy when the status is expected. hc is
 // complete: its timeout and expected statuses come from the spec's defaults.
-func (c *HTTPChecker) Health(ctx context.Context, hc HealthCheck, vars Placeholders) CheckResult {
-	result := CheckResult{Name: "health"}
+func (c *HTTPChecker) Health(ctx context.Context, hc engine.HealthCheck, vars engine.Placeholders) engine.CheckResult {
+	result := engine.CheckResult{Name: "health"}
 	expected := hc.ExpectedStatus
-	target := ExpandPlaceholders(hc.URL, vars)
+	target := engine.ExpandPlaceholders(hc.URL, vars)
 	answer, err := c.get(ctx, probe{url: target, headers: hc.Headers, timeout: hc.Timeout})
 	if err != nil {
 		result.Detail = err.Error()
@@ -63,9 +65,9 @@ func (c *HTTPChecker) Health(ctx context.Context, hc HealthCheck, vars Placehold
 
 // Metric GETs the expanded URL, reads the number at mc.Path and checks it
 // against [mc.Min, mc.Max].
-func (c *HTTPChecker) Metric(ctx context.Context, mc MetricCheck, vars Placeholders) CheckResult {
-	result := CheckResult{Name: mc.Name}
-	target := ExpandPlaceholders(mc.URL, vars)
+func (c *HTTPChecker) Metric(ctx context.Context, mc engine.MetricCheck, vars engine.Placeholders) engine.CheckResult {
+	result := engine.CheckResult{Name: mc.Name}
+	target := engine.ExpandPlaceholders(mc.URL, vars)
 	answer, err := c.get(ctx, probe{url: target, headers: mc.Headers, timeout: DefaultMetricTimeout, readBody: true})
 	if err != nil {
 		result.Detail = err.Error()

@@ -1,4 +1,4 @@
-package engine
+package hookhttp
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
 // hookUserAgent identifies hook calls in the receiver's access logs.
@@ -30,16 +32,16 @@ const hookDrainLimit = 64 << 10
 // transient failures with go-retryablehttp. It is safe for concurrent use:
 // all per-call state lives in Send.
 type HTTPHookSender struct {
-	logger    Logger
+	logger    engine.Logger
 	transport http.RoundTripper // cloned once so every call shares its connection pool
 	now       func() time.Time  // stamps X-Ocuroot-Timestamp; tests replace it
 }
 
-var _ HookSender = (*HTTPHookSender)(nil)
+var _ engine.HookSender = (*HTTPHookSender)(nil)
 
 // NewHTTPHookSender builds a sender; a nil logger discards log lines. Each
 // call is signed with its hook's secret (the engine fills in the default).
-func NewHTTPHookSender(logger Logger) *HTTPHookSender {
+func NewHTTPHookSender(logger engine.Logger) *HTTPHookSender {
 	if logger == nil {
 		logger = nopLogger{}
 	}
@@ -56,20 +58,20 @@ func NewHTTPHookSender(logger Logger) *HTTPHookSender {
 //  3. let retryablehttp run the attempts, re-stamping timestamp, signature
 //     and attempt number before each one;
 //  4. classify the outcome: 2xx is delivered, anything else is a *HookError.
-func (s *HTTPHookSender) Send(ctx context.Context, cfg HookConfig, idempotencyKey string, ev Event) (HookResult, error) {
+func (s *HTTPHookSender) Send(ctx context.Context, cfg engine.HookConfig, idempotencyKey string, ev engine.Event) (engine.HookResult, error) {
 	call, err := newHookCall(cfg, idempotencyKey, ev)
 	if err != nil {
-		return HookResult{}, fmt.Errorf("send hook %q: %w", ev.Type, err)
+		return engine.HookResult{}, fmt.Errorf("send hook %q: %w", ev.Type, err)
 	}
 	if err := ctx.Err(); err != nil {
 		hookErr := call.failure()
 		hookErr.Err = err
-		return HookResult{}, hookErr
+		return engine.HookResult{}, hookErr
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, call.body)
 	if err != nil {
 		// The parse error would quote the URL, which may hold credentials.
-		return HookResult{}, fmt.Errorf("send hook %q: build request for %s failed", ev.Type, call.safeURL)
+		return engine.HookResult{}, fmt.Errorf("send hook %q: build request for %s failed", ev.Type, call.safeURL)
 	}
 	// Configured headers go first so the protocol headers below win: a
 	// receiver must be able to trust Idempotency-Key and the signature.
@@ -78,8 +80,8 @@ func (s *HTTPHookSender) Send(ctx context.Context, cfg HookConfig, idempotencyKe
 		req.Header.Set(name, value)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(HeaderIdempotencyKey, idempotencyKey)
-	req.Header.Set(HeaderEvent, ev.Type)
+	req.Header.Set(engine.HeaderIdempotencyKey, idempotencyKey)
+	req.Header.Set(engine.HeaderEvent, ev.Type)
 
 	resp, err := s.retryClient(ctx, call).Do(req)
 	return s.outcome(ctx, call, resp, err)
@@ -92,7 +94,7 @@ type hookCall struct {
 	safeURL  string // for errors and logs: no userinfo, no query
 	secret   string // signs the call; empty: unsigned
 	timeout  time.Duration
-	retry    RetryConfig
+	retry    engine.RetryConfig
 	body     []byte
 	redactor hookRedactor
 	attempts int
@@ -102,7 +104,7 @@ type hookCall struct {
 // spec's defaults (timeout, retry) and validated the retry settings before
 // handing it over; the URL is checked again because it is about to be
 // dialled.
-func newHookCall(cfg HookConfig, idempotencyKey string, ev Event) (*hookCall, error) {
+func newHookCall(cfg engine.HookConfig, idempotencyKey string, ev engine.Event) (*hookCall, error) {
 	call := &hookCall{event: ev.Type, safeURL: stripURLSecrets(cfg.URL), secret: cfg.Secret, timeout: cfg.Timeout, retry: cfg.Retry}
 	if err := validateHookURL(cfg.URL); err != nil {
 		return nil, err
@@ -151,17 +153,17 @@ func (s *HTTPHookSender) retryClient(ctx context.Context, call *hookCall) *retry
 		// still hold a reference to the old header map.
 		r.Header = r.Header.Clone()
 		timestamp := strconv.FormatInt(s.now().Unix(), 10)
-		r.Header.Set(HeaderTimestamp, timestamp)
-		r.Header.Set(HeaderDeliveryAttempt, strconv.Itoa(call.attempts))
+		r.Header.Set(engine.HeaderTimestamp, timestamp)
+		r.Header.Set(engine.HeaderDeliveryAttempt, strconv.Itoa(call.attempts))
 		if call.secret != "" {
-			r.Header.Set(HeaderSignature, SignPayload(call.secret, timestamp, call.body))
+			r.Header.Set(engine.HeaderSignature, engine.SignPayload(call.secret, timestamp, call.body))
 		}
 	}
 	return client
 }
 
 // outcome turns what retryablehttp returned into a result or a *HookError.
-func (s *HTTPHookSender) outcome(ctx context.Context, call *hookCall, resp *http.Response, err error) (HookResult, error) {
+func (s *HTTPHookSender) outcome(ctx context.Context, call *hookCall, resp *http.Response, err error) (engine.HookResult, error) {
 	logFields := map[string]any{"hook_event": call.event, "url": call.safeURL, "attempts": call.attempts}
 	hookErr := call.failure()
 	switch {
@@ -176,7 +178,7 @@ func (s *HTTPHookSender) outcome(ctx context.Context, call *hookCall, resp *http
 		closeResponse(resp)
 		logFields["status"] = resp.StatusCode
 		s.logger.Debug(ctx, "hook delivered", logFields)
-		return HookResult{Attempts: call.attempts, StatusCode: resp.StatusCode}, nil
+		return engine.HookResult{Attempts: call.attempts, StatusCode: resp.StatusCode}, nil
 	default:
 		hookErr.StatusCode = resp.StatusCode
 		if isRedirect(resp.StatusCode) {
@@ -186,7 +188,7 @@ func (s *HTTPHookSender) outcome(ctx context.Context, call *hookCall, resp *http
 	}
 	logFields["error"] = hookErr.Error()
 	s.logger.Debug(ctx, "hook failed", logFields)
-	return HookResult{Attempts: call.attempts, StatusCode: hookErr.StatusCode}, hookErr
+	return engine.HookResult{Attempts: call.attempts, StatusCode: hookErr.StatusCode}, hookErr
 }
 
 // HookError is a hook call that was not delivered. Its text never holds the
@@ -239,7 +241,7 @@ func (e *HookError) Error() string {
 func (e *HookError) Unwrap() error { return e.Err }
 
 func validateHookURL(raw string) error {
-	if err := ValidateEndpointURL(raw, HookURL); err != nil {
+	if err := engine.ValidateEndpointURL(raw, engine.HookURL); err != nil {
 		return fmt.Errorf("hook %w", err)
 	}
 	return nil

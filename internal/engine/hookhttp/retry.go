@@ -1,4 +1,4 @@
-package engine
+package hookhttp
 
 import (
 	"crypto/tls"

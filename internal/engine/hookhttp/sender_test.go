@@ -1,4 +1,4 @@
-package engine
+package hookhttp
 
 import (
 	"context"
@@ -15,15 +15,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
 // fastHookRetry keeps retry tests in the tens of milliseconds.
-var fastHookRetry = RetryConfig{Attempts: 3, MinWait: 10 * time.Millisecond, MaxWait: 50 * time.Millisecond}
+var fastHookRetry = engine.RetryConfig{Attempts: 3, MinWait: 10 * time.Millisecond, MaxWait: 50 * time.Millisecond}
 
-func testHookEvent() Event {
-	return Event{
-		Type: EventCanaryWeight, Package: "web", Environment: "prod",
-		Release: "web@1.2.0", Version: "1.2.0", Weight: 25, Slot: SlotCanary,
+func testHookEvent() engine.Event {
+	return engine.Event{
+		Type: engine.EventCanaryWeight, Package: "web", Environment: "prod",
+		Release: "web@1.2.0", Version: "1.2.0", Weight: 25, Slot: engine.SlotCanary,
 		Attempt: 1, RolloutID: "r-1", Step: 2, Time: time.Unix(1700000000, 0).UTC(),
 	}
 }
@@ -113,16 +115,16 @@ func asHookError(t *testing.T, err error) *HookError {
 func TestHookSendSignsAndLabelsRequest(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusNoContent))
 	sender := NewHTTPHookSender(nil)
-	cfg := HookConfig{
+	cfg := engine.HookConfig{
 		URL: server.URL + "/hook", Secret: "hook-secret", Timeout: time.Second, Retry: fastHookRetry,
-		Headers: map[string]string{"X-Team": "payments", HeaderIdempotencyKey: "spoofed"},
+		Headers: map[string]string{"X-Team": "payments", engine.HeaderIdempotencyKey: "spoofed"},
 	}
 
 	result, err := sender.Send(context.Background(), cfg, "r-1/step-2", testHookEvent())
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if result != (HookResult{Attempts: 1, StatusCode: http.StatusNoContent}) {
+	if result != (engine.HookResult{Attempts: 1, StatusCode: http.StatusNoContent}) {
 		t.Fatalf("result = %+v, want 1 attempt with status 204", result)
 	}
 	seen := server.seen()
@@ -131,23 +133,23 @@ func TestHookSendSignsAndLabelsRequest(t *testing.T) {
 	}
 	got := seen[0]
 	wantHeaders := map[string]string{
-		"Content-Type":        "application/json",
-		"User-Agent":          "terraform-provider-ocuroot",
-		HeaderIdempotencyKey:  "r-1/step-2", // protocol headers win over configured ones
-		HeaderEvent:           EventCanaryWeight,
-		HeaderDeliveryAttempt: "1",
-		"X-Team":              "payments",
+		"Content-Type":               "application/json",
+		"User-Agent":                 "terraform-provider-ocuroot",
+		engine.HeaderIdempotencyKey:  "r-1/step-2", // protocol headers win over configured ones
+		engine.HeaderEvent:           engine.EventCanaryWeight,
+		engine.HeaderDeliveryAttempt: "1",
+		"X-Team":                     "payments",
 	}
 	for name, want := range wantHeaders {
 		if v := got.header.Get(name); v != want {
 			t.Errorf("header %s = %q, want %q", name, v, want)
 		}
 	}
-	if err := VerifySignature("hook-secret", got.header.Get(HeaderTimestamp), got.header.Get(HeaderSignature), got.body, time.Now(), time.Minute); err != nil {
+	if err := engine.VerifySignature("hook-secret", got.header.Get(engine.HeaderTimestamp), got.header.Get(engine.HeaderSignature), got.body, time.Now(), time.Minute); err != nil {
 		t.Errorf("signature does not verify with the hook secret: %v", err)
 	}
-	var ev Event
-	if err := json.Unmarshal(got.body, &ev); err != nil || ev.Type != EventCanaryWeight || ev.Weight != 25 {
+	var ev engine.Event
+	if err := json.Unmarshal(got.body, &ev); err != nil || ev.Type != engine.EventCanaryWeight || ev.Weight != 25 {
 		t.Errorf("body = %s (err %v), want the encoded event", got.body, err)
 	}
 }
@@ -166,19 +168,19 @@ func TestHookSendSignsWithTheHookSecret(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			server := newHookTestServer(t, respondWith(http.StatusOK))
 			sender := NewHTTPHookSender(nil)
-			cfg := HookConfig{URL: server.URL, Secret: tt.hookSecret, Timeout: time.Second, Retry: fastHookRetry}
+			cfg := engine.HookConfig{URL: server.URL, Secret: tt.hookSecret, Timeout: time.Second, Retry: fastHookRetry}
 			if _, err := sender.Send(context.Background(), cfg, "key", testHookEvent()); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
 			got := server.seen()[0]
-			signature := got.header.Get(HeaderSignature)
+			signature := got.header.Get(engine.HeaderSignature)
 			if tt.verifyWith == "" {
 				if signature != "" {
 					t.Fatalf("signature %q sent without a secret", signature)
 				}
 				return
 			}
-			if err := VerifySignature(tt.verifyWith, got.header.Get(HeaderTimestamp), signature, got.body, time.Now(), time.Minute); err != nil {
+			if err := engine.VerifySignature(tt.verifyWith, got.header.Get(engine.HeaderTimestamp), signature, got.body, time.Now(), time.Minute); err != nil {
 				t.Fatalf("signature does not verify with %q: %v", tt.verifyWith, err)
 			}
 		})
@@ -188,13 +190,13 @@ func TestHookSendSignsWithTheHookSecret(t *testing.T) {
 func TestHookSendRetriesServerErrors(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusServiceUnavailable, http.StatusServiceUnavailable, http.StatusOK))
 	sender := NewHTTPHookSender(nil)
-	cfg := HookConfig{URL: server.URL, Secret: "secret", Timeout: time.Second, Retry: fastHookRetry}
+	cfg := engine.HookConfig{URL: server.URL, Secret: "secret", Timeout: time.Second, Retry: fastHookRetry}
 
 	result, err := sender.Send(context.Background(), cfg, "r-1/step-2", testHookEvent())
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if result != (HookResult{Attempts: 3, StatusCode: http.StatusOK}) {
+	if result != (engine.HookResult{Attempts: 3, StatusCode: http.StatusOK}) {
 		t.Fatalf("result = %+v, want 3 attempts ending in 200", result)
 	}
 	seen := server.seen()
@@ -202,13 +204,13 @@ func TestHookSendRetriesServerErrors(t *testing.T) {
 		t.Fatalf("server saw %d requests, want 3", len(seen))
 	}
 	for i, req := range seen {
-		if key := req.header.Get(HeaderIdempotencyKey); key != "r-1/step-2" {
+		if key := req.header.Get(engine.HeaderIdempotencyKey); key != "r-1/step-2" {
 			t.Errorf("request %d: Idempotency-Key = %q, want the same key on every attempt", i+1, key)
 		}
-		if attempt := req.header.Get(HeaderDeliveryAttempt); attempt != fmt.Sprint(i+1) {
-			t.Errorf("request %d: %s = %q, want %d", i+1, HeaderDeliveryAttempt, attempt, i+1)
+		if attempt := req.header.Get(engine.HeaderDeliveryAttempt); attempt != fmt.Sprint(i+1) {
+			t.Errorf("request %d: %s = %q, want %d", i+1, engine.HeaderDeliveryAttempt, attempt, i+1)
 		}
-		if err := VerifySignature("secret", req.header.Get(HeaderTimestamp), req.header.Get(HeaderSignature), req.body, time.Now(), time.Minute); err != nil {
+		if err := engine.VerifySignature("secret", req.header.Get(engine.HeaderTimestamp), req.header.Get(engine.HeaderSignature), req.body, time.Now(), time.Minute); err != nil {
 			t.Errorf("request %d: signature does not verify: %v", i+1, err)
 		}
 	}
@@ -264,7 +266,7 @@ func TestHookSendFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			server := newHookTestServer(t, tt.respond)
 			sender := NewHTTPHookSender(nil)
-			cfg := HookConfig{URL: server.URL + "/hook", Timeout: time.Second, Retry: fastHookRetry}
+			cfg := engine.HookConfig{URL: server.URL + "/hook", Timeout: time.Second, Retry: fastHookRetry}
 
 			result, err := sender.Send(context.Background(), cfg, "key", testHookEvent())
 			hookErr := asHookError(t, err)
@@ -275,7 +277,7 @@ func TestHookSendFailures(t *testing.T) {
 			if hookErr.StatusCode != tt.wantStatus {
 				t.Errorf("StatusCode = %d, want %d", hookErr.StatusCode, tt.wantStatus)
 			}
-			want := fmt.Sprintf("hook %q to %s/hook %s", EventCanaryWeight, server.URL, tt.wantSuffix)
+			want := fmt.Sprintf("hook %q to %s/hook %s", engine.EventCanaryWeight, server.URL, tt.wantSuffix)
 			if err.Error() != want {
 				t.Errorf("error =\n  %s\nwant\n  %s", err, want)
 			}
@@ -293,8 +295,8 @@ func TestHookSendHonoursRetryAfter(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	sender := NewHTTPHookSender(nil)
-	retry := RetryConfig{Attempts: 3, MinWait: 10 * time.Millisecond, MaxWait: 2 * time.Second}
-	cfg := HookConfig{URL: server.URL, Timeout: time.Second, Retry: retry}
+	retry := engine.RetryConfig{Attempts: 3, MinWait: 10 * time.Millisecond, MaxWait: 2 * time.Second}
+	cfg := engine.HookConfig{URL: server.URL, Timeout: time.Second, Retry: retry}
 
 	result, err := sender.Send(context.Background(), cfg, "key", testHookEvent())
 	if err != nil {
@@ -320,9 +322,9 @@ func TestHookSendPerRequestTimeout(t *testing.T) {
 	})
 	defer close(release) // defers run before Cleanup, so Close never waits on a stuck handler
 	sender := NewHTTPHookSender(nil)
-	cfg := HookConfig{
+	cfg := engine.HookConfig{
 		URL: server.URL + "/slow", Timeout: 200 * time.Millisecond,
-		Retry: RetryConfig{Attempts: 2, MinWait: 10 * time.Millisecond, MaxWait: 10 * time.Millisecond},
+		Retry: engine.RetryConfig{Attempts: 2, MinWait: 10 * time.Millisecond, MaxWait: 10 * time.Millisecond},
 	}
 
 	start := time.Now()
@@ -331,7 +333,7 @@ func TestHookSendPerRequestTimeout(t *testing.T) {
 	if !hookErr.Timeout || hookErr.Attempts != 2 {
 		t.Errorf("Timeout = %v, Attempts = %d; want a timeout after 2 attempts", hookErr.Timeout, hookErr.Attempts)
 	}
-	want := fmt.Sprintf("hook %q to %s/slow timed out after 2 attempts (per-request timeout 200ms)", EventCanaryWeight, server.URL)
+	want := fmt.Sprintf("hook %q to %s/slow timed out after 2 attempts (per-request timeout 200ms)", engine.EventCanaryWeight, server.URL)
 	if err.Error() != want {
 		t.Errorf("error =\n  %s\nwant\n  %s", err, want)
 	}
@@ -348,9 +350,9 @@ func TestHookSendCancelStopsRetries(t *testing.T) {
 		cancel() // the caller gives up while the sender waits to retry
 	})
 	sender := NewHTTPHookSender(nil)
-	cfg := HookConfig{
+	cfg := engine.HookConfig{
 		URL: server.URL, Timeout: time.Second,
-		Retry: RetryConfig{Attempts: 5, MinWait: 5 * time.Second, MaxWait: 5 * time.Second},
+		Retry: engine.RetryConfig{Attempts: 5, MinWait: 5 * time.Second, MaxWait: 5 * time.Second},
 	}
 
 	start := time.Now()
@@ -365,7 +367,7 @@ func TestHookSendCancelStopsRetries(t *testing.T) {
 	if n := len(server.seen()); n != 1 || hookErr.Attempts != 1 {
 		t.Errorf("server saw %d requests, error says %d attempts; want 1", n, hookErr.Attempts)
 	}
-	want := fmt.Sprintf("hook %q to %s cancelled after 1 attempt: context canceled", EventCanaryWeight, server.URL)
+	want := fmt.Sprintf("hook %q to %s cancelled after 1 attempt: context canceled", engine.EventCanaryWeight, server.URL)
 	if err.Error() != want {
 		t.Errorf("error =\n  %s\nwant\n  %s", err, want)
 	}
@@ -375,7 +377,7 @@ func TestHookSendAlreadyCancelled(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusOK))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := NewHTTPHookSender(nil).Send(ctx, HookConfig{URL: server.URL, Retry: fastHookRetry}, "key", testHookEvent())
+	_, err := NewHTTPHookSender(nil).Send(ctx, engine.HookConfig{URL: server.URL, Retry: fastHookRetry}, "key", testHookEvent())
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "cancelled before the first attempt") {
 		t.Errorf("error = %v, want a cancellation before the first attempt", err)
 	}
@@ -402,8 +404,8 @@ func TestHookSendNeverLeaksSecrets(t *testing.T) {
 			// TestHookSendRejectsBadConfig); a query token is allowed.
 			logger := &recordingLogger{}
 			sender := NewHTTPHookSender(logger)
-			cfg := HookConfig{
-				URL: target + "/hook?token=query-token-value", Secret: secret, Timeout: time.Second, Retry: RetryConfig{Attempts: 2},
+			cfg := engine.HookConfig{
+				URL: target + "/hook?token=query-token-value", Secret: secret, Timeout: time.Second, Retry: engine.RetryConfig{Attempts: 2},
 				Headers: map[string]string{"Authorization": token},
 			}
 
@@ -419,7 +421,7 @@ func TestHookSendNeverLeaksSecrets(t *testing.T) {
 					}
 				}
 			}
-			if !strings.HasPrefix(err.Error(), fmt.Sprintf("hook %q to %s/hook failed after", EventCanaryWeight, target)) {
+			if !strings.HasPrefix(err.Error(), fmt.Sprintf("hook %q to %s/hook failed after", engine.EventCanaryWeight, target)) {
 				t.Errorf("error = %v, want it to name the stripped URL", err)
 			}
 		})
@@ -429,32 +431,32 @@ func TestHookSendNeverLeaksSecrets(t *testing.T) {
 func TestHookSendRejectsBadConfig(t *testing.T) {
 	tests := []struct {
 		name    string
-		cfg     HookConfig
+		cfg     engine.HookConfig
 		key     string
 		wantErr string
 	}{
 		{
 			name:    "unsupported scheme",
-			cfg:     HookConfig{URL: "ftp://example.invalid/x?token=t", Retry: fastHookRetry},
+			cfg:     engine.HookConfig{URL: "ftp://example.invalid/x?token=t", Retry: fastHookRetry},
 			key:     "key",
 			wantErr: `send hook "canary.weight": hook url must be an absolute http:// or https:// URL with a host, such as https://deploy.example.com/hooks`,
 		},
 		{
 			name:    "relative URL",
-			cfg:     HookConfig{URL: "/hook", Retry: fastHookRetry},
+			cfg:     engine.HookConfig{URL: "/hook", Retry: fastHookRetry},
 			key:     "key",
 			wantErr: `send hook "canary.weight": hook url must be an absolute http:// or https:// URL with a host, such as https://deploy.example.com/hooks`,
 		},
 		{
 			name: "credentials in the URL, not quoted",
-			cfg:  HookConfig{URL: "https://user:pw-value@example.invalid/x", Retry: fastHookRetry},
+			cfg:  engine.HookConfig{URL: "https://user:pw-value@example.invalid/x", Retry: fastHookRetry},
 			key:  "key",
 			wantErr: `send hook "canary.weight": hook url must not contain credentials (user:password@): they would be stored and shown in clear. ` +
 				`Remove them from the url and send them with the block's headers instead, such as headers = { Authorization = "Basic ..." }`,
 		},
 		{
 			name:    "empty idempotency key",
-			cfg:     HookConfig{URL: "http://example.invalid", Retry: fastHookRetry},
+			cfg:     engine.HookConfig{URL: "http://example.invalid", Retry: fastHookRetry},
 			wantErr: `send hook "canary.weight": idempotency key is empty`,
 		},
 	}
@@ -549,71 +551,10 @@ func TestHookBackoff(t *testing.T) {
 	}
 }
 
-func TestSignPayload(t *testing.T) {
-	// Computed independently (Python's hmac module) so receivers in other
-	// languages can check their implementation against the same vector.
-	got := SignPayload("whsec-test", "1700000000", []byte(`{"type":"deploy"}`))
-	want := "sha256=cb725692e3496bd64f70e062aea174856e57b95739e1f063da6fcf406e0b7cfe"
-	if got != want {
-		t.Errorf("SignPayload = %s, want %s", got, want)
-	}
-}
-
-func TestVerifySignature(t *testing.T) {
-	now := time.Unix(1700000000, 0)
-	body := []byte(`{"type":"deploy"}`)
-	ts := "1700000000"
-	valid := SignPayload("secret", ts, body)
-	tests := []struct {
-		name      string
-		secret    string
-		timestamp string
-		signature string
-		body      []byte
-		now       time.Time
-		tolerance time.Duration
-		wantErr   string
-	}{
-		{name: "valid", secret: "secret", timestamp: ts, signature: valid, body: body, now: now},
-		{name: "upper-case hex", secret: "secret", timestamp: ts, signature: "sha256=" + strings.ToUpper(strings.TrimPrefix(valid, "sha256=")), body: body, now: now},
-		{name: "within tolerance", secret: "secret", timestamp: ts, signature: valid, body: body, now: now.Add(4 * time.Minute)},
-		{name: "wrong secret", secret: "other", timestamp: ts, signature: valid, body: body, now: now,
-			wantErr: "verify hook signature: signature does not match the body"},
-		{name: "tampered body", secret: "secret", timestamp: ts, signature: valid, body: []byte(`{"type":"rollback"}`), now: now,
-			wantErr: "verify hook signature: signature does not match the body"},
-		{name: "stale", secret: "secret", timestamp: ts, signature: valid, body: body, now: now.Add(10 * time.Minute),
-			wantErr: "verify hook signature: timestamp is 10m0s away from now, tolerance 5m0s"},
-		{name: "from the future", secret: "secret", timestamp: ts, signature: valid, body: body, now: now.Add(-2 * time.Minute), tolerance: time.Minute,
-			wantErr: "verify hook signature: timestamp is 2m0s away from now, tolerance 1m0s"},
-		{name: "timestamp not a number", secret: "secret", timestamp: "yesterday", signature: valid, body: body, now: now,
-			wantErr: `verify hook signature: X-Ocuroot-Timestamp "yesterday" is not unix seconds`},
-		{name: "missing header", secret: "secret", timestamp: ts, body: body, now: now,
-			wantErr: "verify hook signature: missing X-Ocuroot-Signature header"},
-		{name: "unknown scheme", secret: "secret", timestamp: ts, signature: "sha1=abc", body: body, now: now,
-			wantErr: `verify hook signature: X-Ocuroot-Signature must start with "sha256="`},
-		{name: "not hex", secret: "secret", timestamp: ts, signature: "sha256=zz", body: body, now: now,
-			wantErr: "verify hook signature: X-Ocuroot-Signature is not hex"},
-		{name: "no secret", timestamp: ts, signature: valid, body: body, now: now,
-			wantErr: "verify hook signature: no secret configured"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := VerifySignature(tt.secret, tt.timestamp, tt.signature, tt.body, tt.now, tt.tolerance)
-			got := ""
-			if err != nil {
-				got = err.Error()
-			}
-			if got != tt.wantErr {
-				t.Errorf("VerifySignature = %q, want %q", got, tt.wantErr)
-			}
-		})
-	}
-}
-
 func TestHookLogAdapterRedacts(t *testing.T) {
 	logger := &recordingLogger{}
 	adapter := hookLogAdapter{
-		ctx: context.Background(), logger: logger, event: EventDeploy,
+		ctx: context.Background(), logger: logger, event: engine.EventDeploy,
 		redact: newHookRedactor("the-secret", map[string]string{"Authorization": "Bearer tok-123"}).redact,
 	}
 	adapter.Debug("performing request", "method", "POST", "url", "http://user:xxxxx@h.example/hook?token=q-123")
