@@ -42,8 +42,8 @@ func benchEngine(b *testing.B) *engine.Engine {
 	return engine.New(engine.Options{
 		Store:             engine.NewStore(kv),
 		Clock:             engine.RealClock{},
-		Hooks:             hookhttp.NewHTTPHookSender(nil),
-		Checker:           hookhttp.NewHTTPChecker(),
+		Hooks:             hookhttp.NewSender(nil),
+		Checker:           hookhttp.NewChecker(),
 		DefaultHookSecret: "bench-secret",
 		PollInterval:      50 * time.Millisecond,
 	})

@@ -49,7 +49,7 @@ func holdLeaseUntilKilled(path string) error {
 	if err != nil {
 		return err
 	}
-	e := engine.New(engine.Options{Store: engine.NewStore(kv), Hooks: hangingHooks{}, Checker: hookhttp.NewHTTPChecker()})
+	e := engine.New(engine.Options{Store: engine.NewStore(kv), Hooks: hangingHooks{}, Checker: hookhttp.NewChecker()})
 	ctx := context.Background()
 	if _, err := e.PutEnvironment(ctx, engine.Environment{Name: "prod"}); err != nil {
 		return err

@@ -117,8 +117,8 @@ func newProviderData(ctx context.Context, opts Options, location, secret string)
 	eng := engine.New(engine.Options{
 		Store:   store,
 		Clock:   opts.Clock,
-		Hooks:   hookhttp.NewHTTPHookSender(logger),
-		Checker: hookhttp.NewHTTPChecker(),
+		Hooks:   hookhttp.NewSender(logger),
+		Checker: hookhttp.NewChecker(),
 		Logger:  logger,
 		// Signs hooks whose block sets no secret of their own.
 		DefaultHookSecret: secret,

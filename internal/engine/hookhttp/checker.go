@@ -24,24 +24,24 @@ const DefaultMetricTimeout = 5 * time.Second
 // checkBodyLimit bounds how much of a metrics response is parsed.
 const checkBodyLimit = 1 << 20
 
-// HTTPChecker runs health and metric checks over HTTP. It never retries:
+// Checker runs health and metric checks over HTTP. It never retries:
 // one probe is one request, and the caller's failure threshold decides how
 // many failed probes matter. It is safe for concurrent use.
-type HTTPChecker struct {
+type Checker struct {
 	client *http.Client
 }
 
-var _ engine.Checker = (*HTTPChecker)(nil)
+var _ engine.Checker = (*Checker)(nil)
 
-// NewHTTPChecker builds a checker on its own copy of the default transport.
-func NewHTTPChecker() *HTTPChecker {
+// NewChecker builds a checker on its own copy of the default transport.
+func NewChecker() *Checker {
 	// No client timeout: each probe sets its own through the context.
-	return &HTTPChecker{client: &http.Client{Transport: clonedDefaultTransport(), CheckRedirect: neverFollowRedirects}}
+	return &Checker{client: &http.Client{Transport: clonedDefaultTransport(), CheckRedirect: neverFollowRedirects}}
 }
 
 // Health GETs the expanded URL; healthy when the status is expected. hc is
 // complete: its timeout and expected statuses come from the spec's defaults.
-func (c *HTTPChecker) Health(ctx context.Context, hc engine.HealthCheck, vars engine.Placeholders) engine.CheckResult {
+func (c *Checker) Health(ctx context.Context, hc engine.HealthCheck, vars engine.Placeholders) engine.CheckResult {
 	result := engine.CheckResult{Name: "health"}
 	expected := hc.ExpectedStatus
 	target := engine.ExpandPlaceholders(hc.URL, vars)
@@ -65,7 +65,7 @@ func (c *HTTPChecker) Health(ctx context.Context, hc engine.HealthCheck, vars en
 
 // Metric GETs the expanded URL, reads the number at mc.Path and checks it
 // against [mc.Min, mc.Max].
-func (c *HTTPChecker) Metric(ctx context.Context, mc engine.MetricCheck, vars engine.Placeholders) engine.CheckResult {
+func (c *Checker) Metric(ctx context.Context, mc engine.MetricCheck, vars engine.Placeholders) engine.CheckResult {
 	result := engine.CheckResult{Name: mc.Name}
 	target := engine.ExpandPlaceholders(mc.URL, vars)
 	answer, err := c.get(ctx, probe{url: target, headers: mc.Headers, timeout: DefaultMetricTimeout, readBody: true})
@@ -167,7 +167,7 @@ func (a probeAnswer) redirectDetail(target string) string {
 // get performs one probe. Its error already reads as a check detail:
 // "GET <url>: timed out after 2s". The URL shown has no credentials or
 // query, and no configured header value appears in it.
-func (c *HTTPChecker) get(ctx context.Context, p probe) (probeAnswer, error) {
+func (c *Checker) get(ctx context.Context, p probe) (probeAnswer, error) {
 	shown := stripURLSecrets(p.url)
 	probeCtx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()

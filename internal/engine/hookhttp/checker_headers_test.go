@@ -30,7 +30,7 @@ func TestHTTPCheckerSendsHeaders(t *testing.T) {
 	}))
 	t.Cleanup(server.Close)
 	headers := map[string]string{"Authorization": "Bearer probe-token"}
-	checker := NewHTTPChecker()
+	checker := NewChecker()
 
 	health := checker.Health(context.Background(), completed(engine.HealthCheck{URL: server.URL + "/health", Headers: headers}), engine.Placeholders{})
 	metric := checker.Metric(context.Background(), engine.MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "error_rate", Headers: headers}, engine.Placeholders{})
@@ -53,7 +53,7 @@ func TestHTTPCheckerSendsHeaders(t *testing.T) {
 func TestHTTPCheckerRefusesURLCredentials(t *testing.T) {
 	server, paths := checkTestServer(t)
 	withCredentials := strings.Replace(server.URL, "://", "://ops:hunter2@", 1) + "/ok"
-	got := NewHTTPChecker().Health(context.Background(), completed(engine.HealthCheck{URL: withCredentials}), engine.Placeholders{})
+	got := NewChecker().Health(context.Background(), completed(engine.HealthCheck{URL: withCredentials}), engine.Placeholders{})
 	want := "GET " + server.URL + "/ok: the url contains credentials (user:password@); send them with headers instead"
 	if got.OK || got.Detail != want {
 		t.Errorf("result = {OK %v Detail %q}, want a failure %q", got.OK, got.Detail, want)

@@ -146,7 +146,7 @@ func TestHTTPCheckerHealth(t *testing.T) {
 		{name: "unreachable", check: engine.HealthCheck{URL: closed.URL + "/ok", Timeout: time.Second},
 			wantDetail: "GET " + closed.URL + "/ok: dial tcp", wantPrefix: true},
 	}
-	checker := NewHTTPChecker()
+	checker := NewChecker()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := checker.Health(context.Background(), completed(tt.check), engine.Placeholders{})
@@ -164,7 +164,7 @@ func TestHTTPCheckerHealthCancelled(t *testing.T) {
 	server, _ := checkTestServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	got := NewHTTPChecker().Health(ctx, completed(engine.HealthCheck{URL: server.URL + "/ok"}), engine.Placeholders{})
+	got := NewChecker().Health(ctx, completed(engine.HealthCheck{URL: server.URL + "/ok"}), engine.Placeholders{})
 	if got.OK || got.Detail != "GET "+server.URL+"/ok: cancelled: context canceled" {
 		t.Errorf("result = %+v, want a failed check saying it was cancelled", got)
 	}
@@ -194,7 +194,7 @@ func TestHTTPCheckerMetric(t *testing.T) {
 		{name: "unnamed check uses the path", check: engine.MetricCheck{URL: server.URL + "/metrics", Path: "data.error_rate"},
 			wantOK: true, wantValue: floatPtr(0.042), wantDetail: "data.error_rate = 0.042, no bounds set"},
 	}
-	checker := NewHTTPChecker()
+	checker := NewChecker()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := checker.Metric(context.Background(), tt.check, engine.Placeholders{})
@@ -215,7 +215,7 @@ func TestHTTPCheckerMetric(t *testing.T) {
 func TestHTTPCheckerExpandsPlaceholders(t *testing.T) {
 	server, paths := checkTestServer(t)
 	vars := engine.Placeholders{Package: "web", Environment: "prod", Version: "1.2 rc", Release: "web@1.2", Slot: engine.SlotGreen}
-	checker := NewHTTPChecker()
+	checker := NewChecker()
 
 	checker.Health(context.Background(), completed(engine.HealthCheck{URL: server.URL + "/ok/{package}/{environment}/{slot}"}), vars)
 	checker.Metric(context.Background(), engine.MetricCheck{Name: "m", URL: server.URL + "/metrics/{version}/{release}", Path: "x"}, vars)

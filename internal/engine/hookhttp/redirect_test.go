@@ -74,7 +74,7 @@ func TestHookSendNeverFollowsRedirects(t *testing.T) {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			f := newRedirectFixture(t, status)
 			cfg := engine.HookConfig{URL: f.origin.URL + "/hooks", Secret: "s3cret", Retry: fastHookRetry}
-			result, err := NewHTTPHookSender(nil).Send(context.Background(), cfg, "api/prod/r-1/step-0/deploy", testHookEvent())
+			result, err := NewSender(nil).Send(context.Background(), cfg, "api/prod/r-1/step-0/deploy", testHookEvent())
 
 			hookErr := asHookError(t, err)
 			want := `hook "canary.weight" answered ` + describeStatus(status) + " to " + f.shownLocation +
@@ -109,7 +109,7 @@ func TestHookRedirectWithoutOrRelativeLocation(t *testing.T) {
 				}
 				w.WriteHeader(http.StatusFound)
 			})
-			_, err := NewHTTPHookSender(nil).Send(context.Background(), engine.HookConfig{URL: origin.URL, Retry: fastHookRetry}, "key", testHookEvent())
+			_, err := NewSender(nil).Send(context.Background(), engine.HookConfig{URL: origin.URL, Retry: fastHookRetry}, "key", testHookEvent())
 			want := strings.ReplaceAll(tt.want, "{origin}", origin.URL)
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("error = %v, want it to contain %q", err, want)
@@ -122,7 +122,7 @@ func TestHookRedirectWithoutOrRelativeLocation(t *testing.T) {
 // with a 3xx fails, naming the status and Location; the probe's headers
 // never reach the other host.
 func TestHTTPCheckerNeverFollowsRedirects(t *testing.T) {
-	checker := NewHTTPChecker()
+	checker := NewChecker()
 	headers := map[string]string{"Authorization": "Bearer probe-token"}
 	for _, status := range redirectStatuses {
 		t.Run(http.StatusText(status), func(t *testing.T) {
@@ -152,7 +152,7 @@ func TestHTTPCheckerNeverFollowsRedirects(t *testing.T) {
 // healthy answer, still without following it.
 func TestHTTPCheckerExpectedRedirect(t *testing.T) {
 	f := newRedirectFixture(t, http.StatusFound)
-	got := NewHTTPChecker().Health(context.Background(),
+	got := NewChecker().Health(context.Background(),
 		completed(engine.HealthCheck{URL: f.origin.URL + "/probe", ExpectedStatus: []int{200, 302}}), engine.Placeholders{})
 	if !got.OK || got.Detail != "GET "+f.origin.URL+"/probe: status 302" {
 		t.Errorf("health = {OK %v Detail %q}, want healthy with status 302", got.OK, got.Detail)

@@ -28,24 +28,24 @@ const hookErrorBodyLimit = 512
 // connection be reused.
 const hookDrainLimit = 64 << 10
 
-// HTTPHookSender delivers hook events as signed JSON POSTs, retrying
+// Sender delivers hook events as signed JSON POSTs, retrying
 // transient failures with go-retryablehttp. It is safe for concurrent use:
 // all per-call state lives in Send.
-type HTTPHookSender struct {
+type Sender struct {
 	logger    engine.Logger
 	transport http.RoundTripper // cloned once so every call shares its connection pool
 	now       func() time.Time  // stamps X-Ocuroot-Timestamp; tests replace it
 }
 
-var _ engine.HookSender = (*HTTPHookSender)(nil)
+var _ engine.HookSender = (*Sender)(nil)
 
-// NewHTTPHookSender builds a sender; a nil logger discards log lines. Each
+// NewSender builds a sender; a nil logger discards log lines. Each
 // call is signed with its hook's secret (the engine fills in the default).
-func NewHTTPHookSender(logger engine.Logger) *HTTPHookSender {
+func NewSender(logger engine.Logger) *Sender {
 	if logger == nil {
 		logger = nopLogger{}
 	}
-	return &HTTPHookSender{
+	return &Sender{
 		logger:    logger,
 		transport: clonedDefaultTransport(),
 		now:       time.Now,
@@ -58,7 +58,7 @@ func NewHTTPHookSender(logger engine.Logger) *HTTPHookSender {
 //  3. let retryablehttp run the attempts, re-stamping timestamp, signature
 //     and attempt number before each one;
 //  4. classify the outcome: 2xx is delivered, anything else is a *HookError.
-func (s *HTTPHookSender) Send(ctx context.Context, cfg engine.HookConfig, idempotencyKey string, ev engine.Event) (engine.HookResult, error) {
+func (s *Sender) Send(ctx context.Context, cfg engine.HookConfig, idempotencyKey string, ev engine.Event) (engine.HookResult, error) {
 	call, err := newHookCall(cfg, idempotencyKey, ev)
 	if err != nil {
 		return engine.HookResult{}, fmt.Errorf("send hook %q: %w", ev.Type, err)
@@ -127,7 +127,7 @@ func (c *hookCall) failure() *HookError {
 
 // retryClient configures retryablehttp for one call. A fresh http.Client
 // carries this hook's timeout; the shared transport keeps connection reuse.
-func (s *HTTPHookSender) retryClient(ctx context.Context, call *hookCall) *retryablehttp.Client {
+func (s *Sender) retryClient(ctx context.Context, call *hookCall) *retryablehttp.Client {
 	client := retryablehttp.NewClient()
 	client.HTTPClient = &http.Client{Transport: s.transport, Timeout: call.timeout, CheckRedirect: neverFollowRedirects}
 	client.Logger = hookLogAdapter{ctx: ctx, logger: s.logger, event: call.event, redact: call.redactor.redact}
@@ -163,7 +163,7 @@ func (s *HTTPHookSender) retryClient(ctx context.Context, call *hookCall) *retry
 }
 
 // outcome turns what retryablehttp returned into a result or a *HookError.
-func (s *HTTPHookSender) outcome(ctx context.Context, call *hookCall, resp *http.Response, err error) (engine.HookResult, error) {
+func (s *Sender) outcome(ctx context.Context, call *hookCall, resp *http.Response, err error) (engine.HookResult, error) {
 	logFields := map[string]any{"hook_event": call.event, "url": call.safeURL, "attempts": call.attempts}
 	hookErr := call.failure()
 	switch {

@@ -114,7 +114,7 @@ func asHookError(t *testing.T, err error) *HookError {
 
 func TestHookSendSignsAndLabelsRequest(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusNoContent))
-	sender := NewHTTPHookSender(nil)
+	sender := NewSender(nil)
 	cfg := engine.HookConfig{
 		URL: server.URL + "/hook", Secret: "hook-secret", Timeout: time.Second, Retry: fastHookRetry,
 		Headers: map[string]string{"X-Team": "payments", engine.HeaderIdempotencyKey: "spoofed"},
@@ -167,7 +167,7 @@ func TestHookSendSignsWithTheHookSecret(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			server := newHookTestServer(t, respondWith(http.StatusOK))
-			sender := NewHTTPHookSender(nil)
+			sender := NewSender(nil)
 			cfg := engine.HookConfig{URL: server.URL, Secret: tt.hookSecret, Timeout: time.Second, Retry: fastHookRetry}
 			if _, err := sender.Send(context.Background(), cfg, "key", testHookEvent()); err != nil {
 				t.Fatalf("Send: %v", err)
@@ -189,7 +189,7 @@ func TestHookSendSignsWithTheHookSecret(t *testing.T) {
 
 func TestHookSendRetriesServerErrors(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusServiceUnavailable, http.StatusServiceUnavailable, http.StatusOK))
-	sender := NewHTTPHookSender(nil)
+	sender := NewSender(nil)
 	cfg := engine.HookConfig{URL: server.URL, Secret: "secret", Timeout: time.Second, Retry: fastHookRetry}
 
 	result, err := sender.Send(context.Background(), cfg, "r-1/step-2", testHookEvent())
@@ -265,7 +265,7 @@ func TestHookSendFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			server := newHookTestServer(t, tt.respond)
-			sender := NewHTTPHookSender(nil)
+			sender := NewSender(nil)
 			cfg := engine.HookConfig{URL: server.URL + "/hook", Timeout: time.Second, Retry: fastHookRetry}
 
 			result, err := sender.Send(context.Background(), cfg, "key", testHookEvent())
@@ -294,7 +294,7 @@ func TestHookSendHonoursRetryAfter(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	sender := NewHTTPHookSender(nil)
+	sender := NewSender(nil)
 	retry := engine.RetryConfig{Attempts: 3, MinWait: 10 * time.Millisecond, MaxWait: 2 * time.Second}
 	cfg := engine.HookConfig{URL: server.URL, Timeout: time.Second, Retry: retry}
 
@@ -321,7 +321,7 @@ func TestHookSendPerRequestTimeout(t *testing.T) {
 		}
 	})
 	defer close(release) // defers run before Cleanup, so Close never waits on a stuck handler
-	sender := NewHTTPHookSender(nil)
+	sender := NewSender(nil)
 	cfg := engine.HookConfig{
 		URL: server.URL + "/slow", Timeout: 200 * time.Millisecond,
 		Retry: engine.RetryConfig{Attempts: 2, MinWait: 10 * time.Millisecond, MaxWait: 10 * time.Millisecond},
@@ -349,7 +349,7 @@ func TestHookSendCancelStopsRetries(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		cancel() // the caller gives up while the sender waits to retry
 	})
-	sender := NewHTTPHookSender(nil)
+	sender := NewSender(nil)
 	cfg := engine.HookConfig{
 		URL: server.URL, Timeout: time.Second,
 		Retry: engine.RetryConfig{Attempts: 5, MinWait: 5 * time.Second, MaxWait: 5 * time.Second},
@@ -377,7 +377,7 @@ func TestHookSendAlreadyCancelled(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusOK))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := NewHTTPHookSender(nil).Send(ctx, engine.HookConfig{URL: server.URL, Retry: fastHookRetry}, "key", testHookEvent())
+	_, err := NewSender(nil).Send(ctx, engine.HookConfig{URL: server.URL, Retry: fastHookRetry}, "key", testHookEvent())
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "cancelled before the first attempt") {
 		t.Errorf("error = %v, want a cancellation before the first attempt", err)
 	}
@@ -403,7 +403,7 @@ func TestHookSendNeverLeaksSecrets(t *testing.T) {
 			// Credentials in the URL itself are refused before sending (see
 			// TestHookSendRejectsBadConfig); a query token is allowed.
 			logger := &recordingLogger{}
-			sender := NewHTTPHookSender(logger)
+			sender := NewSender(logger)
 			cfg := engine.HookConfig{
 				URL: target + "/hook?token=query-token-value", Secret: secret, Timeout: time.Second, Retry: engine.RetryConfig{Attempts: 2},
 				Headers: map[string]string{"Authorization": token},
@@ -462,7 +462,7 @@ func TestHookSendRejectsBadConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewHTTPHookSender(nil).Send(context.Background(), tt.cfg, tt.key, testHookEvent())
+			_, err := NewSender(nil).Send(context.Background(), tt.cfg, tt.key, testHookEvent())
 			if err == nil || err.Error() != tt.wantErr {
 				t.Errorf("error = %v, want %s", err, tt.wantErr)
 			}
