@@ -5,7 +5,16 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
+
+// Environment is a named deployment target with free-form attributes.
+type Environment struct {
+	Name       string            `json:"name"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+	CreatedAt  time.Time         `json:"created_at"`
+	UpdatedAt  time.Time         `json:"updated_at"`
+}
 
 // PutEnvironment registers or updates an environment.
 func (e *Engine) PutEnvironment(ctx context.Context, env Environment) (Environment, error) {

@@ -6,6 +6,43 @@ import (
 	"time"
 )
 
+// Phase is a set of environments deployed in parallel.
+type Phase struct {
+	Name             string   `json:"name"`
+	Environments     []string `json:"environments"`
+	RequiresApproval bool     `json:"requires_approval,omitempty"`
+}
+
+// Release is one build of a package and its flow of phases.
+type Release struct {
+	Package     string            `json:"package"`
+	Version     string            `json:"version"`
+	Artifact    string            `json:"artifact,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Metadata    map[string]string `json:"metadata,omitempty"`
+	Phases      []Phase           `json:"phases"`
+	// Archived is set when Terraform destroyed the release while a deployment
+	// still referred to it: the record stays so that deployment keeps working.
+	Archived   bool      `json:"archived,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	ArchivedAt time.Time `json:"archived_at,omitempty"`
+}
+
+// ID is PACKAGE@VERSION, the form every other resource and import uses.
+func (r Release) ID() string { return ReleaseID(r.Package, r.Version) }
+
+// PhaseOf returns the index of the phase that contains env, or -1.
+func (r Release) PhaseOf(env string) int {
+	for i, p := range r.Phases {
+		for _, e := range p.Environments {
+			if e == env {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
 // RegisterRelease stores a release. Re-registering the same id updates its
 // descriptive fields and un-archives it.
 func (e *Engine) RegisterRelease(ctx context.Context, rel Release) (Release, error) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 )
 
 // nameChars is what a name is made of; a release id is two names joined
@@ -33,39 +32,6 @@ func NamePattern() *regexp.Regexp { return namePattern }
 // ReleaseIDPattern is the regular expression of a release id,
 // PACKAGE@VERSION.
 func ReleaseIDPattern() *regexp.Regexp { return releaseIDPattern }
-
-// Environment is a named deployment target with free-form attributes.
-type Environment struct {
-	Name       string            `json:"name"`
-	Attributes map[string]string `json:"attributes,omitempty"`
-	CreatedAt  time.Time         `json:"created_at"`
-	UpdatedAt  time.Time         `json:"updated_at"`
-}
-
-// Phase is a set of environments deployed in parallel.
-type Phase struct {
-	Name             string   `json:"name"`
-	Environments     []string `json:"environments"`
-	RequiresApproval bool     `json:"requires_approval,omitempty"`
-}
-
-// Release is one build of a package and its flow of phases.
-type Release struct {
-	Package     string            `json:"package"`
-	Version     string            `json:"version"`
-	Artifact    string            `json:"artifact,omitempty"`
-	Description string            `json:"description,omitempty"`
-	Metadata    map[string]string `json:"metadata,omitempty"`
-	Phases      []Phase           `json:"phases"`
-	// Archived is set when Terraform destroyed the release while a deployment
-	// still referred to it: the record stays so that deployment keeps working.
-	Archived   bool      `json:"archived,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	ArchivedAt time.Time `json:"archived_at,omitempty"`
-}
-
-// ID is PACKAGE@VERSION, the form every other resource and import uses.
-func (r Release) ID() string { return ReleaseID(r.Package, r.Version) }
 
 // ReleaseID builds a release id.
 func ReleaseID(pkg, version string) string { return pkg + "@" + version }
@@ -102,18 +68,6 @@ func versionOf(releaseID string) string {
 		return version
 	}
 	return ""
-}
-
-// PhaseOf returns the index of the phase that contains env, or -1.
-func (r Release) PhaseOf(env string) int {
-	for i, p := range r.Phases {
-		for _, e := range p.Environments {
-			if e == env {
-				return i
-			}
-		}
-	}
-	return -1
 }
 
 // DeploymentID is PACKAGE/ENVIRONMENT, the identity of a deployment.
