@@ -1,3 +1,7 @@
+// Names and ids: what a package, environment, phase or version name may be
+// made of, and the release (PACKAGE@VERSION) and deployment
+// (PACKAGE/ENVIRONMENT) ids built from them.
+
 package engine
 
 import (
