@@ -1,3 +1,7 @@
+// What the engine asks of its adapters: the HookSender, Checker and Logger
+// interfaces (implemented over HTTP by hookhttp, and by the provider's log
+// adapter) and the values they exchange: events, slots, check results.
+
 package engine
 
 import (
