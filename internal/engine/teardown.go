@@ -1,0 +1,55 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+)
+
+// Teardown sends the teardown event (the Ocuroot "down") and marks the
+// deployment torn down. The record is kept for its history.
+func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig) error {
+	id := DeploymentID(pkg, env)
+	// The hook goes through the same defaults and validation as a deploy's.
+	spec := DeploymentSpec{Package: pkg, Environment: env, Hook: hook}.WithDefaults()
+	if err := spec.Validate(); err != nil {
+		return fmt.Errorf("tearing down %s: %w", id, err)
+	}
+	lease, err := e.acquireLease(ctx, id, "teardown")
+	if err != nil {
+		return err
+	}
+	defer lease.release(ctx)
+	d, err := e.store.GetDeployment(ctx, id)
+	if IsNotFound(err) {
+		d = &Deployment{Package: pkg, Environment: env, CreatedAt: e.clock.Now()}
+	} else if err != nil {
+		return fmt.Errorf("reading deployment %s: %w", id, err)
+	}
+	environment, err := e.store.GetEnvironment(ctx, env)
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("reading environment %q: %w", env, err)
+	}
+	release := d.LiveRelease
+	if release == "" && d.Rollout != nil {
+		release = d.Rollout.Release
+	}
+	// The teardown event is sent through a short-lived rollout so it carries
+	// the same identity fields (rollout id, attempt, idempotency key) as any
+	// other event; the deployment's own last rollout is put back after. Its
+	// id has a random part like any rollout's, so a teardown after a lost
+	// store never repeats the key of an earlier one.
+	rollout := &Rollout{ID: newRolloutID("teardown", d.RolloutCount), Release: release, StepAttempt: 1}
+	saved := d.Rollout
+	d.Rollout = rollout
+	rc := &rolloutContext{e: e, d: d, spec: spec, env: environment, lease: lease}
+	if _, err := rc.sendEvent(ctx, EventTeardown, 0, "", rc.idempotencyKey("teardown", EventTeardown)); err != nil {
+		return fmt.Errorf("tearing down %s: %w", id, err)
+	}
+	d.Rollout = saved
+	if d.Rollout != nil && d.Rollout.State.Active() {
+		d.Rollout.State = RolloutSuperseded
+	}
+	d.LiveRelease, d.PendingRelease, d.TrafficPercent = "", "", 0
+	d.record(e.clock.Now(), StatusTornDown, release, "teardown event accepted; deployment destroyed")
+	return rc.persist(ctx)
+}
