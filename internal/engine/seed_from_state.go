@@ -1,0 +1,67 @@
+package engine
+
+import "context"
+
+// SeedRequest describes a deployment as Terraform state knows it, for a
+// store that has no record of it (a fresh runner).
+type SeedRequest struct {
+	// Spec is the configuration in state: package, environment, strategy
+	// and the hook (whose secret is remembered in process, never saved).
+	Spec           DeploymentSpec
+	LiveRelease    string
+	PendingRelease string
+	TrafficPercent int
+	Status         Status
+}
+
+// SeedDeployment restores a deployment that Terraform state knows but the
+// store does not, without sending anything and without writing: the record
+// is kept beside the store until an apply writes (see store_restore.go). A
+// release that state shows waiting at a promotion gate is restored at that
+// gate, so the promotion still works on a fresh runner.
+func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*Deployment, error) {
+	spec := req.Spec.WithDefaults()
+	id := DeploymentID(spec.Package, spec.Environment)
+	if spec.Hook != nil {
+		e.RememberHook(id, *spec.Hook)
+	}
+	e.RememberCheckHeaders(id, spec)
+	d, err := e.store.GetDeployment(ctx, id)
+	if err == nil || !IsNotFound(err) {
+		return d, err
+	}
+	d, _ = e.loadOrSeed(ctx, id, spec, req.LiveRelease)
+	if req.Status == StatusAwaitingPromotion && req.PendingRelease != "" {
+		e.seedAtGate(d, spec, req)
+	}
+	// Kept beside the store until an apply writes: a refresh never writes.
+	if err := e.store.restoreDeployment(d); err != nil {
+		return nil, err
+	}
+	return e.store.GetDeployment(ctx, id)
+}
+
+// seedAtGate rebuilds a rollout stopped at its promotion gate from the
+// configuration: the plan is a pure function of it, so the steps after the
+// gate (cutover, checks, drain) are the ones the original run would take.
+func (e *Engine) seedAtGate(d *Deployment, spec DeploymentSpec, req SeedRequest) {
+	steps, _ := PlanRollout(spec, req.LiveRelease != "")
+	gate := -1
+	for i, s := range steps {
+		if s.Kind == StepGate {
+			gate = i
+		}
+	}
+	if gate < 0 {
+		return // the configuration has no gate any more: nothing to wait for
+	}
+	now := e.clock.Now()
+	d.RolloutCount++
+	d.Rollout = &Rollout{
+		ID: newRolloutID(req.PendingRelease, d.RolloutCount), Release: req.PendingRelease, PreviousRelease: req.LiveRelease,
+		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: gate, StepStartedAt: now, StepAttempt: 1, StartedAt: now,
+	}
+	d.PendingRelease = req.PendingRelease
+	d.TrafficPercent = req.TrafficPercent
+	d.moveRollout(now, RolloutAwaitingPromotion, "restored from Terraform state: "+req.PendingRelease+" waits at its promotion gate")
+}
