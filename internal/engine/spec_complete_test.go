@@ -16,14 +16,7 @@ func TestDeployHandsTheSenderACompleteHook(t *testing.T) {
 	h := newHarness(t)
 	spec := testSpec(StrategyDirect)
 	spec.Hook = &HookConfig{URL: testHook.URL, Secret: testHook.Secret}
-	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
-		t.Fatal(err)
-	}
-	calls := h.hooks.all()
-	if len(calls) == 0 {
-		t.Fatal("no hook was sent")
-	}
-	for _, c := range calls {
+	for _, c := range deployAndListHooks(t, h, spec) {
 		if c.Config.Timeout != DefaultHookTimeout || c.Config.Retry != DefaultRetry {
 			t.Errorf("hook %s sent with timeout %s and retry %+v, want the defaults %s and %+v",
 				c.Type, c.Config.Timeout, c.Config.Retry, DefaultHookTimeout, DefaultRetry)
@@ -79,14 +72,7 @@ func TestDefaultHookSecretAppliedByTheEngine(t *testing.T) {
 			h := newHarnessWith(t, enginetest.NewAutoClock(testStart), Options{DefaultHookSecret: "provider-secret"})
 			spec := testSpec(StrategyDirect)
 			spec.Hook.Secret = tt.hookSecret
-			if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
-				t.Fatal(err)
-			}
-			calls := h.hooks.all()
-			if len(calls) == 0 {
-				t.Fatal("no hook was sent")
-			}
-			for _, c := range calls {
+			for _, c := range deployAndListHooks(t, h, spec) {
 				if c.Config.Secret != tt.want {
 					t.Errorf("hook %s handed to the sender with secret %q, want %q", c.Type, c.Config.Secret, tt.want)
 				}
@@ -101,4 +87,18 @@ func TestWithDefaultsCompletesTheHealthCheck(t *testing.T) {
 	if hc.Timeout != DefaultHealthTimeout || hc.Interval != DefaultCheckInterval || !reflect.DeepEqual(hc.ExpectedStatus, []int{200}) {
 		t.Errorf("health check after defaults = %+v, want timeout %s, interval %s, expected [200]", *hc, DefaultHealthTimeout, DefaultCheckInterval)
 	}
+}
+
+// deployAndListHooks deploys spec and returns the hook calls it made, at
+// least one.
+func deployAndListHooks(t *testing.T, h *harness, spec DeploymentSpec) []sentHook {
+	t.Helper()
+	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	calls := h.hooks.all()
+	if len(calls) == 0 {
+		t.Fatal("no hook was sent")
+	}
+	return calls
 }
