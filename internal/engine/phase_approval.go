@@ -29,3 +29,9 @@ func (e *Engine) ApprovePhase(ctx context.Context, release, phase, note, by stri
 	}
 	return a, nil
 }
+
+// PhaseApproval returns the recorded approval of a phase of a release, or
+// ErrNotFound when nobody has approved it.
+func (e *Engine) PhaseApproval(ctx context.Context, release, phase string) (Approval, error) {
+	return e.store.GetApproval(ctx, release, phase)
+}

@@ -82,7 +82,7 @@ func (r *deploymentResource) approvalDue(ctx context.Context, rel engine.Release
 	if !rel.Phases[k].RequiresApproval {
 		return false
 	}
-	_, err := r.data.engine.Store().GetApproval(ctx, rel.ID(), rel.Phases[k].Name)
+	_, err := r.data.engine.PhaseApproval(ctx, rel.ID(), rel.Phases[k].Name)
 	return err != nil
 }
 

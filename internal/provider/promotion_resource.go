@@ -257,7 +257,7 @@ func (r *promotionResource) ImportState(ctx context.Context, req resource.Import
 		m.PromotedAt, m.PromotedBy = types.StringValue(p.PromotedAt.UTC().Format(time.RFC3339Nano)), types.StringValue(p.By)
 		m.Note, m.LiveRelease = optionalString(p.Note), optionalString(d.LiveRelease)
 	} else {
-		a, err := r.data.engine.Store().GetApproval(ctx, left, right)
+		a, err := r.data.engine.PhaseApproval(ctx, left, right)
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot Import Promotion", fmt.Sprintf("No approval of phase %q of %s in the store: %v", right, left, err))
 			return
