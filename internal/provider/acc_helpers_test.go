@@ -213,18 +213,32 @@ func noEnvironmentsInStore(storePath string) func() error {
 	}
 }
 
-// diagnosticRegexp matches an error diagnostic with its summary and then
-// each fragment in order. Terraform wraps details at about 78 columns, so
-// every space may be any run of white space, including a line break.
-func diagnosticRegexp(summary string, fragments ...string) *regexp.Regexp {
-	pattern := `(?s)Error: ` + wrappable(summary)
-	for _, fragment := range fragments {
-		pattern += `.*` + wrappable(fragment)
+// diagPattern matches a diagnostic whose words Terraform may wrap across
+// lines: every space in words may be any run of white space, and a "..."
+// word skips anything.
+func diagPattern(words string) *regexp.Regexp {
+	var segments, segment []string
+	for _, word := range append(strings.Fields(words), "...") {
+		if word == "..." {
+			segments = append(segments, wordsPattern(strings.Join(segment, " ")))
+			segment = nil
+			continue
+		}
+		segment = append(segment, word)
 	}
-	return regexp.MustCompile(pattern)
+	return regexp.MustCompile(`(?s)` + strings.Join(segments, `.*`))
 }
 
-func wrappable(text string) string {
+// diagnosticRegexp matches an error diagnostic by its summary and then, in
+// order, fragments of its detail.
+func diagnosticRegexp(summary string, fragments ...string) *regexp.Regexp {
+	return diagPattern(strings.Join(append([]string{"Error: " + summary}, fragments...), " ... "))
+}
+
+// wordsPattern matches text Terraform may have wrapped (it wraps details
+// at about 78 columns): every space may be any run of white space,
+// including a line break.
+func wordsPattern(text string) string {
 	words := strings.Fields(text)
 	for i, word := range words {
 		words[i] = regexp.QuoteMeta(word)

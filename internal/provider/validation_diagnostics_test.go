@@ -16,9 +16,9 @@ const withoutErrorDiagnostic = `(?:[^E]|E(?:[^r]|r(?:[^r]|r(?:[^o]|o(?:[^r]|r[^:
 // onlyDiagnosticRegexp is diagnosticRegexp for a plan whose output holds
 // exactly this one error and no other.
 func onlyDiagnosticRegexp(summary string, fragments ...string) *regexp.Regexp {
-	pattern := `(?s)\A` + withoutErrorDiagnostic + `Error: ` + wrappable(summary)
+	pattern := `(?s)\A` + withoutErrorDiagnostic + `Error: ` + wordsPattern(summary)
 	for _, fragment := range fragments {
-		pattern += withoutErrorDiagnostic + wrappable(fragment)
+		pattern += withoutErrorDiagnostic + wordsPattern(fragment)
 	}
 	return regexp.MustCompile(pattern + withoutErrorDiagnostic + `\z`)
 }

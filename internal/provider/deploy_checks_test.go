@@ -1,11 +1,13 @@
 package provider
 
+// Checks of what the recording target received and of what plans and state
+// say about a deployment.
+
 import (
 	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -14,68 +16,40 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
-// Strategy settings shared by the strategy, fault and promotion tests.
-const (
-	blueGreenAutomatic = `
-  strategy = "blue_green"
-  blue_green {}
-`
-	blueGreenManual = `
-  strategy = "blue_green"
-  blue_green {
-    manual_promotion = true
-  }
-`
-	canaryManual = `
-  strategy = "canary"
-  canary {
-    check_interval   = "100ms"
-    manual_promotion = true
-    step {
-      weight = 10
-      bake   = "300ms"
-    }
-    step {
-      weight = 50
-      bake   = "300ms"
-    }
-  }
-`
-)
-
-// deployConfigHook is deployConfig with the hook's retry block replaced by
-// hookSettings (timeout, retry, …), for tests of hook behaviour.
-func deployConfigHook(t *testing.T, store, targetURL, release, hookSettings, settings string) string {
-	t.Helper()
-	const defaultRetry = `
-    retry {
-      attempts = 3
-      min_wait = "10ms"
-      max_wait = "50ms"
-    }
-`
-	cfg := deployConfig(store, targetURL, release, settings)
-	if !strings.Contains(cfg, defaultRetry) {
-		t.Fatal("deployConfigHook: deployConfig no longer renders the retry block this helper replaces")
+// eventLog renders accepted hook calls for one service as "type:weight:slot".
+func eventLog(target *demotarget.Target) []string {
+	var out []string
+	for _, c := range target.HookEvents() {
+		if c.Duplicate {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s:%d:%s", c.Event.Type, c.Event.Weight, c.Event.Slot))
 	}
-	return strings.Replace(cfg, defaultRetry, "\n"+hookSettings+"\n", 1)
+	return out
 }
 
-// promotionConfig renders an ocuroot_promotion of a deployment; extra goes
-// inside the block (note, timeouts, depends_on).
-func promotionConfig(name, deployment, release, extra string) string {
-	return fmt.Sprintf(`
-resource "ocuroot_promotion" %q {
-  deployment = %s
-  release    = %s
-%s
+func expectEvents(want ...string) func(target *demotarget.Target) error {
+	return func(target *demotarget.Target) error {
+		got := eventLog(target)
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			return fmt.Errorf("hook events:\n got  %v\n want %v", got, want)
+		}
+		for _, c := range target.Calls() {
+			if c.Rejected {
+				return fmt.Errorf("target rejected a call: %s", c.RejectReason)
+			}
+			if c.Anomaly != "" {
+				return fmt.Errorf("target saw an out-of-order event %s: %s", c.Event.Type, c.Anomaly)
+			}
+		}
+		return nil
+	}
 }
-`, name, deployment, release, extra)
-}
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
 // expectDeploymentState checks the computed attributes users read after an
 // apply; an empty pending means pending_release is null.
@@ -194,20 +168,6 @@ func expectLive(target *demotarget.Target, pkg, env, live string, traffic map[st
 	return nil
 }
 
-// historyOf declares an ocuroot_deployment_history data source named like
-// the deployment resource it reads (limit: all it may read). It depends on
-// the resource, so in a step that changes the deployment it is read after
-// the apply, and historyContains sees the history the apply wrote.
-func historyOf(name string) string {
-	return fmt.Sprintf(`
-data "ocuroot_deployment_history" %[1]q {
-  deployment = ocuroot_deployment.%[1]s.id
-  limit      = %[2]d
-  depends_on = [ocuroot_deployment.%[1]s]
-}
-`, name, maxHistoryEntries)
-}
-
 // historyContains checks that some history reason of a deployment contains
 // text, as read by the data source historyOf(name) declares.
 func historyContains(name, text string) resource.TestCheckFunc {
@@ -228,62 +188,6 @@ func historyContains(name, text string) resource.TestCheckFunc {
 		}
 		return fmt.Errorf("no history reason of %s contains %q; reasons: %q", address, text, reasons)
 	}
-}
-
-// phasedConfig declares environments staging and prod1, a release api@1
-// whose phases are staging then prod (prodApproval sets requires_approval
-// on prod), and the given deployments and other resources.
-func phasedConfig(store string, prodApproval bool, resources string) string {
-	return providerBlockWithSecret(store) + fmt.Sprintf(`
-resource "ocuroot_environment" "staging" {
-  name       = "staging"
-  attributes = { type = "staging" }
-}
-
-resource "ocuroot_environment" "prod1" {
-  name       = "prod1"
-  attributes = { type = "prod" }
-}
-
-resource "ocuroot_release" "v1" {
-  package = "api"
-  version = "1"
-  phase {
-    name         = "staging"
-    environments = [ocuroot_environment.staging.name]
-  }
-  phase {
-    name              = "prod"
-    environments      = [ocuroot_environment.prod1.name]
-    requires_approval = %t
-  }
-}
-%s
-`, prodApproval, resources)
-}
-
-// phasedDeployment renders a direct deployment of api@1 into env with the
-// recording target's hook and health check; extra goes inside the block.
-func phasedDeployment(name, env, targetURL, extra string) string {
-	return fmt.Sprintf(`
-resource "ocuroot_deployment" %q {
-  environment = ocuroot_environment.%s.name
-  release     = ocuroot_release.v1.id
-  hook {
-    url = "%s/hooks"
-    retry {
-      attempts = 2
-      min_wait = "10ms"
-      max_wait = "50ms"
-    }
-  }
-  health_check {
-    url      = "%s/health/{package}/{environment}/{slot}/{version}"
-    interval = "100ms"
-  }
-%s
-}
-`, name, env, targetURL, targetURL, extra)
 }
 
 // refreshedValue checks an attribute of the refreshed state a plan starts
