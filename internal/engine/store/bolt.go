@@ -209,11 +209,11 @@ func (b *BoltKV) List(ctx context.Context, kind string) ([]KVEntry, error) {
 		}
 		// bbolt iterates keys in byte order, the order MemoryKV sorts by.
 		return records.ForEach(func(k, stored []byte) error {
-			rev, payload, err := decodeBoltRecord(stored)
+			entry, err := boltEntry(kind, k, stored)
 			if err != nil {
-				return fmt.Errorf("%s/%s: %w", kind, k, err)
+				return err
 			}
-			out = append(out, KVEntry{Key: string(k), Value: append([]byte{}, payload...), Revision: rev})
+			out = append(out, entry)
 			return nil
 		})
 	})
@@ -221,6 +221,16 @@ func (b *BoltKV) List(ctx context.Context, kind string) ([]KVEntry, error) {
 		return nil, b.wrap("list", err)
 	}
 	return out, nil
+}
+
+// boltEntry decodes one stored record, copying it out of bbolt's memory,
+// whose slices are only valid inside the transaction.
+func boltEntry(kind string, k, stored []byte) (KVEntry, error) {
+	rev, payload, err := decodeBoltRecord(stored)
+	if err != nil {
+		return KVEntry{}, fmt.Errorf("%s/%s: %w", kind, k, err)
+	}
+	return KVEntry{Key: string(k), Value: append([]byte{}, payload...), Revision: rev}, nil
 }
 
 // Scan positions a cursor on the prefix and reads only the records it
@@ -254,11 +264,11 @@ func (b *BoltKV) Scan(ctx context.Context, kind, prefix string, limit int, rever
 			k, stored = c.Seek(start)
 		}
 		for ; k != nil && bytes.HasPrefix(k, start) && !scanFull(len(out), limit); k, stored = step() {
-			rev, payload, err := decodeBoltRecord(stored)
+			entry, err := boltEntry(kind, k, stored)
 			if err != nil {
-				return fmt.Errorf("%s/%s: %w", kind, k, err)
+				return err
 			}
-			out = append(out, KVEntry{Key: string(k), Value: append([]byte{}, payload...), Revision: rev})
+			out = append(out, entry)
 		}
 		return nil
 	})

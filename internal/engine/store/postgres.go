@@ -198,9 +198,18 @@ func (p *PostgresKV) Delete(ctx context.Context, kind, key string, expect int64)
 }
 
 func (p *PostgresKV) List(ctx context.Context, kind string) ([]KVEntry, error) {
+	out, err := p.queryEntries(ctx, pgList, kind)
+	if err != nil {
+		return nil, p.wrap("list", err)
+	}
+	return out, nil
+}
+
+// queryEntries runs a query whose rows are key, value, revision.
+func (p *PostgresKV) queryEntries(ctx context.Context, query string, args ...any) ([]KVEntry, error) {
 	out := []KVEntry{}
 	err := p.withConn(ctx, func(conn *pgx.Conn) error {
-		rows, err := conn.Query(ctx, pgList, kind)
+		rows, err := conn.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -212,10 +221,7 @@ func (p *PostgresKV) List(ctx context.Context, kind string) ([]KVEntry, error) {
 		})
 		return err
 	})
-	if err != nil {
-		return nil, p.wrap("list", err)
-	}
-	return out, nil
+	return out, err
 }
 
 func (p *PostgresKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]KVEntry, error) {
@@ -232,20 +238,7 @@ func (p *PostgresKV) Scan(ctx context.Context, kind, prefix string, limit int, r
 	} else {
 		query += pgScanForward
 	}
-	out := []KVEntry{}
-	err := p.withConn(ctx, func(conn *pgx.Conn) error {
-		rows, err := conn.Query(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		var entry KVEntry
-		_, err = pgx.ForEachRow(rows, []any{&entry.Key, &entry.Value, &entry.Revision}, func() error {
-			out = append(out, entry)
-			entry.Value = nil // the next row must not overwrite this one's bytes
-			return nil
-		})
-		return err
-	})
+	out, err := p.queryEntries(ctx, query, args...)
 	if err != nil {
 		return nil, p.wrap("scan", err)
 	}
