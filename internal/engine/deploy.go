@@ -32,7 +32,7 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, er
 	id := DeploymentID(spec.Package, spec.Environment)
 	rel, err := e.store.GetRelease(ctx, spec.Release)
 	if IsNotFound(err) {
-		return nil, fmt.Errorf("release %s is not registered: declare it with an ocuroot_release resource and reference its id", spec.Release)
+		return nil, &NotRegisteredError{Kind: KindRelease, Name: spec.Release}
 	} else if err != nil {
 		return nil, fmt.Errorf("reading release %s: %w", spec.Release, err)
 	}
@@ -41,7 +41,7 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, er
 	}
 	env, err := e.store.GetEnvironment(ctx, spec.Environment)
 	if IsNotFound(err) {
-		return nil, fmt.Errorf("environment %q is not registered: declare it with an ocuroot_environment resource and reference it", spec.Environment)
+		return nil, &NotRegisteredError{Kind: KindEnvironment, Name: spec.Environment}
 	} else if err != nil {
 		return nil, fmt.Errorf("reading environment %q: %w", spec.Environment, err)
 	}
@@ -163,4 +163,25 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 // GetDeployment returns a deployment record or ErrNotFound.
 func (e *Engine) GetDeployment(ctx context.Context, id string) (*Deployment, error) {
 	return e.store.GetDeployment(ctx, id)
+}
+
+// Kinds of registered things a deployment names.
+const (
+	KindRelease     = "release"
+	KindEnvironment = "environment"
+)
+
+// NotRegisteredError refuses a deployment naming a release or environment
+// the store does not hold. Kind is KindRelease or KindEnvironment; Name is
+// the release id or the environment name.
+type NotRegisteredError struct {
+	Kind string
+	Name string
+}
+
+func (n *NotRegisteredError) Error() string {
+	if n.Kind == KindEnvironment {
+		return fmt.Sprintf("environment %q is not registered", n.Name)
+	}
+	return fmt.Sprintf("%s %s is not registered", n.Kind, n.Name)
 }

@@ -84,9 +84,9 @@ func (e *Engine) LiveDeploymentsIn(ctx context.Context, env string) ([]Deploymen
 	return live, nil
 }
 
-// DeleteEnvironment removes an environment, refusing while deployments
-// still run in it: they must be destroyed first (Terraform does that in the
-// same apply when the deployments reference the environment).
+// DeleteEnvironment removes an environment, refusing with an
+// EnvironmentInUseError while deployments still run in it: they must be
+// destroyed first.
 func (e *Engine) DeleteEnvironment(ctx context.Context, name string) error {
 	live, err := e.LiveDeploymentsIn(ctx, name)
 	if err != nil {
@@ -97,10 +97,22 @@ func (e *Engine) DeleteEnvironment(ctx context.Context, name string) error {
 		for _, d := range live {
 			ids = append(ids, d.ID())
 		}
-		return fmt.Errorf("environment %q still has %d live deployment(s): %s. Destroy those deployments first (reference the environment from each ocuroot_deployment so Terraform destroys them before the environment)", name, len(live), strings.Join(ids, ", "))
+		return &EnvironmentInUseError{Environment: name, Deployments: ids}
 	}
 	if err := e.store.DeleteEnvironment(ctx, name, e.clock.Now()); err != nil {
 		return fmt.Errorf("deleting environment %q: %w", name, err)
 	}
 	return nil
+}
+
+// EnvironmentInUseError refuses to delete an environment that deployments
+// still run in.
+type EnvironmentInUseError struct {
+	Environment string
+	Deployments []string // ids of the live deployments, PACKAGE/ENVIRONMENT
+}
+
+func (u *EnvironmentInUseError) Error() string {
+	return fmt.Sprintf("environment %q still has %d live deployment(s): %s. Destroy those deployments first",
+		u.Environment, len(u.Deployments), strings.Join(u.Deployments, ", "))
 }

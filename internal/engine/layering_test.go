@@ -1,8 +1,14 @@
 package engine
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -58,6 +64,63 @@ func TestDomainDoesNotImportAdapters(t *testing.T) {
 		if slices.Contains(adapterPackages, dep) {
 			t.Errorf("the domain package imports the adapter %s", dep)
 		}
+	}
+}
+
+// terraformNamesAllowed are the string literals below internal/engine that
+// may hold "ocuroot_" because it is not a Terraform resource type there:
+// the PostgreSQL table, index and sequence of the store, and the schemas
+// and database the PostgreSQL test harness creates. Each is removed from a
+// literal of its file before the check, so Terraform advice added next to
+// them is still caught.
+var terraformNamesAllowed = map[string][]string{
+	"store/postgres.go":      {"ocuroot_records", "ocuroot_revisions"},
+	"enginetest/postgres.go": {"ocuroot_test"},
+}
+
+// TestEngineTextNamesNoTerraformResource: engine messages speak of
+// releases, phases, environments and deployments; the provider adds the
+// Terraform wording (internal/provider/engine_errors.go). A resource type
+// such as ocuroot_promotion in an engine string literal means Terraform
+// advice crept back below the provider.
+func TestEngineTextNamesNoTerraformResource(t *testing.T) {
+	fset := token.NewFileSet()
+	checked := 0
+	err := filepath.WalkDir(".", func(path string, entry fs.DirEntry, err error) error {
+		if err != nil || entry.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		file, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		checked++
+		allowed := terraformNamesAllowed[filepath.ToSlash(path)]
+		ast.Inspect(file, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			text, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Errorf("%s: unquoting %s: %v", fset.Position(lit.Pos()), lit.Value, err)
+				return true
+			}
+			for _, name := range allowed {
+				text = strings.ReplaceAll(text, name, "")
+			}
+			if strings.Contains(text, "ocuroot_") {
+				t.Errorf("%s: string literal names a Terraform resource type: %s", fset.Position(lit.Pos()), lit.Value)
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 20 {
+		t.Fatalf("checked %d engine source files; expected the engine and its sub-packages", checked)
 	}
 }
 

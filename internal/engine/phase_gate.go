@@ -44,8 +44,8 @@ func (c GateCause) humanGate() bool {
 	return c == GateCausePromotionGate || c == GateCauseApproval
 }
 
-// PlannedDecisions is what the current run (one terraform apply) is going
-// to decide by hand: the promotions and phase approvals that are part of
+// PlannedDecisions is what the current run (one apply of the configuration)
+// is going to decide by hand: the promotions and phase approvals that are part of
 // it. A deployment waits at a human gate only for a decision that is
 // coming; a nil PlannedDecisions means nothing is planned.
 type PlannedDecisions interface {
@@ -57,13 +57,49 @@ type PlannedDecisions interface {
 	ApprovalPlanned(release, phase string) bool
 }
 
-// GateDecision explains a verdict in words fit for logs and diagnostics.
+// GateDecision is a verdict with its reasons in domain words and the facts
+// behind them, so that a caller can word the advice its own way.
 type GateDecision struct {
 	Verdict GateVerdict
 	Cause   GateCause
-	Reason  string
+	// Reason says what holds the deployment; empty when the gate is open.
+	Reason string
+	// Advice says what would open a refused gate; empty for waits.
+	Advice string
+
+	Release     string // the release id, PACKAGE@VERSION
+	Package     string
+	Environment string
+	// PhaseNumber is the 1-based position of the environment's phase in
+	// the release; 0 when the environment is in no phase.
+	PhaseNumber int
+	PhaseName   string
 	// Missing lists the environments of earlier phases that lack the release.
 	Missing []string
+	// Idle lists the environments of earlier phases where nothing is rolling
+	// the release out (GateCauseEarlierPhaseIdle).
+	Idle []string
+	// Gated lists the earlier deployments stopped at their promotion gate
+	// that nothing in this run promotes (GateCausePromotionGate).
+	Gated []GatedDeployment
+}
+
+// GatedDeployment is a deployment of an earlier phase stopped at its
+// promotion gate.
+type GatedDeployment struct {
+	DeploymentID string
+	Environment  string
+	PhaseNumber  int // 1-based
+	PhaseName    string
+}
+
+// Explanation is the reason followed by the advice, as errors and logs
+// print it.
+func (d GateDecision) Explanation() string {
+	if d.Advice == "" {
+		return d.Reason
+	}
+	return d.Reason + ". " + d.Advice
 }
 
 // DecidePhaseGate is the pure rule of phase gating. A deployment of release
@@ -71,7 +107,7 @@ type GateDecision struct {
 // has rel live and, if phase k requires approval, the phase is approved.
 //
 //  1. An earlier environment with nothing rolling the release out refuses at
-//     once, naming it and how to order the resources.
+//     once, naming it.
 //  2. An earlier environment stopped at its promotion gate refuses at once
 //     unless planned says a promotion of it is part of this run: nobody
 //     else is going to promote it while this deployment waits.
@@ -81,67 +117,62 @@ type GateDecision struct {
 //
 // Concrete example: phases canary(canary) → prod(prod). Canary is a
 // blue-green update with manual_promotion, stopped at awaiting_promotion.
-// Deploying prod when the run holds an ocuroot_promotion of web/canary
-// waits for its cutover; without one it refuses, naming the promotion to
-// apply.
+// Deploying prod when the run plans a promotion of web@2 in web/canary
+// waits for its cutover; without one it refuses, naming the deployment to
+// promote.
 func DecidePhaseGate(rel Release, env string, byEnv map[string]Deployment, approved bool, planned PlannedDecisions) GateDecision {
+	id := rel.ID()
+	decision := GateDecision{Verdict: GateOpen, Release: id, Package: rel.Package, Environment: env}
 	k := rel.PhaseOf(env)
 	if k < 0 {
 		names := make([]string, 0, len(rel.Phases))
 		for _, p := range rel.Phases {
 			names = append(names, fmt.Sprintf("%s %v", p.Name, p.Environments))
 		}
-		return GateDecision{Verdict: GateRefuse, Cause: GateCauseNotInRelease, Reason: fmt.Sprintf(
-			"environment %q is in no phase of release %s (phases: %s); add it to a phase of the release or deploy another release there",
-			env, rel.ID(), strings.Join(names, ", "))}
+		decision.Verdict, decision.Cause = GateRefuse, GateCauseNotInRelease
+		decision.Reason = fmt.Sprintf("environment %q is in no phase of release %s (phases: %s); add it to a phase of the release or deploy another release there",
+			env, id, strings.Join(names, ", "))
+		return decision
 	}
-	id := rel.ID()
-	earlier := classifyEarlierPhases(rel, k, byEnv, planned)
 	phase := rel.Phases[k]
+	decision.PhaseNumber, decision.PhaseName = k+1, phase.Name
+	earlier := classifyEarlierPhases(rel, k, byEnv, planned)
+	decision.Missing = earlier.missing
 	approvalDue := phase.RequiresApproval && !approved
 	approvalPlanned := approvalDue && planned != nil && planned.ApprovalPlanned(id, phase.Name)
 	switch {
 	case len(earlier.idle) > 0:
-		return GateDecision{Verdict: GateRefuse, Cause: GateCauseEarlierPhaseIdle, Missing: earlier.missing, Reason: fmt.Sprintf(
-			"release %s cannot be deployed to %q (phase %d %q) yet: it is not live in %s of earlier phases, and nothing is rolling it out there. "+
-				"Phases run in order: make this deployment depend on the deployments of the earlier phase (depends_on = [ocuroot_deployment.<earlier phase>]) "+
-				"or declare one ocuroot_deployment resource block per phase, each depending on the one before",
-			id, env, k+1, phase.Name, strings.Join(quoteAll(earlier.idle), ", "))}
+		decision.Verdict, decision.Cause, decision.Idle = GateRefuse, GateCauseEarlierPhaseIdle, earlier.idle
+		decision.Reason = fmt.Sprintf("release %s cannot be deployed to %q (phase %d %q) yet: it is not live in %s of earlier phases, and nothing is rolling it out there",
+			id, env, k+1, phase.Name, strings.Join(quoteAll(earlier.idle), ", "))
+		decision.Advice = "Phases run in order: deploy the release to the earlier phases first, or in the same run before this deployment"
 	case len(earlier.gated) > 0:
-		return GateDecision{Verdict: GateRefuse, Cause: GateCausePromotionGate, Missing: earlier.missing,
-			Reason: unplannedPromotionReason(rel, env, earlier.gated)}
+		decision.Verdict, decision.Cause, decision.Gated = GateRefuse, GateCausePromotionGate, earlier.gated
+		decision.Reason = unplannedPromotionReason(id, env, earlier.gated)
+		decision.Advice = fmt.Sprintf("Promote it in %s first, or in the same run before this deployment", strings.Join(gatedDeploymentIDs(earlier.gated), " and "))
 	case approvalDue && !approvalPlanned:
-		return GateDecision{Verdict: GateRefuse, Cause: GateCauseApproval, Missing: earlier.missing, Reason: fmt.Sprintf(
-			"release %s cannot be deployed to %s (phase %d %q): the phase requires approval, none is recorded, and nothing in this run approves it, so %s cannot start. "+
-				"To approve it, apply an ocuroot_promotion { release = %q, phase = %q } first, or in the same run with depends_on on this deployment",
-			id, env, k+1, phase.Name, env, id, phase.Name)}
+		decision.Verdict, decision.Cause = GateRefuse, GateCauseApproval
+		decision.Reason = fmt.Sprintf("release %s cannot be deployed to %s (phase %d %q): the phase requires approval, none is recorded, and nothing in this run approves it, so %s cannot start",
+			id, env, k+1, phase.Name, env)
+		decision.Advice = fmt.Sprintf("Approve phase %q of release %s first, or in the same run before this deployment", phase.Name, id)
 	case len(earlier.missing) > 0:
-		return GateDecision{Verdict: GateWait, Cause: GateCauseEarlierPhaseRollingOut, Missing: earlier.missing,
-			Reason: "waiting for earlier phases: " + earlier.waitReason(id)}
+		decision.Verdict, decision.Cause = GateWait, GateCauseEarlierPhaseRollingOut
+		decision.Reason = "waiting for earlier phases: " + earlier.waitReason(id)
 	case approvalDue:
-		return GateDecision{Verdict: GateWait, Cause: GateCauseApproval, Reason: fmt.Sprintf(
-			"waiting for approval of phase %q of release %s: the ocuroot_promotion { release = %q, phase = %q } of this run approves it",
-			phase.Name, id, id, phase.Name)}
+		decision.Verdict, decision.Cause = GateWait, GateCauseApproval
+		decision.Reason = fmt.Sprintf("waiting for approval of phase %q of release %s: an approval of it is planned in this run", phase.Name, id)
 	}
-	return GateDecision{Verdict: GateOpen}
+	return decision
 }
 
 // earlierPhases sorts the environments of the phases before a deployment's
 // phase that do not run the release yet.
 type earlierPhases struct {
-	missing  []string  // every one of them, in phase order
-	idle     []string  // nothing is rolling the release out there
-	rolling  []string  // a rollout of the release is running there
-	promoted []string  // at its promotion gate, promoted in this run
-	gated    []gatedAt // at its promotion gate, nothing in this run promotes it
-}
-
-// gatedAt is an earlier deployment stopped at its promotion gate.
-type gatedAt struct {
-	deploymentID string
-	environment  string
-	phaseIndex   int // 0-based
-	phaseName    string
+	missing  []string          // every one of them, in phase order
+	idle     []string          // nothing is rolling the release out there
+	rolling  []string          // a rollout of the release is running there
+	promoted []string          // at its promotion gate, promoted in this run
+	gated    []GatedDeployment // at its promotion gate, nothing in this run promotes it
 }
 
 func classifyEarlierPhases(rel Release, k int, byEnv map[string]Deployment, planned PlannedDecisions) earlierPhases {
@@ -164,7 +195,7 @@ func classifyEarlierPhases(rel Release, k int, byEnv map[string]Deployment, plan
 					out.promoted = append(out.promoted, e)
 					continue
 				}
-				out.gated = append(out.gated, gatedAt{deploymentID: depID, environment: e, phaseIndex: j, phaseName: p.Name})
+				out.gated = append(out.gated, GatedDeployment{DeploymentID: depID, Environment: e, PhaseNumber: j + 1, PhaseName: p.Name})
 			default:
 				out.idle = append(out.idle, e)
 			}
@@ -180,43 +211,29 @@ func (p earlierPhases) waitReason(release string) string {
 		parts = append(parts, fmt.Sprintf("release %s is still rolling out to %s", release, strings.Join(quoteAll(p.rolling), ", ")))
 	}
 	if len(p.promoted) > 0 {
-		parts = append(parts, fmt.Sprintf("release %s waits at its promotion gate in %s for the ocuroot_promotion of this run",
+		parts = append(parts, fmt.Sprintf("release %s waits at its promotion gate in %s for the promotion planned in this run",
 			release, strings.Join(quoteAll(p.promoted), ", ")))
 	}
 	return strings.Join(parts, "; ")
 }
 
-// unplannedPromotionReason names each gate and the exact ocuroot_promotion
-// that opens it, ready to paste into the configuration.
-func unplannedPromotionReason(rel Release, env string, gated []gatedAt) string {
+// unplannedPromotionReason names each promotion gate that holds the
+// deployment.
+func unplannedPromotionReason(release, env string, gated []GatedDeployment) string {
 	places := make([]string, len(gated))
-	blocks := make([]string, len(gated))
-	refs := make([]string, len(gated))
 	for i, g := range gated {
-		places[i] = fmt.Sprintf("%q (phase %d %q)", g.environment, g.phaseIndex+1, g.phaseName)
-		name := PromotionResourceName(rel.Package, g.environment)
-		blocks[i] = fmt.Sprintf("resource \"ocuroot_promotion\" %q { deployment = %q, release = %q }", name, g.deploymentID, rel.ID())
-		refs[i] = "ocuroot_promotion." + name
+		places[i] = fmt.Sprintf("%q (phase %d %q)", g.Environment, g.PhaseNumber, g.PhaseName)
 	}
-	return fmt.Sprintf("release %s is waiting at its promotion gate in %s: nothing in this run promotes it, so %s cannot start. "+
-		"Apply %s first, or in the same run with depends_on = [%s] on this deployment",
-		rel.ID(), strings.Join(places, " and in "), env, strings.Join(blocks, " and "), strings.Join(refs, ", "))
+	return fmt.Sprintf("release %s is waiting at its promotion gate in %s: nothing in this run promotes it, so %s cannot start",
+		release, strings.Join(places, " and in "), env)
 }
 
-// PromotionResourceName suggests a Terraform resource name for the
-// promotion of a package in an environment: "web_canary". Environment
-// names may hold dots, which resource names may not.
-func PromotionResourceName(pkg, env string) string {
-	name := []byte(pkg + "_" + env)
-	for i, c := range name {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			name[i] = '_'
-		}
+func gatedDeploymentIDs(gated []GatedDeployment) []string {
+	ids := make([]string, len(gated))
+	for i, g := range gated {
+		ids[i] = g.DeploymentID
 	}
-	if c := name[0]; c >= '0' && c <= '9' || c == '-' {
-		return "promote_" + string(name)
-	}
-	return string(name)
+	return ids
 }
 
 func quoteAll(in []string) []string {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,12 +100,15 @@ func TestPhaseGateRefusesAtOnceBehindUnplannedPromotion(t *testing.T) {
 	h := webCanaryHarness(t)
 	started := h.now()
 	_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: webSpec("prod", "web@2"), KnownLiveRelease: "web@1"})
-	expectRefusedWithinGrace(t, h, started, err)
+	gerr := expectRefusedWithinGrace(t, h, started, err)
 	want := `release web@2 is waiting at its promotion gate in "canary" (phase 1 "canary"): nothing in this run promotes it, so prod cannot start. ` +
-		`Apply resource "ocuroot_promotion" "web_canary" { deployment = "web/canary", release = "web@2" } first, ` +
-		`or in the same run with depends_on = [ocuroot_promotion.web_canary] on this deployment`
+		`Promote it in web/canary first, or in the same run before this deployment`
 	if err.Error() != want {
 		t.Errorf("error:\n got  %s\n want %s", err, want)
+	}
+	wantGated := []GatedDeployment{{DeploymentID: "web/canary", Environment: "canary", PhaseNumber: 1, PhaseName: "canary"}}
+	if gerr.Cause != GateCausePromotionGate || gerr.Release != "web@2" || gerr.Package != "web" || !slices.Equal(gerr.Gated, wantGated) {
+		t.Errorf("gate error facts: cause %v, release %s, package %s, gated %+v; want web@2 held by %+v", gerr.Cause, gerr.Release, gerr.Package, gerr.Gated, wantGated)
 	}
 	if calls := hookLog(h); len(calls) != 0 {
 		t.Errorf("hooks were sent despite the refusal: %v", calls)
@@ -183,14 +187,15 @@ func TestPhaseGateRefusesAtOnceWithoutPlannedApproval(t *testing.T) {
 	planned := newPlannedSet().approve("api@2", "prod_canary")
 	started := h.now()
 	_, err := h.e.Deploy(ctx, DeployRequest{Spec: gateSpec("prod1", "api@2"), Planned: planned})
-	expectRefusedWithinGrace(t, h, started, err)
-	for _, phrase := range []string{
-		`release api@2 cannot be deployed to prod1 (phase 3 "prod"): the phase requires approval, none is recorded, and nothing in this run approves it`,
-		`apply an ocuroot_promotion { release = "api@2", phase = "prod" } first, or in the same run with depends_on on this deployment`,
-	} {
-		if !strings.Contains(err.Error(), phrase) {
-			t.Errorf("error %q\n does not contain %q", err, phrase)
-		}
+	gerr := expectRefusedWithinGrace(t, h, started, err)
+	want := `release api@2 cannot be deployed to prod1 (phase 3 "prod"): the phase requires approval, none is recorded, and nothing in this run approves it, ` +
+		`so prod1 cannot start. Approve phase "prod" of release api@2 first, or in the same run before this deployment`
+	if err.Error() != want {
+		t.Errorf("error:\n got  %s\n want %s", err, want)
+	}
+	if gerr.Cause != GateCauseApproval || gerr.Release != "api@2" || gerr.PhaseNumber != 3 || gerr.PhaseName != "prod" || gerr.Environment != "prod1" {
+		t.Errorf("gate error facts: cause %v, release %s, phase %d %q, environment %s; want the approval of phase 3 \"prod\" of api@2 for prod1",
+			gerr.Cause, gerr.Release, gerr.PhaseNumber, gerr.PhaseName, gerr.Environment)
 	}
 	if calls := hookLog(h); len(calls) != 0 {
 		t.Errorf("hooks were sent despite the refusal: %v", calls)
@@ -253,8 +258,7 @@ func TestPhaseGateWaitEndsInWords(t *testing.T) {
 				return context.WithTimeout(parent, 20*time.Millisecond)
 			},
 			wantErr: context.DeadlineExceeded,
-			want: `gave up waiting for approval of phase "prod" of release api@2: the ocuroot_promotion { release = "api@2", phase = "prod" } of this run approves it ` +
-				`(the operation's timeout was reached; raise it in the resource's timeouts block if this wait is expected to take longer)`,
+			want:    `gave up waiting for approval of phase "prod" of release api@2: an approval of it is planned in this run (the operation's timeout was reached)`,
 		},
 		{
 			name: "interrupt",
@@ -267,7 +271,7 @@ func TestPhaseGateWaitEndsInWords(t *testing.T) {
 				return ctx, cancel
 			},
 			wantErr: context.Canceled,
-			want:    `gave up waiting for approval of phase "prod" of release api@2: the ocuroot_promotion { release = "api@2", phase = "prod" } of this run approves it (the operation was cancelled)`,
+			want:    `gave up waiting for approval of phase "prod" of release api@2: an approval of it is planned in this run (the operation was cancelled)`,
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +44,9 @@ func TestDecidePhaseGate(t *testing.T) {
 		want        GateVerdict
 		wantCause   GateCause
 		wantMissing []string
-		wantReason  []string // phrases the reason must contain
+		wantIdle    []string
+		wantGated   []GatedDeployment
+		wantReason  []string // phrases the explanation (reason and advice) must contain
 	}{
 		{name: "first phase opens at once", rel: rel, env: "staging", want: GateOpen},
 		{name: "earlier phases live", rel: rel, env: "prod1", byEnv: bothEarlierLive, want: GateOpen},
@@ -58,39 +61,45 @@ func TestDecidePhaseGate(t *testing.T) {
 			want:        GateRefuse,
 			wantCause:   GateCausePromotionGate,
 			wantMissing: []string{"staging"},
+			wantGated:   []GatedDeployment{{DeploymentID: "api/staging", Environment: "staging", PhaseNumber: 1, PhaseName: "staging"}},
 			wantReason: []string{`release api@2 is waiting at its promotion gate in "staging" (phase 1 "staging"): nothing in this run promotes it, so prod0 cannot start.`,
-				`Apply resource "ocuroot_promotion" "api_staging" { deployment = "api/staging", release = "api@2" } first`,
-				`or in the same run with depends_on = [ocuroot_promotion.api_staging] on this deployment`}},
+				`Promote it in api/staging first, or in the same run before this deployment`}},
 		{name: "earlier phase at its promotion gate, promotion planned, waits", rel: rel, env: "prod0",
 			byEnv:       map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion)},
 			planned:     promotionOf("api/staging", "api@2"),
 			want:        GateWait,
 			wantCause:   GateCauseEarlierPhaseRollingOut,
 			wantMissing: []string{"staging"},
-			wantReason:  []string{`waiting for earlier phases: release api@2 waits at its promotion gate in "staging" for the ocuroot_promotion of this run`}},
+			wantReason:  []string{`waiting for earlier phases: release api@2 waits at its promotion gate in "staging" for the promotion planned in this run`}},
 		{name: "a planned promotion of another release does not count", rel: rel, env: "prod0",
 			byEnv:     map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion)},
 			planned:   promotionOf("api/staging", "api@3"),
 			want:      GateRefuse,
-			wantCause: GateCausePromotionGate, wantMissing: []string{"staging"}},
+			wantCause: GateCausePromotionGate, wantMissing: []string{"staging"},
+			wantGated: []GatedDeployment{{DeploymentID: "api/staging", Environment: "staging", PhaseNumber: 1, PhaseName: "staging"}}},
 		{name: "a planned promotion of another deployment does not count", rel: rel, env: "prod0",
 			byEnv:     map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion)},
 			planned:   promotionOf("api/prod0", "api@2"),
 			want:      GateRefuse,
-			wantCause: GateCausePromotionGate, wantMissing: []string{"staging"}},
+			wantCause: GateCausePromotionGate, wantMissing: []string{"staging"},
+			wantGated: []GatedDeployment{{DeploymentID: "api/staging", Environment: "staging", PhaseNumber: 1, PhaseName: "staging"}}},
 		{name: "a gate nobody opens refuses even while another phase still rolls out", rel: rel, env: "prod1",
 			byEnv:       map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion), "prod0": rolling("prod0", RolloutRunning)},
 			want:        GateRefuse,
 			wantCause:   GateCausePromotionGate,
 			wantMissing: []string{"staging", "prod0"},
+			wantGated:   []GatedDeployment{{DeploymentID: "api/staging", Environment: "staging", PhaseNumber: 1, PhaseName: "staging"}},
 			wantReason:  []string{`promotion gate in "staging" (phase 1 "staging"): nothing in this run promotes it, so prod1 cannot start`}},
 		{name: "two gates name both promotions", rel: rel, env: "prod1",
 			byEnv:     map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion), "prod0": rolling("prod0", RolloutAwaitingPromotion)},
 			want:      GateRefuse,
 			wantCause: GateCausePromotionGate, wantMissing: []string{"staging", "prod0"},
+			wantGated: []GatedDeployment{
+				{DeploymentID: "api/staging", Environment: "staging", PhaseNumber: 1, PhaseName: "staging"},
+				{DeploymentID: "api/prod0", Environment: "prod0", PhaseNumber: 2, PhaseName: "prod_canary"},
+			},
 			wantReason: []string{`in "staging" (phase 1 "staging") and in "prod0" (phase 2 "prod_canary")`,
-				`{ deployment = "api/staging", release = "api@2" } and resource "ocuroot_promotion" "api_prod0" { deployment = "api/prod0", release = "api@2" }`,
-				`depends_on = [ocuroot_promotion.api_staging, ocuroot_promotion.api_prod0]`}},
+				`Promote it in api/staging and api/prod0 first`}},
 		{name: "planned gate and rolling phase wait for both", rel: rel, env: "prod1",
 			byEnv:       map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion), "prod0": rolling("prod0", RolloutRunning)},
 			planned:     promotionOf("api/staging", "api@2"),
@@ -103,25 +112,27 @@ func TestDecidePhaseGate(t *testing.T) {
 			want:        GateRefuse,
 			wantCause:   GateCauseEarlierPhaseIdle,
 			wantMissing: []string{"prod0"},
+			wantIdle:    []string{"prod0"},
 			wantReason: []string{`release api@2 cannot be deployed to "prod1" (phase 3 "prod") yet`, `it is not live in "prod0" of earlier phases`,
-				"nothing is rolling it out there", "depends_on = [ocuroot_deployment.<earlier phase>]", "one ocuroot_deployment resource block per phase"}},
+				"nothing is rolling it out there. Phases run in order: deploy the release to the earlier phases first, or in the same run before this deployment"}},
 		{name: "an idle phase is named before a gate", rel: rel, env: "prod1",
 			byEnv:     map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion)},
 			want:      GateRefuse,
-			wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"staging", "prod0"},
+			wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"staging", "prod0"}, wantIdle: []string{"prod0"},
 			wantReason: []string{`it is not live in "prod0" of earlier phases`}},
 		{name: "never deployed refuses naming every idle environment", rel: rel, env: "prod2",
 			byEnv:       map[string]Deployment{"prod0": rolling("prod0", RolloutRunning)},
 			want:        GateRefuse,
 			wantCause:   GateCauseEarlierPhaseIdle,
 			wantMissing: []string{"staging", "prod0"},
+			wantIdle:    []string{"staging"},
 			wantReason:  []string{`it is not live in "staging" of earlier phases`}},
 		{name: "a failed rollout is idle", rel: rel, env: "prod0",
 			byEnv: map[string]Deployment{"staging": rolling("staging", RolloutRolledBack)}, want: GateRefuse,
-			wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"staging"}},
+			wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"staging"}, wantIdle: []string{"staging"}},
 		{name: "torn down is not live", rel: rel, env: "prod0",
 			byEnv: map[string]Deployment{"staging": {Package: "api", Environment: "staging", LiveRelease: "api@2", Status: StatusTornDown}},
-			want:  GateRefuse, wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"staging"}},
+			want:  GateRefuse, wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"staging"}, wantIdle: []string{"staging"}},
 		{name: "environment not in the release", rel: rel, env: "dev", want: GateRefuse, wantCause: GateCauseNotInRelease,
 			wantReason: []string{`environment "dev" is in no phase of release api@2 (phases: staging [staging], prod_canary [prod0], prod [prod1 prod2])`,
 				"add it to a phase of the release"}},
@@ -129,14 +140,13 @@ func TestDecidePhaseGate(t *testing.T) {
 			want:      GateRefuse,
 			wantCause: GateCauseApproval,
 			wantReason: []string{`release api@2 cannot be deployed to prod1 (phase 3 "prod"): the phase requires approval, none is recorded, ` +
-				`and nothing in this run approves it, so prod1 cannot start.`,
-				`apply an ocuroot_promotion { release = "api@2", phase = "prod" } first, or in the same run with depends_on on this deployment`}},
+				`and nothing in this run approves it, so prod1 cannot start. ` +
+				`Approve phase "prod" of release api@2 first, or in the same run before this deployment`}},
 		{name: "approval planned waits", rel: approvalRel, env: "prod1", byEnv: bothEarlierLive,
-			planned:   newPlannedSet().approve("api@2", "prod"),
-			want:      GateWait,
-			wantCause: GateCauseApproval,
-			wantReason: []string{`waiting for approval of phase "prod" of release api@2: ` +
-				`the ocuroot_promotion { release = "api@2", phase = "prod" } of this run approves it`}},
+			planned:    newPlannedSet().approve("api@2", "prod"),
+			want:       GateWait,
+			wantCause:  GateCauseApproval,
+			wantReason: []string{`waiting for approval of phase "prod" of release api@2: an approval of it is planned in this run`}},
 		{name: "approval of another phase does not count", rel: approvalRel, env: "prod1", byEnv: bothEarlierLive,
 			planned: newPlannedSet().approve("api@2", "staging"), want: GateRefuse, wantCause: GateCauseApproval},
 		{name: "missing approval refuses without waiting for earlier phases", rel: approvalRel, env: "prod1",
@@ -152,7 +162,7 @@ func TestDecidePhaseGate(t *testing.T) {
 		{name: "approval given", rel: approvalRel, env: "prod1", approved: true, byEnv: bothEarlierLive, want: GateOpen},
 		{name: "approval does not skip earlier phases", rel: approvalRel, env: "prod1", approved: true,
 			byEnv: map[string]Deployment{"staging": live("staging", "api@2")}, want: GateRefuse,
-			wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"prod0"}},
+			wantCause: GateCauseEarlierPhaseIdle, wantMissing: []string{"prod0"}, wantIdle: []string{"prod0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,14 +177,30 @@ func TestDecidePhaseGate(t *testing.T) {
 			if !equalStrings(got.Missing, tt.wantMissing) {
 				t.Errorf("missing = %v, want %v", got.Missing, tt.wantMissing)
 			}
+			if !equalStrings(got.Idle, tt.wantIdle) {
+				t.Errorf("idle = %v, want %v", got.Idle, tt.wantIdle)
+			}
+			if !slices.Equal(got.Gated, tt.wantGated) {
+				t.Errorf("gated = %+v, want %+v", got.Gated, tt.wantGated)
+			}
+			if got.Release != tt.rel.ID() || got.Package != tt.rel.Package || got.Environment != tt.env {
+				t.Errorf("facts = %s %s %s, want %s %s %s", got.Release, got.Package, got.Environment, tt.rel.ID(), tt.rel.Package, tt.env)
+			}
+			if k := tt.rel.PhaseOf(tt.env); k >= 0 && (got.PhaseNumber != k+1 || got.PhaseName != tt.rel.Phases[k].Name) {
+				t.Errorf("phase = %d %q, want %d %q", got.PhaseNumber, got.PhaseName, k+1, tt.rel.Phases[k].Name)
+			}
 			for _, phrase := range tt.wantReason {
-				if !strings.Contains(got.Reason, phrase) {
-					t.Errorf("reason %q\n does not contain %q", got.Reason, phrase)
+				if !strings.Contains(got.Explanation(), phrase) {
+					t.Errorf("explanation %q\n does not contain %q", got.Explanation(), phrase)
 				}
 			}
-			if tt.want == GateOpen && got.Reason != "" {
-				t.Errorf("an open gate has reason %q", got.Reason)
+			if tt.want == GateOpen && got.Explanation() != "" {
+				t.Errorf("an open gate has reason %q", got.Explanation())
 			}
+			if tt.want == GateWait && got.Advice != "" {
+				t.Errorf("a wait has advice %q", got.Advice)
+			}
+			expectDomainWords(t, got.Explanation())
 		})
 	}
 }
@@ -190,21 +216,24 @@ func TestDecidePhaseGateBlueGreenCanaryPhase(t *testing.T) {
 		Status: StatusAwaitingPromotion, Rollout: &Rollout{Release: "web@2", State: RolloutAwaitingPromotion}}
 	got := DecidePhaseGate(rel, "prod", map[string]Deployment{"canary": canary}, false, nil)
 	want := `release web@2 is waiting at its promotion gate in "canary" (phase 1 "canary"): nothing in this run promotes it, so prod cannot start. ` +
-		`Apply resource "ocuroot_promotion" "web_canary" { deployment = "web/canary", release = "web@2" } first, ` +
-		`or in the same run with depends_on = [ocuroot_promotion.web_canary] on this deployment`
-	if got.Verdict != GateRefuse || got.Reason != want {
-		t.Errorf("decision = %v %q\nwant refusal %q", got.Verdict, got.Reason, want)
+		`Promote it in web/canary first, or in the same run before this deployment`
+	if got.Verdict != GateRefuse || got.Explanation() != want {
+		t.Errorf("decision = %v %q\nwant refusal %q", got.Verdict, got.Explanation(), want)
+	}
+	wantGated := []GatedDeployment{{DeploymentID: "web/canary", Environment: "canary", PhaseNumber: 1, PhaseName: "canary"}}
+	if !slices.Equal(got.Gated, wantGated) {
+		t.Errorf("gated = %+v, want %+v", got.Gated, wantGated)
 	}
 }
 
-func TestPromotionResourceName(t *testing.T) {
-	for _, tt := range []struct{ pkg, env, want string }{
-		{"web", "canary", "web_canary"},
-		{"api", "eu.prod-1", "api_eu_prod-1"},
-		{"9lives", "prod", "promote_9lives_prod"},
-	} {
-		if got := PromotionResourceName(tt.pkg, tt.env); got != tt.want {
-			t.Errorf("PromotionResourceName(%q, %q) = %q, want %q", tt.pkg, tt.env, got, tt.want)
+// expectDomainWords fails when engine text gives Terraform advice: the
+// provider adds that wording, the engine speaks of releases, phases,
+// environments, deployments, promotions and approvals.
+func expectDomainWords(t *testing.T, text string) {
+	t.Helper()
+	for _, word := range []string{"ocuroot_", "depends_on", "Terraform", "resource"} {
+		if strings.Contains(text, word) {
+			t.Errorf("engine text %q speaks of %q", text, word)
 		}
 	}
 }
@@ -326,10 +355,14 @@ func TestDeployRefusesWhenEarlierPhaseIsIdle(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > time.Second {
 		t.Errorf("refusal took %s; it should be immediate", elapsed)
 	}
-	for _, phrase := range []string{`"prod0"`, "depends_on", `"prod1" (phase 3 "prod")`} {
+	for _, phrase := range []string{`"prod0"`, "Phases run in order", `"prod1" (phase 3 "prod")`} {
 		if !strings.Contains(err.Error(), phrase) {
 			t.Errorf("error %q does not mention %s", err, phrase)
 		}
+	}
+	if gerr.Cause != GateCauseEarlierPhaseIdle || !equalStrings(gerr.Idle, []string{"prod0"}) || gerr.Release != "api@2" || gerr.PhaseName != "prod" {
+		t.Errorf("gate error facts: cause %v, idle %v, release %s, phase %q; want the idle prod0 before phase prod of api@2",
+			gerr.Cause, gerr.Idle, gerr.Release, gerr.PhaseName)
 	}
 	if gerr.Waited {
 		t.Error("Waited is set on an immediate refusal")

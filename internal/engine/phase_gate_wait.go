@@ -24,7 +24,9 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 		decision, err := e.phaseGate(ctx, rel, env, planned)
 		if err != nil {
 			if ctx.Err() != nil {
-				return &GateError{Reason: fmt.Sprintf("checking the earlier phases of release %s", rel.ID()), Waited: true, Err: ctx.Err()}
+				checking := GateDecision{Verdict: GateWait, Release: rel.ID(), Package: rel.Package, Environment: env,
+					Reason: fmt.Sprintf("checking the earlier phases of release %s", rel.ID())}
+				return &GateError{GateDecision: checking, Waited: true, Err: ctx.Err()}
 			}
 			return err
 		}
@@ -34,7 +36,7 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 			return nil
 		case GateRefuse:
 			if !decision.Cause.humanGate() {
-				return &GateError{Reason: decision.Reason, Cause: decision.Cause}
+				return &GateError{GateDecision: decision}
 			}
 			now := e.clock.Now()
 			if refusingSince.IsZero() {
@@ -42,7 +44,7 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 			}
 			remaining := plannedDecisionGrace - now.Sub(refusingSince)
 			if remaining <= 0 {
-				return &GateError{Reason: decision.Reason, Cause: decision.Cause}
+				return &GateError{GateDecision: decision}
 			}
 			wait = min(wait, remaining)
 		case GateWait:
@@ -55,9 +57,9 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 		if err := sleep(ctx, e.clock, wait); err != nil {
 			if decision.Verdict == GateRefuse {
 				// Interrupted during the grace: the refusal stands.
-				return &GateError{Reason: decision.Reason, Cause: decision.Cause}
+				return &GateError{GateDecision: decision}
 			}
-			return &GateError{Reason: decision.Reason, Cause: decision.Cause, Waited: true, Err: err}
+			return &GateError{GateDecision: decision, Waited: true, Err: err}
 		}
 	}
 }
@@ -92,21 +94,22 @@ func (e *Engine) phaseGate(ctx context.Context, rel Release, env string, planned
 }
 
 // GateError is returned when phase gating refuses or a wait for it ends.
+// The decision it carries holds the facts (release, environment, phase, the
+// deployments in the way) for callers that explain it in their own words.
 type GateError struct {
-	Reason string
-	// Cause says what held the deployment, so callers can title it.
-	Cause  GateCause
+	GateDecision
 	Waited bool  // the context ended while waiting
 	Err    error // the context's error when Waited
 }
 
-// Error says in words why a wait ended: users read "the operation's
-// timeout was reached", never Go's "context deadline exceeded".
+// Error says in words why the gate refused or why a wait ended: users read
+// "the operation's timeout was reached", never Go's "context deadline
+// exceeded".
 func (g *GateError) Error() string {
 	if g.Waited {
 		return (&WaitEndedError{Waiting: g.Reason, Err: g.Err}).Error()
 	}
-	return g.Reason
+	return g.Explanation()
 }
 
 func (g *GateError) Unwrap() error { return g.Err }
@@ -128,7 +131,7 @@ func (w *WaitEndedError) Unwrap() error { return w.Err }
 func WhyContextEnded(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return "the operation's timeout was reached; raise it in the resource's timeouts block if this wait is expected to take longer"
+		return "the operation's timeout was reached"
 	case errors.Is(err, context.Canceled):
 		return "the operation was cancelled"
 	case err == nil:

@@ -117,7 +117,7 @@ func CheckReleaseFlow(d ReleaseDraft, knownEnvs map[string]bool) []Problem {
 			phaseOfEnv[env] = i
 			if knownEnvs != nil && !knownEnvs[env] {
 				problems = append(problems, Problem{SeverityError, at, "Unknown Environment",
-					fmt.Sprintf("Environment %q is not registered. Declare it with an ocuroot_environment resource (and reference that resource so it is created first).", env), ProblemUnknownEnvironment})
+					fmt.Sprintf("Environment %q is not registered.", env), ProblemUnknownEnvironment})
 			}
 		}
 	}

@@ -164,7 +164,7 @@ func (rc *rolloutContext) openGate(ctx context.Context) error {
 	r := rc.r()
 	rc.d.PendingRelease = r.Release
 	rc.d.moveRollout(rc.e.clock.Now(), RolloutAwaitingPromotion,
-		fmt.Sprintf("%s is ready at %d%% traffic; waiting for an ocuroot_promotion (live: %s)", r.Release, rc.d.TrafficPercent, OrNone(rc.d.LiveRelease)))
+		fmt.Sprintf("%s is ready at %d%% traffic; waiting to be promoted (live: %s)", r.Release, rc.d.TrafficPercent, OrNone(rc.d.LiveRelease)))
 	rc.e.log.Info(ctx, "ocuroot: awaiting promotion", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "traffic_percent": rc.d.TrafficPercent})
 	return rc.persist(ctx)
 }
@@ -181,10 +181,11 @@ func (rc *rolloutContext) fail(ctx context.Context, outcome stepOutcome) error {
 	return rc.startRollback(ctx, rerr)
 }
 
-// interrupted handles a cancelled context (Terraform timeout or Ctrl-C) or
-// a store error. The position is already saved. With on_timeout = rollback
-// the previous release is restored on a detached context within the grace
-// period; otherwise the next apply resumes from the saved step.
+// interrupted handles a cancelled context (the operation's timeout or an
+// interrupt) or a store error. The position is already saved. With
+// on_timeout = rollback the previous release is restored on a detached
+// context within the grace period; otherwise the next apply resumes from
+// the saved step.
 func (rc *rolloutContext) interrupted(ctx context.Context, cause error) error {
 	r := rc.r()
 	if ctx.Err() == nil {
@@ -204,7 +205,7 @@ func (rc *rolloutContext) interrupted(ctx context.Context, cause error) error {
 
 func interruptionReason(ctx context.Context) string {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return "the operation's timeout was reached (Terraform timeouts block)"
+		return "the operation's timeout was reached"
 	}
 	// A signal to the provider or a vanished terraform cancels with a cause
 	// that says which; a plain cancel is Terraform's own interrupt.

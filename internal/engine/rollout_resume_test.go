@@ -468,7 +468,7 @@ func TestDeployCancellation(t *testing.T) {
 		{"cancel with on_timeout rollback", OnTimeoutRollback, false, []string{"canary.weight 10 canary", "rollback 0 canary"}, StatusRolledBack,
 			"the operation was cancelled (interrupt)"},
 		{"deadline with on_timeout rollback", OnTimeoutRollback, true, []string{"canary.weight 10 canary", "rollback 0 canary"}, StatusRolledBack,
-			"the operation's timeout was reached (Terraform timeouts block)"},
+			"the operation's timeout was reached"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -251,7 +251,7 @@ func TestDeployBlueGreenManualPromotion(t *testing.T) {
 	}
 	assertEvents(t, h, "green.create 0 green")
 	assertState(t, d, StatusAwaitingPromotion, "api@1", "api@2", 0)
-	if !h.historyHas(d, "api@2 is ready at 0% traffic; waiting for an ocuroot_promotion (live: api@1)") {
+	if !h.historyHas(d, "api@2 is ready at 0% traffic; waiting to be promoted (live: api@1)") {
 		t.Errorf("history = %q", h.historyReasons(d))
 	}
 	assertLeaseFree(t, h.kv, testDepID)

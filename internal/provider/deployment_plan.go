@@ -200,26 +200,27 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 	var rollout *engine.RolloutError
 	var gate *engine.GateError
 	var lease *engine.LeaseError
+	text := engineErrorText(err)
 	switch {
 	case errors.As(err, &rollout) && rollout.RolledBack && operation == "promotion":
-		diags.AddError("Deployment Rolled Back", err.Error()+"\n\nThe promotion was not recorded; fix the problem and apply the promotion again, or release a new version.")
+		diags.AddError("Deployment Rolled Back", text+"\n\nThe promotion was not recorded; fix the problem and apply the promotion again, or release a new version.")
 	case errors.As(err, &rollout) && rollout.RolledBack:
-		diags.AddError("Deployment Rolled Back", err.Error()+"\n\nTerraform state keeps the previous release; the next plan proposes this update again once the problem is fixed.")
+		diags.AddError("Deployment Rolled Back", text+"\n\nTerraform state keeps the previous release; the next plan proposes this update again once the problem is fixed.")
 	case errors.As(err, &rollout) && rollout.Interrupted:
-		diags.AddError("Deployment Rollout Interrupted", err.Error())
+		diags.AddError("Deployment Rollout Interrupted", text)
 	case errors.As(err, &rollout):
-		diags.AddError("Deployment Rollout Failed", err.Error())
+		diags.AddError("Deployment Rollout Failed", text)
 	case errors.As(err, &gate) && gate.Cause == engine.GateCauseNotInRelease:
-		diags.AddError("Environment Not In Release", err.Error())
+		diags.AddError("Environment Not In Release", text)
 	case errors.As(err, &gate):
-		diags.AddError("Deployment Blocked By Phase Order", err.Error())
+		diags.AddError("Deployment Blocked By Phase Order", text)
 	case errors.As(err, &lease):
-		diags.AddError("Deployment Locked By Another Run", err.Error())
+		diags.AddError("Deployment Locked By Another Run", text)
 	case errors.Is(err, engine.ErrLeaseLost):
-		diags.AddError("Deployment Lease Lost", err.Error()+"\n\nThis run stopped where it was, without rolling back, because another run now holds "+
+		diags.AddError("Deployment Lease Lost", text+"\n\nThis run stopped where it was, without rolling back, because another run now holds "+
 			"the deployment (or an operator broke the lease): two rollouts never interleave. The position is saved; apply again once the other run is done.")
 	default:
-		diags.AddError("Deployment "+titleCase(operation)+" Failed", err.Error())
+		diags.AddError("Deployment "+titleCase(operation)+" Failed", text)
 	}
 }
 

@@ -97,8 +97,8 @@ func unplannedGatesWarning(rel engine.Release, env string, gates []earlierGate) 
 			verb = "will stop (in this apply)"
 		}
 		places[i] = fmt.Sprintf("%s at its promotion gate in %q (phase %d %q)", verb, g.environment, g.phaseIndex+1, g.phaseName)
-		name := engine.PromotionResourceName(rel.Package, g.environment)
-		blocks[i] = fmt.Sprintf("resource \"ocuroot_promotion\" %q { deployment = %q, release = %q }", name, g.deploymentID, rel.ID())
+		name := promotionResourceName(rel.Package, g.environment)
+		blocks[i] = promotionBlock(name, g.deploymentID, rel.ID())
 		refs[i] = "ocuroot_promotion." + name
 	}
 	return fmt.Sprintf("Release %s %s, and no ocuroot_promotion of it is planned, so this deployment to %q will be refused at apply instead of waiting. "+

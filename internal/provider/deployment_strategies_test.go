@@ -115,7 +115,7 @@ func TestAccDeployment_blueGreenManual(t *testing.T) {
 						}
 						return nil
 					}),
-					historyContains("api", "waiting for an ocuroot_promotion"),
+					historyContains("api", "waiting to be promoted"),
 				),
 			},
 		},

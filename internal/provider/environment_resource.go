@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -178,10 +179,11 @@ func (r *environmentResource) Delete(ctx context.Context, req resource.DeleteReq
 	name := state.Name.ValueString()
 	if err := r.pd.engine.DeleteEnvironment(ctx, name); err != nil {
 		summary := "Cannot Delete Environment"
-		if live, listErr := r.pd.engine.LiveDeploymentsIn(ctx, name); listErr == nil && len(live) > 0 {
+		var inUse *engine.EnvironmentInUseError
+		if errors.As(err, &inUse) {
 			summary = "Environment Still Has Live Deployments"
 		}
-		resp.Diagnostics.AddError(summary, sentence(err.Error())+" The environment was kept.")
+		resp.Diagnostics.AddError(summary, sentence(engineErrorText(err))+" The environment was kept.")
 		return
 	}
 	tflog.Info(ctx, "environment deleted", map[string]any{"environment": name})

@@ -206,7 +206,7 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 		case d != nil && d.Rollout != nil && d.Rollout.Promotion != nil:
 			addDeployError(&resp.Diagnostics, "promotion", err)
 		default:
-			resp.Diagnostics.AddError("Promotion Failed", err.Error())
+			resp.Diagnostics.AddError("Promotion Failed", engineErrorText(err))
 		}
 		return
 	}

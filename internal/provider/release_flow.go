@@ -143,11 +143,7 @@ func checkReleaseFlow(ctx context.Context, pd *providerData, flow releaseFlow, a
 		return diags
 	}
 	for _, problem := range problems {
-		detail := problem.Detail
-		if problem.Code == engine.ProblemUnknownEnvironment {
-			detail += " If the environment is declared in this configuration, select it from the resource, for example " +
-				"`environments = [for e in ocuroot_environment.all : e.name]` (or add `depends_on`), so that it is planned before this release."
-		}
+		detail := problemDetail(problem)
 		attributePath := problemPath(problem.Path)
 		if len(problem.Path) > 0 {
 			// Terraform highlights the whole expression of a for-generated

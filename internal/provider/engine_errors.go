@@ -1,0 +1,163 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+)
+
+// The engine speaks of releases, phases, environments, deployments,
+// promotions and approvals. Its errors carry the facts as fields; this file
+// words them for a Terraform user: which resource to declare, the exact
+// ocuroot_promotion block to add, depends_on, the timeouts block.
+
+// engineErrorText is err's message with every engine error it holds worded
+// for Terraform. The engine error's own text is replaced where it stands,
+// so a wrapping prefix or an error joined to it is kept.
+func engineErrorText(err error) string {
+	text := err.Error()
+	for _, word := range terraformWordings {
+		if domain, terraform, ok := word(err); ok {
+			text = strings.Replace(text, domain, terraform, 1)
+		}
+	}
+	return text
+}
+
+// A terraformWording finds one kind of engine error in err and returns its
+// engine text and the text a Terraform user reads instead.
+type terraformWording func(err error) (domain, terraform string, ok bool)
+
+var terraformWordings = []terraformWording{
+	gateErrorWording,
+	waitEndedWording,
+	rolloutErrorWording,
+	notRegisteredWording,
+	environmentInUseWording,
+}
+
+func gateErrorWording(err error) (string, string, bool) {
+	var gate *engine.GateError
+	if !errors.As(err, &gate) {
+		return "", "", false
+	}
+	if gate.Waited {
+		return gate.Error(), waitEndedText(gate.Reason, gate.Err), true
+	}
+	advice := gateAdvice(gate.GateDecision)
+	if advice == "" {
+		return "", "", false
+	}
+	return gate.Error(), gate.Reason + ". " + advice, true
+}
+
+// gateAdvice says how to open a refused phase gate in the configuration;
+// empty when the engine's own advice needs no Terraform words.
+func gateAdvice(d engine.GateDecision) string {
+	switch d.Cause {
+	case engine.GateCauseEarlierPhaseIdle:
+		return "Phases run in order: make this deployment depend on the deployments of the earlier phase (depends_on = [ocuroot_deployment.<earlier phase>]) " +
+			"or declare one ocuroot_deployment resource block per phase, each depending on the one before"
+	case engine.GateCausePromotionGate:
+		blocks := make([]string, len(d.Gated))
+		refs := make([]string, len(d.Gated))
+		for i, g := range d.Gated {
+			name := promotionResourceName(d.Package, g.Environment)
+			blocks[i] = promotionBlock(name, g.DeploymentID, d.Release)
+			refs[i] = "ocuroot_promotion." + name
+		}
+		return fmt.Sprintf("Apply %s first, or in the same run with depends_on = [%s] on this deployment",
+			strings.Join(blocks, " and "), strings.Join(refs, ", "))
+	case engine.GateCauseApproval:
+		return fmt.Sprintf("To approve it, apply an ocuroot_promotion { release = %q, phase = %q } first, or in the same run with depends_on on this deployment",
+			d.Release, d.PhaseName)
+	}
+	return ""
+}
+
+func waitEndedWording(err error) (string, string, bool) {
+	var wait *engine.WaitEndedError
+	if !errors.As(err, &wait) {
+		return "", "", false
+	}
+	return wait.Error(), waitEndedText(wait.Waiting, wait.Err), true
+}
+
+// waitEndedText is the engine's "gave up waiting for …" with, for a
+// timeout, where the timeout is set.
+func waitEndedText(waiting string, cause error) string {
+	if !errors.Is(cause, context.DeadlineExceeded) {
+		return (&engine.WaitEndedError{Waiting: waiting, Err: cause}).Error()
+	}
+	return fmt.Sprintf("gave up %s (%s; raise it in the resource's timeouts block if this wait is expected to take longer)",
+		waiting, engine.WhyContextEnded(cause))
+}
+
+// rolloutErrorWording names the timeouts block when the operation's
+// timeout interrupted a rollout: that is the timeout the engine means.
+func rolloutErrorWording(err error) (string, string, bool) {
+	var rollout *engine.RolloutError
+	if !errors.As(err, &rollout) || !rollout.Interrupted || !rollout.Timeout {
+		return "", "", false
+	}
+	worded := *rollout
+	worded.Reason += " (Terraform timeouts block)"
+	return rollout.Error(), worded.Error(), true
+}
+
+func notRegisteredWording(err error) (string, string, bool) {
+	var missing *engine.NotRegisteredError
+	if !errors.As(err, &missing) {
+		return "", "", false
+	}
+	advice := "declare it with an ocuroot_environment resource and reference it"
+	if missing.Kind == engine.KindRelease {
+		advice = "declare it with an ocuroot_release resource and reference its id"
+	}
+	return missing.Error(), missing.Error() + ": " + advice, true
+}
+
+func environmentInUseWording(err error) (string, string, bool) {
+	var inUse *engine.EnvironmentInUseError
+	if !errors.As(err, &inUse) {
+		return "", "", false
+	}
+	return inUse.Error(), inUse.Error() + " (reference the environment from each ocuroot_deployment so Terraform destroys them before the environment)", true
+}
+
+// problemDetail is the detail of a plan-time finding about a release, with
+// the Terraform advice its rule calls for.
+func problemDetail(problem engine.Problem) string {
+	if problem.Code != engine.ProblemUnknownEnvironment {
+		return problem.Detail
+	}
+	return problem.Detail + " Declare it with an ocuroot_environment resource (and reference that resource so it is created first)." +
+		" If the environment is declared in this configuration, select it from the resource, for example " +
+		"`environments = [for e in ocuroot_environment.all : e.name]` (or add `depends_on`), so that it is planned before this release."
+}
+
+// promotionBlock is the ocuroot_promotion resource that promotes release in
+// a deployment, ready to paste into the configuration.
+func promotionBlock(name, deploymentID, release string) string {
+	return fmt.Sprintf("resource \"ocuroot_promotion\" %q { deployment = %q, release = %q }", name, deploymentID, release)
+}
+
+// promotionResourceName suggests a resource name for the promotion of a
+// package in an environment: "web_canary". Environment names may hold
+// dots, which resource names may not, and a resource name starts with a
+// letter or an underscore.
+func promotionResourceName(pkg, env string) string {
+	name := []byte(pkg + "_" + env)
+	for i, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			name[i] = '_'
+		}
+	}
+	if c := name[0]; c >= '0' && c <= '9' || c == '-' {
+		return "promote_" + string(name)
+	}
+	return string(name)
+}
