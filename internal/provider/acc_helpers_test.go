@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -48,19 +49,55 @@ func useLocalTerraform(t *testing.T) {
 	})
 }
 
-// testAccFactories returns the provider factories of an acceptance test. The
-// store is chosen by the configuration (see providerBlock); storePath is
-// accepted so every test names the store it uses in one place.
-func testAccFactories(t *testing.T, storePath string) map[string]func() (tfprotov6.ProviderServer, error) {
+// testAccFactories returns the provider factories of an acceptance test.
+// Every provider Terraform starts in the test runs on one fake clock of the
+// test's own that moves forward by itself on every engine wait, so bakes,
+// delays, health and check intervals and progress deadlines cost no real
+// time; hook calls, probes and Terraform's timeouts stay real. options
+// adjust that (onRealClock) or tune rules for one test. The store is chosen
+// by the configuration (see providerBlock); storePath is accepted so every
+// test names the store it uses in one place.
+func testAccFactories(t *testing.T, storePath string, options ...testOption) map[string]func() (tfprotov6.ProviderServer, error) {
 	t.Helper()
 	useLocalTerraform(t)
 	if storePath == "" {
 		t.Fatal("testAccFactories: storePath must not be empty")
 	}
+	opts := Options{Version: "test", Clock: newTestClock()}
+	for _, option := range options {
+		option(&opts)
+	}
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"ocuroot": providerserver.NewProtocol6WithError(NewWithOptions(Options{Version: "test"})()),
+		"ocuroot": providerserver.NewProtocol6WithError(NewWithOptions(opts)()),
 	}
 }
+
+// newTestClock returns a fake clock that advances by itself on every wait.
+// It starts at the real time, so records the test writes through a
+// real-clock engine (openProviderData) never lie in its future.
+func newTestClock() engine.Clock {
+	return enginetest.NewAutoClock(time.Now().UTC())
+}
+
+// testOption adjusts the provider Options of one acceptance test.
+type testOption func(*Options)
+
+// onRealClock runs the engine on the wall clock, for a test whose engine
+// waits must take real time: a wait raced against a Terraform timeouts
+// block (a real context deadline), or a deployment waiting at a phase gate
+// for a resource applied later in the same run (the fake clock would use up
+// the grace for that resource's plan at once). Say at the call site which.
+func onRealClock(o *Options) { o.Clock = nil }
+
+// rolloutsLongerThanTimeouts lets a test configure a rollout that outlasts
+// its Terraform timeout, which plan refuses otherwise: tests of what the
+// apply does when a timeout strikes mid-rollout need one (in real use slow
+// hooks, lease waits or phase gating can use up a timeout).
+func rolloutsLongerThanTimeouts(o *Options) { o.AllowRolloutsLongerThanTimeouts = true }
+
+// shortUnknownEnvironmentGrace makes tests that expect an Unknown
+// Environment error fail fast instead of waiting out the grace.
+func shortUnknownEnvironmentGrace(o *Options) { o.UnknownEnvironmentGrace = 100 * time.Millisecond }
 
 // newTestStorePath returns the path of an embedded store file private to t.
 func newTestStorePath(t *testing.T) string {
@@ -107,15 +144,6 @@ func storeEnvironment(storePath, name string) (engine.Environment, error) {
 	}
 	defer kv.Close()
 	return engine.NewStore(kv).GetEnvironment(context.Background(), name)
-}
-
-// shortUnknownEnvironmentGrace makes tests that expect an Unknown
-// Environment error fail fast instead of waiting out the grace.
-func shortUnknownEnvironmentGrace(t *testing.T) {
-	t.Helper()
-	saved := unknownEnvironmentGrace
-	unknownEnvironmentGrace = 100 * time.Millisecond
-	t.Cleanup(func() { unknownEnvironmentGrace = saved })
 }
 
 // emptyPlanAfterApply states what every applying step expects: after the

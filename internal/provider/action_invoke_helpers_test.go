@@ -17,6 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
 // terraform-plugin-testing (v1.16) cannot run `terraform apply -invoke`, so
@@ -33,6 +35,9 @@ type tfWorkspace struct {
 	t         *testing.T
 	dir       string
 	terraform string
+	// clock is the fake clock every provider served for this workspace runs
+	// on (see testAccFactories).
+	clock engine.Clock
 }
 
 // newTFWorkspace returns a workspace, or skips the test when TF_ACC is
@@ -48,7 +53,7 @@ func newTFWorkspace(t *testing.T, minimum *version.Version) *tfWorkspace {
 		t.Fatal("no terraform: set TF_ACC_TERRAFORM_PATH or put terraform on PATH")
 	}
 	skipBelow(t, tf, minimum)
-	return &tfWorkspace{t: t, dir: t.TempDir(), terraform: tf}
+	return &tfWorkspace{t: t, dir: t.TempDir(), terraform: tf, clock: newTestClock()}
 }
 
 // skipBelow applies tfversion.SkipBelow to the terraform at path.
@@ -147,7 +152,7 @@ func (w *tfWorkspace) serveProvider() (string, func()) {
 	configs := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
 	served := make(chan error, 1)
-	factory := providerserver.NewProtocol6(NewWithOptions(Options{Version: "test"})())
+	factory := providerserver.NewProtocol6(NewWithOptions(Options{Version: "test", Clock: w.clock})())
 	go func() {
 		served <- tf6server.Serve(testProviderAddress, factory,
 			tf6server.WithDebug(ctx, configs, closed), tf6server.WithLoggingSink(w.t),

@@ -15,11 +15,11 @@ import (
 const manualCanary = `
   strategy = "canary"
   canary {
-    check_interval   = "100ms"
+    check_interval   = "1m"
     manual_promotion = true
     step {
       weight = 50
-      bake   = "300ms"
+      bake   = "5m"
     }
   }
 `

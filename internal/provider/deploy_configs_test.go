@@ -108,15 +108,15 @@ const (
 	canaryManual = `
   strategy = "canary"
   canary {
-    check_interval   = "100ms"
+    check_interval   = "1m"
     manual_promotion = true
     step {
       weight = 10
-      bake   = "300ms"
+      bake   = "5m"
     }
     step {
       weight = 50
-      bake   = "300ms"
+      bake   = "5m"
     }
   }
 `

@@ -87,7 +87,6 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 // canary back, and leaves state so that the update is proposed again and
 // succeeds once the bake fits.
 func TestAccDeployment_terraformTimeout(t *testing.T) {
-	allowRolloutsLongerThanTimeouts(t) // this test is about the apply-time timeout
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	canaryWithBake := func(bake string) string {
@@ -107,7 +106,8 @@ func TestAccDeployment_terraformTimeout(t *testing.T) {
 	}
 	var started time.Time
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFactories(t, store),
+		// Real clock: the bake races the update timeout, a real deadline.
+		ProtoV6ProviderFactories: testAccFactories(t, store, onRealClock, rolloutsLongerThanTimeouts),
 		Steps: []resource.TestStep{
 			{Config: deployConfig(store, url, "1", canaryWithBake("30s"))},
 			{
@@ -139,7 +139,6 @@ func TestAccDeployment_terraformTimeout(t *testing.T) {
 // on_timeout = "fail": nothing is rolled back, the canary keeps its weight,
 // and the error says the next apply continues.
 func TestAccDeployment_terraformTimeoutFail(t *testing.T) {
-	allowRolloutsLongerThanTimeouts(t) // this test is about the apply-time timeout
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	const settings = `
@@ -157,7 +156,8 @@ func TestAccDeployment_terraformTimeoutFail(t *testing.T) {
   }
 `
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFactories(t, store),
+		// Real clock: the bake races the update timeout, a real deadline.
+		ProtoV6ProviderFactories: testAccFactories(t, store, onRealClock, rolloutsLongerThanTimeouts),
 		Steps: []resource.TestStep{
 			{Config: deployConfig(store, url, "1", settings)},
 			{
@@ -290,10 +290,10 @@ func TestAccDeployment_freshRunner(t *testing.T) {
 	const canary = `
   strategy = "canary"
   canary {
-    check_interval = "100ms"
+    check_interval = "1m"
     step {
       weight = 25
-      bake   = "300ms"
+      bake   = "5m"
     }
   }
 `

@@ -40,7 +40,9 @@ resource "ocuroot_promotion" "web_canary" {
 `})
 	var started time.Time
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFactories(t, store),
+		// Real clock: prod waits at its gate for a promotion applied later in
+		// the same run.
+		ProtoV6ProviderFactories: testAccFactories(t, store, onRealClock),
 		Steps: []resource.TestStep{
 			{
 				// First deployments go live directly: no gate yet.
@@ -111,7 +113,9 @@ resource "ocuroot_promotion" "approve_prod" {
 `})
 	var started time.Time
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFactories(t, store),
+		// Real clock: prod waits at its gate for a promotion applied later in
+		// the same run.
+		ProtoV6ProviderFactories: testAccFactories(t, store, onRealClock),
 		Steps: []resource.TestStep{
 			{
 				Config:            webPhasesConfig(store, url, webPhases{version: "1", prodApproval: true}),

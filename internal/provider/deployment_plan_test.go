@@ -18,7 +18,8 @@ import (
 // so this calls the plan step directly.)
 func TestDeploymentPlanWarnsAboutApprovalWait(t *testing.T) {
 	ctx := context.Background()
-	pd, err := newProviderData(ctx, Options{KV: kvstore.NewMemoryKV()}, "", "")
+	// On a fake clock, the grace for a sibling's late plan costs no time.
+	pd, err := newProviderData(ctx, Options{KV: kvstore.NewMemoryKV(), Clock: newTestClock()}, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

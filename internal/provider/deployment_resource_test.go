@@ -17,15 +17,15 @@ import (
 const canarySettings = `
   strategy = "canary"
   canary {
-    check_interval    = "200ms"
+    check_interval    = "1m"
     failure_threshold = 2
     step {
       weight = 10
-      bake   = "1s"
+      bake   = "5m"
     }
     step {
       weight = 50
-      bake   = "1s"
+      bake   = "5m"
     }
   }
 `
@@ -98,7 +98,7 @@ func TestAccDeployment_canaryUpdate(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
 						plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("rollout_plan"),
-							knownvalue.StringExact("canary 10% bake 1s → canary 50% bake 1s → promote to 100% (bakes and delays: 2s)")),
+							knownvalue.StringExact("canary 10% bake 5m → canary 50% bake 5m → promote to 100% (bakes and delays: 10m0s)")),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -126,7 +126,7 @@ func TestAccDeployment_canaryRollback(t *testing.T) {
 			{
 				PreConfig:   func() { target.MarkBad("2") },
 				Config:      deployConfig(store, url, "2", canarySettings),
-				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 2/5 bake 1s: check "health" failed 2 consecutive time(s) (failure_threshold 2) while baking at 10% traffic; last: GET ... status 503, expected 200. Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
+				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 2/5 bake 5m: check "health" failed 2 consecutive time(s) (failure_threshold 2) while baking at 10% traffic; last: GET ... status 503, expected 200. Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
 			// State kept the old release live, so the update is proposed again.
 			proposedAgain(deployConfig(store, url, "2", canarySettings),

@@ -23,10 +23,10 @@ import (
 const oneStepCanary = `
   strategy = "canary"
   canary {
-    check_interval = "100ms"
+    check_interval = "1m"
     step {
       weight = 10
-      bake   = "300ms"
+      bake   = "5m"
     }
   }
 `

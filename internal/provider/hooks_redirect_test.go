@@ -13,15 +13,15 @@ import (
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
-// canaryOneStep is a canary with one short bake, for tests about the hook
+// canaryOneStep is a canary with one bake, for tests about the hook
 // that moves the canary.
 const canaryOneStep = `
   strategy = "canary"
   canary {
-    check_interval = "100ms"
+    check_interval = "1m"
     step {
       weight = 10
-      bake   = "300ms"
+      bake   = "5m"
     }
   }
 `

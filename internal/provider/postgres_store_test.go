@@ -15,19 +15,20 @@ import (
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
-// canaryShortBakes is a two-step canary quick enough for a shared-store test.
-const canaryShortBakes = `
+// canaryTwoBakes is a two-step canary; its bakes run on the test's fake
+// clock.
+const canaryTwoBakes = `
   strategy = "canary"
   canary {
-    check_interval    = "100ms"
+    check_interval    = "1m"
     failure_threshold = 2
     step {
       weight = 20
-      bake   = "300ms"
+      bake   = "5m"
     }
     step {
       weight = 50
-      bake   = "300ms"
+      bake   = "5m"
     }
   }
 `
@@ -54,18 +55,18 @@ func TestAccDeployment_sharedPostgresStore(t *testing.T) {
 		ProtoV6ProviderFactories: testAccFactories(t, storeURL),
 		Steps: []resource.TestStep{
 			{
-				Config:            postgresDeployConfig(t, storeURL, url, "1", canaryShortBakes),
+				Config:            postgresDeployConfig(t, storeURL, url, "1", canaryTwoBakes),
 				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@1", "", 100),
 				Check:             checkTarget(target, served("api@1", map[string]int{"api@1": 100}, deployed)),
 			},
 			{
-				Config: postgresDeployConfig(t, storeURL, url, "2", canaryShortBakes),
+				Config: postgresDeployConfig(t, storeURL, url, "2", canaryTwoBakes),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
 						plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("rollout_plan"),
-							knownvalue.StringExact("canary 20% bake 300ms → canary 50% bake 300ms → promote to 100% (bakes and delays: 600ms)")),
+							knownvalue.StringExact("canary 20% bake 5m → canary 50% bake 5m → promote to 100% (bakes and delays: 10m0s)")),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},

@@ -94,7 +94,7 @@ func TestAccPromotion_canaryManual(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectKnownValue("ocuroot_deployment.api", tfjsonpath.New("rollout_plan"),
-							knownvalue.StringExact("canary 10% bake 300ms → canary 50% bake 300ms → await promotion → promote to 100% (bakes and delays: 600ms)")),
+							knownvalue.StringExact("canary 10% bake 5m → canary 50% bake 5m → await promotion → promote to 100% (bakes and delays: 10m0s)")),
 					},
 					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
 				},
@@ -150,7 +150,6 @@ func TestAccPromotion_releaseNotPending(t *testing.T) {
 // timeout when the deployment never reaches its gate: here an interrupted
 // rollout whose green slot is unhealthy.
 func TestAccPromotion_deploymentNeverReady(t *testing.T) {
-	allowRolloutsLongerThanTimeouts(t) // this test is about the apply-time timeout
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	const settings = blueGreenManual + `
@@ -169,7 +168,9 @@ func TestAccPromotion_deploymentNeverReady(t *testing.T) {
 `)
 	var started time.Time
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFactories(t, store),
+		// Real clock: the promotion waits for the deployment until its create
+		// timeout, a real deadline.
+		ProtoV6ProviderFactories: testAccFactories(t, store, onRealClock, rolloutsLongerThanTimeouts),
 		Steps: []resource.TestStep{
 			{Config: deployConfig(store, url, "1", settings)},
 			{
@@ -219,10 +220,11 @@ func TestAccPromotion_sameApplyAsUpdate(t *testing.T) {
 					checkTarget(target, served("api@2", map[string]int{"api@2": 100},
 						"deploy:100:stable", "canary.weight:10:canary", "canary.weight:50:canary", "promote:100:stable")),
 					checkTarget(target, func(target *demotarget.Target) error {
+						// Event times are the engine's clock, the one bakes run on.
 						lastWeight := target.HookEvents()[2]
 						promote, _ := acceptedCall(target, demotarget.EventPromote, "")
-						if baked := promote.Time.Sub(lastWeight.Time); baked < 300*time.Millisecond {
-							return fmt.Errorf("promoted %s after the 50%% step, before its 300ms bake ended", baked)
+						if baked := promote.Event.Time.Sub(lastWeight.Event.Time); baked < 5*time.Minute {
+							return fmt.Errorf("promoted %s after the 50%% step, before its 5m bake ended", baked)
 						}
 						return nil
 					}),
@@ -340,7 +342,6 @@ func TestAccPromotion_postPromotionCheckFails(t *testing.T) {
 // TestAccPromotion_phaseApproval holds a deployment into a phase that
 // requires approval until an ocuroot_promotion approves the phase.
 func TestAccPromotion_phaseApproval(t *testing.T) {
-	allowRolloutsLongerThanTimeouts(t) // this test is about the apply-time timeout
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	unapproved := phasedConfig(store, true,
@@ -366,7 +367,7 @@ resource "ocuroot_promotion" "approve_prod" {
 }
 `)
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFactories(t, store),
+		ProtoV6ProviderFactories: testAccFactories(t, store, rolloutsLongerThanTimeouts),
 		Steps: []resource.TestStep{
 			{
 				Config: unapproved,

@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -26,7 +27,9 @@ const (
 
 var _ provider.Provider = (*ocurootProvider)(nil)
 
-// Options lets tests inject the engine's clock or store.
+// Options lets tests inject the engine's clock or store, and tune, per
+// provider instance, rules whose production values would slow a test down.
+// Zero values are the production behaviour.
 type Options struct {
 	Version string
 	Clock   engine.Clock
@@ -36,6 +39,15 @@ type Options struct {
 	// provider: beginning it cancels every deploy, promote and teardown in
 	// flight as an interrupt would. Nil in in-process tests.
 	Shutdown *Shutdown
+	// UnknownEnvironmentGrace, when positive, replaces how long a release
+	// waits for environments it names that are neither stored nor planned
+	// (defaultUnknownEnvironmentGrace). It runs on real time, not on Clock:
+	// it waits for a sibling resource that Terraform plans concurrently.
+	UnknownEnvironmentGrace time.Duration
+	// AllowRolloutsLongerThanTimeouts turns off the plan-time rule that a
+	// rollout must fit in its Terraform timeout, so tests of the
+	// apply-time timeout path can configure a bake the timeout cuts.
+	AllowRolloutsLongerThanTimeouts bool
 }
 
 type ocurootProvider struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
@@ -38,6 +39,12 @@ type providerData struct {
 	plannedGates      map[string]bool
 	// releaseFlows: the phases of releases planned in this run (validate_planned_flows.go).
 	releaseFlows plannedFlows
+
+	// unknownEnvironmentGrace: see releaseFlowProblems.
+	unknownEnvironmentGrace time.Duration
+	// checkRolloutFitsTimeouts turns the plan-time blocking-time rule on
+	// (validatePlannedDeployment); Options can turn it off for tests.
+	checkRolloutFitsTimeouts bool
 }
 
 // notePlannedApproval records a phase approval planned in this run.
@@ -123,7 +130,16 @@ func newProviderData(ctx context.Context, opts Options, location, secret string)
 		// Signs hooks whose block sets no secret of their own.
 		DefaultHookSecret: secret,
 	})
-	return &providerData{engine: eng, storeDescription: description}, nil
+	grace := opts.UnknownEnvironmentGrace
+	if grace <= 0 {
+		grace = defaultUnknownEnvironmentGrace
+	}
+	return &providerData{
+		engine:                   eng,
+		storeDescription:         description,
+		unknownEnvironmentGrace:  grace,
+		checkRolloutFitsTimeouts: !opts.AllowRolloutsLongerThanTimeouts,
+	}, nil
 }
 
 // providerDataFrom is the Configure step shared by every resource and data

@@ -164,13 +164,14 @@ func checkReleaseFlow(ctx context.Context, pd *providerData, flow releaseFlow, a
 	return diags
 }
 
-// unknownEnvironmentGrace is how long a release waits for environments it
-// names that are neither stored nor planned yet. Terraform plans and applies
-// resources that do not reference each other in parallel, in no set order:
-// a release that names an environment literally may be planned (or, worse,
-// re-planned during apply) a moment before the ocuroot_environment that
-// declares it. A typo costs this long; a reference costs nothing.
-var unknownEnvironmentGrace = 2 * time.Second
+// defaultUnknownEnvironmentGrace is how long a release waits for
+// environments it names that are neither stored nor planned yet. Terraform
+// plans and applies resources that do not reference each other in
+// parallel, in no set order: a release that names an environment literally
+// may be planned (or, worse, re-planned during apply) a moment before the
+// ocuroot_environment that declares it. A typo costs this long; a reference
+// costs nothing. Options.UnknownEnvironmentGrace replaces it per provider.
+const defaultUnknownEnvironmentGrace = 2 * time.Second
 
 const unknownEnvironmentPoll = 50 * time.Millisecond
 
@@ -180,7 +181,7 @@ func releaseFlowProblems(ctx context.Context, pd *providerData, flow releaseFlow
 	if pd == nil {
 		return engine.CheckReleaseFlow(flow.draft, nil), nil
 	}
-	deadline := time.Now().Add(unknownEnvironmentGrace)
+	deadline := time.Now().Add(pd.unknownEnvironmentGrace)
 	for {
 		knownEnvs, err := knownEnvironments(ctx, pd)
 		if err != nil {

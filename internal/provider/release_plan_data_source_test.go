@@ -58,7 +58,6 @@ data "ocuroot_release_plan" "web" {
 }
 
 func TestAccReleasePlanDataSource_diagnostics(t *testing.T) {
-	shortUnknownEnvironmentGrace(t)
 	store := newTestStorePath(t)
 	const environmentX = `
 resource "ocuroot_environment" "x" {
@@ -75,7 +74,7 @@ data "ocuroot_release_plan" "web" {
 `
 	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFactories(t, store),
+		ProtoV6ProviderFactories: testAccFactories(t, store, shortUnknownEnvironmentGrace),
 		Steps: []resource.TestStep{
 			{
 				Config: plan(`

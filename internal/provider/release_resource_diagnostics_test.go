@@ -20,7 +20,6 @@ import (
 // Every plan-time rule of the flow, with the message and the attribute path
 // a user reads.
 func TestAccReleaseResource_planDiagnostics(t *testing.T) {
-	shortUnknownEnvironmentGrace(t)
 	store := newTestStorePath(t)
 	release := func(body string) string {
 		return `
@@ -32,7 +31,7 @@ resource "ocuroot_release" "api" {
 `
 	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFactories(t, store),
+		ProtoV6ProviderFactories: testAccFactories(t, store, shortUnknownEnvironmentGrace),
 		Steps: []resource.TestStep{
 			{
 				Config: providerBlock(store) + release(`

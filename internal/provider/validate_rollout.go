@@ -13,19 +13,23 @@ import (
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
-// checkRolloutFitsTimeouts turns the blocking-time rule on. Only tests of
-// the apply-time timeout path (slow hooks, lease waits and phase gating can
-// still use up a timeout) turn it off, to configure a bake the timeout cuts.
-var checkRolloutFitsTimeouts = true
-
 // validatePlannedDeployment runs the plan-time rules that need the plan,
 // the prior state or other resources: the environment must be in a phase of
 // the release, and the rollout must fit in its Terraform timeout.
 func (r *deploymentResource) validatePlannedDeployment(ctx context.Context, state, plan *deploymentModel, diags *diag.Diagnostics) {
 	r.validateEnvironmentInRelease(ctx, plan, diags)
-	if checkRolloutFitsTimeouts {
+	if r.data.rolloutMustFitTimeouts() {
 		r.validateRolloutFitsTimeouts(ctx, state, plan, diags)
 	}
+}
+
+// rolloutMustFitTimeouts says whether the blocking-time rule is on. Only
+// tests of the apply-time timeout path (slow hooks, lease waits and phase
+// gating can still use up a timeout) turn it off, through
+// Options.AllowRolloutsLongerThanTimeouts, to configure a bake the timeout
+// cuts. Without provider data (early validation) the rule is on.
+func (pd *providerData) rolloutMustFitTimeouts() bool {
+	return pd == nil || pd.checkRolloutFitsTimeouts
 }
 
 // validateEnvironmentInRelease refuses at plan time a deployment into an
