@@ -54,6 +54,7 @@ func main() {
 	}
 
 	defer startProfiles()() // developer aid: OCUROOT_PROFILE_DIR (profile.go)
+	applyGCPolicy(os.Getenv) // gc_policy.go
 	if !debug {
 		silenceUnreadLogs() // a debugger's console shows every log line (unread_logs.go)
 	}

@@ -11,7 +11,9 @@ import (
 // envProfileDir is a developer aid for performance work: when it names a
 // directory, the provider process writes a CPU profile and a block profile
 // there (cpu-PID.pprof, block-PID.pprof) when it exits, for example after
-// one `terraform plan`. Nothing is written when it is unset, and the
+// one `terraform plan`, and a heap profile and the goroutines' stacks taken
+// at the process's peak heap (heap-PID.pprof, goroutine-PID.pprof; see
+// startHeapPeakProfiler). Nothing is written when it is unset, and the
 // profiles hold stack samples only (no configuration, state or secret).
 //
 //	OCUROOT_PROFILE_DIR=/tmp/prof terraform plan
@@ -40,7 +42,10 @@ func startProfiles() (stop func()) {
 	// Every blocking event: the provider's waits are few and long, so the
 	// cost of recording each one is small next to what it shows.
 	runtime.SetBlockProfileRate(1)
+	stopHeap := startHeapPeakProfiler(filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", pid)),
+		filepath.Join(dir, fmt.Sprintf("goroutine-%d.pprof", pid)))
 	return func() {
+		stopHeap()
 		pprof.StopCPUProfile()
 		_ = cpuFile.Close()
 		blockFile, err := os.Create(filepath.Join(dir, fmt.Sprintf("block-%d.pprof", pid)))
