@@ -68,16 +68,14 @@ func (e *Engine) phaseGate(ctx context.Context, rel Release, env string, planned
 	k := rel.PhaseOf(env)
 	byEnv := map[string]Deployment{}
 	// Only earlier phases matter: the first phase (and an environment in no
-	// phase) is decided without reading every deployment of the store.
+	// phase) is decided without reading the package's deployments.
 	if k > 0 {
-		all, err := e.store.ListDeployments(ctx)
+		deployments, err := e.store.ListPackageDeployments(ctx, rel.Package)
 		if err != nil {
 			return GateDecision{}, fmt.Errorf("listing deployments for phase gating: %w", err)
 		}
-		for _, d := range all {
-			if d.Package == rel.Package {
-				byEnv[d.Environment] = d
-			}
+		for _, d := range deployments {
+			byEnv[d.Environment] = d
 		}
 	}
 	approved := false

@@ -111,11 +111,15 @@ func (e *Engine) RetireRelease(ctx context.Context, id string) (archived bool, e
 }
 
 func (e *Engine) releaseInUse(ctx context.Context, id string) (bool, error) {
-	all, err := e.store.ListDeployments(ctx)
+	pkg, _, err := ParseReleaseID(id)
+	if err != nil {
+		return false, err
+	}
+	deployments, err := e.store.ListPackageDeployments(ctx, pkg)
 	if err != nil {
 		return false, fmt.Errorf("listing deployments: %w", err)
 	}
-	for _, d := range all {
+	for _, d := range deployments {
 		if d.Status == StatusTornDown {
 			continue
 		}
@@ -136,15 +140,13 @@ type PhaseStatus struct {
 // ReleaseStatus derives the status of a release and of each of its phases
 // from the deployments of its package.
 func (e *Engine) ReleaseStatus(ctx context.Context, rel Release) (string, []PhaseStatus, error) {
-	all, err := e.store.ListDeployments(ctx)
+	deployments, err := e.store.ListPackageDeployments(ctx, rel.Package)
 	if err != nil {
 		return "", nil, fmt.Errorf("listing deployments: %w", err)
 	}
-	byEnv := map[string]Deployment{}
-	for _, d := range all {
-		if d.Package == rel.Package {
-			byEnv[d.Environment] = d
-		}
+	byEnv := make(map[string]Deployment, len(deployments))
+	for _, d := range deployments {
+		byEnv[d.Environment] = d
 	}
 	return DeriveReleaseStatus(rel, byEnv)
 }

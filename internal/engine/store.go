@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -201,6 +202,33 @@ func (s *Store) ListDeployments(ctx context.Context) ([]Deployment, error) {
 	listed, err := listJSON[Deployment](ctx, s.kv, kindDeployment)
 	if err != nil {
 		return nil, err
+	}
+	return withRestored(listed, func(d Deployment) string { return d.ID() }, restored), nil
+}
+
+// ListPackageDeployments returns the deployments of one package. Their ids
+// (PACKAGE/ENVIRONMENT) share the prefix, so this reads only those records:
+// gating a phase or deriving a release's status costs the same however many
+// other packages the store holds.
+func (s *Store) ListPackageDeployments(ctx context.Context, pkg string) ([]Deployment, error) {
+	prefix := DeploymentID(pkg, "")
+	restored := restoredSnapshot(s, func(set restoredSet) map[string]Deployment { return set.Deployments })
+	for id := range restored {
+		if !strings.HasPrefix(id, prefix) {
+			delete(restored, id)
+		}
+	}
+	entries, err := s.kv.Scan(ctx, kindDeployment, prefix, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	listed := make([]Deployment, 0, len(entries))
+	for _, e := range entries {
+		var d Deployment
+		if err := json.Unmarshal(e.Value, &d); err != nil {
+			return nil, fmt.Errorf("decoding %s %q: %w", kindDeployment, e.Key, err)
+		}
+		listed = append(listed, d)
 	}
 	return withRestored(listed, func(d Deployment) string { return d.ID() }, restored), nil
 }
