@@ -44,8 +44,15 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	proposed := plan
 	var state *deploymentModel
-	if !req.State.Raw.IsNull() {
+	switch {
+	case req.State.Raw.IsNull():
+	case req.State.Raw.Equal(req.Plan.Raw):
+		// Nothing changes (the usual case in a plan of a large
+		// configuration): the state decodes to the model just read.
+		state = &proposed
+	default:
 		state = &deploymentModel{}
 		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
 		if resp.Diagnostics.HasError() {
@@ -74,7 +81,9 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		plan.RolloutPlan = state.RolloutPlan
 		plan.keepRolloutStatus(state)
 		r.planRollbackOfUnfinished(ctx, &plan, resp)
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		if !modelUnchanged(&proposed, &plan) {
+			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		}
 		return
 	}
 

@@ -119,6 +119,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	decoded := state
 	hook := r.hookFromState(ctx, &state)
 	d, err := r.data.engine.GetDeployment(ctx, state.ID.ValueString())
 	if engine.IsNotFound(err) {
@@ -155,6 +156,9 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		tflog.Info(ctx, "ocuroot: the store shows another release in effect than Terraform state", map[string]any{
 			"deployment": d.ID(), "state": state.Release.ValueString(), "store": inEffect})
 		state.Release = types.StringValue(inEffect)
+	}
+	if modelUnchanged(&decoded, &state) {
+		return // resp.State already holds the prior state: see model_unchanged.go
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
