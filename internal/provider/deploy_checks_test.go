@@ -96,7 +96,10 @@ func served(live string, traffic map[string]int, events ...string) func(*demotar
 }
 
 // returnedWithin checks, when the next plan runs, that the apply started at
-// *started (set in a PreConfig) returned within limit.
+// *started (set in a PreConfig) returned within limit. The limit is
+// minutes, far above what Terraform takes on a loaded machine, and far
+// below the wait the apply must not sit out (a bake of hours, an update
+// timeout, a deployment that is never ready), so the check cannot flake.
 func returnedWithin(started *time.Time, limit time.Duration) plancheck.PlanCheck {
 	return planCheckFunc(func() error {
 		if elapsed := time.Since(*started); elapsed > limit {

@@ -22,9 +22,9 @@ import (
 func TestAccDeployment_progressDeadline(t *testing.T) {
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
-	const deadline = `progress_deadline = "1s"`
+	const deadline = `progress_deadline = "2m"`
 	const deadlineFail = `
-  progress_deadline = "1s"
+  progress_deadline = "2m"
   on_timeout        = "fail"
 `
 	resource.Test(t, resource.TestCase{
@@ -35,7 +35,7 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 				PreConfig: func() { target.MarkBad("2") },
 				Config:    deployConfig(store, url, "2", deadline),
 				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 2/2 wait until stable is healthy: ` +
-					`health check of the stable slot did not pass within the progress deadline of 1s ... ` +
+					`health check of the stable slot did not pass within the progress deadline of 2m ... ` +
 					`Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
 			proposedAgain(deployConfig(store, url, "2", deadline),
@@ -49,7 +49,7 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 			{
 				Config: deployConfig(store, url, "2", deadlineFail),
 				ExpectError: diagPattern(`Deployment Rollout Failed ... rollout of api@2 to api/prod0 failed at step 2/2 wait until stable is healthy: ` +
-					`health check of the stable slot did not pass within the progress deadline of 1s ... ` +
+					`health check of the stable slot did not pass within the progress deadline of 2m ... ` +
 					`Traffic was left as it is (on_timeout = "fail" or nothing to restore).`),
 			},
 			proposedAgain(deployConfig(store, url, "2", deadlineFail),
@@ -65,7 +65,7 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 				// Still unhealthy: the next apply must not declare api@2 live
 				// without its health check passing.
 				Config:      deployConfig(store, url, "2", deadlineFail),
-				ExpectError: diagPattern(`Deployment Rollout Failed ... did not pass within the progress deadline of 1s`),
+				ExpectError: diagPattern(`Deployment Rollout Failed ... did not pass within the progress deadline of 2m`),
 			},
 			{
 				// Once healthy, the update completes.
@@ -82,7 +82,7 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 	})
 }
 
-// TestAccDeployment_terraformTimeout interrupts a 30s canary bake with a 2s
+// TestAccDeployment_terraformTimeout interrupts a 1h canary bake with a 2s
 // update timeout: the apply returns promptly with a clear error, rolls the
 // canary back, and leaves state so that the update is proposed again and
 // succeeds once the bake fits.
@@ -109,15 +109,15 @@ func TestAccDeployment_terraformTimeout(t *testing.T) {
 		// Real clock: the bake races the update timeout, a real deadline.
 		ProtoV6ProviderFactories: testAccFactories(t, store, onRealClock, rolloutsLongerThanTimeouts),
 		Steps: []resource.TestStep{
-			{Config: deployConfig(store, url, "1", canaryWithBake("30s"))},
+			{Config: deployConfig(store, url, "1", canaryWithBake("1h"))},
 			{
 				PreConfig: func() { started = time.Now() },
-				Config:    deployConfig(store, url, "2", canaryWithBake("30s")),
-				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 was interrupted at step 2/3 bake 30s: ` +
+				Config:    deployConfig(store, url, "2", canaryWithBake("1h")),
+				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 was interrupted at step 2/3 bake 1h: ` +
 					`the operation's timeout was reached (Terraform timeouts block). Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
-			proposedAgain(deployConfig(store, url, "2", canaryWithBake("30s")),
-				returnedWithin(&started, 10*time.Second),
+			proposedAgain(deployConfig(store, url, "2", canaryWithBake("1h")),
+				returnedWithin(&started, 5*time.Minute),
 				plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate),
 				refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
 				refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
@@ -148,7 +148,7 @@ func TestAccDeployment_terraformTimeoutFail(t *testing.T) {
     check_interval = "200ms"
     step {
       weight = 20
-      bake   = "30s"
+      bake   = "1h"
     }
   }
   timeouts {
@@ -162,7 +162,7 @@ func TestAccDeployment_terraformTimeoutFail(t *testing.T) {
 			{Config: deployConfig(store, url, "1", settings)},
 			{
 				Config: deployConfig(store, url, "2", settings),
-				ExpectError: diagPattern(`Deployment Rollout Interrupted ... rollout of api@2 to api/prod0 was interrupted at step 2/3 bake 30s: ` +
+				ExpectError: diagPattern(`Deployment Rollout Interrupted ... rollout of api@2 to api/prod0 was interrupted at step 2/3 bake 1h: ` +
 					`the operation's timeout was reached (Terraform timeouts block). Nothing was rolled back; the rollout's position is saved and the next apply continues from this step.`),
 			},
 			proposedAgain(deployConfig(store, url, "2", settings),

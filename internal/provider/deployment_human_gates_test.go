@@ -58,8 +58,8 @@ resource "ocuroot_promotion" "web_canary" {
 					`or in the same run with depends_on = [ocuroot_promotion.web_canary] on this deployment`),
 			},
 			proposedAgain(v2,
-				// Refused in seconds, not after prod's 2m update timeout.
-				returnedWithin(&started, time.Minute),
+				// Refused at once, not after prod's 30m update timeout.
+				returnedWithin(&started, 5*time.Minute),
 				refreshedValue{"ocuroot_deployment.canary", "status", "awaiting_promotion"},
 				refreshedValue{"ocuroot_deployment.prod", "live_release", "web@1"},
 				plancheck.ExpectResourceAction("ocuroot_deployment.prod", plancheck.ResourceActionUpdate),
@@ -130,7 +130,7 @@ resource "ocuroot_promotion" "approve_prod" {
 					`To approve it, apply an ocuroot_promotion { release = "web@2", phase = "prod" } first, or in the same run with depends_on on this deployment`),
 			},
 			proposedAgain(v2,
-				returnedWithin(&started, time.Minute),
+				returnedWithin(&started, 5*time.Minute),
 				refreshedValue{"ocuroot_deployment.prod", "live_release", "web@1"},
 				planCheckTarget(target, webServicesSaw(map[string][]string{
 					"canary": {"deploy web@1", "deploy web@2"},
@@ -162,7 +162,7 @@ type webPhases struct {
 
 // webPhasesConfig declares environments canary and prod, releases web@1 and
 // web@2 whose phases are canary then prod, and a deployment per phase; prod
-// depends on canary and may take 2m to update.
+// depends on canary and may take 30m to update.
 func webPhasesConfig(store, targetURL string, o webPhases) string {
 	canaryStrategy := ""
 	if o.canaryManual {
@@ -210,7 +210,7 @@ resource "ocuroot_environment" "prod" {
   depends_on = [ocuroot_deployment.canary]
   progress_deadline = "1m"
   timeouts {
-    update = "2m"
+    update = "30m"
   }`) + o.extra
 }
 

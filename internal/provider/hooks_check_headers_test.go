@@ -70,7 +70,7 @@ resource "ocuroot_deployment" "api" {
   }
   health_check {
     url      = "%[1]s/health/{package}/{environment}/{slot}/{version}"
-    interval = "100ms"
+    interval = "10s"
     headers  = { Authorization = %[3]q }
   }
   check {

@@ -185,7 +185,8 @@ func TestAccPromotion_deploymentNeverReady(t *testing.T) {
 					`(api@2 is still rolling out to api/prod0 (step 2/5)) (the operation's timeout was reached;`),
 			},
 			proposedAgain(waiting,
-				returnedWithin(&started, 10*time.Second),
+				// Without its timeout the promotion would wait forever.
+				returnedWithin(&started, 5*time.Minute),
 				plancheck.ExpectResourceAction("ocuroot_promotion.p", plancheck.ResourceActionCreate),
 				planCheckTarget(target, served("api@1", map[string]int{"api@1": 100}, "deploy:100:stable", "green.create:0:green")),
 			),
