@@ -28,6 +28,11 @@ import (
 // Acceptance tests run the provider in-process against the terraform binary
 // found on PATH: `TF_ACC=1 go test ./internal/provider/` is all they need.
 // TF_ACC_TERRAFORM_PATH still wins when it is set.
+//
+// Every test calls t.Parallel: each has its own store file (or PostgreSQL
+// schema), recording target, clock and provider Options, and nothing a test
+// tunes is process-global. Keep it so: a test that needs t.Setenv or a
+// package variable cannot run in parallel.
 
 var useLocalTerraformOnce sync.Once
 

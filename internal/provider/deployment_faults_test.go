@@ -20,6 +20,7 @@ import (
 // and with on_timeout = "fail" traffic is left on it and nothing is rolled
 // back. Either way the next plan proposes the update again.
 func TestAccDeployment_progressDeadline(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	const deadline = `progress_deadline = "2m"`
@@ -87,6 +88,7 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 // canary back, and leaves state so that the update is proposed again and
 // succeeds once the bake fits.
 func TestAccDeployment_terraformTimeout(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	canaryWithBake := func(bake string) string {
@@ -139,6 +141,7 @@ func TestAccDeployment_terraformTimeout(t *testing.T) {
 // on_timeout = "fail": nothing is rolled back, the canary keeps its weight,
 // and the error says the next apply continues.
 func TestAccDeployment_terraformTimeoutFail(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	const settings = `
@@ -181,6 +184,7 @@ func TestAccDeployment_terraformTimeoutFail(t *testing.T) {
 // 503: the create succeeds on the third delivery, and all three carry one
 // Idempotency-Key and attempts 1, 2, 3.
 func TestAccDeployment_hookRetriedOn5xx(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -230,6 +234,7 @@ func expectDeliveries(target *demotarget.Target, eventType string, statuses []in
 // TestAccDeployment_hookRejectedWith4xx fails at once on a 400: one
 // delivery, and the diagnostic quotes what the receiver said.
 func TestAccDeployment_hookRejectedWith4xx(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -254,6 +259,7 @@ func TestAccDeployment_hookRejectedWith4xx(t *testing.T) {
 // answer: with a 300ms request timeout and 2 attempts the create gives up
 // after two deliveries and says the hook timed out.
 func TestAccDeployment_hookTimesOut(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	const hook = `
@@ -285,6 +291,7 @@ func TestAccDeployment_hookTimesOut(t *testing.T) {
 // as an ephemeral CI worker does: the next plan is empty, nothing is
 // redeployed, and a later update still canaries against the live release.
 func TestAccDeployment_freshRunner(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	const canary = `

@@ -19,6 +19,7 @@ import (
 // staging has never run, naming staging and how to order the resources;
 // with depends_on the same configuration deploys staging, then prod.
 func TestAccDeployment_phaseOrder(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	prodOnly := phasedConfig(store, false, phasedDeployment("prod", "prod1", url, ""))
@@ -68,6 +69,7 @@ func TestAccDeployment_phaseOrder(t *testing.T) {
 // interleaved, and a second run of the release that is already live does
 // nothing. It drives the engines directly and needs no terraform binary.
 func TestAccDeployment_leaseAcrossProviderInstances(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)

@@ -22,6 +22,7 @@ import (
 // happened. (rollout_plan is planned too, and differs when the steps do; a
 // direct deployment's steps are the same for every release.)
 func TestAccDeployment_versionBumpPlansOnlyWhatChanges(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -60,6 +61,7 @@ func TestAccDeployment_versionBumpPlansOnlyWhatChanges(t *testing.T) {
 // without (the whole story, oldest first), and the ocuroot_deployment data
 // source's history, limit and last_transition.
 func TestAccDeploymentHistoryDataSources(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	_, url := startTarget(t)
 	readers := `
@@ -122,6 +124,7 @@ data "ocuroot_deployment" "no_history" {
 // the deployment attribute, an unknown deployment says where it looked, and
 // a limit out of range is refused at plan time.
 func TestAccDeploymentHistoryDataSource_errors(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	history := func(deployment, limit string) string {
 		return providerBlock(store) + fmt.Sprintf(`

@@ -29,6 +29,7 @@ import (
 // configuration, with prod depending only on the canary deployment, runs
 // canary's cutover and then prod's deploy in one apply.
 func TestAccDeployment_promotionGateInEarlierPhase(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	v2 := webPhasesConfig(store, url, webPhases{version: "2", canaryManual: true})
@@ -101,6 +102,7 @@ resource "ocuroot_promotion" "web_canary" {
 // once; with one in the same configuration (prod does not even depend on
 // it), prod waits for it and deploys after the approval is recorded.
 func TestAccDeployment_phaseApprovalNotPlanned(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	v2 := webPhasesConfig(store, url, webPhases{version: "2", prodApproval: true})

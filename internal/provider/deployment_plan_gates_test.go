@@ -21,6 +21,7 @@ import (
 // warnings, so this calls the plan step directly, on an auto clock so the
 // grace for a sibling's late plan costs no time.
 func TestDeploymentPlanWarnsAboutUnplannedPromotionGate(t *testing.T) {
+	t.Parallel()
 	const atGate = `Earlier Phase Waits For Promotion: Release web@2 is waiting at its promotion gate in "canary" (phase 1 "canary"), ` +
 		`and no ocuroot_promotion of it is planned, so this deployment to "prod" will be refused at apply instead of waiting. ` +
 		`Add resource "ocuroot_promotion" "web_canary" { deployment = "web/canary", release = "web@2" } to this configuration ` +

@@ -17,6 +17,7 @@ import (
 // planned in the same run. (Terraform's test harness cannot read warnings,
 // so this calls the plan step directly.)
 func TestDeploymentPlanWarnsAboutApprovalWait(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// On a fake clock, the grace for a sibling's late plan costs no time.
 	pd, err := newProviderData(ctx, Options{KV: kvstore.NewMemoryKV(), Clock: newTestClock()}, "", "")

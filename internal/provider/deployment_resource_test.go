@@ -31,6 +31,7 @@ const canarySettings = `
 `
 
 func TestAccDeployment_directCreateAndDestroy(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -78,6 +79,7 @@ func TestAccDeployment_directCreateAndDestroy(t *testing.T) {
 }
 
 func TestAccDeployment_canaryUpdate(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -117,6 +119,7 @@ func TestAccDeployment_canaryUpdate(t *testing.T) {
 }
 
 func TestAccDeployment_canaryRollback(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{

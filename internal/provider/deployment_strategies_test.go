@@ -17,6 +17,7 @@ import (
 // blue-green one: green is created and probed without traffic, cut over,
 // and only then is blue drained.
 func TestAccDeployment_blueGreenAutomatic(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -89,6 +90,7 @@ func greenProbedBeforeCutover(target *demotarget.Target) error {
 // promotion gate: the apply succeeds with blue still serving and green
 // pending without traffic, and a refresh plans nothing.
 func TestAccDeployment_blueGreenManual(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -125,6 +127,7 @@ func TestAccDeployment_blueGreenManual(t *testing.T) {
 // TestAccDeployment_planTimeValidation refuses inconsistent strategy, retry
 // and check settings at plan time, each naming what to fix.
 func TestAccDeployment_planTimeValidation(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	_, url := startTarget(t)
 	planError := func(cfg, words string) resource.TestStep {

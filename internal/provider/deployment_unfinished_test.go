@@ -76,6 +76,7 @@ func leaveCanaryUnfinished(t *testing.T, store, targetURL string, target *demota
 // must not be "No changes": it is an update that rolls the stranded canary
 // back, and after it api@1 serves alone.
 func TestAccDeployment_revertAfterInterruptedRollout(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -114,6 +115,7 @@ func TestAccDeployment_revertAfterInterruptedRollout(t *testing.T) {
 // the store rolled api@2 out while this state says api@1. Refresh reports
 // it and the plan moves the deployment back to the configured api@1.
 func TestAccDeployment_driftFromAnotherWorkspace(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -153,6 +155,7 @@ func TestAccDeployment_driftFromAnotherWorkspace(t *testing.T) {
 // stays empty; the next apply stores the records again and still canaries
 // against the live release.
 func TestAccStore_planNeverWrites(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -189,6 +192,7 @@ func TestAccStore_planNeverWrites(t *testing.T) {
 // plan creates it again) instead of silently registering it again, and the
 // plan leaves the store as it was.
 func TestAccEnvironment_deletedByAnotherWorkspace(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	cfg := environmentConfig(store, "eu1", `{ type = "prod" }`)
 	resource.Test(t, resource.TestCase{

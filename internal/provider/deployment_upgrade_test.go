@@ -35,6 +35,7 @@ const v0DeploymentAttributes = `{
 // are gone, last_transition is the old history's newest entry, and every
 // other attribute is what it was.
 func TestDeploymentUpgradeStateFromV0(t *testing.T) {
+	t.Parallel()
 	server := providerserver.NewProtocol6(New("test")())()
 	resp, err := server.UpgradeResourceState(context.Background(), &tfprotov6.UpgradeResourceStateRequest{
 		TypeName: "ocuroot_deployment",
@@ -71,6 +72,7 @@ func TestDeploymentUpgradeStateFromV0(t *testing.T) {
 // (history_limit = 0) leaves last_transition null, for the next refresh to
 // fill from the store.
 func TestDeploymentUpgradeStateFromV0WithoutHistory(t *testing.T) {
+	t.Parallel()
 	raw := strings.Replace(v0DeploymentAttributes, `"history_limit": 20`, `"history_limit": 0`, 1)
 	raw = raw[:strings.Index(raw, `"history": [`)] + `"history": [], ` + raw[strings.Index(raw, `"canary"`):]
 	upgraded, err := deploymentStateV0ToV1([]byte(raw))
@@ -90,6 +92,7 @@ func TestDeploymentUpgradeStateFromV0WithoutHistory(t *testing.T) {
 }
 
 func TestDeploymentUpgradeStateRefusesGarbage(t *testing.T) {
+	t.Parallel()
 	server := providerserver.NewProtocol6(New("test")())()
 	resp, err := server.UpgradeResourceState(context.Background(), &tfprotov6.UpgradeResourceStateRequest{
 		TypeName: "ocuroot_deployment",
@@ -153,6 +156,7 @@ func upgradedAttributes(t *testing.T, server tfprotov6.ProviderServer, state *tf
 // follows stores the upgraded state: last_transition is the old history's
 // newest entry.
 func TestAccDeployment_stateFromSchemaV0PlansNoChange(t *testing.T) {
+	t.Parallel()
 	w := newTFWorkspace(t, tfversion.Version1_0_0)
 	store := filepath.Join(w.dir, "store.db")
 	_, url := startTarget(t)
