@@ -26,6 +26,7 @@ resource "ocuroot_environment" "test" {
 }
 
 func TestAccEnvironmentResource_lifecycle(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories(t, store),
@@ -90,6 +91,7 @@ func TestAccEnvironmentResource_lifecycle(t *testing.T) {
 }
 
 func TestAccEnvironmentResource_invalidName(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories(t, store),
@@ -103,6 +105,7 @@ func TestAccEnvironmentResource_invalidName(t *testing.T) {
 // Destroying an environment that still has a live deployment is refused;
 // once the deployment is gone the same destroy succeeds.
 func TestAccEnvironmentResource_refusesDestroyWithLiveDeployments(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	onlyProvider := providerBlock(store)
 	resource.Test(t, resource.TestCase{
@@ -131,6 +134,7 @@ func TestAccEnvironmentResource_refusesDestroyWithLiveDeployments(t *testing.T) 
 // Two provider processes (here: two provider instances) writing to one
 // embedded store file at once lose nothing, and the file stays private.
 func TestEnvironmentAndReleaseWrites_twoProvidersOneStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storePath := newTestStorePath(t)
 	const perProvider = 100 // records each provider writes: half environments, half releases

@@ -11,6 +11,7 @@ import (
 )
 
 func TestAccEnvironmentsDataSource_filter(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	names := func(ns ...string) knownvalue.Check {
 		checks := make([]knownvalue.Check, 0, len(ns))

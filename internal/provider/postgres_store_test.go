@@ -37,6 +37,7 @@ const canaryTwoBakes = `
 // the result from another through a shared PostgreSQL store: the second
 // workspace has its own state and knows the deployment only from the store.
 func TestAccDeployment_sharedPostgresStore(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(resource.EnvTfAcc) == "" {
 		// resource.Test would skip too, but only after a server was started.
 		t.Skipf("acceptance tests are skipped unless %s is set", resource.EnvTfAcc)

@@ -13,6 +13,7 @@ import (
 // CI runner). Terraform state is the system of record: the refresh restores
 // the gate from state, so the promotion still cuts over and drains blue.
 func TestAccPromotion_freshStoreKeepsThePendingGate(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{

@@ -24,6 +24,7 @@ func promoteAPI(release, extra string) string {
 // promotion gate: the promotion cuts over, then drains blue, records its
 // note, and the deployment refreshes to api@2 live with nothing pending.
 func TestAccPromotion_blueGreenManual(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	promoted := deployConfig(store, url, "2", blueGreenManual) + promoteAPI(`"api@2"`, `note = "ticket-1"`)
@@ -82,6 +83,7 @@ func TestAccPromotion_blueGreenManual(t *testing.T) {
 // TestAccPromotion_canaryManual holds a canary at its last weight until a
 // promotion sends it to 100%.
 func TestAccPromotion_canaryManual(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	promoted := deployConfig(store, url, "2", canaryManual) + promoteAPI(`"api@2"`, "")
@@ -122,6 +124,7 @@ func TestAccPromotion_canaryManual(t *testing.T) {
 // TestAccPromotion_releaseNotPending refuses at plan time a promotion of a
 // release the deployment is not waiting for.
 func TestAccPromotion_releaseNotPending(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -150,6 +153,7 @@ func TestAccPromotion_releaseNotPending(t *testing.T) {
 // timeout when the deployment never reaches its gate: here an interrupted
 // rollout whose green slot is unhealthy.
 func TestAccPromotion_deploymentNeverReady(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	const settings = blueGreenManual + `
@@ -198,6 +202,7 @@ func TestAccPromotion_deploymentNeverReady(t *testing.T) {
 // moves the deployment to the release: it runs once the canary has baked
 // and stopped at the gate, then promotes.
 func TestAccPromotion_sameApplyAsUpdate(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	promoted := deployConfig(store, url, "2", canaryManual) + promoteAPI("ocuroot_release.v2.id", `note = "same apply"`)
@@ -244,6 +249,7 @@ func TestAccPromotion_sameApplyAsUpdate(t *testing.T) {
 // TestAccPromotion_destroyKeepsTraffic destroys a promotion: traffic stays
 // where it is, and the next release stops at the gate again.
 func TestAccPromotion_destroyKeepsTraffic(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	promotedEvents := []string{"deploy:100:stable", "green.create:0:green", "cutover:100:green", "blue.drain:100:blue"}
@@ -279,6 +285,7 @@ func TestAccPromotion_destroyKeepsTraffic(t *testing.T) {
 // TestAccPromotion_postPromotionCheckFails switches traffic back to blue
 // when the post-promotion check fails after the cutover.
 func TestAccPromotion_postPromotionCheckFails(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	settings := fmt.Sprintf(`
@@ -343,6 +350,7 @@ func TestAccPromotion_postPromotionCheckFails(t *testing.T) {
 // TestAccPromotion_phaseApproval holds a deployment into a phase that
 // requires approval until an ocuroot_promotion approves the phase.
 func TestAccPromotion_phaseApproval(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	unapproved := phasedConfig(store, true,

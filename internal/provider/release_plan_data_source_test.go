@@ -11,6 +11,7 @@ import (
 )
 
 func TestAccReleasePlanDataSource_preview(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	wantGraph := `graph LR
   release(["web@2.1.0"])
@@ -58,6 +59,7 @@ data "ocuroot_release_plan" "web" {
 }
 
 func TestAccReleasePlanDataSource_diagnostics(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	const environmentX = `
 resource "ocuroot_environment" "x" {

@@ -20,6 +20,7 @@ import (
 // Every plan-time rule of the flow, with the message and the attribute path
 // a user reads.
 func TestAccReleaseResource_planDiagnostics(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	release := func(body string) string {
 		return `
@@ -177,6 +178,7 @@ resource "ocuroot_environment" "staging" {
 // diagnostics the framework receives (Terraform does not let acceptance
 // tests read warnings).
 func TestReleaseFlowDiagnostics_pathsAndSeverities(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	envs := func(names ...string) types.List {
 		list, _ := types.ListValueFrom(ctx, types.StringType, names)

@@ -102,6 +102,7 @@ var referencePhaseOrder = knownvalue.ListExact([]knownvalue.Check{
 // The key feature: the flow is known, and exactly right, in the plan that
 // creates the environments and the release together.
 func TestAccReleaseResource_referenceScenarioKnownAtPlanTime(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories(t, store),
@@ -191,6 +192,7 @@ const stagingThenProd = `
 `
 
 func TestAccReleaseResource_lifecycle(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	updatedGraph := `graph LR
   release(["api@1"])
@@ -296,6 +298,7 @@ func TestAccReleaseResource_lifecycle(t *testing.T) {
 // old release deletes its record when nothing runs it, and archives it when
 // a deployment still does.
 func TestAccReleaseResource_newVersionReplaces(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	replaced := resource.ConfigPlanChecks{
 		PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("ocuroot_release.api", plancheck.ResourceActionDestroyBeforeCreate)},
@@ -343,6 +346,7 @@ func TestAccReleaseResource_newVersionReplaces(t *testing.T) {
 // is empty (a fresh CI machine) plans no change and recreates nothing; the
 // refresh restores the records without writing, and the next write stores them.
 func TestAccReleaseResource_emptyStoreKeepsState(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	// worker names its environments literally: no dependency orders it after
 	// the environments, so it may be planned before they are registered again.

@@ -19,6 +19,7 @@ import (
 // keys, or a receiver that deduplicates (as the hook contract says it
 // should) would silently drop it.
 func TestAccDeployment_keysNeverReusedAfterStoreLoss(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	resource.Test(t, resource.TestCase{
@@ -76,6 +77,7 @@ func distinctRolloutKeys(release, eventType string, want int) func(*demotarget.T
 // never a crashed provider; moving the file aside recovers from state
 // without redeploying anything.
 func TestAccStore_corruptedFileIsAClearError(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	cfg := deployConfig(store, url, "1", "")
