@@ -37,6 +37,7 @@ var promoteActionBlocks = actionBlock("ocuroot_promote", "api", `    deployment 
 // promotes a canary waiting at its gate (the promote event goes out,
 // signed), refuses a release no longer pending, and approves a phase.
 func TestAccActionPromote(t *testing.T) {
+	t.Parallel()
 	w := newTFWorkspace(t, tfversion.Version1_14_0)
 	store := newTestStorePath(t)
 	target, url := startTarget(t)

@@ -24,6 +24,7 @@ func newCalls(target *demotarget.Target, n int) []demotarget.Call {
 // next plan proposes the configured release again; a second rollback has
 // nothing on record to restore and says so.
 func TestAccActionRollback(t *testing.T) {
+	t.Parallel()
 	w := newTFWorkspace(t, tfversion.Version1_14_0)
 	store := newTestStorePath(t)
 	target, url := startTarget(t)

@@ -89,6 +89,7 @@ resource "ocuroot_deployment" "api" {
 // written to the engine store, and are sensitive in Terraform state, so
 // plan and show output hide them.
 func TestAccHooks_checkHeaders(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startAuthenticatedTarget(t)
 	resource.Test(t, resource.TestCase{

@@ -32,6 +32,7 @@ const canaryOneStep = `
 // Idempotency-Key) nor retried; the rollout fails, the canary is rolled
 // back, and the diagnostic names the redirect and what to do about it.
 func TestAccHooks_redirectIsNotFollowed(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	var elsewhereHits atomic.Int32

@@ -61,6 +61,7 @@ const (
 // configuration line; the provider's own message never repeats the
 // credential.
 func TestAccHooks_urlsCheckedAtPlanTime(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	credentialsDetail := `The url must not contain credentials (user:password@): they would be stored and shown in clear. ` +
 		`Remove them from the url and send them with the block's headers instead, such as headers = { Authorization = "Basic ..." }.`

@@ -18,6 +18,7 @@ import (
 // settings come back from the store. (Older Terraform ignores identity;
 // the rest of the suite runs the same resources there.)
 func TestAccResourceIdentity(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	_, url := startTarget(t)
 	config := deployConfig(store, url, "1", "")
@@ -68,6 +69,7 @@ func TestAccResourceIdentity(t *testing.T) {
 // promotion, an explicit on_timeout) come back from the store on import,
 // so an import by identity of a matching configuration plans no change.
 func TestAccResourceIdentityCanaryWithChecks(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	_, url := startTarget(t)
 	config := deployConfig(store, url, "1", fmt.Sprintf(`

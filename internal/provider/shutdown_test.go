@@ -7,6 +7,7 @@ import (
 )
 
 func TestShutdownCancelsOperationsInFlightWithItsCause(t *testing.T) {
+	t.Parallel()
 	s := NewShutdown()
 	pd := &providerData{shutdown: s}
 	ctx, done := pd.operationContext(context.Background())
@@ -30,6 +31,7 @@ func TestShutdownCancelsOperationsInFlightWithItsCause(t *testing.T) {
 }
 
 func TestShutdownWaitIdleReturnsWhenTheLastOperationFinishes(t *testing.T) {
+	t.Parallel()
 	s := NewShutdown()
 	pd := &providerData{shutdown: s}
 	_, doneA := pd.operationContext(context.Background())
@@ -56,6 +58,7 @@ func TestShutdownWaitIdleReturnsWhenTheLastOperationFinishes(t *testing.T) {
 }
 
 func TestShutdownCancelsOperationsStartedAfterItBegan(t *testing.T) {
+	t.Parallel()
 	s := NewShutdown()
 	s.Begin(nil)
 	ctx, done := (&providerData{shutdown: s}).operationContext(context.Background())
@@ -66,6 +69,7 @@ func TestShutdownCancelsOperationsStartedAfterItBegan(t *testing.T) {
 }
 
 func TestOperationContextWithoutShutdownFollowsTheRequest(t *testing.T) {
+	t.Parallel()
 	rpc, cancelRPC := context.WithCancel(context.Background())
 	ctx, done := (&providerData{}).operationContext(rpc)
 	defer done()
@@ -74,6 +78,7 @@ func TestOperationContextWithoutShutdownFollowsTheRequest(t *testing.T) {
 }
 
 func TestShutdownFinishedOperationNoLongerFollowsIt(t *testing.T) {
+	t.Parallel()
 	s := NewShutdown()
 	ctx, done := (&providerData{shutdown: s}).operationContext(context.Background())
 	done()

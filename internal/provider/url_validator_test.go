@@ -12,6 +12,7 @@ import (
 )
 
 func TestEndpointURLValidator(t *testing.T) {
+	t.Parallel()
 	at := path.Root("check").AtListIndex(1).AtName("url")
 	tests := []struct {
 		name       string
@@ -59,6 +60,7 @@ func TestEndpointURLValidator(t *testing.T) {
 // deployment carries the validator of its kind, so each is checked at plan
 // time on its own attribute path.
 func TestDeploymentURLAttributesAreValidated(t *testing.T) {
+	t.Parallel()
 	s := deploymentSchema(context.Background())
 	blueGreen := s.Blocks["blue_green"].(schema.SingleNestedBlock)
 	urls := map[string]struct {

@@ -40,6 +40,7 @@ func oneDiagnostic(t *testing.T, name string, diags diag.Diagnostics, summary st
 }
 
 func TestDurationRuleValidator(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		rule    durationRule
 		value   string
@@ -69,6 +70,7 @@ func TestDurationRuleValidator(t *testing.T) {
 // TestDurationValueLeavesParseErrorsToTheRule: the type reports nothing
 // itself and toSpec does not report again, so "abc" is one error.
 func TestDurationValueLeavesParseErrorsToTheRule(t *testing.T) {
+	t.Parallel()
 	abc := durationValue{GoDuration: timetypes.GoDuration{StringValue: types.StringValue("abc")}}
 	resp := &xattr.ValidateAttributeResponse{}
 	abc.ValidateAttribute(context.Background(), xattr.ValidateAttributeRequest{Path: path.Root("bake")}, resp)
@@ -89,6 +91,7 @@ func TestDurationValueLeavesParseErrorsToTheRule(t *testing.T) {
 // TestEveryDurationAttributeHasARule walks the deployment schema: every
 // duration (and every timeout) carries exactly one durationRule.
 func TestEveryDurationAttributeHasARule(t *testing.T) {
+	t.Parallel()
 	var walk func(prefix string, attrs map[string]schema.Attribute, blocks map[string]schema.Block)
 	count := 0
 	walk = func(prefix string, attrs map[string]schema.Attribute, blocks map[string]schema.Block) {
@@ -129,6 +132,7 @@ func TestEveryDurationAttributeHasARule(t *testing.T) {
 }
 
 func TestHeadersValidator(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		headers map[string]string
 		summary string
@@ -153,6 +157,7 @@ func TestHeadersValidator(t *testing.T) {
 }
 
 func TestStatusCodeAndCheckPathValidators(t *testing.T) {
+	t.Parallel()
 	for code, summary := range map[int64]string{200: "", 599: "", 100: "", 999: "Invalid Status Code", -1: "Invalid Status Code", 99: "Invalid Status Code"} {
 		resp := &validator.Int64Response{}
 		statusCode().ValidateInt64(context.Background(), validator.Int64Request{Path: path.Root("expected_status").AtListIndex(0), ConfigValue: types.Int64Value(code)}, resp)
@@ -166,6 +171,7 @@ func TestStatusCodeAndCheckPathValidators(t *testing.T) {
 }
 
 func TestValidateMetricChecks(t *testing.T) {
+	t.Parallel()
 	check := func(name string, min, max types.Float64) metricCheckModel {
 		return metricCheckModel{Name: types.StringValue(name), Min: min, Max: max}
 	}
@@ -192,6 +198,7 @@ func TestValidateMetricChecks(t *testing.T) {
 // TestStrategyWarningsOnlyForAValidStrategy: a misspelt strategy gets its
 // own error from the schema and no warning about the canary block.
 func TestStrategyWarningsOnlyForAValidStrategy(t *testing.T) {
+	t.Parallel()
 	canary := &canaryModel{Step: []canaryStepModel{{Weight: types.Int64Value(10)}}}
 	cases := []struct {
 		strategy string

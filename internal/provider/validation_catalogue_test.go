@@ -191,6 +191,7 @@ resource "ocuroot_deployment" "api" {
 // the real terraform: each gives its error, on the line of its attribute,
 // with the rule in the detail, and no panic.
 func TestAccValidation_catalogue(t *testing.T) {
+	t.Parallel()
 	if len(badInputs) < 60 {
 		t.Fatalf("the catalogue has %d cases, want at least 60", len(badInputs))
 	}
@@ -218,6 +219,7 @@ func TestAccValidation_catalogue(t *testing.T) {
 // catalogue's configuration plans cleanly, so every error above is the
 // case's own.
 func TestAccValidation_catalogueBaseIsValid(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories(t, store),

@@ -24,6 +24,7 @@ func onlyDiagnosticRegexp(summary string, fragments ...string) *regexp.Regexp {
 }
 
 func TestOnlyDiagnosticRegexp(t *testing.T) {
+	t.Parallel()
 	one := "Error running plan: exit status 1\n\nError: Invalid Duration\n\n  with x,\n  bake = \"abc\"\n\nnot a duration\n"
 	two := one + "\nError: Invalid Time Duration String Value\n\ntime: invalid duration \"abc\"\n"
 	re := onlyDiagnosticRegexp("Invalid Duration", `bake = "abc"`, "not a duration")
@@ -38,6 +39,7 @@ func TestOnlyDiagnosticRegexp(t *testing.T) {
 // TestAccValidation_invalidDurationIsOneError: "abc" is one error, on the
 // attribute, in words without framework artefacts, whichever duration it is.
 func TestAccValidation_invalidDurationIsOneError(t *testing.T) {
+	t.Parallel()
 	store := newTestStorePath(t)
 	step := func(body, line, detail string) resource.TestStep {
 		return resource.TestStep{
@@ -59,6 +61,7 @@ func TestAccValidation_invalidDurationIsOneError(t *testing.T) {
 // TestPromotionChecksWarnWhenUnknown: a rule that cannot be checked yet is
 // a warning, never an error or silence.
 func TestPromotionChecksWarnWhenUnknown(t *testing.T) {
+	t.Parallel()
 	var diags diag.Diagnostics
 	validatePlannedPromotion(context.Background(), nil, &promotionModel{
 		Deployment: types.StringUnknown(), Phase: types.StringNull(), Release: types.StringValue("api@2"),
