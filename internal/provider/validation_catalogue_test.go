@@ -189,15 +189,30 @@ resource "ocuroot_deployment" "api" {
 
 // TestAccValidation_catalogue plans every bad input of the catalogue with
 // the real terraform: each gives its error, on the line of its attribute,
-// with the rule in the detail, and no panic.
+// with the rule in the detail, and no panic. The cases run in parallel
+// groups, each a Terraform test case of its own: one test case would plan
+// them one after another.
 func TestAccValidation_catalogue(t *testing.T) {
 	t.Parallel()
 	if len(badInputs) < 60 {
 		t.Fatalf("the catalogue has %d cases, want at least 60", len(badInputs))
 	}
+	const casesPerGroup = 10
+	for first := 0; first < len(badInputs); first += casesPerGroup {
+		group := badInputs[first:min(first+casesPerGroup, len(badInputs))]
+		t.Run(fmt.Sprintf("cases %d-%d", first+1, first+len(group)), func(t *testing.T) {
+			t.Parallel()
+			planBadInputs(t, group)
+		})
+	}
+}
+
+// planBadInputs plans each bad input in one Terraform test case and expects
+// its error.
+func planBadInputs(t *testing.T, cases []badInput) {
 	store := newTestStorePath(t)
-	steps := make([]resource.TestStep, 0, len(badInputs))
-	for _, c := range badInputs {
+	steps := make([]resource.TestStep, 0, len(cases))
+	for _, c := range cases {
 		fragments := []string{}
 		if c.line != "" {
 			fragments = append(fragments, c.line)
