@@ -77,7 +77,7 @@ resource "ocuroot_deployment" "api" {
   }
   health_check {
     url      = "%s/health/{package}/{environment}/{slot}/{version}"
-    interval = "10s"
+    interval = "15s"
   }
 %s
 }

@@ -70,7 +70,7 @@ resource "ocuroot_deployment" "api" {
   }
   health_check {
     url      = "%[1]s/health/{package}/{environment}/{slot}/{version}"
-    interval = "10s"
+    interval = "15s"
     headers  = { Authorization = %[3]q }
   }
   check {

@@ -77,7 +77,7 @@ func TestAccResourceIdentityCanaryWithChecks(t *testing.T) {
   on_timeout        = "fail"
   progress_deadline = "5m"
   canary {
-    # Not health_check's 10s: an interval equal to the canary's reads
+    # Not health_check's 15s: an interval equal to the canary's reads
     # back as unset (the store cannot tell them apart).
     check_interval    = "200ms"
     failure_threshold = 2
