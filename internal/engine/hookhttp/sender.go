@@ -127,13 +127,17 @@ func (c *hookCall) failure() *HookError {
 
 // retryClient configures retryablehttp for one call. A fresh http.Client
 // carries this hook's timeout; the shared transport keeps connection reuse.
+// The client is built as a literal, not with retryablehttp.NewClient, which
+// would also build a pooled transport per call only to have it replaced;
+// every field NewClient would default is set here.
 func (s *Sender) retryClient(ctx context.Context, call *hookCall) *retryablehttp.Client {
-	client := retryablehttp.NewClient()
-	client.HTTPClient = &http.Client{Transport: s.transport, Timeout: call.timeout, CheckRedirect: neverFollowRedirects}
-	client.Logger = hookLogAdapter{ctx: ctx, logger: s.logger, event: call.event, redact: call.redactor.redact}
-	client.RetryMax = call.retry.Attempts - 1
-	client.RetryWaitMin = call.retry.MinWait
-	client.RetryWaitMax = call.retry.MaxWait
+	client := &retryablehttp.Client{
+		HTTPClient:   &http.Client{Transport: s.transport, Timeout: call.timeout, CheckRedirect: neverFollowRedirects},
+		Logger:       hookLogAdapter{ctx: ctx, logger: s.logger, event: call.event, redact: call.redactor.redact},
+		RetryMax:     call.retry.Attempts - 1,
+		RetryWaitMin: call.retry.MinWait,
+		RetryWaitMax: call.retry.MaxWait,
+	}
 	client.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		return hookShouldRetry(ctx.Err(), statusOf(resp), err), ctx.Err()
 	}
