@@ -53,7 +53,7 @@ func main() {
 		watchTermination(shutdown, log.New(os.Stderr, "", 0).Printf)
 	}
 
-	defer startProfiles()() // developer aid: OCUROOT_PROFILE_DIR (profile.go)
+	defer startProfiles()()  // developer aid: OCUROOT_PROFILE_DIR (profile.go)
 	applyGCPolicy(os.Getenv) // gc_policy.go
 	if !debug {
 		silenceUnreadLogs() // a debugger's console shows every log line (unread_logs.go)
