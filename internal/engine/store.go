@@ -70,6 +70,11 @@ func listJSON[T any](ctx context.Context, kv KV, kind string) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeEntries[T](kind, entries)
+}
+
+// decodeEntries decodes the JSON records a List or Scan returned.
+func decodeEntries[T any](kind string, entries []KVEntry) ([]T, error) {
 	out := make([]T, 0, len(entries))
 	for _, e := range entries {
 		var v T
@@ -222,13 +227,9 @@ func (s *Store) ListPackageDeployments(ctx context.Context, pkg string) ([]Deplo
 	if err != nil {
 		return nil, err
 	}
-	listed := make([]Deployment, 0, len(entries))
-	for _, e := range entries {
-		var d Deployment
-		if err := json.Unmarshal(e.Value, &d); err != nil {
-			return nil, fmt.Errorf("decoding %s %q: %w", kindDeployment, e.Key, err)
-		}
-		listed = append(listed, d)
+	listed, err := decodeEntries[Deployment](kindDeployment, entries)
+	if err != nil {
+		return nil, err
 	}
 	return withRestored(listed, func(d Deployment) string { return d.ID() }, restored), nil
 }
