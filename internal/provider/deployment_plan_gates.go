@@ -97,9 +97,7 @@ func unplannedGatesWarning(rel engine.Release, env string, gates []earlierGate) 
 			verb = "will stop (in this apply)"
 		}
 		places[i] = fmt.Sprintf("%s at its promotion gate in %q (phase %d %q)", verb, g.environment, g.phaseIndex+1, g.phaseName)
-		name := promotionResourceName(rel.Package, g.environment)
-		blocks[i] = promotionBlock(name, g.deploymentID, rel.ID())
-		refs[i] = "ocuroot_promotion." + name
+		blocks[i], refs[i] = promotionToAdd(rel.Package, g.environment, g.deploymentID, rel.ID())
 	}
 	return fmt.Sprintf("Release %s %s, and no ocuroot_promotion of it is planned, so this deployment to %q will be refused at apply instead of waiting. "+
 		"Add %s to this configuration and set depends_on = [%s] on this deployment, or apply the promotion first.",

@@ -65,9 +65,7 @@ func gateAdvice(d engine.GateDecision) string {
 		blocks := make([]string, len(d.Gated))
 		refs := make([]string, len(d.Gated))
 		for i, g := range d.Gated {
-			name := promotionResourceName(d.Package, g.Environment)
-			blocks[i] = promotionBlock(name, g.DeploymentID, d.Release)
-			refs[i] = "ocuroot_promotion." + name
+			blocks[i], refs[i] = promotionToAdd(d.Package, g.Environment, g.DeploymentID, d.Release)
 		}
 		return fmt.Sprintf("Apply %s first, or in the same run with depends_on = [%s] on this deployment",
 			strings.Join(blocks, " and "), strings.Join(refs, ", "))
@@ -139,10 +137,13 @@ func problemDetail(problem engine.Problem) string {
 		"`environments = [for e in ocuroot_environment.all : e.name]` (or add `depends_on`), so that it is planned before this release."
 }
 
-// promotionBlock is the ocuroot_promotion resource that promotes release in
-// a deployment, ready to paste into the configuration.
-func promotionBlock(name, deploymentID, release string) string {
-	return fmt.Sprintf("resource \"ocuroot_promotion\" %q { deployment = %q, release = %q }", name, deploymentID, release)
+// promotionToAdd is the ocuroot_promotion resource that promotes release
+// in the deployment PACKAGE/ENVIRONMENT, ready to paste into the
+// configuration, and the reference a depends_on names it by.
+func promotionToAdd(pkg, env, deploymentID, release string) (block, ref string) {
+	name := promotionResourceName(pkg, env)
+	return fmt.Sprintf("resource \"ocuroot_promotion\" %q { deployment = %q, release = %q }", name, deploymentID, release),
+		"ocuroot_promotion." + name
 }
 
 // promotionResourceName suggests a resource name for the promotion of a
