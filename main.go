@@ -2,12 +2,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/leasecli"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/provider"
@@ -38,9 +37,9 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	opts := providerserver.ServeOpts{
-		Address: registryAddress,
-		Debug:   debug,
+	var serveOpts []tf6server.ServeOpt
+	if debug {
+		serveOpts = append(serveOpts, tf6server.WithManagedDebug())
 	}
 
 	// SIGTERM and SIGINT (CI cancellation, `timeout`, Terraform Cloud signal
@@ -59,7 +58,8 @@ func main() {
 		silenceUnreadLogs() // a debugger's console shows every log line (unread_logs.go)
 	}
 	factory := provider.NewWithOptions(provider.Options{Version: version, Shutdown: shutdown})
-	if err := providerserver.Serve(context.Background(), factory, opts); err != nil {
+	server := provider.NewProtocolServer(factory()) // the framework's server, lean per request
+	if err := tf6server.Serve(registryAddress, server, serveOpts...); err != nil {
 		log.Fatalf("serving provider %s %s (commit %q): %s", registryAddress, version, commit, err)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -73,8 +72,14 @@ func testAccFactories(t *testing.T, storePath string, options ...testOption) map
 		option(&opts)
 	}
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"ocuroot": providerserver.NewProtocol6WithError(NewWithOptions(opts)()),
+		"ocuroot": servedWithoutError(NewProtocolServer(NewWithOptions(opts)())),
 	}
+}
+
+// servedWithoutError adapts a server factory to the form
+// terraform-plugin-testing takes.
+func servedWithoutError(factory func() tfprotov6.ProviderServer) func() (tfprotov6.ProviderServer, error) {
+	return func() (tfprotov6.ProviderServer, error) { return factory(), nil }
 }
 
 // newTestClock returns a fake clock that advances by itself on every wait.

@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-version"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -152,7 +151,7 @@ func (w *tfWorkspace) serveProvider() (string, func()) {
 	configs := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
 	served := make(chan error, 1)
-	factory := providerserver.NewProtocol6(NewWithOptions(Options{Version: "test", Clock: w.clock})())
+	factory := NewProtocolServer(NewWithOptions(Options{Version: "test", Clock: w.clock})())
 	go func() {
 		served <- tf6server.Serve(testProviderAddress, factory,
 			tf6server.WithDebug(ctx, configs, closed), tf6server.WithLoggingSink(w.t),

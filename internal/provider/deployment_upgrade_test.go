@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
@@ -36,7 +35,7 @@ const v0DeploymentAttributes = `{
 // other attribute is what it was.
 func TestDeploymentUpgradeStateFromV0(t *testing.T) {
 	t.Parallel()
-	server := providerserver.NewProtocol6(New("test")())()
+	server := NewProtocolServer(New("test")())()
 	resp, err := server.UpgradeResourceState(context.Background(), &tfprotov6.UpgradeResourceStateRequest{
 		TypeName: "ocuroot_deployment",
 		Version:  0,
@@ -93,7 +92,7 @@ func TestDeploymentUpgradeStateFromV0WithoutHistory(t *testing.T) {
 
 func TestDeploymentUpgradeStateRefusesGarbage(t *testing.T) {
 	t.Parallel()
-	server := providerserver.NewProtocol6(New("test")())()
+	server := NewProtocolServer(New("test")())()
 	resp, err := server.UpgradeResourceState(context.Background(), &tfprotov6.UpgradeResourceStateRequest{
 		TypeName: "ocuroot_deployment",
 		Version:  0,
