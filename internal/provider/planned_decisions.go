@@ -16,7 +16,7 @@ var _ engine.PlannedDecisions = (*providerData)(nil)
 
 // plannedDecisionGrace is how long a plan-time check looks for a sibling
 // resource's plan before it warns: siblings are planned in any order.
-var plannedDecisionGrace = 2 * time.Second
+const plannedDecisionGrace = 2 * time.Second
 
 // plannedDecisionPoll is how often that check looks again.
 const plannedDecisionPoll = 100 * time.Millisecond
