@@ -19,8 +19,8 @@ func NewProtocolServer(p provider.Provider) func() tfprotov6.ProviderServer {
 		server := newFrameworkServer()
 		full, ok := server.(frameworkServer)
 		if !ok {
-			// A framework release that drops one of these optional services
-			// must not lose the others; it only keeps the memory this saves.
+			// A framework release without one of these services is served
+			// as it is: everything works, only without the memory saving.
 			return server
 		}
 		return contextReleasingServer{full}
