@@ -28,7 +28,7 @@ func startTarget(t *testing.T) (*demotarget.Target, string) {
 }
 
 // deployConfig renders a configuration with one environment, releases
-// api@1 and api@2 (one phase holding the environment) and a deployment of
+// api@1 to api@3 (one phase holding the environment) and a deployment of
 // the given release with extra settings.
 func deployConfig(store, targetURL, release, settings string) string {
 	return providerBlockWithSecret(store) + fmt.Sprintf(`
@@ -37,33 +37,7 @@ resource "ocuroot_environment" "prod0" {
   attributes = { type = "prod" }
 }
 
-resource "ocuroot_release" "v1" {
-  package = "api"
-  version = "1"
-  phase {
-    name         = "prod"
-    environments = [ocuroot_environment.prod0.name]
-  }
-}
-
-resource "ocuroot_release" "v2" {
-  package = "api"
-  version = "2"
-  phase {
-    name         = "prod"
-    environments = [ocuroot_environment.prod0.name]
-  }
-}
-
-resource "ocuroot_release" "v3" {
-  package = "api"
-  version = "3"
-  phase {
-    name         = "prod"
-    environments = [ocuroot_environment.prod0.name]
-  }
-}
-
+`+apiReleasesInProd0("1", "2", "3")+`
 resource "ocuroot_deployment" "api" {
   environment = ocuroot_environment.prod0.name
   release     = ocuroot_release.v%s.id
@@ -82,6 +56,27 @@ resource "ocuroot_deployment" "api" {
 %s
 }
 `, release, targetURL, targetURL, settings)
+}
+
+// apiReleasesInProd0 renders releases api@<version>, each with one phase,
+// "prod", of the environment prod0 (resources ocuroot_release.v<version>).
+func apiReleasesInProd0(versions ...string) string {
+	var b strings.Builder
+	for i, version := range versions {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, `resource "ocuroot_release" "v%[1]s" {
+  package = "api"
+  version = "%[1]s"
+  phase {
+    name         = "prod"
+    environments = [ocuroot_environment.prod0.name]
+  }
+}
+`, version)
+	}
+	return b.String()
 }
 
 func providerBlockWithSecret(store string) string {

@@ -15,15 +15,7 @@ resource "ocuroot_environment" "prod0" {
   name = "prod0"
 }
 
-resource "ocuroot_release" "v1" {
-  package = "api"
-  version = "1"
-  phase {
-    name         = "prod"
-    environments = [ocuroot_environment.prod0.name]
-  }
-}
-
+`+apiReleasesInProd0("1")+`
 resource "ocuroot_deployment" "api" {
   environment = ocuroot_environment.prod0.name
   release     = ocuroot_release.v1.id
