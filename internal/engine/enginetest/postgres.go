@@ -112,17 +112,110 @@ func execPostgres(ctx context.Context, databaseURL, sql string) error {
 	return err
 }
 
-// launchPostgres starts a server in a temporary directory. It returns a skip
-// reason instead of an error only when no PostgreSQL binaries exist.
+// launchPostgres starts the shared server in a temporary directory. It
+// returns a skip reason instead of an error only when no PostgreSQL
+// binaries exist.
 func launchPostgres() (databaseURL string, stop func(), skip string, err error) {
+	server, skip, err := newPostgresServer()
+	if skip != "" || err != nil {
+		return "", nil, skip, err
+	}
+	return server.url, server.remove, "", nil
+}
+
+// PostgresServer is a PostgreSQL server of one test, which the test may
+// stop and start again (a store outage) without disturbing the server the
+// other tests share.
+type PostgresServer struct {
+	mu      sync.Mutex
+	run     func(name string, args ...string) error
+	dir     string
+	dataDir string
+	options string // the postgres options: port, address, socket directory
+	url     string
+	running bool
+}
+
+// StartOwnPostgres starts a PostgreSQL server for t alone and returns it;
+// it is removed when t ends. It skips like StartPostgres when no binaries
+// exist. A server given through PostgresURLEnv cannot be stopped, so it is
+// not used here.
+func StartOwnPostgres(t testing.TB) *PostgresServer {
+	t.Helper()
+	server, skip, err := newPostgresServer()
+	switch {
+	case err != nil:
+		t.Fatalf("start PostgreSQL for %s: %v", t.Name(), err)
+	case skip != "" && os.Getenv("CI") == "true":
+		t.Fatalf("PostgreSQL is missing, and CI=true requires the PostgreSQL tests: %s", skip)
+	case skip != "":
+		t.Skipf("skipping PostgreSQL test: %s", skip)
+	}
+	t.Cleanup(server.remove)
+	return server
+}
+
+// URL is the server's test database.
+func (s *PostgresServer) URL() string { return s.url }
+
+// Stop shuts the server down at once, dropping every connection, as a
+// crashed or unreachable database would; its data is kept for Start.
+func (s *PostgresServer) Stop(t testing.TB) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.running {
+		return
+	}
+	if err := s.run("pg_ctl", "-D", s.dataDir, "-m", "immediate", "-w", "stop"); err != nil {
+		t.Fatalf("stop PostgreSQL: %v", err)
+	}
+	s.running = false
+}
+
+// Start starts a stopped server again on the same port and data.
+func (s *PostgresServer) Start(t testing.TB) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running {
+		return
+	}
+	if err := s.start(); err != nil {
+		t.Fatalf("restart PostgreSQL: %v", err)
+	}
+}
+
+func (s *PostgresServer) start() error {
+	err := s.run("pg_ctl", "-D", s.dataDir, "-l", filepath.Join(s.dir, "server.log"), "-o", s.options, "-w", "-t", "60", "start")
+	if err == nil {
+		s.running = true
+	}
+	return err
+}
+
+// remove stops the server and deletes its files.
+func (s *PostgresServer) remove() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running {
+		_ = s.run("pg_ctl", "-D", s.dataDir, "-m", "immediate", "-w", "stop")
+		s.running = false
+	}
+	os.RemoveAll(s.dir)
+}
+
+// newPostgresServer initialises and starts a server in a temporary
+// directory with an empty database, ocuroot_test.
+func newPostgresServer() (server *PostgresServer, skip string, err error) {
 	binDir, ok := findPostgresBinaries()
 	if !ok {
-		return "", nil, "no initdb, pg_ctl and postgres on PATH or in /usr/lib/postgresql/*/bin " +
+		return nil, "no initdb, pg_ctl and postgres on PATH or in /usr/lib/postgresql/*/bin " +
 			"(Debian: apt-get install postgresql; or set " + PostgresURLEnv + ")", nil
 	}
 	dir, err := os.MkdirTemp("", "ocuroot-pg-")
 	if err != nil {
-		return "", nil, "", err
+		return nil, "", err
 	}
 	// PostgreSQL refuses to run as root: run it as the postgres user then,
 	// in a directory that user owns.
@@ -130,20 +223,16 @@ func launchPostgres() (databaseURL string, stop func(), skip string, err error) 
 	if asPostgres {
 		if err := chownToPostgresUser(dir); err != nil {
 			os.RemoveAll(dir)
-			return "", nil, "", err
+			return nil, "", err
 		}
 	}
-	run := func(name string, args ...string) error {
+	s := &PostgresServer{dir: dir, dataDir: filepath.Join(dir, "data")}
+	s.run = func(name string, args ...string) error {
 		return runPostgresTool(dir, asPostgres, filepath.Join(binDir, name), args...)
 	}
-	dataDir := filepath.Join(dir, "data")
-	if err := run("initdb", "-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
+	if err := s.run("initdb", "-D", s.dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
 		os.RemoveAll(dir)
-		return "", nil, "", err
-	}
-	stop = func() {
-		_ = run("pg_ctl", "-D", dataDir, "-m", "immediate", "-w", "stop")
-		os.RemoveAll(dir)
+		return nil, "", err
 	}
 	// A free port may be taken between probing and binding: try a few.
 	for attempt := 0; attempt < 3; attempt++ {
@@ -151,23 +240,23 @@ func launchPostgres() (databaseURL string, stop func(), skip string, err error) 
 		if port, err = freeLoopbackPort(); err != nil {
 			break
 		}
-		options := fmt.Sprintf("-p %d -h 127.0.0.1 -k %s -F", port, dir)
-		err = run("pg_ctl", "-D", dataDir, "-l", filepath.Join(dir, "server.log"), "-o", options, "-w", "-t", "60", "start")
-		if err == nil {
-			server := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/", port)
+		s.options = fmt.Sprintf("-p %d -h 127.0.0.1 -k %s -F", port, dir)
+		if err = s.start(); err == nil {
+			base := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/", port)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			err = execPostgres(ctx, server+"postgres?sslmode=disable", "CREATE DATABASE ocuroot_test")
+			err = execPostgres(ctx, base+"postgres?sslmode=disable", "CREATE DATABASE ocuroot_test")
 			cancel()
 			if err != nil {
-				stop()
-				return "", nil, "", fmt.Errorf("create test database: %w", err)
+				s.remove()
+				return nil, "", fmt.Errorf("create test database: %w", err)
 			}
-			return server + "ocuroot_test?sslmode=disable", stop, "", nil
+			s.url = base + "ocuroot_test?sslmode=disable"
+			return s, "", nil
 		}
 	}
 	log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
-	stop()
-	return "", nil, "", fmt.Errorf("%w\nserver log:\n%s", err, log)
+	s.remove()
+	return nil, "", fmt.Errorf("%w\nserver log:\n%s", err, log)
 }
 
 // findPostgresBinaries returns a directory holding initdb, pg_ctl and

@@ -305,8 +305,17 @@ func (p *PostgresKV) withConn(ctx context.Context, fn func(*pgx.Conn) error) err
 }
 
 // wrap names the store in an error and makes sure no password leaks into it.
-// pgx redacts passwords itself; this is the second line of defence.
+// pgx redacts passwords itself; this is the second line of defence. An
+// error that says the server could not be reached matches ErrUnavailable.
 func (p *PostgresKV) wrap(op string, err error) error {
+	wrapped := p.scrub(op, err)
+	if pgUnreachable(err) {
+		return markUnavailable(wrapped)
+	}
+	return wrapped
+}
+
+func (p *PostgresKV) scrub(op string, err error) error {
 	msg := err.Error()
 	for _, secret := range p.secrets {
 		if secret != "" && strings.Contains(msg, secret) {
