@@ -14,6 +14,11 @@ type DeployRequest struct {
 	KnownLiveRelease string
 	// Planned is what the run will promote or approve; nil: nothing.
 	Planned PlannedDecisions
+	// UnrecordedRollback is a rollback an earlier run sent while the store
+	// could not record it (UnrecordedError.Rollback). Deploy records it
+	// first, sending the same event again under the same idempotency key,
+	// then goes on as usual.
+	UnrecordedRollback *UnrecordedRollback
 }
 
 // Deploy moves a deployment to the requested release through its strategy
@@ -73,6 +78,12 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, er
 		return nil, err
 	}
 	rc := &rolloutContext{e: e, d: d, spec: spec, env: env, lease: lease}
+	if req.UnrecordedRollback != nil {
+		if err := rc.recordUnrecordedRollback(ctx, *req.UnrecordedRollback); err != nil {
+			return nil, err
+		}
+		rc = &rolloutContext{e: e, d: d, spec: spec, env: env, lease: lease}
+	}
 	if started, err := e.prepareRollout(ctx, rc); err != nil || !started {
 		return d, err
 	}

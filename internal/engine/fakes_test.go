@@ -32,6 +32,7 @@ type sentHook struct {
 	Key         string
 	Attempt     int
 	RolloutID   string
+	Step        int
 	Reason      string
 	// CtxErr is the context's error when the call was made: a rollback on a
 	// detached context sees nil even after the caller cancelled.
@@ -81,7 +82,7 @@ func (f *fakeHooks) Send(ctx context.Context, cfg HookConfig, key string, ev Eve
 	err := f.failNth[ev.Type][f.counts[ev.Type]]
 	f.calls = append(f.calls, sentHook{
 		Type: ev.Type, Weight: ev.Weight, Slot: ev.Slot, Release: ev.Release, Previous: ev.PreviousRelease,
-		Environment: ev.Environment, Key: key, Attempt: ev.Attempt, RolloutID: ev.RolloutID, Reason: ev.Reason,
+		Environment: ev.Environment, Key: key, Attempt: ev.Attempt, RolloutID: ev.RolloutID, Step: ev.Step, Reason: ev.Reason,
 		CtxErr: ctx.Err(), Failed: err != nil, Config: cfg,
 	})
 	onSend, j, tl := f.onSend, f.journal, f.timeline

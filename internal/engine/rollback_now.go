@@ -111,6 +111,11 @@ func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (*Depl
 	// rollback event or a failed save, already recorded in the history.
 	rerr := &RolloutError{Deployment: d.ID(), Release: r.Release, Reason: why, Step: "rollback"}
 	err = rc.finishRollback(ctx, rerr)
+	if err == error(rerr) && rerr.Unrecorded != nil {
+		// Sent, but the store could not be reached to record it.
+		rerr.Unrecorded.Done = fmt.Sprintf("The rollback hook was accepted: %s is restored", restore)
+		return d, rerr.Unrecorded
+	}
 	if err == error(rerr) {
 		return d, nil
 	}

@@ -26,6 +26,13 @@ type rolloutContext struct {
 	// engine. Rounds a dead process ran before a resume do not count: after
 	// a resume, a hook that moves more traffic waits for one of its own.
 	passedThisPass bool
+	// outage is set while the store cannot be reached; saved is where it
+	// last acknowledged the rollout (see rollout_store_outage.go).
+	outage storeOutage
+	saved  savedPosition
+	// unrecordedRollbackKey is the key step of a rollback whose decision
+	// the store did not record (see rollbackKeyStep).
+	unrecordedRollbackKey string
 }
 
 func (rc *rolloutContext) r() *Rollout { return rc.d.Rollout }
@@ -44,11 +51,24 @@ func (rc *rolloutContext) stepLabel(i int) string {
 }
 
 // persist saves the record. Every transition goes through here before the
-// machine moves on, so a killed process resumes at the saved step.
+// machine moves on, so a killed process resumes at the saved step. A save
+// that fails because the store cannot be reached starts an outage (see
+// rollout_store_outage.go); the first save that lands ends it.
 func (rc *rolloutContext) persist(ctx context.Context) error {
 	rc.d.UpdatedAt = rc.e.clock.Now()
-	if err := rc.e.store.SaveDeployment(ctx, rc.d); err != nil {
+	err := rc.e.store.SaveDeployment(ctx, rc.d)
+	if errors.Is(err, ErrConflict) && len(rc.outage.lostAnswers) > 0 && rc.adoptLandedSave(ctx) {
+		err = rc.e.store.SaveDeployment(ctx, rc.d)
+	}
+	if err != nil {
+		if rc.storeUnreachable(ctx, err) {
+			rc.outage.lostAnswers = append(rc.outage.lostAnswers, rc.d.UpdatedAt)
+		}
 		return fmt.Errorf("saving deployment %s: %w", rc.d.ID(), err)
+	}
+	rc.saved = savedPosition{known: true, state: rc.r().State, step: rc.r().StepIndex, traffic: rc.d.TrafficPercent}
+	if rc.storeAnswered(ctx) {
+		return rc.persist(ctx) // the note on the outage goes to the store at once
 	}
 	return nil
 }
@@ -65,9 +85,13 @@ const (
 	stepAtGate
 	// stepFailed: a check or a hook failed; start the failure path.
 	stepFailed
-	// stepTimedOut: the progress deadline passed; on_timeout decides
-	// between rolling back and leaving traffic as it is.
+	// stepTimedOut: the progress deadline passed (or the store stayed
+	// away too long); on_timeout decides between rolling back and leaving
+	// traffic as it is.
 	stepTimedOut
+	// stepHeld: the store stopped answering before the step moved traffic;
+	// hold until it is back, then run the step again.
+	stepHeld
 )
 
 // stepOutcome is what running one step decided, and why.
@@ -103,7 +127,21 @@ func (rc *rolloutContext) run(ctx context.Context) (*Deployment, error) {
 		if step == nil {
 			return rc.d, rc.complete(ctx)
 		}
+		// No step runs while the store is away: it could move traffic on a
+		// lease this run cannot renew.
+		if rc.outage.active() {
+			held, err := rc.holdForStore(ctx, step)
+			if err != nil {
+				return rc.d, rc.interrupted(ctx, err)
+			}
+			if held.kind != stepDone {
+				return rc.d, rc.fail(ctx, held)
+			}
+		}
 		if err := rc.lease.renew(ctx); err != nil {
+			if rc.storeUnreachable(ctx, err) {
+				continue
+			}
 			return rc.d, rc.interrupted(ctx, err)
 		}
 		outcome, err := rc.runStep(ctx, step)
@@ -116,9 +154,13 @@ func (rc *rolloutContext) run(ctx context.Context) (*Deployment, error) {
 		case stepAtGate:
 			return rc.d, rc.openGate(ctx)
 		case stepDone:
-			if err := rc.advance(ctx, outcome.detail); err != nil {
+			// An advance the store did not take is held at the top of the
+			// loop, and saved from there.
+			if err := rc.advance(ctx, outcome.detail); err != nil && !rc.storeUnreachable(ctx, err) {
 				return rc.d, err
 			}
+		case stepHeld:
+			// Held at the top of the loop; the step runs again after.
 		}
 	}
 }
@@ -155,7 +197,10 @@ func (rc *rolloutContext) complete(ctx context.Context) error {
 	rc.d.TrafficPercent = 100
 	rc.d.moveRollout(now, RolloutSucceeded, fmt.Sprintf("%s is live: completed all %d steps in %s", r.Release, len(r.Steps), now.Sub(r.StartedAt).Round(time.Millisecond)))
 	rc.e.log.Info(ctx, "ocuroot: rollout succeeded", map[string]any{"deployment": rc.d.ID(), "release": r.Release})
-	return rc.persist(ctx)
+	if err := rc.persistWithin(ctx); err != nil {
+		return rc.unrecordedEnd(ctx, err, fmt.Sprintf("The rollout of %s to %s completed: %s is live", r.Release, rc.d.ID(), r.Release), nextApplyResendsStep)
+	}
+	return nil
 }
 
 // openGate stops at awaiting_promotion: the apply ends successfully and a
@@ -166,7 +211,23 @@ func (rc *rolloutContext) openGate(ctx context.Context) error {
 	rc.d.moveRollout(rc.e.clock.Now(), RolloutAwaitingPromotion,
 		fmt.Sprintf("%s is ready at %d%% traffic; waiting to be promoted (live: %s)", r.Release, rc.d.TrafficPercent, OrNone(rc.d.LiveRelease)))
 	rc.e.log.Info(ctx, "ocuroot: awaiting promotion", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "traffic_percent": rc.d.TrafficPercent})
-	return rc.persist(ctx)
+	if err := rc.persistWithin(ctx); err != nil {
+		return rc.unrecordedEnd(ctx, err, fmt.Sprintf("The rollout of %s to %s reached its promotion gate at %d%% of traffic", r.Release, rc.d.ID(), rc.d.TrafficPercent),
+			nextApplyResumes+" and stops at the gate again")
+	}
+	return nil
+}
+
+// unrecordedEnd is the error of a pass that ended well but whose last save
+// did not land: an UnrecordedError when the store could not be reached,
+// the store's error otherwise.
+func (rc *rolloutContext) unrecordedEnd(ctx context.Context, err error, done, nextApply string) error {
+	if !rc.storeUnreachable(ctx, err) {
+		return err
+	}
+	u := rc.unrecorded(done, nextApply)
+	rc.e.log.Warn(ctx, "ocuroot: the store could not record the end of the rollout", map[string]any{"deployment": rc.d.ID(), "error": u.Error()})
+	return u
 }
 
 // fail starts the failure path: roll back (the default, and always for a
@@ -221,8 +282,11 @@ func (rc *rolloutContext) markFailed(ctx context.Context, rerr *RolloutError) er
 	r.FailureReason = rerr.Reason
 	r.FinishedAt = now
 	rc.d.moveRollout(now, RolloutFailed, fmt.Sprintf("failed at step %s: %s; traffic left at %d%%", rerr.Step, rerr.Reason, rc.d.TrafficPercent))
-	if err := rc.persist(ctx); err != nil {
-		return errors.Join(rerr, err)
+	if err := rc.persistWithin(ctx); err != nil {
+		if !rc.storeUnreachable(ctx, err) {
+			return errors.Join(rerr, err)
+		}
+		rerr.Unrecorded = rc.unrecorded("", nextApplyResumes)
 	}
 	return rerr
 }

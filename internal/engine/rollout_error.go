@@ -25,6 +25,10 @@ type RolloutError struct {
 	RollbackErr error
 	// Resumable: the rollout was left in place and the next apply continues.
 	Resumable bool
+	// Unrecorded is set when the store could not be reached to record the
+	// outcome: it says what the store still shows and how the next apply
+	// reconciles.
+	Unrecorded *UnrecordedError
 }
 
 func (r *RolloutError) Error() string {
@@ -55,5 +59,16 @@ func (r *RolloutError) Error() string {
 	default:
 		b.WriteString("Traffic was left as it is (on_timeout = \"fail\" or nothing to restore).")
 	}
+	if r.Unrecorded != nil {
+		b.WriteString(" " + r.Unrecorded.Error())
+	}
 	return b.String()
+}
+
+// Unwrap gives errors.As the UnrecordedError, when there is one.
+func (r *RolloutError) Unwrap() error {
+	if r.Unrecorded == nil {
+		return nil
+	}
+	return r.Unrecorded
 }

@@ -45,7 +45,9 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 				return stepOutcome{}, passed, failed, ctx.Err()
 			}
 			rounds++
-			if bad = firstFailed(results); bad == nil {
+			bad = firstFailed(results)
+			rc.countOutageRound(bad != nil)
+			if bad == nil {
 				passed++
 				rc.recordPass()
 			} else {
@@ -60,12 +62,17 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 			"bake_elapsed": r.StepObserved.Round(time.Millisecond).String(), "bake_total": o.step.Duration.String(),
 			"checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "consecutive_failures": r.ConsecutiveFailures,
 		})
-		if err := rc.persist(ctx); err != nil {
+		// While the store cannot be reached the rounds go on; the next
+		// save that lands takes what they observed.
+		if err := rc.persist(ctx); err != nil && !rc.storeUnreachable(ctx, err) {
 			return stepOutcome{}, passed, failed, err
 		}
 		if bad != nil && r.ConsecutiveFailures >= o.threshold {
 			return stepOutcome{kind: stepFailed, detail: fmt.Sprintf("check %q failed %d consecutive time(s) (failure_threshold %d) %s; last: %s",
 				bad.Name, r.ConsecutiveFailures, o.threshold, o.during, bad.Detail)}, passed, failed, nil
+		}
+		if rc.outage.active() && rc.outageLeft() <= 0 {
+			return rc.outageOutcome(o.during), passed, failed, nil
 		}
 	}
 }
@@ -125,8 +132,11 @@ func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOut
 				"health check of the %s slot did not pass within the progress deadline of %s (%d probes; last: %s)",
 				step.Slot, formatDuration(rc.spec.ProgressDeadline), probes, res.Detail)}, nil
 		}
-		if err := rc.persist(ctx); err != nil {
+		if err := rc.persist(ctx); err != nil && !rc.storeUnreachable(ctx, err) {
 			return stepOutcome{}, err
+		}
+		if rc.outage.active() && rc.outageLeft() <= 0 {
+			return rc.outageOutcome(fmt.Sprintf("while waiting for the %s slot to be healthy", step.Slot)), nil
 		}
 		if err := rc.wait(ctx, hc.Interval); err != nil {
 			return stepOutcome{}, err

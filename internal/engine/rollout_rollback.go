@@ -21,7 +21,13 @@ func (rc *rolloutContext) startRollback(ctx context.Context, rerr *RolloutError)
 	rc.d.addTransition(Transition{Time: now, From: "step " + rc.stepLabel(r.StepIndex), To: "rolling_back", Release: r.Release, Reason: rerr.Reason})
 	rc.e.log.Warn(ctx, "ocuroot: rolling back", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "restore": r.PreviousRelease, "reason": rerr.Reason})
 	if err := rc.persist(ctx); err != nil {
-		return errors.Join(rerr, err)
+		if !rc.storeUnreachable(ctx, err) {
+			return errors.Join(rerr, err)
+		}
+		// The store cannot be reached: withdrawing the new release needs
+		// none, and waiting for it would leave that release taking traffic
+		// unwatched. The rollback gets a key of its own (rollbackKeyStep).
+		rc.unrecordedRollbackKey = "rollback-" + randomID()
 	}
 	return rc.finishRollback(ctx, rerr)
 }
@@ -33,13 +39,13 @@ func (rc *rolloutContext) finishRollback(ctx context.Context, rerr *RolloutError
 	if rerr.Step == "" {
 		rerr.Step = rc.stepLabel(r.StepIndex)
 	}
-	_, err := rc.sendEvent(ctx, EventRollback, 0, r.RollbackSlot, rc.idempotencyKey("rollback", EventRollback))
+	_, err := rc.sendEvent(ctx, EventRollback, 0, r.RollbackSlot, rc.idempotencyKey(rc.rollbackKeyStep(), EventRollback))
 	now := rc.e.clock.Now()
 	if err != nil {
 		rerr.RollbackErr = err
 		r.FinishedAt = now
 		rc.d.moveRollout(now, RolloutFailed, fmt.Sprintf("rollback to %s failed: %v", r.PreviousRelease, err))
-		return errors.Join(rerr, rc.persist(ctx))
+		return errors.Join(rerr, rc.saveRollbackOutcome(ctx, rerr, nextApplyResumes))
 	}
 	r.FinishedAt = now
 	rc.d.LiveRelease = r.PreviousRelease
@@ -49,8 +55,28 @@ func (rc *rolloutContext) finishRollback(ctx context.Context, rerr *RolloutError
 	rerr.RolledBack = true
 	rerr.RestoredRelease = r.PreviousRelease
 	rc.e.log.Warn(ctx, "ocuroot: rolled back", map[string]any{"deployment": rc.d.ID(), "restored": r.PreviousRelease})
-	if err := rc.persist(ctx); err != nil {
+	if err := rc.saveRollbackOutcome(ctx, rerr, nextApplyResendsRollbck); err != nil {
 		return errors.Join(rerr, err)
 	}
 	return rerr
+}
+
+// saveRollbackOutcome saves the outcome of a rollback, trying again while
+// the store cannot be reached and the outage bound has time left. If the
+// store stays away, rerr says what it still shows, and, when even the
+// decision to roll back went unrecorded, carries the rollback so that a
+// later run can record it (UnrecordedError.Rollback). It returns any other
+// error of the save.
+func (rc *rolloutContext) saveRollbackOutcome(ctx context.Context, rerr *RolloutError, nextApply string) error {
+	err := rc.persistWithin(ctx)
+	if err == nil || !rc.storeUnreachable(ctx, err) {
+		return err
+	}
+	r := rc.r()
+	rerr.Unrecorded = rc.unrecorded("", nextApply)
+	if rc.saved.state != RolloutRollingBack {
+		rerr.Unrecorded.Rollback = &UnrecordedRollback{RolloutID: r.ID, Step: r.StepIndex, KeyStep: rc.rollbackKeyStep(), Slot: r.RollbackSlot, Reason: r.FailureReason}
+	}
+	rc.e.log.Warn(ctx, "ocuroot: the store could not record the rollback", map[string]any{"deployment": rc.d.ID(), "error": err.Error()})
+	return nil
 }

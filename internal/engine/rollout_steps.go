@@ -47,6 +47,9 @@ func (rc *rolloutContext) runHookStep(ctx context.Context, step *Step) (stepOutc
 	if failure != "" {
 		return stepOutcome{kind: stepFailed, detail: failure}, nil
 	}
+	if rc.outage.active() {
+		return stepOutcome{kind: stepHeld}, nil // the store went away during the re-check
+	}
 	res, err := rc.sendEvent(ctx, step.Event, step.Weight, step.Slot, rc.idempotencyKey(fmt.Sprintf("step-%d", r.StepIndex), step.Event))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -113,6 +116,9 @@ func (rc *rolloutContext) placeholders(slot string) Placeholders {
 // long health wait or a slow check interval can outlast the lease TTL, and
 // an expired lease would let a second run interleave with this one, so the
 // wait is cut into pieces of a third of the TTL with a renewal after each.
+// A renewal the store could not answer does not end the wait: the checks
+// go on, and nothing moves traffic until the store is back (see
+// rollout_store_outage.go).
 func (rc *rolloutContext) wait(ctx context.Context, d time.Duration) error {
 	piece := max(rc.e.leaseTTL/3, time.Millisecond)
 	for d > 0 {
@@ -121,7 +127,7 @@ func (rc *rolloutContext) wait(ctx context.Context, d time.Duration) error {
 			return err
 		}
 		d -= nap
-		if err := rc.lease.renew(ctx); err != nil {
+		if err := rc.lease.renew(ctx); err != nil && !rc.storeUnreachable(ctx, err) {
 			return err
 		}
 	}

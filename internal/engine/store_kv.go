@@ -24,3 +24,7 @@ var ErrNotFound = store.ErrNotFound
 
 // ErrConflict is returned when a record changed since it was read.
 var ErrConflict = store.ErrConflict
+
+// ErrStoreUnavailable matches an error from a store that could not be
+// reached; the same call may succeed later (see store.ErrUnavailable).
+var ErrStoreUnavailable = store.ErrUnavailable
