@@ -209,6 +209,7 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 	var rollout *engine.RolloutError
 	var gate *engine.GateError
 	var lease *engine.LeaseError
+	var unrecorded *engine.UnrecordedError
 	text := engineErrorText(err)
 	switch {
 	case errors.As(err, &rollout) && rollout.RolledBack && operation == "promotion":
@@ -225,6 +226,8 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 		diags.AddError("Deployment Blocked By Phase Order", text)
 	case errors.As(err, &lease):
 		diags.AddError("Deployment Locked By Another Run", text)
+	case errors.As(err, &unrecorded):
+		diags.AddError("Deployment Outcome Not Recorded", text+"\n\nApply again once the store can be reached: that apply brings the store up to date.")
 	case errors.Is(err, engine.ErrLeaseLost):
 		diags.AddError("Deployment Lease Lost", text+"\n\nThis run stopped where it was, without rolling back, because another run now holds "+
 			"the deployment (or an operator broke the lease): two rollouts never interleave. The position is saved; apply again once the other run is done.")

@@ -97,6 +97,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	if d != nil {
 		resp.Diagnostics.Append(plan.applyRecord(d)...)
 	}
+	resp.Diagnostics.Append(keepUnrecordedRollback(ctx, resp.Private, d, err)...)
 	if err != nil {
 		addDeployError(&resp.Diagnostics, "create", err)
 		if d == nil {
@@ -148,6 +149,9 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	unrecorded, diags := unrecordedRollbackIn(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	addUnrecordedRollbackWarning(&resp.Diagnostics, unrecorded, d)
 	resp.Diagnostics.Append(state.applyRecord(d)...)
 	// State records what the store says is in effect: a release rolled back
 	// since, or one another workspace rolled out, shows in the next plan as
@@ -204,10 +208,14 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tflog.Info(ctx, "ocuroot: updating deployment", map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()})
-	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString(), Planned: r.data})
+	unrecorded, diags := unrecordedRollbackIn(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString(), Planned: r.data,
+		UnrecordedRollback: unrecorded})
 	if d != nil {
 		resp.Diagnostics.Append(plan.applyRecord(d)...)
 	}
+	resp.Diagnostics.Append(keepUnrecordedRollback(ctx, resp.Private, d, err)...)
 	if err != nil {
 		// The update did not happen: state keeps the release that was
 		// there before, so the next plan proposes the update again.

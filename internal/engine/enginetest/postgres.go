@@ -159,31 +159,34 @@ func StartOwnPostgres(t testing.TB) *PostgresServer {
 func (s *PostgresServer) URL() string { return s.url }
 
 // Stop shuts the server down at once, dropping every connection, as a
-// crashed or unreachable database would; its data is kept for Start.
-func (s *PostgresServer) Stop(t testing.TB) {
-	t.Helper()
+// crashed or unreachable database would; its data is kept for Start. It
+// returns an error rather than failing the test, so that it may be called
+// from an HTTP handler of the test.
+func (s *PostgresServer) Stop() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.running {
-		return
+		return nil
 	}
 	if err := s.run("pg_ctl", "-D", s.dataDir, "-m", "immediate", "-w", "stop"); err != nil {
-		t.Fatalf("stop PostgreSQL: %v", err)
+		return fmt.Errorf("stop PostgreSQL: %w", err)
 	}
 	s.running = false
+	return nil
 }
 
-// Start starts a stopped server again on the same port and data.
-func (s *PostgresServer) Start(t testing.TB) {
-	t.Helper()
+// Start starts a stopped server again on the same port and data, and
+// returns once it accepts connections.
+func (s *PostgresServer) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.running {
-		return
+		return nil
 	}
 	if err := s.start(); err != nil {
-		t.Fatalf("restart PostgreSQL: %v", err)
+		return fmt.Errorf("restart PostgreSQL: %w", err)
 	}
+	return nil
 }
 
 func (s *PostgresServer) start() error {

@@ -53,7 +53,9 @@ func TestPostgresKVOutageIsUnavailableUntilTheServerIsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	server.Stop(t)
+	if err := server.Stop(); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := kv.Get(ctx, "deployment", "api/prod"); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Get while the server is down = %v, want ErrUnavailable", err)
 	}
@@ -62,7 +64,9 @@ func TestPostgresKVOutageIsUnavailableUntilTheServerIsBack(t *testing.T) {
 		t.Fatalf("Apply while the server is down = %v, want ErrUnavailable", err)
 	}
 
-	server.Start(t)
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := kv.Put(ctx, "deployment", "api/prod", []byte(`{"v":2}`), rev); err != nil {
 		t.Fatalf("Put once the server is back = %v, want the write to land on the revision read before the outage", err)
 	}
