@@ -168,7 +168,8 @@ func (rc *rolloutContext) holdWatch(step *Step) (slot string, interval time.Dura
 	if interval <= 0 {
 		interval = rc.spec.checkInterval()
 	}
-	return slot, interval, step.FailureThreshold
+	// A zero interval would probe without a pause between rounds.
+	return slot, max(interval, storeRetryFirst), step.FailureThreshold
 }
 
 // holdForStore keeps traffic where it is until the store answers again:

@@ -176,15 +176,22 @@ func outageSpec() DeploymentSpec {
 	return spec
 }
 
-// outageHarness is a harness whose engine reaches the store through an
-// outageKV that goes down once the bake at 10% saved two check rounds.
-func outageHarness(t *testing.T, length time.Duration) (*harness, *outageKV, *Engine, *timeline) {
+// newOutageEngine is a harness with api@1 live and an engine that reaches
+// its store through an outageKV.
+func newOutageEngine(t *testing.T) (*harness, *outageKV, *Engine, *timeline) {
 	t.Helper()
 	h := newHarness(t)
 	h.seedLive(1)
 	tl := h.record()
 	kv := &outageKV{KV: h.kv, clock: h.clock}
-	e := h.engine(kv, Options{})
+	return h, kv, h.engine(kv, Options{}), tl
+}
+
+// outageHarness is newOutageEngine with an outage of length that starts
+// once the bake at 10% saved two check rounds.
+func outageHarness(t *testing.T, length time.Duration) (*harness, *outageKV, *Engine, *timeline) {
+	t.Helper()
+	h, kv, e, tl := newOutageEngine(t)
 	h.hooks.onSend = func(_ context.Context, ev Event) {
 		if ev.Type == EventCanaryWeight && ev.Weight == 10 {
 			kv.downAfterSaves(1+2, length) // the step's advance, then two rounds
@@ -469,10 +476,7 @@ func TestLeaseTakenDuringStoreOutageStopsTheRollout(t *testing.T) {
 // conflicts with it; the rollout recognises its own write and goes on,
 // with each history entry logged once.
 func TestSaveWhoseAnswerWasLostIsAdopted(t *testing.T) {
-	h := newHarness(t)
-	h.seedLive(1)
-	kv := &outageKV{KV: h.kv, clock: h.clock}
-	e := h.engine(kv, Options{})
+	h, kv, e, _ := newOutageEngine(t)
 	h.hooks.onSend = func(_ context.Context, ev Event) {
 		if ev.Type == EventCanaryWeight && ev.Weight == 10 {
 			kv.mu.Lock()
@@ -504,10 +508,7 @@ func TestSaveWhoseAnswerWasLostIsAdopted(t *testing.T) {
 // promotion step, and the next apply sends the same promote event under
 // the same key and records the release live.
 func TestStoreOutageAfterThePromotionIsReconciledByTheNextApply(t *testing.T) {
-	h := newHarness(t)
-	h.seedLive(1)
-	kv := &outageKV{KV: h.kv, clock: h.clock}
-	e := h.engine(kv, Options{})
+	h, kv, e, _ := newOutageEngine(t)
 	h.hooks.onSend = func(_ context.Context, ev Event) {
 		if ev.Type == EventPromote {
 			kv.downFor(time.Hour)

@@ -26,30 +26,14 @@ import (
 // while the engine waits for that probe's answer, so the outage begins and
 // ends at a chosen check round however fast the fake clock runs.
 
-// canaryOfTwentyAndFifty bakes 5m at 20% and 5m at 50%; with the 15s
-// health interval of deployConfig that is 20 check rounds per bake.
-const canaryOfTwentyAndFifty = `
-  strategy = "canary"
-  canary {
-    failure_threshold = 2
-    step {
-      weight = 20
-      bake   = "5m"
-    }
-    step {
-      weight = 50
-      bake   = "5m"
-    }
-  }
-`
-
-// outageDeployConfig is deployConfig on the PostgreSQL store at storeURL,
-// with a probe timeout that leaves room for a server restart inside a
-// probe.
+// outageDeployConfig is a canary of 20% then 50%, each baking 5m, on the
+// PostgreSQL store at storeURL; with the 15s health interval of
+// deployConfig that is 20 check rounds per bake. The probe timeout leaves
+// room for a server restart inside a probe.
 func outageDeployConfig(t *testing.T, storeURL, targetURL, release string) string {
 	t.Helper()
 	const interval = `interval = "15s"`
-	cfg := postgresDeployConfig(t, storeURL, targetURL, release, canaryOfTwentyAndFifty)
+	cfg := postgresDeployConfig(t, storeURL, targetURL, release, canaryTwoBakes)
 	if !strings.Contains(cfg, interval) {
 		t.Fatal("outageDeployConfig: deployConfig no longer sets the health interval this helper extends")
 	}
