@@ -72,7 +72,15 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, er
 	if d, err = e.loadOrSeed(ctx, id, spec, req.KnownLiveRelease); err != nil {
 		return nil, err
 	}
-	rc := &rolloutContext{e: e, d: d, spec: spec, env: env, lease: lease}
+	steps := []Step(nil)
+	if d.Rollout != nil {
+		steps = d.Rollout.Steps
+	}
+	creds, err := e.bindCredentials(id, spec, steps)
+	if err != nil {
+		return d, err
+	}
+	rc := &rolloutContext{e: e, d: d, spec: spec, creds: creds, env: env, lease: lease}
 	if started, err := e.prepareRollout(ctx, rc); err != nil || !started {
 		return d, err
 	}

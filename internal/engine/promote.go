@@ -158,22 +158,26 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 }
 
 // resumeContext rebuilds a rollout context from the store for a process
-// that did not start the rollout: the hook configuration remembered in this
-// process (secret included) wins over the stored URL, which is otherwise
-// signed with the default hook secret (an action that refreshed nothing).
+// that did not start the rollout. The stored spec names the credentials the
+// deployment uses and notes which secrets and headers it set itself; the
+// named ones come from the provider configuration, its own ones from this
+// process's memory (the run that applied the configuration), and when one
+// is missing the context is refused before anything is sent. hook, when
+// set, supplies a hook for a record that stored none.
 func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookConfig, lease *heldLease) (*rolloutContext, error) {
 	r := d.Rollout
 	spec := r.Spec
-	if remembered, ok := e.rememberedHook(d.ID()); ok {
-		spec.Hook = &remembered
-	} else if hook != nil {
+	if spec.Hook == nil && hook != nil {
 		spec.Hook = hook
 	}
-	spec = e.withRememberedCheckHeaders(d.ID(), spec)
 	spec = spec.WithDefaults()
+	creds, err := e.bindCredentials(d.ID(), spec, r.Steps)
+	if err != nil {
+		return nil, err
+	}
 	env, err := e.store.GetEnvironment(ctx, d.Environment)
 	if err != nil && !IsNotFound(err) {
 		return nil, fmt.Errorf("reading environment %q: %w", d.Environment, err)
 	}
-	return &rolloutContext{e: e, d: d, spec: spec, env: env, lease: lease}, nil
+	return &rolloutContext{e: e, d: d, spec: spec, creds: creds, env: env, lease: lease}, nil
 }

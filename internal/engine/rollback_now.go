@@ -88,15 +88,19 @@ func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (*Depl
 	if restore == "" {
 		return d, &RollbackRefusedError{Reason: reason}
 	}
+	// Credentials are bound before the record changes: a run without them
+	// refuses and leaves the deployment exactly as it was. The fast
+	// rollback's own rollout keeps the live rollout's spec and the context
+	// sees it through d.
+	rc, err := e.resumeContext(ctx, d, req.Hook, lease)
+	if err != nil {
+		return d, err
+	}
 	why := "fast rollback requested by " + OrNone(req.By) + noteSuffix(req.Note)
 	if withdraw {
 		e.startWithdrawal(d, why)
 	} else {
 		e.startFastRollback(d, restore, why)
-	}
-	rc, err := e.resumeContext(ctx, d, req.Hook, lease)
-	if err != nil {
-		return d, err
 	}
 	now := e.clock.Now()
 	r := d.Rollout

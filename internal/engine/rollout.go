@@ -15,6 +15,9 @@ type rolloutContext struct {
 	d *Deployment
 	// spec is the live configuration, hook secret included (never saved).
 	spec DeploymentSpec
+	// creds are the secrets and headers this pass signs and probes with,
+	// resolved before anything is sent (bindCredentials).
+	creds boundCredentials
 	// env supplies the attributes sent with every event.
 	env Environment
 	// lease is held for the whole pass.

@@ -8,16 +8,17 @@ import (
 
 // runChecks evaluates the health check and every metric check once.
 func (rc *rolloutContext) runChecks(ctx context.Context, slot string) []CheckResult {
-	return rc.runCheckSet(ctx, slot, rc.spec.HealthCheck != nil, rc.spec.Checks)
+	return rc.runCheckSet(ctx, slot, rc.spec.HealthCheck != nil, rc.creds.metricChecks("check", rc.spec.Checks))
 }
 
 // runCheckSet evaluates the health check (when health is set) and the given
-// metric checks once, in that order.
+// metric checks (their headers bound, see boundCredentials) once, in that
+// order.
 func (rc *rolloutContext) runCheckSet(ctx context.Context, slot string, health bool, metrics []MetricCheck) []CheckResult {
 	vars := rc.placeholders(slot)
 	var results []CheckResult
 	if health && rc.spec.HealthCheck != nil {
-		results = append(results, rc.e.checker.Health(ctx, *rc.spec.HealthCheck, vars))
+		results = append(results, rc.e.checker.Health(ctx, rc.creds.healthCheck(*rc.spec.HealthCheck), vars))
 	}
 	for _, mc := range metrics {
 		results = append(results, rc.e.checker.Metric(ctx, mc, vars))
@@ -73,7 +74,7 @@ func (rc *rolloutContext) recheckBeforeTraffic(ctx context.Context, step *Step) 
 	if slot == "" || (!rc.hasChecks() && len(step.Checks) == 0) {
 		return "", "", nil
 	}
-	metrics := append(append([]MetricCheck(nil), rc.spec.Checks...), step.Checks...)
+	metrics := append(rc.creds.metricChecks("check", rc.spec.Checks), rc.creds.metricChecks(stepCheckBlock(*step), step.Checks)...)
 	n, last, err := rc.tryChecks(ctx, slot, true, metrics, step.FailureThreshold, step.Interval)
 	if err != nil {
 		return "", "", err

@@ -104,7 +104,7 @@ func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOut
 	probes := 0
 	mark := rc.e.clock.Now()
 	for {
-		res := rc.e.checker.Health(ctx, *hc, rc.placeholders(step.Slot))
+		res := rc.e.checker.Health(ctx, rc.creds.healthCheck(*hc), rc.placeholders(step.Slot))
 		if ctx.Err() != nil {
 			return stepOutcome{}, ctx.Err()
 		}
