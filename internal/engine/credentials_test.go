@@ -243,3 +243,45 @@ func TestTeardownRefusesWithoutTheOwnSecret(t *testing.T) {
 	}
 	assertLeaseFree(t, h.kv, testDepID)
 }
+
+// TestAdoptCredentialSettingsReachesTheGate: a rollout waiting at its gate
+// with the hook's own secret is refused by a later run; once the
+// configuration names a provider credential instead (applied without a new
+// rollout), the later run's promotion signs with that credential.
+func TestAdoptCredentialSettingsReachesTheGate(t *testing.T) {
+	h := newHarness(t)
+	h.seedLive(1)
+	ctx := context.Background()
+	spec := blueGreenWithNamedCredentials()
+	spec.Hook.Credential, spec.Hook.Secret = "", "own-secret"
+	if _, err := h.engine(h.kv, Options{Credentials: namedCredentials}).Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	later := h.engine(h.kv, Options{Credentials: namedCredentials})
+	var missing *MissingCredentialError
+	if _, err := later.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: "api@2", By: "alice"}); !errors.As(err, &missing) {
+		t.Fatalf("promotion before the settings changed: err = %v; want a refusal", err)
+	}
+
+	fixed := blueGreenWithNamedCredentials()
+	changed, err := h.engine(h.kv, Options{Credentials: namedCredentials}).AdoptCredentialSettings(ctx, fixed)
+	if err != nil || !changed {
+		t.Fatalf("AdoptCredentialSettings = %v, %v; want the record changed", changed, err)
+	}
+	if again, err := later.AdoptCredentialSettings(ctx, fixed); err != nil || again {
+		t.Errorf("adopting the same settings again = %v, %v; want no change", again, err)
+	}
+	stored := h.deployment(testDepID)
+	if r := stored.Rollout; r.State != RolloutAwaitingPromotion || r.Spec.Hook.Credential != "payments" || r.Spec.Hook.Own.Secret {
+		t.Fatalf("stored rollout = %s, hook %+v; want still at its gate, naming payments, no own secret", r.State, *r.Spec.Hook)
+	}
+	h.hooks.reset()
+	if _, err := later.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: "api@2", By: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range h.hooks.all() {
+		if c.Config.Secret != "payments-secret" {
+			t.Errorf("hook %s signed with %q; want the payments credential's secret", c.Type, c.Config.Secret)
+		}
+	}
+}

@@ -96,6 +96,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 	}
 	r.warnAboutApprovalWait(ctx, &plan, resp)
+	warnAboutOwnCredentialsAtGate(ctx, req.Config, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 

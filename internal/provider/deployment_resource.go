@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -66,7 +67,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	spec, diags := r.specFrom(ctx, &plan, req.Config.GetAttribute)
+	spec, diags := r.specFrom(ctx, &plan, req.Config)
 	resp.Diagnostics.Append(diags...)
 	timeout, diags := plan.Timeouts.Create(ctx, defaultDeployTimeout)
 	resp.Diagnostics.Append(diags...)
@@ -120,7 +121,9 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	decoded := state
-	hook := r.hookFromState(ctx, &state)
+	// State's own hook secret and headers (never the write-only ones) are
+	// remembered for a promotion later in this process.
+	fromState, fromStateDiags := state.toSpec(ctx, "")
 	d, err := r.data.engine.GetDeployment(ctx, state.ID.ValueString())
 	if engine.IsNotFound(err) {
 		// Terraform state is the system of record: a fresh runner with an
@@ -141,8 +144,11 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		resp.Diagnostics.AddError("Cannot Read Deployment", fmt.Sprintf("Reading %s from the store (%s) failed: %v", state.ID.ValueString(), r.data.storeDescription, err))
 		return
 	}
-	if hook != nil {
-		r.data.engine.RememberHook(d.ID(), *hook)
+	if !fromStateDiags.HasError() {
+		if fromState.Hook != nil {
+			r.data.engine.RememberHook(d.ID(), *fromState.Hook)
+		}
+		r.data.engine.RememberCheckHeaders(d.ID(), fromState)
 	}
 	if d.Status == engine.StatusTornDown {
 		resp.State.RemoveResource(ctx)
@@ -171,7 +177,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	spec, diags := r.specFrom(ctx, &plan, req.Config.GetAttribute)
+	spec, diags := r.specFrom(ctx, &plan, req.Config)
 	resp.Diagnostics.Append(diags...)
 	timeout, diags := plan.Timeouts.Update(ctx, defaultDeployTimeout)
 	resp.Diagnostics.Append(diags...)
@@ -180,10 +186,19 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	}
 	if plan.Release.Equal(state.Release) && !r.hasUnfinishedRollout(ctx, &plan) {
 		// Only settings changed: they apply to the next rollout. Nothing
-		// runs Deploy, which remembers the hook otherwise, so a promotion
-		// later in this run still signs with the new secret.
+		// runs Deploy, which remembers the hook and the check headers
+		// otherwise, so a promotion later in this run still signs with the
+		// new secret and probes with the new headers.
 		if spec.Hook != nil {
 			r.data.engine.RememberHook(plan.ID.ValueString(), *spec.Hook)
+		}
+		r.data.engine.RememberCheckHeaders(plan.ID.ValueString(), spec)
+		// A rollout waiting at its gate takes the new credential settings,
+		// so the run that promotes it signs and probes as configured now.
+		if _, err := r.data.engine.AdoptCredentialSettings(ctx, spec); err != nil {
+			resp.Diagnostics.AddError("Cannot Update Deployment Credentials",
+				fmt.Sprintf("Recording the credential settings of %s in the store (%s) failed: %v", plan.ID.ValueString(), r.data.storeDescription, engineErrorText(err)))
+			return
 		}
 		if plan.Status.IsUnknown() {
 			// The plan expected to roll back an unfinished rollout that
@@ -302,15 +317,23 @@ func errOrTornDown(err error) error {
 	return err
 }
 
-// specFrom builds the engine spec, reading secret_wo from the
-// configuration: write-only values never reach the plan or the state.
-func (r *deploymentResource) specFrom(ctx context.Context, m *deploymentModel, getConfig func(context.Context, path.Path, any) diag.Diagnostics) (engine.DeploymentSpec, diag.Diagnostics) {
-	var secretWO types.String
-	var diags diag.Diagnostics
-	if m.Hook != nil {
-		diags.Append(getConfig(ctx, path.Root("hook").AtName("secret_wo"), &secretWO)...)
+// specFrom builds the engine spec, taking the write-only values (the hook's
+// secret_wo, every headers_wo) from the configuration: they never reach the
+// plan or the state, so only the run that applies the configuration has
+// them.
+func (r *deploymentResource) specFrom(ctx context.Context, m *deploymentModel, config tfsdk.Config) (engine.DeploymentSpec, diag.Diagnostics) {
+	var configured deploymentModel
+	diags := config.Get(ctx, &configured)
+	if diags.HasError() {
+		return engine.DeploymentSpec{}, diags
 	}
-	spec, ds := m.toSpec(ctx, secretWO.ValueString())
+	withWriteOnly := *m
+	withWriteOnly.takeWriteOnlyValues(&configured)
+	var secretWO string
+	if configured.Hook != nil {
+		secretWO = configured.Hook.SecretWO.ValueString()
+	}
+	spec, ds := withWriteOnly.toSpec(ctx, secretWO)
 	diags.Append(ds...)
 	return spec, diags
 }

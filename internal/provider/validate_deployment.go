@@ -73,9 +73,25 @@ func validateEndpoints(m *deploymentModel, diags *diag.Diagnostics) {
 // validateAllMetricChecks applies validateMetricChecks to every list of
 // metric checks of the deployment.
 func validateAllMetricChecks(m *deploymentModel, diags *diag.Diagnostics) {
-	validateMetricChecks(m.Check, path.Root("check"), diags)
-	if bg := m.BlueGreen; bg != nil {
-		validateMetricChecks(bg.PrePromotionCheck, path.Root("blue_green").AtName("pre_promotion_check"), diags)
-		validateMetricChecks(bg.PostPromotionCheck, path.Root("blue_green").AtName("post_promotion_check"), diags)
+	for _, list := range m.metricCheckBlocks() {
+		validateMetricChecks(list.checks, list.path, diags)
 	}
+}
+
+// metricCheckBlock is one list of metric check blocks and its path.
+type metricCheckBlock struct {
+	path   path.Path
+	checks []metricCheckModel
+}
+
+// metricCheckBlocks lists the deployment's metric check blocks in schema
+// order: check, then blue_green's pre- and post-promotion checks.
+func (m *deploymentModel) metricCheckBlocks() []metricCheckBlock {
+	lists := []metricCheckBlock{{path.Root("check"), m.Check}}
+	if bg := m.BlueGreen; bg != nil {
+		lists = append(lists,
+			metricCheckBlock{path.Root("blue_green").AtName("pre_promotion_check"), bg.PrePromotionCheck},
+			metricCheckBlock{path.Root("blue_green").AtName("post_promotion_check"), bg.PostPromotionCheck})
+	}
+	return lists
 }

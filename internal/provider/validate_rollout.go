@@ -18,6 +18,7 @@ import (
 // the release, and the rollout must fit in its Terraform timeout.
 func (r *deploymentResource) validatePlannedDeployment(ctx context.Context, state, plan *deploymentModel, diags *diag.Diagnostics) {
 	r.validateEnvironmentInRelease(ctx, plan, diags)
+	r.data.validateCredentialNames(plan, diags)
 	if r.data.rolloutMustFitTimeouts() {
 		r.validateRolloutFitsTimeouts(ctx, state, plan, diags)
 	}
