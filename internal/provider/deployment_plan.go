@@ -210,8 +210,11 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 	var rollout *engine.RolloutError
 	var gate *engine.GateError
 	var lease *engine.LeaseError
+	var missing *engine.MissingCredentialError
 	text := engineErrorText(err)
 	switch {
+	case errors.As(err, &missing):
+		diags.AddError("Deployment Credential Missing", text)
 	case errors.As(err, &rollout) && rollout.RolledBack && operation == "promotion":
 		diags.AddError("Deployment Rolled Back", text+"\n\nThe promotion was not recorded; fix the problem and apply the promotion again, or release a new version.")
 	case errors.As(err, &rollout) && rollout.RolledBack:

@@ -267,6 +267,10 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 		return
 	}
 	if err := r.data.engine.Teardown(ctx, pkg, env, r.hookFromState(ctx, &state)); err != nil {
+		if errors.As(err, new(*engine.MissingCredentialError)) {
+			resp.Diagnostics.AddError("Deployment Credential Missing", engineErrorText(err)+"\n\nThe deployment is kept in state.")
+			return
+		}
 		resp.Diagnostics.AddError("Deployment Teardown Failed",
 			fmt.Sprintf("%v\n\nThe deployment is kept in state; fix the hook target and run terraform destroy again.", err))
 	}

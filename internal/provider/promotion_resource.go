@@ -203,7 +203,7 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 		switch {
 		case errors.As(err, &refused):
 			resp.Diagnostics.AddAttributeError(path.Root("release"), "Release Not Pending Promotion", refused.Reason)
-		case d != nil && d.Rollout != nil && d.Rollout.Promotion != nil:
+		case d != nil && d.Rollout != nil && d.Rollout.Promotion != nil, errors.As(err, new(*engine.MissingCredentialError)):
 			addDeployError(&resp.Diagnostics, "promotion", err)
 		default:
 			resp.Diagnostics.AddError("Promotion Failed", engineErrorText(err))
