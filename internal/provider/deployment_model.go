@@ -87,10 +87,10 @@ type healthCheckModel struct {
 }
 
 type metricCheckModel struct {
-	Name    types.String  `tfsdk:"name"`
-	URL     types.String  `tfsdk:"url"`
-	Path    types.String  `tfsdk:"path"`
-	Min     types.Float64 `tfsdk:"min"`
+	Name       types.String  `tfsdk:"name"`
+	URL        types.String  `tfsdk:"url"`
+	Path       types.String  `tfsdk:"path"`
+	Min        types.Float64 `tfsdk:"min"`
 	Max        types.Float64 `tfsdk:"max"`
 	Headers    types.Map     `tfsdk:"headers"`
 	HeadersWO  types.Map     `tfsdk:"headers_wo"`
@@ -222,9 +222,9 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (e
 	}
 	if hc := m.HealthCheck; hc != nil && !hc.URL.IsNull() {
 		check := engine.HealthCheck{
-			URL:      hc.URL.ValueString(),
-			Interval: duration(hc.Interval),
-			Timeout:  duration(hc.Timeout),
+			URL:        hc.URL.ValueString(),
+			Interval:   duration(hc.Interval),
+			Timeout:    duration(hc.Timeout),
 			Headers:    ownHeaders(ctx, hc.Headers, hc.HeadersWO, &diags),
 			Credential: hc.Credential.ValueString(),
 		}

@@ -64,8 +64,8 @@ func metricCheckAttributes() map[string]schema.Attribute {
 				"Numbers and numeric strings are accepted. Must not be empty.",
 			Validators: []validator.String{nonEmptyCheckPath()},
 		},
-		"min":     schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound. At least one of `min` and `max` must be set, or the check could never fail."},
-		"max":     schema.Float64Attribute{Optional: true, MarkdownDescription: "Highest acceptable value (inclusive), at least `min`. Unset: no upper bound."},
+		"min":        schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound. At least one of `min` and `max` must be set, or the check could never fail."},
+		"max":        schema.Float64Attribute{Optional: true, MarkdownDescription: "Highest acceptable value (inclusive), at least `min`. Unset: no upper bound."},
 		"headers":    checkHeadersAttribute("request"),
 		"headers_wo": checkHeadersWriteOnlyAttribute("request"),
 		"credential": credentialAttribute("request", "its headers go with every request"),
@@ -297,7 +297,7 @@ func hookBlock() schema.SingleNestedBlock {
 				Optional: true, Sensitive: true, WriteOnly: true,
 				MarkdownDescription: "Write-only form of `secret` (Terraform 1.11+): never stored in state or plan. Bump `secret_wo_version` to roll it. " +
 					"Only the run that applies this deployment has it: a promotion, an action or a destroy in a later run refuses to send. Prefer `credential`.",
-				Validators:          []validator.String{stringvalidator.ConflictsWith(pathHookSecret)},
+				Validators: []validator.String{stringvalidator.ConflictsWith(pathHookSecret)},
 			},
 			"secret_wo_version": schema.Int64Attribute{
 				Optional:            true,
@@ -311,7 +311,7 @@ func hookBlock() schema.SingleNestedBlock {
 			},
 			"headers_wo": checkHeadersWriteOnlyAttribute("call the hook"),
 			"credential": credentialAttribute("hook", "its `hook_secret` signs every call (unless this block sets its own secret) and its headers go with every call"),
-			"timeout": durationAttribute("Per-request timeout of one call.", "10s", requestRule),
+			"timeout":    durationAttribute("Per-request timeout of one call.", "10s", requestRule),
 		},
 		Blocks: map[string]schema.Block{
 			"retry": schema.SingleNestedBlock{
@@ -344,8 +344,8 @@ func healthCheckBlock() schema.SingleNestedBlock {
 			"headers":    checkHeadersAttribute("probe"),
 			"headers_wo": checkHeadersWriteOnlyAttribute("probe"),
 			"credential": credentialAttribute("probe", "its headers go with every probe"),
-			"interval": durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", "", intervalRule),
-			"timeout":  durationAttribute("Timeout of one probe.", "5s", requestRule),
+			"interval":   durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", "", intervalRule),
+			"timeout":    durationAttribute("Timeout of one probe.", "5s", requestRule),
 			"expected_status": schema.ListAttribute{
 				ElementType: types.Int64Type, Optional: true, Computed: true,
 				Default:             listdefault.StaticValue(types.ListValueMust(types.Int64Type, []attr.Value{types.Int64Value(200)})),

@@ -35,7 +35,7 @@ type credentialModel struct {
 
 func credentialsAttribute() schema.MapNestedAttribute {
 	return schema.MapNestedAttribute{
-		Optional: true,
+		Optional:  true,
 		Sensitive: true,
 		MarkdownDescription: "Named credentials that hooks and checks refer to by name (`credential = \"metrics\"` in a `hook`, `health_check`, " +
 			"`check` or pre/post-promotion check block). The provider block is evaluated in every plan, apply and action invocation and never written to state, " +
