@@ -216,7 +216,14 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 	case errors.As(err, &missing):
 		diags.AddError("Deployment Credential Missing", text)
 	case errors.As(err, &rollout) && rollout.RolledBack && operation == "promotion":
-		diags.AddError("Deployment Rolled Back", text+"\n\nThe promotion was not recorded; fix the problem and apply the promotion again, or release a new version.")
+		// The rollback ended this rollout: no release waits at the gate any
+		// more, so applying the promotion again on its own is refused with
+		// Release Not Pending Promotion. A new rollout of the release has to
+		// reach the gate first.
+		diags.AddError("Deployment Rolled Back", text+"\n\nNothing was promoted, and the release no longer waits at its promotion gate: "+
+			"promoting it again on its own is refused (Release Not Pending Promotion). Fix the problem, then apply the deployment's release again: "+
+			"the next plan proposes it, its new rollout stops at the gate, and a promotion of it (in the same apply or a later one) cuts over. "+
+			"Or release a new version.")
 	case errors.As(err, &rollout) && rollout.RolledBack:
 		diags.AddError("Deployment Rolled Back", text+"\n\nTerraform state keeps the previous release; the next plan proposes this update again once the problem is fixed.")
 	case errors.As(err, &rollout) && rollout.Interrupted:

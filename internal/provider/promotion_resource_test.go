@@ -315,7 +315,10 @@ func TestAccPromotion_postPromotionCheckFails(t *testing.T) {
 				PreConfig: func() { target.MarkBad("2") },
 				Config:    deployConfig(store, url, "2", settings) + promoteAPI(`"api@2"`, ""),
 				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 5/6 post-promotion check: ` +
-					`post-promotion check "errors" failed 3 time(s): ... Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
+					`post-promotion check "errors" failed 3 time(s): ... Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1. ` +
+					`Nothing was promoted, and the release no longer waits at its promotion gate: promoting it again on its own is refused ` +
+					`(Release Not Pending Promotion). Fix the problem, then apply the deployment's release again: the next plan proposes it, ` +
+					`its new rollout stops at the gate, and a promotion of it (in the same apply or a later one) cuts over.`),
 			},
 			proposedAgain(deployConfig(store, url, "2", settings),
 				refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
