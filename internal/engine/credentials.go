@@ -253,14 +253,15 @@ func (s DeploymentSpec) CredentialNames() map[string]string {
 	return out
 }
 
-// AdoptCredentialSettings gives a rollout in flight the credential settings
-// of spec, a configuration of the same release applied without a new
-// rollout: which credentials its hook and checks name, and which secret
-// and headers they set themselves. The run that opens its gate later reads
-// them from the store; without this, moving a secret from a block into the
-// provider's credentials would not reach a rollout already waiting at its
-// gate. Nothing else of the stored spec changes: the plan is kept. It
-// reports whether the record changed.
+// AdoptCredentialSettings gives the deployment's last rollout of
+// spec.Release the credential settings of spec, a configuration of that
+// release applied without a new rollout: which credentials its hook and
+// checks name, and which secret and headers they set themselves. Later runs
+// read them from the store: the one that opens a waiting gate, a fast
+// rollback and a teardown of a settled deployment. Without this, moving a
+// secret from a block into the provider's credentials would not reach them.
+// Nothing else of the stored spec changes: the plan is kept. It reports
+// whether the record changed.
 func (e *Engine) AdoptCredentialSettings(ctx context.Context, spec DeploymentSpec) (bool, error) {
 	id := DeploymentID(spec.Package, spec.Environment)
 	d, err := e.store.GetDeployment(ctx, id)
@@ -269,7 +270,7 @@ func (e *Engine) AdoptCredentialSettings(ctx context.Context, spec DeploymentSpe
 	} else if err != nil {
 		return false, fmt.Errorf("reading deployment %s: %w", id, err)
 	}
-	if r := d.Rollout; r == nil || !r.State.Active() || r.Release != spec.Release || !credentialSettingsDiffer(r.Spec, spec.withoutSecrets()) {
+	if r := d.Rollout; r == nil || r.Release != spec.Release || !credentialSettingsDiffer(r.Spec, spec.withoutSecrets()) {
 		return false, nil
 	}
 	lease, err := e.acquireLease(ctx, id, "update credential settings")
@@ -281,7 +282,7 @@ func (e *Engine) AdoptCredentialSettings(ctx context.Context, spec DeploymentSpe
 		return false, fmt.Errorf("reading deployment %s: %w", id, err)
 	}
 	r := d.Rollout
-	if r == nil || !r.State.Active() || r.Release != spec.Release {
+	if r == nil || r.Release != spec.Release {
 		return false, nil // another run moved it meanwhile
 	}
 	r.Spec = withCredentialSettings(r.Spec, spec.withoutSecrets())

@@ -285,3 +285,47 @@ func TestAdoptCredentialSettingsReachesTheGate(t *testing.T) {
 		}
 	}
 }
+
+// TestAdoptCredentialSettingsReachesASettledDeployment: a deployment whose
+// hook had a write-only secret of its own, moved since into a provider
+// credential by a settings-only apply, is torn down and rolled back by
+// later runs signed with that credential instead of being refused.
+func TestAdoptCredentialSettingsReachesASettledDeployment(t *testing.T) {
+	for _, op := range []string{"teardown", "fast rollback"} {
+		t.Run(op, func(t *testing.T) {
+			h := newHarness(t)
+			h.seedLive(1)
+			ctx := context.Background()
+			spec := testSpec(StrategyDirect)
+			spec.Hook = &HookConfig{URL: testHook.URL, Secret: "write-only-secret"}
+			if _, err := h.engine(h.kv, Options{}).Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
+				t.Fatal(err)
+			}
+			fixed := spec
+			fixed.Hook = &HookConfig{URL: testHook.URL, Credential: "payments"}
+			if changed, err := h.engine(h.kv, Options{Credentials: namedCredentials}).AdoptCredentialSettings(ctx, fixed); err != nil || !changed {
+				t.Fatalf("AdoptCredentialSettings = %v, %v; want the settled record changed", changed, err)
+			}
+			h.hooks.reset()
+			later := h.engine(h.kv, Options{Credentials: namedCredentials, DefaultHookSecret: "provider-default"})
+			var err error
+			if op == "teardown" {
+				err = later.Teardown(ctx, testPackage, testEnv, fixed.Hook)
+			} else {
+				_, err = later.RollbackNow(ctx, RollbackNowRequest{Deployment: testDepID, By: "alice"})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := h.hooks.all()
+			if len(calls) == 0 {
+				t.Fatalf("the %s sent no hook", op)
+			}
+			for _, c := range calls {
+				if c.Config.Secret != "payments-secret" {
+					t.Errorf("hook %s signed with %q; want the payments credential's secret", c.Type, c.Config.Secret)
+				}
+			}
+		})
+	}
+}

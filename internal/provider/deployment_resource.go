@@ -193,8 +193,9 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 			r.data.engine.RememberHook(plan.ID.ValueString(), *spec.Hook)
 		}
 		r.data.engine.RememberCheckHeaders(plan.ID.ValueString(), spec)
-		// A rollout waiting at its gate takes the new credential settings,
-		// so the run that promotes it signs and probes as configured now.
+		// The stored rollout takes the new credential settings, so the run
+		// that promotes it, rolls it back or tears it down signs and probes
+		// as configured now.
 		if _, err := r.data.engine.AdoptCredentialSettings(ctx, spec); err != nil {
 			resp.Diagnostics.AddError("Cannot Update Deployment Credentials",
 				fmt.Sprintf("Recording the credential settings of %s in the store (%s) failed: %v", plan.ID.ValueString(), r.data.storeDescription, engineErrorText(err)))

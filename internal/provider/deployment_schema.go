@@ -290,8 +290,8 @@ func hookBlock() schema.SingleNestedBlock {
 			"secret": schema.StringAttribute{
 				Optional: true, Sensitive: true,
 				MarkdownDescription: "HMAC-SHA256 secret signing each call (`X-Ocuroot-Signature`). Defaults to the named `credential`'s `hook_secret`, else the provider's `hook_secret`. " +
-					"Stored in state (sensitive), never in the engine store: only the run that applies this deployment has it, and a promotion, an action or a teardown in a later run " +
-					"refuses to send rather than sign with another secret. Prefer `credential` with a `hook_secret` in the provider block.",
+					"Stored in state (sensitive), never in the engine store: the run that applies this deployment and a destroy (which reads state) have it, " +
+					"but a promotion or an action in a later run does not, and refuses to send rather than sign with another secret. Prefer `credential` with a `hook_secret` in the provider block.",
 			},
 			"secret_wo": schema.StringAttribute{
 				Optional: true, Sensitive: true, WriteOnly: true,
@@ -306,7 +306,7 @@ func hookBlock() schema.SingleNestedBlock {
 			"headers": schema.MapAttribute{
 				ElementType: types.StringType, Optional: true, Sensitive: true,
 				MarkdownDescription: "Extra HTTP headers sent with every call (for example an authorization token). Sensitive; never persisted in the engine store, but kept in Terraform state, " +
-					"and only the run that applies this deployment has them: a promotion, an action or a teardown in a later run refuses to send without them. Prefer `credential`. " + headerRules,
+					"so the run that applies this deployment and a destroy have them, but a promotion or an action in a later run does not, and refuses to send without them. Prefer `credential`. " + headerRules,
 				Validators: []validator.Map{httpHeaders(), mapvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("headers_wo"))},
 			},
 			"headers_wo": checkHeadersWriteOnlyAttribute("call the hook"),
