@@ -149,7 +149,7 @@ func missingCredentialText(m *engine.MissingCredentialError) string {
 		"Nothing was sent and no traffic moved: the deployment stays where it is, and no other secret or missing header was used instead. "+
 		"To give every run (promotions, actions, resumed rollouts, destroys) the same credentials, move the value to the provider block, "+
 		"credentials = { NAME = { hook_secret = ..., headers = { ... } } }, set credential = \"NAME\" in the %s block in place of its own value, "+
-		"apply (the waiting rollout takes the new setting without rolling out again), then run this again.",
+		"apply (the deployment takes the new setting without rolling out again), then run this again.",
 		m.Block, m.Deployment, ownDescription(m.Own), m.Block)
 }
 
