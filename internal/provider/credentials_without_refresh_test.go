@@ -62,4 +62,3 @@ func TestAccCredentials_promotionWithoutRefresh(t *testing.T) {
 		t.Errorf("the plan after the promotion is not empty:\n%s", plan)
 	}
 }
-
