@@ -53,13 +53,13 @@ func sentWithCredentials(mark *targetMark, want []string, probeKinds ...string) 
 		for _, c := range mark.callsSince(target) {
 			switch {
 			case c.Rejected:
-				return fmt.Errorf("the target refused the %s hook: %s (signed with another secret than the deployment's)", c.Event.Type, c.RejectReason)
+				return fmt.Errorf("the target refused the %s hook: %s (signed with another secret than the deployment's)", eventOf(c), c.RejectReason)
 			case !c.Signed:
-				return fmt.Errorf("the %s hook came unsigned", c.Event.Type)
+				return fmt.Errorf("the %s hook came unsigned", eventOf(c))
 			case c.Headers["X-Hook-Token"] == "":
-				return fmt.Errorf("the %s hook came without the payments credential's X-Hook-Token header (headers: %v)", c.Event.Type, c.Headers)
+				return fmt.Errorf("the %s hook came without the payments credential's X-Hook-Token header (headers: %v)", eventOf(c), c.Headers)
 			case !c.Accepted:
-				return fmt.Errorf("the target did not accept the %s hook (status %d)", c.Event.Type, c.Status)
+				return fmt.Errorf("the target did not accept the %s hook (status %d)", eventOf(c), c.Status)
 			}
 			got = append(got, fmt.Sprintf("%s:%d:%s", c.Event.Type, c.Event.Weight, c.Event.Slot))
 		}
@@ -82,6 +82,15 @@ func sentWithCredentials(mark *targetMark, want []string, probeKinds ...string) 
 	}
 }
 
+// eventOf names a call's event; the target parses no body it refused, so
+// the event header names those.
+func eventOf(c demotarget.Call) string {
+	if c.Event.Type != "" {
+		return c.Event.Type
+	}
+	return c.EventHeader
+}
+
 // nothingSentSince checks that no hook call and no probe reached the
 // target since *mark: a refusal sends nothing.
 func nothingSentSince(mark *targetMark) func(*demotarget.Target) error {
@@ -92,7 +101,7 @@ func nothingSentSince(mark *targetMark) func(*demotarget.Target) error {
 		}
 		var sent []string
 		for _, c := range calls {
-			sent = append(sent, "hook "+c.Event.Type)
+			sent = append(sent, eventOf(c)+" hook")
 		}
 		for _, p := range probes {
 			sent = append(sent, p.Kind+" probe")
