@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,6 +60,8 @@ func plannedDeployment(t *testing.T, r *deploymentResource, set map[string]any) 
 	r.Schema(ctx, resource.SchemaRequest{}, &schemaResp)
 	s := schemaResp.Schema
 	empty := tftypes.NewValue(s.Type().TerraformType(ctx), nil)
+	// Built as a Plan, which can be set attribute by attribute; a Config
+	// cannot.
 	config := tfsdk.Plan{Schema: s, Raw: empty}
 	plan := tfsdk.Plan{Schema: s, Raw: empty}
 	values := map[string]any{"environment": "prod0", "release": "api@1"}
@@ -90,11 +93,7 @@ func attributePath(dotted string) path.Path {
 	parts := strings.Split(dotted, ".")
 	p := path.Root(parts[0])
 	for _, part := range parts[1:] {
-		if n := strings.TrimLeft(part, "0123456789"); n == "" {
-			var i int
-			for _, c := range part {
-				i = i*10 + int(c-'0')
-			}
+		if i, err := strconv.Atoi(part); err == nil {
 			p = p.AtListIndex(i)
 			continue
 		}
