@@ -121,9 +121,6 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	decoded := state
-	// State's own hook secret and headers (never the write-only ones) are
-	// remembered for a promotion later in this process.
-	fromState, fromStateDiags := state.toSpec(ctx, "")
 	d, err := r.data.engine.GetDeployment(ctx, state.ID.ValueString())
 	if engine.IsNotFound(err) {
 		// Terraform state is the system of record: a fresh runner with an
@@ -144,12 +141,10 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		resp.Diagnostics.AddError("Cannot Read Deployment", fmt.Sprintf("Reading %s from the store (%s) failed: %v", state.ID.ValueString(), r.data.storeDescription, err))
 		return
 	}
-	if !fromStateDiags.HasError() {
-		if fromState.Hook != nil {
-			r.data.engine.RememberHook(d.ID(), *fromState.Hook)
-		}
-		r.data.engine.RememberCheckHeaders(d.ID(), fromState)
-	}
+	// Nothing of state's own hook secret or headers is remembered here: a
+	// refresh runs in the plan's provider process, and the apply that could
+	// use them starts another one. Runs that need credentials every run has
+	// use the provider's named credentials (see provider_credentials.go).
 	if d.Status == engine.StatusTornDown {
 		resp.State.RemoveResource(ctx)
 		return
