@@ -93,13 +93,6 @@ func (pd *providerData) notePlannedEnvironment(name string) {
 	pd.plannedEnvironments[name] = true
 }
 
-// plannedEnvironment reports whether an environment was planned in this run.
-func (pd *providerData) plannedEnvironment(name string) bool {
-	pd.plannedMu.Lock()
-	defer pd.plannedMu.Unlock()
-	return pd.plannedEnvironments[name]
-}
-
 func newProviderData(ctx context.Context, opts Options, location, secret string) (*providerData, error) {
 	kv := opts.KV
 	description := "injected"
