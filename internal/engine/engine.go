@@ -114,13 +114,6 @@ func (e *Engine) RememberHook(deploymentID string, cfg HookConfig) {
 	e.hookConfigs[deploymentID] = cfg
 }
 
-func (e *Engine) rememberedHook(deploymentID string) (HookConfig, bool) {
-	e.hookMu.Lock()
-	defer e.hookMu.Unlock()
-	cfg, ok := e.hookConfigs[deploymentID]
-	return cfg, ok
-}
-
 // RememberCheckHeaders keeps the headers of a deployment's health and
 // metric checks in process memory, like RememberHook: the store never holds
 // them, so a rollout resumed or promoted from the stored spec gets them

@@ -116,15 +116,6 @@ func (f *fakeHooks) strings() []string {
 	return out
 }
 
-// types lists the event types sent, in order.
-func (f *fakeHooks) types() []string {
-	var out []string
-	for _, c := range f.all() {
-		out = append(out, c.Type)
-	}
-	return out
-}
-
 func (f *fakeHooks) reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()

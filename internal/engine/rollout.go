@@ -60,8 +60,10 @@ func (rc *rolloutContext) persist(ctx context.Context) error {
 type stepOutcomeKind int
 
 const (
-	// stepUnfinished: the pass was interrupted; it comes with an error.
-	stepUnfinished stepOutcomeKind = iota
+	// The zero value decides nothing: it is what a step returns with an
+	// error (the pass was interrupted), and it is kept apart from stepDone
+	// so that an outcome left empty never advances the rollout.
+	_ stepOutcomeKind = iota
 	// stepDone: advance to the next step.
 	stepDone
 	// stepAtGate: stop at awaiting_promotion.

@@ -51,8 +51,6 @@ type OwnCredentials struct {
 	Headers []string `json:"headers,omitempty"` // header names, sorted
 }
 
-func (o OwnCredentials) isZero() bool { return !o.Secret && len(o.Headers) == 0 }
-
 // RetryConfig bounds the retries of one hook call.
 type RetryConfig struct {
 	Attempts int           `json:"attempts"`

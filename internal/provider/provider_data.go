@@ -98,13 +98,6 @@ func (pd *providerData) notePlannedEnvironment(name string) {
 	pd.plannedEnvironments[name] = true
 }
 
-// plannedEnvironment reports whether an environment was planned in this run.
-func (pd *providerData) plannedEnvironment(name string) bool {
-	pd.plannedMu.Lock()
-	defer pd.plannedMu.Unlock()
-	return pd.plannedEnvironments[name]
-}
-
 // providerSettings is what the provider block configures.
 type providerSettings struct {
 	// location is the store location ("" for the embedded default).

@@ -25,7 +25,13 @@ func validateStrategySettings(m *deploymentModel, diags *diag.Diagnostics) {
 	}
 	valid := !m.Strategy.IsUnknown() && slices.Contains(engine.Strategies, strategy)
 	if valid && strategy == string(engine.StrategyCanary) && (m.Canary == nil || len(m.Canary.Step) == 0) {
-		diags.AddAttributeError(path.Root("canary"), "Canary Steps Missing",
+		// On a line the configuration has, which Terraform can show: the
+		// canary block when there is one, else the strategy that asks for it.
+		at := path.Root("strategy")
+		if m.Canary != nil {
+			at = path.Root("canary").AtName("step")
+		}
+		diags.AddAttributeError(at, "Canary Steps Missing",
 			"strategy = \"canary\" needs a canary block with at least one step, e.g. canary { step { weight = 10, bake = \"5m\" } }.")
 	}
 	if valid && strategy != string(engine.StrategyCanary) && m.Canary != nil {
