@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
@@ -160,6 +161,32 @@ func TestListAndBreakTheLeaseOfACrashedRun(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "No leases are held (embedded store "+store+")") {
 		t.Errorf("list after break: exit %d\n%s", code, out)
 	}
+}
+
+// TestListAndBreakTheLeaseOfAZombieRun: a killed run that its parent has
+// not reaped yet is a zombie; it still has a pid but will never renew, so
+// list offers the break and break frees the deployment, as for a reaped one.
+func TestListAndBreakTheLeaseOfAZombieRun(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "store.db")
+	holderCmd := startHolder(t, store)
+	holder := holderOf(holderCmd)
+	if err := holderCmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	enginetest.AwaitZombie(t, holderCmd.Process.Pid)
+
+	code, out, errOut := run(t, "list", "-store", store)
+	if code != 0 {
+		t.Fatalf("list: exit %d, %s", code, errOut)
+	}
+	mustContain(t, "list of a zombie holder", out, "holder process gone (safe to break)",
+		fmt.Sprintf(`terraform-provider-ocuroot lease break -deployment api/prod -holder "%s"`, holder))
+
+	code, out, errOut = run(t, "break", "-store", store, "-deployment", "api/prod", "-holder", holder)
+	if code != 0 {
+		t.Fatalf("break: exit %d, %s", code, errOut)
+	}
+	mustContain(t, "break output", out, "Broke the lease of api/prod held by "+holder)
 }
 
 // TestStoreFromEnvironment: without -store the command finds the store
