@@ -26,6 +26,11 @@ type rolloutContext struct {
 	// engine. Rounds a dead process ran before a resume do not count: after
 	// a resume, a hook that moves more traffic waits for one of its own.
 	passedThisPass bool
+	// lastCheck is the last check result of the current step that a
+	// probe returned whole, so a timeout or an interrupt while waiting on
+	// checks can say what it last saw. Nil until a probe of this step
+	// answered in this pass.
+	lastCheck *CheckResult
 }
 
 func (rc *rolloutContext) r() *Rollout { return rc.d.Rollout }
@@ -133,6 +138,7 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 	r.StepObserved = 0
 	r.StepAttempt = 1
 	r.ConsecutiveFailures = 0
+	rc.lastCheck = nil
 	to := "complete"
 	if r.StepIndex < len(r.Steps) {
 		to = rc.stepLabel(r.StepIndex)
@@ -192,10 +198,11 @@ func (rc *rolloutContext) interrupted(ctx context.Context, cause error) error {
 		return fmt.Errorf("rollout of %s to %s stopped at step %s: %w", r.Release, rc.d.ID(), rc.stepLabel(r.StepIndex), cause)
 	}
 	rerr := &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Step: rc.stepLabel(r.StepIndex),
-		Reason: interruptionReason(ctx), Interrupted: true, Timeout: errors.Is(ctx.Err(), context.DeadlineExceeded)}
+		Reason: interruptionReason(ctx), Interrupted: true, Timeout: errors.Is(ctx.Err(), context.DeadlineExceeded),
+		LastCheck: describeLastCheck(rc.lastCheck)}
 	if rc.spec.OnTimeout == OnTimeoutFail || r.PreviousRelease == "" {
 		rerr.Resumable = true
-		rc.e.log.Warn(ctx, "ocuroot: rollout interrupted; position saved", map[string]any{"deployment": rc.d.ID(), "step": rerr.Step})
+		rc.e.log.Warn(ctx, "ocuroot: rollout interrupted; position saved", map[string]any{"deployment": rc.d.ID(), "step": rerr.Step, "last_check": rerr.LastCheck})
 		return rerr
 	}
 	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), rc.spec.RollbackGrace)

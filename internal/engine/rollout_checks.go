@@ -25,6 +25,33 @@ func (rc *rolloutContext) runCheckSet(ctx context.Context, slot string, health b
 	return results
 }
 
+// saw keeps what a round of probes answered for a later timeout or
+// interrupt to quote: the first failed check, or the first check when all
+// passed.
+func (rc *rolloutContext) saw(results []CheckResult) {
+	if len(results) == 0 {
+		return
+	}
+	seen := results[0]
+	if bad := firstFailed(results); bad != nil {
+		seen = *bad
+	}
+	rc.lastCheck = &seen
+}
+
+// describeLastCheck renders a check result for an interrupted rollout:
+// `check "health" failed: GET …: status 503, expected 200; body: "warming up"`.
+func describeLastCheck(res *CheckResult) string {
+	if res == nil {
+		return ""
+	}
+	verdict := "failed"
+	if res.OK {
+		verdict = "passed"
+	}
+	return fmt.Sprintf("check %q %s: %s", res.Name, verdict, res.Detail)
+}
+
 func firstFailed(results []CheckResult) *CheckResult {
 	for i := range results {
 		if !results[i].OK {
@@ -44,6 +71,7 @@ func (rc *rolloutContext) tryChecks(ctx context.Context, slot string, health boo
 		if ctx.Err() != nil {
 			return try, nil, ctx.Err()
 		}
+		rc.saw(results)
 		if last = firstFailed(results); last == nil {
 			rc.recordPass()
 			return try, nil, nil

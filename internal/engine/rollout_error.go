@@ -14,6 +14,10 @@ type RolloutError struct {
 	Step string
 	// Reason says what failed: the hook, the check and how often.
 	Reason string
+	// LastCheck, for a rollout interrupted while it waited on checks, is
+	// the last answer a probe gave before the interrupt:
+	// `check "health" failed: GET …: status 503, expected 200; body: "warming up"`.
+	LastCheck string
 	// Timeout is set when the progress deadline or the caller's deadline
 	// was exceeded; Interrupted when the caller's context ended.
 	Timeout     bool
@@ -41,6 +45,9 @@ func (r *RolloutError) Error() string {
 	}
 	if r.Reason != "" {
 		fmt.Fprintf(&b, ": %s", r.Reason)
+	}
+	if r.LastCheck != "" {
+		fmt.Fprintf(&b, "; the last %s", r.LastCheck)
 	}
 	b.WriteString(". ")
 	switch {

@@ -44,6 +44,7 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 			if ctx.Err() != nil {
 				return stepOutcome{}, passed, failed, ctx.Err()
 			}
+			rc.saw(results)
 			rounds++
 			if bad = firstFailed(results); bad == nil {
 				passed++
@@ -106,8 +107,11 @@ func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOut
 	for {
 		res := rc.e.checker.Health(ctx, *hc, rc.placeholders(step.Slot))
 		if ctx.Err() != nil {
+			// This probe was cut short by the interrupt; the one before
+			// it (rc.lastCheck) is what the error quotes.
 			return stepOutcome{}, ctx.Err()
 		}
+		rc.saw([]CheckResult{res})
 		probes++
 		now := rc.e.clock.Now()
 		r.StepObserved += max(now.Sub(mark), 0)

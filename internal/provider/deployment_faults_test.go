@@ -37,6 +37,7 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 				Config:    deployConfig(store, url, "2", deadline),
 				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 2/2 wait until stable is healthy: ` +
 					`health check of the stable slot did not pass within the progress deadline of 2m ... ` +
+					`last: GET ... status 503, expected 200; body: "{"status":"failing", ... ` +
 					`Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
 			proposedAgain(deployConfig(store, url, "2", deadline),

@@ -114,6 +114,15 @@ func TestEngineErrorTextNamesTheTimeoutsBlock(t *testing.T) {
 			want: `rollout of web@2 to web/prod was interrupted at step 2/3 bake 30s: the operation's timeout was reached (Terraform timeouts block). ` +
 				"Rolled back: the rollback hook was accepted and 100% of traffic is back on web@1.\nsaving the record: disk full",
 		},
+		{
+			name: "health wait ended by the timeout quotes the last probe after the timeouts block",
+			err: &engine.RolloutError{Deployment: "web/prod", Release: "web@2", Step: "2/2 wait until stable is healthy",
+				Reason: "the operation's timeout was reached", Interrupted: true, Timeout: true, Resumable: true,
+				LastCheck: `check "health" failed: GET http://web.test/health: status 503, expected 200; body: "warming up"`},
+			want: `rollout of web@2 to web/prod was interrupted at step 2/2 wait until stable is healthy: the operation's timeout was reached (Terraform timeouts block); ` +
+				`the last check "health" failed: GET http://web.test/health: status 503, expected 200; body: "warming up". ` +
+				"Nothing was rolled back; the rollout's position is saved and the next apply continues from this step.",
+		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := engineErrorText(tt.err); got != tt.want {

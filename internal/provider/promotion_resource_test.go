@@ -178,9 +178,10 @@ func TestAccPromotion_deploymentNeverReady(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: deployConfig(store, url, "1", settings)},
 			{
-				PreConfig:   func() { target.MarkBad("2") },
-				Config:      deployConfig(store, url, "2", settings),
-				ExpectError: diagPattern(`Deployment Rollout Interrupted ... at step 2/5 wait until green is healthy`),
+				PreConfig: func() { target.MarkBad("2") },
+				Config:    deployConfig(store, url, "2", settings),
+				ExpectError: diagPattern(`Deployment Rollout Interrupted ... at step 2/5 wait until green is healthy: ` +
+					`the operation's timeout was reached (Terraform timeouts block); the last check "health" failed: GET ... status 503, expected 200; body: "{"status":"failing",`),
 			},
 			{
 				PreConfig: func() { started = time.Now() },
