@@ -10,7 +10,9 @@ import (
 type RolloutError struct {
 	Deployment string
 	Release    string
-	// Step is "2/5 bake 1s"; empty when the failure came before any step.
+	// Step names where the rollout stopped as the user configured it:
+	// "canary step 2 of 2 (weight 50%, bake 2s)", "the cutover"; empty
+	// when the failure came before any step.
 	Step string
 	// Reason says what failed: the hook, the check and how often.
 	Reason string
@@ -41,7 +43,7 @@ func (r *RolloutError) Error() string {
 		b.WriteString(" failed")
 	}
 	if r.Step != "" {
-		fmt.Fprintf(&b, " at step %s", r.Step)
+		fmt.Fprintf(&b, " at %s", r.Step)
 	}
 	if r.Reason != "" {
 		fmt.Fprintf(&b, ": %s", r.Reason)

@@ -57,7 +57,7 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 		}
 		r.StepObserved += max(rc.e.clock.Now().Sub(mark), 0)
 		rc.e.log.Info(ctx, "ocuroot: observing step", map[string]any{
-			"deployment": rc.d.ID(), "step": rc.stepLabel(r.StepIndex), "weight": o.step.Weight, "slot": o.slot,
+			"deployment": rc.d.ID(), "step": rc.stepTitle(r.StepIndex), "step_index": rc.stepIndex(r.StepIndex), "weight": o.step.Weight, "slot": o.slot,
 			"bake_elapsed": r.StepObserved.Round(time.Millisecond).String(), "bake_total": o.step.Duration.String(),
 			"checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "consecutive_failures": r.ConsecutiveFailures,
 		})
