@@ -201,7 +201,8 @@ func (rc *rolloutContext) interrupted(ctx context.Context, cause error) error {
 		LastCheck: describeLastCheck(rc.lastCheck)}
 	if rc.spec.OnTimeout == OnTimeoutFail || r.PreviousRelease == "" {
 		rerr.Resumable = true
-		rc.e.log.Warn(ctx, "ocuroot: rollout interrupted; position saved", map[string]any{"deployment": rc.d.ID(), "step": rerr.Step, "step_index": rc.stepIndex(r.StepIndex), "last_check": rerr.LastCheck})
+		rc.e.log.Warn(ctx, "ocuroot: rollout interrupted; position saved", map[string]any{
+			"deployment": rc.d.ID(), "step": rerr.Step, "step_index": rc.stepIndex(r.StepIndex), "last_check": rerr.LastCheck})
 		return rerr
 	}
 	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), rc.spec.RollbackGrace)

@@ -110,6 +110,7 @@ func (rc *rolloutContext) recheckBeforeTraffic(ctx context.Context, step *Step) 
 		return "", fmt.Sprintf("re-check of the %s slot before %s failed %d time(s) after the rollout resumed; check %q: %s",
 			slot, rc.stepTitle(rc.r().StepIndex), n, last.Name, last.Detail), nil
 	}
-	rc.e.log.Info(ctx, "ocuroot: re-checked before moving traffic", map[string]any{"deployment": rc.d.ID(), "step": rc.stepTitle(rc.r().StepIndex), "step_index": rc.stepIndex(rc.r().StepIndex), "slot": slot, "tries": n})
+	rc.e.log.Info(ctx, "ocuroot: re-checked before moving traffic", map[string]any{
+		"deployment": rc.d.ID(), "step": rc.stepTitle(rc.r().StepIndex), "step_index": rc.stepIndex(rc.r().StepIndex), "slot": slot, "tries": n})
 	return fmt.Sprintf("; %s slot re-checked first after the resume (passed after %d try(s))", slot, n), "", nil
 }
