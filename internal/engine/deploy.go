@@ -126,8 +126,9 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 			// The hook secret and other live settings come from the new
 			// request; the plan itself is kept so no step is repeated.
 			d.addTransition(Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
-				Reason: fmt.Sprintf("resumed at step %s (attempt %d)", rc.stepLabel(r.StepIndex), r.StepAttempt)})
-			e.log.Info(ctx, "ocuroot: resuming rollout", map[string]any{"deployment": d.ID(), "release": r.Release, "step": rc.stepLabel(r.StepIndex)})
+				Reason: fmt.Sprintf("resumed at %s (attempt %d)", rc.stepTitle(r.StepIndex), r.StepAttempt)})
+			e.log.Info(ctx, "ocuroot: resuming rollout", map[string]any{"deployment": d.ID(), "release": r.Release,
+				"step": rc.stepTitle(r.StepIndex), "step_index": rc.stepIndex(r.StepIndex)})
 			return true, rc.persist(ctx)
 		}
 		// Another release replaces one that never finished (a newer one, or

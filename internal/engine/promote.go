@@ -58,7 +58,7 @@ func PromotionCheck(d *Deployment, release string) (PromotionReadiness, string) 
 	case r != nil && r.Release == release && promotionInFlight(r):
 		return PromotionReady, ""
 	case r != nil && r.Release == release && r.State == RolloutRunning && hasGateAhead(r):
-		return PromotionNotYet, fmt.Sprintf("%s is still rolling out to %s (step %d/%d)", release, d.ID(), r.StepIndex+1, len(r.Steps))
+		return PromotionNotYet, fmt.Sprintf("%s is still rolling out to %s (currently at %s)", release, d.ID(), stepTitle(r.Steps, r.StepIndex))
 	}
 	return PromotionRefused, fmt.Sprintf("release %s is not pending promotion in %s (live: %s, pending: %s, status: %s). "+
 		"A promotion only applies to the release waiting at awaiting_promotion; each new release needs its own promotion",
@@ -149,7 +149,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 		// saved step, keeping the original promotion record.
 		r.StepAttempt++
 		d.addTransition(Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
-			Reason: fmt.Sprintf("promotion by %s resumed at step %s (attempt %d)", r.Promotion.By, rc.stepLabel(r.StepIndex), r.StepAttempt)})
+			Reason: fmt.Sprintf("promotion by %s resumed at %s (attempt %d)", r.Promotion.By, rc.stepTitle(r.StepIndex), r.StepAttempt)})
 	}
 	if err := rc.persist(ctx); err != nil {
 		return d, err

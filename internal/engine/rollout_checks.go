@@ -26,6 +26,33 @@ func (rc *rolloutContext) runCheckSet(ctx context.Context, slot string, health b
 	return results
 }
 
+// saw keeps what a round of probes answered for a later timeout or
+// interrupt to quote: the first failed check, or the first check when all
+// passed.
+func (rc *rolloutContext) saw(results []CheckResult) {
+	if len(results) == 0 {
+		return
+	}
+	seen := results[0]
+	if bad := firstFailed(results); bad != nil {
+		seen = *bad
+	}
+	rc.lastCheck = &seen
+}
+
+// describeLastCheck renders a check result for an interrupted rollout:
+// `check "health" failed: GET …: status 503, expected 200; body: "warming up"`.
+func describeLastCheck(res *CheckResult) string {
+	if res == nil {
+		return ""
+	}
+	verdict := "failed"
+	if res.OK {
+		verdict = "passed"
+	}
+	return fmt.Sprintf("check %q %s: %s", res.Name, verdict, res.Detail)
+}
+
 func firstFailed(results []CheckResult) *CheckResult {
 	for i := range results {
 		if !results[i].OK {
@@ -45,6 +72,7 @@ func (rc *rolloutContext) tryChecks(ctx context.Context, slot string, health boo
 		if ctx.Err() != nil {
 			return try, nil, ctx.Err()
 		}
+		rc.saw(results)
 		if last = firstFailed(results); last == nil {
 			rc.recordPass()
 			return try, nil, nil
@@ -81,8 +109,9 @@ func (rc *rolloutContext) recheckBeforeTraffic(ctx context.Context, step *Step) 
 	}
 	if last != nil {
 		return "", fmt.Sprintf("re-check of the %s slot before %s failed %d time(s) after the rollout resumed; check %q: %s",
-			slot, DescribeStep(*step), n, last.Name, last.Detail), nil
+			slot, rc.stepTitle(rc.r().StepIndex), n, last.Name, last.Detail), nil
 	}
-	rc.e.log.Info(ctx, "ocuroot: re-checked before moving traffic", map[string]any{"deployment": rc.d.ID(), "step": rc.stepLabel(rc.r().StepIndex), "slot": slot, "tries": n})
+	rc.e.log.Info(ctx, "ocuroot: re-checked before moving traffic", map[string]any{
+		"deployment": rc.d.ID(), "step": rc.stepTitle(rc.r().StepIndex), "step_index": rc.stepIndex(rc.r().StepIndex), "slot": slot, "tries": n})
 	return fmt.Sprintf("; %s slot re-checked first after the resume (passed after %d try(s))", slot, n), "", nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
@@ -148,6 +149,26 @@ func TestListAndBreakTheLeaseOfACrashedRun(t *testing.T) {
 
 	out, _ = run(t, 0, "list", "-store", store)
 	mustContain(t, "list after break", out, "No leases are held (embedded store "+store+")")
+}
+
+// TestListAndBreakTheLeaseOfAZombieRun: a killed run that its parent has
+// not reaped yet is a zombie; it still has a pid but will never renew, so
+// list offers the break and break frees the deployment, as for a reaped one.
+func TestListAndBreakTheLeaseOfAZombieRun(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "store.db")
+	holderCmd := startHolder(t, store)
+	holder := holderOf(holderCmd)
+	if err := holderCmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	enginetest.AwaitZombie(t, holderCmd.Process.Pid)
+
+	out, _ := run(t, 0, "list", "-store", store)
+	mustContain(t, "list of a zombie holder", out, "holder process gone (safe to break)",
+		fmt.Sprintf(`terraform-provider-ocuroot lease break -deployment api/prod -holder "%s"`, holder))
+
+	out, _ = run(t, 0, "break", "-store", store, "-deployment", "api/prod", "-holder", holder)
+	mustContain(t, "break output", out, "Broke the lease of api/prod held by "+holder)
 }
 
 // TestStoreFromEnvironment: without -store the command finds the store
