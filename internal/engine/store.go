@@ -33,17 +33,27 @@ func ApprovalKey(release, phase string) string { return release + "#" + phase }
 
 // Store is the typed view of a KV: JSON records for each kind.
 type Store struct {
+	// kv reports every failure of the backend as a StoreError.
 	kv KV
+	// backend is the KV as it was given.
+	backend KV
 	// restored holds records restored from Terraform state that the KV
 	// lacks; reads fall back to them and the first write stores them.
 	restored *restoredRecords
 }
 
 // NewStore wraps a KV.
-func NewStore(kv KV) *Store { return &Store{kv: kv, restored: &restoredRecords{}} }
+func NewStore(kv KV) *Store { return NewDescribedStore(kv, "") }
+
+// NewDescribedStore wraps a KV whose failures name the store as described
+// (its location with any password redacted), so a user reading one knows
+// which store could not be read.
+func NewDescribedStore(kv KV, description string) *Store {
+	return &Store{kv: describedKV{KV: kv, store: description}, backend: kv, restored: &restoredRecords{}}
+}
 
 // KV returns the backend.
-func (s *Store) KV() KV { return s.kv }
+func (s *Store) KV() KV { return s.backend }
 
 func getJSON[T any](ctx context.Context, kv KV, kind, key string) (T, int64, error) {
 	var out T
