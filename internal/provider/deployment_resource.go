@@ -284,7 +284,14 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 		resp.Diagnostics.AddError("Invalid Deployment Id In State", err.Error())
 		return
 	}
-	if err := r.data.engine.Teardown(ctx, pkg, env, r.hookFromState(ctx, &state)); err != nil {
+	err = r.data.engine.Teardown(ctx, pkg, env, r.hookFromState(ctx, &state))
+	err = withoutLeaseNotReleased(&resp.Diagnostics, "teardown", err)
+	if _, storeFailed := storeFailure(err); storeFailed {
+		resp.Diagnostics.AddError(storeFailureSummary(err), sentence(engineErrorText(err))+
+			"\n\nThe deployment is kept in state; check that the store is reachable and run terraform destroy again.")
+		return
+	}
+	if err != nil {
 		resp.Diagnostics.AddError("Deployment Teardown Failed",
 			fmt.Sprintf("%v\n\nThe deployment is kept in state; fix the hook target and run terraform destroy again.", err))
 	}

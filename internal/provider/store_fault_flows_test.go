@@ -1,0 +1,327 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
+)
+
+// Issue 21: a store that fails is never "nothing there". These tests fail
+// the store at one operation, for every operation a real terraform run
+// makes, and check what the user is told and what is left in the store.
+
+// injectedStoreText is how every store failure in these tests reads: the
+// engine names the record and the store (an injected store describes
+// itself as "injected"; a real one by its redacted location).
+const injectedStoreText = "in the store (injected) failed: " + "injected fault: the store did not answer"
+
+// faultSegment is one recorded step of TestAccStoreFaults_everyOperation.
+type faultSegment struct {
+	name  string
+	start storeSnapshot // the store as the step found it
+}
+
+// TestAccStoreFaults_everyOperation records what terraform sends through
+// five steps: create; plan and apply with a rollout stranded in the store
+// (planned as a withdrawal, rolled back by the update); an update that
+// stops at its promotion gate; a refresh on a fresh store that restores
+// everything from state, the deployment at its gate (the seeding that used
+// to crash); and the promotion. Then, for each step, it plays the conversation back
+// once cleanly to count the store operations, and once more for every n
+// with the nth operation failing (see checkFaultAt).
+func TestAccStoreFaults_everyOperation(t *testing.T) {
+	t.Parallel()
+	store := newTestStorePath(t) // named in the configuration, never opened: the KV is injected
+	target, url := startTarget(t)
+	_ = target
+	mem := kvstore.NewMemoryKV()
+	rec := newRPCRecorder()
+	useLocalTerraform(t)
+	factories := map[string]func() (tfprotov6.ProviderServer, error){
+		"ocuroot": rec.factory(NewProtocolServer(NewWithOptions(Options{Version: "test", Clock: newTestClock(), KV: mem})())),
+	}
+	var segments []faultSegment
+	begin := func(name string) func() {
+		return func() {
+			rec.mark(name)
+			segments = append(segments, faultSegment{name: name, start: snapshotStore(t, mem)})
+		}
+	}
+	gated := deployConfig(store, url, "2", blueGreenManual)
+	var atGate storeSnapshot
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig:        begin("create"),
+				Config:           deployConfig(store, url, "1", blueGreenManual),
+				ConfigPlanChecks: emptyPlanAfterApply,
+			},
+			{
+				PreConfig: func() {
+					strandAtGate(t, mem, url, "api@2")
+					begin("withdraw stranded rollout")()
+				},
+				Config: deployConfig(store, url, "1", blueGreenManual),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: emptyPlanAfterApply.PostApplyPostRefresh,
+				},
+				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@1", "", 100),
+			},
+			{
+				PreConfig:         begin("update to the gate"),
+				Config:            gated,
+				ConfigPlanChecks:  emptyPlanAfterApply,
+				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "awaiting_promotion", "api@1", "api@2", 0),
+			},
+			{
+				PreConfig: func() {
+					atGate = snapshotStore(t, mem)
+					emptyStore(t, mem) // a fresh runner: state knows everything, the store nothing
+					begin("refresh on a fresh store")()
+				},
+				Config:   gated,
+				PlanOnly: true,
+			},
+			{
+				PreConfig: func() {
+					// The store is back. (An injected store has no file
+					// beside it to carry restored records from a plan to
+					// its apply, so the promotion runs on the full store.)
+					fillStore(t, mem, atGate)
+					begin("promote")()
+				},
+				Config:            gated + promotionConfig("api", "ocuroot_deployment.api.id", `"api@2"`, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("ocuroot_promotion.api", tfjsonpath.New("live_release"), knownvalue.StringExact("api@2")),
+				},
+			},
+		},
+	})
+
+	total := 0
+	for _, seg := range segments {
+		calls := rec.segment(seg.name)
+		t.Run(seg.name, func(t *testing.T) {
+			total += checkEveryFault(t, calls, seg.start)
+		})
+	}
+	t.Logf("%d store operations failed in turn across %d steps", total, len(segments))
+}
+
+// strandAtGate plays another run that rolled release out in api/prod0 and
+// left it at its promotion gate, while Terraform state still says api@1.
+func strandAtGate(t *testing.T, kv engine.KV, targetURL, release string) {
+	t.Helper()
+	pd, err := newProviderData(context.Background(), Options{KV: kv, Clock: newTestClock()}, "", testHookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := engine.DeploymentSpec{Package: "api", Environment: "prod0", Release: release, Strategy: engine.StrategyBlueGreen,
+		BlueGreen: engine.BlueGreenSpec{ManualPromotion: true}, Hook: &engine.HookConfig{URL: targetURL + "/hooks"}}
+	d, err := pd.engine.Deploy(context.Background(), engine.DeployRequest{Spec: spec})
+	if err != nil || d.Status != engine.StatusAwaitingPromotion {
+		t.Fatalf("stranding %s at its gate: %v (record %+v)", release, err, d)
+	}
+}
+
+// emptyStore deletes every record.
+func emptyStore(t *testing.T, kv engine.KV) {
+	t.Helper()
+	for kind, records := range snapshotStore(t, kv) {
+		for key := range records {
+			if err := kv.Delete(context.Background(), kind, key, engine.AnyRevision); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// fillStore puts the snapshot's records back.
+func fillStore(t *testing.T, kv engine.KV, snap storeSnapshot) {
+	t.Helper()
+	for kind, records := range snap {
+		for key, e := range records {
+			if _, err := kv.Put(context.Background(), kind, key, e.Value, engine.AnyRevision); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// faultRun is the store and the servers of one played-back run.
+type faultRun struct {
+	kv    *faultKV
+	mem   *kvstore.MemoryKV
+	serve func() tfprotov6.ProviderServer
+}
+
+func newFaultRun(t *testing.T, start storeSnapshot) *faultRun {
+	mem := restoreSnapshot(t, start)
+	kv := newFaultKV(mem)
+	return &faultRun{kv: kv, mem: mem, serve: NewProtocolServer(NewWithOptions(Options{Version: "test", Clock: newTestClock(), KV: kv})())}
+}
+
+// checkEveryFault plays calls back from start once cleanly, then once for
+// each store operation n of the clean run with the nth failing, and
+// checks each with checkFaultAt. It returns the number of operations.
+func checkEveryFault(t *testing.T, calls []rpcCall, start storeSnapshot) int {
+	clean := newFaultRun(t, start)
+	opsBefore := make([]int, len(calls)+1) // store operations before call i
+	outcome := replay(calls, 0, clean.serve, func(i int) { opsBefore[i] = clean.kv.opCount() })
+	if outcome.panicked != "" || outcome.stoppedAt >= 0 {
+		t.Fatalf("the clean replay failed: %s%v", outcome.panicked, outcome.diagnostics)
+	}
+	ops := clean.kv.opsSince(0)
+	for _, op := range ops {
+		if !slices.Contains(storeKinds, op.Kind) && op.Kind != "" {
+			t.Fatalf("the store was asked about %s records, which storeKinds does not list: snapshots would miss them", op.Kind)
+		}
+	}
+	// A provider process that wrote nothing in the clean run (a plan, a
+	// refresh) must write nothing when a read fails either.
+	writers := map[int]bool{}
+	callOf := make([]int, len(ops)+1) // the call each operation (1-based) was made in
+	for i, call := range calls {
+		end := len(ops)
+		if i+1 < len(calls) {
+			end = opsBefore[i+1]
+		}
+		for n := opsBefore[i]; n < end; n++ {
+			callOf[n+1] = i
+			if ops[n].writes() {
+				writers[call.server] = true
+			}
+		}
+	}
+	want := storeOutcome(t, clean.mem)
+	for n := 1; n <= len(ops); n++ {
+		failing := calls[callOf[n]]
+		checkFaultAt(t, calls, start, n, ops[n-1], failing, writers[failing.server], want)
+	}
+	return len(ops)
+}
+
+// checkFaultAt plays calls back with the nth store operation failing, and
+// checks:
+//
+//  1. nothing panics;
+//  2. a diagnostic names the failure: its detail says what was read or
+//     written (the record's key) in which store. It is an error, except
+//     for the release of a lease by an operation that succeeded: a warning;
+//  3. the store: when the provider process that failed wrote nothing in
+//     the clean run, it is exactly as that process found it (revisions
+//     included); otherwise it is consistent (consistencyProblems);
+//  4. terraform run again from the failed request on the now healthy store
+//     ends where the clean run ended (storeOutcome).
+func checkFaultAt(t *testing.T, calls []rpcCall, start storeSnapshot, n int, expected kvOp, failing rpcCall, writer bool, want string) {
+	t.Helper()
+	run := newFaultRun(t, start)
+	run.kv.failNth(n)
+	var atProcessStart storeSnapshot
+	outcome := replay(calls, 0, run.serve, func(i int) {
+		if atProcessStart == nil && calls[i].server == failing.server {
+			atProcessStart = snapshotStore(t, run.mem)
+		}
+	})
+	if outcome.panicked != "" {
+		t.Fatalf("op %d (%s): the provider panicked: %s", n, expected, outcome.panicked)
+	}
+	failed := run.kv.failedOps()
+	if len(failed) != 1 || failed[0] != expected {
+		t.Errorf("op %d: the run made other store calls than the clean run: failed %v, expected %s", n, failed, expected)
+		return
+	}
+	op := failed[0]
+	where := failing.String()
+	leaseRelease := op.Method == "Delete" && op.Kind == "lease"
+	diag, ok := diagnosticNaming(outcome.diagnostics, op)
+	switch {
+	case !ok:
+		t.Errorf("op %d (%s) in %s: no diagnostic says the store failed it; diagnostics: %s", n, op, where, renderDiagnostics(outcome.diagnostics))
+	case diag.Severity != tfprotov6.DiagnosticSeverityError && !leaseRelease:
+		t.Errorf("op %d (%s): the failure is only a %v: %s", n, op, diag.Severity, diag.Summary)
+	case !strings.HasPrefix(diag.Summary, "Cannot ") && diag.Summary != "Deployment Lease Not Released":
+		t.Errorf("op %d (%s): summary %q does not say the store could not be read or written", n, op, diag.Summary)
+	}
+
+	if !writer {
+		if op.writes() {
+			t.Errorf("op %d (%s): a write from a provider process that only reads", n, op)
+		}
+		if d := atProcessStart.diff(snapshotStore(t, run.mem)); d != "" {
+			t.Errorf("op %d (%s) failed in %s, which writes nothing, yet the store changed: %s", n, op, where, d)
+		}
+	} else if problems := consistencyProblems(t, run.mem, op); len(problems) > 0 {
+		t.Errorf("op %d (%s) failed in %s and left the store inconsistent: %s", n, op, where, strings.Join(problems, "; "))
+	}
+
+	if outcome.stoppedAt < 0 {
+		if !leaseRelease {
+			t.Errorf("op %d (%s): the run went on to the end", n, op)
+		}
+		return
+	}
+	run.kv.heal()
+	retry := retryFrom(calls, outcome.stoppedAt)
+	again := replay(retry, 0, run.serve, nil)
+	if again.panicked != "" || again.stoppedAt >= 0 {
+		t.Errorf("op %d (%s): running again on a healthy store failed at %v: %s%s", n, op, again.stoppedAt, again.panicked, renderDiagnostics(again.diagnostics))
+		return
+	}
+	if got := storeOutcome(t, run.mem); got != want {
+		t.Errorf("op %d (%s): running again on a healthy store ended elsewhere than the clean run:\n got %s\nwant %s", n, op, got, want)
+	}
+}
+
+// retryFrom is what terraform sends when the user runs it again after the
+// call at index failed: the rest of the conversation from that call, with
+// the plans its provider process made before it (a fresh process learns
+// what this run plans from them).
+func retryFrom(calls []rpcCall, index int) []rpcCall {
+	var out []rpcCall
+	for _, c := range calls[:index] {
+		if c.server == calls[index].server && (c.method == "ConfigureProvider" || c.method == "PlanResourceChange") {
+			out = append(out, c)
+		}
+	}
+	return append(out, calls[index:]...)
+}
+
+// diagnosticNaming finds the diagnostic that reports op's failure.
+func diagnosticNaming(diags []replayDiagnostic, op kvOp) (replayDiagnostic, bool) {
+	record := fmt.Sprintf("%q", op.Key)
+	switch {
+	case op.Method == "Scan":
+		record = fmt.Sprintf("%q", strings.TrimSuffix(op.Key, "/"))
+	case op.Method == "List":
+		record = "listing the " + op.Kind
+	}
+	for _, d := range diags {
+		if strings.Contains(d.Detail, injectedStoreText) && strings.Contains(d.Detail, record) {
+			return d, true
+		}
+	}
+	return replayDiagnostic{}, false
+}
+
+func renderDiagnostics(diags []replayDiagnostic) string {
+	var b strings.Builder
+	for _, d := range diags {
+		fmt.Fprintf(&b, "\n  [%v] %s: %s (%s)", d.Severity, d.Summary, d.Detail, d.call)
+	}
+	return b.String()
+}
