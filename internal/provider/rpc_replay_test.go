@@ -23,7 +23,9 @@ type rpcCall struct {
 	req    any
 }
 
-func (c rpcCall) String() string { return fmt.Sprintf("process %d %s %s", c.server, c.method, rpcTypeName(c.req)) }
+func (c rpcCall) String() string {
+	return fmt.Sprintf("process %d %s %s", c.server, c.method, rpcTypeName(c.req))
+}
 
 // rpcTypeName names the resource or data source a request is about.
 func rpcTypeName(req any) string {

@@ -104,7 +104,7 @@ func TestAccStoreFaults_everyOperation(t *testing.T) {
 					fillStore(t, mem, atGate)
 					begin("promote")()
 				},
-				Config:            gated + promotionConfig("api", "ocuroot_deployment.api.id", `"api@2"`, ""),
+				Config: gated + promotionConfig("api", "ocuroot_deployment.api.id", `"api@2"`, ""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("ocuroot_promotion.api", tfjsonpath.New("live_release"), knownvalue.StringExact("api@2")),
 				},
