@@ -120,7 +120,7 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	entries := []engine.Transition{}
 	if limit := historyLimit(m.Limit); limit > 0 {
 		if entries, err = recentHistory(ctx, d.data.engine, rec, limit); err != nil {
-			resp.Diagnostics.AddError("Deployment History Unreadable", fmt.Sprintf("Reading the history of %s failed: %s.", id, d.data.storeErrorText(err)))
+			d.data.addStoreReadError(&resp.Diagnostics, "Reading the history of "+id, err, "Check that the store is reachable and run terraform again.")
 			return
 		}
 	}

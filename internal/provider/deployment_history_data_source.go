@@ -93,7 +93,7 @@ func (d *deploymentHistoryDataSource) Read(ctx context.Context, req datasource.R
 	}
 	entries, err := recentHistory(ctx, d.data.engine, rec, historyLimit(m.Limit))
 	if err != nil {
-		resp.Diagnostics.AddError("Deployment History Unreadable", fmt.Sprintf("Reading the history of %s failed: %s.", id, d.data.storeErrorText(err)))
+		d.data.addStoreReadError(&resp.Diagnostics, "Reading the history of "+id, err, "Check that the store is reachable and run terraform again.")
 		return
 	}
 	list, diags := historyValue(entries)

@@ -37,9 +37,10 @@ type faultSegment struct {
 // TestAccStoreFaults_everyOperation records what terraform sends through
 // five steps: create; plan and apply with a rollout stranded in the store
 // (planned as a withdrawal, rolled back by the update); an update that
-// stops at its promotion gate; a refresh on a fresh store that restores
-// everything from state, the deployment at its gate (the seeding that used
-// to crash); and the promotion. Then, for each step, it plays the conversation back
+// stops at its promotion gate, read back by the deployment and history data
+// sources; a refresh on a fresh store that restores everything from state,
+// the deployment at its gate (the seeding that used to crash); and the
+// promotion, then the destroy. Then, for each step, it plays the conversation back
 // once cleanly to count the store operations, and once more for every n
 // with the nth operation failing (see checkFaultAt).
 func TestAccStoreFaults_everyOperation(t *testing.T) {
@@ -61,6 +62,17 @@ func TestAccStoreFaults_everyOperation(t *testing.T) {
 		}
 	}
 	gated := deployConfig(store, url, "2", blueGreenManual)
+	// The data sources read the record and its history after the apply.
+	// (Not on a fresh store: with an injected store nothing carries the
+	// records a refresh restored to the plan's process.)
+	gatedAndRead := gated + historyOf("api") + `
+data "ocuroot_deployment" "api" {
+  package     = "api"
+  environment = "prod0"
+  limit       = 1
+  depends_on  = [ocuroot_deployment.api]
+}
+`
 	var atGate storeSnapshot
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
@@ -84,7 +96,7 @@ func TestAccStoreFaults_everyOperation(t *testing.T) {
 			},
 			{
 				PreConfig:         begin("update to the gate"),
-				Config:            gated,
+				Config:            gatedAndRead,
 				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "awaiting_promotion", "api@1", "api@2", 0),
 			},
@@ -344,15 +356,34 @@ func newFaultRun(t *testing.T, start storeSnapshot) *faultRun {
 	return &faultRun{kv: kv, mem: mem, serve: NewProtocolServer(NewWithOptions(Options{Version: "test", Clock: newTestClock(), KV: kv})())}
 }
 
+// processStart is where a provider process of a clean run began: its
+// first call, the store operations made before it, and the store then.
+type processStart struct {
+	call  int
+	ops   int
+	store storeSnapshot
+}
+
 // checkEveryFault plays calls back from start once cleanly, then once for
 // each store operation n of the clean run with the nth failing, and
 // checks each with checkFaultAt. It returns the number of operations.
+//
+// Terraform runs a provider process per command, and nothing but the
+// store passes from one to the next; so a run that fails operation n
+// starts from the clean run's store at the start of the process that made
+// it, and plays back that process and the ones after.
 func checkEveryFault(t *testing.T, calls []rpcCall, start storeSnapshot) int {
 	clean := newFaultRun(t, start)
-	opsBefore := make([]int, len(calls)+1) // store operations before call i
-	outcome := replay(calls, 0, clean.serve, func(i int) { opsBefore[i] = clean.kv.opCount() })
+	opsBefore := make([]int, len(calls)) // store operations before call i
+	processes := map[int]processStart{}
+	outcome := replay(calls, 0, clean.serve, func(i int) {
+		opsBefore[i] = clean.kv.opCount()
+		if _, seen := processes[calls[i].server]; !seen {
+			processes[calls[i].server] = processStart{call: i, ops: opsBefore[i], store: snapshotStore(t, clean.mem)}
+		}
+	})
 	if outcome.panicked != "" || outcome.stoppedAt >= 0 {
-		t.Fatalf("the clean replay failed: %s%v", outcome.panicked, outcome.diagnostics)
+		t.Fatalf("the clean replay failed: %s%v", outcome.panicked, renderDiagnostics(outcome.diagnostics))
 	}
 	ops := clean.kv.opsSince(0)
 	for _, op := range ops {
@@ -376,36 +407,47 @@ func checkEveryFault(t *testing.T, calls []rpcCall, start storeSnapshot) int {
 			}
 		}
 	}
-	want := storeOutcome(t, clean.mem)
+	// What each process leaves: the store the next one starts from.
+	leaves := map[int]string{}
+	for server, p := range processes {
+		leaves[server] = storeOutcome(t, snapshotStore(t, clean.mem))
+		next := len(calls)
+		for _, other := range processes {
+			if other.call > p.call && other.call < next {
+				next = other.call
+				leaves[server] = storeOutcome(t, other.store)
+			}
+		}
+	}
 	for n := 1; n <= len(ops); n++ {
 		failing := calls[callOf[n]]
-		checkFaultAt(t, calls, start, n, ops[n-1], failing, writers[failing.server], want)
+		checkFaultAt(t, calls, processes[failing.server], n, ops[n-1], failing, writers[failing.server], leaves[failing.server])
 	}
 	return len(ops)
 }
 
-// checkFaultAt plays calls back with the nth store operation failing, and
-// checks:
+// checkFaultAt plays calls back from the process that made store operation
+// n, with that operation failing (expected is what it was in the clean
+// run), and checks:
 //
 //  1. nothing panics;
 //  2. a diagnostic names the failure: its detail says what was read or
 //     written (the record's key) in which store. It is an error, except
 //     for the release of a lease by an operation that succeeded: a warning;
-//  3. the store: when the provider process that failed wrote nothing in
-//     the clean run, it is exactly as that process found it (revisions
-//     included); otherwise it is consistent (consistencyProblems);
-//  4. terraform run again from the failed request on the now healthy store
-//     ends where the clean run ended (storeOutcome).
-func checkFaultAt(t *testing.T, calls []rpcCall, start storeSnapshot, n int, expected kvOp, failing rpcCall, writer bool, want string) {
+//  3. the store: when the failing process wrote nothing in the clean run
+//     (writer false), it is exactly as that process found it, revisions
+//     included; otherwise it is consistent (consistencyProblems);
+//  4. after a failed write, the command run again from the failed request
+//     on the now healthy store leaves it as the clean run's command did
+//     (want, a storeOutcome), so the commands after it go on as in the
+//     clean run. After a failed read the store is as it was, so running
+//     again is the clean run itself.
+func checkFaultAt(t *testing.T, calls []rpcCall, from processStart, n int, expected kvOp, failing rpcCall, writer bool, want string) {
 	t.Helper()
-	run := newFaultRun(t, start)
-	run.kv.failNth(n)
-	var atProcessStart storeSnapshot
-	outcome := replay(calls, 0, run.serve, func(i int) {
-		if atProcessStart == nil && calls[i].server == failing.server {
-			atProcessStart = snapshotStore(t, run.mem)
-		}
-	})
+	run := newFaultRun(t, from.store)
+	atProcessStart := snapshotStore(t, run.mem) // revisions as restored
+	run.kv.failNth(n - from.ops)
+	outcome := replay(calls, from.call, run.serve, nil)
 	if outcome.panicked != "" {
 		t.Fatalf("op %d (%s): the provider panicked: %s", n, expected, outcome.panicked)
 	}
@@ -434,10 +476,11 @@ func checkFaultAt(t *testing.T, calls []rpcCall, start storeSnapshot, n int, exp
 		if d := atProcessStart.diff(snapshotStore(t, run.mem)); d != "" {
 			t.Errorf("op %d (%s) failed in %s, which writes nothing, yet the store changed: %s", n, op, where, d)
 		}
-	} else if problems := consistencyProblems(t, run.mem, op); len(problems) > 0 {
+		return
+	}
+	if problems := consistencyProblems(t, run.mem, op); len(problems) > 0 {
 		t.Errorf("op %d (%s) failed in %s and left the store inconsistent: %s", n, op, where, strings.Join(problems, "; "))
 	}
-
 	if outcome.stoppedAt < 0 {
 		if !leaseRelease {
 			t.Errorf("op %d (%s): the run went on to the end", n, op)
@@ -445,29 +488,35 @@ func checkFaultAt(t *testing.T, calls []rpcCall, start storeSnapshot, n int, exp
 		return
 	}
 	run.kv.heal()
-	retry := retryFrom(calls, outcome.stoppedAt)
-	again := replay(retry, 0, run.serve, nil)
+	again := replay(retryFrom(calls, outcome.stoppedAt), 0, run.serve, nil)
 	if again.panicked != "" || again.stoppedAt >= 0 {
 		t.Errorf("op %d (%s): running again on a healthy store failed at %v: %s%s", n, op, again.stoppedAt, again.panicked, renderDiagnostics(again.diagnostics))
 		return
 	}
-	if got := storeOutcome(t, run.mem); got != want {
-		t.Errorf("op %d (%s): running again on a healthy store ended elsewhere than the clean run:\n got %s\nwant %s", n, op, got, want)
+	if got := storeOutcome(t, snapshotStore(t, run.mem)); got != want {
+		t.Errorf("op %d (%s): running %s again on a healthy store left it elsewhere than the clean run:\n got %s\nwant %s", n, op, where, got, want)
 	}
 }
 
-// retryFrom is what terraform sends when the user runs it again after the
-// call at index failed: the rest of the conversation from that call, with
-// the plans its provider process made before it (a fresh process learns
-// what this run plans from them).
+// retryFrom is what the command sends when the user runs it again after
+// the call at index failed: the rest of its process's calls from that one,
+// after the configuration and plans the process made before it (a fresh
+// process learns what this run plans from them).
 func retryFrom(calls []rpcCall, index int) []rpcCall {
+	server := calls[index].server
 	var out []rpcCall
 	for _, c := range calls[:index] {
-		if c.server == calls[index].server && (c.method == "ConfigureProvider" || c.method == "PlanResourceChange") {
+		if c.server == server && (c.method == "ConfigureProvider" || c.method == "PlanResourceChange") {
 			out = append(out, c)
 		}
 	}
-	return append(out, calls[index:]...)
+	for _, c := range calls[index:] {
+		if c.server != server {
+			break
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // diagnosticNaming finds the diagnostic that reports op's failure.

@@ -220,9 +220,8 @@ func (s storeSnapshot) diff(other storeSnapshot) string {
 // between two runs that did the same (times, rollout ids, revisions, how
 // many attempts the history records): which records exist and where each
 // deployment stands.
-func storeOutcome(t *testing.T, kv engine.KV) string {
+func storeOutcome(t *testing.T, snap storeSnapshot) string {
 	t.Helper()
-	snap := snapshotStore(t, kv)
 	var out []string
 	for _, kind := range []string{"environment", "release", "approval", "lease", "tombstone"} {
 		for key := range snap[kind] {
