@@ -447,7 +447,15 @@ func checkFaultAt(t *testing.T, calls []rpcCall, from processStart, n int, expec
 	run := newFaultRun(t, from.store)
 	atProcessStart := snapshotStore(t, run.mem) // revisions as restored
 	run.kv.failNth(n - from.ops)
-	outcome := replay(calls, from.call, run.serve, nil)
+	var afterProcess storeSnapshot // the store as the failing process left it
+	outcome := replay(calls, from.call, run.serve, func(i int) {
+		if afterProcess == nil && calls[i].server != failing.server {
+			afterProcess = snapshotStore(t, run.mem)
+		}
+	})
+	if afterProcess == nil {
+		afterProcess = snapshotStore(t, run.mem)
+	}
 	if outcome.panicked != "" {
 		t.Fatalf("op %d (%s): the provider panicked: %s", n, expected, outcome.panicked)
 	}
@@ -473,12 +481,12 @@ func checkFaultAt(t *testing.T, calls []rpcCall, from processStart, n int, expec
 		if op.writes() {
 			t.Errorf("op %d (%s): a write from a provider process that only reads", n, op)
 		}
-		if d := atProcessStart.diff(snapshotStore(t, run.mem)); d != "" {
+		if d := atProcessStart.diff(afterProcess); d != "" {
 			t.Errorf("op %d (%s) failed in %s, which writes nothing, yet the store changed: %s", n, op, where, d)
 		}
 		return
 	}
-	if problems := consistencyProblems(t, run.mem, op); len(problems) > 0 {
+	if problems := consistencyProblems(t, restoreSnapshot(t, afterProcess), op); len(problems) > 0 {
 		t.Errorf("op %d (%s) failed in %s and left the store inconsistent: %s", n, op, where, strings.Join(problems, "; "))
 	}
 	if outcome.stoppedAt < 0 {
