@@ -82,44 +82,48 @@ func (r *rpcRecorder) factory(newServer func() tfprotov6.ProviderServer) func() 
 		r.servers++
 		id := r.servers
 		r.mu.Unlock()
-		return recordingServer{ProviderServer: newServer(), rec: r, id: id}, nil
+		return observedServer{ProviderServer: newServer(), observe: func(method string, req any) func() {
+			r.record(id, method, req)
+			return func() {}
+		}}, nil
 	}
 }
 
-// recordingServer records the requests that can read or write the store.
-type recordingServer struct {
+// observedServer tells observe about every request that can reach the
+// store before answering it, and calls the function observe returns once
+// it has answered.
+type observedServer struct {
 	tfprotov6.ProviderServer
-	rec *rpcRecorder
-	id  int
+	observe func(method string, req any) (answered func())
 }
 
-func (s recordingServer) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
-	s.rec.record(s.id, "ConfigureProvider", req)
+func (s observedServer) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
+	defer s.observe("ConfigureProvider", req)()
 	return s.ProviderServer.ConfigureProvider(ctx, req)
 }
 
-func (s recordingServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	s.rec.record(s.id, "ReadResource", req)
+func (s observedServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	defer s.observe("ReadResource", req)()
 	return s.ProviderServer.ReadResource(ctx, req)
 }
 
-func (s recordingServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	s.rec.record(s.id, "PlanResourceChange", req)
+func (s observedServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	defer s.observe("PlanResourceChange", req)()
 	return s.ProviderServer.PlanResourceChange(ctx, req)
 }
 
-func (s recordingServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	s.rec.record(s.id, "ApplyResourceChange", req)
+func (s observedServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	defer s.observe("ApplyResourceChange", req)()
 	return s.ProviderServer.ApplyResourceChange(ctx, req)
 }
 
-func (s recordingServer) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
-	s.rec.record(s.id, "ImportResourceState", req)
+func (s observedServer) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
+	defer s.observe("ImportResourceState", req)()
 	return s.ProviderServer.ImportResourceState(ctx, req)
 }
 
-func (s recordingServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	s.rec.record(s.id, "ReadDataSource", req)
+func (s observedServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
+	defer s.observe("ReadDataSource", req)()
 	return s.ProviderServer.ReadDataSource(ctx, req)
 }
 

@@ -1,11 +1,9 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -15,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -133,214 +130,6 @@ data "ocuroot_deployment" "api" {
 		})
 	}
 	t.Logf("%d store operations failed in turn across %d steps", total, len(segments))
-}
-
-// TestAccStoreFaults_terraformShowsEachFailure fails one store read or
-// write in each flow of a real terraform run and reads the diagnostic as
-// terraform prints it: the plan of a stranded rollout's withdrawal, the
-// apply that withdraws it, the refresh that restores a deployment at its
-// gate on a fresh store (it used to crash the provider: "Plugin did not
-// respond"), the promotion, and the import of a promotion. After each,
-// the store is healthy again and the next step must succeed.
-func TestAccStoreFaults_terraformShowsEachFailure(t *testing.T) {
-	t.Parallel()
-	store := newTestStorePath(t) // named in the configuration, never opened: the KV is injected
-	_, url := startTarget(t)
-	mem := kvstore.NewMemoryKV()
-	kv := newFaultKV(mem)
-	useLocalTerraform(t)
-	inFlight := &rpcsInFlight{}
-	factories := map[string]func() (tfprotov6.ProviderServer, error){
-		"ocuroot": inFlight.factory(NewProtocolServer(NewWithOptions(Options{Version: "test", Clock: newTestClock(), KV: kv})())),
-	}
-	// readsDeploymentIn matches a read of the deployment's record while
-	// terraform waits for method on it: only the deployment's own requests
-	// read that record with Get, so overlapping requests do not count.
-	readsDeploymentIn := func(method string) func(kvOp) bool {
-		return func(op kvOp) bool {
-			return op.Method == "Get" && op.Kind == "deployment" && op.Key == "api/prod0" && inFlight.busy(method)
-		}
-	}
-	deploymentSave := func(op kvOp) bool { return op.Method == "Apply" && op.Kind == "deployment" && op.Key == "api/prod0" }
-	leaseRead := func(op kvOp) bool { return op.Method == "Get" && op.Kind == "lease" && op.Key == "api/prod0" }
-	stable := deployConfig(store, url, "1", blueGreenManual)
-	gated := deployConfig(store, url, "2", blueGreenManual)
-	promoted := gated + promotionConfig("api", "ocuroot_deployment.api.id", `"api@2"`, "")
-	var atGate storeSnapshot
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		Steps: []resource.TestStep{
-			{Config: stable},
-			{
-				// Plan: the read that looks for a stranded rollout fails.
-				PreConfig: func() {
-					strandAtGate(t, mem, url, "api@2")
-					kv.failMatching(1, readsDeploymentIn("PlanResourceChange"))
-				},
-				Config:   stable,
-				PlanOnly: true,
-				ExpectError: diagnosticRegexp("Cannot Read Ocuroot Store",
-					`Checking api/prod0 for an unfinished rollout to roll back failed: reading deployment "api/prod0" in the store (injected) failed: injected fault`,
-					"Nothing was written to the store"),
-			},
-			{
-				// Apply: the withdrawal's first save fails.
-				PreConfig: func() {
-					kv.failMatching(1, deploymentSave)
-				},
-				Config: stable,
-				ExpectError: diagnosticRegexp("Cannot Write Ocuroot Store",
-					`writing deployment "api/prod0" in the store (injected) failed: injected fault`,
-					"The rollout stopped at its last saved step"),
-			},
-			{
-				PreConfig:         kv.heal,
-				Config:            stable,
-				ConfigPlanChecks:  emptyPlanAfterApply,
-				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@1", "", 100),
-			},
-			{Config: gated},
-			{
-				// Refresh on a fresh store: the refresh finds no record, and
-				// the seeding reads it twice more; the last of those fails
-				// (it used to leave a nil record that the seeding used).
-				PreConfig: func() {
-					atGate = snapshotStore(t, mem)
-					emptyStore(t, mem)
-					kv.failMatching(3, readsDeploymentIn("ReadResource"))
-				},
-				Config:   gated,
-				PlanOnly: true,
-				ExpectError: diagnosticRegexp("Cannot Read Ocuroot Store",
-					"The store has no record of api/prod0, and restoring it from Terraform state failed:",
-					`reading deployment "api/prod0" in the store (injected) failed: injected fault`),
-			},
-			{
-				// Promotion: reading the lease it must take fails.
-				PreConfig: func() {
-					kv.heal()
-					fillStore(t, mem, atGate)
-					kv.failMatching(1, leaseRead)
-				},
-				Config: promoted,
-				ExpectError: diagnosticRegexp("Cannot Read Ocuroot Store",
-					`reading lease "api/prod0" in the store (injected) failed: injected fault`,
-					"The promotion stopped at its last saved step"),
-			},
-			{
-				PreConfig: kv.heal,
-				Config:    promoted,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("ocuroot_promotion.api", tfjsonpath.New("live_release"), knownvalue.StringExact("api@2")),
-				},
-			},
-			{
-				// Import: the promotion's record cannot be read; this is no
-				// "No promotion recorded".
-				PreConfig:     func() { kv.failMatching(1, readsDeploymentIn("ImportResourceState")) },
-				Config:        promoted,
-				ResourceName:  "ocuroot_promotion.api",
-				ImportState:   true,
-				ImportStateId: "api/prod0#api@2",
-				ExpectError: diagnosticRegexp("Cannot Read Ocuroot Store",
-					`Importing the promotion of api@2 in api/prod0 failed: reading deployment "api/prod0" in the store (injected) failed`),
-			},
-			{PreConfig: kv.heal, Config: promoted, PlanOnly: true},
-		},
-	})
-}
-
-// rpcsInFlight counts the requests of each method a provider is answering.
-type rpcsInFlight struct {
-	mu    sync.Mutex
-	count map[string]int
-}
-
-func (f *rpcsInFlight) busy(method string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.count[method] > 0
-}
-
-func (f *rpcsInFlight) enter(method string) func() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.count == nil {
-		f.count = map[string]int{}
-	}
-	f.count[method]++
-	return func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.count[method]--
-	}
-}
-
-func (f *rpcsInFlight) factory(newServer func() tfprotov6.ProviderServer) func() (tfprotov6.ProviderServer, error) {
-	return func() (tfprotov6.ProviderServer, error) {
-		return countingServer{ProviderServer: newServer(), inFlight: f}, nil
-	}
-}
-
-// countingServer tells rpcsInFlight which requests it is answering.
-type countingServer struct {
-	tfprotov6.ProviderServer
-	inFlight *rpcsInFlight
-}
-
-func (s countingServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	defer s.inFlight.enter("ReadResource")()
-	return s.ProviderServer.ReadResource(ctx, req)
-}
-
-func (s countingServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	defer s.inFlight.enter("PlanResourceChange")()
-	return s.ProviderServer.PlanResourceChange(ctx, req)
-}
-
-func (s countingServer) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
-	defer s.inFlight.enter("ImportResourceState")()
-	return s.ProviderServer.ImportResourceState(ctx, req)
-}
-
-// strandAtGate plays another run that rolled release out in api/prod0 and
-// left it at its promotion gate, while Terraform state still says api@1.
-func strandAtGate(t *testing.T, kv engine.KV, targetURL, release string) {
-	t.Helper()
-	pd, err := newProviderData(context.Background(), Options{KV: kv, Clock: newTestClock()}, "", testHookSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := engine.DeploymentSpec{Package: "api", Environment: "prod0", Release: release, Strategy: engine.StrategyBlueGreen,
-		BlueGreen: engine.BlueGreenSpec{ManualPromotion: true}, Hook: &engine.HookConfig{URL: targetURL + "/hooks"}}
-	d, err := pd.engine.Deploy(context.Background(), engine.DeployRequest{Spec: spec})
-	if err != nil || d.Status != engine.StatusAwaitingPromotion {
-		t.Fatalf("stranding %s at its gate: %v (record %+v)", release, err, d)
-	}
-}
-
-// emptyStore deletes every record.
-func emptyStore(t *testing.T, kv engine.KV) {
-	t.Helper()
-	for kind, records := range snapshotStore(t, kv) {
-		for key := range records {
-			if err := kv.Delete(context.Background(), kind, key, engine.AnyRevision); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-}
-
-// fillStore puts the snapshot's records back.
-func fillStore(t *testing.T, kv engine.KV, snap storeSnapshot) {
-	t.Helper()
-	for kind, records := range snap {
-		for key, e := range records {
-			if _, err := kv.Put(context.Background(), kind, key, e.Value, engine.AnyRevision); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 }
 
 // faultRun is the store and the servers of one played-back run.

@@ -284,3 +284,43 @@ func consistencyProblems(t *testing.T, kv engine.KV, failed kvOp) []string {
 	}
 	return problems
 }
+
+// strandAtGate plays another run that rolled release out in api/prod0 and
+// left it at its promotion gate, while Terraform state still says api@1.
+func strandAtGate(t *testing.T, kv engine.KV, targetURL, release string) {
+	t.Helper()
+	pd, err := newProviderData(context.Background(), Options{KV: kv, Clock: newTestClock()}, "", testHookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := engine.DeploymentSpec{Package: "api", Environment: "prod0", Release: release, Strategy: engine.StrategyBlueGreen,
+		BlueGreen: engine.BlueGreenSpec{ManualPromotion: true}, Hook: &engine.HookConfig{URL: targetURL + "/hooks"}}
+	d, err := pd.engine.Deploy(context.Background(), engine.DeployRequest{Spec: spec})
+	if err != nil || d.Status != engine.StatusAwaitingPromotion {
+		t.Fatalf("stranding %s at its gate: %v (record %+v)", release, err, d)
+	}
+}
+
+// emptyStore deletes every record.
+func emptyStore(t *testing.T, kv engine.KV) {
+	t.Helper()
+	for kind, records := range snapshotStore(t, kv) {
+		for key := range records {
+			if err := kv.Delete(context.Background(), kind, key, engine.AnyRevision); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// fillStore puts the snapshot's records back.
+func fillStore(t *testing.T, kv engine.KV, snap storeSnapshot) {
+	t.Helper()
+	for kind, records := range snap {
+		for key, e := range records {
+			if _, err := kv.Put(context.Background(), kind, key, e.Value, engine.AnyRevision); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
