@@ -90,13 +90,12 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	plan.unknownRolloutStatus()
 	plan.RolloutPlan = types.StringUnknown()
 	if req.Plan.Raw.IsFullyKnown() || rolloutInputsKnown(&plan) {
-		spec, diags := plan.toSpec(ctx, "")
-		hasLive, err := r.hasLiveRelease(ctx, state, &plan)
-		if err != nil {
-			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking whether %s already runs a release, to plan its rollout", plan.ID.ValueString()), err, nextAfterPlanRead)
-			return
-		}
-		if !diags.HasError() {
+		if spec, diags := plan.toSpec(ctx, ""); !diags.HasError() {
+			hasLive, err := r.hasLiveRelease(ctx, state, &plan)
+			if err != nil {
+				r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking whether %s already runs a release, to plan its rollout", plan.ID.ValueString()), err, nextAfterPlanRead)
+				return
+			}
 			plan.RolloutPlan = types.StringValue(engine.RolloutSummary(spec, hasLive))
 		}
 	}
