@@ -80,7 +80,7 @@ func TestStoreErrorNamesRecordAndStore(t *testing.T) {
 		}
 	}
 
-	healthy := NewDescribedStore(store.NewMemoryKV(), "embedded store /tmp/x.db")
+	healthy := NewDescribedStore(store.NewMemoryKV(), "embedded store .terraform/ocuroot.db")
 	if _, err := healthy.GetDeployment(ctx, "api/prod0"); err != ErrNotFound {
 		t.Errorf("missing record: err = %v (%T), want ErrNotFound itself", err, err)
 	}
@@ -120,7 +120,7 @@ func TestSeedDeploymentStoreReadFails(t *testing.T) {
 	ctx := context.Background()
 	for nth := 1; nth <= 2; nth++ {
 		kv := &nthReadFailsKV{KV: store.NewMemoryKV(), kind: kindDeployment, nth: nth}
-		e := New(Options{Store: NewDescribedStore(kv, "embedded store /tmp/x.db"), Clock: enginetest.NewAutoClock(testStart)})
+		e := New(Options{Store: NewDescribedStore(kv, "embedded store .terraform/ocuroot.db"), Clock: enginetest.NewAutoClock(testStart)})
 		spec := DeploymentSpec{Package: "api", Environment: "prod0", Release: "api@2", Strategy: StrategyBlueGreen,
 			BlueGreen: BlueGreenSpec{ManualPromotion: true}}
 		d, err := e.SeedDeployment(ctx, SeedRequest{Spec: spec, LiveRelease: "api@1", PendingRelease: "api@2", Status: StatusAwaitingPromotion})
@@ -128,7 +128,7 @@ func TestSeedDeploymentStoreReadFails(t *testing.T) {
 		if !errors.As(err, &storeErr) || d != nil {
 			t.Fatalf("read %d fails: SeedDeployment = %v, %v; want no record and a StoreError", nth, d, err)
 		}
-		if !strings.Contains(err.Error(), `reading deployment "api/prod0" in the store (embedded store /tmp/x.db) failed`) {
+		if !strings.Contains(err.Error(), `reading deployment "api/prod0" in the store (embedded store .terraform/ocuroot.db) failed`) {
 			t.Errorf("read %d fails: error %q does not say what was read where", nth, err)
 		}
 		if _, err := e.GetDeployment(ctx, "api/prod0"); !IsNotFound(err) {
