@@ -24,7 +24,7 @@ type DeployRequest struct {
 // Order of decisions: validate → release and environment exist → phase gate
 // → lease → load or seed the record → resume, supersede, no-op or start a
 // rollout → run the state machine.
-func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, error) {
+func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (_ *Deployment, err error) {
 	spec := req.Spec.WithDefaults()
 	if err := spec.Validate(); err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, er
 	if err != nil {
 		return nil, err
 	}
-	defer lease.release(ctx)
+	defer lease.releaseInto(ctx, &err)
 	// Re-read under the lease: another run may have moved it meanwhile.
 	if d, err = e.loadOrSeed(ctx, id, spec, req.KnownLiveRelease); err != nil {
 		return nil, err

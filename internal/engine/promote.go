@@ -98,7 +98,7 @@ func (e *Engine) CanPromote(ctx context.Context, deploymentID, release string) e
 // awaiting_promotion for the release, records the promotion, and runs the
 // rest of the rollout: the blue-green cutover, post-promotion check,
 // scale-down delay and drain, or the canary's final promotion.
-func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, error) {
+func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (_ *Deployment, err error) {
 	logged := ""
 	for {
 		d, err := e.store.GetDeployment(ctx, req.Deployment)
@@ -127,7 +127,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 	if err != nil {
 		return nil, err
 	}
-	defer lease.release(ctx)
+	defer lease.releaseInto(ctx, &err)
 	d, err := e.store.GetDeployment(ctx, req.Deployment)
 	if err != nil {
 		return nil, fmt.Errorf("reading deployment %s: %w", req.Deployment, err)

@@ -7,7 +7,7 @@ import (
 
 // Teardown sends the teardown event (the Ocuroot "down") and marks the
 // deployment torn down. The record is kept for its history.
-func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig) error {
+func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig) (err error) {
 	id := DeploymentID(pkg, env)
 	// The hook goes through the same defaults and validation as a deploy's.
 	spec := DeploymentSpec{Package: pkg, Environment: env, Hook: hook}.WithDefaults()
@@ -18,7 +18,7 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 	if err != nil {
 		return err
 	}
-	defer lease.release(ctx)
+	defer lease.releaseInto(ctx, &err)
 	d, err := e.store.GetDeployment(ctx, id)
 	if IsNotFound(err) {
 		d = &Deployment{Package: pkg, Environment: env, CreatedAt: e.clock.Now()}

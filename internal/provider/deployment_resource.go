@@ -95,6 +95,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	defer cancel()
 	tflog.Info(ctx, "ocuroot: deploying", map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()})
 	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, Planned: r.data})
+	err = withoutLeaseNotReleased(&resp.Diagnostics, "rollout", err)
 	if d != nil {
 		resp.Diagnostics.Append(plan.applyRecord(d)...)
 	}
@@ -126,19 +127,29 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		// Terraform state is the system of record: a fresh runner with an
 		// empty embedded store keeps the resource as it is and re-seeds
 		// the store, so nothing is redeployed.
-		spec, _ := state.toSpec(ctx, "")
+		spec, diags := state.toSpec(ctx, "")
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 		seed := engine.SeedRequest{
 			Spec: spec, LiveRelease: state.LiveRelease.ValueString(), PendingRelease: state.PendingRelease.ValueString(),
 			TrafficPercent: int(state.TrafficPercent.ValueInt64()), Status: engine.Status(state.Status.ValueString()),
 		}
-		if _, err := r.data.engine.SeedDeployment(ctx, seed); err != nil {
+		_, err := r.data.engine.SeedDeployment(ctx, seed)
+		if _, storeFailed := storeFailure(err); storeFailed {
+			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf(
+				"The store has no record of %s, and restoring it from Terraform state", state.ID.ValueString()), err, nextAfterPlanRead)
+			return
+		}
+		if err != nil {
 			resp.Diagnostics.AddWarning("Could Not Restore Deployment Record", err.Error())
 		}
 		tflog.Info(ctx, "ocuroot: store has no record of this deployment; keeping Terraform state", map[string]any{"deployment": state.ID.ValueString()})
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot Read Deployment", fmt.Sprintf("Reading %s from the store (%s) failed: %v", state.ID.ValueString(), r.data.storeDescription, err))
+		r.data.addStoreReadError(&resp.Diagnostics, "Refreshing "+state.ID.ValueString(), err, nextAfterPlanRead)
 		return
 	}
 	// Nothing of state's own hook secret or headers is remembered here: a
@@ -179,7 +190,16 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if plan.Release.Equal(state.Release) && !r.hasUnfinishedRollout(ctx, &plan) {
+	unfinished := false
+	if plan.Release.Equal(state.Release) {
+		var err error
+		if unfinished, err = r.hasUnfinishedRollout(ctx, &plan); err != nil {
+			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking %s for an unfinished rollout to roll back", plan.ID.ValueString()), err,
+				"Nothing was changed; check that the store is reachable and apply again.")
+			return
+		}
+	}
+	if plan.Release.Equal(state.Release) && !unfinished {
 		// Only settings changed: they apply to the next rollout. Nothing
 		// runs Deploy, which remembers the hook and the check headers
 		// otherwise, so a promotion later in this run still signs with the
@@ -200,8 +220,13 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 			// The plan expected to roll back an unfinished rollout that
 			// another run has finished since: record what the store says.
 			plan.keepRolloutStatus(&state)
-			if d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString()); err == nil {
+			d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
+			switch {
+			case err == nil:
 				resp.Diagnostics.Append(plan.applyRecord(d)...)
+			case !engine.IsNotFound(err):
+				r.data.addStoreReadError(&resp.Diagnostics, "Reading the status of "+plan.ID.ValueString(), err,
+					"The new settings are kept in state with the status from before; the next refresh reads it again.")
 			}
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -216,6 +241,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	defer cancel()
 	tflog.Info(ctx, "ocuroot: updating deployment", map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()})
 	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString(), Planned: r.data})
+	err = withoutLeaseNotReleased(&resp.Diagnostics, "rollout", err)
 	if d != nil {
 		resp.Diagnostics.Append(plan.applyRecord(d)...)
 	}
@@ -235,9 +261,16 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 // hasUnfinishedRollout reports whether the store holds an unfinished
 // rollout of another release than the planned one: applying the planned
 // release must then roll it back even though the release did not change.
-func (r *deploymentResource) hasUnfinishedRollout(ctx context.Context, plan *deploymentModel) bool {
+// A store that cannot be read is an error, never a "no".
+func (r *deploymentResource) hasUnfinishedRollout(ctx context.Context, plan *deploymentModel) (bool, error) {
 	d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
-	return err == nil && d.UnfinishedRolloutBesides(plan.Release.ValueString()) != nil
+	if engine.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return d.UnfinishedRolloutBesides(plan.Release.ValueString()) != nil, nil
 }
 
 func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -262,11 +295,18 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 		resp.Diagnostics.AddError("Invalid Deployment Id In State", err.Error())
 		return
 	}
-	if err := r.data.engine.Teardown(ctx, pkg, env, r.hookFromState(ctx, &state)); err != nil {
-		if errors.As(err, new(*engine.MissingCredentialError)) {
-			resp.Diagnostics.AddError("Deployment Credential Missing", engineErrorText(err)+"\n\nThe deployment is kept in state.")
-			return
-		}
+	err = r.data.engine.Teardown(ctx, pkg, env, r.hookFromState(ctx, &state))
+	err = withoutLeaseNotReleased(&resp.Diagnostics, "teardown", err)
+	if errors.As(err, new(*engine.MissingCredentialError)) {
+		resp.Diagnostics.AddError("Deployment Credential Missing", engineErrorText(err)+"\n\nThe deployment is kept in state.")
+		return
+	}
+	if _, storeFailed := storeFailure(err); storeFailed {
+		resp.Diagnostics.AddError(storeFailureSummary(err), sentence(engineErrorText(err))+
+			"\n\nThe deployment is kept in state; check that the store is reachable and run terraform destroy again.")
+		return
+	}
+	if err != nil {
 		resp.Diagnostics.AddError("Deployment Teardown Failed",
 			fmt.Sprintf("%v\n\nThe deployment is kept in state; fix the hook target and run terraform destroy again.", err))
 	}
@@ -286,6 +326,10 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		return
 	}
 	d, err := r.data.engine.GetDeployment(ctx, req.ID)
+	if err != nil && !engine.IsNotFound(err) {
+		r.data.addStoreReadError(&resp.Diagnostics, "Importing "+req.ID, err, "Nothing was imported; check that the store is reachable and import again.")
+		return
+	}
 	if err != nil || d.Status == engine.StatusTornDown {
 		resp.Diagnostics.AddError("Cannot Import Deployment", fmt.Sprintf("No deployment %s in the store (%s): %v", req.ID, r.data.storeDescription, errOrTornDown(err)))
 		return

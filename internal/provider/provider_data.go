@@ -123,7 +123,7 @@ func newProviderData(ctx context.Context, opts Options, settings providerSetting
 		}
 	}
 	logger := tflogLogger{}
-	store := engine.NewStore(kv)
+	store := engine.NewDescribedStore(kv, description)
 	if file, ok := kv.(interface{ Path() string }); ok {
 		// Terraform runs a plan and its apply in two provider processes; a
 		// refresh on a fresh embedded store restores records without writing
