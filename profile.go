@@ -47,14 +47,12 @@ func startProfiles() (stop func()) {
 	return func() {
 		stopHeap()
 		pprof.StopCPUProfile()
-		_ = cpuFile.Close()
-		blockFile, err := os.Create(filepath.Join(dir, fmt.Sprintf("block-%d.pprof", pid)))
-		if err != nil {
+		// A written file's Close can fail for its last writes: the profile
+		// would be cut short, so that is reported like a failed write.
+		if err := cpuFile.Close(); err != nil {
 			fmt.Fprintf(os.Stderr, "[WARN] %s: %v\n", envProfileDir, err)
-			return
 		}
-		defer blockFile.Close()
-		if err := pprof.Lookup("block").WriteTo(blockFile, 0); err != nil {
+		if err := writeProfile("block", filepath.Join(dir, fmt.Sprintf("block-%d.pprof", pid))); err != nil {
 			fmt.Fprintf(os.Stderr, "[WARN] %s: %v\n", envProfileDir, err)
 		}
 	}

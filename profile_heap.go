@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -60,8 +61,7 @@ func writeProfile(name, path string) error {
 		return err
 	}
 	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
-		_ = f.Close()
-		return err
+		return errors.Join(err, f.Close())
 	}
 	return f.Close()
 }

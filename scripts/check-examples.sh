@@ -24,8 +24,9 @@ trap 'rm -rf "$work"' EXIT
 # each one uses the embedded store of its own directory.
 unset OCUROOT_STORE OCUROOT_HOOK_SECRET TF_DATA_DIR TF_WORKSPACE TF_CLI_ARGS TF_CLI_ARGS_plan TF_CLI_ARGS_validate
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
-# examples/provider/provider.tf asks for the hook secret.
-export TF_VAR_hook_secret="example-secret"
+# examples/provider/provider.tf and the blue-green guide ask for the hook
+# secret and the credentials of the provider block.
+export TF_VAR_hook_secret="example-secret" TF_VAR_metrics_token="example-token" TF_VAR_payments_hook_secret="example-payments-secret"
 
 echo "Building the provider..."
 go build -o "$work/plugins/terraform-provider-ocuroot" .

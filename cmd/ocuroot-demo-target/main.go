@@ -106,8 +106,7 @@ func writeAddrFile(path, addr string) error {
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.WriteString(addr + "\n"); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("writing -addr-file: %w", err)
+		return fmt.Errorf("writing -addr-file: %w", errors.Join(err, tmp.Close()))
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("writing -addr-file: %w", err)

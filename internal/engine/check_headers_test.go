@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -118,7 +119,9 @@ func TestPromotionInAnotherProcessUsesRememberedCheckHeaders(t *testing.T) {
 
 // TestRememberCheckHeadersMatchesChecksByName: headers find their check by
 // block and name, so a reordered or shortened list still gets the right
-// ones, and a check without remembered headers gets none.
+// ones, a check without headers of its own gets none, and another
+// deployment that needs its own headers is refused rather than probed
+// without them.
 func TestRememberCheckHeadersMatchesChecksByName(t *testing.T) {
 	e := New(Options{Store: NewStore(store.NewMemoryKV())})
 	e.RememberCheckHeaders(testDepID, DeploymentSpec{Checks: []MetricCheck{
@@ -126,18 +129,25 @@ func TestRememberCheckHeadersMatchesChecksByName(t *testing.T) {
 		{Name: "b", Headers: map[string]string{"K": "b-key"}},
 	}})
 	stored := DeploymentSpec{
-		Checks:    []MetricCheck{{Name: "b"}, {Name: "c"}},
+		Checks:    []MetricCheck{{Name: "b", OwnHeaders: []string{"K"}}, {Name: "c"}},
 		BlueGreen: BlueGreenSpec{PostPromotionCheck: []MetricCheck{{Name: "a"}}},
 	}
-	got := e.withRememberedCheckHeaders(testDepID, stored)
-	if got.Checks[0].Headers["K"] != "b-key" || got.Checks[1].Headers != nil || got.BlueGreen.PostPromotionCheck[0].Headers != nil {
+	bound, err := e.bindCredentials(testDepID, stored, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := bound.metricChecks("check", stored.Checks)
+	post := bound.metricChecks("blue_green post_promotion_check", stored.BlueGreen.PostPromotionCheck)
+	if checks[0].Headers["K"] != "b-key" || checks[1].Headers != nil || post[0].Headers != nil {
 		t.Errorf("headers = check b %v, check c %v, post-promotion a %v; want b-key on b only",
-			got.Checks[0].Headers, got.Checks[1].Headers, got.BlueGreen.PostPromotionCheck[0].Headers)
+			checks[0].Headers, checks[1].Headers, post[0].Headers)
 	}
 	if stored.Checks[0].Headers != nil {
 		t.Error("the stored spec was modified")
 	}
-	if other := e.withRememberedCheckHeaders("api/staging", stored); other.Checks[0].Headers != nil {
-		t.Error("headers leaked to another deployment")
+	_, err = e.bindCredentials("api/staging", stored, nil)
+	var missing *MissingCredentialError
+	if !errors.As(err, &missing) || missing.Block != `check "b"` || !slices.Equal(missing.Own, []string{"K"}) {
+		t.Errorf("another deployment's stored check b: err = %v; want a MissingCredentialError for check \"b\" naming header K", err)
 	}
 }

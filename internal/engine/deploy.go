@@ -29,7 +29,7 @@ type DeployRequest struct {
 // Order of decisions: validate → release and environment exist → phase gate
 // → lease → load or seed the record → resume, supersede, no-op or start a
 // rollout → run the state machine.
-func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, error) {
+func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (_ *Deployment, err error) {
 	spec := req.Spec.WithDefaults()
 	if err := spec.Validate(); err != nil {
 		return nil, err
@@ -72,17 +72,25 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*Deployment, er
 	if err != nil {
 		return nil, err
 	}
-	defer lease.release(ctx)
+	defer lease.releaseInto(ctx, &err)
 	// Re-read under the lease: another run may have moved it meanwhile.
 	if d, err = e.loadOrSeed(ctx, id, spec, req.KnownLiveRelease); err != nil {
 		return nil, err
 	}
-	rc := &rolloutContext{e: e, d: d, spec: spec, env: env, lease: lease}
+	steps := []Step(nil)
+	if d.Rollout != nil {
+		steps = d.Rollout.Steps
+	}
+	creds, err := e.bindCredentials(id, spec, steps)
+	if err != nil {
+		return d, err
+	}
+	rc := &rolloutContext{e: e, d: d, spec: spec, creds: creds, env: env, lease: lease}
 	if req.UnrecordedRollback != nil {
 		if err := rc.recordUnrecordedRollback(ctx, *req.UnrecordedRollback); err != nil {
 			return nil, err
 		}
-		rc = &rolloutContext{e: e, d: d, spec: spec, env: env, lease: lease}
+		rc = &rolloutContext{e: e, d: d, spec: spec, creds: creds, env: env, lease: lease}
 	}
 	if started, err := e.prepareRollout(ctx, rc); err != nil || !started {
 		return d, err
@@ -129,8 +137,9 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 			// The hook secret and other live settings come from the new
 			// request; the plan itself is kept so no step is repeated.
 			d.addTransition(Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
-				Reason: fmt.Sprintf("resumed at step %s (attempt %d)", rc.stepLabel(r.StepIndex), r.StepAttempt)})
-			e.log.Info(ctx, "ocuroot: resuming rollout", map[string]any{"deployment": d.ID(), "release": r.Release, "step": rc.stepLabel(r.StepIndex)})
+				Reason: fmt.Sprintf("resumed at %s (attempt %d)", rc.stepTitle(r.StepIndex), r.StepAttempt)})
+			e.log.Info(ctx, "ocuroot: resuming rollout", map[string]any{"deployment": d.ID(), "release": r.Release,
+				"step": rc.stepTitle(r.StepIndex), "step_index": rc.stepIndex(r.StepIndex)})
 			return true, rc.persist(ctx)
 		}
 		// Another release replaces one that never finished (a newer one, or

@@ -18,6 +18,11 @@ type Options struct {
 	// no secret (the provider's hook_secret). It is applied here only, so a
 	// HookSender always receives the secret it must sign with.
 	DefaultHookSecret string
+	// Credentials are the named credentials of the provider configuration
+	// (headers, hook secrets) that hooks and checks refer to by name; every
+	// run has them, so a run that did not start a rollout can still sign
+	// and probe exactly like the one that did.
+	Credentials map[string]Credential
 	// Holder names this process in leases; empty means the readable
 	// CurrentHolder ("alice@ci-3 pid 42").
 	Holder string
@@ -38,10 +43,12 @@ type Engine struct {
 	log     Logger
 	// defaultHookSecret signs hooks that set no secret of their own.
 	defaultHookSecret string
-	holder            string // readable, shown in leases
-	self              Holder // this process, for telling dead holders from live ones
-	leaseTTL          time.Duration
-	pollInterval      time.Duration
+	// credentials are the provider configuration's named credentials.
+	credentials  map[string]Credential
+	holder       string // readable, shown in leases
+	self         Holder // this process, for telling dead holders from live ones
+	leaseTTL     time.Duration
+	pollInterval time.Duration
 
 	// hookConfigs remembers the hook configuration (with its secret) each
 	// deployment was last given in this process, so a promotion can call
@@ -62,6 +69,7 @@ func New(opts Options) *Engine {
 		checker:           opts.Checker,
 		log:               opts.Logger,
 		defaultHookSecret: opts.DefaultHookSecret,
+		credentials:       opts.Credentials,
 		holder:            opts.Holder,
 		self:              CurrentHolder(),
 		leaseTTL:          opts.LeaseTTL,
@@ -96,18 +104,14 @@ func (e *Engine) Clock() Clock { return e.clock }
 func (e *Engine) Holder() string { return e.holder }
 
 // RememberHook keeps a deployment's hook configuration (secret included) in
-// process memory for later promotions and teardowns.
+// process memory for later promotions and teardowns in the same process.
+// Another process has only the provider's named credentials, and refuses
+// when the deployment's own secret or headers are needed
+// (bindCredentials).
 func (e *Engine) RememberHook(deploymentID string, cfg HookConfig) {
 	e.hookMu.Lock()
 	defer e.hookMu.Unlock()
 	e.hookConfigs[deploymentID] = cfg
-}
-
-func (e *Engine) rememberedHook(deploymentID string) (HookConfig, bool) {
-	e.hookMu.Lock()
-	defer e.hookMu.Unlock()
-	cfg, ok := e.hookConfigs[deploymentID]
-	return cfg, ok
 }
 
 // RememberCheckHeaders keeps the headers of a deployment's health and
@@ -121,14 +125,6 @@ func (e *Engine) RememberCheckHeaders(deploymentID string, spec DeploymentSpec) 
 		e.checkHeaders = map[string]map[string]map[string]string{}
 	}
 	e.checkHeaders[deploymentID] = spec.checkHeaders()
-}
-
-// withRememberedCheckHeaders returns spec (read from the store, so without
-// headers) with the check headers remembered for the deployment.
-func (e *Engine) withRememberedCheckHeaders(deploymentID string, spec DeploymentSpec) DeploymentSpec {
-	e.hookMu.Lock()
-	defer e.hookMu.Unlock()
-	return spec.withCheckHeaders(e.checkHeaders[deploymentID])
 }
 
 func randomID() string {

@@ -117,15 +117,6 @@ func (f *fakeHooks) strings() []string {
 	return out
 }
 
-// types lists the event types sent, in order.
-func (f *fakeHooks) types() []string {
-	var out []string
-	for _, c := range f.all() {
-		out = append(out, c.Type)
-	}
-	return out
-}
-
 func (f *fakeHooks) reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -465,6 +456,9 @@ func (h *harness) engine(kv KV, opts Options) *Engine {
 	if opts.Checker == nil {
 		opts.Checker = h.checker
 	}
+	if opts.Credentials == nil {
+		opts.Credentials = testCredentials
+	}
 	return New(opts)
 }
 
@@ -510,8 +504,14 @@ func (h *harness) seedLive(v int) {
 
 func (h *harness) now() time.Time { return h.clock.Now() }
 
-// testHook is where the fakes "send" events.
-var testHook = HookConfig{URL: "http://hooks.test/ocuroot", Secret: "s3cret"}
+// testHook is where the fakes "send" events. Its secret is a named
+// credential, as every engine of a test (every "process") is configured
+// with testCredentials, so a promotion or a resume in another engine signs
+// like the one that started the rollout.
+var testHook = HookConfig{URL: "http://hooks.test/ocuroot", Credential: "hooks"}
+
+// testCredentials are the provider-level credentials of every test engine.
+var testCredentials = map[string]Credential{"hooks": {HookSecret: "s3cret"}}
 
 // testSpec is a deployment of api@2 into prod with a hook and a health
 // check probed every minute.

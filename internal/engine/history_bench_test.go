@@ -43,7 +43,7 @@ func BenchmarkHistory(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				d.addTransition(Transition{Time: e.clock.Now(), From: "step 2/5 bake 30m", To: "step 3/5 canary 50%",
+				d.addTransition(Transition{Time: e.clock.Now(), From: "canary step 1 of 2: bake 30m", To: "canary step 2 of 2: weight 50%",
 					Release: "api@2", Reason: "baked 30m at 10%: 30 check round(s) passed, 0 failed"})
 				if err := e.store.SaveDeployment(ctx, d); err != nil {
 					b.Fatal(err)
@@ -103,9 +103,9 @@ func seedPastRollouts(ctx context.Context, s *Store, past int) error {
 		release := releaseID(1)
 		d.addTransition(Transition{Time: at, From: string(d.Status), To: string(StatusInProgress), Release: release,
 			Reason: "direct deployment: deploy → wait until stable is healthy"})
-		d.addTransition(Transition{Time: at, From: "step 1/2 deploy", To: "step 2/2 wait until stable is healthy", Release: release,
+		d.addTransition(Transition{Time: at, From: "deploy", To: "wait for health of stable", Release: release,
 			Reason: `deploy: hook "deploy" accepted (HTTP 200 after 1 attempt(s))`})
-		d.addTransition(Transition{Time: at, From: "step 2/2 wait until stable is healthy", To: "step complete", Release: release,
+		d.addTransition(Transition{Time: at, From: "wait for health of stable", To: "complete", Release: release,
 			Reason: "stable healthy after 1 probe(s)"})
 		d.record(at, StatusSucceeded, release, release+" is live: completed all 2 steps in 0s")
 		at = at.Add(time.Hour)

@@ -70,7 +70,8 @@ func (h Holder) userAtHost() string {
 }
 
 // IsDead reports whether the holder certainly no longer runs: it ran on this
-// machine, in this process table, and its pid is gone. Anything else (another
+// machine, in this process table, and its process has exited (its pid is
+// gone, or names a zombie nobody has reaped yet). Anything else (another
 // machine, an unknown pid, a platform without the check) counts as alive, so
 // a lease is only ever taken early from a process that cannot renew it.
 func (h Holder) IsDead(self Holder) bool {

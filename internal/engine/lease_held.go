@@ -134,7 +134,9 @@ func (l *heldLease) extendLocked(ctx context.Context, now time.Time) error {
 // release stops the heartbeat and gives the lease up. It runs on a context
 // detached from the caller's, so an interrupted apply still frees the
 // deployment. A lost lease belongs to someone else now and is left alone.
-func (l *heldLease) release(ctx context.Context) {
+// A store that fails the release leaves the lease to expire on its own; the
+// *LeaseNotReleasedError says so.
+func (l *heldLease) release(ctx context.Context) error {
 	l.stopOnce.Do(func() { close(l.stop) })
 	<-l.heartbeat
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -142,13 +144,45 @@ func (l *heldLease) release(ctx context.Context) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.lost != nil {
-		return
+		return nil
 	}
 	err := l.e.store.kv.Delete(ctx, kindLease, l.key, l.revision)
 	switch {
 	case errors.Is(err, ErrConflict):
 		l.e.log.Warn(ctx, "ocuroot: the lease changed hands before it was released; leaving it to its new holder", map[string]any{"deployment": l.key})
 	case err != nil:
-		l.e.log.Warn(ctx, "ocuroot: could not release lease; it will expire on its own", map[string]any{"deployment": l.key, "error": err.Error()})
+		return &LeaseNotReleasedError{Deployment: l.key, Expires: l.record.ExpiresAt, Err: err}
+	}
+	return nil
+}
+
+// releaseInto releases the lease at the end of an operation (deferred) and
+// adds a failure to release it to the operation's error: alone when the
+// operation itself succeeded, so callers can tell that case apart.
+func (l *heldLease) releaseInto(ctx context.Context, opErr *error) {
+	err := l.release(ctx)
+	switch {
+	case err == nil:
+	case *opErr == nil:
+		*opErr = err
+	default:
+		*opErr = errors.Join(*opErr, err)
 	}
 }
+
+// LeaseNotReleasedError says an operation could not give its lease up at
+// the end. Whatever the operation did is saved; the lease only lapses on
+// its own at Expires, or at once for the next run on this machine (its
+// holder process is gone by then).
+type LeaseNotReleasedError struct {
+	Deployment string
+	Expires    time.Time
+	Err        error
+}
+
+func (l *LeaseNotReleasedError) Error() string {
+	return fmt.Sprintf("the lease of %s could not be released: %v. It expires on its own at %s; until then another run on another machine waits for it",
+		l.Deployment, l.Err, l.Expires.UTC().Format(time.RFC3339))
+}
+
+func (l *LeaseNotReleasedError) Unwrap() error { return l.Err }

@@ -209,19 +209,22 @@ func TestLeaseKeptAliveDuringLongDelay(t *testing.T) {
 }
 
 // TestLeaseReleaseFailure: when the lease cannot be deleted (the store went
-// away) the run warns and the lease expires on its own.
+// away) the deploy, which succeeded, returns only a LeaseNotReleasedError
+// naming the lease, and the lease expires on its own.
 func TestLeaseReleaseFailure(t *testing.T) {
 	h := newHarness(t)
-	logger := &warnLogger{}
-	broken := h.engine(failingDeleteKV{h.kv}, Options{Logger: logger, LeaseTTL: time.Minute})
+	broken := h.engine(failingDeleteKV{h.kv}, Options{LeaseTTL: time.Minute})
 	spec := testSpec(StrategyDirect)
 	spec.Release = releaseID(1)
-	if _, err := broken.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
-		t.Fatal(err)
+	d, err := broken.Deploy(context.Background(), DeployRequest{Spec: spec})
+	notReleased, ok := err.(*LeaseNotReleasedError)
+	if !ok {
+		t.Fatalf("Deploy error = %v (%T), want only a *LeaseNotReleasedError", err, err)
 	}
-	if !strings.Contains(logger.text(), "could not release lease; it will expire on its own") {
-		t.Errorf("warnings = %q", logger.text())
+	if want := `the lease of api/prod could not be released: deleting lease "api/prod" in the store failed: ` + errCrash.Error(); !strings.HasPrefix(notReleased.Error(), want) {
+		t.Errorf("error = %q, want it to start with %q", notReleased.Error(), want)
 	}
+	assertState(t, d, StatusSucceeded, releaseID(1), "", 100)
 	if _, _, err := h.kv.Get(context.Background(), kindLease, testDepID); err != nil {
 		t.Fatalf("the lease should still be there: %v", err)
 	}

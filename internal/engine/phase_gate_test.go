@@ -285,12 +285,6 @@ func (p *plannedSet) answer(planned bool) bool {
 	return planned && !late
 }
 
-func (p *plannedSet) questionsAsked() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.questions
-}
-
 // gateHarness registers staging, prod0, prod1, prod2 and api@1/api@2 with
 // the gated flow. It runs on the real clock with a short poll interval.
 func gateHarness(t *testing.T, approval bool) *harness {

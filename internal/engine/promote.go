@@ -58,7 +58,7 @@ func PromotionCheck(d *Deployment, release string) (PromotionReadiness, string) 
 	case r != nil && r.Release == release && promotionInFlight(r):
 		return PromotionReady, ""
 	case r != nil && r.Release == release && r.State == RolloutRunning && hasGateAhead(r):
-		return PromotionNotYet, fmt.Sprintf("%s is still rolling out to %s (step %d/%d)", release, d.ID(), r.StepIndex+1, len(r.Steps))
+		return PromotionNotYet, fmt.Sprintf("%s is still rolling out to %s (currently at %s)", release, d.ID(), stepTitle(r.Steps, r.StepIndex))
 	}
 	return PromotionRefused, fmt.Sprintf("release %s is not pending promotion in %s (live: %s, pending: %s, status: %s). "+
 		"A promotion only applies to the release waiting at awaiting_promotion; each new release needs its own promotion",
@@ -98,7 +98,7 @@ func (e *Engine) CanPromote(ctx context.Context, deploymentID, release string) e
 // awaiting_promotion for the release, records the promotion, and runs the
 // rest of the rollout: the blue-green cutover, post-promotion check,
 // scale-down delay and drain, or the canary's final promotion.
-func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, error) {
+func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (_ *Deployment, err error) {
 	logged := ""
 	for {
 		d, err := e.store.GetDeployment(ctx, req.Deployment)
@@ -127,7 +127,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 	if err != nil {
 		return nil, err
 	}
-	defer lease.release(ctx)
+	defer lease.releaseInto(ctx, &err)
 	d, err := e.store.GetDeployment(ctx, req.Deployment)
 	if err != nil {
 		return nil, fmt.Errorf("reading deployment %s: %w", req.Deployment, err)
@@ -149,7 +149,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 		// saved step, keeping the original promotion record.
 		r.StepAttempt++
 		d.addTransition(Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
-			Reason: fmt.Sprintf("promotion by %s resumed at step %s (attempt %d)", r.Promotion.By, rc.stepLabel(r.StepIndex), r.StepAttempt)})
+			Reason: fmt.Sprintf("promotion by %s resumed at %s (attempt %d)", r.Promotion.By, rc.stepTitle(r.StepIndex), r.StepAttempt)})
 	}
 	if err := rc.persist(ctx); err != nil {
 		return d, err
@@ -158,22 +158,26 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (*Deployment, 
 }
 
 // resumeContext rebuilds a rollout context from the store for a process
-// that did not start the rollout: the hook configuration remembered in this
-// process (secret included) wins over the stored URL, which is otherwise
-// signed with the default hook secret (an action that refreshed nothing).
+// that did not start the rollout. The stored spec names the credentials the
+// deployment uses and notes which secrets and headers it set itself; the
+// named ones come from the provider configuration, its own ones from this
+// process's memory (the run that applied the configuration), and when one
+// is missing the context is refused before anything is sent. hook, when
+// set, supplies a hook for a record that stored none.
 func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookConfig, lease *heldLease) (*rolloutContext, error) {
 	r := d.Rollout
 	spec := r.Spec
-	if remembered, ok := e.rememberedHook(d.ID()); ok {
-		spec.Hook = &remembered
-	} else if hook != nil {
+	if spec.Hook == nil && hook != nil {
 		spec.Hook = hook
 	}
-	spec = e.withRememberedCheckHeaders(d.ID(), spec)
 	spec = spec.WithDefaults()
+	creds, err := e.bindCredentials(d.ID(), spec, r.Steps)
+	if err != nil {
+		return nil, err
+	}
 	env, err := e.store.GetEnvironment(ctx, d.Environment)
 	if err != nil && !IsNotFound(err) {
 		return nil, fmt.Errorf("reading environment %q: %w", d.Environment, err)
 	}
-	return &rolloutContext{e: e, d: d, spec: spec, env: env, lease: lease}, nil
+	return &rolloutContext{e: e, d: d, spec: spec, creds: creds, env: env, lease: lease}, nil
 }

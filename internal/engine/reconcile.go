@@ -58,7 +58,7 @@ func (d *Deployment) UnfinishedRolloutBesides(release string) *Rollout {
 func (d *Deployment) DescribeUnfinished(r *Rollout, release string) string {
 	step := "its last step"
 	if r.StepIndex >= 0 && r.StepIndex < len(r.Steps) {
-		step = fmt.Sprintf("step %d/%d (%s)", r.StepIndex+1, len(r.Steps), DescribeStep(r.Steps[r.StepIndex]))
+		step = stepTitle(r.Steps, r.StepIndex)
 	}
 	return fmt.Sprintf("the store holds an unfinished rollout of %s in %s (%s, stopped at %s, %d%% of traffic on it); "+
 		"applying %s rolls it back and keeps %s serving",

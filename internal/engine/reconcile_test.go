@@ -58,3 +58,16 @@ func TestUnfinishedRolloutBesides(t *testing.T) {
 		})
 	}
 }
+
+// TestDescribeUnfinishedNamesTheStepAsConfigured: the plan-time warning
+// says where the unfinished rollout stopped in the user's terms.
+func TestDescribeUnfinishedNamesTheStepAsConfigured(t *testing.T) {
+	steps, _ := PlanRollout(canarySpec(), true)
+	d := &Deployment{Package: "api", Environment: "prod", LiveRelease: "api@1", TrafficPercent: 10,
+		Rollout: &Rollout{Release: "api@2", State: RolloutRunning, Steps: steps, StepIndex: 1}}
+	want := "the store holds an unfinished rollout of api@2 in api/prod (running, stopped at canary step 1 of 2 (weight 10%, bake 30m), " +
+		"10% of traffic on it); applying api@1 rolls it back and keeps api@1 serving"
+	if got := d.DescribeUnfinished(d.Rollout, "api@1"); got != want {
+		t.Errorf("DescribeUnfinished =\n %s\nwant\n %s", got, want)
+	}
+}

@@ -72,12 +72,12 @@ func RollbackTarget(d *Deployment) (restore string, withdraw bool, reason string
 //     fresh rollout id, hence an idempotency key no earlier rollback used.
 //  2. A rollout still active (left part-way or at its gate) is withdrawn
 //     through its own rollback step, restoring the slot it had reached.
-func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (*Deployment, error) {
+func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (_ *Deployment, err error) {
 	lease, err := e.acquireLease(ctx, req.Deployment, "rollback")
 	if err != nil {
 		return nil, err
 	}
-	defer lease.release(ctx)
+	defer lease.releaseInto(ctx, &err)
 	d, err := e.store.GetDeployment(ctx, req.Deployment)
 	if IsNotFound(err) {
 		return nil, &RollbackRefusedError{Reason: fmt.Sprintf("deployment %s does not exist in the store; nothing to roll back", req.Deployment)}
@@ -88,15 +88,19 @@ func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (*Depl
 	if restore == "" {
 		return d, &RollbackRefusedError{Reason: reason}
 	}
+	// Credentials are bound before the record changes: a run without them
+	// refuses and leaves the deployment exactly as it was. The fast
+	// rollback's own rollout keeps the live rollout's spec and the context
+	// sees it through d.
+	rc, err := e.resumeContext(ctx, d, req.Hook, lease)
+	if err != nil {
+		return d, err
+	}
 	why := "fast rollback requested by " + OrNone(req.By) + noteSuffix(req.Note)
 	if withdraw {
 		e.startWithdrawal(d, why)
 	} else {
 		e.startFastRollback(d, restore, why)
-	}
-	rc, err := e.resumeContext(ctx, d, req.Hook, lease)
-	if err != nil {
-		return d, err
 	}
 	now := e.clock.Now()
 	r := d.Rollout

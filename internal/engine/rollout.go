@@ -15,6 +15,9 @@ type rolloutContext struct {
 	d *Deployment
 	// spec is the live configuration, hook secret included (never saved).
 	spec DeploymentSpec
+	// creds are the secrets and headers this pass signs and probes with,
+	// resolved before anything is sent (bindCredentials).
+	creds boundCredentials
 	// env supplies the attributes sent with every event.
 	env Environment
 	// lease is held for the whole pass.
@@ -26,6 +29,11 @@ type rolloutContext struct {
 	// engine. Rounds a dead process ran before a resume do not count: after
 	// a resume, a hook that moves more traffic waits for one of its own.
 	passedThisPass bool
+	// lastCheck is the last check result of the current step that a
+	// probe returned whole, so a timeout or an interrupt while waiting on
+	// checks can say what it last saw. Nil until a probe of this step
+	// answered in this pass.
+	lastCheck *CheckResult
 	// outage is set while the store cannot be reached; saved is where it
 	// last acknowledged the rollout (see rollout_store_outage.go).
 	outage storeOutage
@@ -41,14 +49,16 @@ func (rc *rolloutContext) r() *Rollout { return rc.d.Rollout }
 // check placeholders.
 func (rc *rolloutContext) version() string { return versionOf(rc.r().Release) }
 
-// stepLabel renders "2/5 bake 1s" for logs, history and diagnostics.
-func (rc *rolloutContext) stepLabel(i int) string {
-	r := rc.r()
-	if i < 0 || i >= len(r.Steps) {
-		return fmt.Sprintf("%d/%d", i+1, len(r.Steps))
-	}
-	return fmt.Sprintf("%d/%d %s", i+1, len(r.Steps), DescribeStep(r.Steps[i]))
-}
+// stepTitle names step i as the user configured it, for diagnostics,
+// history reasons and logs: "canary step 2 of 2 (weight 50%, bake 2s)",
+// "the cutover" (step_title.go).
+func (rc *rolloutContext) stepTitle(i int) string { return stepTitle(rc.r().Steps, i) }
+
+// stepStage names step i in a history transition's from and to.
+func (rc *rolloutContext) stepStage(i int) string { return stepStage(rc.r().Steps, i) }
+
+// stepIndex is the plan's "2/5", a secondary detail for logs.
+func (rc *rolloutContext) stepIndex(i int) string { return stepIndex(rc.r().Steps, i) }
 
 // persist saves the record. Every transition goes through here before the
 // machine moves on, so a killed process resumes at the saved step. A save
@@ -77,8 +87,10 @@ func (rc *rolloutContext) persist(ctx context.Context) error {
 type stepOutcomeKind int
 
 const (
-	// stepUnfinished: the pass was interrupted; it comes with an error.
-	stepUnfinished stepOutcomeKind = iota
+	// The zero value decides nothing: it is what a step returns with an
+	// error (the pass was interrupted), and it is kept apart from stepDone
+	// so that an outcome left empty never advances the rollout.
+	_ stepOutcomeKind = iota
 	// stepDone: advance to the next step.
 	stepDone
 	// stepAtGate: stop at awaiting_promotion.
@@ -169,19 +181,17 @@ func (rc *rolloutContext) run(ctx context.Context) (*Deployment, error) {
 func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 	r := rc.r()
 	now := rc.e.clock.Now()
-	from := rc.stepLabel(r.StepIndex)
+	from, fromIndex := rc.stepStage(r.StepIndex), rc.stepIndex(r.StepIndex)
 	r.StepIndex++
 	r.StepStartedAt = now
 	r.StepObserved = 0
 	r.StepAttempt = 1
 	r.ConsecutiveFailures = 0
-	to := "complete"
-	if r.StepIndex < len(r.Steps) {
-		to = rc.stepLabel(r.StepIndex)
-	}
-	rc.d.addTransition(Transition{Time: now, From: "step " + from, To: "step " + to, Release: r.Release, Reason: note})
+	rc.lastCheck = nil
+	to := rc.stepStage(r.StepIndex)
+	rc.d.addTransition(Transition{Time: now, From: from, To: to, Release: r.Release, Reason: note})
 	rc.e.log.Info(ctx, "ocuroot: step done", map[string]any{
-		"deployment": rc.d.ID(), "release": r.Release, "step": from, "next": to,
+		"deployment": rc.d.ID(), "release": r.Release, "step": from, "step_index": fromIndex, "next": to,
 		"traffic_percent": rc.d.TrafficPercent, "checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "note": note,
 	})
 	return rc.persist(ctx)
@@ -235,7 +245,7 @@ func (rc *rolloutContext) unrecordedEnd(ctx context.Context, err error, done, ne
 // traffic where it is.
 func (rc *rolloutContext) fail(ctx context.Context, outcome stepOutcome) error {
 	r := rc.r()
-	rerr := &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Step: rc.stepLabel(r.StepIndex), Reason: outcome.detail, Timeout: outcome.kind == stepTimedOut}
+	rerr := &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Step: rc.stepTitle(r.StepIndex), Reason: outcome.detail, Timeout: outcome.kind == stepTimedOut}
 	if rerr.Timeout && rc.spec.OnTimeout == OnTimeoutFail {
 		return rc.markFailed(ctx, rerr)
 	}
@@ -250,13 +260,15 @@ func (rc *rolloutContext) fail(ctx context.Context, outcome stepOutcome) error {
 func (rc *rolloutContext) interrupted(ctx context.Context, cause error) error {
 	r := rc.r()
 	if ctx.Err() == nil {
-		return fmt.Errorf("rollout of %s to %s stopped at step %s: %w", r.Release, rc.d.ID(), rc.stepLabel(r.StepIndex), cause)
+		return fmt.Errorf("rollout of %s to %s stopped at %s: %w", r.Release, rc.d.ID(), rc.stepTitle(r.StepIndex), cause)
 	}
-	rerr := &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Step: rc.stepLabel(r.StepIndex),
-		Reason: interruptionReason(ctx), Interrupted: true, Timeout: errors.Is(ctx.Err(), context.DeadlineExceeded)}
+	rerr := &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Step: rc.stepTitle(r.StepIndex),
+		Reason: interruptionReason(ctx), Interrupted: true, Timeout: errors.Is(ctx.Err(), context.DeadlineExceeded),
+		LastCheck: describeLastCheck(rc.lastCheck)}
 	if rc.spec.OnTimeout == OnTimeoutFail || r.PreviousRelease == "" {
 		rerr.Resumable = true
-		rc.e.log.Warn(ctx, "ocuroot: rollout interrupted; position saved", map[string]any{"deployment": rc.d.ID(), "step": rerr.Step})
+		rc.e.log.Warn(ctx, "ocuroot: rollout interrupted; position saved", map[string]any{
+			"deployment": rc.d.ID(), "step": rerr.Step, "step_index": rc.stepIndex(r.StepIndex), "last_check": rerr.LastCheck})
 		return rerr
 	}
 	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), rc.spec.RollbackGrace)
@@ -281,7 +293,7 @@ func (rc *rolloutContext) markFailed(ctx context.Context, rerr *RolloutError) er
 	now := rc.e.clock.Now()
 	r.FailureReason = rerr.Reason
 	r.FinishedAt = now
-	rc.d.moveRollout(now, RolloutFailed, fmt.Sprintf("failed at step %s: %s; traffic left at %d%%", rerr.Step, rerr.Reason, rc.d.TrafficPercent))
+	rc.d.moveRollout(now, RolloutFailed, fmt.Sprintf("failed at %s: %s; traffic left at %d%%", rerr.Step, rerr.Reason, rc.d.TrafficPercent))
 	if err := rc.persistWithin(ctx); err != nil {
 		if !rc.storeUnreachable(ctx, err) {
 			return errors.Join(rerr, err)

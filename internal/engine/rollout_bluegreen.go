@@ -113,7 +113,7 @@ func (rc *rolloutContext) delay(ctx context.Context, step *Step) (stepOutcome, e
 // progress: a verify resumed after a crash runs again and must pass again.
 func (rc *rolloutContext) verify(ctx context.Context, step *Step) (stepOutcome, error) {
 	label := strings.ReplaceAll(step.CheckSet, "_", "-")
-	tries, last, err := rc.tryChecks(ctx, step.Slot, false, step.Checks, step.FailureThreshold, step.Interval)
+	tries, last, err := rc.tryChecks(ctx, step.Slot, false, rc.creds.metricChecks(stepCheckBlock(*step), step.Checks), step.FailureThreshold, step.Interval)
 	switch {
 	case err != nil:
 		return stepOutcome{}, err

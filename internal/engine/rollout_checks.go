@@ -8,21 +8,49 @@ import (
 
 // runChecks evaluates the health check and every metric check once.
 func (rc *rolloutContext) runChecks(ctx context.Context, slot string) []CheckResult {
-	return rc.runCheckSet(ctx, slot, rc.spec.HealthCheck != nil, rc.spec.Checks)
+	return rc.runCheckSet(ctx, slot, rc.spec.HealthCheck != nil, rc.creds.metricChecks("check", rc.spec.Checks))
 }
 
 // runCheckSet evaluates the health check (when health is set) and the given
-// metric checks once, in that order.
+// metric checks (their headers bound, see boundCredentials) once, in that
+// order.
 func (rc *rolloutContext) runCheckSet(ctx context.Context, slot string, health bool, metrics []MetricCheck) []CheckResult {
 	vars := rc.placeholders(slot)
 	var results []CheckResult
 	if health && rc.spec.HealthCheck != nil {
-		results = append(results, rc.e.checker.Health(ctx, *rc.spec.HealthCheck, vars))
+		results = append(results, rc.e.checker.Health(ctx, rc.creds.healthCheck(*rc.spec.HealthCheck), vars))
 	}
 	for _, mc := range metrics {
 		results = append(results, rc.e.checker.Metric(ctx, mc, vars))
 	}
 	return results
+}
+
+// saw keeps what a round of probes answered for a later timeout or
+// interrupt to quote: the first failed check, or the first check when all
+// passed.
+func (rc *rolloutContext) saw(results []CheckResult) {
+	if len(results) == 0 {
+		return
+	}
+	seen := results[0]
+	if bad := firstFailed(results); bad != nil {
+		seen = *bad
+	}
+	rc.lastCheck = &seen
+}
+
+// describeLastCheck renders a check result for an interrupted rollout:
+// `check "health" failed: GET …: status 503, expected 200; body: "warming up"`.
+func describeLastCheck(res *CheckResult) string {
+	if res == nil {
+		return ""
+	}
+	verdict := "failed"
+	if res.OK {
+		verdict = "passed"
+	}
+	return fmt.Sprintf("check %q %s: %s", res.Name, verdict, res.Detail)
 }
 
 func firstFailed(results []CheckResult) *CheckResult {
@@ -44,6 +72,7 @@ func (rc *rolloutContext) tryChecks(ctx context.Context, slot string, health boo
 		if ctx.Err() != nil {
 			return try, nil, ctx.Err()
 		}
+		rc.saw(results)
 		if last = firstFailed(results); last == nil {
 			rc.recordPass()
 			return try, nil, nil
@@ -73,15 +102,16 @@ func (rc *rolloutContext) recheckBeforeTraffic(ctx context.Context, step *Step) 
 	if slot == "" || (!rc.hasChecks() && len(step.Checks) == 0) {
 		return "", "", nil
 	}
-	metrics := append(append([]MetricCheck(nil), rc.spec.Checks...), step.Checks...)
+	metrics := append(rc.creds.metricChecks("check", rc.spec.Checks), rc.creds.metricChecks(stepCheckBlock(*step), step.Checks)...)
 	n, last, err := rc.tryChecks(ctx, slot, true, metrics, step.FailureThreshold, step.Interval)
 	if err != nil {
 		return "", "", err
 	}
 	if last != nil {
 		return "", fmt.Sprintf("re-check of the %s slot before %s failed %d time(s) after the rollout resumed; check %q: %s",
-			slot, DescribeStep(*step), n, last.Name, last.Detail), nil
+			slot, rc.stepTitle(rc.r().StepIndex), n, last.Name, last.Detail), nil
 	}
-	rc.e.log.Info(ctx, "ocuroot: re-checked before moving traffic", map[string]any{"deployment": rc.d.ID(), "step": rc.stepLabel(rc.r().StepIndex), "slot": slot, "tries": n})
+	rc.e.log.Info(ctx, "ocuroot: re-checked before moving traffic", map[string]any{
+		"deployment": rc.d.ID(), "step": rc.stepTitle(rc.r().StepIndex), "step_index": rc.stepIndex(rc.r().StepIndex), "slot": slot, "tries": n})
 	return fmt.Sprintf("; %s slot re-checked first after the resume (passed after %d try(s))", slot, n), "", nil
 }

@@ -10,10 +10,16 @@ import (
 type RolloutError struct {
 	Deployment string
 	Release    string
-	// Step is "2/5 bake 1s"; empty when the failure came before any step.
+	// Step names where the rollout stopped as the user configured it:
+	// "canary step 2 of 2 (weight 50%, bake 2s)", "the cutover"; empty
+	// when the failure came before any step.
 	Step string
 	// Reason says what failed: the hook, the check and how often.
 	Reason string
+	// LastCheck, for a rollout interrupted while it waited on checks, is
+	// the last answer a probe gave before the interrupt:
+	// `check "health" failed: GET …: status 503, expected 200; body: "warming up"`.
+	LastCheck string
 	// Timeout is set when the progress deadline or the caller's deadline
 	// was exceeded; Interrupted when the caller's context ended.
 	Timeout     bool
@@ -41,10 +47,13 @@ func (r *RolloutError) Error() string {
 		b.WriteString(" failed")
 	}
 	if r.Step != "" {
-		fmt.Fprintf(&b, " at step %s", r.Step)
+		fmt.Fprintf(&b, " at %s", r.Step)
 	}
 	if r.Reason != "" {
 		fmt.Fprintf(&b, ": %s", r.Reason)
+	}
+	if r.LastCheck != "" {
+		fmt.Fprintf(&b, "; the last %s", r.LastCheck)
 	}
 	b.WriteString(". ")
 	switch {

@@ -205,7 +205,7 @@ func TestPromotionDelayNeedsGreenHealthy(t *testing.T) {
 	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
 	rerr := asRolloutError(t, err)
 	want := `check "health" failed 2 consecutive time(s) (failure_threshold 2) during the promotion delay of the green slot; last: status 503, expected 200`
-	if rerr.Reason != want || rerr.Step != "3/5 promotion delay 10m" || !rerr.RolledBack {
+	if rerr.Reason != want || rerr.Step != "the promotion delay (10m)" || !rerr.RolledBack {
 		t.Errorf("RolloutError = %+v", *rerr)
 	}
 	assertEvents(t, h, "green.create 0 green", "rollback 0 green")
@@ -264,7 +264,7 @@ func TestResumedPromotionRechecksBeforeCutover(t *testing.T) {
 		wantHistory string
 	}{
 		{name: "green went bad meanwhile", failing: true, wantEvents: []string{"green.create 0 green", "rollback 0 green"},
-			wantReason: `re-check of the green slot before cutover to green failed 2 time(s) after the rollout resumed; check "health": status 503, expected 200`},
+			wantReason: `re-check of the green slot before the cutover failed 2 time(s) after the rollout resumed; check "health": status 503, expected 200`},
 		{name: "green still healthy", wantEvents: []string{"green.create 0 green", "cutover 100 green", "blue.drain 100 blue"},
 			wantHistory: `cutover to green: hook "cutover" accepted (HTTP 200 after 1 attempt(s)); green slot re-checked first after the resume (passed after 1 try(s))`},
 	}
@@ -293,7 +293,7 @@ func TestResumedPromotionRechecksBeforeCutover(t *testing.T) {
 			assertEvents(t, h, tt.wantEvents...)
 			if tt.failing {
 				rerr := asRolloutError(t, err)
-				if rerr.Reason != tt.wantReason || !rerr.RolledBack || rerr.Step != "4/5 cutover to green" {
+				if rerr.Reason != tt.wantReason || !rerr.RolledBack || rerr.Step != "the cutover" {
 					t.Errorf("RolloutError = %+v", *rerr)
 				}
 				assertState(t, d, StatusRolledBack, "api@1", "", 0)

@@ -44,6 +44,7 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 			if ctx.Err() != nil {
 				return stepOutcome{}, passed, failed, ctx.Err()
 			}
+			rc.saw(results)
 			rounds++
 			bad = firstFailed(results)
 			rc.countOutageRound(bad != nil)
@@ -58,7 +59,7 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 		}
 		r.StepObserved += max(rc.e.clock.Now().Sub(mark), 0)
 		rc.e.log.Info(ctx, "ocuroot: observing step", map[string]any{
-			"deployment": rc.d.ID(), "step": rc.stepLabel(r.StepIndex), "weight": o.step.Weight, "slot": o.slot,
+			"deployment": rc.d.ID(), "step": rc.stepTitle(r.StepIndex), "step_index": rc.stepIndex(r.StepIndex), "weight": o.step.Weight, "slot": o.slot,
 			"bake_elapsed": r.StepObserved.Round(time.Millisecond).String(), "bake_total": o.step.Duration.String(),
 			"checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "consecutive_failures": r.ConsecutiveFailures,
 		})
@@ -111,10 +112,13 @@ func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOut
 	probes := 0
 	mark := rc.e.clock.Now()
 	for {
-		res := rc.e.checker.Health(ctx, *hc, rc.placeholders(step.Slot))
+		res := rc.e.checker.Health(ctx, rc.creds.healthCheck(*hc), rc.placeholders(step.Slot))
 		if ctx.Err() != nil {
+			// This probe was cut short by the interrupt; the one before
+			// it (rc.lastCheck) is what the error quotes.
 			return stepOutcome{}, ctx.Err()
 		}
+		rc.saw([]CheckResult{res})
 		probes++
 		now := rc.e.clock.Now()
 		r.StepObserved += max(now.Sub(mark), 0)

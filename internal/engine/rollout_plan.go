@@ -86,7 +86,9 @@ func PlanRollout(spec DeploymentSpec, hasLiveRelease bool) (steps []Step, reason
 	return steps, reason
 }
 
-// DescribeStep renders one step for plans, logs and diagnostics.
+// DescribeStep renders one step of a plan on its own ("canary 10%", "bake
+// 5m"), for the plan line and history notes; where a rollout stands is
+// told by stepTitle, in the terms the user configured.
 func DescribeStep(s Step) string {
 	switch s.Kind {
 	case StepHook:

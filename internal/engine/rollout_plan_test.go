@@ -197,7 +197,7 @@ func TestRollbackSlot(t *testing.T) {
 }
 
 func TestPromotionCheck(t *testing.T) {
-	gated := []Step{{Kind: StepHook}, {Kind: StepGate}, {Kind: StepHook}}
+	gated := []Step{{Kind: StepHook, Event: EventGreenCreate}, {Kind: StepGate}, {Kind: StepHook, Event: EventCutover}}
 	d := func(r *Rollout) *Deployment {
 		return &Deployment{Package: "api", Environment: "prod", LiveRelease: "api@1", PendingRelease: "api@2", Status: StatusInProgress, Rollout: r}
 	}
@@ -211,7 +211,7 @@ func TestPromotionCheck(t *testing.T) {
 	}{
 		{"at the gate", d(&Rollout{Release: "api@2", State: RolloutAwaitingPromotion, Steps: gated, StepIndex: 1}), "api@2", PromotionReady, ""},
 		{"on its way to the gate", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 0}), "api@2", PromotionNotYet,
-			"api@2 is still rolling out to api/prod (step 1/3)"},
+			"api@2 is still rolling out to api/prod (currently at the creation of green)"},
 		{"promoted run stopped part-way", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 2, Promotion: promoted}), "api@2", PromotionReady, ""},
 		{"promoted run stopped while rolling back", d(&Rollout{Release: "api@2", State: RolloutRollingBack, Steps: gated, StepIndex: 2, Promotion: promoted}), "api@2", PromotionReady, ""},
 		{"past the gate without a promotion", d(&Rollout{Release: "api@2", State: RolloutRunning, Steps: gated, StepIndex: 2}), "api@2", PromotionRefused,
@@ -237,22 +237,22 @@ func TestPromotionCheck(t *testing.T) {
 func startsWith(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
 
 func TestRolloutErrorMessage(t *testing.T) {
-	base := RolloutError{Deployment: "api/prod", Release: "api@2", Step: "4/5 bake 30m", Reason: `check "health" failed 2 consecutive time(s)`}
+	base := RolloutError{Deployment: "api/prod", Release: "api@2", Step: "canary step 2 of 2 (weight 50%, bake 30m)", Reason: `check "health" failed 2 consecutive time(s)`}
 	tests := []struct {
 		name string
 		mod  func(*RolloutError)
 		want string
 	}{
 		{"rolled back", func(e *RolloutError) { e.RolledBack, e.RestoredRelease = true, "api@1" },
-			`rollout of api@2 to api/prod failed at step 4/5 bake 30m: check "health" failed 2 consecutive time(s). Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`},
+			`rollout of api@2 to api/prod failed at canary step 2 of 2 (weight 50%, bake 30m): check "health" failed 2 consecutive time(s). Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`},
 		{"resumable interrupt", func(e *RolloutError) {
 			e.Interrupted, e.Resumable, e.Reason = true, true, "the operation was cancelled (interrupt)"
 		},
-			"rollout of api@2 to api/prod was interrupted at step 4/5 bake 30m: the operation was cancelled (interrupt). Nothing was rolled back; the rollout's position is saved and the next apply continues from this step."},
+			"rollout of api@2 to api/prod was interrupted at canary step 2 of 2 (weight 50%, bake 30m): the operation was cancelled (interrupt). Nothing was rolled back; the rollout's position is saved and the next apply continues from this step."},
 		{"left in place", func(e *RolloutError) { e.Timeout = true },
-			`rollout of api@2 to api/prod failed at step 4/5 bake 30m: check "health" failed 2 consecutive time(s). Traffic was left as it is (on_timeout = "fail" or nothing to restore).`},
+			`rollout of api@2 to api/prod failed at canary step 2 of 2 (weight 50%, bake 30m): check "health" failed 2 consecutive time(s). Traffic was left as it is (on_timeout = "fail" or nothing to restore).`},
 		{"rollback failed", func(e *RolloutError) { e.RollbackErr = errCrash },
-			`rollout of api@2 to api/prod failed at step 4/5 bake 30m: check "health" failed 2 consecutive time(s). Rolling back also failed: simulated crash: the process died here. Traffic may still reach api@2; check the target and re-run the apply.`},
+			`rollout of api@2 to api/prod failed at canary step 2 of 2 (weight 50%, bake 30m): check "health" failed 2 consecutive time(s). Rolling back also failed: simulated crash: the process died here. Traffic may still reach api@2; check the target and re-run the apply.`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

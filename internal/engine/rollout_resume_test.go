@@ -394,7 +394,7 @@ func TestDeployResumesAfterInterrupt(t *testing.T) {
 	}
 	_, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
 	rerr := asRolloutError(t, err)
-	if !rerr.Resumable || !rerr.Interrupted || rerr.Step != "2/5 bake 30m" || rerr.Reason != "the operation was cancelled (interrupt)" {
+	if !rerr.Resumable || !rerr.Interrupted || rerr.Step != "canary step 1 of 2 (weight 10%, bake 30m)" || rerr.Reason != "the operation was cancelled (interrupt)" {
 		t.Fatalf("RolloutError = %+v", *rerr)
 	}
 	h.hooks.onSend = nil
@@ -405,7 +405,7 @@ func TestDeployResumesAfterInterrupt(t *testing.T) {
 	}
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable")
 	assertState(t, d, StatusSucceeded, "api@2", "", 100)
-	if !h.historyHas(d, "resumed at step 2/5 bake 30m (attempt 2)") {
+	if !h.historyHas(d, "resumed at canary step 1 of 2 (weight 10%, bake 30m) (attempt 2)") {
 		t.Errorf("history = %q", h.historyReasons(d))
 	}
 	if attempts := h.hooks.all()[1].Attempt; attempts != 1 {
@@ -491,7 +491,7 @@ func TestDeployCancellation(t *testing.T) {
 				t.Errorf("Deploy returned after %s, want under 2s", elapsed)
 			}
 			rerr := asRolloutError(t, err)
-			if !rerr.Interrupted || rerr.Reason != tt.wantReason || rerr.Step != "2/3 bake 30m" || rerr.Timeout != tt.deadline {
+			if !rerr.Interrupted || rerr.Reason != tt.wantReason || rerr.Step != "canary step 1 of 1 (weight 10%, bake 30m)" || rerr.Timeout != tt.deadline {
 				t.Errorf("RolloutError = %+v", *rerr)
 			}
 			assertEvents(t, h, tt.wantEvents...)
@@ -520,7 +520,7 @@ func TestDeployCancellation(t *testing.T) {
 					t.Errorf("want a rollback, got %+v", *rerr)
 				}
 				assertState(t, stored, StatusRolledBack, "api@1", "", 0)
-				if !strings.HasPrefix(err.Error(), "rollout of api@2 to api/prod was interrupted at step 2/3 bake 30m: "+tt.wantReason+". Rolled back:") {
+				if !strings.HasPrefix(err.Error(), "rollout of api@2 to api/prod was interrupted at canary step 1 of 1 (weight 10%, bake 30m): "+tt.wantReason+". Rolled back:") {
 					t.Errorf("message %q", err)
 				}
 			}
@@ -558,7 +558,7 @@ func TestPromoteResumesAfterInterrupt(t *testing.T) {
 	}
 	assertEvents(t, h, "green.create 0 green", "cutover 100 green", "blue.drain 100 blue")
 	assertState(t, d, StatusSucceeded, "api@2", "", 100)
-	if d.Rollout.Promotion.By != "alice" || !h.historyHas(d, "promotion by alice resumed at step 5/6 scale-down delay 10m (attempt 2)") {
+	if d.Rollout.Promotion.By != "alice" || !h.historyHas(d, "promotion by alice resumed at the scale-down delay (10m) (attempt 2)") {
 		t.Errorf("promotion %+v; history %q", d.Rollout.Promotion, h.historyReasons(d))
 	}
 	// Once done, promoting again is refused like any release not pending.

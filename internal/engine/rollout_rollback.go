@@ -18,7 +18,7 @@ func (rc *rolloutContext) startRollback(ctx context.Context, rerr *RolloutError)
 	r.FailureReason = rerr.Reason
 	r.RollbackSlot = rollbackSlot(r.Spec.Strategy, r.CurrentStep())
 	now := rc.e.clock.Now()
-	rc.d.addTransition(Transition{Time: now, From: "step " + rc.stepLabel(r.StepIndex), To: "rolling_back", Release: r.Release, Reason: rerr.Reason})
+	rc.d.addTransition(Transition{Time: now, From: rc.stepStage(r.StepIndex), To: "rolling_back", Release: r.Release, Reason: rerr.Reason})
 	rc.e.log.Warn(ctx, "ocuroot: rolling back", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "restore": r.PreviousRelease, "reason": rerr.Reason})
 	if err := rc.persist(ctx); err != nil {
 		if !rc.storeUnreachable(ctx, err) {
@@ -37,7 +37,7 @@ func (rc *rolloutContext) startRollback(ctx context.Context, rerr *RolloutError)
 func (rc *rolloutContext) finishRollback(ctx context.Context, rerr *RolloutError) error {
 	r := rc.r()
 	if rerr.Step == "" {
-		rerr.Step = rc.stepLabel(r.StepIndex)
+		rerr.Step = rc.stepTitle(r.StepIndex)
 	}
 	_, err := rc.sendEvent(ctx, EventRollback, 0, r.RollbackSlot, rc.idempotencyKey(rc.rollbackKeyStep(), EventRollback))
 	now := rc.e.clock.Now()

@@ -85,8 +85,9 @@ func (rc *rolloutContext) idempotencyKey(step, event string) string {
 	return fmt.Sprintf("%s/%s/%s/%s", rc.d.ID(), rc.r().ID, step, event)
 }
 
-// sendEvent delivers one event; with no hook configured it does nothing. A
-// hook without a secret of its own is signed with the engine's default.
+// sendEvent delivers one event; with no hook configured it does nothing.
+// It signs with the credentials bound for this pass: the deployment's own
+// secret, its named credential's, or the engine's default, in that order.
 func (rc *rolloutContext) sendEvent(ctx context.Context, eventType string, weight int, slot, key string) (HookResult, error) {
 	if rc.spec.Hook == nil || rc.spec.Hook.URL == "" {
 		return HookResult{}, nil
@@ -100,12 +101,14 @@ func (rc *rolloutContext) sendEvent(ctx context.Context, eventType string, weigh
 	if ev.EnvironmentAttributes == nil {
 		ev.EnvironmentAttributes = map[string]string{}
 	}
-	hook := *rc.spec.Hook
-	if hook.Secret == "" {
-		hook.Secret = rc.e.defaultHookSecret
+	hook := rc.creds.hook
+	if hook == nil {
+		// Every rollout context binds its credentials before it runs; a
+		// hook without them would go out unsigned.
+		return HookResult{}, fmt.Errorf("internal error: the hook of %s has no bound credentials; nothing was sent", rc.d.ID())
 	}
 	rc.e.log.Info(ctx, "ocuroot: sending hook", map[string]any{"deployment": rc.d.ID(), "event": eventType, "release": r.Release, "weight": weight, "slot": slot})
-	return rc.e.hooks.Send(ctx, hook, key, ev)
+	return rc.e.hooks.Send(ctx, *hook, key, ev)
 }
 
 func (rc *rolloutContext) placeholders(slot string) Placeholders {

@@ -88,7 +88,7 @@ func (rc *rolloutContext) storeUnreachable(ctx context.Context, err error) bool 
 	if !o.active() {
 		o.since = rc.e.clock.Now()
 		rc.e.log.Warn(ctx, "ocuroot: the store cannot be reached; holding traffic where it is and checking on", map[string]any{
-			"deployment": rc.d.ID(), "step": rc.stepLabel(rc.r().StepIndex), "traffic_percent": rc.d.TrafficPercent,
+			"deployment": rc.d.ID(), "step": rc.stepTitle(rc.r().StepIndex), "step_index": rc.stepIndex(rc.r().StepIndex), "traffic_percent": rc.d.TrafficPercent,
 			"gives_up_after": StoreOutageBound.String(), "error": err.Error(),
 		})
 	}
@@ -126,8 +126,8 @@ func (rc *rolloutContext) storeAnswered(ctx context.Context) bool {
 	if away == 0 && o.rounds == 0 {
 		return false
 	}
-	label := "step " + rc.stepLabel(r.StepIndex)
-	rc.d.addTransition(Transition{Time: now, From: label, To: label, Release: r.Release, Reason: fmt.Sprintf(
+	stage := rc.stepStage(r.StepIndex)
+	rc.d.addTransition(Transition{Time: now, From: stage, To: stage, Release: r.Release, Reason: fmt.Sprintf(
 		"the store could not be reached for %s; traffic was held at %d%% and %d check round(s) ran meanwhile (%d failed)",
 		away, rc.d.TrafficPercent, o.rounds, o.failedRounds)})
 	rc.e.log.Info(ctx, "ocuroot: the store answers again", map[string]any{"deployment": rc.d.ID(), "away": away.String(), "check_rounds": o.rounds})
@@ -282,7 +282,7 @@ func (rc *rolloutContext) describeSaved() string {
 	if !s.known {
 		return "the position it last saved"
 	}
-	return fmt.Sprintf("the rollout %s at step %s with %d%% of traffic", s.state, rc.stepLabel(s.step), s.traffic)
+	return fmt.Sprintf("the rollout %s at %s with %d%% of traffic", s.state, rc.stepTitle(s.step), s.traffic)
 }
 
 // unrecorded builds the part of an error that says what the store could

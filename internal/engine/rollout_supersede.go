@@ -16,7 +16,7 @@ import (
 // is persisted at once, so a crash right after does not send it again.
 func (rc *rolloutContext) withdrawUnfinished(ctx context.Context, next string) error {
 	d, r := rc.d, rc.r()
-	stoppedAt := rc.stepLabel(r.StepIndex)
+	stoppedAt := rc.stepTitle(r.StepIndex)
 	wasRollingBack := r.State == RolloutRollingBack
 	reverting := r.PreviousRelease != "" && next == r.PreviousRelease
 	slot, key := rollbackSlot(r.Spec.Strategy, r.CurrentStep()), rc.idempotencyKey("superseded", EventRollback)
@@ -28,7 +28,7 @@ func (rc *rolloutContext) withdrawUnfinished(ctx context.Context, next string) e
 		r.FailureReason = fmt.Sprintf("superseded by %s", next)
 	}
 	if _, err := rc.sendEvent(ctx, EventRollback, 0, slot, key); err != nil {
-		return fmt.Errorf("rolling back the unfinished rollout of %s (stopped at step %s) before applying %s: %w", r.Release, stoppedAt, next, err)
+		return fmt.Errorf("rolling back the unfinished rollout of %s (stopped at %s) before applying %s: %w", r.Release, stoppedAt, next, err)
 	}
 	now := rc.e.clock.Now()
 	r.RollbackSlot = slot
@@ -46,10 +46,10 @@ func (rc *rolloutContext) withdrawUnfinished(ctx context.Context, next string) e
 	switch {
 	case wasRollingBack || reverting:
 		r.State = RolloutRolledBack
-		reason = fmt.Sprintf("rolled back the unfinished rollout of %s (stopped at step %s, %s slot): %s", r.Release, stoppedAt, slot, r.FailureReason)
+		reason = fmt.Sprintf("rolled back the unfinished rollout of %s (stopped at %s, %s slot): %s", r.Release, stoppedAt, slot, r.FailureReason)
 	default:
 		r.State = RolloutSuperseded
-		reason = fmt.Sprintf("rollout of %s superseded by %s and withdrawn (stopped at step %s, %s slot)", r.Release, next, stoppedAt, slot)
+		reason = fmt.Sprintf("rollout of %s superseded by %s and withdrawn (stopped at %s, %s slot)", r.Release, next, stoppedAt, slot)
 	}
 	if d.LiveRelease == next {
 		status = StatusSucceeded

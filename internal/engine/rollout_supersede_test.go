@@ -28,7 +28,7 @@ func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 		{
 			name: "canary killed mid-bake", spec: canarySpec, killOn: EventCanaryWeight, writesAfter: 1,
 			wantEvents:   []string{"canary.weight 10 canary", "rollback 0 canary"},
-			wantHistory:  "rolled back the unfinished rollout of api@2 (stopped at step 2/5 bake 30m, canary slot): the configuration asks for api@1 again; api@1 is live",
+			wantHistory:  "rolled back the unfinished rollout of api@2 (stopped at canary step 1 of 2 (weight 10%, bake 30m), canary slot): the configuration asks for api@1 again; api@1 is live",
 			wantRollback: "superseded/rollback",
 		},
 		{
@@ -39,7 +39,7 @@ func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 				return spec
 			},
 			wantEvents:   []string{"green.create 0 green", "rollback 0 green"},
-			wantHistory:  "rolled back the unfinished rollout of api@2 (stopped at step 2/5 wait until green is healthy, green slot)",
+			wantHistory:  "rolled back the unfinished rollout of api@2 (stopped at the wait for health of green, green slot)",
 			wantRollback: "superseded/rollback",
 		},
 		{
@@ -50,7 +50,7 @@ func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 				return spec
 			},
 			wantEvents:   []string{"green.create 0 green", "cutover 100 green", "rollback 0 blue"},
-			wantHistory:  "rolled back the unfinished rollout of api@2 (stopped at step 4/5 scale-down delay 1h, blue slot)",
+			wantHistory:  "rolled back the unfinished rollout of api@2 (stopped at the scale-down delay (1h), blue slot)",
 			wantRollback: "superseded/rollback",
 		},
 		{
@@ -61,7 +61,7 @@ func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 				return spec
 			},
 			wantEvents:   []string{"canary.weight 10 canary", "rollback 0 canary", "rollback 0 canary"},
-			wantHistory:  `rolled back the unfinished rollout of api@2 (stopped at step 2/5 bake 30m, canary slot): check "health" failed 1 consecutive time(s)`,
+			wantHistory:  `rolled back the unfinished rollout of api@2 (stopped at canary step 1 of 2 (weight 10%, bake 30m), canary slot): check "health" failed 1 consecutive time(s)`,
 			wantRollback: "rollback/rollback",
 		},
 	}
@@ -140,7 +140,7 @@ func TestWithdrawalFailureKeepsTheRolloutUnfinished(t *testing.T) {
 	revert.Release = releaseID(1)
 
 	_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: revert})
-	want := "rolling back the unfinished rollout of api@2 (stopped at step 2/5 bake 30m) before applying api@1: " + errTargetDown.Error()
+	want := "rolling back the unfinished rollout of api@2 (stopped at canary step 1 of 2 (weight 10%, bake 30m)) before applying api@1: " + errTargetDown.Error()
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v\nwant %s", err, want)
 	}

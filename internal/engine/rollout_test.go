@@ -76,8 +76,8 @@ func TestDeployDirectCreate(t *testing.T) {
 	}
 	want := []string{
 		"pending → in_progress: direct deployment: deploy → wait until stable is healthy",
-		`step 1/2 deploy → step 2/2 wait until stable is healthy: deploy: hook "deploy" accepted (HTTP 200 after 1 attempt(s))`,
-		"step 2/2 wait until stable is healthy → step complete: stable healthy after 1 probe(s)",
+		`deploy → wait for health of stable: deploy: hook "deploy" accepted (HTTP 200 after 1 attempt(s))`,
+		"wait for health of stable → complete: stable healthy after 1 probe(s)",
 		"in_progress → succeeded: api@1 is live: completed all 2 steps in 0s",
 	}
 	if !equalStrings(got, want) {
@@ -131,18 +131,24 @@ func TestDeployCanaryUpdate(t *testing.T) {
 	if d.Rollout.ChecksPassed != 60 || d.Rollout.ChecksFailed != 0 {
 		t.Errorf("checks passed/failed = %d/%d", d.Rollout.ChecksPassed, d.Rollout.ChecksFailed)
 	}
+	// Step transitions go from one step to the next; the others from a
+	// deployment status.
+	statuses := map[string]bool{}
+	for _, s := range []Status{StatusPending, StatusInProgress, StatusAwaitingPromotion, StatusSucceeded, StatusRolledBack, StatusFailed, StatusTornDown} {
+		statuses[string(s)] = true
+	}
 	var steps []string
 	for _, tr := range h.history(d) {
-		if strings.HasPrefix(tr.From, "step ") && tr.Release == "api@2" {
+		if !statuses[tr.From] && tr.Release == "api@2" {
 			steps = append(steps, tr.From+" → "+tr.To)
 		}
 	}
 	wantSteps := []string{
-		"step 1/5 canary 10% → step 2/5 bake 30m",
-		"step 2/5 bake 30m → step 3/5 canary 50%",
-		"step 3/5 canary 50% → step 4/5 bake 30m",
-		"step 4/5 bake 30m → step 5/5 promote to 100%",
-		"step 5/5 promote to 100% → step complete",
+		"canary step 1 of 2: weight 10% → canary step 1 of 2: bake 30m",
+		"canary step 1 of 2: bake 30m → canary step 2 of 2: weight 50%",
+		"canary step 2 of 2: weight 50% → canary step 2 of 2: bake 30m",
+		"canary step 2 of 2: bake 30m → promotion to 100%",
+		"promotion to 100% → complete",
 	}
 	if !equalStrings(steps, wantSteps) {
 		t.Errorf("step history =\n %s\nwant\n %s", strings.Join(steps, "\n "), strings.Join(wantSteps, "\n "))
@@ -168,11 +174,11 @@ func TestDeployCanaryRollsBackOnFailingHealth(t *testing.T) {
 	rerr := asRolloutError(t, err)
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "rollback 0 canary")
 	wantReason := `check "health" failed 2 consecutive time(s) (failure_threshold 2) while baking at 50% traffic; last: status 503, expected 200`
-	if rerr.Step != "4/5 bake 30m" || rerr.Reason != wantReason || !rerr.RolledBack || rerr.RestoredRelease != "api@1" ||
+	if rerr.Step != "canary step 2 of 2 (weight 50%, bake 30m)" || rerr.Reason != wantReason || !rerr.RolledBack || rerr.RestoredRelease != "api@1" ||
 		rerr.Timeout || rerr.Interrupted || rerr.Resumable || rerr.RollbackErr != nil {
 		t.Errorf("RolloutError = %+v", *rerr)
 	}
-	wantMsg := "rollout of api@2 to api/prod failed at step 4/5 bake 30m: " + wantReason +
+	wantMsg := "rollout of api@2 to api/prod failed at canary step 2 of 2 (weight 50%, bake 30m): " + wantReason +
 		". Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1."
 	if err.Error() != wantMsg {
 		t.Errorf("message =\n %s\nwant\n %s", err, wantMsg)
@@ -201,7 +207,7 @@ func TestDeployCanaryHookFailureRollsBack(t *testing.T) {
 	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: canarySpec()})
 	rerr := asRolloutError(t, err)
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "rollback 0 canary")
-	if rerr.Step != "3/5 canary 50%" || !strings.Contains(rerr.Reason, "failed after 4 attempts: HTTP 503") || !rerr.RolledBack {
+	if rerr.Step != "canary step 2 of 2 (weight 50%, bake 30m)" || !strings.Contains(rerr.Reason, "failed after 4 attempts: HTTP 503") || !rerr.RolledBack {
 		t.Errorf("RolloutError = %+v", *rerr)
 	}
 	assertState(t, d, StatusRolledBack, "api@1", "", 0)
@@ -323,13 +329,13 @@ func TestDeployBlueGreenPromotionChecks(t *testing.T) {
 		{
 			name: "post-promotion failure switches back to blue", post: true,
 			wantEvents: []string{"green.create 0 green", "cutover 100 green", "rollback 0 blue"},
-			wantStep:   "4/5 post-promotion check", wantSlot: SlotBlue,
+			wantStep:   "the post-promotion checks", wantSlot: SlotBlue,
 			wantReason: `post-promotion check "error_rate" failed 3 time(s): error_rate = 0.4, above max 0.05`,
 		},
 		{
 			name: "pre-promotion failure discards green", pre: true,
 			wantEvents: []string{"green.create 0 green", "rollback 0 green"},
-			wantStep:   "3/5 pre-promotion check", wantSlot: SlotGreen,
+			wantStep:   "the pre-promotion checks", wantSlot: SlotGreen,
 			wantReason: `pre-promotion check "error_rate" failed 3 time(s): error_rate = 0.4, above max 0.05`,
 		},
 	}
@@ -393,7 +399,7 @@ func TestDeployProgressDeadline(t *testing.T) {
 			start := h.now()
 			d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
 			rerr := asRolloutError(t, err)
-			if !rerr.Timeout || rerr.Reason != wantReason || rerr.Step != "2/2 wait until stable is healthy" || rerr.Resumable {
+			if !rerr.Timeout || rerr.Reason != wantReason || rerr.Step != "the wait for health of stable" || rerr.Resumable {
 				t.Errorf("RolloutError = %+v", *rerr)
 			}
 			if !strings.Contains(err.Error(), tt.wantMsg) {
@@ -404,7 +410,7 @@ func TestDeployProgressDeadline(t *testing.T) {
 			}
 			assertEvents(t, h, tt.wantEvents...)
 			assertState(t, d, tt.wantStatus, tt.wantLive, "", tt.wantTraf)
-			if tt.onTimeout == OnTimeoutFail && !h.historyHas(d, "failed at step 2/2 wait until stable is healthy", "traffic left at 100%") {
+			if tt.onTimeout == OnTimeoutFail && !h.historyHas(d, "failed at the wait for health of stable", "traffic left at 100%") {
 				t.Errorf("history = %q", h.historyReasons(d))
 			}
 		})
@@ -578,7 +584,7 @@ func TestPromoteGivesUpWaiting(t *testing.T) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
 	_, err := h.e.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: "api@2", By: "alice"})
-	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "gave up waiting for api/prod to reach awaiting_promotion for api@2 (api@2 is still rolling out to api/prod (step 1/5))") {
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "gave up waiting for api/prod to reach awaiting_promotion for api@2 (api@2 is still rolling out to api/prod (currently at the creation of green))") {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -707,7 +713,7 @@ func TestDeploySupersedesAfterCutover(t *testing.T) {
 		}
 	}
 	_, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
-	if rerr := asRolloutError(t, err); !rerr.Resumable || !rerr.Interrupted || rerr.Step != "4/5 scale-down delay 10m" {
+	if rerr := asRolloutError(t, err); !rerr.Resumable || !rerr.Interrupted || rerr.Step != "the scale-down delay (10m)" {
 		t.Fatalf("RolloutError = %+v", *rerr)
 	}
 	if d := h.deployment(testDepID); d.LiveRelease != "api@2" || d.Rollout.State != RolloutRunning {

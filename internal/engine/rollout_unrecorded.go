@@ -17,7 +17,7 @@ type UnrecordedError struct {
 	// live". Empty inside a RolloutError, which says it itself.
 	Done string
 	// StoreShows is what the store still holds: "the rollout running at
-	// step 2/5 bake 5m with 10% of traffic".
+	// canary step 1 of 2 (weight 10%, bake 5m) with 10% of traffic".
 	StoreShows string
 	// NextApply says how the next apply reconciles.
 	NextApply string
@@ -93,7 +93,7 @@ func (rc *rolloutContext) recordUnrecordedRollback(ctx context.Context, u Unreco
 	}
 	r.State, r.FailureReason, r.RollbackSlot = RolloutRollingBack, u.Reason, u.Slot
 	rc.unrecordedRollbackKey = u.KeyStep
-	rc.d.addTransition(Transition{Time: rc.e.clock.Now(), From: "step " + rc.stepLabel(r.StepIndex), To: string(RolloutRollingBack), Release: r.Release,
+	rc.d.addTransition(Transition{Time: rc.e.clock.Now(), From: rc.stepStage(r.StepIndex), To: string(RolloutRollingBack), Release: r.Release,
 		Reason: "recording the rollback an earlier run sent while the store could not be reached: " + u.Reason})
 	rc.e.log.Warn(ctx, "ocuroot: recording a rollback the store could not record before", map[string]any{"deployment": rc.d.ID(), "rollout": u.RolloutID})
 	err := rc.finishRollback(ctx, &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Reason: u.Reason})

@@ -30,7 +30,11 @@ func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*Deployme
 	if err == nil || !IsNotFound(err) {
 		return d, err
 	}
-	d, _ = e.loadOrSeed(ctx, id, spec, req.LiveRelease)
+	// Read again: another run may have stored the record meanwhile. A store
+	// that fails now fails the seeding; nothing is kept.
+	if d, err = e.loadOrSeed(ctx, id, spec, req.LiveRelease); err != nil {
+		return nil, err
+	}
 	if req.Status == StatusAwaitingPromotion && req.PendingRelease != "" {
 		e.seedAtGate(d, spec, req)
 	}

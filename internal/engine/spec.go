@@ -34,6 +34,21 @@ type HookConfig struct {
 	Headers map[string]string `json:"headers,omitempty"`
 	Timeout time.Duration     `json:"timeout"`
 	Retry   RetryConfig       `json:"retry"`
+	// Credential names the provider-level credential whose hook secret
+	// signs the calls and whose headers go with them. The name is stored;
+	// the values live in the provider configuration, which every run has.
+	Credential string `json:"credential,omitempty"`
+	// Own records, in a stored spec, that the deployment set a secret or
+	// headers of its own; their values are never stored, so a later run
+	// must get them from this process's memory or refuse to send.
+	Own OwnCredentials `json:"own,omitempty"`
+}
+
+// OwnCredentials is what a stored spec keeps of a hook's or a check's own
+// secret and headers: that they exist, never their values.
+type OwnCredentials struct {
+	Secret  bool     `json:"secret,omitempty"`
+	Headers []string `json:"headers,omitempty"` // header names, sorted
 }
 
 // RetryConfig bounds the retries of one hook call.
@@ -59,6 +74,9 @@ type HealthCheck struct {
 	// Headers go with every probe (an authorization token, for instance):
 	// never persisted, never logged; see RememberCheckHeaders.
 	Headers map[string]string `json:"-"`
+	// Credential and OwnHeaders: as HookConfig.Credential and Own.Headers.
+	Credential string   `json:"credential,omitempty"`
+	OwnHeaders []string `json:"own_headers,omitempty"`
 }
 
 // MetricCheck reads a number at Path (gjson syntax) from the JSON returned
@@ -71,6 +89,9 @@ type MetricCheck struct {
 	Max  *float64 `json:"max,omitempty"`
 	// Headers go with every request, like HealthCheck.Headers.
 	Headers map[string]string `json:"-"`
+	// Credential and OwnHeaders: as HealthCheck's.
+	Credential string   `json:"credential,omitempty"`
+	OwnHeaders []string `json:"own_headers,omitempty"`
 }
 
 // CanaryStep is one traffic weight and how long to bake at it.
@@ -189,13 +210,38 @@ func (s DeploymentSpec) checkInterval() time.Duration {
 }
 
 // withoutSecrets is the spec as it may be stored: no hook secret and no
-// header values (they may carry tokens). A process that needs them again
-// gets them from RememberHook and RememberCheckHeaders.
+// header values (they may carry tokens), but a note of which the
+// deployment had, so that a later run without them refuses instead of
+// signing with another secret or probing without the headers. A process
+// that needs the values again gets them from RememberHook and
+// RememberCheckHeaders; credentials named by reference come from the
+// provider configuration.
 func (s DeploymentSpec) withoutSecrets() DeploymentSpec {
 	if s.Hook != nil {
 		h := *s.Hook
+		if h.Secret != "" || len(h.Headers) > 0 {
+			h.Own = OwnCredentials{Secret: h.Secret != "", Headers: headerNames(h.Headers)}
+		}
 		h.Secret, h.Headers = "", nil
 		s.Hook = &h
+	}
+	if s.HealthCheck != nil && len(s.HealthCheck.Headers) > 0 {
+		hc := *s.HealthCheck
+		hc.OwnHeaders = headerNames(hc.Headers)
+		s.HealthCheck = &hc
+	}
+	for _, list := range s.metricCheckLists() {
+		if len(*list.checks) == 0 {
+			continue
+		}
+		copied := make([]MetricCheck, len(*list.checks))
+		for i, mc := range *list.checks {
+			if len(mc.Headers) > 0 {
+				mc.OwnHeaders = headerNames(mc.Headers)
+			}
+			copied[i] = mc
+		}
+		*list.checks = copied
 	}
 	return s.withCheckHeaders(nil)
 }

@@ -58,20 +58,29 @@ func TestTeardownRefusesInvalidRetry(t *testing.T) {
 	assertLeaseFree(t, h.kv, testDepID)
 }
 
-// TestDefaultHookSecretAppliedByTheEngine: the provider-level secret signs a
-// hook that sets none, and a hook's own secret wins over it.
+// TestDefaultHookSecretAppliedByTheEngine: a hook is signed with its own
+// secret, else its named credential's, else the provider-level default.
 func TestDefaultHookSecretAppliedByTheEngine(t *testing.T) {
 	tests := []struct {
-		name, hookSecret, want string
+		name, hookSecret, credential, want string
 	}{
 		{name: "default when the hook has none", want: "provider-secret"},
 		{name: "the hook's own secret wins", hookSecret: "hook-secret", want: "hook-secret"},
+		{name: "the named credential's secret", credential: "hooks", want: "s3cret"},
+		{name: "the own secret wins over the credential's", hookSecret: "hook-secret", credential: "hooks", want: "hook-secret"},
+		{name: "a credential with headers only falls back to the default", credential: "headers-only", want: "provider-secret"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarnessWith(t, enginetest.NewAutoClock(testStart), Options{DefaultHookSecret: "provider-secret"})
+			h := newHarnessWith(t, enginetest.NewAutoClock(testStart), Options{
+				DefaultHookSecret: "provider-secret",
+				Credentials: map[string]Credential{
+					"hooks":        {HookSecret: "s3cret"},
+					"headers-only": {Headers: map[string]string{"X-Token": "t"}},
+				},
+			})
 			spec := testSpec(StrategyDirect)
-			spec.Hook.Secret = tt.hookSecret
+			spec.Hook.Secret, spec.Hook.Credential = tt.hookSecret, tt.credential
 			for _, c := range deployAndListHooks(t, h, spec) {
 				if c.Config.Secret != tt.want {
 					t.Errorf("hook %s handed to the sender with secret %q, want %q", c.Type, c.Config.Secret, tt.want)

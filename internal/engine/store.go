@@ -33,17 +33,27 @@ func ApprovalKey(release, phase string) string { return release + "#" + phase }
 
 // Store is the typed view of a KV: JSON records for each kind.
 type Store struct {
+	// kv reports every failure of the backend as a StoreError.
 	kv KV
+	// backend is the KV as it was given.
+	backend KV
 	// restored holds records restored from Terraform state that the KV
 	// lacks; reads fall back to them and the first write stores them.
 	restored *restoredRecords
 }
 
 // NewStore wraps a KV.
-func NewStore(kv KV) *Store { return &Store{kv: kv, restored: &restoredRecords{}} }
+func NewStore(kv KV) *Store { return NewDescribedStore(kv, "") }
+
+// NewDescribedStore wraps a KV whose failures name the store as described
+// (its location with any password redacted), so a user reading one knows
+// which store could not be read.
+func NewDescribedStore(kv KV, description string) *Store {
+	return &Store{kv: describedKV{KV: kv, store: description}, backend: kv, restored: &restoredRecords{}}
+}
 
 // KV returns the backend.
-func (s *Store) KV() KV { return s.kv }
+func (s *Store) KV() KV { return s.backend }
 
 func getJSON[T any](ctx context.Context, kv KV, kind, key string) (T, int64, error) {
 	var out T
@@ -112,14 +122,17 @@ func (s *Store) PutEnvironment(ctx context.Context, env Environment) error {
 
 // DeleteEnvironment removes the record and leaves a tombstone, so another
 // workspace's refresh reports the environment gone rather than restoring it.
+// The tombstone is written first: a store that fails in between leaves the
+// record with its tombstone (reads still find the record, and the next
+// delete finishes), never a record gone without one.
 func (s *Store) DeleteEnvironment(ctx context.Context, name string, now time.Time) error {
 	if err := s.storeRestored(ctx, ""); err != nil {
 		return err
 	}
-	if err := s.kv.Delete(ctx, kindEnvironment, name, AnyRevision); err != nil {
+	if err := s.buryRecord(ctx, kindEnvironment, name, now); err != nil {
 		return err
 	}
-	return s.buryRecord(ctx, kindEnvironment, name, now)
+	return s.kv.Delete(ctx, kindEnvironment, name, AnyRevision)
 }
 
 func (s *Store) ListEnvironments(ctx context.Context) ([]Environment, error) {
@@ -151,16 +164,16 @@ func (s *Store) PutRelease(ctx context.Context, rel Release) error {
 	return err
 }
 
-// DeleteRelease removes the record and leaves a tombstone (see
-// DeleteEnvironment).
+// DeleteRelease removes the record and leaves a tombstone, written first
+// (see DeleteEnvironment).
 func (s *Store) DeleteRelease(ctx context.Context, id string, now time.Time) error {
 	if err := s.storeRestored(ctx, ""); err != nil {
 		return err
 	}
-	if err := s.kv.Delete(ctx, kindRelease, id, AnyRevision); err != nil {
+	if err := s.buryRecord(ctx, kindRelease, id, now); err != nil {
 		return err
 	}
-	return s.buryRecord(ctx, kindRelease, id, now)
+	return s.kv.Delete(ctx, kindRelease, id, AnyRevision)
 }
 
 // GetDeployment returns the deployment with its revision remembered, so the

@@ -7,7 +7,7 @@ import (
 
 // Teardown sends the teardown event (the Ocuroot "down") and marks the
 // deployment torn down. The record is kept for its history.
-func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig) error {
+func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig) (err error) {
 	id := DeploymentID(pkg, env)
 	// The hook goes through the same defaults and validation as a deploy's.
 	spec := DeploymentSpec{Package: pkg, Environment: env, Hook: hook}.WithDefaults()
@@ -18,7 +18,7 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 	if err != nil {
 		return err
 	}
-	defer lease.release(ctx)
+	defer lease.releaseInto(ctx, &err)
 	d, err := e.store.GetDeployment(ctx, id)
 	if IsNotFound(err) {
 		d = &Deployment{Package: pkg, Environment: env, CreatedAt: e.clock.Now()}
@@ -41,7 +41,20 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 	rollout := &Rollout{ID: newRolloutID("teardown", d.RolloutCount), Release: release, StepAttempt: 1}
 	saved := d.Rollout
 	d.Rollout = rollout
-	rc := &rolloutContext{e: e, d: d, spec: spec, env: environment, lease: lease}
+	// State may lack the deployment's own hook secret (secret_wo is never
+	// stored there); the stored record says whether there was one, so the
+	// teardown refuses rather than signing with another secret.
+	if spec.Hook != nil && saved != nil && saved.Spec.Hook != nil && saved.Spec.Hook.URL == spec.Hook.URL {
+		hook := *spec.Hook
+		hook.Own = saved.Spec.Hook.Own
+		spec.Hook = &hook
+	}
+	creds, err := e.bindCredentials(id, DeploymentSpec{Hook: spec.Hook}, nil)
+	if err != nil {
+		d.Rollout = saved
+		return err
+	}
+	rc := &rolloutContext{e: e, d: d, spec: spec, creds: creds, env: environment, lease: lease}
 	if _, err := rc.sendEvent(ctx, EventTeardown, 0, "", rc.idempotencyKey("teardown", EventTeardown)); err != nil {
 		return fmt.Errorf("tearing down %s: %w", id, err)
 	}

@@ -40,13 +40,20 @@ type workspace struct {
 
 func newWorkspace(t *testing.T) *workspace {
 	t.Helper()
+	return newWorkspaceWithTarget(t, demotarget.Options{Secret: hookSecret})
+}
+
+// newWorkspaceWithTarget is newWorkspace with a target of its own options
+// (the secret it verifies hooks with, headers it requires on probes).
+func newWorkspaceWithTarget(t *testing.T, target demotarget.Options) *workspace {
+	t.Helper()
 	requireSuite(t)
 	dir := t.TempDir()
 	w := &workspace{
 		t: t, dir: dir,
 		storePath: filepath.Join(dir, "ocuroot.db"),
 		logPath:   filepath.Join(dir, "terraform.log"),
-		target:    demotarget.New(demotarget.Options{Secret: hookSecret}),
+		target:    demotarget.New(target),
 	}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -66,7 +73,12 @@ func newWorkspace(t *testing.T) *workspace {
 // configure writes the workspace's configuration: release "1" or "2".
 func (w *workspace) configure(release string, steps ...step) {
 	w.t.Helper()
-	config := rolloutConfig(w.storePath, w.targetURL, release, steps...)
+	w.writeConfig(rolloutConfig(w.storePath, w.targetURL, release, steps...))
+}
+
+// writeConfig writes config as the workspace's main.tf.
+func (w *workspace) writeConfig(config string) {
+	w.t.Helper()
 	if err := os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(config), 0o600); err != nil {
 		w.t.Fatal(err)
 	}

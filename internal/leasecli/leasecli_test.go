@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
@@ -95,11 +96,16 @@ func holderOf(cmd *exec.Cmd) string {
 	return h.String()
 }
 
-func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+// run runs `lease args...` and fails the test unless it exits with
+// wantCode: every run states the exit code it expects, so none goes
+// unchecked.
+func run(t *testing.T, wantCode int, args ...string) (stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = Main(args, &out, &errOut)
-	return code, out.String(), errOut.String()
+	if code := Main(args, &out, &errOut); code != wantCode {
+		t.Fatalf("lease %q: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, wantCode, out.String(), errOut.String())
+	}
+	return out.String(), errOut.String()
 }
 
 func mustContain(t *testing.T, what, text string, parts ...string) {
@@ -120,16 +126,10 @@ func TestListAndBreakTheLeaseOfACrashedRun(t *testing.T) {
 	holderCmd := startHolder(t, store)
 	holder := holderOf(holderCmd)
 
-	code, out, errOut := run(t, "list", "-store", store)
-	if code != 0 {
-		t.Fatalf("list: exit %d, %s", code, errOut)
-	}
+	out, _ := run(t, 0, "list", "-store", store)
 	mustContain(t, "list of a live holder", out, "DEPLOYMENT", "HOLDER", "OPERATION", "SINCE", "EXPIRES", "STATE",
 		"api/prod", holder, "deploy api@1", "held")
-	code, _, errOut = run(t, "break", "-store", store, "-deployment", "api/prod", "-holder", holder)
-	if code != 1 {
-		t.Fatalf("break of a live holder: exit %d", code)
-	}
+	_, errOut := run(t, 1, "break", "-store", store, "-deployment", "api/prod", "-holder", holder)
 	mustContain(t, "refusal", errOut, "lease break refused", "is still running on this machine")
 
 	if err := holderCmd.Process.Kill(); err != nil {
@@ -137,29 +137,38 @@ func TestListAndBreakTheLeaseOfACrashedRun(t *testing.T) {
 	}
 	_ = holderCmd.Wait()
 
-	code, out, _ = run(t, "list", "-store", store)
+	out, _ = run(t, 0, "list", "-store", store)
 	want := fmt.Sprintf(`terraform-provider-ocuroot lease break -deployment api/prod -holder "%s"`, holder)
-	if code != 0 {
-		t.Fatalf("list: exit %d", code)
-	}
 	mustContain(t, "list of a dead holder", out, "holder process gone (safe to break)", want)
 
-	code, _, errOut = run(t, "break", "-store", store, "-deployment", "api/prod", "-holder", "someone@else pid 1")
-	if code != 1 {
-		t.Fatalf("break naming another holder: exit %d", code)
-	}
+	_, errOut = run(t, 1, "break", "-store", store, "-deployment", "api/prod", "-holder", "someone@else pid 1")
 	mustContain(t, "refusal", errOut, `the lease of api/prod is held by "`+holder+`"`, `not by "someone@else pid 1"; nothing was changed`)
 
-	code, out, errOut = run(t, "break", "-store", store, "-deployment", "api/prod", "-holder", holder)
-	if code != 0 {
-		t.Fatalf("break: exit %d, %s", code, errOut)
-	}
+	out, _ = run(t, 0, "break", "-store", store, "-deployment", "api/prod", "-holder", holder)
 	mustContain(t, "break output", out, "Broke the lease of api/prod held by "+holder, "embedded store "+store)
 
-	code, out, _ = run(t, "list", "-store", store)
-	if code != 0 || !strings.Contains(out, "No leases are held (embedded store "+store+")") {
-		t.Errorf("list after break: exit %d\n%s", code, out)
+	out, _ = run(t, 0, "list", "-store", store)
+	mustContain(t, "list after break", out, "No leases are held (embedded store "+store+")")
+}
+
+// TestListAndBreakTheLeaseOfAZombieRun: a killed run that its parent has
+// not reaped yet is a zombie; it still has a pid but will never renew, so
+// list offers the break and break frees the deployment, as for a reaped one.
+func TestListAndBreakTheLeaseOfAZombieRun(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "store.db")
+	holderCmd := startHolder(t, store)
+	holder := holderOf(holderCmd)
+	if err := holderCmd.Process.Kill(); err != nil {
+		t.Fatal(err)
 	}
+	enginetest.AwaitZombie(t, holderCmd.Process.Pid)
+
+	out, _ := run(t, 0, "list", "-store", store)
+	mustContain(t, "list of a zombie holder", out, "holder process gone (safe to break)",
+		fmt.Sprintf(`terraform-provider-ocuroot lease break -deployment api/prod -holder "%s"`, holder))
+
+	out, _ = run(t, 0, "break", "-store", store, "-deployment", "api/prod", "-holder", holder)
+	mustContain(t, "break output", out, "Broke the lease of api/prod held by "+holder)
 }
 
 // TestStoreFromEnvironment: without -store the command finds the store
@@ -169,21 +178,18 @@ func TestStoreFromEnvironment(t *testing.T) {
 	dataDir := t.TempDir()
 	t.Setenv("OCUROOT_STORE", "")
 	t.Setenv("TF_DATA_DIR", dataDir)
-	code, _, errOut := run(t, "list")
+	_, errOut := run(t, 1, "list")
 	embedded := filepath.Join(dataDir, "ocuroot", "store.db")
-	if code != 1 || !strings.Contains(errOut, "no embedded store at "+embedded) {
-		t.Fatalf("list without a store: exit %d, %s", code, errOut)
-	}
+	mustContain(t, "list without a store", errOut, "no embedded store at "+embedded)
 	startHolder(t, embedded)
-	code, out, _ := run(t, "list")
+	out, _ := run(t, 0, "list")
 	mustContain(t, "list from TF_DATA_DIR", out, "embedded store "+embedded, "api/prod")
 
 	elsewhere := filepath.Join(t.TempDir(), "named.db")
 	t.Setenv("OCUROOT_STORE", elsewhere)
 	startHolder(t, elsewhere)
-	if code, out, _ = run(t, "list"); code != 0 || !strings.Contains(out, "embedded store "+elsewhere) {
-		t.Errorf("list from OCUROOT_STORE: exit %d\n%s", code, out)
-	}
+	out, _ = run(t, 0, "list")
+	mustContain(t, "list from OCUROOT_STORE", out, "embedded store "+elsewhere)
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -194,12 +200,9 @@ func TestUsageErrors(t *testing.T) {
 		{"break", "-holder", "x"},
 		{"list", "extra"},
 	} {
-		code, _, errOut := run(t, args...)
-		if code != 2 || !strings.Contains(errOut, "Usage:") {
-			t.Errorf("lease %q: exit %d, stderr %q", args, code, errOut)
-		}
+		_, errOut := run(t, 2, args...)
+		mustContain(t, fmt.Sprintf("lease %q", args), errOut, "Usage:")
 	}
-	if code, out, _ := run(t, "help"); code != 0 || !strings.Contains(out, "lease break -deployment PACKAGE/ENVIRONMENT") {
-		t.Errorf("help: exit %d\n%s", code, out)
-	}
+	out, _ := run(t, 0, "help")
+	mustContain(t, "help", out, "lease break -deployment PACKAGE/ENVIRONMENT")
 }

@@ -125,6 +125,7 @@ func (a *promoteAction) promoteDeployment(ctx context.Context, m *promoteActionM
 	d, err := a.data.engine.Promote(ctx, engine.PromoteRequest{
 		Deployment: id, Release: release, Note: m.Note.ValueString(), By: promoter(),
 	})
+	err = withoutLeaseNotReleased(&resp.Diagnostics, "promotion", err)
 	var refused *engine.PromotionRefusedError
 	switch {
 	case errors.As(err, &refused):

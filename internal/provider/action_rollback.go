@@ -87,6 +87,7 @@ func (a *rollbackAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	d, err := a.data.engine.RollbackNow(ctx, engine.RollbackNowRequest{
 		Deployment: id, Note: m.Note.ValueString(), By: promoter(),
 	})
+	err = withoutLeaseNotReleased(&resp.Diagnostics, "rollback", err)
 	var refused *engine.RollbackRefusedError
 	switch {
 	case errors.As(err, &refused):

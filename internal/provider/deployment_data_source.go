@@ -101,8 +101,12 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	}
 	id := engine.DeploymentID(m.Package.ValueString(), m.Environment.ValueString())
 	rec, err := d.data.engine.GetDeployment(ctx, id)
+	if err != nil && !engine.IsNotFound(err) {
+		d.data.addStoreReadError(&resp.Diagnostics, "Reading deployment "+id, err, "Check that the store is reachable and run terraform again.")
+		return
+	}
 	if err != nil {
-		resp.Diagnostics.AddError("Deployment Not Found", fmt.Sprintf("No deployment %s in the store (%s): %v", id, d.data.storeDescription, err))
+		resp.Diagnostics.AddError("Deployment Not Found", fmt.Sprintf("No deployment %s in the store (%s).", id, d.data.storeDescription))
 		return
 	}
 	m.ID = types.StringValue(id)
@@ -116,7 +120,7 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	entries := []engine.Transition{}
 	if limit := historyLimit(m.Limit); limit > 0 {
 		if entries, err = recentHistory(ctx, d.data.engine, rec, limit); err != nil {
-			resp.Diagnostics.AddError("Deployment History Unreadable", fmt.Sprintf("Reading the history of %s (%s): %v", id, d.data.storeDescription, err))
+			d.data.addStoreReadError(&resp.Diagnostics, "Reading the history of "+id, err, "Check that the store is reachable and run terraform again.")
 			return
 		}
 	}

@@ -35,8 +35,9 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 			{
 				PreConfig: func() { target.MarkBad("2") },
 				Config:    deployConfig(store, url, "2", deadline),
-				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 2/2 wait until stable is healthy: ` +
+				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at the wait for health of stable: ` +
 					`health check of the stable slot did not pass within the progress deadline of 2m ... ` +
+					`last: GET ... status 503, expected 200; body: "{"status":"failing", ... ` +
 					`Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
 			proposedAgain(deployConfig(store, url, "2", deadline),
@@ -49,7 +50,7 @@ func TestAccDeployment_progressDeadline(t *testing.T) {
 			),
 			{
 				Config: deployConfig(store, url, "2", deadlineFail),
-				ExpectError: diagPattern(`Deployment Rollout Failed ... rollout of api@2 to api/prod0 failed at step 2/2 wait until stable is healthy: ` +
+				ExpectError: diagPattern(`Deployment Rollout Failed ... rollout of api@2 to api/prod0 failed at the wait for health of stable: ` +
 					`health check of the stable slot did not pass within the progress deadline of 2m ... ` +
 					`Traffic was left as it is (on_timeout = "fail" or nothing to restore).`),
 			},
@@ -115,7 +116,7 @@ func TestAccDeployment_terraformTimeout(t *testing.T) {
 			{
 				PreConfig: func() { started = time.Now() },
 				Config:    deployConfig(store, url, "2", canaryWithBake("1h")),
-				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 was interrupted at step 2/3 bake 1h: ` +
+				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 was interrupted at canary step 1 of 1 (weight 10%, bake 1h): ` +
 					`the operation's timeout was reached (Terraform timeouts block). Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
 			proposedAgain(deployConfig(store, url, "2", canaryWithBake("1h")),
@@ -165,7 +166,7 @@ func TestAccDeployment_terraformTimeoutFail(t *testing.T) {
 			{Config: deployConfig(store, url, "1", settings)},
 			{
 				Config: deployConfig(store, url, "2", settings),
-				ExpectError: diagPattern(`Deployment Rollout Interrupted ... rollout of api@2 to api/prod0 was interrupted at step 2/3 bake 1h: ` +
+				ExpectError: diagPattern(`Deployment Rollout Interrupted ... rollout of api@2 to api/prod0 was interrupted at canary step 1 of 1 (weight 20%, bake 1h): ` +
 					`the operation's timeout was reached (Terraform timeouts block). Nothing was rolled back; the rollout's position is saved and the next apply continues from this step.`),
 			},
 			proposedAgain(deployConfig(store, url, "2", settings),
@@ -243,7 +244,7 @@ func TestAccDeployment_hookRejectedWith4xx(t *testing.T) {
 			{
 				PreConfig: func() { target.FailHook(demotarget.EventDeploy, 400) },
 				Config:    deployConfig(store, url, "1", ""),
-				ExpectError: diagPattern(`Deployment Rollout Failed ... rollout of api@1 to api/prod0 failed at step 1/2 deploy: hook "deploy" to ` +
+				ExpectError: diagPattern(`Deployment Rollout Failed ... rollout of api@1 to api/prod0 failed at the deploy: hook "deploy" to ` +
 					url + `/hooks failed after 1 attempt: HTTP 400 Bad Request: {"error":"injected failure for deploy"}`),
 			},
 			// The failed create left a tainted resource that is replaced.

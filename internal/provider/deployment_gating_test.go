@@ -150,7 +150,7 @@ func TestAccDeployment_leaseAcrossProviderInstances(t *testing.T) {
 // terraform process would.
 func openProviderData(t *testing.T, store string) *providerData {
 	t.Helper()
-	pd, err := newProviderData(context.Background(), Options{}, "file://"+store, testHookSecret)
+	pd, err := newProviderData(context.Background(), Options{}, providerSettings{location: "file://" + store, hookSecret: testHookSecret, credentialsKnown: true})
 	if err != nil {
 		t.Fatalf("open provider data on %s: %v", store, err)
 	}

@@ -83,13 +83,17 @@ func (d *deploymentHistoryDataSource) Read(ctx context.Context, req datasource.R
 		return
 	}
 	rec, err := d.data.engine.GetDeployment(ctx, id)
+	if err != nil && !engine.IsNotFound(err) {
+		d.data.addStoreReadError(&resp.Diagnostics, "Reading deployment "+id, err, "Check that the store is reachable and run terraform again.")
+		return
+	}
 	if err != nil {
-		resp.Diagnostics.AddError("Deployment Not Found", fmt.Sprintf("No deployment %s in the store (%s): %v", id, d.data.storeDescription, err))
+		resp.Diagnostics.AddError("Deployment Not Found", fmt.Sprintf("No deployment %s in the store (%s).", id, d.data.storeDescription))
 		return
 	}
 	entries, err := recentHistory(ctx, d.data.engine, rec, historyLimit(m.Limit))
 	if err != nil {
-		resp.Diagnostics.AddError("Deployment History Unreadable", fmt.Sprintf("Reading the history of %s (%s): %v", id, d.data.storeDescription, err))
+		d.data.addStoreReadError(&resp.Diagnostics, "Reading the history of "+id, err, "Check that the store is reachable and run terraform again.")
 		return
 	}
 	list, diags := historyValue(entries)

@@ -99,6 +99,7 @@ func importedHook(hook *engine.HookConfig) *hookModel {
 	m := &hookModel{
 		URL: types.StringValue(hook.URL), Secret: types.StringNull(), SecretWO: types.StringNull(),
 		SecretWOVersion: types.Int64Null(), Headers: types.MapNull(types.StringType), Timeout: goDuration(hook.Timeout),
+		HeadersWO: types.MapNull(types.StringType), Credential: optionalString(hook.Credential),
 	}
 	if hook.Retry != engine.DefaultRetry {
 		m.Retry = &retryModel{
@@ -122,6 +123,7 @@ func importedHealthCheck(spec engine.DeploymentSpec) *healthCheckModel {
 	m := &healthCheckModel{
 		URL: types.StringValue(hc.URL), Interval: nullDuration(), Timeout: goDuration(hc.Timeout),
 		ExpectedStatus: types.ListValueMust(types.Int64Type, codes), Headers: types.MapNull(types.StringType),
+		HeadersWO: types.MapNull(types.StringType), Credential: optionalString(hc.Credential),
 	}
 	if hc.Interval != spec.Canary.CheckInterval {
 		m.Interval = goDuration(hc.Interval)
@@ -135,6 +137,7 @@ func importedMetricChecks(checks []engine.MetricCheck) []metricCheckModel {
 		m := metricCheckModel{
 			Name: types.StringValue(c.Name), URL: types.StringValue(c.URL), Path: types.StringValue(c.Path),
 			Min: types.Float64Null(), Max: types.Float64Null(), Headers: types.MapNull(types.StringType),
+			HeadersWO: types.MapNull(types.StringType), Credential: optionalString(c.Credential),
 		}
 		if c.Min != nil {
 			m.Min = types.Float64Value(*c.Min)

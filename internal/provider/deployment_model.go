@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -63,6 +64,8 @@ type hookModel struct {
 	SecretWO        types.String  `tfsdk:"secret_wo"`
 	SecretWOVersion types.Int64   `tfsdk:"secret_wo_version"`
 	Headers         types.Map     `tfsdk:"headers"`
+	HeadersWO       types.Map     `tfsdk:"headers_wo"`
+	Credential      types.String  `tfsdk:"credential"`
 	Timeout         durationValue `tfsdk:"timeout"`
 	Retry           *retryModel   `tfsdk:"retry"`
 }
@@ -79,15 +82,19 @@ type healthCheckModel struct {
 	Timeout        durationValue `tfsdk:"timeout"`
 	ExpectedStatus types.List    `tfsdk:"expected_status"`
 	Headers        types.Map     `tfsdk:"headers"`
+	HeadersWO      types.Map     `tfsdk:"headers_wo"`
+	Credential     types.String  `tfsdk:"credential"`
 }
 
 type metricCheckModel struct {
-	Name    types.String  `tfsdk:"name"`
-	URL     types.String  `tfsdk:"url"`
-	Path    types.String  `tfsdk:"path"`
-	Min     types.Float64 `tfsdk:"min"`
-	Max     types.Float64 `tfsdk:"max"`
-	Headers types.Map     `tfsdk:"headers"`
+	Name       types.String  `tfsdk:"name"`
+	URL        types.String  `tfsdk:"url"`
+	Path       types.String  `tfsdk:"path"`
+	Min        types.Float64 `tfsdk:"min"`
+	Max        types.Float64 `tfsdk:"max"`
+	Headers    types.Map     `tfsdk:"headers"`
+	HeadersWO  types.Map     `tfsdk:"headers_wo"`
+	Credential types.String  `tfsdk:"credential"`
 }
 
 // duration reads a duration attribute; null or unknown is zero (the
@@ -108,7 +115,10 @@ func duration(v durationValue) time.Duration {
 func metricChecks(ctx context.Context, in []metricCheckModel, diags *diag.Diagnostics) []engine.MetricCheck {
 	out := make([]engine.MetricCheck, 0, len(in))
 	for _, c := range in {
-		mc := engine.MetricCheck{Name: c.Name.ValueString(), URL: c.URL.ValueString(), Path: c.Path.ValueString(), Headers: headerMap(ctx, c.Headers, diags)}
+		mc := engine.MetricCheck{
+			Name: c.Name.ValueString(), URL: c.URL.ValueString(), Path: c.Path.ValueString(),
+			Headers: ownHeaders(ctx, c.Headers, c.HeadersWO, diags), Credential: c.Credential.ValueString(),
+		}
 		if !c.Min.IsNull() && !c.Min.IsUnknown() {
 			v := c.Min.ValueFloat64()
 			mc.Min = &v
@@ -120,6 +130,16 @@ func metricChecks(ctx context.Context, in []metricCheckModel, diags *diag.Diagno
 		out = append(out, mc)
 	}
 	return out
+}
+
+// ownHeaders are a block's own headers: headers, or headers_wo when the
+// model was read from the configuration (write-only values are null in
+// plan and state).
+func ownHeaders(ctx context.Context, headers, writeOnly types.Map, diags *diag.Diagnostics) map[string]string {
+	if own := headerMap(ctx, headers, diags); len(own) > 0 {
+		return own
+	}
+	return headerMap(ctx, writeOnly, diags)
 }
 
 // headerMap reads a sensitive headers map; null or unknown is none.
@@ -189,7 +209,8 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (e
 			Secret:  firstNonEmpty(writeOnlySecret, h.Secret.ValueString()),
 			Timeout: duration(h.Timeout),
 		}
-		hook.Headers = headerMap(ctx, h.Headers, &diags)
+		hook.Headers = ownHeaders(ctx, h.Headers, h.HeadersWO, &diags)
+		hook.Credential = h.Credential.ValueString()
 		if r := h.Retry; r != nil {
 			hook.Retry = engine.RetryConfig{
 				Attempts: int(r.Attempts.ValueInt64()),
@@ -201,10 +222,11 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (e
 	}
 	if hc := m.HealthCheck; hc != nil && !hc.URL.IsNull() {
 		check := engine.HealthCheck{
-			URL:      hc.URL.ValueString(),
-			Interval: duration(hc.Interval),
-			Timeout:  duration(hc.Timeout),
-			Headers:  headerMap(ctx, hc.Headers, &diags),
+			URL:        hc.URL.ValueString(),
+			Interval:   duration(hc.Interval),
+			Timeout:    duration(hc.Timeout),
+			Headers:    ownHeaders(ctx, hc.Headers, hc.HeadersWO, &diags),
+			Credential: hc.Credential.ValueString(),
 		}
 		if !hc.ExpectedStatus.IsNull() && !hc.ExpectedStatus.IsUnknown() {
 			var codes []int64
@@ -297,4 +319,42 @@ func (m *deploymentModel) unknownRolloutStatus() {
 	m.Status, m.LiveRelease, m.PendingRelease = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
 	m.TrafficPercent = types.Int64Unknown()
 	m.LastTransition = types.ObjectUnknown(historyAttrTypes)
+}
+
+// takeWriteOnlyValues copies the headers_wo maps of configured (the model
+// read from the configuration) into m, a plan whose write-only values are
+// null. Blocks are matched by position: plan and configuration hold the
+// same blocks in the same order. The check lists are copied first so the
+// caller's plan model is left as it was.
+func (m *deploymentModel) takeWriteOnlyValues(configured *deploymentModel) {
+	if m.Hook != nil && configured.Hook != nil {
+		hook := *m.Hook
+		hook.HeadersWO = configured.Hook.HeadersWO
+		m.Hook = &hook
+	}
+	if m.HealthCheck != nil && configured.HealthCheck != nil {
+		hc := *m.HealthCheck
+		hc.HeadersWO = configured.HealthCheck.HeadersWO
+		m.HealthCheck = &hc
+	}
+	m.Check = withWriteOnlyHeaders(m.Check, configured.Check)
+	if m.BlueGreen != nil && configured.BlueGreen != nil {
+		bg := *m.BlueGreen
+		bg.PrePromotionCheck = withWriteOnlyHeaders(bg.PrePromotionCheck, configured.BlueGreen.PrePromotionCheck)
+		bg.PostPromotionCheck = withWriteOnlyHeaders(bg.PostPromotionCheck, configured.BlueGreen.PostPromotionCheck)
+		m.BlueGreen = &bg
+	}
+}
+
+func withWriteOnlyHeaders(planned, configured []metricCheckModel) []metricCheckModel {
+	if len(planned) == 0 {
+		return planned
+	}
+	out := slices.Clone(planned)
+	for i := range out {
+		if i < len(configured) {
+			out[i].HeadersWO = configured[i].HeadersWO
+		}
+	}
+	return out
 }

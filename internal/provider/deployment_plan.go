@@ -90,12 +90,17 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	plan.unknownRolloutStatus()
 	plan.RolloutPlan = types.StringUnknown()
 	if req.Plan.Raw.IsFullyKnown() || rolloutInputsKnown(&plan) {
-		spec, diags := plan.toSpec(ctx, "")
-		if !diags.HasError() {
-			plan.RolloutPlan = types.StringValue(engine.RolloutSummary(spec, r.hasLiveRelease(ctx, state, &plan)))
+		if spec, diags := plan.toSpec(ctx, ""); !diags.HasError() {
+			hasLive, err := r.hasLiveRelease(ctx, state, &plan)
+			if err != nil {
+				r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking whether %s already runs a release, to plan its rollout", plan.ID.ValueString()), err, nextAfterPlanRead)
+				return
+			}
+			plan.RolloutPlan = types.StringValue(engine.RolloutSummary(spec, hasLive))
 		}
 	}
 	r.warnAboutApprovalWait(ctx, &plan, resp)
+	warnAboutOwnCredentialsAtGate(ctx, req.Config, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
@@ -108,7 +113,11 @@ func (r *deploymentResource) planRollbackOfUnfinished(ctx context.Context, plan 
 		return
 	}
 	d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
+	if engine.IsNotFound(err) {
+		return
+	}
 	if err != nil {
+		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking %s for an unfinished rollout to roll back", plan.ID.ValueString()), err, nextAfterPlanRead)
 		return
 	}
 	unfinished := d.UnfinishedRolloutBesides(plan.Release.ValueString())
@@ -135,18 +144,33 @@ func (r *deploymentResource) warnAboutApprovalWait(ctx context.Context, plan *de
 	if r.data == nil || plan.Release.IsUnknown() || plan.Environment.IsUnknown() {
 		return
 	}
-	r.noteGateOfPlannedRollout(ctx, plan)
+	if err := r.noteGateOfPlannedRollout(ctx, plan); err != nil {
+		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking whether %s already runs a release, to plan its rollout", plan.ID.ValueString()), err, nextAfterPlanRead)
+		return
+	}
 	rel, err := r.data.engine.GetRelease(ctx, plan.Release.ValueString())
-	if err != nil {
+	if engine.IsNotFound(err) {
 		return // registered later in this apply: nothing to tell yet
+	}
+	if err != nil {
+		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Reading release %s to check the human gates before %s", plan.Release.ValueString(), plan.ID.ValueString()), err, nextAfterPlanRead)
+		return
 	}
 	env := plan.Environment.ValueString()
 	k := rel.PhaseOf(env)
 	if k < 0 {
 		return
 	}
-	gates := r.earlierPhaseGates(ctx, rel, k)
-	approvalDue := r.approvalDue(ctx, rel, k)
+	gates, err := r.earlierPhaseGates(ctx, rel, k)
+	if err != nil {
+		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking the earlier phases of %s for deployments waiting at their promotion gate", rel.ID()), err, nextAfterPlanRead)
+		return
+	}
+	approvalDue, err := r.approvalDue(ctx, rel, k)
+	if err != nil {
+		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking whether phase %q of %s is approved", rel.Phases[k].Name, rel.ID()), err, nextAfterPlanRead)
+		return
+	}
 	// A promotion or approval may be planned a moment after this resource:
 	// Terraform plans siblings in any order.
 	r.data.awaitPlanned(ctx, func() bool {
@@ -190,16 +214,23 @@ func rolloutInputsKnown(m *deploymentModel) bool {
 
 // hasLiveRelease decides whether the next rollout is a first deployment:
 // from state when there is one, else from the store (a deployment created
-// anew in an environment that already runs the package).
-func (r *deploymentResource) hasLiveRelease(ctx context.Context, state, plan *deploymentModel) bool {
+// anew in an environment that already runs the package). A store that
+// cannot be read is an error: a guess would plan the wrong steps.
+func (r *deploymentResource) hasLiveRelease(ctx context.Context, state, plan *deploymentModel) (bool, error) {
 	if state != nil {
-		return !state.LiveRelease.IsNull() && state.LiveRelease.ValueString() != ""
+		return !state.LiveRelease.IsNull() && state.LiveRelease.ValueString() != "", nil
 	}
 	if r.data == nil || plan.ID.IsUnknown() || plan.ID.IsNull() {
-		return false
+		return false, nil
 	}
 	d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
-	return err == nil && d.LiveRelease != "" && d.Status != engine.StatusTornDown
+	if engine.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return d.LiveRelease != "" && d.Status != engine.StatusTornDown, nil
 }
 
 // addDeployError turns an engine error into one diagnostic whose summary
@@ -210,10 +241,26 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 	var gate *engine.GateError
 	var lease *engine.LeaseError
 	var unrecorded *engine.UnrecordedError
+	var missing *engine.MissingCredentialError
 	text := engineErrorText(err)
+	_, storeFailed := storeFailure(err)
+	// An outcome the store could not record is worded by the engine: what
+	// ran, what the store still shows, and how the next apply reconciles.
+	storeFailed = storeFailed && !errors.As(err, &unrecorded)
 	switch {
+	case errors.As(err, &missing):
+		diags.AddError("Deployment Credential Missing", text)
+	case storeFailed:
+		diags.AddError(storeFailureSummary(err), text+"\n\n"+afterStoreFailure(operation))
 	case errors.As(err, &rollout) && rollout.RolledBack && operation == "promotion":
-		diags.AddError("Deployment Rolled Back", text+"\n\nThe promotion was not recorded; fix the problem and apply the promotion again, or release a new version.")
+		// The rollback ended this rollout: no release waits at the gate any
+		// more, so applying the promotion again on its own is refused with
+		// Release Not Pending Promotion. A new rollout of the release has to
+		// reach the gate first.
+		diags.AddError("Deployment Rolled Back", text+"\n\nNothing was promoted, and the release no longer waits at its promotion gate: "+
+			"promoting it again on its own is refused (Release Not Pending Promotion). Fix the problem, then apply the deployment's release again: "+
+			"the next plan proposes it, its new rollout stops at the gate, and a promotion of it (in the same apply or a later one) cuts over. "+
+			"Or release a new version.")
 	case errors.As(err, &rollout) && rollout.RolledBack:
 		diags.AddError("Deployment Rolled Back", text+"\n\nTerraform state keeps the previous release; the next plan proposes this update again once the problem is fixed.")
 	case errors.As(err, &rollout) && rollout.Interrupted:
@@ -234,6 +281,19 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 	default:
 		diags.AddError("Deployment "+titleCase(operation)+" Failed", text)
 	}
+}
+
+// afterStoreFailure says where an operation the store failed stands, and
+// what to do: every transition is saved before it takes effect, so the
+// store holds the last step that completed.
+func afterStoreFailure(operation string) string {
+	what := "rollout"
+	switch operation {
+	case "promotion", "rollback":
+		what = operation
+	}
+	return fmt.Sprintf("The %s stopped at its last saved step: what ran before it is saved, nothing after it ran. "+
+		"Check that the store is reachable and apply again; the %s resumes from that step.", what, what)
 }
 
 func titleCase(s string) string {

@@ -26,26 +26,32 @@ type earlierGate struct {
 
 // noteGateOfPlannedRollout records that this deployment's planned rollout
 // stops at a promotion gate (manual promotion of an update).
-func (r *deploymentResource) noteGateOfPlannedRollout(ctx context.Context, plan *deploymentModel) {
+func (r *deploymentResource) noteGateOfPlannedRollout(ctx context.Context, plan *deploymentModel) error {
 	if plan.ID.IsUnknown() || plan.ID.IsNull() || !rolloutInputsKnown(plan) {
-		return
+		return nil
 	}
 	spec, diags := plan.toSpec(ctx, "")
 	if diags.HasError() {
-		return
+		return nil
 	}
-	steps, _ := engine.PlanRollout(spec, r.hasLiveRelease(ctx, nil, plan))
+	hasLive, err := r.hasLiveRelease(ctx, nil, plan)
+	if err != nil {
+		return err
+	}
+	// An invalid spec plans no steps; validation reports it on its own path.
+	steps, _ := engine.PlanRollout(spec, hasLive)
 	for _, s := range steps {
 		if s.Kind == engine.StepGate {
 			r.data.notePlannedGate(plan.ID.ValueString(), plan.Release.ValueString())
-			return
+			return nil
 		}
 	}
+	return nil
 }
 
 // earlierPhaseGates lists the deployments of phases before k that wait at
 // their promotion gate for rel, or will once this apply has run them.
-func (r *deploymentResource) earlierPhaseGates(ctx context.Context, rel engine.Release, k int) []earlierGate {
+func (r *deploymentResource) earlierPhaseGates(ctx context.Context, rel engine.Release, k int) ([]earlierGate, error) {
 	var gates []earlierGate
 	for j, p := range rel.Phases[:k] {
 		for _, env := range p.Environments {
@@ -57,12 +63,18 @@ func (r *deploymentResource) earlierPhaseGates(ctx context.Context, rel engine.R
 				continue
 			}
 			d, err := r.data.engine.GetDeployment(ctx, id)
-			if err == nil && d.Rollout != nil && d.Rollout.Release == rel.ID() && d.Rollout.State == engine.RolloutAwaitingPromotion {
+			if engine.IsNotFound(err) {
+				continue // never deployed there: no gate to wait at
+			}
+			if err != nil {
+				return nil, err
+			}
+			if d.Rollout != nil && d.Rollout.Release == rel.ID() && d.Rollout.State == engine.RolloutAwaitingPromotion {
 				gates = append(gates, gate)
 			}
 		}
 	}
-	return gates
+	return gates, nil
 }
 
 // unplannedGates keeps the gates no promotion planned in this run opens.
@@ -78,12 +90,15 @@ func (r *deploymentResource) unplannedGates(rel engine.Release, gates []earlierG
 
 // approvalDue reports whether phase k of rel requires an approval the
 // store does not have.
-func (r *deploymentResource) approvalDue(ctx context.Context, rel engine.Release, k int) bool {
+func (r *deploymentResource) approvalDue(ctx context.Context, rel engine.Release, k int) (bool, error) {
 	if !rel.Phases[k].RequiresApproval {
-		return false
+		return false, nil
 	}
 	_, err := r.data.engine.PhaseApproval(ctx, rel.ID(), rel.Phases[k].Name)
-	return err != nil
+	if engine.IsNotFound(err) {
+		return true, nil
+	}
+	return false, err
 }
 
 // unplannedGatesWarning names each gate and the ocuroot_promotion to add.

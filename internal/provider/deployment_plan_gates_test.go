@@ -92,7 +92,7 @@ func webPhasesProviderData(t *testing.T, onFirstWait func()) (*providerData, eng
 	if onFirstWait != nil {
 		clock = &firstWaitClock{Clock: clock, onFirstWait: onFirstWait}
 	}
-	pd, err := newProviderData(ctx, Options{KV: kvstore.NewMemoryKV(), Clock: clock}, "", "")
+	pd, err := newProviderData(ctx, Options{KV: kvstore.NewMemoryKV(), Clock: clock}, providerSettings{credentialsKnown: true})
 	if err != nil {
 		t.Fatal(err)
 	}

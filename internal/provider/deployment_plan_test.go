@@ -20,7 +20,7 @@ func TestDeploymentPlanWarnsAboutApprovalWait(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	// On a fake clock, the grace for a sibling's late plan costs no time.
-	pd, err := newProviderData(ctx, Options{KV: kvstore.NewMemoryKV(), Clock: newTestClock()}, "", "")
+	pd, err := newProviderData(ctx, Options{KV: kvstore.NewMemoryKV(), Clock: newTestClock()}, providerSettings{credentialsKnown: true})
 	if err != nil {
 		t.Fatal(err)
 	}

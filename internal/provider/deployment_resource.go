@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -66,7 +67,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	spec, diags := r.specFrom(ctx, &plan, req.Config.GetAttribute)
+	spec, diags := r.specFrom(ctx, &plan, req.Config)
 	resp.Diagnostics.Append(diags...)
 	timeout, diags := plan.Timeouts.Create(ctx, defaultDeployTimeout)
 	resp.Diagnostics.Append(diags...)
@@ -94,6 +95,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	defer cancel()
 	tflog.Info(ctx, "ocuroot: deploying", map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()})
 	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, Planned: r.data})
+	err = withoutLeaseNotReleased(&resp.Diagnostics, "rollout", err)
 	if d != nil {
 		resp.Diagnostics.Append(plan.applyRecord(d)...)
 	}
@@ -121,30 +123,40 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	decoded := state
-	hook := r.hookFromState(ctx, &state)
 	d, err := r.data.engine.GetDeployment(ctx, state.ID.ValueString())
 	if engine.IsNotFound(err) {
 		// Terraform state is the system of record: a fresh runner with an
 		// empty embedded store keeps the resource as it is and re-seeds
 		// the store, so nothing is redeployed.
-		spec, _ := state.toSpec(ctx, "")
+		spec, diags := state.toSpec(ctx, "")
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 		seed := engine.SeedRequest{
 			Spec: spec, LiveRelease: state.LiveRelease.ValueString(), PendingRelease: state.PendingRelease.ValueString(),
 			TrafficPercent: int(state.TrafficPercent.ValueInt64()), Status: engine.Status(state.Status.ValueString()),
 		}
-		if _, err := r.data.engine.SeedDeployment(ctx, seed); err != nil {
+		_, err := r.data.engine.SeedDeployment(ctx, seed)
+		if _, storeFailed := storeFailure(err); storeFailed {
+			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf(
+				"The store has no record of %s, and restoring it from Terraform state", state.ID.ValueString()), err, nextAfterPlanRead)
+			return
+		}
+		if err != nil {
 			resp.Diagnostics.AddWarning("Could Not Restore Deployment Record", err.Error())
 		}
 		tflog.Info(ctx, "ocuroot: store has no record of this deployment; keeping Terraform state", map[string]any{"deployment": state.ID.ValueString()})
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot Read Deployment", fmt.Sprintf("Reading %s from the store (%s) failed: %v", state.ID.ValueString(), r.data.storeDescription, err))
+		r.data.addStoreReadError(&resp.Diagnostics, "Refreshing "+state.ID.ValueString(), err, nextAfterPlanRead)
 		return
 	}
-	if hook != nil {
-		r.data.engine.RememberHook(d.ID(), *hook)
-	}
+	// Nothing of state's own hook secret or headers is remembered here: a
+	// refresh runs in the plan's provider process, and the apply that could
+	// use them starts another one. Runs that need credentials every run has
+	// use the provider's named credentials (see provider_credentials.go).
 	if d.Status == engine.StatusTornDown {
 		resp.State.RemoveResource(ctx)
 		return
@@ -175,26 +187,50 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	spec, diags := r.specFrom(ctx, &plan, req.Config.GetAttribute)
+	spec, diags := r.specFrom(ctx, &plan, req.Config)
 	resp.Diagnostics.Append(diags...)
 	timeout, diags := plan.Timeouts.Update(ctx, defaultDeployTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if plan.Release.Equal(state.Release) && !r.hasUnfinishedRollout(ctx, &plan) {
+	unfinished := false
+	if plan.Release.Equal(state.Release) {
+		var err error
+		if unfinished, err = r.hasUnfinishedRollout(ctx, &plan); err != nil {
+			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking %s for an unfinished rollout to roll back", plan.ID.ValueString()), err,
+				"Nothing was changed; check that the store is reachable and apply again.")
+			return
+		}
+	}
+	if plan.Release.Equal(state.Release) && !unfinished {
 		// Only settings changed: they apply to the next rollout. Nothing
-		// runs Deploy, which remembers the hook otherwise, so a promotion
-		// later in this run still signs with the new secret.
+		// runs Deploy, which remembers the hook and the check headers
+		// otherwise, so a promotion later in this run still signs with the
+		// new secret and probes with the new headers.
 		if spec.Hook != nil {
 			r.data.engine.RememberHook(plan.ID.ValueString(), *spec.Hook)
+		}
+		r.data.engine.RememberCheckHeaders(plan.ID.ValueString(), spec)
+		// The stored rollout takes the new credential settings, so the run
+		// that promotes it, rolls it back or tears it down signs and probes
+		// as configured now.
+		if _, err := r.data.engine.AdoptCredentialSettings(ctx, spec); err != nil {
+			resp.Diagnostics.AddError("Cannot Update Deployment Credentials",
+				fmt.Sprintf("Recording the credential settings of %s in the store (%s) failed: %v", plan.ID.ValueString(), r.data.storeDescription, engineErrorText(err)))
+			return
 		}
 		if plan.Status.IsUnknown() {
 			// The plan expected to roll back an unfinished rollout that
 			// another run has finished since: record what the store says.
 			plan.keepRolloutStatus(&state)
-			if d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString()); err == nil {
+			d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
+			switch {
+			case err == nil:
 				resp.Diagnostics.Append(plan.applyRecord(d)...)
+			case !engine.IsNotFound(err):
+				r.data.addStoreReadError(&resp.Diagnostics, "Reading the status of "+plan.ID.ValueString(), err,
+					"The new settings are kept in state with the status from before; the next refresh reads it again.")
 			}
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -212,6 +248,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	resp.Diagnostics.Append(diags...)
 	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString(), Planned: r.data,
 		UnrecordedRollback: unrecorded})
+	err = withoutLeaseNotReleased(&resp.Diagnostics, "rollout", err)
 	if d != nil {
 		resp.Diagnostics.Append(plan.applyRecord(d)...)
 	}
@@ -232,9 +269,16 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 // hasUnfinishedRollout reports whether the store holds an unfinished
 // rollout of another release than the planned one: applying the planned
 // release must then roll it back even though the release did not change.
-func (r *deploymentResource) hasUnfinishedRollout(ctx context.Context, plan *deploymentModel) bool {
+// A store that cannot be read is an error, never a "no".
+func (r *deploymentResource) hasUnfinishedRollout(ctx context.Context, plan *deploymentModel) (bool, error) {
 	d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
-	return err == nil && d.UnfinishedRolloutBesides(plan.Release.ValueString()) != nil
+	if engine.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return d.UnfinishedRolloutBesides(plan.Release.ValueString()) != nil, nil
 }
 
 func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -259,7 +303,18 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 		resp.Diagnostics.AddError("Invalid Deployment Id In State", err.Error())
 		return
 	}
-	if err := r.data.engine.Teardown(ctx, pkg, env, r.hookFromState(ctx, &state)); err != nil {
+	err = r.data.engine.Teardown(ctx, pkg, env, r.hookFromState(ctx, &state))
+	err = withoutLeaseNotReleased(&resp.Diagnostics, "teardown", err)
+	if errors.As(err, new(*engine.MissingCredentialError)) {
+		resp.Diagnostics.AddError("Deployment Credential Missing", engineErrorText(err)+"\n\nThe deployment is kept in state.")
+		return
+	}
+	if _, storeFailed := storeFailure(err); storeFailed {
+		resp.Diagnostics.AddError(storeFailureSummary(err), sentence(engineErrorText(err))+
+			"\n\nThe deployment is kept in state; check that the store is reachable and run terraform destroy again.")
+		return
+	}
+	if err != nil {
 		resp.Diagnostics.AddError("Deployment Teardown Failed",
 			fmt.Sprintf("%v\n\nThe deployment is kept in state; fix the hook target and run terraform destroy again.", err))
 	}
@@ -279,6 +334,10 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		return
 	}
 	d, err := r.data.engine.GetDeployment(ctx, req.ID)
+	if err != nil && !engine.IsNotFound(err) {
+		r.data.addStoreReadError(&resp.Diagnostics, "Importing "+req.ID, err, "Nothing was imported; check that the store is reachable and import again.")
+		return
+	}
 	if err != nil || d.Status == engine.StatusTornDown {
 		resp.Diagnostics.AddError("Cannot Import Deployment", fmt.Sprintf("No deployment %s in the store (%s): %v", req.ID, r.data.storeDescription, errOrTornDown(err)))
 		return
@@ -310,15 +369,23 @@ func errOrTornDown(err error) error {
 	return err
 }
 
-// specFrom builds the engine spec, reading secret_wo from the
-// configuration: write-only values never reach the plan or the state.
-func (r *deploymentResource) specFrom(ctx context.Context, m *deploymentModel, getConfig func(context.Context, path.Path, any) diag.Diagnostics) (engine.DeploymentSpec, diag.Diagnostics) {
-	var secretWO types.String
-	var diags diag.Diagnostics
-	if m.Hook != nil {
-		diags.Append(getConfig(ctx, path.Root("hook").AtName("secret_wo"), &secretWO)...)
+// specFrom builds the engine spec, taking the write-only values (the hook's
+// secret_wo, every headers_wo) from the configuration: they never reach the
+// plan or the state, so only the run that applies the configuration has
+// them.
+func (r *deploymentResource) specFrom(ctx context.Context, m *deploymentModel, config tfsdk.Config) (engine.DeploymentSpec, diag.Diagnostics) {
+	var configured deploymentModel
+	diags := config.Get(ctx, &configured)
+	if diags.HasError() {
+		return engine.DeploymentSpec{}, diags
 	}
-	spec, ds := m.toSpec(ctx, secretWO.ValueString())
+	withWriteOnly := *m
+	withWriteOnly.takeWriteOnlyValues(&configured)
+	var secretWO string
+	if configured.Hook != nil {
+		secretWO = configured.Hook.SecretWO.ValueString()
+	}
+	spec, ds := withWriteOnly.toSpec(ctx, secretWO)
 	diags.Append(ds...)
 	return spec, diags
 }

@@ -129,7 +129,7 @@ func TestAccDeployment_canaryRollback(t *testing.T) {
 			{
 				PreConfig:   func() { target.MarkBad("2") },
 				Config:      deployConfig(store, url, "2", canarySettings),
-				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 2/5 bake 5m: check "health" failed 2 consecutive time(s) (failure_threshold 2) while baking at 10% traffic; last: GET ... status 503, expected 200. Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
+				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at canary step 1 of 2 (weight 10%, bake 5m): check "health" failed 2 consecutive time(s) (failure_threshold 2) while baking at 10% traffic; last: GET ... status 503, expected 200; body: "{"status":"failing","version":"2","reason":"version 2 is marked bad"}". Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
 			// State kept the old release live, so the update is proposed again.
 			proposedAgain(deployConfig(store, url, "2", canarySettings),

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -63,9 +64,11 @@ func metricCheckAttributes() map[string]schema.Attribute {
 				"Numbers and numeric strings are accepted. Must not be empty.",
 			Validators: []validator.String{nonEmptyCheckPath()},
 		},
-		"min":     schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound. At least one of `min` and `max` must be set, or the check could never fail."},
-		"max":     schema.Float64Attribute{Optional: true, MarkdownDescription: "Highest acceptable value (inclusive), at least `min`. Unset: no upper bound."},
-		"headers": checkHeadersAttribute("request"),
+		"min":        schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound. At least one of `min` and `max` must be set, or the check could never fail."},
+		"max":        schema.Float64Attribute{Optional: true, MarkdownDescription: "Highest acceptable value (inclusive), at least `min`. Unset: no upper bound."},
+		"headers":    checkHeadersAttribute("request"),
+		"headers_wo": checkHeadersWriteOnlyAttribute("request"),
+		"credential": credentialAttribute("request", "its headers go with every request"),
 	}
 }
 
@@ -79,11 +82,34 @@ const urlRules = "Must be an absolute `http` or `https` URL; credentials (`user:
 func checkHeadersAttribute(what string) schema.MapAttribute {
 	return schema.MapAttribute{
 		ElementType: types.StringType, Optional: true, Sensitive: true,
-		MarkdownDescription: "HTTP headers sent with every " + what + ", for endpoints behind authentication " +
-			"(for example `{ Authorization = \"Bearer ${var.metrics_token}\" }` for Prometheus or a vendor API). " +
-			"Sensitive: hidden in plan output and never written to the engine store or logs. " +
-			"An `ocuroot_promotion` applied in the same run as the rollout sends them as well. " + headerRules,
+		MarkdownDescription: "HTTP headers sent with every " + what + " of this block. " +
+			"Sensitive: hidden in plan output and never written to the engine store or logs, but kept in Terraform state, " +
+			"and only the run that applies this deployment has them: a promotion, an action or a resumed rollout in a later run refuses to " + what +
+			" without them. For a token every run needs (a manual promotion, `ocuroot_promote`, a resume after a crash), prefer `credential`. " + headerRules,
+		Validators: []validator.Map{httpHeaders(), mapvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("headers_wo"))},
+	}
+}
+
+// checkHeadersWriteOnlyAttribute is the write-only form of headers.
+func checkHeadersWriteOnlyAttribute(what string) schema.MapAttribute {
+	return schema.MapAttribute{
+		ElementType: types.StringType, Optional: true, Sensitive: true, WriteOnly: true,
+		MarkdownDescription: "Write-only form of `headers` (Terraform 1.11+): never stored in plan or state. " +
+			"Only the run that applies this deployment has them: a later run that must " + what + " (a promotion, an action, a resumed rollout) refuses, " +
+			"so use it only for rollouts that finish in the apply that starts them, or use `credential`. " + headerRules,
 		Validators: []validator.Map{httpHeaders()},
+	}
+}
+
+// credentialAttribute names a credential of the provider block; use says
+// what is done with it.
+func credentialAttribute(what, use string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Optional: true,
+		MarkdownDescription: "Name of a credential in the provider's `credentials`: " + use + ". " +
+			"Only the name is stored; every run, including a promotion or an action in a later run, takes the values from its provider block, " +
+			"so the " + what + " is authenticated the same way in every run. Must be defined in the provider block (checked at plan time).",
+		Validators: []validator.String{stringvalidator.RegexMatches(engine.NamePattern(), "must contain only letters, digits, '_', '.' and '-'")},
 	}
 }
 
@@ -263,12 +289,15 @@ func hookBlock() schema.SingleNestedBlock {
 			},
 			"secret": schema.StringAttribute{
 				Optional: true, Sensitive: true,
-				MarkdownDescription: "HMAC-SHA256 secret signing each call (`X-Ocuroot-Signature`). Defaults to the provider's `hook_secret`. Stored in state (sensitive); prefer `secret_wo`.",
+				MarkdownDescription: "HMAC-SHA256 secret signing each call (`X-Ocuroot-Signature`). Defaults to the named `credential`'s `hook_secret`, else the provider's `hook_secret`. " +
+					"Stored in state (sensitive), never in the engine store: the run that applies this deployment and a destroy (which reads state) have it, " +
+					"but a promotion or an action in a later run does not, and refuses to send rather than sign with another secret. Prefer `credential` with a `hook_secret` in the provider block.",
 			},
 			"secret_wo": schema.StringAttribute{
 				Optional: true, Sensitive: true, WriteOnly: true,
-				MarkdownDescription: "Write-only form of `secret` (Terraform 1.11+): never stored in state or plan. Bump `secret_wo_version` to roll it.",
-				Validators:          []validator.String{stringvalidator.ConflictsWith(pathHookSecret)},
+				MarkdownDescription: "Write-only form of `secret` (Terraform 1.11+): never stored in state or plan. Bump `secret_wo_version` to roll it. " +
+					"Only the run that applies this deployment has it: a promotion, an action or a destroy in a later run refuses to send. Prefer `credential`.",
+				Validators: []validator.String{stringvalidator.ConflictsWith(pathHookSecret)},
 			},
 			"secret_wo_version": schema.Int64Attribute{
 				Optional:            true,
@@ -276,10 +305,13 @@ func hookBlock() schema.SingleNestedBlock {
 			},
 			"headers": schema.MapAttribute{
 				ElementType: types.StringType, Optional: true, Sensitive: true,
-				MarkdownDescription: "Extra HTTP headers sent with every call (for example an authorization token). Sensitive; never persisted in the engine store. " + headerRules,
-				Validators:          []validator.Map{httpHeaders()},
+				MarkdownDescription: "Extra HTTP headers sent with every call (for example an authorization token). Sensitive; never persisted in the engine store, but kept in Terraform state, " +
+					"so the run that applies this deployment and a destroy have them, but a promotion or an action in a later run does not, and refuses to send without them. Prefer `credential`. " + headerRules,
+				Validators: []validator.Map{httpHeaders(), mapvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("headers_wo"))},
 			},
-			"timeout": durationAttribute("Per-request timeout of one call.", "10s", requestRule),
+			"headers_wo": checkHeadersWriteOnlyAttribute("call the hook"),
+			"credential": credentialAttribute("hook", "its `hook_secret` signs every call (unless this block sets its own secret) and its headers go with every call"),
+			"timeout":    durationAttribute("Per-request timeout of one call.", "10s", requestRule),
 		},
 		Blocks: map[string]schema.Block{
 			"retry": schema.SingleNestedBlock{
@@ -309,9 +341,11 @@ func healthCheckBlock() schema.SingleNestedBlock {
 					" (A `3xx` listed in `expected_status` counts as healthy.)",
 				Validators: []validator.String{checkURLValidator()},
 			},
-			"headers":  checkHeadersAttribute("probe"),
-			"interval": durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", "", intervalRule),
-			"timeout":  durationAttribute("Timeout of one probe.", "5s", requestRule),
+			"headers":    checkHeadersAttribute("probe"),
+			"headers_wo": checkHeadersWriteOnlyAttribute("probe"),
+			"credential": credentialAttribute("probe", "its headers go with every probe"),
+			"interval":   durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", "", intervalRule),
+			"timeout":    durationAttribute("Timeout of one probe.", "5s", requestRule),
 			"expected_status": schema.ListAttribute{
 				ElementType: types.Int64Type, Optional: true, Computed: true,
 				Default:             listdefault.StaticValue(types.ListValueMust(types.Int64Type, []attr.Value{types.Int64Value(200)})),

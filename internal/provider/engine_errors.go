@@ -37,6 +37,7 @@ var terraformWordings = []terraformWording{
 	rolloutErrorWording,
 	notRegisteredWording,
 	environmentInUseWording,
+	missingCredentialWording,
 }
 
 func gateErrorWording(err error) (string, string, bool) {
@@ -124,6 +125,49 @@ func environmentInUseWording(err error) (string, string, bool) {
 		return "", "", false
 	}
 	return inUse.Error(), inUse.Error() + " (reference the environment from each ocuroot_deployment so Terraform destroys them before the environment)", true
+}
+
+func missingCredentialWording(err error) (string, string, bool) {
+	var missing *engine.MissingCredentialError
+	if !errors.As(err, &missing) {
+		return "", "", false
+	}
+	return missing.Error(), missingCredentialText(missing), true
+}
+
+// missingCredentialText says which credential a later run lacks and how to
+// give every run the same credentials: through the provider block.
+func missingCredentialText(m *engine.MissingCredentialError) string {
+	if m.Credential != "" {
+		return fmt.Sprintf("The %s block of ocuroot_deployment %s names credential %q, which this run's provider \"ocuroot\" block does not define. "+
+			"Nothing was sent and no traffic moved: the deployment stays where it is. "+
+			"Add it to the provider block (credentials = { %s = { headers = { ... } } }) in the configuration this run uses, then apply again.",
+			m.Block, m.Deployment, m.Credential, m.Credential)
+	}
+	return fmt.Sprintf("The %s block of ocuroot_deployment %s sets its own %s, and this run does not have it: "+
+		"the engine never stores those values, and only the run that applied the deployment read them from its configuration. "+
+		"Nothing was sent and no traffic moved: the deployment stays where it is, and no other secret or missing header was used instead. "+
+		"To give every run (promotions, actions, resumed rollouts, destroys) the same credentials, move the value to the provider block, "+
+		"credentials = { NAME = { hook_secret = ..., headers = { ... } } }, set credential = \"NAME\" in the %s block in place of its own value, "+
+		"apply (the deployment takes the new setting without rolling out again), then run this again.",
+		m.Block, m.Deployment, ownDescription(m.Own), m.Block)
+}
+
+// ownDescription names a block's own values: "secret", "headers
+// (Authorization)".
+func ownDescription(own []string) string {
+	var parts, headers []string
+	for _, o := range own {
+		if o == "secret" {
+			parts = append(parts, "secret (secret or secret_wo)")
+		} else {
+			headers = append(headers, o)
+		}
+	}
+	if len(headers) > 0 {
+		parts = append(parts, "headers ("+strings.Join(headers, ", ")+")")
+	}
+	return strings.Join(parts, " and ")
 }
 
 // problemDetail is the detail of a plan-time finding about a release, with

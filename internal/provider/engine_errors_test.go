@@ -83,7 +83,7 @@ func TestEngineErrorTextWordsGatesForTerraform(t *testing.T) {
 func TestEngineErrorTextNamesTheTimeoutsBlock(t *testing.T) {
 	waitingForApproval := engine.GateDecision{Verdict: engine.GateWait, Cause: engine.GateCauseApproval, Release: "web@2", PhaseName: "prod",
 		Reason: `waiting for approval of phase "prod" of release web@2: an approval of it is planned in this run`}
-	interrupted := &engine.RolloutError{Deployment: "web/prod", Release: "web@2", Step: "2/3 bake 30s",
+	interrupted := &engine.RolloutError{Deployment: "web/prod", Release: "web@2", Step: "canary step 1 of 1 (weight 20%, bake 30s)",
 		Reason: "the operation's timeout was reached", Interrupted: true, Timeout: true, RolledBack: true, RestoredRelease: "web@1"}
 	for _, tt := range []struct {
 		name string
@@ -111,8 +111,17 @@ func TestEngineErrorTextNamesTheTimeoutsBlock(t *testing.T) {
 		{
 			name: "rollout interrupted by the timeout, joined to a store error",
 			err:  errors.Join(interrupted, errors.New("saving the record: disk full")),
-			want: `rollout of web@2 to web/prod was interrupted at step 2/3 bake 30s: the operation's timeout was reached (Terraform timeouts block). ` +
+			want: `rollout of web@2 to web/prod was interrupted at canary step 1 of 1 (weight 20%, bake 30s): the operation's timeout was reached (Terraform timeouts block). ` +
 				"Rolled back: the rollback hook was accepted and 100% of traffic is back on web@1.\nsaving the record: disk full",
+		},
+		{
+			name: "health wait ended by the timeout quotes the last probe after the timeouts block",
+			err: &engine.RolloutError{Deployment: "web/prod", Release: "web@2", Step: "the wait for health of stable",
+				Reason: "the operation's timeout was reached", Interrupted: true, Timeout: true, Resumable: true,
+				LastCheck: `check "health" failed: GET http://web.test/health: status 503, expected 200; body: "warming up"`},
+			want: `rollout of web@2 to web/prod was interrupted at the wait for health of stable: the operation's timeout was reached (Terraform timeouts block); ` +
+				`the last check "health" failed: GET http://web.test/health: status 503, expected 200; body: "warming up". ` +
+				"Nothing was rolled back; the rollout's position is saved and the next apply continues from this step.",
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,8 +161,8 @@ func TestEngineErrorTextNamesTheResourceToDeclare(t *testing.T) {
 		},
 		{
 			name: "a rollout that failed on its own is left as it is",
-			err:  &engine.RolloutError{Deployment: "api/prod", Release: "api@2", Step: "1/2 deploy", Reason: "hook returned 500", Timeout: true},
-			want: "rollout of api@2 to api/prod failed at step 1/2 deploy: hook returned 500. " +
+			err:  &engine.RolloutError{Deployment: "api/prod", Release: "api@2", Step: "the deploy", Reason: "hook returned 500", Timeout: true},
+			want: "rollout of api@2 to api/prod failed at the deploy: hook returned 500. " +
 				"Traffic was left as it is (on_timeout = \"fail\" or nothing to restore).",
 		},
 		{

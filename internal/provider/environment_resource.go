@@ -130,7 +130,7 @@ func (r *environmentResource) Read(ctx context.Context, req resource.ReadRequest
 		}
 	case err != nil:
 		resp.Diagnostics.AddError("Cannot Read Environment",
-			fmt.Sprintf("Reading environment %q from the ocuroot store (%s) failed: %s", state.Name.ValueString(), r.pd.storeDescription, err))
+			fmt.Sprintf("Reading environment %q failed: %s.", state.Name.ValueString(), r.pd.storeErrorText(err)))
 	default:
 		state.ID = types.StringValue(env.Name)
 		state.Attributes = stringMapValue(env.Attributes, state.Attributes)
@@ -153,7 +153,7 @@ func (r *environmentResource) restore(ctx context.Context, state *environmentRes
 	name := state.Name.ValueString()
 	outcome, err := r.pd.engine.RestoreEnvironment(ctx, engine.Environment{Name: name, Attributes: attrs})
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot Read Environment", fmt.Sprintf("Restoring environment %q from Terraform state failed: %s", name, err))
+		resp.Diagnostics.AddError("Cannot Read Environment", fmt.Sprintf("Restoring environment %q from Terraform state failed: %s.", name, r.pd.storeErrorText(err)))
 		return true
 	}
 	if outcome == engine.DeletedElsewhere {
@@ -208,7 +208,7 @@ func (r *environmentResource) ImportState(ctx context.Context, req resource.Impo
 	}
 	env, err := r.pd.engine.GetEnvironment(ctx, name)
 	if err != nil {
-		detail := fmt.Sprintf("Reading environment %q from the ocuroot store (%s) failed: %s", name, r.pd.storeDescription, err)
+		detail := fmt.Sprintf("Reading environment %q failed: %s.", name, r.pd.storeErrorText(err))
 		if engine.IsNotFound(err) {
 			detail = fmt.Sprintf("Environment %q is not registered in the ocuroot store (%s). Check the name, or create it with this resource instead of importing it.", name, r.pd.storeDescription)
 		}
@@ -251,7 +251,7 @@ func (r *environmentResource) put(ctx context.Context, m *environmentResourceMod
 	env, err := r.pd.engine.PutEnvironment(ctx, engine.Environment{Name: m.Name.ValueString(), Attributes: attrs})
 	if err != nil {
 		diags.AddError(fmt.Sprintf("Cannot %s Environment", operation),
-			fmt.Sprintf("Saving environment %q in the ocuroot store (%s) failed: %s", m.Name.ValueString(), r.pd.storeDescription, err))
+			fmt.Sprintf("Saving environment %q failed: %s.", m.Name.ValueString(), r.pd.storeErrorText(err)))
 		return diags
 	}
 	m.ID = types.StringValue(env.Name)

@@ -138,11 +138,11 @@ func TestEnvironmentAndReleaseWrites_twoProvidersOneStore(t *testing.T) {
 	ctx := context.Background()
 	storePath := newTestStorePath(t)
 	const perProvider = 100 // records each provider writes: half environments, half releases
-	first, err := newProviderData(ctx, Options{Version: "test"}, "file://"+storePath, "")
+	first, err := newProviderData(ctx, Options{Version: "test"}, providerSettings{location: "file://" + storePath, credentialsKnown: true})
 	if err != nil {
 		t.Fatalf("first provider: %v", err)
 	}
-	second, err := newProviderData(ctx, Options{Version: "test"}, "file://"+storePath, "")
+	second, err := newProviderData(ctx, Options{Version: "test"}, providerSettings{location: "file://" + storePath, credentialsKnown: true})
 	if err != nil {
 		t.Fatalf("second provider: %v", err)
 	}
@@ -175,7 +175,7 @@ func TestEnvironmentAndReleaseWrites_twoProvidersOneStore(t *testing.T) {
 	}
 
 	// Read everything back through a third, fresh instance.
-	reader, err := newProviderData(ctx, Options{Version: "test"}, "file://"+storePath, "")
+	reader, err := newProviderData(ctx, Options{Version: "test"}, providerSettings{location: "file://" + storePath, credentialsKnown: true})
 	if err != nil {
 		t.Fatalf("reader: %v", err)
 	}

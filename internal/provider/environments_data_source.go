@@ -98,7 +98,7 @@ func (d *environmentsDataSource) Read(ctx context.Context, req datasource.ReadRe
 	envs, err := d.pd.engine.ListEnvironments(ctx, match)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot List Environments",
-			fmt.Sprintf("Listing environments in the ocuroot store (%s) failed: %s", d.pd.storeDescription, err))
+			fmt.Sprintf("Listing environments failed: %s.", d.pd.storeErrorText(err)))
 		return
 	}
 	names := make([]string, 0, len(envs))

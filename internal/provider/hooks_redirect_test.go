@@ -54,7 +54,7 @@ func TestAccHooks_redirectIsNotFollowed(t *testing.T) {
 					target.RedirectHook(demotarget.EventCanaryWeight, http.StatusTemporaryRedirect, elsewhere.URL+"/hooks?token=t0k")
 				},
 				Config: deployConfig(store, url, "2", canaryOneStep),
-				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 1/3 ... ` +
+				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at canary step 1 of 1 (weight 10%, bake 5m): ` +
 					`hook "canary.weight" answered HTTP 307 Temporary Redirect to ` + elsewhere.URL + `/hooks (hook url ` + url + `/hooks); ` +
 					`hooks never follow redirects: point the hook url at the final address. Rolled back: ... ` +
 					`100% of traffic is back on api@1.`),

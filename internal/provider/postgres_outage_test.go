@@ -168,9 +168,9 @@ func TestAccDeployment_postgresOutageLongerThanTheBound(t *testing.T) {
 			{
 				Config: outageDeployConfig(t, pg.URL(), url, "2"),
 				ExpectError: diagnosticRegexp("Deployment Rolled Back",
-					"rollout of api@2 to api/prod0 failed at step 2/5 bake 5m: the store could not be reached for 2m0s while baking at 20% traffic",
+					"rollout of api@2 to api/prod0 failed at canary step 1 of 2 (weight 20%, bake 5m): the store could not be reached for 2m0s while baking at 20% traffic",
 					"Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.",
-					storeDown, "it still shows the rollout running at step 2/5 bake 5m with 20% of traffic.",
+					storeDown, "it still shows the rollout running at canary step 1 of 2 (weight 20%, bake 5m) with 20% of traffic.",
 					"The next apply sends the same rollback hook again, with the same Idempotency-Key"),
 				Check: checkTarget(target, served("api@1", map[string]int{"api@1": 100}, deployed, canary20, rollback)),
 			},

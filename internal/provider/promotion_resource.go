@@ -155,8 +155,13 @@ func (r *promotionResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	}
 	err := r.data.engine.CanPromote(ctx, id, release)
 	var refused *engine.PromotionRefusedError
-	if errors.As(err, &refused) {
+	switch {
+	case errors.As(err, &refused):
 		resp.Diagnostics.AddAttributeError(path.Root("release"), "Release Not Pending Promotion", refused.Reason)
+	case err != nil && !engine.IsNotFound(err):
+		// Not found: the deployment is created later in this apply, and
+		// the promotion waits for it then.
+		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking that %s is pending promotion in %s", release, id), err, nextAfterPlanRead)
 	}
 }
 
@@ -182,6 +187,11 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 		a, err := r.data.engine.ApprovePhase(ctx, release, plan.Phase.ValueString(), plan.Note.ValueString(), by)
 		if err != nil {
 			r.data.forgetPlannedApproval(release, plan.Phase.ValueString())
+			if _, storeFailed := storeFailure(err); storeFailed {
+				resp.Diagnostics.AddAttributeError(path.Root("phase"), storeFailureSummary(err), sentence(engineErrorText(err))+
+					" The approval was not recorded; check that the store is reachable and apply again.")
+				return
+			}
 			resp.Diagnostics.AddAttributeError(path.Root("phase"), "Phase Approval Failed", err.Error())
 			return
 		}
@@ -196,14 +206,16 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 	deployment := plan.Deployment.ValueString()
 	tflog.Info(ctx, "ocuroot: promoting", map[string]any{"deployment": deployment, "release": release})
 	d, err := r.data.engine.Promote(ctx, engine.PromoteRequest{Deployment: deployment, Release: release, Note: plan.Note.ValueString(), By: by})
+	err = withoutLeaseNotReleased(&resp.Diagnostics, "promotion", err)
 	if err != nil {
 		// Deployments of later phases stop waiting for this promotion.
 		r.data.forgetPlannedPromotion(deployment, release)
 		var refused *engine.PromotionRefusedError
+		_, storeFailed := storeFailure(err)
 		switch {
 		case errors.As(err, &refused):
 			resp.Diagnostics.AddAttributeError(path.Root("release"), "Release Not Pending Promotion", refused.Reason)
-		case d != nil && d.Rollout != nil && d.Rollout.Promotion != nil:
+		case storeFailed, d != nil && d.Rollout != nil && d.Rollout.Promotion != nil, errors.As(err, new(*engine.MissingCredentialError)):
 			addDeployError(&resp.Diagnostics, "promotion", err)
 		default:
 			resp.Diagnostics.AddError("Promotion Failed", engineErrorText(err))
@@ -248,6 +260,11 @@ func (r *promotionResource) ImportState(ctx context.Context, req resource.Import
 		LiveRelease: types.StringNull(), Timeouts: timeouts.Value{Object: types.ObjectNull(timeoutsCreateAttrTypes)}}
 	if strings.Contains(left, "/") {
 		d, err := r.data.engine.GetDeployment(ctx, left)
+		if err != nil && !engine.IsNotFound(err) {
+			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Importing the promotion of %s in %s", right, left), err,
+				"Nothing was imported; check that the store is reachable and import again.")
+			return
+		}
 		if err != nil || d.Rollout == nil || d.Rollout.Promotion == nil || d.Rollout.Promotion.Release != right {
 			resp.Diagnostics.AddError("Cannot Import Promotion", fmt.Sprintf("No promotion of %s recorded for deployment %s in the store", right, left))
 			return
@@ -258,6 +275,11 @@ func (r *promotionResource) ImportState(ctx context.Context, req resource.Import
 		m.Note, m.LiveRelease = optionalString(p.Note), optionalString(d.LiveRelease)
 	} else {
 		a, err := r.data.engine.PhaseApproval(ctx, left, right)
+		if err != nil && !engine.IsNotFound(err) {
+			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Importing the approval of phase %q of %s", right, left), err,
+				"Nothing was imported; check that the store is reachable and import again.")
+			return
+		}
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot Import Promotion", fmt.Sprintf("No approval of phase %q of %s in the store: %v", right, left, err))
 			return

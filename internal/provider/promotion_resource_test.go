@@ -178,15 +178,16 @@ func TestAccPromotion_deploymentNeverReady(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: deployConfig(store, url, "1", settings)},
 			{
-				PreConfig:   func() { target.MarkBad("2") },
-				Config:      deployConfig(store, url, "2", settings),
-				ExpectError: diagPattern(`Deployment Rollout Interrupted ... at step 2/5 wait until green is healthy`),
+				PreConfig: func() { target.MarkBad("2") },
+				Config:    deployConfig(store, url, "2", settings),
+				ExpectError: diagPattern(`Deployment Rollout Interrupted ... at the wait for health of green: ` +
+					`the operation's timeout was reached (Terraform timeouts block); the last check "health" failed: GET ... status 503, expected 200; body: "{"status":"failing",`),
 			},
 			{
 				PreConfig: func() { started = time.Now() },
 				Config:    waiting,
 				ExpectError: diagPattern(`Promotion Failed ... gave up waiting for api/prod0 to reach awaiting_promotion for api@2 ` +
-					`(api@2 is still rolling out to api/prod0 (step 2/5)) (the operation's timeout was reached;`),
+					`(api@2 is still rolling out to api/prod0 (currently at the wait for health of green)) (the operation's timeout was reached;`),
 			},
 			proposedAgain(waiting,
 				// Without its timeout the promotion would wait forever.
@@ -314,8 +315,11 @@ func TestAccPromotion_postPromotionCheckFails(t *testing.T) {
 				// bad once it takes traffic.
 				PreConfig: func() { target.MarkBad("2") },
 				Config:    deployConfig(store, url, "2", settings) + promoteAPI(`"api@2"`, ""),
-				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at step 5/6 post-promotion check: ` +
-					`post-promotion check "errors" failed 3 time(s): ... Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
+				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at the post-promotion checks: ` +
+					`post-promotion check "errors" failed 3 time(s): ... Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1. ` +
+					`Nothing was promoted, and the release no longer waits at its promotion gate: promoting it again on its own is refused ` +
+					`(Release Not Pending Promotion). Fix the problem, then apply the deployment's release again: the next plan proposes it, ` +
+					`its new rollout stops at the gate, and a promotion of it (in the same apply or a later one) cuts over.`),
 			},
 			proposedAgain(deployConfig(store, url, "2", settings),
 				refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},

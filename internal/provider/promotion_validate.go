@@ -59,7 +59,11 @@ func validateApprovedPhase(ctx context.Context, pd *providerData, plan *promotio
 		return
 	}
 	release, phase := plan.Release.ValueString(), plan.Phase.ValueString()
-	phases, lookup := pd.releasePhases(ctx, release)
+	phases, lookup, err := pd.releasePhases(ctx, release)
+	if err != nil {
+		pd.addStoreReadError(diags, fmt.Sprintf("Reading release %s to check that phase %q requires approval", release, phase), err, nextAfterPlanRead)
+		return
+	}
 	switch lookup {
 	case releasePhasesUnknown:
 		diags.AddAttributeWarning(path.Root("phase"), "Phase Approval Not Checked", fmt.Sprintf(

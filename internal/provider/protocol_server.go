@@ -29,11 +29,13 @@ func NewProtocolServer(p provider.Provider) func() tfprotov6.ProviderServer {
 
 // frameworkServer is everything the framework's protocol 6 server serves.
 // Embedding all of it keeps the services terraform-plugin-go discovers by
-// type assertion (list resources, actions, state stores).
+// type assertion (list resources, actions, state stores): they are not yet
+// part of ProviderServer, so each is named here.
 type frameworkServer interface {
-	tfprotov6.ProviderServerWithListResource
-	tfprotov6.ProviderServerWithActions
-	tfprotov6.ProviderServerWithStateStores
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
+	tfprotov6.StateStoreServer
 }
 
 // contextReleasingServer passes every RPC to the framework. The ones below,

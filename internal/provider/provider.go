@@ -55,8 +55,9 @@ type ocurootProvider struct {
 }
 
 type providerModel struct {
-	Store      types.String `tfsdk:"store"`
-	HookSecret types.String `tfsdk:"hook_secret"`
+	Store       types.String `tfsdk:"store"`
+	HookSecret  types.String `tfsdk:"hook_secret"`
+	Credentials types.Map    `tfsdk:"credentials"`
 }
 
 // New returns the provider factory used by main and by the tests.
@@ -93,9 +94,10 @@ func (p *ocurootProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"hook_secret": schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
-				MarkdownDescription: "Default HMAC-SHA256 secret used to sign hook calls when a `hook` block sets none. " +
+				MarkdownDescription: "Default HMAC-SHA256 secret used to sign hook calls when a `hook` block sets no secret and names no `credential` with a `hook_secret`. " +
 					"Defaults to the `OCUROOT_HOOK_SECRET` environment variable.",
 			},
+			"credentials": credentialsAttribute(),
 		},
 	}
 }
@@ -114,7 +116,17 @@ func (p *ocurootProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.AddWarning("Provider Configuration Not Yet Known",
 			"The ocuroot provider's store or hook_secret depends on values known only after apply; plan-time checks against the store are skipped.")
 	}
-	data, err := newProviderData(ctx, p.opts, location, secret)
+	credentials, credentialsKnown := credentialsFrom(ctx, cfg.Credentials, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !credentialsKnown {
+		resp.Diagnostics.AddAttributeWarning(pathCredentials, "Provider Credentials Not Yet Known",
+			"Some of the ocuroot provider's credentials depend on values known only after apply; whether every credential a deployment names is defined is checked when it is applied.")
+	}
+	data, err := newProviderData(ctx, p.opts, providerSettings{
+		location: location, hookSecret: secret, credentials: credentials, credentialsKnown: credentialsKnown,
+	})
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(pathStore, "Cannot Open Ocuroot Store", err.Error())
 		return

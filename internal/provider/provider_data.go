@@ -42,6 +42,11 @@ type providerData struct {
 
 	// unknownEnvironmentGrace: see releaseFlowProblems.
 	unknownEnvironmentGrace time.Duration
+	// credentials are the provider block's named credentials; when
+	// credentialsKnown is false (a value known only at apply), plan-time
+	// checks of the names a deployment uses are skipped.
+	credentials      map[string]engine.Credential
+	credentialsKnown bool
 	// checkRolloutFitsTimeouts turns the plan-time blocking-time rule on
 	// (validatePlannedDeployment); Options can turn it off for tests.
 	checkRolloutFitsTimeouts bool
@@ -93,14 +98,20 @@ func (pd *providerData) notePlannedEnvironment(name string) {
 	pd.plannedEnvironments[name] = true
 }
 
-// plannedEnvironment reports whether an environment was planned in this run.
-func (pd *providerData) plannedEnvironment(name string) bool {
-	pd.plannedMu.Lock()
-	defer pd.plannedMu.Unlock()
-	return pd.plannedEnvironments[name]
+// providerSettings is what the provider block configures.
+type providerSettings struct {
+	// location is the store location ("" for the embedded default).
+	location string
+	// hookSecret signs hooks that name no secret of their own.
+	hookSecret string
+	// credentials are the named credentials; credentialsKnown is false
+	// when the plan does not know them yet.
+	credentials      map[string]engine.Credential
+	credentialsKnown bool
 }
 
-func newProviderData(ctx context.Context, opts Options, location, secret string) (*providerData, error) {
+func newProviderData(ctx context.Context, opts Options, settings providerSettings) (*providerData, error) {
+	location := settings.location
 	kv := opts.KV
 	description := "injected"
 	if kv == nil {
@@ -112,7 +123,7 @@ func newProviderData(ctx context.Context, opts Options, location, secret string)
 		}
 	}
 	logger := tflogLogger{}
-	store := engine.NewStore(kv)
+	store := engine.NewDescribedStore(kv, description)
 	if file, ok := kv.(interface{ Path() string }); ok {
 		// Terraform runs a plan and its apply in two provider processes; a
 		// refresh on a fresh embedded store restores records without writing
@@ -128,7 +139,8 @@ func newProviderData(ctx context.Context, opts Options, location, secret string)
 		Checker: hookhttp.NewChecker(),
 		Logger:  logger,
 		// Signs hooks whose block sets no secret of their own.
-		DefaultHookSecret: secret,
+		DefaultHookSecret: settings.hookSecret,
+		Credentials:       settings.credentials,
 	})
 	grace := opts.UnknownEnvironmentGrace
 	if grace <= 0 {
@@ -139,6 +151,8 @@ func newProviderData(ctx context.Context, opts Options, location, secret string)
 		storeDescription:         description,
 		unknownEnvironmentGrace:  grace,
 		checkRolloutFitsTimeouts: !opts.AllowRolloutsLongerThanTimeouts,
+		credentials:              settings.credentials,
+		credentialsKnown:         settings.credentialsKnown,
 	}, nil
 }
 

@@ -139,7 +139,7 @@ func checkReleaseFlow(ctx context.Context, pd *providerData, flow releaseFlow, a
 	problems, err := releaseFlowProblems(ctx, pd, flow, alreadyAccepted)
 	if err != nil {
 		diags.AddError("Cannot List Environments",
-			fmt.Sprintf("Listing environments in the ocuroot store (%s) to check the release's phases failed: %s", pd.storeDescription, err))
+			fmt.Sprintf("Listing environments to check the release's phases failed: %s.", pd.storeErrorText(err)))
 		return diags
 	}
 	for _, problem := range problems {

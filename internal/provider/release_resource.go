@@ -137,7 +137,7 @@ func (r *releaseResource) Read(ctx context.Context, req resource.ReadRequest, re
 		}
 		outcome, err := r.pd.engine.RestoreRelease(ctx, rel)
 		if err != nil {
-			resp.Diagnostics.AddError("Cannot Read Release", fmt.Sprintf("Restoring release %s from Terraform state failed: %s", id, err))
+			resp.Diagnostics.AddError("Cannot Read Release", fmt.Sprintf("Restoring release %s from Terraform state failed: %s.", id, r.pd.storeErrorText(err)))
 			return
 		}
 		if outcome == engine.DeletedElsewhere {
@@ -149,7 +149,7 @@ func (r *releaseResource) Read(ctx context.Context, req resource.ReadRequest, re
 		resp.Diagnostics.Append(r.setComputed(ctx, rel, &state)...)
 	case err != nil:
 		resp.Diagnostics.AddError("Cannot Read Release",
-			fmt.Sprintf("Reading release %s from the ocuroot store (%s) failed: %s", id, r.pd.storeDescription, err))
+			fmt.Sprintf("Reading release %s failed: %s.", id, r.pd.storeErrorText(err)))
 	default:
 		resp.Diagnostics.Append(state.setFromRelease(rel)...)
 		if !resp.Diagnostics.HasError() {
@@ -179,7 +179,7 @@ func (r *releaseResource) Delete(ctx context.Context, req resource.DeleteRequest
 	archived, err := r.pd.engine.RetireRelease(ctx, id)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot Delete Release",
-			fmt.Sprintf("Retiring release %s in the ocuroot store (%s) failed: %s. Nothing was torn down; apply again to retry.", id, r.pd.storeDescription, err))
+			fmt.Sprintf("Retiring release %s failed: %s. Nothing was torn down; apply again to retry.", id, r.pd.storeErrorText(err)))
 		return
 	}
 	if archived {
@@ -207,7 +207,7 @@ func (r *releaseResource) ImportState(ctx context.Context, req resource.ImportSt
 	}
 	rel, err := r.pd.engine.GetRelease(ctx, req.ID)
 	if err != nil {
-		detail := fmt.Sprintf("Reading release %s from the ocuroot store (%s) failed: %s", req.ID, r.pd.storeDescription, err)
+		detail := fmt.Sprintf("Reading release %s failed: %s.", req.ID, r.pd.storeErrorText(err))
 		if engine.IsNotFound(err) {
 			detail = fmt.Sprintf("Release %s is not registered in the ocuroot store (%s). Check the id, or create it with this resource instead of importing it.", req.ID, r.pd.storeDescription)
 		}
@@ -254,7 +254,7 @@ func (r *releaseResource) register(ctx context.Context, m *releaseResourceModel,
 	registered, err := r.pd.engine.RegisterRelease(ctx, rel)
 	if err != nil {
 		diags.AddError(fmt.Sprintf("Cannot %s Release", operation),
-			fmt.Sprintf("Registering release %s in the ocuroot store (%s) failed: %s", rel.ID(), r.pd.storeDescription, err))
+			fmt.Sprintf("Registering release %s failed: %s.", rel.ID(), r.pd.storeErrorText(err)))
 		return diags
 	}
 	diags.Append(r.setComputed(ctx, registered, m)...)
@@ -272,7 +272,7 @@ func (r *releaseResource) setComputed(ctx context.Context, rel engine.Release, m
 	status, phases, err := r.pd.engine.ReleaseStatus(ctx, rel)
 	if err != nil {
 		diags.AddError("Cannot Read Release Status",
-			fmt.Sprintf("Deriving the status of release %s from its deployments failed: %s", rel.ID(), err))
+			fmt.Sprintf("Deriving the status of release %s from its deployments failed: %s.", rel.ID(), r.pd.storeErrorText(err)))
 		return diags
 	}
 	m.Status = types.StringValue(status)

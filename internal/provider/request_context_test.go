@@ -70,7 +70,10 @@ type requestTracker struct {
 	issued, collected atomic.Int64
 }
 
-type requestPayload struct{ bytes [4096]byte }
+// requestPayload is sized to get an allocation of its own: the runtime
+// packs small pointer-free objects together, and AddCleanup may then never
+// run for one of them.
+type requestPayload struct{ _ [4096]byte }
 
 func (tr *requestTracker) request() (context.Context, context.CancelFunc) {
 	payload := &requestPayload{}
@@ -134,7 +137,7 @@ func TestProtocolServerKeepsNoRequestAfterItsRPC(t *testing.T) {
 	if _, ok := server.(contextReleasingServer); !ok {
 		t.Fatalf("NewProtocolServer served %T, want contextReleasingServer", server)
 	}
-	if _, ok := server.(tfprotov6.ProviderServerWithActions); !ok {
+	if _, ok := server.(tfprotov6.ActionServer); !ok {
 		t.Fatal("the wrapped server lost the framework's action service")
 	}
 	var wrapped requestTracker

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -81,6 +82,10 @@ func TestAccStore_corruptedFileIsAClearError(t *testing.T) {
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
 	cfg := deployConfig(store, url, "1", "")
+	// The plan's first read (the environments of the release's phases)
+	// meets the damaged file.
+	corrupted := diagnosticRegexp("Cannot List Environments", "embedded store "+store+" is corrupted",
+		"Move it aside, e.g. mv "+store+" "+store+".corrupt; the next apply re-seeds it from Terraform state")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories(t, store),
 		Steps: []resource.TestStep{
@@ -89,7 +94,7 @@ func TestAccStore_corruptedFileIsAClearError(t *testing.T) {
 				PreConfig:   func() { corruptStoreFile(t, store) },
 				Config:      cfg,
 				PlanOnly:    true,
-				ExpectError: diagPattern(`embedded store ... is corrupted ... Move it aside, e.g. mv`),
+				ExpectError: corrupted,
 			},
 			{
 				PreConfig: func() {
@@ -116,9 +121,11 @@ func corruptStoreFile(t *testing.T, store string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	pageSize := os.Getpagesize()
-	if _, err := f.WriteAt(bytes.Repeat([]byte{0xA5}, 2*pageSize), 0); err != nil {
+	_, err = f.WriteAt(bytes.Repeat([]byte{0xA5}, 2*pageSize), 0)
+	// The file was written: its Close can report a write the system could
+	// not complete, and the next step must read the damage this wrote.
+	if err = errors.Join(err, f.Close()); err != nil {
 		t.Fatal(err)
 	}
 }

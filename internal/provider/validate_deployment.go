@@ -25,7 +25,13 @@ func validateStrategySettings(m *deploymentModel, diags *diag.Diagnostics) {
 	}
 	valid := !m.Strategy.IsUnknown() && slices.Contains(engine.Strategies, strategy)
 	if valid && strategy == string(engine.StrategyCanary) && (m.Canary == nil || len(m.Canary.Step) == 0) {
-		diags.AddAttributeError(path.Root("canary"), "Canary Steps Missing",
+		// On a line the configuration has, which Terraform can show: the
+		// canary block when there is one, else the strategy that asks for it.
+		at := path.Root("strategy")
+		if m.Canary != nil {
+			at = path.Root("canary").AtName("step")
+		}
+		diags.AddAttributeError(at, "Canary Steps Missing",
 			"strategy = \"canary\" needs a canary block with at least one step, e.g. canary { step { weight = 10, bake = \"5m\" } }.")
 	}
 	if valid && strategy != string(engine.StrategyCanary) && m.Canary != nil {
@@ -73,9 +79,25 @@ func validateEndpoints(m *deploymentModel, diags *diag.Diagnostics) {
 // validateAllMetricChecks applies validateMetricChecks to every list of
 // metric checks of the deployment.
 func validateAllMetricChecks(m *deploymentModel, diags *diag.Diagnostics) {
-	validateMetricChecks(m.Check, path.Root("check"), diags)
-	if bg := m.BlueGreen; bg != nil {
-		validateMetricChecks(bg.PrePromotionCheck, path.Root("blue_green").AtName("pre_promotion_check"), diags)
-		validateMetricChecks(bg.PostPromotionCheck, path.Root("blue_green").AtName("post_promotion_check"), diags)
+	for _, list := range m.metricCheckBlocks() {
+		validateMetricChecks(list.checks, list.path, diags)
 	}
+}
+
+// metricCheckBlock is one list of metric check blocks and its path.
+type metricCheckBlock struct {
+	path   path.Path
+	checks []metricCheckModel
+}
+
+// metricCheckBlocks lists the deployment's metric check blocks in schema
+// order: check, then blue_green's pre- and post-promotion checks.
+func (m *deploymentModel) metricCheckBlocks() []metricCheckBlock {
+	lists := []metricCheckBlock{{path.Root("check"), m.Check}}
+	if bg := m.BlueGreen; bg != nil {
+		lists = append(lists,
+			metricCheckBlock{path.Root("blue_green").AtName("pre_promotion_check"), bg.PrePromotionCheck},
+			metricCheckBlock{path.Root("blue_green").AtName("post_promotion_check"), bg.PostPromotionCheck})
+	}
+	return lists
 }

@@ -57,9 +57,11 @@ const (
 // (what the apply will register), else as stored. A release planned in
 // this run may be planned a moment after the resource asking (siblings
 // are planned in any order), so a release found nowhere is looked for
-// again within the planned-decision grace.
-func (pd *providerData) releasePhases(ctx context.Context, release string) ([]engine.Phase, releaseLookup) {
+// again within the planned-decision grace. A store that cannot be read
+// ends the search with its error: "not found" would be a guess.
+func (pd *providerData) releasePhases(ctx context.Context, release string) ([]engine.Phase, releaseLookup, error) {
 	var phases []engine.Phase
+	var readErr error
 	outcome := releaseNotFound
 	look := func() bool {
 		if planned, isPlanned, known := pd.releaseFlows.get(release); isPlanned {
@@ -69,12 +71,17 @@ func (pd *providerData) releasePhases(ctx context.Context, release string) ([]en
 			}
 			return true
 		}
-		if rel, err := pd.engine.GetRelease(ctx, release); err == nil {
+		rel, err := pd.engine.GetRelease(ctx, release)
+		switch {
+		case err == nil:
 			phases, outcome = rel.Phases, releasePhasesKnown
+			return true
+		case !engine.IsNotFound(err):
+			readErr = err
 			return true
 		}
 		return false
 	}
 	pd.awaitPlanned(ctx, look)
-	return phases, outcome
+	return phases, outcome, readErr
 }

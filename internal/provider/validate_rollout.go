@@ -18,6 +18,7 @@ import (
 // the release, and the rollout must fit in its Terraform timeout.
 func (r *deploymentResource) validatePlannedDeployment(ctx context.Context, state, plan *deploymentModel, diags *diag.Diagnostics) {
 	r.validateEnvironmentInRelease(ctx, plan, diags)
+	r.data.validateCredentialNames(plan, diags)
 	if r.data.rolloutMustFitTimeouts() {
 		r.validateRolloutFitsTimeouts(ctx, state, plan, diags)
 	}
@@ -46,7 +47,11 @@ func (r *deploymentResource) validateEnvironmentInRelease(ctx context.Context, p
 		return
 	}
 	release, env := plan.Release.ValueString(), plan.Environment.ValueString()
-	phases, lookup := r.data.releasePhases(ctx, release)
+	phases, lookup, err := r.data.releasePhases(ctx, release)
+	if err != nil {
+		r.data.addStoreReadError(diags, fmt.Sprintf("Reading release %s to check that environment %q is in one of its phases", release, env), err, nextAfterPlanRead)
+		return
+	}
 	switch lookup {
 	case releasePhasesUnknown:
 		diags.AddAttributeWarning(path.Root("release"), "Release Phases Not Checked", fmt.Sprintf(
@@ -88,7 +93,12 @@ func (r *deploymentResource) validateRolloutFitsTimeouts(ctx context.Context, st
 		return
 	}
 	if !checkBlockingTime(plan, spec, true, "update", diags) && state == nil {
-		checkBlockingTime(plan, spec, r.hasLiveRelease(ctx, state, plan), "create", diags)
+		hasLive, err := r.hasLiveRelease(ctx, state, plan)
+		if err != nil {
+			r.data.addStoreReadError(diags, fmt.Sprintf("Checking whether %s already runs a release, to check its rollout against the create timeout", plan.ID.ValueString()), err, nextAfterPlanRead)
+			return
+		}
+		checkBlockingTime(plan, spec, hasLive, "create", diags)
 	}
 }
 

@@ -15,9 +15,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// oneDiagnostic asserts diags holds exactly one error whose detail contains
-// every fragment, or none when fragments is empty.
-func oneDiagnostic(t *testing.T, name string, diags diag.Diagnostics, summary string, fragments ...string) {
+// oneDiagnostic asserts diags holds exactly one diagnostic, with this
+// summary, on the attribute at (the path Terraform shows the user's line
+// for), whose detail contains every fragment; or none when summary is
+// empty.
+func oneDiagnostic(t *testing.T, name string, diags diag.Diagnostics, summary string, at path.Path, fragments ...string) {
 	t.Helper()
 	if summary == "" {
 		if len(diags) != 0 {
@@ -28,6 +30,11 @@ func oneDiagnostic(t *testing.T, name string, diags diag.Diagnostics, summary st
 	if len(diags) != 1 || diags[0].Summary() != summary {
 		t.Errorf("%s: want one %q diagnostic, got %v", name, summary, diags)
 		return
+	}
+	if withPath, ok := diags[0].(diag.DiagnosticWithPath); !ok {
+		t.Errorf("%s: %q is on no attribute, want it on %s", name, summary, at)
+	} else if !withPath.Path().Equal(at) {
+		t.Errorf("%s: %q is on %s, want it on %s", name, summary, withPath.Path(), at)
 	}
 	for _, f := range fragments {
 		if !strings.Contains(diags[0].Detail(), f) {
@@ -63,7 +70,7 @@ func TestDurationRuleValidator(t *testing.T) {
 	for _, c := range cases {
 		resp := &validator.StringResponse{}
 		c.rule.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("x"), ConfigValue: types.StringValue(c.value)}, resp)
-		oneDiagnostic(t, c.value, resp.Diagnostics, c.summary, c.detail)
+		oneDiagnostic(t, c.value, resp.Diagnostics, c.summary, path.Root("x"), c.detail)
 	}
 }
 
@@ -74,10 +81,10 @@ func TestDurationValueLeavesParseErrorsToTheRule(t *testing.T) {
 	abc := durationValue{GoDuration: timetypes.GoDuration{StringValue: types.StringValue("abc")}}
 	resp := &xattr.ValidateAttributeResponse{}
 	abc.ValidateAttribute(context.Background(), xattr.ValidateAttributeRequest{Path: path.Root("bake")}, resp)
-	oneDiagnostic(t, "ValidateAttribute", resp.Diagnostics, "")
+	oneDiagnostic(t, "ValidateAttribute", resp.Diagnostics, "", path.Empty())
 	m := deploymentModel{Release: types.StringValue("api@1"), ProgressDeadline: abc, Canary: &canaryModel{Step: []canaryStepModel{{Weight: types.Int64Value(10), Bake: abc}}}}
 	spec, diags := m.toSpec(context.Background(), "")
-	oneDiagnostic(t, "toSpec", diags, "")
+	oneDiagnostic(t, "toSpec", diags, "", path.Empty())
 	if spec.ProgressDeadline != 0 || spec.Canary.Steps[0].Bake != 0 {
 		t.Errorf("unparsable durations read as %s and %s, want 0", spec.ProgressDeadline, spec.Canary.Steps[0].Bake)
 	}
@@ -133,14 +140,16 @@ func TestEveryDurationAttributeHasARule(t *testing.T) {
 
 func TestHeadersValidator(t *testing.T) {
 	t.Parallel()
+	headers := path.Root("headers")
 	cases := []struct {
 		headers map[string]string
 		summary string
+		at      path.Path
 		detail  string
 	}{
-		{map[string]string{"Authorization": "Bearer t0ken"}, "", ""},
-		{map[string]string{"Bad Name": "x"}, "Invalid HTTP Header", `Header name "Bad Name" contains ' '`},
-		{map[string]string{"X-Token": "s3cret\n"}, "Invalid HTTP Header", `The value of header "X-Token" contains a line break`},
+		{map[string]string{"Authorization": "Bearer t0ken"}, "", path.Empty(), ""},
+		{map[string]string{"Bad Name": "x"}, "Invalid HTTP Header", headers.AtMapKey("Bad Name"), `Header name "Bad Name" contains ' '`},
+		{map[string]string{"X-Token": "s3cret\n"}, "Invalid HTTP Header", headers.AtMapKey("X-Token"), `The value of header "X-Token" contains a line break`},
 	}
 	for _, c := range cases {
 		elements := map[string]attr.Value{}
@@ -148,8 +157,8 @@ func TestHeadersValidator(t *testing.T) {
 			elements[k] = types.StringValue(v)
 		}
 		resp := &validator.MapResponse{}
-		httpHeaders().ValidateMap(context.Background(), validator.MapRequest{Path: path.Root("headers"), ConfigValue: types.MapValueMust(types.StringType, elements)}, resp)
-		oneDiagnostic(t, "headers", resp.Diagnostics, c.summary, c.detail)
+		httpHeaders().ValidateMap(context.Background(), validator.MapRequest{Path: headers, ConfigValue: types.MapValueMust(types.StringType, elements)}, resp)
+		oneDiagnostic(t, "headers", resp.Diagnostics, c.summary, c.at, c.detail)
 		if len(resp.Diagnostics) == 1 && strings.Contains(resp.Diagnostics[0].Detail(), "s3cret") {
 			t.Errorf("the detail shows the header value: %q", resp.Diagnostics[0].Detail())
 		}
@@ -160,13 +169,15 @@ func TestStatusCodeAndCheckPathValidators(t *testing.T) {
 	t.Parallel()
 	for code, summary := range map[int64]string{200: "", 599: "", 100: "", 999: "Invalid Status Code", -1: "Invalid Status Code", 99: "Invalid Status Code"} {
 		resp := &validator.Int64Response{}
-		statusCode().ValidateInt64(context.Background(), validator.Int64Request{Path: path.Root("expected_status").AtListIndex(0), ConfigValue: types.Int64Value(code)}, resp)
-		oneDiagnostic(t, "status", resp.Diagnostics, summary, "expected_status[0]: ", "status codes lie between 100 and 599")
+		at := path.Root("expected_status").AtListIndex(0)
+		statusCode().ValidateInt64(context.Background(), validator.Int64Request{Path: at, ConfigValue: types.Int64Value(code)}, resp)
+		oneDiagnostic(t, "status", resp.Diagnostics, summary, at, "expected_status[0]: ", "status codes lie between 100 and 599")
 	}
 	for value, summary := range map[string]string{"error_rate": "", "": "Empty Check Path", "  ": "Empty Check Path"} {
 		resp := &validator.StringResponse{}
-		nonEmptyCheckPath().ValidateString(context.Background(), validator.StringRequest{Path: path.Root("check").AtListIndex(0).AtName("path"), ConfigValue: types.StringValue(value)}, resp)
-		oneDiagnostic(t, "path", resp.Diagnostics, summary, "check[0].path is empty")
+		at := path.Root("check").AtListIndex(0).AtName("path")
+		nonEmptyCheckPath().ValidateString(context.Background(), validator.StringRequest{Path: at, ConfigValue: types.StringValue(value)}, resp)
+		oneDiagnostic(t, "path", resp.Diagnostics, summary, at, "check[0].path is empty")
 	}
 }
 
@@ -176,22 +187,24 @@ func TestValidateMetricChecks(t *testing.T) {
 		return metricCheckModel{Name: types.StringValue(name), Min: min, Max: max}
 	}
 	none, unknown := types.Float64Null(), types.Float64Unknown()
+	checks := path.Root("check")
 	cases := []struct {
 		name    string
 		checks  []metricCheckModel
 		summary string
+		at      path.Path
 		detail  string
 	}{
-		{"max only", []metricCheckModel{check("a", none, types.Float64Value(1))}, "", ""},
-		{"bound not known yet", []metricCheckModel{check("a", unknown, none)}, "", ""},
-		{"no bounds", []metricCheckModel{check("a", none, none)}, "Check Without Bounds", `check[0] (check "a") sets neither min nor max`},
-		{"inverted", []metricCheckModel{check("a", types.Float64Value(2), types.Float64Value(1))}, "Check Bounds Inverted", "max (1) is below min (2)"},
-		{"duplicate", []metricCheckModel{check("a", none, types.Float64Value(1)), check("a", none, types.Float64Value(1))}, "Duplicate Check Name", `"a" is used twice`},
+		{"max only", []metricCheckModel{check("a", none, types.Float64Value(1))}, "", path.Empty(), ""},
+		{"bound not known yet", []metricCheckModel{check("a", unknown, none)}, "", path.Empty(), ""},
+		{"no bounds", []metricCheckModel{check("a", none, none)}, "Check Without Bounds", checks.AtListIndex(0).AtName("name"), `check[0] (check "a") sets neither min nor max`},
+		{"inverted", []metricCheckModel{check("a", types.Float64Value(2), types.Float64Value(1))}, "Check Bounds Inverted", checks.AtListIndex(0).AtName("max"), "max (1) is below min (2)"},
+		{"duplicate", []metricCheckModel{check("a", none, types.Float64Value(1)), check("a", none, types.Float64Value(1))}, "Duplicate Check Name", checks.AtListIndex(1).AtName("name"), `"a" is used twice`},
 	}
 	for _, c := range cases {
 		var diags diag.Diagnostics
-		validateMetricChecks(c.checks, path.Root("check"), &diags)
-		oneDiagnostic(t, c.name, diags, c.summary, c.detail)
+		validateMetricChecks(c.checks, checks, &diags)
+		oneDiagnostic(t, c.name, diags, c.summary, c.at, c.detail)
 	}
 }
 
@@ -203,14 +216,29 @@ func TestStrategyWarningsOnlyForAValidStrategy(t *testing.T) {
 	cases := []struct {
 		strategy string
 		summary  string
+		at       path.Path
 	}{
-		{"canry", ""},
-		{"direct", "Canary Settings Ignored"},
-		{"canary", ""},
+		{"canry", "", path.Empty()},
+		{"direct", "Canary Settings Ignored", path.Root("canary")},
+		{"canary", "", path.Empty()},
 	}
 	for _, c := range cases {
 		var diags diag.Diagnostics
 		validateStrategySettings(&deploymentModel{Strategy: types.StringValue(c.strategy), Canary: canary}, &diags)
-		oneDiagnostic(t, c.strategy, diags, c.summary)
+		oneDiagnostic(t, c.strategy, diags, c.summary, c.at)
 	}
+}
+
+// TestCanaryStepsMissingIsOnALineOfTheConfiguration: without a canary
+// block the error is on the strategy that asks for one; with an empty block,
+// on its steps.
+func TestCanaryStepsMissingIsOnALineOfTheConfiguration(t *testing.T) {
+	t.Parallel()
+	detail := `strategy = "canary" needs a canary block with at least one step`
+	var diags diag.Diagnostics
+	validateStrategySettings(&deploymentModel{Strategy: types.StringValue("canary")}, &diags)
+	oneDiagnostic(t, "no canary block", diags, "Canary Steps Missing", path.Root("strategy"), detail)
+	diags = nil
+	validateStrategySettings(&deploymentModel{Strategy: types.StringValue("canary"), Canary: &canaryModel{}}, &diags)
+	oneDiagnostic(t, "empty canary block", diags, "Canary Steps Missing", path.Root("canary").AtName("step"), detail)
 }

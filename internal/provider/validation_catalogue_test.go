@@ -10,7 +10,9 @@ import (
 
 // badInput is one mistake a user can make, planned through the real
 // terraform: the error it must give (summary), the configuration line
-// Terraform shows for the attribute path, and words of the detail.
+// Terraform shows for the attribute path, and words of the detail. Every
+// case sets all three: an error on no attribute shows the resource's first
+// line instead, and the case fails.
 type badInput struct {
 	name string
 	// body goes inside the ocuroot_deployment block.
@@ -86,12 +88,12 @@ var badInputs = []badInput{
 	{name: "no status code", body: healthWith("expected_status = []"), summary: "Invalid Attribute Value", line: "expected_status = []", detail: "list must contain at least 1 elements"},
 
 	// Metric checks.
-	{name: "check without bounds", body: metricCheck(`url = "https://metrics.example.com/x"`, ""), summary: "Check Without Bounds", line: "", detail: `check[0] (check "errors") sets neither min nor max, so no value could ever fail it`},
+	{name: "check without bounds", body: metricCheck(`url = "https://metrics.example.com/x"`, ""), summary: "Check Without Bounds", line: `name = "errors"`, detail: `check[0] (check "errors") sets neither min nor max, so no value could ever fail it`},
 	{name: "empty check path", body: metricCheck(`url = "https://metrics.example.com/x"`, "max = 1\npath = \"\""), summary: "Empty Check Path", line: `path = ""`, detail: "check[0].path is empty"},
 	{name: "blank check path", body: metricCheck(`url = "https://metrics.example.com/x"`, "max = 1\npath = \"  \""), summary: "Empty Check Path", line: `path = "  "`, detail: "check[0].path is empty"},
 	{name: "check bounds inverted", body: metricCheck(`url = "https://metrics.example.com/x"`, "min = 2\nmax = 1"), summary: "Check Bounds Inverted", line: "max = 1", detail: "max (1) is below min (2); no value could pass"},
 	{name: "duplicate check names", body: metricCheck(`url = "https://metrics.example.com/x"`, "max = 1") + "\n" + metricCheck(`url = "https://metrics.example.com/y"`, "max = 1"), summary: "Duplicate Check Name", line: `name = "errors"`, detail: `Check name "errors" is used twice`},
-	{name: "pre-promotion check without bounds", body: blueGreenWith("pre_promotion_check {\n  name = \"g\"\n  url = \"https://m.example.com/x\"\n  path = \"x\"\n}"), summary: "Check Without Bounds", line: "", detail: `blue_green.pre_promotion_check[0] (check "g") sets neither min nor max`},
+	{name: "pre-promotion check without bounds", body: blueGreenWith("pre_promotion_check {\n  name = \"g\"\n  url = \"https://m.example.com/x\"\n  path = \"x\"\n}"), summary: "Check Without Bounds", line: `name = "g"`, detail: `blue_green.pre_promotion_check[0] (check "g") sets neither min nor max`},
 	{name: "post-promotion check with empty path", body: blueGreenWith("post_promotion_check {\n  name = \"g\"\n  url = \"https://m.example.com/x\"\n  path = \"\"\n  max = 1\n}"), summary: "Empty Check Path", line: `path = ""`, detail: "blue_green.post_promotion_check[0].path is empty"},
 
 	// Headers.
@@ -103,7 +105,7 @@ var badInputs = []badInput{
 
 	// Strategy settings.
 	{name: "misspelt strategy", body: "strategy = \"canry\"\n" + canaryWith(""), summary: "Invalid Attribute Value Match", line: `strategy = "canry"`, detail: `value must be one of: ["direct" "canary" "blue_green"], got: "canry"`},
-	{name: "canary without steps", body: "strategy = \"canary\"", summary: "Canary Steps Missing", line: "", detail: `strategy = "canary" needs a canary block with at least one step`},
+	{name: "canary without steps", body: "strategy = \"canary\"", summary: "Canary Steps Missing", line: `strategy = "canary"`, detail: `strategy = "canary" needs a canary block with at least one step`},
 	{name: "canary weights decrease", body: "strategy = \"canary\"\ncanary {\n  step {\n    weight = 50\n    bake = \"1m\"\n  }\n  step {\n    weight = 10\n    bake = \"1m\"\n  }\n}", summary: "Canary Weights Decrease", line: "weight = 10", detail: "Step 2 has weight 10, lower than the 50 of the step before"},
 	{name: "canary weight 0", body: "canary {\n  step {\n    weight = 0\n    bake = \"1m\"\n  }\n}", summary: "Invalid Attribute Value", line: "weight = 0", detail: "value must be between 1 and 100, got: 0"},
 	{name: "canary weight 101", body: "canary {\n  step {\n    weight = 101\n    bake = \"1m\"\n  }\n}", summary: "Invalid Attribute Value", line: "weight = 101", detail: "value must be between 1 and 100, got: 101"},
@@ -197,6 +199,11 @@ func TestAccValidation_catalogue(t *testing.T) {
 	if len(badInputs) < 60 {
 		t.Fatalf("the catalogue has %d cases, want at least 60", len(badInputs))
 	}
+	for _, c := range badInputs {
+		if c.summary == "" || c.line == "" || c.detail == "" {
+			t.Fatalf("catalogue case %q must name its summary, the line of its attribute and words of its detail", c.name)
+		}
+	}
 	const casesPerGroup = 10
 	for first := 0; first < len(badInputs); first += casesPerGroup {
 		group := badInputs[first:min(first+casesPerGroup, len(badInputs))]
@@ -213,21 +220,25 @@ func planBadInputs(t *testing.T, cases []badInput) {
 	store := newTestStorePath(t)
 	steps := make([]resource.TestStep, 0, len(cases))
 	for _, c := range cases {
-		fragments := []string{}
-		if c.line != "" {
-			fragments = append(fragments, c.line)
-		}
-		fragments = append(fragments, c.detail)
 		steps = append(steps, resource.TestStep{
 			Config:      catalogueConfig(store, c),
 			PlanOnly:    true,
-			ExpectError: diagnosticRegexp(c.summary, fragments...),
+			ExpectError: catalogueErrorRegexp(c),
 		})
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories(t, store),
 		Steps:                    steps,
 	})
+}
+
+// catalogueErrorRegexp matches the error of c: its summary; then, before
+// any other error, c.line as a numbered source line, which is how Terraform
+// shows the line of the diagnostic's attribute path; then the detail.
+func catalogueErrorRegexp(c badInput) *regexp.Regexp {
+	return regexp.MustCompile(`(?s)Error: ` + wordsPattern(c.summary) +
+		withoutErrorDiagnostic + `\n\s*\d+:\s+` + wordsPattern(c.line) +
+		withoutErrorDiagnostic + wordsPattern(c.detail))
 }
 
 // TestAccValidation_catalogueBaseIsValid: without a mistake, the

@@ -11,7 +11,30 @@ terraform {
   }
 }
 
-provider "ocuroot" {}
+# The cutover runs in a later apply than the one that creates green, so the
+# checks' token and the hook secret come from the provider block, which every
+# run evaluates, rather than from the deployment.
+provider "ocuroot" {
+  hook_secret = var.hook_secret
+
+  credentials = {
+    metrics = {
+      headers = { Authorization = "Bearer ${var.metrics_token}" }
+    }
+  }
+}
+
+variable "hook_secret" {
+  description = "Secret that signs the hook calls."
+  type        = string
+  sensitive   = true
+}
+
+variable "metrics_token" {
+  description = "Bearer token of the health and metrics endpoints."
+  type        = string
+  sensitive   = true
+}
 
 variable "web_version" {
   description = "Version of web to deploy. A new version creates a green slot and waits for a promotion."
@@ -59,18 +82,20 @@ resource "ocuroot_deployment" "web" {
 
     # Checked on the green slot after the promotion, before any traffic moves.
     pre_promotion_check {
-      name = "green_error_rate"
-      url  = "${var.target_url}/metrics/{package}/{environment}/{slot}/{version}"
-      path = "error_rate"
-      max  = 0.01
+      name       = "green_error_rate"
+      url        = "${var.target_url}/metrics/{package}/{environment}/{slot}/{version}"
+      path       = "error_rate"
+      max        = 0.01
+      credential = "metrics"
     }
 
     # Checked once green serves; a failure switches traffic back to blue.
     post_promotion_check {
-      name = "error_rate"
-      url  = "${var.target_url}/metrics/{package}/{environment}/{slot}/{version}"
-      path = "error_rate"
-      max  = 0.02
+      name       = "error_rate"
+      url        = "${var.target_url}/metrics/{package}/{environment}/{slot}/{version}"
+      path       = "error_rate"
+      max        = 0.02
+      credential = "metrics"
     }
   }
 
@@ -87,8 +112,9 @@ resource "ocuroot_deployment" "web" {
   # {slot} is "green" for the new release, so green is probed before it
   # takes any traffic.
   health_check {
-    url      = "${var.target_url}/health/{package}/{environment}/{slot}/{version}"
-    interval = "10s"
+    url        = "${var.target_url}/health/{package}/{environment}/{slot}/{version}"
+    interval   = "10s"
+    credential = "metrics"
   }
 
   progress_deadline = "10m"

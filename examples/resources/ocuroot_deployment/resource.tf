@@ -6,9 +6,17 @@ terraform {
   }
 }
 
-# Hook calls are signed with the secret in OCUROOT_HOOK_SECRET: it stays out
-# of the configuration and the state, and every operation can use it.
-provider "ocuroot" {}
+# Hook calls are signed with the secret in OCUROOT_HOOK_SECRET, and the check
+# below sends the token of the "metrics" credential. Both come from the
+# provider block: never in state, and there in every run, including a
+# promotion or an action in a later run.
+provider "ocuroot" {
+  credentials = {
+    metrics = {
+      headers = { Authorization = "Bearer ${var.metrics_token}" }
+    }
+  }
+}
 
 variable "api_version" {
   description = "Version of the api build to run. Changing it rolls the new release out as a canary."
@@ -94,13 +102,14 @@ resource "ocuroot_deployment" "api_prod_eu_1" {
     expected_status = [200, 204]
   }
 
-  # Credentials go in headers, never in the url (user:password@ is refused).
+  # Credentials go in headers, never in the url (user:password@ is refused):
+  # here those of the provider's "metrics" credential.
   check {
-    name    = "error_rate"
-    url     = "${var.service_url}/metrics/{package}/{environment}/{slot}/{version}"
-    path    = "error_rate"
-    max     = 0.01
-    headers = { Authorization = "Bearer ${var.metrics_token}" }
+    name       = "error_rate"
+    url        = "${var.service_url}/metrics/{package}/{environment}/{slot}/{version}"
+    path       = "error_rate"
+    max        = 0.01
+    credential = "metrics"
   }
 
   check {

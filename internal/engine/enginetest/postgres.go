@@ -316,7 +316,6 @@ func runPostgresTool(dir string, asPostgres bool, program string, args ...string
 		return err
 	}
 	defer os.Remove(out.Name())
-	defer out.Close()
 	cmd := exec.Command(program, args...)
 	if asPostgres {
 		cmd = exec.Command("runuser", append([]string{"-u", "postgres", "--", program}, args...)...)
@@ -324,9 +323,15 @@ func runPostgresTool(dir string, asPostgres bool, program string, args ...string
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
-	if err := cmd.Run(); err != nil {
+	runErr := cmd.Run()
+	// The program has written the file, so its Close is checked; the
+	// output is read back only to explain a failure.
+	if err := out.Close(); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("closing the output of %s: %w", filepath.Base(program), err))
+	}
+	if runErr != nil {
 		output, _ := os.ReadFile(out.Name())
-		return fmt.Errorf("%s %s: %w\n%s", filepath.Base(program), strings.Join(args, " "), err, output)
+		return fmt.Errorf("%s %s: %w\n%s", filepath.Base(program), strings.Join(args, " "), runErr, output)
 	}
 	return nil
 }

@@ -45,7 +45,8 @@ func (c *Checker) Health(ctx context.Context, hc engine.HealthCheck, vars engine
 	result := engine.CheckResult{Name: "health"}
 	expected := hc.ExpectedStatus
 	target := engine.ExpandPlaceholders(hc.URL, vars)
-	answer, err := c.get(ctx, probe{url: target, headers: hc.Headers, timeout: hc.Timeout})
+	answer, err := c.get(ctx, probe{url: target, headers: hc.Headers, timeout: hc.Timeout,
+		bodyLimit: bodyExcerptReadLimit, quoteUnless: expected})
 	if err != nil {
 		result.Detail = err.Error()
 		return result
@@ -58,7 +59,8 @@ func (c *Checker) Health(ctx context.Context, hc engine.HealthCheck, vars engine
 	case isRedirect(answer.status):
 		result.Detail = answer.redirectDetail(target)
 	default:
-		result.Detail = fmt.Sprintf("GET %s: status %d, expected %s", stripURLSecrets(target), answer.status, describeStatuses(expected))
+		result.Detail = fmt.Sprintf("GET %s: status %d, expected %s%s", stripURLSecrets(target), answer.status, describeStatuses(expected),
+			bodyExcerptSuffix(answer.body, newHookRedactor("", hc.Headers)))
 	}
 	return result
 }
@@ -68,7 +70,7 @@ func (c *Checker) Health(ctx context.Context, hc engine.HealthCheck, vars engine
 func (c *Checker) Metric(ctx context.Context, mc engine.MetricCheck, vars engine.Placeholders) engine.CheckResult {
 	result := engine.CheckResult{Name: mc.Name}
 	target := engine.ExpandPlaceholders(mc.URL, vars)
-	answer, err := c.get(ctx, probe{url: target, headers: mc.Headers, timeout: DefaultMetricTimeout, readBody: true})
+	answer, err := c.get(ctx, probe{url: target, headers: mc.Headers, timeout: DefaultMetricTimeout, bodyLimit: checkBodyLimit})
 	if err != nil {
 		result.Detail = err.Error()
 		return result
@@ -78,7 +80,8 @@ func (c *Checker) Metric(ctx context.Context, mc engine.MetricCheck, vars engine
 		result.Detail = answer.redirectDetail(target)
 		return result
 	case answer.status < 200 || answer.status >= 300:
-		result.Detail = fmt.Sprintf("GET %s: status %d, expected 2xx", stripURLSecrets(target), answer.status)
+		result.Detail = fmt.Sprintf("GET %s: status %d, expected 2xx%s", stripURLSecrets(target), answer.status,
+			bodyExcerptSuffix(answer.body, newHookRedactor("", mc.Headers)))
 		return result
 	}
 	value, err := readMetricValue(answer.body, mc.Path)
@@ -145,17 +148,23 @@ func readMetricValue(body []byte, path string) (float64, error) {
 
 // probe is one request of a check.
 type probe struct {
-	url      string            // expanded: no placeholders left
-	headers  map[string]string // configured headers; values are secrets
-	timeout  time.Duration
-	readBody bool
+	url     string            // expanded: no placeholders left
+	headers map[string]string // configured headers; values are secrets
+	timeout time.Duration
+	// bodyLimit is how much of the body to read; 0 reads none.
+	bodyLimit int64
+	// quoteUnless makes the body a mere quote for a failure (a health
+	// probe's): it is not read for these statuses, so a healthy answer is
+	// never waited on, and a failed read leaves the quote out rather than
+	// failing the probe.
+	quoteUnless []int
 }
 
 // probeAnswer is what a probe got back.
 type probeAnswer struct {
 	status   int
 	location string // where a 3xx pointed, without credentials or query
-	body     []byte // only when the probe asked for it
+	body     []byte // up to the probe's bodyLimit
 }
 
 // redirectDetail describes a 3xx answer that was not followed.
@@ -205,9 +214,10 @@ func (c *Checker) get(ctx context.Context, p probe) (probeAnswer, error) {
 		answer.location = redactor.redact(redirectLocation(resp))
 		return answer, nil
 	}
-	if p.readBody {
-		answer.body, err = io.ReadAll(io.LimitReader(resp.Body, checkBodyLimit))
-		if err != nil {
+	quoteOnly := p.quoteUnless != nil
+	if p.bodyLimit > 0 && !(quoteOnly && slices.Contains(p.quoteUnless, resp.StatusCode)) {
+		answer.body, err = io.ReadAll(io.LimitReader(resp.Body, p.bodyLimit))
+		if err != nil && !quoteOnly {
 			return probeAnswer{}, describe(err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // ErrStoreCorrupted matches a StoreCorruptedError.
@@ -34,8 +35,8 @@ func (e *StoreCorruptedError) Is(target error) bool { return target == ErrStoreC
 // isBoltCorruption reports whether an error from bbolt means the file's
 // contents are damaged rather than, say, locked or unreadable.
 func isBoltCorruption(err error) bool {
-	return errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrChecksum) ||
-		errors.Is(err, bolt.ErrVersionMismatch) || errors.Is(err, errCorruptRecord)
+	return errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) ||
+		errors.Is(err, bolterrors.ErrVersionMismatch) || errors.Is(err, errCorruptRecord)
 }
 
 // errCorruptRecord marks a stored value too short to hold its revision.

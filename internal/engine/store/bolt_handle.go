@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 const (
@@ -205,7 +206,7 @@ func (b *BoltKV) openWhenFree(ctx context.Context, path string) (*bolt.DB, error
 		if errors.Is(err, ErrStoreCorrupted) {
 			return nil, err
 		}
-		if !errors.Is(err, bolt.ErrTimeout) {
+		if !errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 		select {

@@ -14,8 +14,6 @@ package store
 import (
 	"os"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // boltIdleHold is how long the file stays open after the last operation
@@ -32,21 +30,28 @@ func (b *BoltKV) keepIdleLocked() bool {
 	b.idleSince = time.Now()
 	if !b.watchingIdle {
 		b.watchingIdle = true
-		go b.watchIdle(b.db)
+		go b.watchIdle()
 	}
 	return true
 }
 
-// watchIdle closes the handle db once it has been idle for b.idleHold, or
-// at once when another process queues for the file or the store closes.
+// watchIdle closes the store's handle once it has been idle for b.idleHold,
+// or at once when another process queues for the file or the store closes.
 // Operations that join the handle meanwhile keep it open; the last of them
 // starts the idle period again.
-func (b *BoltKV) watchIdle(db *bolt.DB) {
+//
+// It watches whichever handle b.db is, not the one it was started for: an
+// operation may close an idle handle whose file was replaced and open the
+// new file before this watcher next looks. keepIdleLocked starts no second
+// watcher while this one runs, so this one must look after the new handle,
+// or its lock stays held until the process's next operation. It quits only
+// when no handle is open.
+func (b *BoltKV) watchIdle() {
 	ticker := time.NewTicker(boltLockPoll)
 	defer ticker.Stop()
 	for range ticker.C {
 		b.mu.Lock()
-		if b.db != db {
+		if b.db == nil {
 			b.watchingIdle = false
 			b.mu.Unlock()
 			return

@@ -385,9 +385,3 @@ func urlSecrets(raw string) []string {
 	}
 	return secrets
 }
-
-func closeConn(conn *pgx.Conn) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = conn.Close(ctx)
-}
