@@ -54,8 +54,10 @@ func leaveCanaryUnfinished(t *testing.T, store, targetURL string, target *demota
 	}()
 	spec := engine.DeploymentSpec{
 		Package: "api", Environment: "prod0", Release: release, Strategy: engine.StrategyCanary,
-		Canary:    engine.CanarySpec{CheckInterval: 100 * time.Millisecond, Steps: []engine.CanaryStep{{Weight: 10, Bake: time.Hour}}},
-		Hook:      &engine.HookConfig{URL: targetURL + "/hooks", Secret: testHookSecret},
+		Canary: engine.CanarySpec{CheckInterval: 100 * time.Millisecond, Steps: []engine.CanaryStep{{Weight: 10, Bake: time.Hour}}},
+		// Signed with the provider's hook_secret, as the configuration's
+		// hook block (which sets no secret of its own) is.
+		Hook:      &engine.HookConfig{URL: targetURL + "/hooks"},
 		OnTimeout: engine.OnTimeoutFail,
 	}
 	_, err := pd.engine.Deploy(ctx, engine.DeployRequest{Spec: spec})
