@@ -199,7 +199,29 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("lease %q: exit %d, stderr %q", args, code, errOut)
 		}
 	}
-	if code, out, _ := run(t, "help"); code != 0 || !strings.Contains(out, "lease break -deployment PACKAGE/ENVIRONMENT") {
-		t.Errorf("help: exit %d\n%s", code, out)
+	code, _, errOut := run(t, "list", "-bogus")
+	mustContain(t, "a wrong flag", errOut, "flag provided but not defined: -bogus", "Usage:")
+	if code != 2 {
+		t.Errorf("lease list -bogus: exit %d", code)
+	}
+}
+
+// TestHelpExplainsListAndBreak: every way of asking for help prints, on
+// stdout and with exit 0, what a lease is and what list and break do.
+func TestHelpExplainsListAndBreak(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"list", "-h"}, {"break", "--help"}} {
+		code, out, errOut := run(t, args...)
+		if code != 0 || errOut != "" {
+			t.Errorf("lease %q: exit %d, stderr %q", args, code, errOut)
+		}
+		mustContain(t, fmt.Sprintf("lease %q", args), out,
+			"terraform-provider-ocuroot lease list [-store LOCATION]",
+			`terraform-provider-ocuroot lease break -deployment PACKAGE/ENVIRONMENT -holder "HOLDER" [-store LOCATION]`,
+			"lapses within 20 seconds",
+			"list shows every deployment lease: its holder, the operation",
+			"For a holder\nthat is gone it prints the break command to run.",
+			"break deletes one lease, and only if the named holder",
+			"Break a lease only when its holder is dead",
+			"else OCUROOT_STORE, else the embedded store under\nTF_DATA_DIR")
 	}
 }
