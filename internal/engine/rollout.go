@@ -131,6 +131,13 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 	r := rc.r()
 	now := rc.e.clock.Now()
 	from := rc.stepLabel(r.StepIndex)
+	fields := map[string]any{
+		"deployment": rc.d.ID(), "release": r.Release, "step": from, "weight": rc.d.TrafficPercent,
+		"checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "note": note,
+	}
+	if step := r.Steps[r.StepIndex]; step.Duration > 0 {
+		fields["bake_elapsed"], fields["bake_total"] = r.StepObserved.Round(time.Millisecond), step.Duration
+	}
 	r.StepIndex++
 	r.StepStartedAt = now
 	r.StepObserved = 0
@@ -141,10 +148,8 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 		to = rc.stepLabel(r.StepIndex)
 	}
 	rc.d.addTransition(Transition{Time: now, From: "step " + from, To: "step " + to, Release: r.Release, Reason: note})
-	rc.e.log.Info(ctx, "ocuroot: step done", map[string]any{
-		"deployment": rc.d.ID(), "release": r.Release, "step": from, "next": to,
-		"traffic_percent": rc.d.TrafficPercent, "checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "note": note,
-	})
+	fields["next"] = to
+	rc.e.log.Info(ctx, "ocuroot: step done", fields)
 	return rc.persist(ctx)
 }
 
@@ -157,7 +162,9 @@ func (rc *rolloutContext) complete(ctx context.Context) error {
 	rc.d.PendingRelease = ""
 	rc.d.TrafficPercent = 100
 	rc.d.moveRollout(now, RolloutSucceeded, fmt.Sprintf("%s is live: completed all %d steps in %s", r.Release, len(r.Steps), now.Sub(r.StartedAt).Round(time.Millisecond)))
-	rc.e.log.Info(ctx, "ocuroot: rollout succeeded", map[string]any{"deployment": rc.d.ID(), "release": r.Release})
+	rc.e.log.Info(ctx, "ocuroot: rollout succeeded", map[string]any{
+		"deployment": rc.d.ID(), "release": r.Release, "checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed,
+	})
 	return rc.persist(ctx)
 }
 
