@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -107,37 +106,10 @@ func TestAccActionRollback(t *testing.T) {
 // runs the shared release; prod runs prodRelease, a reference to the
 // shared release or to the extra resources' pinned one.
 func sharedReleaseConfig(store, targetURL, version, prodRelease, extra string) string {
-	return phasedConfigVersion(store, version) +
-		phasedDeploymentOf("staging", "staging", "ocuroot_release.api.id", targetURL, "") +
-		phasedDeploymentOf("prod", "prod1", prodRelease, targetURL, "  depends_on = [ocuroot_deployment.staging]\n") +
-		extra + actionBlock("ocuroot_rollback", "prod", "    deployment = ocuroot_deployment.prod.id")
-}
-
-func phasedConfigVersion(store, version string) string {
-	return providerBlockWithSecret(store) + fmt.Sprintf(`
-resource "ocuroot_environment" "staging" {
-  name       = "staging"
-  attributes = { type = "staging" }
-}
-
-resource "ocuroot_environment" "prod1" {
-  name       = "prod1"
-  attributes = { type = "prod" }
-}
-
-resource "ocuroot_release" "api" {
-  package = "api"
-  version = %q
-  phase {
-    name         = "staging"
-    environments = [ocuroot_environment.staging.name]
-  }
-  phase {
-    name         = "prod"
-    environments = [ocuroot_environment.prod1.name]
-  }
-}
-`, version)
+	return phasedConfigOf(store, "api", version, false,
+		phasedDeploymentOf("staging", "staging", "ocuroot_release.api.id", targetURL, "")+
+			phasedDeploymentOf("prod", "prod1", prodRelease, targetURL, "  depends_on = [ocuroot_deployment.staging]\n")+
+			extra+actionBlock("ocuroot_rollback", "prod", "    deployment = ocuroot_deployment.prod.id"))
 }
 
 func phasedDeploymentOf(name, env, release, targetURL, extra string) string {
