@@ -2,7 +2,6 @@
 package main
 
 import (
-	"flag"
 	"log"
 	"os"
 
@@ -33,9 +32,11 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "lease" {
 		os.Exit(leasecli.Main(os.Args[2:], os.Stdout, os.Stderr))
 	}
-	var debug bool
-	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
-	flag.Parse()
+	opts, done, code := parseServeArgs(os.Args[1:], os.Stdout, os.Stderr) // usage.go
+	if done {
+		os.Exit(code)
+	}
+	debug := opts.debug
 
 	var serveOpts []tf6server.ServeOpt
 	if debug {

@@ -5,6 +5,10 @@
 // printing a status table after each and checking that the target's call
 // log agrees with what terraform reported. It exits non-zero on any
 // mismatch and removes everything it created.
+//
+// The console shows the story; the whole terraform output goes to a log
+// file, and the provider's progress lines (TF_LOG_PROVIDER=INFO) to a
+// second one, both named at the end.
 package main
 
 import (
@@ -29,35 +33,79 @@ const demoSecret = "quickstart-demo-secret"
 func main() {
 	repo := flag.String("repo", ".", "repository root (where go.mod is)")
 	keep := flag.Bool("keep", false, "keep the working directory for inspection")
+	logPath := flag.String("log", "ocuroot-demo.log", "file for the whole terraform output, relative to -repo; the provider's log goes beside it, with -provider in its name")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *repo, *keep); err != nil {
-		fmt.Fprintf(os.Stderr, "\ndemo failed: %v\n", err)
+
+	logs, err := openLogs(*repo, *logPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "demo failed: %v\n", err)
 		os.Exit(1)
 	}
-	fmt.Println("\nAll five acts ran as expected.")
+	defer logs.transcriptFile.Close()
+	out := &transcript{console: os.Stdout, log: logs.transcriptFile}
+	s, err := run(ctx, out, *repo, *keep, logs.providerPath)
+	if s != nil {
+		s.printSummary()
+	}
+	out.say("\nThe whole terraform output: %s", logs.transcriptPath)
+	out.say("The provider's progress report (TF_LOG_PROVIDER=INFO): %s", logs.providerPath)
+	if err != nil {
+		out.say("\ndemo failed: %v", err)
+		os.Exit(1)
+	}
+	out.say("\nAll five acts ran as expected.")
 }
 
-func run(ctx context.Context, repo string, keep bool) error {
+// demoLogs are the demo's two log files, started afresh for each run.
+type demoLogs struct {
+	transcriptPath, providerPath string
+	transcriptFile               *os.File
+}
+
+func openLogs(repo, logPath string) (demoLogs, error) {
+	if !filepath.IsAbs(logPath) {
+		logPath = filepath.Join(repo, logPath)
+	}
+	logPath, err := filepath.Abs(logPath)
+	if err != nil {
+		return demoLogs{}, err
+	}
+	ext := filepath.Ext(logPath)
+	providerPath := strings.TrimSuffix(logPath, ext) + "-provider" + ext
+	// terraform appends to TF_LOG_PATH: start it empty.
+	if err := os.WriteFile(providerPath, nil, 0o644); err != nil {
+		return demoLogs{}, err
+	}
+	f, err := os.Create(logPath)
+	if err != nil {
+		return demoLogs{}, err
+	}
+	return demoLogs{transcriptPath: logPath, providerPath: providerPath, transcriptFile: f}, nil
+}
+
+// run plays the acts and returns the story so far, for the summary, even
+// when an act failed.
+func run(ctx context.Context, out *transcript, repo string, keep bool, providerLog string) (*story, error) {
 	repo, err := filepath.Abs(repo)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	work, err := os.MkdirTemp("", "ocuroot-demo-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if keep {
-		fmt.Println("working directory kept at", work)
+		out.say("working directory kept at %s", work)
 	} else {
 		defer os.RemoveAll(work)
 	}
 
-	banner("Setup: build the provider and start the demo target")
+	banner(out, "Setup: build the provider and start the demo target")
 	pluginDir := filepath.Join(work, "plugins")
 	if err := runCmd(ctx, repo, nil, "go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-ocuroot"), "."); err != nil {
-		return fmt.Errorf("building the provider: %w", err)
+		return nil, fmt.Errorf("building the provider: %w", err)
 	}
 	cliConfig := filepath.Join(work, "terraformrc")
 	if err := os.WriteFile(cliConfig, []byte(fmt.Sprintf(`provider_installation {
@@ -67,12 +115,12 @@ func run(ctx context.Context, repo string, keep bool) error {
   direct {}
 }
 `, pluginDir)), 0o600); err != nil {
-		return err
+		return nil, err
 	}
 	target := demotarget.New(demotarget.Options{Secret: demoSecret})
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	server := &http.Server{Handler: target.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go server.Serve(listener)
@@ -81,35 +129,29 @@ func run(ctx context.Context, repo string, keep bool) error {
 		_ = server.Close()
 	}()
 	targetURL := "http://" + listener.Addr().String()
-	fmt.Println("demo target listening on", targetURL)
+	out.say("demo target listening on %s", targetURL)
 
 	dir := filepath.Join(work, "quickstart")
 	if err := copyDir(filepath.Join(repo, "examples", "quickstart"), dir); err != nil {
-		return err
+		return nil, err
 	}
-	tf := &terraform{ctx: ctx, dir: dir, env: []string{
+	tf := &terraform{ctx: ctx, dir: dir, out: out, color: isTerminal(os.Stdout), env: []string{
 		"TF_CLI_CONFIG_FILE=" + cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
 		"OCUROOT_HOOK_SECRET=" + demoSecret, "TF_VAR_target_url=" + targetURL,
+		// The provider's progress report, one line per step and check round.
+		"TF_LOG=", "TF_LOG_PROVIDER=INFO", "TF_LOG_PATH=" + providerLog,
 	}}
-	s := &story{tf: tf, target: target, targetURL: targetURL}
-	for _, act := range []func() error{s.act1, s.act2, s.act3, s.act4, s.act5} {
+	s := &story{tf: tf, out: out, target: target, targetURL: targetURL}
+	for _, act := range []func() error{s.act1, s.act2, s.act3, s.act4, s.act5, s.cleanup} {
 		if err := act(); err != nil {
-			return err
+			return s, err
 		}
 	}
-	banner("Cleanup: terraform destroy")
-	if _, err := tf.run("destroy", "-auto-approve", "-input=false", "-var", "api_version=2", "-var", "web_version=2", "-var", "promote_web_release=web@2"); err != nil {
-		return err
-	}
-	if n := len(target.States()); n != 0 {
-		return fmt.Errorf("after destroy the target still runs %d services", n)
-	}
-	fmt.Println("every deployment received its teardown event")
-	return nil
+	return s, nil
 }
 
-func banner(title string) {
-	fmt.Printf("\n%s\n%s\n", title, strings.Repeat("=", len(title)))
+func banner(out *transcript, title string) {
+	out.say("\n%s\n%s", title, strings.Repeat("=", len(title)))
 }
 
 func runCmd(ctx context.Context, dir string, env []string, name string, args ...string) error {
@@ -148,31 +190,30 @@ type terraform struct {
 	ctx context.Context
 	dir string
 	env []string
+	out *transcript
+	// color: the console is a terminal; otherwise every command gets
+	// -no-color.
+	color bool
 }
 
-// run executes terraform, echoing its output, and returns the output.
+// run executes terraform, its output going through the transcript, and
+// returns that output without color codes.
 func (t *terraform) run(args ...string) (string, error) {
-	fmt.Printf("\n$ terraform %s\n", strings.Join(args, " "))
+	if !t.color {
+		args = append([]string{args[0], "-no-color"}, args[1:]...)
+	}
+	t.out.say("\n$ terraform %s", strings.Join(args, " "))
 	cmd := exec.CommandContext(t.ctx, "terraform", args...)
 	cmd.Dir = t.dir
 	cmd.Env = append(os.Environ(), t.env...)
-	var out strings.Builder
-	cmd.Stdout = &teeWriter{&out, os.Stdout}
-	cmd.Stderr = &teeWriter{&out, os.Stderr}
+	output := t.out.terraformOutput()
+	// One writer for both streams keeps their lines in order.
+	cmd.Stdout, cmd.Stderr = output, output
 	err := cmd.Run()
+	output.flush()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		return out.String(), fmt.Errorf("terraform %s exited with %d", args[0], exit.ExitCode())
+		return output.text.String(), fmt.Errorf("terraform %s exited with %d", args[0], exit.ExitCode())
 	}
-	return out.String(), err
-}
-
-type teeWriter struct {
-	buf *strings.Builder
-	out *os.File
-}
-
-func (w *teeWriter) Write(p []byte) (int, error) {
-	w.buf.Write(p)
-	return w.out.Write(p)
+	return output.text.String(), err
 }

@@ -2,10 +2,11 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
@@ -14,17 +15,57 @@ import (
 // what the target now serves, and checks it against what should be true.
 type story struct {
 	tf        *terraform
+	out       *transcript
 	target    *demotarget.Target
 	targetURL string
+	// acts is what each act showed, for the summary at the end.
+	acts []actResult
+	// actStarted is when the current act began.
+	actStarted time.Time
+}
+
+// actResult is one line of the summary.
+type actResult struct {
+	title, outcome string
+	took           time.Duration
+}
+
+// begin opens an act: its banner, and the clock for the summary.
+func (s *story) begin(title string) {
+	banner(s.out, title)
+	s.actStarted = time.Now()
+}
+
+// done records what the act showed, once it has been checked.
+func (s *story) done(title, outcome string) {
+	s.acts = append(s.acts, actResult{title: title, outcome: outcome, took: time.Since(s.actStarted)})
+}
+
+// printSummary says in a few lines what each act showed.
+func (s *story) printSummary() {
+	if len(s.acts) == 0 {
+		return
+	}
+	banner(s.out, "Summary")
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
+	for _, a := range s.acts {
+		fmt.Fprintf(w, "%s\t%s\t(%s)\n", a.title, a.outcome, a.took.Round(time.Second))
+	}
+	w.Flush()
+	s.out.say("%s", strings.TrimRight(b.String(), "\n"))
 }
 
 func vars(api, web, promote string) []string {
 	return []string{"-input=false", "-var", "api_version=" + api, "-var", "web_version=" + web, "-var", "promote_web_release=" + promote}
 }
 
+// phaseOrderEntry is one phase of api_phase_order in a plan's outputs.
+var phaseOrderEntry = regexp.MustCompile(`"(\d+\. [a-z_]+: [a-z0-9, ]+)"`)
+
 func (s *story) act1() error {
-	banner("Act 1: plan shows the phase order of api@1 before anything moves")
-	out, err := s.tf.run(append([]string{"plan", "-no-color"}, vars("1", "1", "")...)...)
+	s.begin("Act 1: plan shows the phase order of api@1 before anything moves")
+	out, err := s.tf.run(append([]string{"plan"}, vars("1", "1", "")...)...)
 	if err != nil {
 		return err
 	}
@@ -36,24 +77,33 @@ func (s *story) act1() error {
 	if n := len(s.target.Calls()); n != 0 {
 		return fmt.Errorf("planning sent %d hook calls; it must send none", n)
 	}
-	fmt.Println("\n→ the plan shows staging → prod_canary → prod, and no hook was called.")
+	s.out.say("\nThe plan's api_phase_order output:")
+	for _, m := range phaseOrderEntry.FindAllStringSubmatch(out, -1) {
+		s.out.say("  %s", m[1])
+	}
+	s.out.say("→ the plan shows staging → prod_canary → prod, and no hook was called.")
+	s.done("Act 1", "plan: api@1 goes staging → prod_canary → prod; no hook called")
 	return nil
 }
 
 func (s *story) act2() error {
-	banner("Act 2: apply rolls api@1 through all phases (and web@1 goes live)")
-	if _, err := s.tf.run(append([]string{"apply", "-auto-approve", "-no-color"}, vars("1", "1", "")...)...); err != nil {
+	s.begin("Act 2: apply rolls api@1 through all phases (and web@1 goes live)")
+	if _, err := s.tf.run(append([]string{"apply", "-auto-approve"}, vars("1", "1", "")...)...); err != nil {
 		return err
 	}
 	s.table()
-	return s.expect(map[string]string{"api/staging": "api@1", "api/prod0": "api@1", "api/prod1": "api@1", "api/prod2": "api@1", "web/prod1": "web@1"},
-		phaseOrderHolds("api@1"))
+	if err := s.expect(map[string]string{"api/staging": "api@1", "api/prod0": "api@1", "api/prod1": "api@1", "api/prod2": "api@1", "web/prod1": "web@1"},
+		s.phaseOrderHolds("api@1")); err != nil {
+		return err
+	}
+	s.done("Act 2", "api@1 live in staging, then prod0, then prod1 and prod2; web@1 live in prod1")
+	return nil
 }
 
 func (s *story) act3() error {
-	banner("Act 3: api@2 — canary in prod0 with two weighted bakes, then the other prod environments")
+	s.begin("Act 3: api@2 — canary in prod0 with two weighted bakes, then the other prod environments")
 	before := len(s.target.Calls())
-	if _, err := s.tf.run(append([]string{"apply", "-auto-approve", "-no-color"}, vars("2", "1", "")...)...); err != nil {
+	if _, err := s.tf.run(append([]string{"apply", "-auto-approve"}, vars("2", "1", "")...)...); err != nil {
 		return err
 	}
 	s.table()
@@ -61,13 +111,17 @@ func (s *story) act3() error {
 	if strings.Join(weights, " ") != "10 50 100" {
 		return fmt.Errorf("prod0 saw canary weights %v, want [10 50 100]", weights)
 	}
-	fmt.Println("→ prod0 went 10% → 50% → 100% with checks during each bake.")
-	return s.expect(map[string]string{"api/staging": "api@2", "api/prod0": "api@2", "api/prod1": "api@2", "api/prod2": "api@2"}, phaseOrderHolds("api@2"))
+	s.out.say("→ prod0 went 10%% → 50%% → 100%% with checks during each bake.")
+	if err := s.expect(map[string]string{"api/staging": "api@2", "api/prod0": "api@2", "api/prod1": "api@2", "api/prod2": "api@2"}, s.phaseOrderHolds("api@2")); err != nil {
+		return err
+	}
+	s.done("Act 3", "api@2: canary in prod0 at 10% → 50% → 100% with checks, then prod1 and prod2")
+	return nil
 }
 
 func (s *story) act4() error {
-	banner("Act 4: web@2 blue-green stops at awaiting_promotion; a promotion apply cuts over")
-	if _, err := s.tf.run(append([]string{"apply", "-auto-approve", "-no-color"}, vars("2", "2", "")...)...); err != nil {
+	s.begin("Act 4: web@2 blue-green stops at awaiting_promotion; a promotion apply cuts over")
+	if _, err := s.tf.run(append([]string{"apply", "-auto-approve"}, vars("2", "2", "")...)...); err != nil {
 		return err
 	}
 	s.table()
@@ -75,9 +129,9 @@ func (s *story) act4() error {
 	if st.Live != "web@1" || st.Green != "web@2" {
 		return fmt.Errorf("before promotion web/prod1 should serve web@1 with web@2 in green; it serves %s (green %q)", st.Live, st.Green)
 	}
-	fmt.Println("→ web@2 is up in the green slot without traffic; web@1 still serves.")
+	s.out.say("→ web@2 is up in the green slot without traffic; web@1 still serves.")
 	before := len(s.target.Calls())
-	if _, err := s.tf.run(append([]string{"apply", "-auto-approve", "-no-color"}, vars("2", "2", "web@2")...)...); err != nil {
+	if _, err := s.tf.run(append([]string{"apply", "-auto-approve"}, vars("2", "2", "web@2")...)...); err != nil {
 		return err
 	}
 	s.table()
@@ -85,16 +139,20 @@ func (s *story) act4() error {
 	if strings.Join(events, " ") != "cutover blue.drain" {
 		return fmt.Errorf("promotion sent %v, want [cutover blue.drain]", events)
 	}
-	fmt.Println("→ cutover made green live before blue was drained.")
-	return s.expect(map[string]string{"web/prod1": "web@2"}, nil)
+	s.out.say("→ cutover made green live before blue was drained.")
+	if err := s.expect(map[string]string{"web/prod1": "web@2"}, nil); err != nil {
+		return err
+	}
+	s.done("Act 4", "web@2 waited in green at awaiting_promotion; the promotion apply cut over, then blue drained")
+	return nil
 }
 
 func (s *story) act5() error {
-	banner("Act 5: api@3 passes staging, degrades in the prod canary, and is rolled back")
+	s.begin("Act 5: api@3 passes staging, degrades in the prod canary, and is rolled back")
 	// api@3 answers its first health probe (staging), then fails: the
 	// canary's checks in prod0 catch it.
 	s.target.FailHealthAfter("3", 1)
-	out, err := s.tf.run(append([]string{"apply", "-auto-approve", "-no-color"}, vars("3", "2", "web@2")...)...)
+	out, err := s.tf.run(append([]string{"apply", "-auto-approve"}, vars("3", "2", "web@2")...)...)
 	if err == nil {
 		return fmt.Errorf("the apply of the bad release api@3 succeeded; it must fail")
 	}
@@ -102,11 +160,25 @@ func (s *story) act5() error {
 		return fmt.Errorf("the failed apply does not explain the rollback to api@2")
 	}
 	s.table()
-	fmt.Println("→ the apply failed with a readable diagnostic and production still serves api@2.")
+	s.out.say("→ the apply failed with a readable diagnostic and production still serves api@2.")
 	if err := s.expect(map[string]string{"api/prod0": "api@2", "api/prod1": "api@2", "api/prod2": "api@2"}, nil); err != nil {
 		return err
 	}
 	s.target.MarkGood("3")
+	s.done("Act 5", "api@3 passed staging, failed its canary checks in prod0 and was rolled back; prod still serves api@2")
+	return nil
+}
+
+func (s *story) cleanup() error {
+	s.begin("Cleanup: terraform destroy")
+	if _, err := s.tf.run(append([]string{"destroy", "-auto-approve"}, vars("2", "2", "web@2")...)...); err != nil {
+		return err
+	}
+	if n := len(s.target.States()); n != 0 {
+		return fmt.Errorf("after destroy the target still runs %d services", n)
+	}
+	s.out.say("→ every deployment received its teardown event.")
+	s.done("Cleanup", "destroy sent teardown to every deployment")
 	return nil
 }
 
@@ -116,8 +188,8 @@ func (s *story) table() {
 	sort.Slice(states, func(i, j int) bool {
 		return states[i].Package+states[i].Environment < states[j].Package+states[j].Environment
 	})
-	fmt.Println()
-	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "SERVICE\tLIVE\tCANARY\tGREEN\tTRAFFIC TO NEWEST")
 	for _, st := range states {
 		canary := "-"
@@ -131,6 +203,7 @@ func (s *story) table() {
 		fmt.Fprintf(w, "%s/%s\t%s\t%s\t%s\t%d%%\n", st.Package, st.Environment, st.Live, canary, green, st.TrafficPercent)
 	}
 	w.Flush()
+	s.out.say("\n%s", strings.TrimRight(b.String(), "\n"))
 }
 
 // expect checks the target serves the wanted release per service, and
@@ -160,7 +233,7 @@ func (s *story) expect(live map[string]string, extra func([]demotarget.Call) err
 
 // phaseOrderHolds checks that no prod environment received the release
 // before staging and prod0 had it live.
-func phaseOrderHolds(release string) func([]demotarget.Call) error {
+func (s *story) phaseOrderHolds(release string) func([]demotarget.Call) error {
 	return func(calls []demotarget.Call) error {
 		first := map[string]int{}
 		last := map[string]int{}
@@ -176,7 +249,7 @@ func phaseOrderHolds(release string) func([]demotarget.Call) error {
 		if first["prod0"] < last["staging"] || first["prod1"] < last["prod0"] || first["prod2"] < last["prod0"] {
 			return fmt.Errorf("phase order broken for %s: first/last call indexes %v / %v", release, first, last)
 		}
-		fmt.Printf("→ the call log confirms the phase order for %s: staging, then prod0, then prod1 and prod2.\n", release)
+		s.out.say("→ the call log confirms the phase order for %s: staging, then prod0, then prod1 and prod2.", release)
 		return nil
 	}
 }

@@ -86,10 +86,21 @@ type Checker interface {
 
 // Logger receives progress lines; the provider adapts it onto tflog so that
 // TF_LOG=INFO reads like a progress report. Fields must never hold secrets.
+//
+// At Info a rollout logs one line as it starts, one per step when the step
+// is done, one per check round, and one as it ends; each probe and hook
+// attempt is logged at Debug.
 type Logger interface {
 	Info(ctx context.Context, msg string, fields map[string]any)
 	Debug(ctx context.Context, msg string, fields map[string]any)
 	Warn(ctx context.Context, msg string, fields map[string]any)
+}
+
+// ProgressFieldOrder is the order in which a log line shows these fields,
+// when it has them: the facts of a progress report, who and what first.
+// Other fields follow in alphabetical order.
+var ProgressFieldOrder = []string{
+	"deployment", "release", "step", "weight", "bake_elapsed", "bake_total", "checks_passed", "checks_failed",
 }
 
 type nopLogger struct{}

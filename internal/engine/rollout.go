@@ -182,6 +182,13 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 	r := rc.r()
 	now := rc.e.clock.Now()
 	from, fromIndex := rc.stepStage(r.StepIndex), rc.stepIndex(r.StepIndex)
+	fields := map[string]any{
+		"deployment": rc.d.ID(), "release": r.Release, "step": from, "step_index": fromIndex, "weight": rc.d.TrafficPercent,
+		"checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "note": note,
+	}
+	if step := r.Steps[r.StepIndex]; step.Duration > 0 {
+		fields["bake_elapsed"], fields["bake_total"] = r.StepObserved.Round(time.Millisecond), step.Duration
+	}
 	r.StepIndex++
 	r.StepStartedAt = now
 	r.StepObserved = 0
@@ -190,10 +197,8 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 	rc.lastCheck = nil
 	to := rc.stepStage(r.StepIndex)
 	rc.d.addTransition(Transition{Time: now, From: from, To: to, Release: r.Release, Reason: note})
-	rc.e.log.Info(ctx, "ocuroot: step done", map[string]any{
-		"deployment": rc.d.ID(), "release": r.Release, "step": from, "step_index": fromIndex, "next": to,
-		"traffic_percent": rc.d.TrafficPercent, "checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "note": note,
-	})
+	fields["next"] = to
+	rc.e.log.Info(ctx, "ocuroot: step done", fields)
 	return rc.persist(ctx)
 }
 
@@ -206,7 +211,9 @@ func (rc *rolloutContext) complete(ctx context.Context) error {
 	rc.d.PendingRelease = ""
 	rc.d.TrafficPercent = 100
 	rc.d.moveRollout(now, RolloutSucceeded, fmt.Sprintf("%s is live: completed all %d steps in %s", r.Release, len(r.Steps), now.Sub(r.StartedAt).Round(time.Millisecond)))
-	rc.e.log.Info(ctx, "ocuroot: rollout succeeded", map[string]any{"deployment": rc.d.ID(), "release": r.Release})
+	rc.e.log.Info(ctx, "ocuroot: rollout succeeded", map[string]any{
+		"deployment": rc.d.ID(), "release": r.Release, "checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed,
+	})
 	if err := rc.persistWithin(ctx); err != nil {
 		return rc.unrecordedEnd(ctx, err, fmt.Sprintf("The rollout of %s to %s completed: %s is live", r.Release, rc.d.ID(), r.Release), nextApplyResendsStep)
 	}

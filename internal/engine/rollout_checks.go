@@ -23,6 +23,11 @@ func (rc *rolloutContext) runCheckSet(ctx context.Context, slot string, health b
 	for _, mc := range metrics {
 		results = append(results, rc.e.checker.Metric(ctx, mc, vars))
 	}
+	for _, res := range results {
+		rc.e.log.Debug(ctx, "ocuroot: probe", map[string]any{
+			"deployment": rc.d.ID(), "step": rc.stepTitle(rc.r().StepIndex), "slot": slot, "check": res.Name, "ok": res.OK, "detail": res.Detail,
+		})
+	}
 	return results
 }
 

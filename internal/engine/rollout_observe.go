@@ -58,11 +58,13 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 			}
 		}
 		r.StepObserved += max(rc.e.clock.Now().Sub(mark), 0)
-		rc.e.log.Info(ctx, "ocuroot: observing step", map[string]any{
-			"deployment": rc.d.ID(), "step": rc.stepTitle(r.StepIndex), "step_index": rc.stepIndex(r.StepIndex), "weight": o.step.Weight, "slot": o.slot,
-			"bake_elapsed": r.StepObserved.Round(time.Millisecond).String(), "bake_total": o.step.Duration.String(),
-			"checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "consecutive_failures": r.ConsecutiveFailures,
-		})
+		if o.checks { // without checks, the step done line says it all
+			rc.e.log.Info(ctx, "ocuroot: check round", map[string]any{
+				"deployment": rc.d.ID(), "step": rc.stepTitle(r.StepIndex), "step_index": rc.stepIndex(r.StepIndex), "weight": o.step.Weight, "slot": o.slot,
+				"bake_elapsed": r.StepObserved.Round(time.Millisecond), "bake_total": o.step.Duration,
+				"checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "consecutive_failures": r.ConsecutiveFailures,
+			})
+		}
 		// While the store cannot be reached the rounds go on; the next
 		// save that lands takes what they observed.
 		if err := rc.persist(ctx); err != nil && !rc.storeUnreachable(ctx, err) {
@@ -128,7 +130,7 @@ func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOut
 			return stepOutcome{kind: stepDone, detail: fmt.Sprintf("%s healthy after %d probe(s)", step.Slot, probes)}, nil
 		}
 		r.ChecksFailed++
-		rc.e.log.Info(ctx, "ocuroot: not healthy yet", map[string]any{
+		rc.e.log.Debug(ctx, "ocuroot: not healthy yet", map[string]any{
 			"deployment": rc.d.ID(), "slot": step.Slot, "probes": probes, "waited": r.StepObserved.Round(time.Millisecond).String(), "detail": res.Detail,
 		})
 		if ProgressDeadlineExceeded(r.StepObserved, 0, rc.spec.ProgressDeadline) {

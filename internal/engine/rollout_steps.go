@@ -107,7 +107,7 @@ func (rc *rolloutContext) sendEvent(ctx context.Context, eventType string, weigh
 		// hook without them would go out unsigned.
 		return HookResult{}, fmt.Errorf("internal error: the hook of %s has no bound credentials; nothing was sent", rc.d.ID())
 	}
-	rc.e.log.Info(ctx, "ocuroot: sending hook", map[string]any{"deployment": rc.d.ID(), "event": eventType, "release": r.Release, "weight": weight, "slot": slot})
+	rc.e.log.Debug(ctx, "ocuroot: sending hook", map[string]any{"deployment": rc.d.ID(), "event": eventType, "release": r.Release, "weight": weight, "slot": slot})
 	return rc.e.hooks.Send(ctx, *hook, key, ev)
 }
 

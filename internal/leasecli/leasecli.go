@@ -32,8 +32,14 @@ const usage = `Usage:
   terraform-provider-ocuroot lease list [-store LOCATION]
   terraform-provider-ocuroot lease break -deployment PACKAGE/ENVIRONMENT -holder "HOLDER" [-store LOCATION]
 
+A lease lets one run at a time work on a deployment (a package in an
+environment). The run holding it renews it every few seconds; the lease of a
+run that was killed lapses within 20 seconds, and a run on the same machine
+takes it over at once when the holder's process is gone.
+
 list shows every deployment lease: its holder, the operation, since when it
-is held, when it expires, and whether the holder looks dead.
+is held, when it expires, and whether the holder looks dead. For a holder
+that is gone it prints the break command to run.
 
 break deletes one lease, and only if the named holder (exactly as list shows
 it) still holds it; a lease renewed or taken by anyone else is left alone.
@@ -69,15 +75,31 @@ func Main(args []string, stdout, stderr io.Writer) int {
 func newFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("lease "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.Usage = func() {} // parseFlags prints the usage where it belongs
 	store := fs.String("store", "", "store location, as the provider's store argument (default: OCUROOT_STORE, else the embedded store)")
 	return fs, store
 }
 
+// parseFlags parses a subcommand's flags. It returns false with the exit
+// code when the command ends here: -h asked for the usage (on stdout, exit
+// 0), or a flag was wrong (its error and the usage on stderr, exit 2).
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (bool, int) {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		return false, exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "\n%s", usage)
+		return false, exitUsage
+	}
+	return true, exitOK
+}
+
 func runList(args []string, stdout, stderr io.Writer) int {
 	fs, storeFlag := newFlagSet("list", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "lease list takes no arguments, got %q\n\n%s", fs.Args(), usage)
@@ -97,8 +119,8 @@ func runBreak(args []string, stdout, stderr io.Writer) int {
 	fs, storeFlag := newFlagSet("break", stderr)
 	deployment := fs.String("deployment", "", "deployment id, PACKAGE/ENVIRONMENT")
 	holder := fs.String("holder", "", "the holder, exactly as lease list shows it")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if *deployment == "" || *holder == "" || fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "lease break needs -deployment and -holder (and nothing else)\n\n%s", usage)

@@ -203,6 +203,26 @@ func TestUsageErrors(t *testing.T) {
 		_, errOut := run(t, 2, args...)
 		mustContain(t, fmt.Sprintf("lease %q", args), errOut, "Usage:")
 	}
-	out, _ := run(t, 0, "help")
-	mustContain(t, "help", out, "lease break -deployment PACKAGE/ENVIRONMENT")
+	_, errOut := run(t, 2, "list", "-bogus")
+	mustContain(t, "a wrong flag", errOut, "flag provided but not defined: -bogus", "Usage:")
+}
+
+// TestHelpExplainsListAndBreak: every way of asking for help prints, on
+// stdout and with exit 0, what a lease is and what list and break do.
+func TestHelpExplainsListAndBreak(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"list", "-h"}, {"break", "--help"}} {
+		out, errOut := run(t, 0, args...)
+		if errOut != "" {
+			t.Errorf("lease %q: stderr %q", args, errOut)
+		}
+		mustContain(t, fmt.Sprintf("lease %q", args), out,
+			"terraform-provider-ocuroot lease list [-store LOCATION]",
+			`terraform-provider-ocuroot lease break -deployment PACKAGE/ENVIRONMENT -holder "HOLDER" [-store LOCATION]`,
+			"lapses within 20 seconds",
+			"list shows every deployment lease: its holder, the operation",
+			"For a holder\nthat is gone it prints the break command to run.",
+			"break deletes one lease, and only if the named holder",
+			"Break a lease only when its holder is dead",
+			"else OCUROOT_STORE, else the embedded store under\nTF_DATA_DIR")
+	}
 }

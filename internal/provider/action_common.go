@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // Actions (Terraform 1.14+) are the day-2 operations on a deployment that
@@ -72,7 +71,7 @@ func actionTimeout(v timetypes.GoDuration, fallback time.Duration, diags *diag.D
 // progress tells the user what the action is doing, in the terraform
 // output and in TF_LOG.
 func progress(ctx context.Context, resp *action.InvokeResponse, message string, fields map[string]any) {
-	tflog.Info(ctx, "ocuroot: "+message, fields)
+	providerLog.Info(ctx, "ocuroot: "+message, fields)
 	if resp.SendProgress != nil {
 		resp.SendProgress(action.InvokeProgressEvent{Message: message})
 	}

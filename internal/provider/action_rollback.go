@@ -100,7 +100,5 @@ func (a *rollbackAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	withdrawn := d.Rollout.Release
 	progress(ctx, resp, fmt.Sprintf("%s rolled back: %s is live again, %s withdrawn", id, d.LiveRelease, withdrawn),
 		map[string]any{"deployment": id, "live": d.LiveRelease, "withdrawn": withdrawn})
-	resp.Diagnostics.AddWarning("Configuration Still Names The Rolled-Back Release",
-		fmt.Sprintf("%s serves %s again. An ocuroot_deployment whose release is still %s will propose rolling it out again on the next plan: "+
-			"set its release to %s (or to a fixed release) before the next apply.", id, d.LiveRelease, withdrawn, d.LiveRelease))
+	resp.Diagnostics.AddWarning("Configuration Still Names The Rolled-Back Release", rolledBackReleaseWarning(id, d.LiveRelease, withdrawn))
 }

@@ -165,6 +165,12 @@ data "ocuroot_deployment_history" %[1]q {
 // whose phases are staging then prod (prodApproval sets requires_approval
 // on prod), and the given deployments and other resources.
 func phasedConfig(store string, prodApproval bool, resources string) string {
+	return phasedConfigOf(store, "v1", "1", prodApproval, resources)
+}
+
+// phasedConfigOf is phasedConfig with the release's resource name and
+// version chosen.
+func phasedConfigOf(store, releaseName, version string, prodApproval bool, resources string) string {
 	return providerBlockWithSecret(store) + fmt.Sprintf(`
 resource "ocuroot_environment" "staging" {
   name       = "staging"
@@ -176,9 +182,9 @@ resource "ocuroot_environment" "prod1" {
   attributes = { type = "prod" }
 }
 
-resource "ocuroot_release" "v1" {
+resource "ocuroot_release" %q {
   package = "api"
-  version = "1"
+  version = %q
   phase {
     name         = "staging"
     environments = [ocuroot_environment.staging.name]
@@ -190,7 +196,7 @@ resource "ocuroot_release" "v1" {
   }
 }
 %s
-`, prodApproval, resources)
+`, releaseName, version, prodApproval, resources)
 }
 
 // phasedDeployment renders a direct deployment of api@1 into env with the

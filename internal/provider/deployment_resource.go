@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
@@ -93,7 +92,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	defer finish()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	tflog.Info(ctx, "ocuroot: deploying", map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()})
+	providerLog.Info(ctx, "ocuroot: deploying", map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()})
 	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, Planned: r.data})
 	err = withoutLeaseNotReleased(&resp.Diagnostics, "rollout", err)
 	if d != nil {
@@ -146,7 +145,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		if err != nil {
 			resp.Diagnostics.AddWarning("Could Not Restore Deployment Record", err.Error())
 		}
-		tflog.Info(ctx, "ocuroot: store has no record of this deployment; keeping Terraform state", map[string]any{"deployment": state.ID.ValueString()})
+		providerLog.Info(ctx, "ocuroot: store has no record of this deployment; keeping Terraform state", map[string]any{"deployment": state.ID.ValueString()})
 		return
 	}
 	if err != nil {
@@ -169,7 +168,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	// since, or one another workspace rolled out, shows in the next plan as
 	// a change back to the configured release.
 	if inEffect := d.ReleaseInEffect(state.Release.ValueString()); inEffect != state.Release.ValueString() {
-		tflog.Info(ctx, "ocuroot: the store shows another release in effect than Terraform state", map[string]any{
+		providerLog.Info(ctx, "ocuroot: the store shows another release in effect than Terraform state", map[string]any{
 			"deployment": d.ID(), "state": state.Release.ValueString(), "store": inEffect})
 		state.Release = types.StringValue(inEffect)
 	}
@@ -243,7 +242,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	defer finish()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	tflog.Info(ctx, "ocuroot: updating deployment", map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()})
+	providerLog.Info(ctx, "ocuroot: updating deployment", map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()})
 	unrecorded, diags := unrecordedRollbackIn(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString(), Planned: r.data,

@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
@@ -157,11 +156,11 @@ func (r *environmentResource) restore(ctx context.Context, state *environmentRes
 		return true
 	}
 	if outcome == engine.DeletedElsewhere {
-		tflog.Info(ctx, "environment was deleted from the store; planning to create it again", map[string]any{"environment": name})
+		providerLog.Info(ctx, "environment was deleted from the store; planning to create it again", map[string]any{"environment": name})
 		resp.State.RemoveResource(ctx)
 		return true
 	}
-	tflog.Info(ctx, "environment missing from the store; keeping the Terraform state, the next apply stores it again", map[string]any{"environment": name})
+	providerLog.Info(ctx, "environment missing from the store; keeping the Terraform state, the next apply stores it again", map[string]any{"environment": name})
 	return false
 }
 
@@ -186,7 +185,7 @@ func (r *environmentResource) Delete(ctx context.Context, req resource.DeleteReq
 		resp.Diagnostics.AddError(summary, sentence(engineErrorText(err))+" The environment was kept.")
 		return
 	}
-	tflog.Info(ctx, "environment deleted", map[string]any{"environment": name})
+	providerLog.Info(ctx, "environment deleted", map[string]any{"environment": name})
 }
 
 func (r *environmentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -16,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
@@ -198,13 +197,13 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 		plan.ID = types.StringValue(engine.ApprovalKey(release, a.Phase))
 		plan.PromotedAt = types.StringValue(a.ApprovedAt.UTC().Format(time.RFC3339Nano))
 		plan.LiveRelease = types.StringNull()
-		tflog.Info(ctx, "ocuroot: phase approved", map[string]any{"release": release, "phase": a.Phase})
+		providerLog.Info(ctx, "ocuroot: phase approved", map[string]any{"release": release, "phase": a.Phase})
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
 
 	deployment := plan.Deployment.ValueString()
-	tflog.Info(ctx, "ocuroot: promoting", map[string]any{"deployment": deployment, "release": release})
+	providerLog.Info(ctx, "ocuroot: promoting", map[string]any{"deployment": deployment, "release": release})
 	d, err := r.data.engine.Promote(ctx, engine.PromoteRequest{Deployment: deployment, Release: release, Note: plan.Note.ValueString(), By: by})
 	err = withoutLeaseNotReleased(&resp.Diagnostics, "promotion", err)
 	if err != nil {
@@ -247,7 +246,7 @@ func (r *promotionResource) Update(ctx context.Context, req resource.UpdateReque
 func (r *promotionResource) Delete(ctx context.Context, req resource.DeleteRequest, _ *resource.DeleteResponse) {
 	var state promotionModel
 	req.State.Get(ctx, &state)
-	tflog.Info(ctx, "ocuroot: forgetting promotion record; traffic is left as it is", map[string]any{"id": state.ID.ValueString()})
+	providerLog.Info(ctx, "ocuroot: forgetting promotion record; traffic is left as it is", map[string]any{"id": state.ID.ValueString()})
 }
 
 func (r *promotionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
@@ -141,11 +140,11 @@ func (r *releaseResource) Read(ctx context.Context, req resource.ReadRequest, re
 			return
 		}
 		if outcome == engine.DeletedElsewhere {
-			tflog.Info(ctx, "release was deleted from the store; planning to create it again", map[string]any{"release": id})
+			providerLog.Info(ctx, "release was deleted from the store; planning to create it again", map[string]any{"release": id})
 			resp.State.RemoveResource(ctx)
 			return
 		}
-		tflog.Info(ctx, "release missing from the store; keeping the Terraform state, the next apply stores it again", map[string]any{"release": id})
+		providerLog.Info(ctx, "release missing from the store; keeping the Terraform state, the next apply stores it again", map[string]any{"release": id})
 		resp.Diagnostics.Append(r.setComputed(ctx, rel, &state)...)
 	case err != nil:
 		resp.Diagnostics.AddError("Cannot Read Release",
@@ -183,10 +182,10 @@ func (r *releaseResource) Delete(ctx context.Context, req resource.DeleteRequest
 		return
 	}
 	if archived {
-		tflog.Info(ctx, "release archived: a deployment still runs it, so its record is kept", map[string]any{"release": id})
+		providerLog.Info(ctx, "release archived: a deployment still runs it, so its record is kept", map[string]any{"release": id})
 		return
 	}
-	tflog.Info(ctx, "release deleted: no deployment runs it", map[string]any{"release": id})
+	providerLog.Info(ctx, "release deleted: no deployment runs it", map[string]any{"release": id})
 }
 
 func (r *releaseResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
