@@ -69,8 +69,8 @@ for path in $nested; do
   alias="$(sed -n "s#^[[:space:]]*\([A-Za-z0-9_]*\) \"$path\"\$#\1#p" "$registry")"
   if [[ -n "$alias" ]]; then
     sed -i "/\"${path//\//\\/}\"\$/d; /\<$alias\./d" "$registry"
-    echo "Left out $path (not in the module zip)." >&2
   fi
+  echo "Left out $path (not in the module zip)." >&2
 done
 
 echo "Building Terraform $version (go build)..." >&2
