@@ -156,6 +156,6 @@ func skipOnOpenTofu(t *testing.T, feature string) {
 		return // the acceptance test skips for its own reason
 	}
 	if cli := currentCLI(t); cli.openTofu {
-		t.Skipf("%s has no %s (a Terraform feature); this test runs on Terraform only", cli.name(), feature)
+		t.Skipf("%s has no %s: this test runs on Terraform only", cli.name(), feature)
 	}
 }
