@@ -1,30 +1,83 @@
 #!/usr/bin/env bash
 # Prints the path of the newer Terraform that the second test pass and the
-# docs (action pages need 1.14+) use. It is built from the Go module proxy by
-# the shared build-terraform.sh next to this repository (python3 and go; 4-8
-# minutes on two cores the first time, then reused from $HOME/.cache).
+# docs (action pages need 1.14+) use. It is built from the Go module proxy
+# (github.com/hashicorp/terraform, `go build` in a scratch copy of the module;
+# only go is needed, minutes on two cores the first time) and kept in
+# $HOME/.cache/terraform-VERSION/terraform, where later runs find it.
 # Progress goes to stderr; the path is the only line on stdout.
+#
+#   EXTRA_TERRAFORM_VERSION=1.15.9 bash scripts/extra-terraform.sh
+#
+# The module as the proxy serves it lacks Terraform's nested modules (the
+# remote-state backends azurerm, consul, gcs, s3 and others, each a Go module
+# of its own, which module zips leave out). The build drops those backends:
+# the tests use the local backend, the plugin protocol and the CLI, which are
+# all there.
 set -euo pipefail
 
 version="${EXTRA_TERRAFORM_VERSION:-1.15.9}"
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build_terraform="$(cd "$repo/.." && pwd)/shared/tools/build-terraform.sh"
+module="github.com/hashicorp/terraform"
+out="$HOME/.cache/terraform-$version/terraform"
 
 fail() { echo "Cannot get Terraform $version: $*" >&2; exit 1; }
-[[ -f "$build_terraform" ]] || fail "$build_terraform is missing (set TF_EXTRA_TERRAFORM to a Terraform 1.14+ binary instead)."
-command -v python3 >/dev/null 2>&1 || fail "build-terraform.sh needs python3."
-mkdir -p "$HOME/.cache" 2>/dev/null && [[ -w "$HOME/.cache" ]] || fail "$HOME/.cache, where build-terraform.sh keeps it, is not writable."
+
+# A release build says "Terraform v1.15.9"; one built without the release
+# flag, as earlier versions of this script did, "v1.15.9-dev": both do. The
+# empty CLI configuration keeps a TF_CLI_CONFIG_FILE naming a missing file
+# from adding its warning.
+is_wanted() {
+  local said
+  said="$(TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null || true)"
+  said="${said%%$'\n'*}"
+  [[ "$said" == "Terraform v$version" || "$said" == "Terraform v$version-dev" ]]
+}
+
+if [[ -x "$out" ]] && is_wanted "$out"; then
+  echo "$out"
+  exit 0
+fi
+
+command -v go >/dev/null 2>&1 || fail "go is not on PATH."
+mkdir -p "$(dirname "$out")" 2>/dev/null && [[ -w "$(dirname "$out")" ]] ||
+  fail "$(dirname "$out") is not writable (set TF_EXTRA_TERRAFORM to a Terraform 1.14+ binary instead)."
 
 started=$SECONDS
-# Run from a scratch directory: the tool's `go mod download` must not see
-# this module.
 scratch="$(mktemp -d)"
-trap 'rm -rf "$scratch"' EXIT
-output="$(cd "$scratch" && bash "$build_terraform" "$version" 2> >(cat >&2))" || fail "build-terraform.sh failed (see its output above)."
-binary="$(tail -n 1 <<<"$output")"
-# The whole output is read (no grep -q): under pipefail an early-closing
-# reader could fail the check on a good binary.
-built="$("$binary" version 2>/dev/null || true)"
-[[ -x "$binary" && "$built" == *"v$version"* ]] || fail "build-terraform.sh did not leave a Terraform $version at '$binary'."
-echo "Terraform $version: $binary (ready in $((SECONDS - started))s)" >&2
-echo "$binary"
+trap 'chmod -R u+w "$scratch" 2>/dev/null; rm -rf "$scratch"' EXIT
+
+# Download from a scratch directory so that `go mod download` does not read
+# or change this repository's go.mod.
+echo "Downloading $module@v$version from the Go module proxy..." >&2
+dir="$(cd "$scratch" && GOFLAGS=-mod=mod go mod download -json "$module@v$version" |
+  sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+[[ -n "$dir" && -d "$dir" ]] || fail "go mod download did not unpack $module@v$version."
+
+src="$scratch/src"
+cp -r "$dir/." "$src"
+chmod -R u+w "$src"
+
+# Every nested module go.mod replaces with a directory the zip does not
+# hold is dropped from go.mod, and so is every line of the backend registry
+# that names its package (its import and its one-line map entry).
+registry="$src/internal/backend/init/init.go"
+[[ -f "$registry" ]] || fail "$registry is not where this script expects the backend registry."
+nested="$(cd "$src" && go mod edit -json |
+  sed -n "s#^[[:space:]]*\"Path\": \"\($module/internal/[^\"]*\)\",\$#\1#p" | sort -u)"
+for path in $nested; do
+  [[ -d "$src/${path#"$module"/}" ]] && continue
+  (cd "$src" && go mod edit -droprequire="$path" -dropreplace="$path")
+  alias="$(sed -n "s#^[[:space:]]*\([A-Za-z0-9_]*\) \"$path\"\$#\1#p" "$registry")"
+  if [[ -n "$alias" ]]; then
+    sed -i "/\"${path//\//\\/}\"\$/d; /\<$alias\./d" "$registry"
+  fi
+  echo "Left out $path (not in the module zip)." >&2
+done
+
+echo "Building Terraform $version (go build)..." >&2
+(cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
+  -ldflags "-s -w -X $module/version.dev=no" -o "$scratch/terraform" .) || fail "go build failed (see above)."
+
+is_wanted "$scratch/terraform" || fail "the build does not report itself as Terraform v$version."
+mv "$scratch/terraform" "$out"
+echo "Terraform $version: $out (built in $((SECONDS - started))s)" >&2
+echo "$out"

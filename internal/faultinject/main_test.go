@@ -11,8 +11,16 @@ import (
 	"testing"
 )
 
-// providerAddress is what configurations and dev_overrides name.
-const providerAddress = "registry.terraform.io/ocuroot/ocuroot"
+// providerAddress is what the configurations' source "ocuroot/ocuroot"
+// resolves to, and so what dev_overrides must name: Terraform fills in
+// registry.terraform.io, OpenTofu (the third pass of make test)
+// registry.opentofu.org.
+func providerAddress(openTofu bool) string {
+	if openTofu {
+		return "registry.opentofu.org/ocuroot/ocuroot"
+	}
+	return "registry.terraform.io/ocuroot/ocuroot"
+}
 
 // suite is what TestMain prepared once for every test.
 var suite struct {
@@ -59,6 +67,16 @@ func prepareSuite(work string) error {
 		}
 	}
 	suite.terraform = tf
+	// `version` names the product on its first line: "Terraform v1.11.4",
+	// "OpenTofu v1.12.6". No CLI configuration: OpenTofu would print a
+	// warning first if TF_CLI_CONFIG_FILE named a missing file.
+	version := exec.Command(tf, "version")
+	version.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+os.DevNull)
+	said, err := version.Output()
+	if err != nil {
+		return fmt.Errorf("%s version: %w", tf, err)
+	}
+	openTofu := strings.HasPrefix(string(said), "OpenTofu ")
 
 	gomod, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
@@ -76,7 +94,7 @@ func prepareSuite(work string) error {
 	// dev_overrides make terraform run the binary we built without a
 	// registry or terraform init; direct {} is never reached offline.
 	suite.cliConfig = filepath.Join(work, "terraformrc")
-	config := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", providerAddress, pluginDir)
+	config := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", providerAddress(openTofu), pluginDir)
 	return os.WriteFile(suite.cliConfig, []byte(config), 0o600)
 }
 

@@ -64,6 +64,9 @@ func useLocalTerraform(t *testing.T) {
 func testAccFactories(t *testing.T, storePath string, options ...testOption) map[string]func() (tfprotov6.ProviderServer, error) {
 	t.Helper()
 	useLocalTerraform(t)
+	if os.Getenv("TF_ACC") != "" {
+		currentCLI(t) // on OpenTofu, sets the address the provider is served under
+	}
 	if storePath == "" {
 		t.Fatal("testAccFactories: storePath must not be empty")
 	}

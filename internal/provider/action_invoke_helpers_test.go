@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
@@ -26,61 +25,33 @@ import (
 // it through TF_REATTACH_PROVIDERS, as terraform-plugin-testing does for
 // its own steps. No provider binary is built and nothing is downloaded.
 
-// testProviderAddress is the address configurations resolve "ocuroot" to.
-const testProviderAddress = "registry.terraform.io/ocuroot/ocuroot"
-
 // tfWorkspace is a terraform working directory of one test.
 type tfWorkspace struct {
-	t         *testing.T
-	dir       string
-	terraform string
+	t   *testing.T
+	dir string
+	cli testCLI
 	// clock is the fake clock every provider served for this workspace runs
 	// on (see testAccFactories).
 	clock engine.Clock
 }
 
 // newTFWorkspace returns a workspace, or skips the test when TF_ACC is
-// unset or the terraform in use is older than minimum.
+// unset or the CLI in use is older than minimum. It runs on OpenTofu too
+// (see cli_flavor_test.go).
 func newTFWorkspace(t *testing.T, minimum *version.Version) *tfWorkspace {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 to run terraform")
 	}
-	useLocalTerraform(t)
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		t.Fatal("no terraform: set TF_ACC_TERRAFORM_PATH or put terraform on PATH")
-	}
-	skipBelow(t, tf, minimum)
-	return &tfWorkspace{t: t, dir: t.TempDir(), terraform: tf, clock: newTestClock()}
+	cli := currentCLI(t)
+	skipBelow(t, cli, minimum)
+	return &tfWorkspace{t: t, dir: t.TempDir(), cli: cli, clock: newTestClock()}
 }
 
-// skipBelow applies tfversion.SkipBelow to the terraform at path.
-func skipBelow(t *testing.T, path string, minimum *version.Version) {
-	t.Helper()
-	out, err := exec.Command(path, "version", "-json").Output()
-	if err != nil {
-		t.Fatalf("%s version -json: %v", path, err)
-	}
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		t.Fatalf("reading %s version -json: %v", path, err)
-	}
-	current, err := version.NewVersion(v.Version)
-	if err != nil {
-		t.Fatalf("terraform version %q: %v", v.Version, err)
-	}
-	var resp tfversion.CheckTerraformVersionResponse
-	tfversion.SkipBelow(minimum).CheckTerraformVersion(context.Background(),
-		tfversion.CheckTerraformVersionRequest{TerraformVersion: current}, &resp)
-	if resp.Error != nil {
-		t.Fatal(resp.Error)
-	}
-	if resp.Skip != "" {
-		t.Skip(resp.Skip)
-	}
+// providerAddress is the address the configuration's "ocuroot/ocuroot"
+// resolves to, which the CLI looks for in TF_REATTACH_PROVIDERS.
+func (w *tfWorkspace) providerAddress() string {
+	return w.cli.registryHost() + "/ocuroot/ocuroot"
 }
 
 // requiredProviders names the provider's address, which terraform looks
@@ -113,7 +84,7 @@ func (w *tfWorkspace) run(args ...string) (string, bool) {
 	w.t.Helper()
 	reattach, stop := w.serveProvider()
 	defer stop()
-	cmd := exec.Command(w.terraform, args...)
+	cmd := exec.Command(w.cli.path, args...)
 	cmd.Dir = w.dir
 	cmd.Env = append(os.Environ(),
 		"TF_REATTACH_PROVIDERS="+reattach,
@@ -153,7 +124,7 @@ func (w *tfWorkspace) serveProvider() (string, func()) {
 	served := make(chan error, 1)
 	factory := NewProtocolServer(NewWithOptions(Options{Version: "test", Clock: w.clock})())
 	go func() {
-		served <- tf6server.Serve(testProviderAddress, factory,
+		served <- tf6server.Serve(w.providerAddress(), factory,
 			tf6server.WithDebug(ctx, configs, closed), tf6server.WithLoggingSink(w.t),
 			// go-plugin's own chatter (addresses, the listener closing) is noise.
 			tf6server.WithGoPluginLogger(hclog.NewNullLogger()))
@@ -168,7 +139,7 @@ func (w *tfWorkspace) serveProvider() (string, func()) {
 		cancel()
 		w.t.Fatal("the provider server did not start within a minute")
 	}
-	reattach, err := json.Marshal(map[string]any{testProviderAddress: map[string]any{
+	reattach, err := json.Marshal(map[string]any{w.providerAddress(): map[string]any{
 		"Protocol": string(cfg.Protocol), "ProtocolVersion": cfg.ProtocolVersion, "Pid": cfg.Pid, "Test": cfg.Test,
 		"Addr": map[string]string{"Network": cfg.Addr.Network(), "String": cfg.Addr.String()},
 	}})

@@ -38,6 +38,7 @@ var promoteActionBlocks = actionBlock("ocuroot_promote", "api", `    deployment 
 // signed), refuses a release no longer pending, and approves a phase.
 func TestAccActionPromote(t *testing.T) {
 	t.Parallel()
+	skipOnOpenTofu(t, "actions (action blocks, apply -invoke; Terraform 1.14+)")
 	w := newTFWorkspace(t, tfversion.Version1_14_0)
 	store := newTestStorePath(t)
 	target, url := startTarget(t)

@@ -25,6 +25,7 @@ func newCalls(target *demotarget.Target, n int) []demotarget.Call {
 // nothing on record to restore and says so.
 func TestAccActionRollback(t *testing.T) {
 	t.Parallel()
+	skipOnOpenTofu(t, "actions (action blocks, apply -invoke; Terraform 1.14+)")
 	w := newTFWorkspace(t, tfversion.Version1_14_0)
 	store := newTestStorePath(t)
 	target, url := startTarget(t)
