@@ -215,12 +215,18 @@ func (r *environmentResource) ImportState(ctx context.Context, req resource.Impo
 		resp.Diagnostics.AddError("Cannot Import Environment", detail)
 		return
 	}
-	state := environmentResourceModel{
+	state := importedEnvironment(env)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// importedEnvironment is a stored environment as an import or a listed
+// result records it.
+func importedEnvironment(env engine.Environment) environmentResourceModel {
+	return environmentResourceModel{
 		ID:         types.StringValue(env.Name),
 		Name:       types.StringValue(env.Name),
 		Attributes: stringMapValue(env.Attributes, types.MapNull(types.StringType)),
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 // save registers the planned environment and records it in the state; it
