@@ -48,7 +48,9 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 
 // IdentitySchema names the resource for Terraform 1.12+ import blocks.
 func (r *deploymentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identitySchema("A deployment: its package and environment", "package", "environment")
+	resp.IdentitySchema = identitySchema(
+		identityAttribute{"package", "The package deployed: the part of the id before `/`."},
+		identityAttribute{"environment", "The environment it runs in: the part of the id after `/`."})
 }
 
 func (r *deploymentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {

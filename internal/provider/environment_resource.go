@@ -76,7 +76,7 @@ func (r *environmentResource) Schema(_ context.Context, _ resource.SchemaRequest
 
 // IdentitySchema names the resource for Terraform 1.12+ import blocks.
 func (r *environmentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identitySchema("An environment: its name", "name")
+	resp.IdentitySchema = identitySchema(identityAttribute{"name", "The environment name, which is also its id."})
 }
 
 func (r *environmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {

@@ -35,7 +35,9 @@ func (r *releaseResource) Metadata(_ context.Context, req resource.MetadataReque
 
 // IdentitySchema names the resource for Terraform 1.12+ import blocks.
 func (r *releaseResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identitySchema("A release: its package and version", "package", "version")
+	resp.IdentitySchema = identitySchema(
+		identityAttribute{"package", "The package: the part of the id before `@`."},
+		identityAttribute{"version", "The version: the part of the id after `@`."})
 }
 
 func (r *releaseResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
