@@ -268,7 +268,7 @@ EOF
   # The promotion example declares its approval only when a release is
   # named for it.
   example_env=()
-  if [ "$example" = "examples/resources/ocuroot_promotion/import-by-string-id.tf" ]; then
+  if [[ "$example" == examples/resources/ocuroot_promotion/import-* ]]; then
     example_env=(TF_VAR_approve_prod_release="web@2.0.0")
   fi
 
