@@ -30,6 +30,11 @@ func (d *Deployment) Adoption() Adoption {
 		release = r.Release
 	}
 	release = d.ReleaseInEffect(release)
+	if release == "" && d.Rollout != nil {
+		// A first deployment that failed before anything went live: the
+		// release it tried is the only one there is.
+		release = d.Rollout.Release
+	}
 	a := Adoption{Release: release, Status: d.Status, TrafficPercent: d.TrafficPercent}
 	if d.SettledOn(release) {
 		a.Status, a.TrafficPercent = StatusSucceeded, 100
