@@ -176,6 +176,35 @@ func (s *Store) DeleteRelease(ctx context.Context, id string, now time.Time) err
 	return s.kv.Delete(ctx, kindRelease, id, AnyRevision)
 }
 
+// ListReleases returns the releases of pkg, or of every package when pkg
+// is empty. Release ids (PACKAGE@VERSION) of one package share a prefix,
+// so one package costs a prefix scan.
+func (s *Store) ListReleases(ctx context.Context, pkg string) ([]Release, error) {
+	restored := restoredSnapshot(s, func(set restoredSet) map[string]Release { return set.Releases })
+	if pkg == "" {
+		listed, err := listJSON[Release](ctx, s.kv, kindRelease)
+		if err != nil {
+			return nil, err
+		}
+		return withRestored(listed, func(r Release) string { return r.ID() }, restored), nil
+	}
+	prefix := ReleaseID(pkg, "")
+	for id := range restored {
+		if !strings.HasPrefix(id, prefix) {
+			delete(restored, id)
+		}
+	}
+	entries, err := s.kv.Scan(ctx, kindRelease, prefix, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	listed, err := decodeEntries[Release](kindRelease, entries)
+	if err != nil {
+		return nil, err
+	}
+	return withRestored(listed, func(r Release) string { return r.ID() }, restored), nil
+}
+
 // GetDeployment returns the deployment with its revision remembered, so the
 // next SaveDeployment detects a concurrent writer.
 func (s *Store) GetDeployment(ctx context.Context, id string) (*Deployment, error) {

@@ -3,6 +3,7 @@ package provider
 import (
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
@@ -22,6 +23,42 @@ import (
 // a setting differs from its default. Secrets and headers are never stored:
 // a configuration that sets them plans an in-place update that only
 // records them in state, and no rollout.
+
+// adoptedDeployment is a stored deployment as an import or a listed result
+// records it: the release in effect with the status and traffic share that
+// describe it (engine.Adoption), and the settings of its last rollout.
+func adoptedDeployment(d *engine.Deployment) (deploymentModel, diag.Diagnostics) {
+	adopted := d.Adoption()
+	m := deploymentModel{
+		Environment: types.StringValue(d.Environment), Release: types.StringValue(adopted.Release),
+		Strategy:    types.StringValue(string(engine.StrategyDirect)),
+		OnTimeout:   types.StringValue(string(engine.OnTimeoutRollback)),
+		RolloutPlan: types.StringValue("none (imported)"),
+	}
+	m.ProgressDeadline = goDuration(engine.DefaultProgressDeadline)
+	m.Timeouts = nullTimeouts()
+	if d.Rollout != nil {
+		// What was deployed, so a matching configuration plans no change.
+		m.applyStoredSpec(d.Rollout.Spec)
+	}
+	diags := m.applyRecord(d)
+	m.Status = types.StringValue(string(adopted.Status))
+	m.TrafficPercent = types.Int64Value(int64(adopted.TrafficPercent))
+	return m, diags
+}
+
+// keepSettledReading keeps an adopted state's reading of its release on
+// refresh. An import records a settled release as succeeded at 100% even
+// when the record's last rollout, of another release, was rolled back
+// (engine.Adoption); the record itself still says rolled_back at 0%. While
+// the release stays settled the state keeps its reading; a workspace whose
+// own rollout was rolled back holds rolled_back and keeps seeing it.
+func keepSettledReading(prior, refreshed *deploymentModel, d *engine.Deployment) {
+	adoptedReading := prior.Status.ValueString() == string(engine.StatusSucceeded) && prior.TrafficPercent.ValueInt64() == 100
+	if adoptedReading && prior.Release.Equal(refreshed.Release) && d.SettledOn(refreshed.Release.ValueString()) {
+		refreshed.Status, refreshed.TrafficPercent = prior.Status, prior.TrafficPercent
+	}
+}
 
 // applyStoredSpec fills the configuration attributes of m from the spec
 // stored with a rollout.

@@ -47,7 +47,9 @@ func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaReques
 
 // IdentitySchema names the resource for Terraform 1.12+ import blocks.
 func (r *deploymentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identitySchema("A deployment: its package and environment", "package", "environment")
+	resp.IdentitySchema = identitySchema(
+		identityAttribute{"package", "The package deployed: the part of the id before `/`."},
+		identityAttribute{"environment", "The environment it runs in: the part of the id after `/`."})
 }
 
 func (r *deploymentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -172,6 +174,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 			"deployment": d.ID(), "state": state.Release.ValueString(), "store": inEffect})
 		state.Release = types.StringValue(inEffect)
 	}
+	keepSettledReading(&decoded, &state, d)
 	if modelUnchanged(&decoded, &state) {
 		return // resp.State already holds the prior state: see model_unchanged.go
 	}
@@ -327,8 +330,7 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		return
 	}
 	req.ID = id
-	pkg, env, err := engine.ParseDeploymentID(req.ID)
-	if err != nil {
+	if _, _, err := engine.ParseDeploymentID(req.ID); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid Import Id", err.Error()+". Example: terraform import ocuroot_deployment.api api/prod1")
 		return
 	}
@@ -341,23 +343,8 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		resp.Diagnostics.AddError("Cannot Import Deployment", fmt.Sprintf("No deployment %s in the store (%s): %v", req.ID, r.data.storeDescription, errOrTornDown(err)))
 		return
 	}
-	release := d.LiveRelease
-	if d.Rollout != nil && d.Rollout.State == engine.RolloutAwaitingPromotion {
-		release = d.Rollout.Release
-	}
-	m := deploymentModel{
-		ID: types.StringValue(req.ID), Environment: types.StringValue(env), Release: types.StringValue(release),
-		Package: types.StringValue(pkg), Strategy: types.StringValue(string(engine.StrategyDirect)),
-		OnTimeout:   types.StringValue(string(engine.OnTimeoutRollback)),
-		RolloutPlan: types.StringValue("none (imported)"),
-	}
-	m.ProgressDeadline = goDuration(engine.DefaultProgressDeadline)
-	m.Timeouts = nullTimeouts()
-	if d.Rollout != nil {
-		// What was deployed, so a matching configuration plans no change.
-		m.applyStoredSpec(d.Rollout.Spec)
-	}
-	resp.Diagnostics.Append(m.applyRecord(d)...)
+	m, diags := adoptedDeployment(d)
+	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

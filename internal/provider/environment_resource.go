@@ -75,7 +75,7 @@ func (r *environmentResource) Schema(_ context.Context, _ resource.SchemaRequest
 
 // IdentitySchema names the resource for Terraform 1.12+ import blocks.
 func (r *environmentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identitySchema("An environment: its name", "name")
+	resp.IdentitySchema = identitySchema(identityAttribute{"name", "The environment name, which is also its id."})
 }
 
 func (r *environmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -214,12 +214,18 @@ func (r *environmentResource) ImportState(ctx context.Context, req resource.Impo
 		resp.Diagnostics.AddError("Cannot Import Environment", detail)
 		return
 	}
-	state := environmentResourceModel{
+	state := importedEnvironment(env)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// importedEnvironment is a stored environment as an import or a listed
+// result records it.
+func importedEnvironment(env engine.Environment) environmentResourceModel {
+	return environmentResourceModel{
 		ID:         types.StringValue(env.Name),
 		Name:       types.StringValue(env.Name),
 		Attributes: stringMapValue(env.Attributes, types.MapNull(types.StringType)),
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 // save registers the planned environment and records it in the state; it

@@ -18,12 +18,16 @@ import (
 // Each resource's identity attributes carry the same names as its state
 // attributes, so one helper keeps them in step with the state.
 
-func identitySchema(description string, attributes ...string) identityschema.Schema {
+// identityAttribute is one attribute of a resource identity and the
+// description the docs show for it.
+type identityAttribute struct{ name, description string }
+
+func identitySchema(attributes ...identityAttribute) identityschema.Schema {
 	attrs := map[string]identityschema.Attribute{}
-	for _, name := range attributes {
-		attrs[name] = identityschema.StringAttribute{
+	for _, a := range attributes {
+		attrs[a.name] = identityschema.StringAttribute{
 			RequiredForImport: true,
-			Description:       description + " (" + name + ").",
+			Description:       a.description,
 		}
 	}
 	return identityschema.Schema{Attributes: attrs}

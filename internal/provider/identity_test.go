@@ -111,3 +111,62 @@ func TestAccResourceIdentityCanaryWithChecks(t *testing.T) {
 		},
 	})
 }
+
+// TestAccPromotionIdentity: a promotion's identity is its release and
+// either the deployment it promoted or the phase it approved; an import
+// block can name either kind by identity and plans no change.
+func TestAccPromotionIdentity(t *testing.T) {
+	t.Parallel()
+	store := newTestStorePath(t)
+	_, url := startTarget(t)
+	config := deployConfig(store, url, "2", blueGreenManual) + promoteAPI(`"api@2"`, "") + `
+resource "ocuroot_release" "gated" {
+  package = "gated"
+  version = "1"
+  phase {
+    name              = "prod"
+    environments      = [ocuroot_environment.prod0.name]
+    requires_approval = true
+  }
+}
+
+resource "ocuroot_promotion" "approval" {
+  release = ocuroot_release.gated.id
+  phase   = "prod"
+}
+`
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		ProtoV6ProviderFactories: testAccFactories(t, store),
+		Steps: []resource.TestStep{
+			{Config: deployConfig(store, url, "1", blueGreenManual)},
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity("ocuroot_promotion.p", map[string]knownvalue.Check{
+						"release":    knownvalue.StringExact("api@2"),
+						"deployment": knownvalue.StringExact("api/prod0"),
+						"phase":      knownvalue.Null(),
+					}),
+					statecheck.ExpectIdentity("ocuroot_promotion.approval", map[string]knownvalue.Check{
+						"release":    knownvalue.StringExact("gated@1"),
+						"deployment": knownvalue.Null(),
+						"phase":      knownvalue.StringExact("prod"),
+					}),
+				},
+			},
+			{
+				Config:          config,
+				ResourceName:    "ocuroot_promotion.p",
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			},
+			{
+				Config:          config,
+				ResourceName:    "ocuroot_promotion.approval",
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			},
+		},
+	})
+}

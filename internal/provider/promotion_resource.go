@@ -23,6 +23,7 @@ import (
 var (
 	_ resource.Resource                = (*promotionResource)(nil)
 	_ resource.ResourceWithConfigure   = (*promotionResource)(nil)
+	_ resource.ResourceWithIdentity    = (*promotionResource)(nil)
 	_ resource.ResourceWithImportState = (*promotionResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*promotionResource)(nil)
 )
@@ -165,6 +166,7 @@ func (r *promotionResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 }
 
 func (r *promotionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer syncPromotionIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 	var plan promotionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	timeout, diags := plan.Timeouts.Create(ctx, defaultPromotionTimeout)
@@ -230,6 +232,8 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 // Read keeps the record: a promotion is an audit entry of something that
 // happened, not a live object.
 func (r *promotionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	// A promotion recorded before promotions had an identity gets one here.
+	defer syncPromotionIdentity(ctx, &req.State, resp.Identity, &resp.Diagnostics)
 	var state promotionModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
@@ -237,6 +241,7 @@ func (r *promotionResource) Read(ctx context.Context, req resource.ReadRequest, 
 
 // Update only changes the note kept in state; traffic never moves here.
 func (r *promotionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer syncPromotionIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 	var plan promotionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -250,6 +255,15 @@ func (r *promotionResource) Delete(ctx context.Context, req resource.DeleteReque
 }
 
 func (r *promotionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	defer syncPromotionIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
+	if req.ID == "" {
+		id, diags := promotionIDFromIdentity(ctx, req.Identity)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		req.ID = id
+	}
 	left, right, ok := strings.Cut(req.ID, "#")
 	if !ok {
 		resp.Diagnostics.AddError("Invalid Import Id", fmt.Sprintf("%q must be DEPLOYMENT#RELEASE (api/prod1#api@2) or RELEASE#PHASE (api@2#prod)", req.ID))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -135,6 +136,7 @@ func (p *ocurootProvider) Configure(ctx context.Context, req provider.ConfigureR
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 func (p *ocurootProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -165,6 +167,18 @@ func (p *ocurootProvider) Actions(_ context.Context) []func() action.Action {
 }
 
 var _ provider.ProviderWithActions = (*ocurootProvider)(nil)
+
+// ListResources are what `terraform query` (Terraform 1.14+) lists: what
+// the store holds, for import blocks and generated configuration.
+func (p *ocurootProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewEnvironmentList,
+		NewReleaseList,
+		NewDeploymentList,
+	}
+}
+
+var _ provider.ProviderWithListResources = (*ocurootProvider)(nil)
 
 func stringOr(v types.String, fallback string) string {
 	if v.IsNull() || v.IsUnknown() || v.ValueString() == "" {

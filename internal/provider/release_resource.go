@@ -34,7 +34,9 @@ func (r *releaseResource) Metadata(_ context.Context, req resource.MetadataReque
 
 // IdentitySchema names the resource for Terraform 1.12+ import blocks.
 func (r *releaseResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identitySchema("A release: its package and version", "package", "version")
+	resp.IdentitySchema = identitySchema(
+		identityAttribute{"package", "The package: the part of the id before `@`."},
+		identityAttribute{"version", "The version: the part of the id after `@`."})
 }
 
 func (r *releaseResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -213,16 +215,24 @@ func (r *releaseResource) ImportState(ctx context.Context, req resource.ImportSt
 		resp.Diagnostics.AddError("Cannot Import Release", detail)
 		return
 	}
-	state := newReleaseResourceModel()
-	resp.Diagnostics.Append(state.setFromRelease(rel)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(r.setComputed(ctx, rel, &state)...)
+	state, diags := r.importedRelease(ctx, rel)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// importedRelease is a stored release as an import or a listed result
+// records it, its status derived from the deployments of its package.
+func (r *releaseResource) importedRelease(ctx context.Context, rel engine.Release) (releaseResourceModel, diag.Diagnostics) {
+	m := newReleaseResourceModel()
+	diags := m.setFromRelease(rel)
+	if diags.HasError() {
+		return m, diags
+	}
+	diags.Append(r.setComputed(ctx, rel, &m)...)
+	return m, diags
 }
 
 // save registers the planned release and records it in the state; it is

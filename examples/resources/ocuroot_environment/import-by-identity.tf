@@ -1,0 +1,6 @@
+import {
+  to = ocuroot_environment.staging
+  identity = {
+    name = "staging"
+  }
+}

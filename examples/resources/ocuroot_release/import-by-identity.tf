@@ -1,0 +1,7 @@
+import {
+  to = ocuroot_release.api
+  identity = {
+    package = "api"
+    version = "1.4.2"
+  }
+}
