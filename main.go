@@ -2,6 +2,10 @@
 package main
 
 import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
 	"log"
 	"os"
 
@@ -9,6 +13,7 @@ import (
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/leasecli"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/provider"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/serve"
 )
 
 // Format the example configurations, then render docs/ from the provider
@@ -32,7 +37,7 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "lease" {
 		os.Exit(leasecli.Main(os.Args[2:], os.Stdout, os.Stderr))
 	}
-	opts, done, code := parseServeArgs(os.Args[1:], os.Stdout, os.Stderr) // usage.go
+	opts, done, code := parseServeArgs(os.Args[1:], os.Stdout, os.Stderr)
 	if done {
 		os.Exit(code)
 	}
@@ -50,17 +55,61 @@ func main() {
 	shutdown := provider.NewShutdown()
 	if !debug {
 		// No timestamp: terraform reads the [LEVEL] prefix at the start of a line.
-		watchTermination(shutdown, log.New(os.Stderr, "", 0).Printf)
+		serve.WatchTermination(shutdown, log.New(os.Stderr, "", 0).Printf)
 	}
 
-	defer startProfiles()()  // developer aid: OCUROOT_PROFILE_DIR (profile.go)
-	applyGCPolicy(os.Getenv) // gc_policy.go
+	defer serve.StartProfiles()() // developer aid: OCUROOT_PROFILE_DIR
+	serve.ApplyGCPolicy(os.Getenv)
 	if !debug {
-		silenceUnreadLogs() // a debugger's console shows every log line (unread_logs.go)
+		serve.SilenceUnreadLogs() // a debugger's console shows every log line
 	}
 	factory := provider.NewWithOptions(provider.Options{Version: version, Shutdown: shutdown})
 	server := provider.NewProtocolServer(factory()) // the framework's server, lean per request
 	if err := tf6server.Serve(registryAddress, server, serveOpts...); err != nil {
 		log.Fatalf("serving provider %s %s (commit %q): %s", registryAddress, version, commit, err)
 	}
+}
+
+// usage is what -h prints: Terraform starts the binary without arguments,
+// so a person who runs it by hand is looking for the operator commands.
+const usage = `Usage:
+  terraform-provider-ocuroot [-debug]
+      Serve the provider. Terraform starts it; run it by hand only with
+      -debug, to attach a debugger, then set TF_REATTACH_PROVIDERS as it
+      prints.
+  terraform-provider-ocuroot lease list [-store LOCATION]
+      Show which run holds the lease of each deployment, and whether that
+      run is gone.
+  terraform-provider-ocuroot lease break -deployment PACKAGE/ENVIRONMENT -holder "HOLDER" [-store LOCATION]
+      Free the lease of a run that died, without waiting for it to lapse.
+
+Run the lease commands from the Terraform working directory with the
+provider's store setting; "terraform-provider-ocuroot lease -h" explains them.
+`
+
+// serveOptions are the flags of the serving command.
+type serveOptions struct {
+	debug bool
+}
+
+// parseServeArgs reads the arguments of the serving command. done is true
+// when the process should exit with code instead of serving: after -h (the
+// usage on stdout, code 0) or a mistake (the usage on stderr, code 2).
+func parseServeArgs(args []string, stdout, stderr io.Writer) (opts serveOptions, done bool, code int) {
+	fs := flag.NewFlagSet("terraform-provider-ocuroot", flag.ContinueOnError)
+	fs.BoolVar(&opts.debug, "debug", false, "run the provider with support for debuggers like delve")
+	fs.SetOutput(io.Discard) // the usage above describes every flag
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		return opts, true, 0
+	case err != nil:
+		fmt.Fprintf(stderr, "%s\n\n%s", err, usage)
+		return opts, true, 2
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", fs.Arg(0), usage)
+		return opts, true, 2
+	}
+	return opts, false, 0
 }

@@ -5,8 +5,10 @@
 // (httptest.NewServer(target.Handler())); the demo runs it as the
 // cmd/ocuroot-demo-target binary.
 //
-// It deliberately imports nothing from the engine or Terraform: it checks the
-// wire contract below, not the engine's types.
+// It imports nothing from the engine or Terraform. It verifies and decodes
+// hooks with the public hookreceiver package, as a receiver written in Go
+// would, so the provider's signing (which uses the same package) is tested
+// from the receiving side against the contract below.
 //
 // # Hook contract
 //

@@ -1,10 +1,8 @@
 package demotarget
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -12,15 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// Hook request headers.
-const (
-	HeaderIdempotencyKey  = "Idempotency-Key"
-	HeaderEvent           = "X-Ocuroot-Event"
-	HeaderDeliveryAttempt = "X-Ocuroot-Delivery-Attempt"
-	HeaderTimestamp       = "X-Ocuroot-Timestamp"
-	HeaderSignature       = "X-Ocuroot-Signature"
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 )
 
 // maxHookBody bounds what one hook call may send.
@@ -84,38 +75,33 @@ func (t *Target) serveHook(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, errorAnswer{"hooks are delivered with POST"})
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxHookBody))
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, errorAnswer{"reading body: " + err.Error()})
-		return
-	}
 	call := Call{
 		Time:           t.now(),
 		Method:         r.Method,
 		Path:           r.URL.Path,
-		IdempotencyKey: r.Header.Get(HeaderIdempotencyKey),
-		EventHeader:    r.Header.Get(HeaderEvent),
-		Timestamp:      r.Header.Get(HeaderTimestamp),
-		Signed:         r.Header.Get(HeaderSignature) != "",
+		IdempotencyKey: r.Header.Get(hookreceiver.HeaderIdempotencyKey),
+		EventHeader:    r.Header.Get(hookreceiver.HeaderEvent),
+		Timestamp:      r.Header.Get(hookreceiver.HeaderTimestamp),
+		Signed:         r.Header.Get(hookreceiver.HeaderSignature) != "",
 		Headers:        redactHeaders(r.Header),
 	}
-	call.DeliveryAttempt, _ = strconv.Atoi(r.Header.Get(HeaderDeliveryAttempt))
+	call.DeliveryAttempt, _ = strconv.Atoi(r.Header.Get(hookreceiver.HeaderDeliveryAttempt))
 
-	if reason := t.verifySignature(r.Header, body, call.Time); reason != "" {
-		call.Rejected, call.RejectReason = true, reason
-		t.answer(w, call, http.StatusUnauthorized, mustJSON(errorAnswer{reason}))
+	ev, status, reason := t.readEvent(r)
+	if status != 0 {
+		if status == http.StatusUnauthorized {
+			call.Rejected, call.RejectReason = true, reason
+		}
+		t.answer(w, call, status, mustJSON(errorAnswer{reason}))
 		return
 	}
-	if err := json.Unmarshal(body, &call.Event); err != nil {
-		t.answer(w, call, http.StatusBadRequest, mustJSON(errorAnswer{"body is not an event: " + err.Error()}))
-		return
-	}
+	call.Event = ev
 	if missing := missingFields(call.Event); missing != "" {
 		t.answer(w, call, http.StatusBadRequest, mustJSON(errorAnswer{"event has no " + missing}))
 		return
 	}
 	if call.EventHeader != "" && call.EventHeader != call.Event.Type {
-		reason := fmt.Sprintf("%s header %s does not match the event type %s", HeaderEvent, call.EventHeader, call.Event.Type)
+		reason := fmt.Sprintf("%s header %s does not match the event type %s", hookreceiver.HeaderEvent, call.EventHeader, call.Event.Type)
 		t.answer(w, call, http.StatusBadRequest, mustJSON(errorAnswer{reason}))
 		return
 	}
@@ -205,52 +191,27 @@ func (t *Target) answer(w http.ResponseWriter, call Call, status int, body []byt
 	writeBody(w, status, body)
 }
 
-// verifySignature returns why the request is not authentic, or "" when it
-// is (or when no secret is configured).
-func (t *Target) verifySignature(h http.Header, body []byte, now time.Time) string {
-	if t.opts.Secret == "" {
-		return ""
-	}
-	timestamp := h.Get(HeaderTimestamp)
-	if timestamp == "" {
-		return "missing " + HeaderTimestamp
-	}
-	seconds, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil {
-		return HeaderTimestamp + " is not unix seconds"
-	}
-	signature := h.Get(HeaderSignature)
-	if signature == "" {
-		return "missing " + HeaderSignature
-	}
-	hexDigest, ok := strings.CutPrefix(signature, "sha256=")
-	if !ok {
-		return HeaderSignature + " does not start with sha256="
-	}
-	got, err := hex.DecodeString(hexDigest)
-	if err != nil {
-		return HeaderSignature + " is not hex"
-	}
-	if !hmac.Equal(got, signatureOf(t.opts.Secret, timestamp, body)) {
-		return HeaderSignature + " does not match the body"
-	}
-	if tolerance := t.opts.SignatureTolerance; tolerance > 0 {
-		skew := now.Sub(time.Unix(seconds, 0)).Abs()
-		if skew > tolerance {
-			return fmt.Sprintf("%s is %s away from now, more than the %s tolerance",
-				HeaderTimestamp, skew.Round(time.Second), tolerance)
+// readEvent verifies and decodes a hook call with the public hookreceiver
+// package, as a receiver written in Go would, or, without a secret, only
+// decodes it. A refused call comes back with its status (401 for the
+// signature or timestamp, 400 for the body) and the reason.
+func (t *Target) readEvent(r *http.Request) (ev Event, status int, reason string) {
+	if t.verifier != nil {
+		ev, err := t.verifier.Verify(r)
+		var refused *hookreceiver.VerifyError
+		if errors.As(err, &refused) {
+			return Event{}, refused.StatusCode(), refused.Detail
 		}
+		return ev, 0, ""
 	}
-	return ""
-}
-
-// signatureOf is HMAC-SHA256(secret, timestamp + "." + body).
-func signatureOf(secret, timestamp string, body []byte) []byte {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte("."))
-	mac.Write(body)
-	return mac.Sum(nil)
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxHookBody))
+	if err != nil {
+		return Event{}, http.StatusBadRequest, "reading body: " + err.Error()
+	}
+	if err := json.Unmarshal(body, &ev); err != nil {
+		return Event{}, http.StatusBadRequest, "body is not an event: " + err.Error()
+	}
+	return ev, 0, ""
 }
 
 func missingFields(ev Event) string {
@@ -284,7 +245,7 @@ func redactHeaders(h http.Header) map[string]string {
 func isSensitiveHeader(name string) bool {
 	lower := strings.ToLower(name)
 	switch lower {
-	case "authorization", "proxy-authorization", "cookie", strings.ToLower(HeaderSignature):
+	case "authorization", "proxy-authorization", "cookie", strings.ToLower(hookreceiver.HeaderSignature):
 		return true
 	}
 	for _, word := range []string{"secret", "token", "password", "api-key", "apikey"} {

@@ -6,47 +6,36 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 )
 
-// Hook event types the model understands (the "type" field of an event).
+// Hook event types the model understands (the "type" field of an event),
+// from the public hook contract.
 const (
-	EventDeploy       = "deploy"
-	EventCanaryWeight = "canary.weight"
-	EventPromote      = "promote"
-	EventRollback     = "rollback"
-	EventGreenCreate  = "green.create"
-	EventCutover      = "cutover"
-	EventBlueDrain    = "blue.drain"
-	EventTeardown     = "teardown"
+	EventDeploy       = hookreceiver.EventDeploy
+	EventCanaryWeight = hookreceiver.EventCanaryWeight
+	EventPromote      = hookreceiver.EventPromote
+	EventRollback     = hookreceiver.EventRollback
+	EventGreenCreate  = hookreceiver.EventGreenCreate
+	EventCutover      = hookreceiver.EventCutover
+	EventBlueDrain    = hookreceiver.EventBlueDrain
+	EventTeardown     = hookreceiver.EventTeardown
 )
 
 // Slot names, as used in events and health-check URLs. SlotLive is accepted
 // by health checks only: the release that serves the active slot.
 const (
-	SlotBlue   = "blue"
-	SlotGreen  = "green"
-	SlotCanary = "canary"
-	SlotStable = "stable"
+	SlotBlue   = hookreceiver.SlotBlue
+	SlotGreen  = hookreceiver.SlotGreen
+	SlotCanary = hookreceiver.SlotCanary
+	SlotStable = hookreceiver.SlotStable
 	SlotLive   = "live"
 )
 
-// Event is the JSON body of one hook call.
-type Event struct {
-	Type                  string            `json:"type"`
-	Package               string            `json:"package"`
-	Environment           string            `json:"environment"`
-	EnvironmentAttributes map[string]string `json:"environment_attributes,omitempty"`
-	Release               string            `json:"release"`
-	Version               string            `json:"version"`
-	PreviousRelease       string            `json:"previous_release,omitempty"`
-	Weight                int               `json:"weight"`
-	Slot                  string            `json:"slot,omitempty"`
-	Attempt               int               `json:"attempt"`
-	RolloutID             string            `json:"rollout_id"`
-	Step                  int               `json:"step"`
-	Reason                string            `json:"reason,omitempty"`
-	Time                  time.Time         `json:"time"`
-}
+// Event is the JSON body of one hook call, as the public hook contract
+// defines it.
+type Event = hookreceiver.Event
 
 // ServiceState is the model of one (package, environment) service.
 //

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 )
 
 // Options configures a Target.
@@ -35,9 +37,10 @@ type Options struct {
 
 // Target is the demo service. All methods are safe for concurrent use.
 type Target struct {
-	opts    Options
-	now     func() time.Time
-	handler http.Handler
+	opts     Options
+	now      func() time.Time
+	verifier *hookreceiver.Verifier // nil: no secret, hooks are not verified
+	handler  http.Handler
 
 	mu         sync.Mutex
 	calls      []Call
@@ -66,10 +69,24 @@ func New(opts Options) *Target {
 	if t.now == nil {
 		t.now = time.Now
 	}
+	if opts.Secret != "" {
+		t.verifier = hookVerifier(opts.Secret, opts.SignatureTolerance, t.now)
+	}
 	t.clearLocked()
 	t.released = make(chan struct{})
 	t.handler = t.routes()
 	return t
+}
+
+// hookVerifier checks hooks on the target's clock. A tolerance of 0 accepts
+// any timestamp, as Options.SignatureTolerance says; the signature is
+// required all the same.
+func hookVerifier(secret string, tolerance time.Duration, now func() time.Time) *hookreceiver.Verifier {
+	window := hookreceiver.WithoutTimestampWindow()
+	if tolerance > 0 {
+		window = hookreceiver.WithTolerance(tolerance)
+	}
+	return hookreceiver.NewVerifier(secret, window, hookreceiver.WithClock(now), hookreceiver.WithMaxBodySize(maxHookBody))
 }
 
 // Handler serves hooks, probes and the control API.

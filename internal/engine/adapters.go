@@ -6,47 +6,36 @@ package engine
 
 import (
 	"context"
-	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 )
+
+// The hook wire contract (the event, its type and slot names, the headers
+// and the signature) is defined once, in the public hookreceiver package
+// that receivers import; the engine's names below refer to it.
 
 // Hook event types, sent as the "type" field of every hook call.
 const (
-	EventDeploy       = "deploy"
-	EventCanaryWeight = "canary.weight"
-	EventPromote      = "promote"
-	EventRollback     = "rollback"
-	EventGreenCreate  = "green.create"
-	EventCutover      = "cutover"
-	EventBlueDrain    = "blue.drain"
-	EventTeardown     = "teardown"
+	EventDeploy       = hookreceiver.EventDeploy
+	EventCanaryWeight = hookreceiver.EventCanaryWeight
+	EventPromote      = hookreceiver.EventPromote
+	EventRollback     = hookreceiver.EventRollback
+	EventGreenCreate  = hookreceiver.EventGreenCreate
+	EventCutover      = hookreceiver.EventCutover
+	EventBlueDrain    = hookreceiver.EventBlueDrain
+	EventTeardown     = hookreceiver.EventTeardown
 )
 
 // Slots named in events and health-check placeholders.
 const (
-	SlotBlue   = "blue"
-	SlotGreen  = "green"
-	SlotCanary = "canary"
-	SlotStable = "stable"
+	SlotBlue   = hookreceiver.SlotBlue
+	SlotGreen  = hookreceiver.SlotGreen
+	SlotCanary = hookreceiver.SlotCanary
+	SlotStable = hookreceiver.SlotStable
 )
 
 // Event is the JSON body of one hook call.
-type Event struct {
-	Type                  string            `json:"type"`
-	Package               string            `json:"package"`
-	Environment           string            `json:"environment"`
-	EnvironmentAttributes map[string]string `json:"environment_attributes"`
-	Release               string            `json:"release"`
-	Version               string            `json:"version"`
-	PreviousRelease       string            `json:"previous_release,omitempty"`
-	Weight                int               `json:"weight"`
-	Slot                  string            `json:"slot,omitempty"`
-	// Attempt counts how often this step was started (1, then 2 after a resume).
-	Attempt   int       `json:"attempt"`
-	RolloutID string    `json:"rollout_id"`
-	Step      int       `json:"step"`
-	Reason    string    `json:"reason,omitempty"`
-	Time      time.Time `json:"time"`
-}
+type Event = hookreceiver.Event
 
 // HookResult describes a delivered hook call.
 type HookResult struct {

@@ -222,7 +222,7 @@ func TestHistoryContinuesAfterTheRecordIsRecreated(t *testing.T) {
 	h.seedLive(1)
 	ctx := context.Background()
 	before := len(logEntries(t, h.kv, testDepID))
-	if err := h.e.store.DeleteDeployment(ctx, h.deployment(testDepID)); err != nil {
+	if err := h.kv.Delete(ctx, kindDeployment, testDepID, AnyRevision); err != nil {
 		t.Fatal(err)
 	}
 	h.seedLive(2)

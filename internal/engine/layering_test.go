@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 )
 
 const enginePackage = "github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
@@ -66,6 +68,25 @@ func TestDomainDoesNotImportAdapters(t *testing.T) {
 		}
 	}
 }
+
+// hookReceiverPackage is the public hook wire contract: the engine and its
+// sender take the event and the signature from it, and receivers outside
+// this module import it.
+const hookReceiverPackage = "github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
+
+// TestHookReceiverNeedsOnlyTheStandardLibrary: a receiver that imports the
+// hook contract must not pull in the engine, Terraform or any other module;
+// and so the engine can import it without a cycle.
+func TestHookReceiverNeedsOnlyTheStandardLibrary(t *testing.T) {
+	deps := goList(t, "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", hookReceiverPackage)
+	if !slices.Equal(deps, []string{hookReceiverPackage}) {
+		t.Errorf("%s depends on %v; it may use the standard library only", hookReceiverPackage, deps)
+	}
+}
+
+// The engine's Event is the public one, not a copy that could drift: this
+// only compiles while engine.Event is an alias of hookreceiver.Event.
+var _ hookreceiver.Event = Event{}
 
 // terraformNamesAllowed are the string literals below internal/engine that
 // may hold "ocuroot_" because it is not a Terraform resource type there:

@@ -240,10 +240,6 @@ func (s *Store) SaveDeployment(ctx context.Context, d *Deployment) error {
 	return nil
 }
 
-func (s *Store) DeleteDeployment(ctx context.Context, d *Deployment) error {
-	return s.kv.Delete(ctx, kindDeployment, d.ID(), d.revision)
-}
-
 func (s *Store) ListDeployments(ctx context.Context) ([]Deployment, error) {
 	restored := restoredSnapshot(s, func(set restoredSet) map[string]Deployment { return set.Deployments })
 	listed, err := listJSON[Deployment](ctx, s.kv, kindDeployment)
@@ -287,10 +283,6 @@ func (s *Store) PutApproval(ctx context.Context, a Approval) error {
 	}
 	_, err := putJSON(ctx, s.kv, kindApproval, ApprovalKey(a.Release, a.Phase), a, AnyRevision)
 	return err
-}
-
-func (s *Store) DeleteApproval(ctx context.Context, release, phase string) error {
-	return s.kv.Delete(ctx, kindApproval, ApprovalKey(release, phase), AnyRevision)
 }
 
 // IsNotFound reports whether err means a missing record.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
@@ -80,8 +81,8 @@ func (s *Sender) Send(ctx context.Context, cfg engine.HookConfig, idempotencyKey
 		req.Header.Set(name, value)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(engine.HeaderIdempotencyKey, idempotencyKey)
-	req.Header.Set(engine.HeaderEvent, ev.Type)
+	req.Header.Set(hookreceiver.HeaderIdempotencyKey, idempotencyKey)
+	req.Header.Set(hookreceiver.HeaderEvent, ev.Type)
 
 	resp, err := s.retryClient(ctx, call).Do(req)
 	return s.outcome(ctx, call, resp, err)
@@ -156,11 +157,11 @@ func (s *Sender) retryClient(ctx context.Context, call *hookCall) *retryablehttp
 		// Clone rather than mutate: the previous attempt's transport may
 		// still hold a reference to the old header map.
 		r.Header = r.Header.Clone()
-		timestamp := strconv.FormatInt(s.now().Unix(), 10)
-		r.Header.Set(engine.HeaderTimestamp, timestamp)
-		r.Header.Set(engine.HeaderDeliveryAttempt, strconv.Itoa(call.attempts))
+		timestamp := hookreceiver.FormatTimestamp(s.now())
+		r.Header.Set(hookreceiver.HeaderTimestamp, timestamp)
+		r.Header.Set(hookreceiver.HeaderDeliveryAttempt, strconv.Itoa(call.attempts))
 		if call.secret != "" {
-			r.Header.Set(engine.HeaderSignature, engine.SignPayload(call.secret, timestamp, call.body))
+			r.Header.Set(hookreceiver.HeaderSignature, hookreceiver.Sign(call.secret, timestamp, call.body))
 		}
 	}
 	return client

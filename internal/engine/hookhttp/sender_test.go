@@ -4,18 +4,19 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
@@ -59,6 +60,12 @@ func newHookTestServer(t *testing.T, respond func(n int, w http.ResponseWriter, 
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// verifyAsReceiver checks a call the way a receiver does, with the public
+// hookreceiver package, and returns the event it decoded.
+func (r hookRequest) verifyAsReceiver(secret string) (hookreceiver.Event, error) {
+	return hookreceiver.NewVerifier(secret, hookreceiver.WithTolerance(time.Minute)).VerifyBody(r.header, r.body)
 }
 
 func (s *hookTestServer) seen() []hookRequest {
@@ -117,7 +124,7 @@ func TestHookSendSignsAndLabelsRequest(t *testing.T) {
 	sender := NewSender(nil)
 	cfg := engine.HookConfig{
 		URL: server.URL + "/hook", Secret: "hook-secret", Timeout: time.Second, Retry: fastHookRetry,
-		Headers: map[string]string{"X-Team": "payments", engine.HeaderIdempotencyKey: "spoofed"},
+		Headers: map[string]string{"X-Team": "payments", hookreceiver.HeaderIdempotencyKey: "spoofed"},
 	}
 
 	result, err := sender.Send(context.Background(), cfg, "r-1/step-2", testHookEvent())
@@ -133,24 +140,24 @@ func TestHookSendSignsAndLabelsRequest(t *testing.T) {
 	}
 	got := seen[0]
 	wantHeaders := map[string]string{
-		"Content-Type":               "application/json",
-		"User-Agent":                 "terraform-provider-ocuroot",
-		engine.HeaderIdempotencyKey:  "r-1/step-2", // protocol headers win over configured ones
-		engine.HeaderEvent:           engine.EventCanaryWeight,
-		engine.HeaderDeliveryAttempt: "1",
-		"X-Team":                     "payments",
+		"Content-Type":                     "application/json",
+		"User-Agent":                       "terraform-provider-ocuroot",
+		hookreceiver.HeaderIdempotencyKey:  "r-1/step-2", // protocol headers win over configured ones
+		hookreceiver.HeaderEvent:           engine.EventCanaryWeight,
+		hookreceiver.HeaderDeliveryAttempt: "1",
+		"X-Team":                           "payments",
 	}
 	for name, want := range wantHeaders {
 		if v := got.header.Get(name); v != want {
 			t.Errorf("header %s = %q, want %q", name, v, want)
 		}
 	}
-	if err := engine.VerifySignature("hook-secret", got.header.Get(engine.HeaderTimestamp), got.header.Get(engine.HeaderSignature), got.body, time.Now(), time.Minute); err != nil {
-		t.Errorf("signature does not verify with the hook secret: %v", err)
+	ev, err := got.verifyAsReceiver("hook-secret")
+	if err != nil {
+		t.Errorf("the call does not verify with the hook secret: %v", err)
 	}
-	var ev engine.Event
-	if err := json.Unmarshal(got.body, &ev); err != nil || ev.Type != engine.EventCanaryWeight || ev.Weight != 25 {
-		t.Errorf("body = %s (err %v), want the encoded event", got.body, err)
+	if !reflect.DeepEqual(ev, testHookEvent()) {
+		t.Errorf("the receiver decoded %+v from %s, want the event sent", ev, got.body)
 	}
 }
 
@@ -173,14 +180,14 @@ func TestHookSendSignsWithTheHookSecret(t *testing.T) {
 				t.Fatalf("Send: %v", err)
 			}
 			got := server.seen()[0]
-			signature := got.header.Get(engine.HeaderSignature)
+			signature := got.header.Get(hookreceiver.HeaderSignature)
 			if tt.verifyWith == "" {
 				if signature != "" {
 					t.Fatalf("signature %q sent without a secret", signature)
 				}
 				return
 			}
-			if err := engine.VerifySignature(tt.verifyWith, got.header.Get(engine.HeaderTimestamp), signature, got.body, time.Now(), time.Minute); err != nil {
+			if _, err := got.verifyAsReceiver(tt.verifyWith); err != nil {
 				t.Fatalf("signature does not verify with %q: %v", tt.verifyWith, err)
 			}
 		})
@@ -204,13 +211,13 @@ func TestHookSendRetriesServerErrors(t *testing.T) {
 		t.Fatalf("server saw %d requests, want 3", len(seen))
 	}
 	for i, req := range seen {
-		if key := req.header.Get(engine.HeaderIdempotencyKey); key != "r-1/step-2" {
+		if key := req.header.Get(hookreceiver.HeaderIdempotencyKey); key != "r-1/step-2" {
 			t.Errorf("request %d: Idempotency-Key = %q, want the same key on every attempt", i+1, key)
 		}
-		if attempt := req.header.Get(engine.HeaderDeliveryAttempt); attempt != fmt.Sprint(i+1) {
-			t.Errorf("request %d: %s = %q, want %d", i+1, engine.HeaderDeliveryAttempt, attempt, i+1)
+		if attempt := req.header.Get(hookreceiver.HeaderDeliveryAttempt); attempt != fmt.Sprint(i+1) {
+			t.Errorf("request %d: %s = %q, want %d", i+1, hookreceiver.HeaderDeliveryAttempt, attempt, i+1)
 		}
-		if err := engine.VerifySignature("secret", req.header.Get(engine.HeaderTimestamp), req.header.Get(engine.HeaderSignature), req.body, time.Now(), time.Minute); err != nil {
+		if _, err := req.verifyAsReceiver("secret"); err != nil {
 			t.Errorf("request %d: signature does not verify: %v", i+1, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"fmt"
@@ -20,10 +20,10 @@ import (
 //	go tool pprof -top terraform-provider-ocuroot /tmp/prof/cpu-*.pprof
 const envProfileDir = "OCUROOT_PROFILE_DIR"
 
-// startProfiles starts profiling when envProfileDir is set and returns the
+// StartProfiles starts profiling when envProfileDir is set and returns the
 // function that writes the profiles; it never stops the provider: a profile
 // that cannot be written is reported on stderr, which terraform logs.
-func startProfiles() (stop func()) {
+func StartProfiles() (stop func()) {
 	dir := os.Getenv(envProfileDir)
 	if dir == "" {
 		return func() {}

@@ -1,4 +1,4 @@
-package main
+package serve
 
 import "os"
 
@@ -30,4 +30,5 @@ func silenceLogsTerraformDrops(getenv func(string) string, setenv func(string, s
 	}
 }
 
-func silenceUnreadLogs() { silenceLogsTerraformDrops(os.Getenv, os.Setenv) }
+// SilenceUnreadLogs applies the rule above to the process environment.
+func SilenceUnreadLogs() { silenceLogsTerraformDrops(os.Getenv, os.Setenv) }

@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"runtime/debug"
@@ -25,9 +25,9 @@ const (
 	providerMemoryLimit = 100 << 20 // bytes: the Go heap and runtime, not the binary
 )
 
-// applyGCPolicy sets the collection pace and the soft memory limit above,
+// ApplyGCPolicy sets the collection pace and the soft memory limit above,
 // each unless the user set it (GOGC, GOMEMLIMIT).
-func applyGCPolicy(getenv func(string) string) {
+func ApplyGCPolicy(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(providerGCPercent)
 	}

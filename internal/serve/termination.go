@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"context"
@@ -43,8 +43,8 @@ type terminator struct {
 	grace, drain, pollParent time.Duration
 }
 
-// watchTermination starts the terminator for a served provider.
-func watchTermination(shutdown *provider.Shutdown, logf func(string, ...any)) {
+// WatchTermination starts the terminator for a served provider.
+func WatchTermination(shutdown *provider.Shutdown, logf func(string, ...any)) {
 	// A write to terraform's end of a closed pipe must not kill the provider
 	// while it rolls back for a terraform that was killed.
 	signal.Ignore(syscall.SIGPIPE)

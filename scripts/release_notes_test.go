@@ -1,4 +1,6 @@
-package main
+// Package scripts holds the tests of the shell scripts beside them (go test
+// runs them from this directory).
+package scripts
 
 import (
 	"bytes"
@@ -10,11 +12,11 @@ import (
 	"testing"
 )
 
-// releaseNotes runs scripts/release-notes.sh for version on the changelog
-// at path, as `make release` does.
+// releaseNotes runs release-notes.sh for version on the changelog at path,
+// as `make release` does.
 func releaseNotes(t *testing.T, changelog, version string) (notes, errText string, code int) {
 	t.Helper()
-	cmd := exec.Command("bash", "scripts/release-notes.sh", version)
+	cmd := exec.Command("bash", "release-notes.sh", version)
 	cmd.Env = append(os.Environ(), "CHANGELOG="+changelog)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -75,7 +77,7 @@ FEATURES:
 // TestChangelogStartsWithAReleaseSection: the newest section is what the
 // next release publishes, in the form the Terraform providers use.
 func TestChangelogStartsWithAReleaseSection(t *testing.T) {
-	data, err := os.ReadFile("CHANGELOG.md")
+	data, err := os.ReadFile("../CHANGELOG.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"math"
@@ -25,7 +25,7 @@ func TestGCPolicyAppliesWhenTheUserChoseNothing(t *testing.T) {
 	debug.SetMemoryLimit(math.MaxInt64)
 	debug.SetGCPercent(100)
 
-	applyGCPolicy(func(string) string { return "" })
+	ApplyGCPolicy(func(string) string { return "" })
 
 	if limit := currentMemoryLimit(); limit != providerMemoryLimit {
 		t.Errorf("memory limit %d, want %d", limit, providerMemoryLimit)
@@ -41,7 +41,7 @@ func TestGCPolicyLeavesWhatTheUserChose(t *testing.T) {
 	debug.SetMemoryLimit(512 << 20)
 	debug.SetGCPercent(50)
 
-	applyGCPolicy(func(name string) string {
+	ApplyGCPolicy(func(name string) string {
 		return map[string]string{"GOMEMLIMIT": "512MiB", "GOGC": "50"}[name]
 	})
 
