@@ -76,7 +76,11 @@ func (rc *rolloutContext) persist(ctx context.Context) error {
 		}
 		return fmt.Errorf("saving deployment %s: %w", rc.d.ID(), err)
 	}
-	rc.saved = savedPosition{known: true, state: rc.r().State, step: rc.r().StepIndex, traffic: rc.d.TrafficPercent}
+	// A teardown saves a record that may have no rollout (one restored
+	// from Terraform state): there is no position to remember then.
+	if r := rc.r(); r != nil {
+		rc.saved = savedPosition{known: true, state: r.State, step: r.StepIndex, traffic: rc.d.TrafficPercent}
+	}
 	if rc.storeAnswered(ctx) {
 		return rc.persist(ctx) // the note on the outage goes to the store at once
 	}

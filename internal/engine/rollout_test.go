@@ -807,3 +807,18 @@ func TestDeployConcurrentDeploymentsOfOneRelease(t *testing.T) {
 		t.Errorf("release status = %s %+v %v", status, phases, err)
 	}
 }
+
+// TestTeardownOfARecordWithoutARollout: a deployment restored from
+// Terraform state, or one the store never saw, has no rollout on record;
+// its teardown still sends the event and records the deployment torn down.
+func TestTeardownOfARecordWithoutARollout(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	hook := testHook
+	if err := h.e.Teardown(ctx, testPackage, testEnv, &hook); err != nil {
+		t.Fatal(err)
+	}
+	assertEvents(t, h, "teardown 0 ")
+	assertState(t, h.deployment(testDepID), StatusTornDown, "", "", 0)
+	assertLeaseFree(t, h.kv, testDepID)
+}
