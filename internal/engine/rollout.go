@@ -34,6 +34,9 @@ type rolloutContext struct {
 	// checks can say what it last saw. Nil until a probe of this step
 	// answered in this pass.
 	lastCheck *CheckResult
+	// analysis is what the current step's PromQL checks showed in this
+	// pass, for the step's history entry (rollout_analysis_note.go).
+	analysis stepAnalysis
 }
 
 func (rc *rolloutContext) r() *Rollout { return rc.d.Rollout }
@@ -145,7 +148,9 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 	r.StepObserved = 0
 	r.StepAttempt = 1
 	r.ConsecutiveFailures = 0
+	r.ConsecutiveInconclusive = 0
 	rc.lastCheck = nil
+	rc.analysis = stepAnalysis{}
 	to := rc.stepStage(r.StepIndex)
 	rc.d.addTransition(Transition{Time: now, From: from, To: to, Release: r.Release, Reason: note})
 	rc.e.log.Info(ctx, "ocuroot: step done", map[string]any{
