@@ -172,3 +172,12 @@ func TestJudgeRound(t *testing.T) {
 		t.Errorf("judgeRound changed the caller's results")
 	}
 }
+
+// TestDescribeLastCheck_inconclusive: an interrupt during rounds without
+// data does not call them failed.
+func TestDescribeLastCheck_inconclusive(t *testing.T) {
+	got := describeLastCheck(&CheckResult{Name: "error_rate", Inconclusive: true, Detail: "no data: the query returned no series"})
+	if want := `check "error_rate" was inconclusive: no data: the query returned no series`; got != want {
+		t.Errorf("describeLastCheck = %q, want %q", got, want)
+	}
+}

@@ -51,8 +51,11 @@ func describeLastCheck(res *CheckResult) string {
 		return ""
 	}
 	verdict := "failed"
-	if res.OK {
+	switch {
+	case res.OK:
 		verdict = "passed"
+	case res.Inconclusive:
+		verdict = "was inconclusive"
 	}
 	return fmt.Sprintf("check %q %s: %s", res.Name, verdict, res.Detail)
 }
