@@ -15,6 +15,11 @@ import (
 // path in `terraform plan`, not a canary rolled back at its first round.
 // It checks syntax only: whether the series exist, and the features a
 // particular server enables, are for that server to say at run time.
+//
+// The parser is worth its weight: measured on the release build
+// (CGO_ENABLED=0), it adds 2.06 MB to the binary (36.70 -> 38.76 MB) and
+// no cold-build time beyond the noise (about 100 s of CPU either way),
+// and it turns a typo into a plan error instead of a canary rolled back.
 type promQLQueryValidator struct{}
 
 var _ validator.String = promQLQueryValidator{}
