@@ -154,27 +154,8 @@ func TestAccPromQL_healthyCanaryPromoted(t *testing.T) {
 // rolled back, the diagnostic quoting the error rate Prometheus computed.
 func TestAccPromQL_errorsRollBack(t *testing.T) {
 	t.Parallel()
-	store := newTestStorePath(t)
-	target, targetURL, prom := startPrometheusTarget(t)
-	settings := canaryAnalysis("30s", 2)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFactories(t, store, onRealClock), // real scrapes during the bake
-		Steps: []resource.TestStep{
-			{Config: promQLConfig(store, targetURL, prom.URL, "1", settings)},
-			{
-				PreConfig: func() {
-					waitForStableData(t, prom)
-					target.SetErrorShare("2", 0.2)
-				},
-				Config: promQLConfig(store, targetURL, prom.URL, "2", settings),
-				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at canary step 1 of 1 (weight 20%, bake 30s): ` +
-					`check "error_rate" failed 2 consecutive time(s) (failure_threshold 2) while baking at 20% traffic; last: error_rate = 0.2, above max 0.05. ` +
-					`Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
-			},
-			proposedAgain(promQLConfig(store, targetURL, prom.URL, "2", settings),
-				planCheckTarget(target, expectEvents("deploy:100:stable", "canary.weight:20:canary", "rollback:0:canary"))),
-		},
-	})
+	canaryRolledBack(t, func(target *demotarget.Target) { target.SetErrorShare("2", 0.2) },
+		`check "error_rate" failed 2 consecutive time(s) (failure_threshold 2) while baking at 20% traffic; last: error_rate = 0.2, above max 0.05.`)
 }
 
 // TestAccPromQL_slowerThanStableRollsBack: a canary 1.5 times slower than
@@ -182,6 +163,16 @@ func TestAccPromQL_errorsRollBack(t *testing.T) {
 // under a second) passes, as the diagnostic shows.
 func TestAccPromQL_slowerThanStableRollsBack(t *testing.T) {
 	t.Parallel()
+	canaryRolledBack(t, func(target *demotarget.Target) { target.SlowDown("2", 1.5) },
+		`check "p99_latency" failed 2 consecutive time(s) (failure_threshold 2) while baking at 20% traffic; `+
+			`last: p99_latency = 0.14975, at or below max 1; stable = 0.09975: 50.1% higher (+0.05), more than the 10% margin.`)
+}
+
+// canaryRolledBack deploys api@1, makes version 2 worse with worsen, and
+// expects the canary of api@2 rolled back for reason, and the update
+// proposed again.
+func canaryRolledBack(t *testing.T, worsen func(*demotarget.Target), reason string) {
+	t.Helper()
 	store := newTestStorePath(t)
 	target, targetURL, prom := startPrometheusTarget(t)
 	settings := canaryAnalysis("30s", 2)
@@ -192,12 +183,11 @@ func TestAccPromQL_slowerThanStableRollsBack(t *testing.T) {
 			{
 				PreConfig: func() {
 					waitForStableData(t, prom)
-					target.SlowDown("2", 1.5)
+					worsen(target)
 				},
 				Config: promQLConfig(store, targetURL, prom.URL, "2", settings),
-				ExpectError: diagPattern(`Deployment Rolled Back ... check "p99_latency" failed 2 consecutive time(s) (failure_threshold 2) while baking at 20% traffic; ` +
-					`last: p99_latency = 0.14975, at or below max 1; stable = 0.09975: 50.1% higher (+0.05), more than the 10% margin. ` +
-					`Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
+				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at canary step 1 of 1 (weight 20%, bake 30s): ` +
+					reason + ` Rolled back: the rollback hook was accepted and 100% of traffic is back on api@1.`),
 			},
 			proposedAgain(promQLConfig(store, targetURL, prom.URL, "2", settings),
 				planCheckTarget(target, expectEvents("deploy:100:stable", "canary.weight:20:canary", "rollback:0:canary"))),
