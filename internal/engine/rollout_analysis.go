@@ -73,9 +73,15 @@ func stableSlotOf(slot string) string {
 func (rc *rolloutContext) stablePlaceholders(slot string) (Placeholders, string) {
 	stableSlot := stableSlotOf(slot)
 	previous := rc.r().PreviousRelease
+	step := rc.r().CurrentStep()
 	switch {
 	case stableSlot == "":
 		return Placeholders{}, fmt.Sprintf("not compared with stable: the %s slot has no stable slot beside it", slot)
+	case step != nil && step.AfterCutover:
+		// A check block re-checked before blue drains, after a resume:
+		// blue takes no traffic any more, and no data from it would fail
+		// a release that serves well.
+		return Placeholders{}, "not compared with stable: after the cutover blue takes no traffic"
 	case previous == "":
 		return Placeholders{}, "not compared with stable: no release was live when the rollout started"
 	}

@@ -181,3 +181,33 @@ func TestDescribeLastCheck_inconclusive(t *testing.T) {
 		t.Errorf("describeLastCheck = %q, want %q", got, want)
 	}
 }
+
+// TestStablePlaceholders: the release a slot is compared with, or why
+// there is none.
+func TestStablePlaceholders(t *testing.T) {
+	bake := Step{Kind: StepBake, Slot: SlotCanary}
+	verify := Step{Kind: StepVerify, Slot: SlotGreen, CheckSet: CheckSetPrePromotion}
+	drain := Step{Kind: StepHook, Event: EventBlueDrain, Slot: SlotBlue, AfterCutover: true}
+	tests := []struct {
+		name, slot, previous string
+		step                 Step
+		want                 Placeholders
+		wantWhy              string
+	}{
+		{"canary against stable", SlotCanary, "api@1", bake, Placeholders{Package: "api", Environment: "prod", Version: "1", Release: "api@1", Slot: SlotStable}, ""},
+		{"green against blue", SlotGreen, "api@1", verify, Placeholders{Package: "api", Environment: "prod", Version: "1", Release: "api@1", Slot: SlotBlue}, ""},
+		{"after the cutover blue has no traffic", SlotGreen, "api@1", drain, Placeholders{}, "not compared with stable: after the cutover blue takes no traffic"},
+		{"nothing was live", SlotCanary, "", bake, Placeholders{}, "not compared with stable: no release was live when the rollout started"},
+		{"stable has nothing beside it", SlotStable, "api@1", bake, Placeholders{}, "not compared with stable: the stable slot has no stable slot beside it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := &rolloutContext{d: &Deployment{Package: "api", Environment: "prod",
+				Rollout: &Rollout{Release: "api@2", PreviousRelease: tt.previous, Steps: []Step{tt.step}}}}
+			got, why := rc.stablePlaceholders(tt.slot)
+			if got != tt.want || why != tt.wantWhy {
+				t.Errorf("stablePlaceholders(%s) = %+v, %q; want %+v, %q", tt.slot, got, why, tt.want, tt.wantWhy)
+			}
+		})
+	}
+}
