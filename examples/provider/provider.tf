@@ -44,4 +44,11 @@ provider "ocuroot" {
       hook_secret = var.payments_hook_secret
     }
   }
+
+  # The Prometheus that PromQL checks (query = "...") ask, with the token
+  # of the "metrics" credential.
+  prometheus = {
+    url        = "http://prometheus.monitoring:9090"
+    credential = "metrics"
+  }
 }

@@ -47,6 +47,7 @@ func (t *Target) controlRoutes(mux *http.ServeMux) {
 		t.FailHealthAfter(r.PathValue("version"), n)
 		writeOK(w)
 	})
+	t.trafficControlRoutes(mux)
 	mux.HandleFunc("POST /control/reset", func(w http.ResponseWriter, _ *http.Request) {
 		t.Reset()
 		writeOK(w)

@@ -76,7 +76,23 @@
 //	POST /control/fail-hook/{event}?statuses=503,503    0 = hang; event "*" = any
 //	POST /control/redirect-hook/{event}?status=307&location=http://elsewhere/hooks
 //	POST /control/fail-health-after/{version}?n=3
+//	POST /control/error-share/{version}?share=0.2        synthetic requests failing with 500
+//	POST /control/slow/{version}?factor=1.5               synthetic requests slower
+//	POST /control/mute/{version}, /control/unmute/{version}
 //	POST /control/reset
+//	GET  /metrics                                       Prometheus metrics of the synthetic traffic
+//
+// # Prometheus metrics
+//
+// GET /metrics serves, for a Prometheus to scrape, the requests of a
+// synthetic traffic model: each scrape first serves one tick of
+// TickRequests requests per service, split between its slots by the
+// model's weights (a green slot without traffic still gets
+// PreviewRequests), and counts them in demo_requests_total{package,
+// environment, slot, version, status} and the histogram
+// demo_request_duration_seconds. SetErrorShare, SlowDown and MuteTraffic
+// make a version fail a share of its requests, answer more slowly, or serve
+// nothing (traffic.go).
 //
 // Health and metric probes may be required to carry headers
 // (Options.RequireProbeHeaders): a probe without them is answered 401. Every

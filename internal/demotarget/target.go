@@ -51,6 +51,9 @@ type Target struct {
 	bad        map[string]bool           // version key → marked bad
 	healthLeft map[string]int            // version key → healthy probes left before 503
 	versionHit map[string]int            // version key → probes served, the "requests" metric
+	traffic    map[string]versionTraffic // version key → how its synthetic requests behave
+	served     map[string]int            // package/environment/slot/release → synthetic requests served
+	metrics    *trafficMetrics
 	// released is closed to free hung hook calls (Reset, Close).
 	released chan struct{}
 	closed   bool
@@ -99,6 +102,7 @@ func (t *Target) routes() http.Handler {
 	mux.Handle("GET /health/{environment}/{version}", health)
 	mux.Handle("GET /metrics/{package}/{environment}/{slot}/{version}", metrics)
 	mux.Handle("GET /metrics/{environment}/{version}", metrics)
+	mux.HandleFunc("GET /metrics", t.serveMetrics)
 	t.controlRoutes(mux)
 	mux.HandleFunc("GET /{$}", serveIndex)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -148,6 +152,9 @@ func (t *Target) clearLocked() {
 	t.bad = map[string]bool{}
 	t.healthLeft = map[string]int{}
 	t.versionHit = map[string]int{}
+	t.traffic = map[string]versionTraffic{}
+	t.served = map[string]int{}
+	t.metrics = newTrafficMetrics()
 }
 
 // State returns the model of one service, and false when it does not exist

@@ -65,6 +65,14 @@ type CheckResult struct {
 	OK     bool     // within expectations
 	Detail string   // human readable: "status 503, expected [200]", "error_rate = 0.4 > max 0.1"
 	Value  *float64 // the metric value read, when there was one
+	// Baseline is the stable release's value a PromQL check compared
+	// Value with, when it did.
+	Baseline *float64
+	// Inconclusive marks a result that had no data under the inconclusive
+	// policy: OK is false, yet the round counts towards neither outcome,
+	// up to inconclusiveLimit rounds in a row.
+	Inconclusive      bool
+	inconclusiveLimit int
 }
 
 // Checker evaluates health and metric checks.

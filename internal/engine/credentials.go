@@ -144,7 +144,10 @@ func (e *Engine) bindCredentials(id string, spec DeploymentSpec, steps []Step) (
 	for _, list := range spec.metricCheckLists() {
 		for _, mc := range *list.checks {
 			key := metricCheckKey(list.block, mc.Name)
-			if err := bind(key, key, mc.Credential, mc.Headers, mc.OwnHeaders); err != nil {
+			if err := e.checkPrometheusAddress(id, key, mc); err != nil {
+				return bound, err
+			}
+			if err := bind(key, key, e.metricCheckCredential(mc), mc.Headers, mc.OwnHeaders); err != nil {
 				return bound, err
 			}
 		}
@@ -155,10 +158,11 @@ func (e *Engine) bindCredentials(id string, spec DeploymentSpec, steps []Step) (
 		block := stepCheckBlock(step)
 		for _, mc := range step.Checks {
 			key := metricCheckKey(block, mc.Name)
-			if _, done := bound.checks[key]; done || mc.Credential == "" {
+			credential := e.metricCheckCredential(mc)
+			if _, done := bound.checks[key]; done || credential == "" {
 				continue
 			}
-			if err := bind(key, key, mc.Credential, nil, nil); err != nil {
+			if err := bind(key, key, credential, nil, nil); err != nil {
 				return bound, err
 			}
 		}

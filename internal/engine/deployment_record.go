@@ -76,10 +76,15 @@ type Rollout struct {
 	StartedAt    time.Time     `json:"started_at"`
 	FinishedAt   time.Time     `json:"finished_at,omitempty"`
 	// Counters for the bake in progress and for the whole rollout.
-	ConsecutiveFailures int    `json:"consecutive_failures"`
-	ChecksPassed        int    `json:"checks_passed"`
-	ChecksFailed        int    `json:"checks_failed"`
-	FailureReason       string `json:"failure_reason,omitempty"`
+	ConsecutiveFailures int `json:"consecutive_failures"`
+	ChecksPassed        int `json:"checks_passed"`
+	ChecksFailed        int `json:"checks_failed"`
+	// ChecksInconclusive counts the rounds that had no data under the
+	// inconclusive policy, and ConsecutiveInconclusive those in a row, which
+	// a check's inconclusive_limit bounds (rollout_analysis.go).
+	ChecksInconclusive      int    `json:"checks_inconclusive,omitempty"`
+	ConsecutiveInconclusive int    `json:"consecutive_inconclusive,omitempty"`
+	FailureReason           string `json:"failure_reason,omitempty"`
 	// RollbackSlot is the slot the rollback restores (stable, blue).
 	RollbackSlot string     `json:"rollback_slot,omitempty"`
 	Promotion    *Promotion `json:"promotion,omitempty"`

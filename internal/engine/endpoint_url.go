@@ -26,6 +26,9 @@ const (
 	HookURL URLKind = iota
 	// CheckURL is a health or metric check URL; it may use URLPlaceholders.
 	CheckURL
+	// ServerURL is the address of a server the engine queries (Prometheus):
+	// a base URL, called as written.
+	ServerURL
 )
 
 // ValidateEndpointURL checks a URL the engine will call: absolute http or
@@ -48,8 +51,11 @@ func ValidateEndpointURL(raw string, kind URLKind) error {
 		return errors.New("url is not a valid URL")
 	case (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
 		example := "https://service.example.com/health"
-		if kind == HookURL {
+		switch kind {
+		case HookURL:
 			example = "https://deploy.example.com/hooks"
+		case ServerURL:
+			example = "http://prometheus.example.com:9090"
 		}
 		return errors.New("url must be an absolute http:// or https:// URL with a host, such as " + example)
 	case u.User != nil:
@@ -61,9 +67,13 @@ func ValidateEndpointURL(raw string, kind URLKind) error {
 
 func checkPlaceholders(raw string, kind URLKind) error {
 	for _, found := range placeholderInURL.FindAllString(raw, -1) {
-		if kind == HookURL {
+		switch kind {
+		case HookURL:
 			return fmt.Errorf("url contains the placeholder %s, but hook urls are called as written: "+
 				"every event already names its package, environment and release in the body", found)
+		case ServerURL:
+			return fmt.Errorf("url contains the placeholder %s, but a server address is used as written: "+
+				"put placeholders in the query instead", found)
 		}
 		if !slices.Contains(URLPlaceholders, found) {
 			return fmt.Errorf("url contains the unknown placeholder %s: the allowed placeholders are %s",
@@ -96,7 +106,13 @@ func validateSpecURLs(s DeploymentSpec) []error {
 	}
 	for _, list := range s.metricCheckLists() {
 		for _, mc := range *list.checks {
-			check(fmt.Sprintf("%s %q", list.block, mc.Name), mc.URL, CheckURL)
+			block := fmt.Sprintf("%s %q", list.block, mc.Name)
+			switch {
+			case !mc.IsPromQL():
+				check(block, mc.URL, CheckURL)
+			case mc.Prometheus != "":
+				check(block+" prometheus", mc.Prometheus, ServerURL)
+			}
 		}
 	}
 	return errs

@@ -23,6 +23,10 @@ type Options struct {
 	// run has them, so a run that did not start a rollout can still sign
 	// and probe exactly like the one that did.
 	Credentials map[string]Credential
+	// Querier runs the PromQL checks, against Prometheus (the check's own
+	// address, or Prometheus.URL with its credential).
+	Querier    Querier
+	Prometheus PrometheusServer
 	// Holder names this process in leases; empty means the readable
 	// CurrentHolder ("alice@ci-3 pid 42").
 	Holder string
@@ -45,6 +49,8 @@ type Engine struct {
 	defaultHookSecret string
 	// credentials are the provider configuration's named credentials.
 	credentials  map[string]Credential
+	querier      Querier
+	prometheus   PrometheusServer
 	holder       string // readable, shown in leases
 	self         Holder // this process, for telling dead holders from live ones
 	leaseTTL     time.Duration
@@ -70,6 +76,8 @@ func New(opts Options) *Engine {
 		log:               opts.Logger,
 		defaultHookSecret: opts.DefaultHookSecret,
 		credentials:       opts.Credentials,
+		querier:           opts.Querier,
+		prometheus:        opts.Prometheus,
 		holder:            opts.Holder,
 		self:              CurrentHolder(),
 		leaseTTL:          opts.LeaseTTL,

@@ -39,7 +39,7 @@ func TestEngineHasNoTerraformDependency(t *testing.T) {
 // adapterPackages implement the domain's interfaces (HookSender, Checker)
 // over HTTP: they import the domain for its types, and the domain reaches
 // them only through those interfaces.
-var adapterPackages = []string{enginePackage + "/hookhttp"}
+var adapterPackages = []string{enginePackage + "/hookhttp", enginePackage + "/promquery"}
 
 // TestInfrastructureDoesNotImportTheDomain: the store backends are the
 // infrastructure the domain depends on through the KV contract; importing

@@ -41,6 +41,9 @@ type rolloutContext struct {
 	// unrecordedRollbackKey is the key step of a rollback whose decision
 	// the store did not record (see rollbackKeyStep).
 	unrecordedRollbackKey string
+	// analysis is what the current step's PromQL checks showed in this
+	// pass, for the step's history entry (rollout_analysis_note.go).
+	analysis stepAnalysis
 }
 
 func (rc *rolloutContext) r() *Rollout { return rc.d.Rollout }
@@ -198,7 +201,9 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 	r.StepObserved = 0
 	r.StepAttempt = 1
 	r.ConsecutiveFailures = 0
+	r.ConsecutiveInconclusive = 0
 	rc.lastCheck = nil
+	rc.analysis = stepAnalysis{}
 	to := rc.stepStage(r.StepIndex)
 	rc.d.addTransition(Transition{Time: now, From: from, To: to, Release: r.Release, Reason: note})
 	fields["next"] = to

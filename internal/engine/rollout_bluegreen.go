@@ -100,8 +100,8 @@ func (rc *rolloutContext) delay(ctx context.Context, step *Step) (stepOutcome, e
 	switch {
 	case outcome.kind != stepDone:
 	case promotionDelay && o.checks:
-		outcome.detail = fmt.Sprintf("%s healthy for %s%s: %d check round(s) passed, %d failed",
-			step.Slot, formatDuration(step.Duration), observedBefore(before), passed, failed)
+		outcome.detail = fmt.Sprintf("%s healthy for %s%s: %d check round(s) passed, %d failed%s",
+			step.Slot, formatDuration(step.Duration), observedBefore(before), passed, failed, rc.analysis.suffix())
 	default:
 		outcome.detail = fmt.Sprintf("waited %s%s", formatDuration(step.Duration), observedBefore(before))
 	}
@@ -118,7 +118,7 @@ func (rc *rolloutContext) verify(ctx context.Context, step *Step) (stepOutcome, 
 	case err != nil:
 		return stepOutcome{}, err
 	case last == nil:
-		return stepOutcome{kind: stepDone, detail: fmt.Sprintf("%d %s check(s) passed", len(step.Checks), label)}, nil
+		return stepOutcome{kind: stepDone, detail: fmt.Sprintf("%d %s check(s) passed%s", len(step.Checks), label, rc.analysis.suffix())}, nil
 	}
 	return stepOutcome{kind: stepFailed, detail: fmt.Sprintf("%s check %q failed %d time(s): %s", label, last.Name, tries, last.Detail)}, nil
 }

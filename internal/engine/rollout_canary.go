@@ -75,8 +75,8 @@ func (rc *rolloutContext) bake(ctx context.Context, step *Step) (stepOutcome, er
 		during: fmt.Sprintf("while baking at %d%% traffic", step.Weight),
 	})
 	if outcome.kind == stepDone {
-		outcome.detail = fmt.Sprintf("baked %s at %d%%%s: %d check round(s) passed, %d failed",
-			formatDuration(step.Duration), step.Weight, observedBefore(before), passed, failed)
+		outcome.detail = fmt.Sprintf("baked %s at %d%%%s: %d check round(s) passed, %d failed%s",
+			formatDuration(step.Duration), step.Weight, observedBefore(before), passed, failed, rc.analysis.suffix())
 	}
 	return outcome, err
 }

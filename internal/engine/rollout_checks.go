@@ -21,6 +21,10 @@ func (rc *rolloutContext) runCheckSet(ctx context.Context, slot string, health b
 		results = append(results, rc.e.checker.Health(ctx, rc.creds.healthCheck(*rc.spec.HealthCheck), vars))
 	}
 	for _, mc := range metrics {
+		if mc.IsPromQL() {
+			results = append(results, rc.queryCheck(ctx, mc, slot))
+			continue
+		}
 		results = append(results, rc.e.checker.Metric(ctx, mc, vars))
 	}
 	for _, res := range results {
@@ -52,8 +56,11 @@ func describeLastCheck(res *CheckResult) string {
 		return ""
 	}
 	verdict := "failed"
-	if res.OK {
+	switch {
+	case res.OK:
 		verdict = "passed"
+	case res.Inconclusive:
+		verdict = "was inconclusive"
 	}
 	return fmt.Sprintf("check %q %s: %s", res.Name, verdict, res.Detail)
 }
@@ -68,28 +75,57 @@ func firstFailed(results []CheckResult) *CheckResult {
 }
 
 // tryChecks runs a check set up to tries times, interval apart, until a
-// round passes. It returns the rounds run and the failed check of the last
-// round, or nil when a round passed.
+// round passes. An inconclusive round (no data under the inconclusive
+// policy) uses no try; a check's inconclusive_limit bounds how many come in
+// a row. It returns the tries used and the failed check of the last round,
+// or nil when a round passed.
 func (rc *rolloutContext) tryChecks(ctx context.Context, slot string, health bool, metrics []MetricCheck, tries int, interval time.Duration) (int, *CheckResult, error) {
 	var last *CheckResult
-	for try := 1; try <= tries; try++ {
+	for try := 1; try <= tries; {
 		results := rc.runCheckSet(ctx, slot, health, metrics)
 		if ctx.Err() != nil {
 			return try, nil, ctx.Err()
 		}
-		rc.saw(results)
-		if last = firstFailed(results); last == nil {
-			rc.recordPass()
+		verdict, decided := rc.countRound(results)
+		switch verdict {
+		case roundPassed:
 			return try, nil, nil
-		}
-		rc.r().ChecksFailed++
-		if try < tries {
-			if err := rc.wait(ctx, interval); err != nil {
-				return try, last, err
+		case roundFailed:
+			last = decided
+			if try == tries {
+				return tries, last, nil
 			}
+			try++
+		}
+		if err := rc.wait(ctx, interval); err != nil {
+			return try, last, err
 		}
 	}
 	return tries, last, nil
+}
+
+// countRound judges a round of results (judgeRound), keeps it for a later
+// timeout or interrupt to quote, and counts it on the rollout: a pass
+// resets the failures in a row, a failure adds one, an inconclusive round
+// leaves both alone. It returns the verdict and the result that decided
+// it.
+func (rc *rolloutContext) countRound(results []CheckResult) (roundVerdict, *CheckResult) {
+	r := rc.r()
+	verdict, decided := judgeRound(results, r.ConsecutiveInconclusive)
+	rc.saw(results)
+	rc.analysis.note(results, verdict)
+	switch verdict {
+	case roundPassed:
+		rc.recordPass()
+	case roundFailed:
+		r.ChecksFailed++
+		r.ConsecutiveFailures++
+		r.ConsecutiveInconclusive = 0
+	case roundInconclusive:
+		r.ChecksInconclusive++
+		r.ConsecutiveInconclusive++
+	}
+	return verdict, decided
 }
 
 // recheckBeforeTraffic makes sure that, after a resume, a guarded hook

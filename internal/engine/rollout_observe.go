@@ -44,17 +44,15 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 			if ctx.Err() != nil {
 				return stepOutcome{}, passed, failed, ctx.Err()
 			}
-			rc.saw(results)
 			rounds++
-			bad = firstFailed(results)
-			rc.countOutageRound(bad != nil)
-			if bad == nil {
+			verdict, decided := rc.countRound(results)
+			rc.countOutageRound(verdict == roundFailed)
+			switch verdict {
+			case roundPassed:
 				passed++
-				rc.recordPass()
-			} else {
+			case roundFailed:
 				failed++
-				r.ChecksFailed++
-				r.ConsecutiveFailures++
+				bad = decided
 			}
 		}
 		r.StepObserved += max(rc.e.clock.Now().Sub(mark), 0)
@@ -85,6 +83,7 @@ func (rc *rolloutContext) recordPass() {
 	r := rc.r()
 	r.ChecksPassed++
 	r.ConsecutiveFailures = 0
+	r.ConsecutiveInconclusive = 0
 	rc.passedThisPass = true
 }
 

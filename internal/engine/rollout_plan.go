@@ -128,11 +128,17 @@ func DescribeStep(s Step) string {
 // "canary 10% bake 5m → canary 50% bake 5m → promote to 100%".
 // A bake is folded into the weight before it to keep the line short.
 func DescribeRollout(steps []Step) string {
+	return describeRollout(steps, func(Step) string { return "" })
+}
+
+// describeRollout is DescribeRollout with analysis(step) appended to each
+// step that has one.
+func describeRollout(steps []Step, analysis func(Step) string) string {
 	parts := make([]string, 0, len(steps))
 	for i := 0; i < len(steps); i++ {
-		text := DescribeStep(steps[i])
+		text := DescribeStep(steps[i]) + analysis(steps[i])
 		if steps[i].Kind == StepHook && i+1 < len(steps) && steps[i+1].Kind == StepBake {
-			text += " " + DescribeStep(steps[i+1])
+			text += " " + DescribeStep(steps[i+1]) + analysis(steps[i+1])
 			i++
 		}
 		parts = append(parts, text)
@@ -173,8 +179,9 @@ func FormatDuration(d time.Duration) string { return formatDuration(d) }
 // delays: 10m0s)". A first deployment under a non-direct strategy says why
 // it goes directly.
 func RolloutSummary(spec DeploymentSpec, hasLiveRelease bool) string {
-	steps, _ := PlanRollout(spec.WithDefaults(), hasLiveRelease)
-	text := DescribeRollout(steps)
+	spec = spec.WithDefaults()
+	steps, _ := PlanRollout(spec, hasLiveRelease)
+	text := describeRollout(steps, spec.analysisOf)
 	if !hasLiveRelease && spec.Strategy != "" && spec.Strategy != StrategyDirect {
 		text = "direct (first deployment: nothing to protect yet) → " + text
 	}

@@ -79,14 +79,17 @@ type HealthCheck struct {
 	OwnHeaders []string `json:"own_headers,omitempty"`
 }
 
-// MetricCheck reads a number at Path (gjson syntax) from the JSON returned
-// by URL and requires it to lie within [Min, Max] (nil bound = open).
+// MetricCheck reads a number and requires it to lie within [Min, Max]
+// (nil bound = open): either at Path (gjson syntax) in the JSON returned by
+// URL, or as the one sample a PromQL Query returns (metric_query.go, which
+// also holds the no-data policy and the comparison with the stable release).
 type MetricCheck struct {
 	Name string   `json:"name"`
-	URL  string   `json:"url"`
-	Path string   `json:"path"`
+	URL  string   `json:"url,omitempty"`
+	Path string   `json:"path,omitempty"`
 	Min  *float64 `json:"min,omitempty"`
 	Max  *float64 `json:"max,omitempty"`
+	PromQL
 	// Headers go with every request, like HealthCheck.Headers.
 	Headers map[string]string `json:"-"`
 	// Credential and OwnHeaders: as HealthCheck's.

@@ -182,6 +182,7 @@ func (s DeploymentSpec) Validate() error {
 	// The provider checks URLs at plan time; this catches any other caller
 	// before a credential in a URL could reach the store.
 	errs = append(errs, validateSpecURLs(s)...)
+	errs = append(errs, validatePromQLChecks(s)...)
 	return errors.Join(errs...)
 }
 

@@ -95,6 +95,12 @@ type metricCheckModel struct {
 	Headers    types.Map     `tfsdk:"headers"`
 	HeadersWO  types.Map     `tfsdk:"headers_wo"`
 	Credential types.String  `tfsdk:"credential"`
+	// The PromQL attributes (check_promql_schema.go).
+	Query             types.String          `tfsdk:"query"`
+	PrometheusURL     types.String          `tfsdk:"prometheus_url"`
+	NoData            types.String          `tfsdk:"no_data"`
+	InconclusiveLimit types.Int64           `tfsdk:"inconclusive_limit"`
+	CompareToStable   *compareToStableModel `tfsdk:"compare_to_stable"`
 }
 
 // duration reads a duration attribute; null or unknown is zero (the
@@ -127,6 +133,7 @@ func metricChecks(ctx context.Context, in []metricCheckModel, diags *diag.Diagno
 			v := c.Max.ValueFloat64()
 			mc.Max = &v
 		}
+		mc.PromQL = c.promQL()
 		out = append(out, mc)
 	}
 	return out

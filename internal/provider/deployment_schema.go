@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -51,25 +52,29 @@ func durationAttribute(description, defaultValue string, rule durationRule) sche
 }
 
 func metricCheckAttributes() map[string]schema.Attribute {
-	return map[string]schema.Attribute{
+	attributes := map[string]schema.Attribute{
 		"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the check, used in history and diagnostics."},
 		"url": schema.StringAttribute{
-			Required:            true,
-			MarkdownDescription: "URL returning JSON. May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` placeholders. " + urlRules,
-			Validators:          []validator.String{checkURLValidator()},
+			Optional: true,
+			MarkdownDescription: "URL returning JSON, read with `path` (set both, or `query` instead). May contain `{package}`, `{environment}`, `{version}`, `{release}` and `{slot}` placeholders. " +
+				urlRules,
+			Validators: []validator.String{checkURLValidator()},
 		},
 		"path": schema.StringAttribute{
-			Required: true,
-			MarkdownDescription: "Where the number is in the JSON response, in [GJSON path syntax](https://github.com/tidwall/gjson/blob/master/SYNTAX.md): `error_rate`, `data.latency.p99`, `results.0.value`. " +
+			Optional: true,
+			MarkdownDescription: "Where the number is in the JSON response of `url`, in [GJSON path syntax](https://github.com/tidwall/gjson/blob/master/SYNTAX.md): `error_rate`, `data.latency.p99`, `results.0.value`. " +
 				"Numbers and numeric strings are accepted. Must not be empty.",
 			Validators: []validator.String{nonEmptyCheckPath()},
 		},
-		"min":        schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound. At least one of `min` and `max` must be set, or the check could never fail."},
+		"min": schema.Float64Attribute{Optional: true, MarkdownDescription: "Lowest acceptable value (inclusive). Unset: no lower bound. " +
+			"At least one of `min`, `max` and `compare_to_stable` must be set, or the check could never fail."},
 		"max":        schema.Float64Attribute{Optional: true, MarkdownDescription: "Highest acceptable value (inclusive), at least `min`. Unset: no upper bound."},
 		"headers":    checkHeadersAttribute("request"),
 		"headers_wo": checkHeadersWriteOnlyAttribute("request"),
 		"credential": credentialAttribute("request", "its headers go with every request"),
 	}
+	maps.Copy(attributes, promQLCheckAttributes())
+	return attributes
 }
 
 // urlRules is the part of every url description that states what the
@@ -195,8 +200,9 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"hook":         hookBlock(),
 			"health_check": healthCheckBlock(),
 			"check": schema.ListNestedBlock{
-				MarkdownDescription: "Metric checks evaluated every check interval while baking: a number read from a JSON response must stay within `[min, max]`.",
-				NestedObject:        schema.NestedBlockObject{Attributes: metricCheckAttributes()},
+				MarkdownDescription: "Metric checks evaluated every check interval while baking: a number, read from a JSON response (`url` and `path`) or " +
+					"returned by a PromQL `query` to Prometheus, must stay within `[min, max]` and, with `compare_to_stable`, be no worse than the stable release's.",
+				NestedObject: schema.NestedBlockObject{Attributes: metricCheckAttributes()},
 			},
 			"timeouts": positiveTimeoutsBlock(ctx, timeouts.Opts{
 				Create: true, Update: true, Delete: true,

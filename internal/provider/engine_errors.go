@@ -38,6 +38,7 @@ var terraformWordings = []terraformWording{
 	notRegisteredWording,
 	environmentInUseWording,
 	missingCredentialWording,
+	missingPrometheusWording,
 }
 
 func gateErrorWording(err error) (string, string, bool) {

@@ -59,6 +59,7 @@ type providerModel struct {
 	Store       types.String `tfsdk:"store"`
 	HookSecret  types.String `tfsdk:"hook_secret"`
 	Credentials types.Map    `tfsdk:"credentials"`
+	Prometheus  types.Object `tfsdk:"prometheus"`
 }
 
 // New returns the provider factory used by main and by the tests.
@@ -99,6 +100,7 @@ func (p *ocurootProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"Defaults to the `OCUROOT_HOOK_SECRET` environment variable.",
 			},
 			"credentials": credentialsAttribute(),
+			"prometheus":  prometheusAttribute(),
 		},
 	}
 }
@@ -118,6 +120,7 @@ func (p *ocurootProvider) Configure(ctx context.Context, req provider.ConfigureR
 			"The ocuroot provider's store or hook_secret depends on values known only after apply; plan-time checks against the store are skipped.")
 	}
 	credentials, credentialsKnown := credentialsFrom(ctx, cfg.Credentials, &resp.Diagnostics)
+	prometheus, prometheusKnown := prometheusFrom(ctx, cfg.Prometheus, credentials, credentialsKnown, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -127,6 +130,7 @@ func (p *ocurootProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	data, err := newProviderData(ctx, p.opts, providerSettings{
 		location: location, hookSecret: secret, credentials: credentials, credentialsKnown: credentialsKnown,
+		prometheus: prometheus, prometheusKnown: prometheusKnown,
 	})
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(pathStore, "Cannot Open Ocuroot Store", err.Error())

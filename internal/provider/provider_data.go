@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/promquery"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -47,6 +48,10 @@ type providerData struct {
 	// checks of the names a deployment uses are skipped.
 	credentials      map[string]engine.Credential
 	credentialsKnown bool
+	// prometheus is the provider block's Prometheus (URL empty: none);
+	// prometheusKnown is false when the plan does not know it yet.
+	prometheus      engine.PrometheusServer
+	prometheusKnown bool
 	// checkRolloutFitsTimeouts turns the plan-time blocking-time rule on
 	// (validatePlannedDeployment); Options can turn it off for tests.
 	checkRolloutFitsTimeouts bool
@@ -108,6 +113,9 @@ type providerSettings struct {
 	// when the plan does not know them yet.
 	credentials      map[string]engine.Credential
 	credentialsKnown bool
+	// prometheus is the server PromQL checks ask by default.
+	prometheus      engine.PrometheusServer
+	prometheusKnown bool
 }
 
 func newProviderData(ctx context.Context, opts Options, settings providerSettings) (*providerData, error) {
@@ -141,6 +149,8 @@ func newProviderData(ctx context.Context, opts Options, settings providerSetting
 		// Signs hooks whose block sets no secret of their own.
 		DefaultHookSecret: settings.hookSecret,
 		Credentials:       settings.credentials,
+		Querier:           promquery.New(),
+		Prometheus:        settings.prometheus,
 	})
 	grace := opts.UnknownEnvironmentGrace
 	if grace <= 0 {
@@ -153,6 +163,8 @@ func newProviderData(ctx context.Context, opts Options, settings providerSetting
 		checkRolloutFitsTimeouts: !opts.AllowRolloutsLongerThanTimeouts,
 		credentials:              settings.credentials,
 		credentialsKnown:         settings.credentialsKnown,
+		prometheus:               settings.prometheus,
+		prometheusKnown:          settings.prometheusKnown,
 	}, nil
 }
 

@@ -26,12 +26,15 @@ func hookURLValidator() validator.String { return endpointURL{kind: engine.HookU
 // checkURLValidator is for health and metric check urls.
 func checkURLValidator() validator.String { return endpointURL{kind: engine.CheckURL} }
 
+// serverURLValidator is for the address of a Prometheus server.
+func serverURLValidator() validator.String { return endpointURL{kind: engine.ServerURL} }
+
 func (v endpointURL) Description(ctx context.Context) string {
 	return v.MarkdownDescription(ctx)
 }
 
 func (v endpointURL) MarkdownDescription(context.Context) string {
-	if v.kind == engine.HookURL {
+	if v.kind == engine.HookURL || v.kind == engine.ServerURL {
 		return "an absolute http or https URL without credentials or placeholders"
 	}
 	return "an absolute http or https URL without credentials; placeholders " + strings.Join(engine.URLPlaceholders, ", ") + " are allowed"

@@ -75,12 +75,13 @@ func validateMetricChecks(checks []metricCheckModel, at path.Path, diags *diag.D
 			}
 			seen[c.Name.ValueString()] = true
 		}
-		if c.Min.IsNull() && c.Max.IsNull() {
+		if c.Min.IsNull() && c.Max.IsNull() && c.CompareToStable == nil {
 			// On the check's name: Terraform shows no line for a path
 			// ending at a block of a list (it would show the resource's
 			// first line), but shows the name line, which says which check.
 			diags.AddAttributeError(block.AtName("name"), "Check Without Bounds", fmt.Sprintf(
-				"%s (check %q) sets neither min nor max, so no value could ever fail it. Set min, max or both, for example max = 0.01 for an error rate.",
+				"%s (check %q) sets neither min nor max, so no value could ever fail it. Set min, max or both, for example max = 0.01 for an error rate "+
+					"(or, for a PromQL check, compare_to_stable).",
 				block, c.Name.ValueString()))
 		}
 		if !c.Min.IsNull() && !c.Max.IsNull() && !c.Min.IsUnknown() && !c.Max.IsUnknown() && c.Min.ValueFloat64() > c.Max.ValueFloat64() {

@@ -81,6 +81,7 @@ func validateEndpoints(m *deploymentModel, diags *diag.Diagnostics) {
 func validateAllMetricChecks(m *deploymentModel, diags *diag.Diagnostics) {
 	for _, list := range m.metricCheckBlocks() {
 		validateMetricChecks(list.checks, list.path, diags)
+		validateCheckSources(list, diags)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 func (r *deploymentResource) validatePlannedDeployment(ctx context.Context, state, plan *deploymentModel, diags *diag.Diagnostics) {
 	r.validateEnvironmentInRelease(ctx, plan, diags)
 	r.data.validateCredentialNames(plan, diags)
+	r.data.validatePrometheusAddresses(plan, diags)
 	if r.data.rolloutMustFitTimeouts() {
 		r.validateRolloutFitsTimeouts(ctx, state, plan, diags)
 	}

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -96,6 +97,20 @@ var badInputs = []badInput{
 	{name: "pre-promotion check without bounds", body: blueGreenWith("pre_promotion_check {\n  name = \"g\"\n  url = \"https://m.example.com/x\"\n  path = \"x\"\n}"), summary: "Check Without Bounds", line: `name = "g"`, detail: `blue_green.pre_promotion_check[0] (check "g") sets neither min nor max`},
 	{name: "post-promotion check with empty path", body: blueGreenWith("post_promotion_check {\n  name = \"g\"\n  url = \"https://m.example.com/x\"\n  path = \"\"\n  max = 1\n}"), summary: "Empty Check Path", line: `path = ""`, detail: "blue_green.post_promotion_check[0].path is empty"},
 
+	// PromQL checks.
+	{name: "PromQL syntax error", body: promQLCheckBody(`query = "sum(rate(x[5m])"`), summary: "Invalid PromQL Query", line: `query = "sum(rate(x[5m])"`, detail: "check[0].query: Prometheus's parser refuses it: 1:16: parse error: unclosed left parenthesis"},
+	{name: "PromQL unknown placeholder", body: promQLCheckBody(`query = "up{env=\"{env}\"}"`), summary: "Invalid PromQL Query", line: `query = "up{env=\"{env}\"}"`, detail: "the query contains the unknown placeholder {env}"},
+	{name: "PromQL range vector", body: promQLCheckBody(`query = "up[5m]"`), summary: "Invalid PromQL Query", line: `query = "up[5m]"`, detail: "it returns a range vector"},
+	{name: "PromQL query and url", body: promQLCheckBody("query = \"up\"\nurl = \"https://m.example.com/x\"\npath = \"x\""), summary: "Check Reads Two Sources", line: `query = "up"`, detail: `Check "errors" sets query and also url or path`},
+	{name: "check without a source", body: "check {\n  name = \"errors\"\n  max = 1\n}", summary: "Check Without A Source", line: `name = "errors"`, detail: `check[0] (check "errors") sets neither query nor url and path`},
+	{name: "check url without path", body: "check {\n  name = \"errors\"\n  url = \"https://m.example.com/x\"\n  max = 1\n}", summary: "Check Path Missing", line: `url = "https://m.example.com/x"`, detail: `Check "errors" sets url but no path`},
+	{name: "PromQL setting on a JSON check", body: metricCheck(`url = "https://metrics.example.com/x"`, "max = 1\nno_data = \"inconclusive\""), summary: "PromQL Setting Without A Query", line: `no_data = "inconclusive"`, detail: "no_data applies to PromQL checks only"},
+	{name: "unknown no-data policy", body: promQLCheckBody("query = \"up\"\nno_data = \"skip\""), summary: "Invalid Attribute Value Match", line: `no_data = "skip"`, detail: `value must be one of: ["fail" "inconclusive"]`},
+	{name: "comparison without a margin", body: promQLCheckBody("query = \"up\"\ncompare_to_stable = { worse_when = \"lower\" }"), summary: "Comparison Without A Margin", line: "compare_to_stable = {", detail: "sets neither margin_percent nor margin"},
+	{name: "comparison after the cutover", body: blueGreenWith("post_promotion_check {\n  name = \"p99\"\n  query = \"up\"\n  prometheus_url = \"http://prom.example.com:9090\"\n  compare_to_stable = { margin = 0.1 }\n}"), summary: "Comparison After The Cutover", line: "compare_to_stable = {", detail: "after the cutover the new release serves all traffic"},
+	{name: "PromQL check without Prometheus", body: "check {\n  name = \"errors\"\n  query = \"up\"\n  max = 1\n}", summary: "No Prometheus To Query", line: `query = "up"`, detail: `Check "errors" has a PromQL query, but neither it (prometheus_url) nor the provider block (prometheus) names a Prometheus server`},
+	{name: "Prometheus url with credentials", body: promQLCheckBody("query = \"up\"\nprometheus_url = \"https://u:p@prom.example.com\""), summary: "Invalid URL", line: `prometheus_url = "https://u:p@prom.example.com"`, detail: "must not contain credentials"},
+
 	// Headers.
 	{name: "hook header value with a newline", body: hookWith("headers = { Authorization = \"Bearer abc\\n\" }"), summary: "Invalid HTTP Header", line: "headers = { Authorization", detail: `The value of header "Authorization" contains a line break`},
 	{name: "hook header name with a space", body: hookWith("headers = { \"X Token\" = \"abc\" }"), summary: "Invalid HTTP Header", line: "headers = {", detail: `Header name "X Token" contains ' '`},
@@ -153,6 +168,16 @@ func metricCheck(url, settings string) string {
 	check := "check {\n  name = \"errors\"\n  " + url + "\n  " + settings + "\n"
 	if !regexp.MustCompile(`(?m)^\s*path\s*=`).MatchString(settings) {
 		check += "  path = \"error_rate\"\n"
+	}
+	return check + "}"
+}
+
+// promQLCheckBody is a PromQL check with a bound, asking its own
+// Prometheus unless settings names one.
+func promQLCheckBody(settings string) string {
+	check := "check {\n  name = \"errors\"\n  max = 1\n  " + settings + "\n"
+	if !strings.Contains(settings, "prometheus_url") {
+		check += "  prometheus_url = \"http://prom.example.com:9090\"\n"
 	}
 	return check + "}"
 }

@@ -94,31 +94,10 @@ func (c *Checker) Metric(ctx context.Context, mc engine.MetricCheck, vars engine
 	if label == "" {
 		label = mc.Path
 	}
-	ok, why := EvaluateBounds(value, mc.Min, mc.Max)
+	ok, why := engine.EvaluateBounds(value, mc.Min, mc.Max)
 	result.OK = ok
-	result.Detail = fmt.Sprintf("%s = %s, %s", label, formatMetric(value), why)
+	result.Detail = fmt.Sprintf("%s = %s, %s", label, engine.FormatMetric(value), why)
 	return result
-}
-
-// EvaluateBounds checks v against optional bounds (nil = open) and says why
-// in words that follow "name = value, ".
-func EvaluateBounds(v float64, min, max *float64) (ok bool, detail string) {
-	switch {
-	case math.IsNaN(v):
-		return false, "not a number"
-	case min != nil && v < *min:
-		return false, "below min " + formatMetric(*min)
-	case max != nil && v > *max:
-		return false, "above max " + formatMetric(*max)
-	case min != nil && max != nil:
-		return true, fmt.Sprintf("within [%s, %s]", formatMetric(*min), formatMetric(*max))
-	case min != nil:
-		return true, "at or above min " + formatMetric(*min)
-	case max != nil:
-		return true, "at or below max " + formatMetric(*max)
-	default:
-		return true, "no bounds set"
-	}
 }
 
 // readMetricValue reads the number at path from a JSON document. path uses
@@ -234,16 +213,6 @@ func describeStatuses(codes []int) string {
 		return parts[0]
 	}
 	return "one of " + strings.Join(parts, ", ")
-}
-
-// formatMetric prints 0.42 rather than 4.2e-01, falling back to exponent
-// form only for values whose decimal form would be unreadable.
-func formatMetric(v float64) string {
-	abs := math.Abs(v)
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		return strconv.FormatFloat(v, 'g', -1, 64)
-	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 func truncateText(s string, limit int) string {
