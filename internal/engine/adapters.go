@@ -97,7 +97,7 @@ type Logger interface {
 // when it has them: the facts of a progress report, who and what first.
 // Other fields follow in alphabetical order.
 var ProgressFieldOrder = []string{
-	"deployment", "release", "step", "weight", "bake_elapsed", "bake_total", "checks_passed", "checks_failed",
+	"deployment", "release", "step", "step_index", "weight", "bake_elapsed", "bake_total", "checks_passed", "checks_failed",
 }
 
 type nopLogger struct{}

@@ -114,8 +114,8 @@ func TestProgressLogIsOneLinePerStepAndCheckRound(t *testing.T) {
 	first := captureProviderLog(t, &buf)
 	wantInfo(t, "first deployment", first, []string{
 		`ocuroot: starting rollout: deployment=api/prod0 release=api@1 plan=`,
-		`ocuroot: step done: deployment=api/prod0 release=api@1 step="1/2 deploy" weight=100 checks_passed=0 checks_failed=0 next="2/2 wait until stable is healthy" note=`,
-		`ocuroot: step done: deployment=api/prod0 release=api@1 step="2/2 wait until stable is healthy" weight=100 checks_passed=1 checks_failed=2 next=complete note="stable healthy after 3 probe(s)"`,
+		`ocuroot: step done: deployment=api/prod0 release=api@1 step=deploy step_index=1/2 weight=100 checks_passed=0 checks_failed=0 next="wait for health of stable" note=`,
+		`ocuroot: step done: deployment=api/prod0 release=api@1 step="wait for health of stable" step_index=2/2 weight=100 checks_passed=1 checks_failed=2 next=complete note="stable healthy after 3 probe(s)"`,
 		`ocuroot: rollout succeeded: deployment=api/prod0 release=api@1 checks_passed=1 checks_failed=2`,
 	})
 	if n := count(first, "DEBUG", "ocuroot: not healthy yet: "); n != 2 {
@@ -129,24 +129,24 @@ func TestProgressLogIsOneLinePerStepAndCheckRound(t *testing.T) {
 		t.Fatal(err)
 	}
 	canary := captureProviderLog(t, &buf)
-	round := func(step string, weight, elapsed, total, passed int) string {
-		return "ocuroot: check round: deployment=api/prod0 step=\"" + step + "\" weight=" + itoa(weight) +
+	round := func(step, index string, weight, elapsed, total, passed int) string {
+		return "ocuroot: check round: deployment=api/prod0 step=\"" + step + "\" step_index=" + index + " weight=" + itoa(weight) +
 			" bake_elapsed=" + durationText(elapsed) + " bake_total=" + durationText(total) + " checks_passed=" + itoa(passed) +
 			" checks_failed=0 consecutive_failures=0 slot=canary"
 	}
 	wantInfo(t, "canary", canary, []string{
 		`ocuroot: starting rollout: deployment=api/prod0 release=api@2 plan="canary 10% bake 1m → canary 50% bake 30s → promote to 100%" previous=api@1`,
-		`ocuroot: step done: deployment=api/prod0 release=api@2 step="1/5 canary 10%" weight=10 checks_passed=0 checks_failed=0 next="2/5 bake 1m" note="canary 10%: hook \"canary.weight\" accepted (HTTP 200 after 1 attempt(s))"`,
-		round("2/5 bake 1m", 10, 15, 60, 1),
-		round("2/5 bake 1m", 10, 30, 60, 2),
-		round("2/5 bake 1m", 10, 45, 60, 3),
-		round("2/5 bake 1m", 10, 60, 60, 4),
-		`ocuroot: step done: deployment=api/prod0 release=api@2 step="2/5 bake 1m" weight=10 bake_elapsed=1m bake_total=1m checks_passed=4 checks_failed=0 next="3/5 canary 50%" note=`,
-		`ocuroot: step done: deployment=api/prod0 release=api@2 step="3/5 canary 50%" weight=50 checks_passed=4 checks_failed=0 next="4/5 bake 30s" note=`,
-		round("4/5 bake 30s", 50, 15, 30, 5),
-		round("4/5 bake 30s", 50, 30, 30, 6),
-		`ocuroot: step done: deployment=api/prod0 release=api@2 step="4/5 bake 30s" weight=50 bake_elapsed=30s bake_total=30s checks_passed=6 checks_failed=0 next="5/5 promote to 100%" note=`,
-		`ocuroot: step done: deployment=api/prod0 release=api@2 step="5/5 promote to 100%" weight=100 checks_passed=6 checks_failed=0 next=complete note=`,
+		`ocuroot: step done: deployment=api/prod0 release=api@2 step="canary step 1 of 2: weight 10%" step_index=1/5 weight=10 checks_passed=0 checks_failed=0 next="canary step 1 of 2: bake 1m" note="canary 10%: hook \"canary.weight\" accepted (HTTP 200 after 1 attempt(s))"`,
+		round("canary step 1 of 2 (weight 10%, bake 1m)", "2/5", 10, 15, 60, 1),
+		round("canary step 1 of 2 (weight 10%, bake 1m)", "2/5", 10, 30, 60, 2),
+		round("canary step 1 of 2 (weight 10%, bake 1m)", "2/5", 10, 45, 60, 3),
+		round("canary step 1 of 2 (weight 10%, bake 1m)", "2/5", 10, 60, 60, 4),
+		`ocuroot: step done: deployment=api/prod0 release=api@2 step="canary step 1 of 2: bake 1m" step_index=2/5 weight=10 bake_elapsed=1m bake_total=1m checks_passed=4 checks_failed=0 next="canary step 2 of 2: weight 50%" note=`,
+		`ocuroot: step done: deployment=api/prod0 release=api@2 step="canary step 2 of 2: weight 50%" step_index=3/5 weight=50 checks_passed=4 checks_failed=0 next="canary step 2 of 2: bake 30s" note=`,
+		round("canary step 2 of 2 (weight 50%, bake 30s)", "4/5", 50, 15, 30, 5),
+		round("canary step 2 of 2 (weight 50%, bake 30s)", "4/5", 50, 30, 30, 6),
+		`ocuroot: step done: deployment=api/prod0 release=api@2 step="canary step 2 of 2: bake 30s" step_index=4/5 weight=50 bake_elapsed=30s bake_total=30s checks_passed=6 checks_failed=0 next="promotion to 100%" note=`,
+		`ocuroot: step done: deployment=api/prod0 release=api@2 step="promotion to 100%" step_index=5/5 weight=100 checks_passed=6 checks_failed=0 next=complete note=`,
 		`ocuroot: rollout succeeded: deployment=api/prod0 release=api@2 checks_passed=6 checks_failed=0`,
 	})
 	if n := count(canary, "DEBUG", "ocuroot: probe: "); n != 12 {
