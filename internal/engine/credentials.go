@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -41,15 +42,17 @@ func (m *MissingCredentialError) Error() string {
 			m.Block, m.Deployment, m.Credential)
 	}
 	return fmt.Sprintf("%s of deployment %s was configured with its own %s, which this run does not have (their values are never stored); nothing was sent and no traffic moved",
-		m.Block, m.Deployment, describeOwn(m.Own))
+		m.Block, m.Deployment, m.DescribeOwn("secret"))
 }
 
-func describeOwn(own []string) string {
-	var parts []string
-	var headers []string
-	for _, o := range own {
-		if o == ownSecret {
-			parts = append(parts, "secret")
+// DescribeOwn names what Own lists: "secret and headers (X-Token)", with
+// secretName standing for the secret, so the provider can name the
+// attributes that set it.
+func (m *MissingCredentialError) DescribeOwn(secretName string) string {
+	var parts, headers []string
+	for _, o := range m.Own {
+		if o == OwnSecret {
+			parts = append(parts, secretName)
 		} else {
 			headers = append(headers, o)
 		}
@@ -60,8 +63,9 @@ func describeOwn(own []string) string {
 	return strings.Join(parts, " and ")
 }
 
-// ownSecret stands for the hook's own secret in MissingCredentialError.Own.
-const ownSecret = "secret"
+// OwnSecret stands for the hook's own secret in MissingCredentialError.Own,
+// beside the names of its own headers.
+const OwnSecret = "secret"
 
 // boundCredentials is what one pass sends with: the hook as signed (its
 // secret and headers resolved) and the headers of each check, keyed like
@@ -92,7 +96,7 @@ func (e *Engine) bindCredentials(id string, spec DeploymentSpec, steps []Step) (
 			if hasRememberedHook && rememberedHook.Secret != "" {
 				secret = rememberedHook.Secret
 			} else {
-				missing = append(missing, ownSecret)
+				missing = append(missing, OwnSecret)
 			}
 		}
 		if len(headers) == 0 && len(h.Own.Headers) > 0 {
@@ -110,7 +114,7 @@ func (e *Engine) bindCredentials(id string, spec DeploymentSpec, steps []Step) (
 			}
 			named = c
 		}
-		hook.Secret = firstNonEmpty(secret, named.HookSecret, e.defaultHookSecret)
+		hook.Secret = cmp.Or(secret, named.HookSecret, e.defaultHookSecret)
 		hook.Headers = mergeHeaders(named.Headers, headers)
 		hook.Own = OwnCredentials{}
 		bound.hook = &hook
@@ -227,36 +231,6 @@ func headerNames(headers map[string]string) []string {
 	return slices.Sorted(maps.Keys(headers))
 }
 
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// CredentialNames lists the credentials a spec refers to by name, each with
-// the block that names it, for plan-time checks against the provider
-// configuration.
-func (s DeploymentSpec) CredentialNames() map[string]string {
-	out := map[string]string{}
-	if s.Hook != nil && s.Hook.Credential != "" {
-		out["hook"] = s.Hook.Credential
-	}
-	if s.HealthCheck != nil && s.HealthCheck.Credential != "" {
-		out[healthCheckHeadersKey] = s.HealthCheck.Credential
-	}
-	for _, list := range s.metricCheckLists() {
-		for _, mc := range *list.checks {
-			if mc.Credential != "" {
-				out[metricCheckKey(list.block, mc.Name)] = mc.Credential
-			}
-		}
-	}
-	return out
-}
-
 // AdoptCredentialSettings gives the deployment's last rollout of
 // spec.Release the credential settings of spec, a configuration of that
 // release applied without a new rollout: which credentials its hook and
@@ -297,28 +271,10 @@ func (e *Engine) AdoptCredentialSettings(ctx context.Context, spec DeploymentSpe
 	return true, nil
 }
 
-// credentialSettingsDiffer reports whether two stored specs name other
-// credentials or note other own secrets and headers.
-func credentialSettingsDiffer(a, b DeploymentSpec) bool {
-	return !reflect.DeepEqual(credentialSettings(a), credentialSettings(b))
-}
-
-// credentialSettings is the part of a stored spec AdoptCredentialSettings
-// replaces, keyed like checkHeaders ("hook" for the hook).
-func credentialSettings(s DeploymentSpec) map[string]any {
-	out := map[string]any{}
-	if s.Hook != nil {
-		out["hook"] = [2]any{s.Hook.Credential, s.Hook.Own}
-	}
-	if s.HealthCheck != nil {
-		out[healthCheckHeadersKey] = [2]any{s.HealthCheck.Credential, s.HealthCheck.OwnHeaders}
-	}
-	for _, list := range s.metricCheckLists() {
-		for _, mc := range *list.checks {
-			out[metricCheckKey(list.block, mc.Name)] = [2]any{mc.Credential, mc.OwnHeaders}
-		}
-	}
-	return out
+// credentialSettingsDiffer reports whether configured names other
+// credentials or notes other own secrets and headers than stored does.
+func credentialSettingsDiffer(stored, configured DeploymentSpec) bool {
+	return !reflect.DeepEqual(withCredentialSettings(stored, configured), stored)
 }
 
 // withCredentialSettings returns stored with the credential settings of

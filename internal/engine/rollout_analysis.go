@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -53,7 +54,7 @@ func (e *Engine) promQuery(mc MetricCheck, query string) PromQuery {
 	if timeout <= 0 {
 		timeout = DefaultQueryTimeout
 	}
-	return PromQuery{Server: firstNonEmpty(mc.Prometheus, e.prometheus.URL), Query: query, Headers: mc.Headers, Timeout: timeout}
+	return PromQuery{Server: cmp.Or(mc.Prometheus, e.prometheus.URL), Query: query, Headers: mc.Headers, Timeout: timeout}
 }
 
 // stableSlotOf is the slot holding the stable release while slot is under

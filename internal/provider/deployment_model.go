@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -213,7 +214,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (e
 	if h := m.Hook; h != nil && !h.URL.IsNull() {
 		hook := engine.HookConfig{
 			URL:     h.URL.ValueString(),
-			Secret:  firstNonEmpty(writeOnlySecret, h.Secret.ValueString()),
+			Secret:  cmp.Or(writeOnlySecret, h.Secret.ValueString()),
 			Timeout: duration(h.Timeout),
 		}
 		hook.Headers = ownHeaders(ctx, h.Headers, h.HeadersWO, &diags)
@@ -245,15 +246,6 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (e
 		spec.HealthCheck = &check
 	}
 	return spec, diags
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // applyRecord copies what the engine knows into the computed attributes.

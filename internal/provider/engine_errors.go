@@ -151,24 +151,7 @@ func missingCredentialText(m *engine.MissingCredentialError) string {
 		"To give every run (promotions, actions, resumed rollouts, destroys) the same credentials, move the value to the provider block, "+
 		"credentials = { NAME = { hook_secret = ..., headers = { ... } } }, set credential = \"NAME\" in the %s block in place of its own value, "+
 		"apply (the deployment takes the new setting without rolling out again), then run this again.",
-		m.Block, m.Deployment, ownDescription(m.Own), m.Block)
-}
-
-// ownDescription names a block's own values: "secret", "headers
-// (Authorization)".
-func ownDescription(own []string) string {
-	var parts, headers []string
-	for _, o := range own {
-		if o == "secret" {
-			parts = append(parts, "secret (secret or secret_wo)")
-		} else {
-			headers = append(headers, o)
-		}
-	}
-	if len(headers) > 0 {
-		parts = append(parts, "headers ("+strings.Join(headers, ", ")+")")
-	}
-	return strings.Join(parts, " and ")
+		m.Block, m.Deployment, m.DescribeOwn("secret (secret or secret_wo)"), m.Block)
 }
 
 // problemDetail is the detail of a plan-time finding about a release, with
