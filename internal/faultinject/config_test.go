@@ -13,6 +13,26 @@ const hookSecret = "faultinject-secret"
 // deploymentID is the one deployment every test rolls out.
 const deploymentID = "api/prod0"
 
+// apiReleases declares api@1 and api@2, each with one phase holding prod0.
+const apiReleases = `resource "ocuroot_release" "v1" {
+  package = "api"
+  version = "1"
+  phase {
+    name         = "prod"
+    environments = [ocuroot_environment.prod0.name]
+  }
+}
+
+resource "ocuroot_release" "v2" {
+  package = "api"
+  version = "2"
+  phase {
+    name         = "prod"
+    environments = [ocuroot_environment.prod0.name]
+  }
+}
+`
+
 // step is one canary step.
 type step struct {
 	weight int
@@ -45,24 +65,7 @@ resource "ocuroot_environment" "prod0" {
   attributes = { type = "prod" }
 }
 
-resource "ocuroot_release" "v1" {
-  package = "api"
-  version = "1"
-  phase {
-    name         = "prod"
-    environments = [ocuroot_environment.prod0.name]
-  }
-}
-
-resource "ocuroot_release" "v2" {
-  package = "api"
-  version = "2"
-  phase {
-    name         = "prod"
-    environments = [ocuroot_environment.prod0.name]
-  }
-}
-
+`+apiReleases+`
 resource "ocuroot_deployment" "api" {
   environment = ocuroot_environment.prod0.name
   release     = ocuroot_release.v%[3]s.id

@@ -51,24 +51,7 @@ resource "ocuroot_environment" "prod0" {
   name = "prod0"
 }
 
-resource "ocuroot_release" "v1" {
-  package = "api"
-  version = "1"
-  phase {
-    name         = "prod"
-    environments = [ocuroot_environment.prod0.name]
-  }
-}
-
-resource "ocuroot_release" "v2" {
-  package = "api"
-  version = "2"
-  phase {
-    name         = "prod"
-    environments = [ocuroot_environment.prod0.name]
-  }
-}
-
+`+apiReleases+`
 resource "ocuroot_deployment" "api" {
   environment = ocuroot_environment.prod0.name
   release     = ocuroot_release.v%[6]s.id
