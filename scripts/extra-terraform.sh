@@ -32,29 +32,14 @@ is_wanted() {
   [[ "$said" == "Terraform v$version" || "$said" == "Terraform v$version-dev" ]]
 }
 
-if [[ -x "$out" ]] && is_wanted "$out"; then
-  echo "$out"
-  exit 0
-fi
-
-command -v go >/dev/null 2>&1 || fail "go is not on PATH."
-mkdir -p "$(dirname "$out")" 2>/dev/null && [[ -w "$(dirname "$out")" ]] ||
-  fail "$(dirname "$out") is not writable (set TF_EXTRA_TERRAFORM to a Terraform 1.14+ binary instead)."
+# shellcheck source=scripts/go-cli-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-cli-build.sh"
+reuse_cached " (set TF_EXTRA_TERRAFORM to a Terraform 1.14+ binary instead)"
 
 started=$SECONDS
 scratch="$(mktemp -d)"
 trap 'chmod -R u+w "$scratch" 2>/dev/null; rm -rf "$scratch"' EXIT
-
-# Download from a scratch directory so that `go mod download` does not read
-# or change this repository's go.mod.
-echo "Downloading $module@v$version from the Go module proxy..." >&2
-dir="$(cd "$scratch" && GOFLAGS=-mod=mod go mod download -json "$module@v$version" |
-  sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-[[ -n "$dir" && -d "$dir" ]] || fail "go mod download did not unpack $module@v$version."
-
-src="$scratch/src"
-cp -r "$dir/." "$src"
-chmod -R u+w "$src"
+src="$(module_source "$module" "$scratch")"
 
 # Every nested module go.mod replaces with a directory the zip does not
 # hold is dropped from go.mod, and so is every line of the backend registry
@@ -77,7 +62,4 @@ echo "Building Terraform $version (go build)..." >&2
 (cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
   -ldflags "-s -w -X $module/version.dev=no" -o "$scratch/terraform" .) || fail "go build failed (see above)."
 
-is_wanted "$scratch/terraform" || fail "the build does not report itself as Terraform v$version."
-mv "$scratch/terraform" "$out"
-echo "Terraform $version: $out (built in $((SECONDS - started))s)" >&2
-echo "$out"
+install_built "$scratch/terraform" Terraform

@@ -24,37 +24,18 @@ is_wanted() {
   [[ "$said" == "OpenTofu v$version" ]]
 }
 
-if [[ -x "$out" ]] && is_wanted "$out"; then
-  echo "$out"
-  exit 0
-fi
-
-command -v go >/dev/null 2>&1 || fail "go is not on PATH."
-mkdir -p "$(dirname "$out")" 2>/dev/null && [[ -w "$(dirname "$out")" ]] ||
-  fail "$(dirname "$out") is not writable."
+# shellcheck source=scripts/go-cli-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-cli-build.sh"
+reuse_cached
 
 started=$SECONDS
 scratch="$(mktemp -d)"
 trap 'chmod -R u+w "$scratch" 2>/dev/null; rm -rf "$scratch"' EXIT
-
-# Download from a scratch directory so that `go mod download` does not read
-# or change this repository's go.mod.
-echo "Downloading $module@v$version from the Go module proxy..." >&2
-dir="$(cd "$scratch" && GOFLAGS=-mod=mod go mod download -json "$module@v$version" |
-  sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-[[ -n "$dir" && -d "$dir" ]] || fail "go mod download did not unpack $module@v$version."
-
-# The module cache is read-only; build in a writable copy so that the build
-# may resolve go.sum entries it needs (GOFLAGS=-mod=mod).
-cp -r "$dir/." "$scratch/src"
-chmod -R u+w "$scratch/src"
+src="$(module_source "$module" "$scratch")"
 
 echo "Building OpenTofu $version (go build ./cmd/tofu)..." >&2
-(cd "$scratch/src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
+(cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
   -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" \
   -o "$scratch/tofu" ./cmd/tofu) || fail "go build ./cmd/tofu failed (see above)."
 
-is_wanted "$scratch/tofu" || fail "the build does not report itself as OpenTofu v$version."
-mv "$scratch/tofu" "$out"
-echo "OpenTofu $version: $out (built in $((SECONDS - started))s)" >&2
-echo "$out"
+install_built "$scratch/tofu" OpenTofu
