@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"sync"
@@ -55,6 +56,10 @@ type Engine struct {
 	self         Holder // this process, for telling dead holders from live ones
 	leaseTTL     time.Duration
 	pollInterval time.Duration
+	// leases takes and renews the deployments' leases.
+	leases *leaseKeeper
+	// gates waits for phase gates to open.
+	gates *gateWatch
 
 	// hookConfigs remembers the hook configuration (with its secret) each
 	// deployment was last given in this process, so a promotion can call
@@ -99,7 +104,30 @@ func New(opts Options) *Engine {
 	if e.pollInterval <= 0 {
 		e.pollInterval = time.Second
 	}
+	e.leases = &leaseKeeper{store: e.store, clock: e.clock, log: e.log, holder: e.holder, self: e.self, ttl: e.leaseTTL, poll: e.pollInterval}
+	e.gates = &gateWatch{store: e.store, clock: e.clock, log: e.log, poll: e.pollInterval}
 	return e
+}
+
+// awaitPhaseGate waits until the release's phase gate for env opens, the
+// gate refuses, or ctx ends.
+func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, planned PlannedDecisions) error {
+	return e.gates.await(ctx, rel, env, planned)
+}
+
+// acquireLease waits for the deployment's lease and starts its heartbeat.
+func (e *Engine) acquireLease(ctx context.Context, deploymentID, operation string) (*heldLease, error) {
+	return e.leases.acquire(ctx, deploymentID, operation)
+}
+
+// ListLeases returns the leases in the store, by deployment id.
+func (e *Engine) ListLeases(ctx context.Context) ([]LeaseInfo, error) { return e.leases.list(ctx) }
+
+// BreakLease deletes the lease of deploymentID if, and only if, holder (the
+// readable holder as ListLeases shows it) still holds it; see
+// leaseKeeper.breakLease.
+func (e *Engine) BreakLease(ctx context.Context, deploymentID, holder string) error {
+	return e.leases.breakLease(ctx, deploymentID, holder)
 }
 
 // Store returns the engine's store.

@@ -96,16 +96,32 @@ func BreakLeaseCommand(deploymentID, holder string) string {
 	return fmt.Sprintf("terraform-provider-ocuroot lease break -deployment %s -holder %s", deploymentID, shellQuote(holder))
 }
 
-// acquireLease waits for the deployment's lease and starts its heartbeat.
+// leaseKeeper takes, renews and breaks the per-deployment leases that keep
+// two runs from driving one deployment at once.
+type leaseKeeper struct {
+	store *Store
+	clock Clock
+	log   Logger
+	// holder names this process in the leases it writes; self identifies
+	// it, to tell a dead holder from a live one.
+	holder string
+	self   Holder
+	// ttl is how long a lease lives without renewal; poll is how often a
+	// waiting run looks again.
+	ttl  time.Duration
+	poll time.Duration
+}
+
+// acquire waits for the deployment's lease and starts its heartbeat.
 // A lease is free when nobody holds it, when it expired, or when its holder
 // ran on this machine and its process is gone.
-func (e *Engine) acquireLease(ctx context.Context, deploymentID, operation string) (*heldLease, error) {
-	waitStarted := e.clock.Now()
+func (k *leaseKeeper) acquire(ctx context.Context, deploymentID, operation string) (*heldLease, error) {
+	waitStarted := k.clock.Now()
 	var lastSeen leaseRecord
 	var lastLogged time.Time
 	for {
-		now := e.clock.Now()
-		current, rev, err := getJSON[leaseRecord](ctx, e.store.kv, kindLease, deploymentID)
+		now := k.clock.Now()
+		current, rev, err := getJSON[leaseRecord](ctx, k.store.kv, kindLease, deploymentID)
 		switch {
 		case IsNotFound(err):
 			rev = 0
@@ -113,17 +129,17 @@ func (e *Engine) acquireLease(ctx context.Context, deploymentID, operation strin
 			return nil, fmt.Errorf("reading lease of %s: %w", deploymentID, err)
 		}
 		held := err == nil && now.Before(current.ExpiresAt)
-		if held && current.Who != nil && current.Who.IsDead(e.self) {
-			e.log.Warn(ctx, "ocuroot: taking over the lease of a holder whose process is gone", map[string]any{
+		if held && current.Who != nil && current.Who.IsDead(k.self) {
+			k.log.Warn(ctx, "ocuroot: taking over the lease of a holder whose process is gone", map[string]any{
 				"deployment": deploymentID, "dead_holder": current.Holder, "operation": current.Operation, "since": current.AcquiredAt,
 			})
 			held = false
 		}
 		if !held {
-			rec := e.newLeaseRecord(operation, now)
-			newRev, err := putJSON(ctx, e.store.kv, kindLease, deploymentID, rec, rev)
+			rec := k.newRecord(operation, now)
+			newRev, err := putJSON(ctx, k.store.kv, kindLease, deploymentID, rec, rev)
 			if err == nil {
-				return e.startLease(ctx, deploymentID, rec, newRev), nil
+				return k.start(ctx, deploymentID, rec, newRev), nil
 			}
 			if !errors.Is(err, ErrConflict) {
 				return nil, fmt.Errorf("taking lease of %s: %w", deploymentID, err)
@@ -131,24 +147,24 @@ func (e *Engine) acquireLease(ctx context.Context, deploymentID, operation strin
 			continue // someone else won the race: look again
 		}
 		if lastLogged.IsZero() || now.Sub(lastLogged) >= leaseWaitLogEvery || current.Holder != lastSeen.Holder {
-			e.log.Info(ctx, "ocuroot: waiting for another run to finish with this deployment", map[string]any{
+			k.log.Info(ctx, "ocuroot: waiting for another run to finish with this deployment", map[string]any{
 				"deployment": deploymentID, "holder": current.Holder, "operation": current.Operation,
 				"since": current.AcquiredAt, "expires": current.ExpiresAt, "waited": now.Sub(waitStarted).String(),
 			})
 			lastLogged = now
 		}
 		lastSeen = current
-		if err := sleep(ctx, e.clock, e.pollInterval); err != nil {
+		if err := sleep(ctx, k.clock, k.poll); err != nil {
 			return nil, &LeaseError{Deployment: deploymentID, Holder: lastSeen.Holder, Operation: lastSeen.Operation,
-				Since: lastSeen.AcquiredAt, Expires: lastSeen.ExpiresAt, Waited: e.clock.Now().Sub(waitStarted), TTL: e.leaseTTL, Err: err}
+				Since: lastSeen.AcquiredAt, Expires: lastSeen.ExpiresAt, Waited: k.clock.Now().Sub(waitStarted), TTL: k.ttl, Err: err}
 		}
 	}
 }
 
-func (e *Engine) newLeaseRecord(operation string, now time.Time) leaseRecord {
-	who := e.self
-	return leaseRecord{Holder: e.holder, Token: randomID(), Who: &who, Operation: operation,
-		AcquiredAt: now, RenewedAt: now, ExpiresAt: now.Add(e.leaseTTL)}
+func (k *leaseKeeper) newRecord(operation string, now time.Time) leaseRecord {
+	who := k.self
+	return leaseRecord{Holder: k.holder, Token: randomID(), Who: &who, Operation: operation,
+		AcquiredAt: now, RenewedAt: now, ExpiresAt: now.Add(k.ttl)}
 }
 
 // roundWait shows a wait at a precision people read: 2m30s, 1.5s, 30ms.

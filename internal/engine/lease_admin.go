@@ -26,13 +26,13 @@ type LeaseInfo struct {
 // ErrLeaseBreakRefused matches every refusal of BreakLease.
 var ErrLeaseBreakRefused = errors.New("lease break refused")
 
-// ListLeases returns the leases in the store, by deployment id.
-func (e *Engine) ListLeases(ctx context.Context) ([]LeaseInfo, error) {
-	entries, err := e.store.kv.List(ctx, kindLease)
+// list returns the leases in the store, by deployment id.
+func (k *leaseKeeper) list(ctx context.Context) ([]LeaseInfo, error) {
+	entries, err := k.store.kv.List(ctx, kindLease)
 	if err != nil {
 		return nil, fmt.Errorf("listing leases: %w", err)
 	}
-	now := e.clock.Now()
+	now := k.clock.Now()
 	out := make([]LeaseInfo, 0, len(entries))
 	for _, entry := range entries {
 		var rec leaseRecord
@@ -43,20 +43,20 @@ func (e *Engine) ListLeases(ctx context.Context) ([]LeaseInfo, error) {
 			Deployment: entry.Key, Holder: rec.Holder, Operation: rec.Operation,
 			Since: rec.AcquiredAt, RenewedAt: rec.RenewedAt, Expires: rec.ExpiresAt,
 			Expired:    !now.Before(rec.ExpiresAt),
-			HolderDead: rec.Who != nil && rec.Who.IsDead(e.self),
+			HolderDead: rec.Who != nil && rec.Who.IsDead(k.self),
 		})
 	}
 	return out, nil
 }
 
-// BreakLease deletes the lease of deploymentID if, and only if, holder (the
+// breakLease deletes the lease of deploymentID if, and only if, holder (the
 // readable holder as ListLeases shows it) still holds it: a compare-and-
 // delete on the revision that was read, so a lease taken over or renewed in
 // the meantime is never broken. It also refuses a holder that visibly runs
 // on this machine. The holder, if it is alive after all, notices at its next
 // renewal and stops.
-func (e *Engine) BreakLease(ctx context.Context, deploymentID, holder string) error {
-	current, rev, err := getJSON[leaseRecord](ctx, e.store.kv, kindLease, deploymentID)
+func (k *leaseKeeper) breakLease(ctx context.Context, deploymentID, holder string) error {
+	current, rev, err := getJSON[leaseRecord](ctx, k.store.kv, kindLease, deploymentID)
 	switch {
 	case IsNotFound(err):
 		return fmt.Errorf("%w: deployment %s holds no lease; nothing to break", ErrLeaseBreakRefused, deploymentID)
@@ -65,11 +65,11 @@ func (e *Engine) BreakLease(ctx context.Context, deploymentID, holder string) er
 	case current.Holder != holder:
 		return fmt.Errorf("%w: the lease of %s is held by %q (%s since %s), not by %q; nothing was changed",
 			ErrLeaseBreakRefused, deploymentID, current.Holder, current.Operation, formatSince(current.AcquiredAt), holder)
-	case current.Who != nil && current.Who.runsHere(e.self):
+	case current.Who != nil && current.Who.runsHere(k.self):
 		return fmt.Errorf("%w: %s is still running on this machine (pid %d); stop it, or let it finish, instead of breaking its lease",
 			ErrLeaseBreakRefused, current.Holder, current.Who.PID)
 	}
-	err = e.store.kv.Delete(ctx, kindLease, deploymentID, rev)
+	err = k.store.kv.Delete(ctx, kindLease, deploymentID, rev)
 	if errors.Is(err, ErrConflict) {
 		return fmt.Errorf("%w: the lease of %s changed while it was being broken (renewed by a live holder, or taken by another run); nothing was changed",
 			ErrLeaseBreakRefused, deploymentID)
@@ -77,7 +77,7 @@ func (e *Engine) BreakLease(ctx context.Context, deploymentID, holder string) er
 	if err != nil {
 		return fmt.Errorf("breaking lease of %s: %w", deploymentID, err)
 	}
-	e.log.Warn(ctx, "ocuroot: lease broken by an operator", map[string]any{
+	k.log.Warn(ctx, "ocuroot: lease broken by an operator", map[string]any{
 		"deployment": deploymentID, "holder": current.Holder, "operation": current.Operation, "since": current.AcquiredAt})
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 // alive under a fake clock in tests. mu serialises the two, so a renewal
 // always writes over the revision the other one just produced.
 type heldLease struct {
-	e   *Engine
+	k   *leaseKeeper
 	key string
 
 	mu       sync.Mutex
@@ -29,12 +29,12 @@ type heldLease struct {
 	heartbeat chan struct{} // closed when the heartbeat goroutine has ended
 }
 
-// startLease wraps a freshly written record and starts its heartbeat. The
+// start wraps a freshly written record and starts its heartbeat. The
 // heartbeat runs on a context detached from ctx: an interrupted apply rolls
 // back under the lease, so it must stay renewed until release.
-func (e *Engine) startLease(ctx context.Context, key string, rec leaseRecord, revision int64) *heldLease {
-	l := &heldLease{e: e, key: key, record: rec, revision: revision, stop: make(chan struct{}), heartbeat: make(chan struct{})}
-	go l.beat(context.WithoutCancel(ctx), heartbeatInterval(e.leaseTTL))
+func (k *leaseKeeper) start(ctx context.Context, key string, rec leaseRecord, revision int64) *heldLease {
+	l := &heldLease{k: k, key: key, record: rec, revision: revision, stop: make(chan struct{}), heartbeat: make(chan struct{})}
+	go l.beat(context.WithoutCancel(ctx), heartbeatInterval(k.ttl))
 	return l
 }
 
@@ -74,13 +74,13 @@ func (l *heldLease) beatOnce(ctx context.Context, timeout time.Duration) (lost b
 	if l.lost != nil {
 		return true
 	}
-	if err := l.extendLocked(ctx, l.e.clock.Now()); err != nil {
+	if err := l.extendLocked(ctx, l.k.clock.Now()); err != nil {
 		if l.lost != nil {
-			l.e.log.Warn(ctx, "ocuroot: lost the lease of this deployment; the rollout stops at its next step", map[string]any{
+			l.k.log.Warn(ctx, "ocuroot: lost the lease of this deployment; the rollout stops at its next step", map[string]any{
 				"deployment": l.key, "error": err.Error()})
 			return true
 		}
-		l.e.log.Warn(ctx, "ocuroot: could not renew lease; retrying", map[string]any{"deployment": l.key, "error": err.Error()})
+		l.k.log.Warn(ctx, "ocuroot: could not renew lease; retrying", map[string]any{"deployment": l.key, "error": err.Error()})
 	}
 	return false
 }
@@ -94,8 +94,8 @@ func (l *heldLease) renew(ctx context.Context) error {
 	if l.lost != nil {
 		return l.lost
 	}
-	now := l.e.clock.Now()
-	if now.Sub(l.record.RenewedAt) < l.e.leaseTTL/3 {
+	now := l.k.clock.Now()
+	if now.Sub(l.record.RenewedAt) < l.k.ttl/3 {
 		return nil
 	}
 	return l.extendLocked(ctx, now)
@@ -107,8 +107,8 @@ func (l *heldLease) renew(ctx context.Context) error {
 func (l *heldLease) extendLocked(ctx context.Context, now time.Time) error {
 	rec := l.record
 	rec.RenewedAt = now
-	rec.ExpiresAt = now.Add(l.e.leaseTTL)
-	rev, err := putJSON(ctx, l.e.store.kv, kindLease, l.key, rec, l.revision)
+	rec.ExpiresAt = now.Add(l.k.ttl)
+	rev, err := putJSON(ctx, l.k.store.kv, kindLease, l.key, rec, l.revision)
 	if err == nil {
 		l.record, l.revision = rec, rev
 		return nil
@@ -116,7 +116,7 @@ func (l *heldLease) extendLocked(ctx context.Context, now time.Time) error {
 	if !errors.Is(err, ErrConflict) {
 		return fmt.Errorf("renewing lease of %s: %w", l.key, err)
 	}
-	current, currentRev, err := getJSON[leaseRecord](ctx, l.e.store.kv, kindLease, l.key)
+	current, currentRev, err := getJSON[leaseRecord](ctx, l.k.store.kv, kindLease, l.key)
 	switch {
 	case IsNotFound(err):
 		l.lost = &LeaseLostError{Deployment: l.key}
@@ -146,10 +146,10 @@ func (l *heldLease) release(ctx context.Context) error {
 	if l.lost != nil {
 		return nil
 	}
-	err := l.e.store.kv.Delete(ctx, kindLease, l.key, l.revision)
+	err := l.k.store.kv.Delete(ctx, kindLease, l.key, l.revision)
 	switch {
 	case errors.Is(err, ErrConflict):
-		l.e.log.Warn(ctx, "ocuroot: the lease changed hands before it was released; leaving it to its new holder", map[string]any{"deployment": l.key})
+		l.k.log.Warn(ctx, "ocuroot: the lease changed hands before it was released; leaving it to its new holder", map[string]any{"deployment": l.key})
 	case err != nil:
 		return &LeaseNotReleasedError{Deployment: l.key, Expires: l.record.ExpiresAt, Err: err}
 	}

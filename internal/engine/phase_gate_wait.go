@@ -14,14 +14,24 @@ import (
 // with this deployment may be noted a moment after this deployment starts.
 const plannedDecisionGrace = 2 * time.Second
 
-// awaitPhaseGate waits until the gate opens, the gate refuses, or ctx ends.
+// gateWatch reads the store to decide a release's phase gate, and waits
+// for it to open.
+type gateWatch struct {
+	store *Store
+	clock Clock
+	log   Logger
+	// poll is how often a closed gate is looked at again.
+	poll time.Duration
+}
+
+// await waits until the gate opens, the gate refuses, or ctx ends.
 // A refusal at a human gate is only final once it has held for
 // plannedDecisionGrace on the engine clock.
-func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, planned PlannedDecisions) error {
+func (g *gateWatch) await(ctx context.Context, rel Release, env string, planned PlannedDecisions) error {
 	logged := ""
 	var refusingSince time.Time // when a refusal that a late plan could lift was first seen
 	for {
-		decision, err := e.phaseGate(ctx, rel, env, planned)
+		decision, err := g.decide(ctx, rel, env, planned)
 		if err != nil {
 			if ctx.Err() != nil {
 				checking := GateDecision{Verdict: GateWait, Release: rel.ID(), Package: rel.Package, Environment: env,
@@ -30,7 +40,7 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 			}
 			return err
 		}
-		wait := e.pollInterval
+		wait := g.poll
 		switch decision.Verdict {
 		case GateOpen:
 			return nil
@@ -38,7 +48,7 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 			if !decision.Cause.humanGate() {
 				return &GateError{GateDecision: decision}
 			}
-			now := e.clock.Now()
+			now := g.clock.Now()
 			if refusingSince.IsZero() {
 				refusingSince = now
 			}
@@ -50,11 +60,11 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 		case GateWait:
 			refusingSince = time.Time{}
 			if decision.Reason != logged {
-				e.log.Info(ctx, "ocuroot: "+decision.Reason, map[string]any{"release": rel.ID(), "environment": env})
+				g.log.Info(ctx, "ocuroot: "+decision.Reason, map[string]any{"release": rel.ID(), "environment": env})
 				logged = decision.Reason
 			}
 		}
-		if err := sleep(ctx, e.clock, wait); err != nil {
+		if err := sleep(ctx, g.clock, wait); err != nil {
 			if decision.Verdict == GateRefuse {
 				// Interrupted during the grace: the refusal stands.
 				return &GateError{GateDecision: decision}
@@ -64,13 +74,13 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 	}
 }
 
-func (e *Engine) phaseGate(ctx context.Context, rel Release, env string, planned PlannedDecisions) (GateDecision, error) {
+func (g *gateWatch) decide(ctx context.Context, rel Release, env string, planned PlannedDecisions) (GateDecision, error) {
 	k := rel.PhaseOf(env)
 	byEnv := map[string]Deployment{}
 	// Only earlier phases matter: the first phase (and an environment in no
 	// phase) is decided without reading the package's deployments.
 	if k > 0 {
-		deployments, err := e.store.ListPackageDeployments(ctx, rel.Package)
+		deployments, err := g.store.ListPackageDeployments(ctx, rel.Package)
 		if err != nil {
 			return GateDecision{}, fmt.Errorf("listing deployments for phase gating: %w", err)
 		}
@@ -80,7 +90,7 @@ func (e *Engine) phaseGate(ctx context.Context, rel Release, env string, planned
 	}
 	approved := false
 	if k >= 0 && rel.Phases[k].RequiresApproval {
-		_, err := e.store.GetApproval(ctx, rel.ID(), rel.Phases[k].Name)
+		_, err := g.store.GetApproval(ctx, rel.ID(), rel.Phases[k].Name)
 		switch {
 		case err == nil:
 			approved = true
