@@ -132,7 +132,7 @@ func TestRememberCheckHeadersMatchesChecksByName(t *testing.T) {
 		Checks:    []MetricCheck{{Name: "b", OwnHeaders: []string{"K"}}, {Name: "c"}},
 		BlueGreen: BlueGreenSpec{PostPromotionCheck: []MetricCheck{{Name: "a"}}},
 	}
-	bound, err := e.bindCredentials(testDepID, stored, nil)
+	bound, err := e.rollouts.bindCredentials(testDepID, stored, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestRememberCheckHeadersMatchesChecksByName(t *testing.T) {
 	if stored.Checks[0].Headers != nil {
 		t.Error("the stored spec was modified")
 	}
-	_, err = e.bindCredentials("api/staging", stored, nil)
+	_, err = e.rollouts.bindCredentials("api/staging", stored, nil)
 	var missing *MissingCredentialError
 	if !errors.As(err, &missing) || missing.Block != `check "b"` || !slices.Equal(missing.Own, []string{"K"}) {
 		t.Errorf("another deployment's stored check b: err = %v; want a MissingCredentialError for check \"b\" naming header K", err)

@@ -81,11 +81,11 @@ type boundCredentials struct {
 // which the deployment had); own values missing from spec come from what
 // this process remembers for the deployment, named credentials from the
 // provider configuration. Anything still missing is a *MissingCredentialError.
-func (e *Engine) bindCredentials(id string, spec DeploymentSpec, steps []Step) (boundCredentials, error) {
-	e.hookMu.Lock()
-	rememberedHook, hasRememberedHook := e.hookConfigs[id]
-	rememberedChecks := e.checkHeaders[id]
-	e.hookMu.Unlock()
+func (m *machine) bindCredentials(id string, spec DeploymentSpec, steps []Step) (boundCredentials, error) {
+	m.hookMu.Lock()
+	rememberedHook, hasRememberedHook := m.hookConfigs[id]
+	rememberedChecks := m.checkHeaders[id]
+	m.hookMu.Unlock()
 
 	bound := boundCredentials{checks: map[string]map[string]string{}}
 	if h := spec.Hook; h != nil && h.URL != "" {
@@ -108,13 +108,13 @@ func (e *Engine) bindCredentials(id string, spec DeploymentSpec, steps []Step) (
 		}
 		var named Credential
 		if h.Credential != "" {
-			c, ok := e.credentials[h.Credential]
+			c, ok := m.credentials[h.Credential]
 			if !ok {
 				return bound, &MissingCredentialError{Deployment: id, Block: "hook", Credential: h.Credential}
 			}
 			named = c
 		}
-		hook.Secret = cmp.Or(secret, named.HookSecret, e.defaultHookSecret)
+		hook.Secret = cmp.Or(secret, named.HookSecret, m.defaultHookSecret)
 		hook.Headers = mergeHeaders(named.Headers, headers)
 		hook.Own = OwnCredentials{}
 		bound.hook = &hook
@@ -129,7 +129,7 @@ func (e *Engine) bindCredentials(id string, spec DeploymentSpec, steps []Step) (
 		}
 		var named Credential
 		if credential != "" {
-			c, ok := e.credentials[credential]
+			c, ok := m.credentials[credential]
 			if !ok {
 				return &MissingCredentialError{Deployment: id, Block: block, Credential: credential}
 			}
@@ -148,10 +148,10 @@ func (e *Engine) bindCredentials(id string, spec DeploymentSpec, steps []Step) (
 	for _, list := range spec.metricCheckLists() {
 		for _, mc := range *list.checks {
 			key := metricCheckKey(list.block, mc.Name)
-			if err := e.checkPrometheusAddress(id, key, mc); err != nil {
+			if err := m.checkPrometheusAddress(id, key, mc); err != nil {
 				return bound, err
 			}
-			if err := bind(key, key, e.metricCheckCredential(mc), mc.Headers, mc.OwnHeaders); err != nil {
+			if err := bind(key, key, m.metricCheckCredential(mc), mc.Headers, mc.OwnHeaders); err != nil {
 				return bound, err
 			}
 		}
@@ -162,7 +162,7 @@ func (e *Engine) bindCredentials(id string, spec DeploymentSpec, steps []Step) (
 		block := stepCheckBlock(step)
 		for _, mc := range step.Checks {
 			key := metricCheckKey(block, mc.Name)
-			credential := e.metricCheckCredential(mc)
+			credential := m.metricCheckCredential(mc)
 			if _, done := bound.checks[key]; done || credential == "" {
 				continue
 			}

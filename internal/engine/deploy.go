@@ -81,16 +81,16 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (_ *Deployment, 
 	if d.Rollout != nil {
 		steps = d.Rollout.Steps
 	}
-	creds, err := e.bindCredentials(id, spec, steps)
+	creds, err := e.rollouts.bindCredentials(id, spec, steps)
 	if err != nil {
 		return d, err
 	}
-	rc := &rolloutContext{e: e, d: d, spec: spec, creds: creds, env: env, lease: lease}
+	rc := &rolloutContext{m: e.rollouts, d: d, spec: spec, creds: creds, env: env, lease: lease}
 	if req.UnrecordedRollback != nil {
 		if err := rc.recordUnrecordedRollback(ctx, *req.UnrecordedRollback); err != nil {
 			return nil, err
 		}
-		rc = &rolloutContext{e: e, d: d, spec: spec, creds: creds, env: env, lease: lease}
+		rc = &rolloutContext{m: e.rollouts, d: d, spec: spec, creds: creds, env: env, lease: lease}
 	}
 	if started, err := e.prepareRollout(ctx, rc); err != nil || !started {
 		return d, err

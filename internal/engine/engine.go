@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"sync"
 	"time"
 )
 
@@ -41,53 +40,34 @@ type Options struct {
 
 // Engine is the embedded release engine. It is safe for concurrent use.
 type Engine struct {
-	store   *Store
-	clock   Clock
-	hooks   HookSender
-	checker Checker
-	log     Logger
-	// defaultHookSecret signs hooks that set no secret of their own.
-	defaultHookSecret string
-	// credentials are the provider configuration's named credentials.
-	credentials  map[string]Credential
-	querier      Querier
-	prometheus   PrometheusServer
-	holder       string // readable, shown in leases
-	self         Holder // this process, for telling dead holders from live ones
+	store *Store
+	clock Clock
+	log   Logger
+	// holder is readable, shown in leases; self is this process, for
+	// telling dead holders from live ones.
+	holder       string
+	self         Holder
 	leaseTTL     time.Duration
 	pollInterval time.Duration
 	// leases takes and renews the deployments' leases.
 	leases *leaseKeeper
 	// gates waits for phase gates to open.
 	gates *gateWatch
-
-	// hookConfigs remembers the hook configuration (with its secret) each
-	// deployment was last given in this process, so a promotion can call
-	// the same hook without secrets ever being persisted.
-	hookMu      sync.Mutex
-	hookConfigs map[string]HookConfig
-	// checkHeaders does the same for the headers of each deployment's
-	// checks (see DeploymentSpec.checkHeaders); guarded by hookMu.
-	checkHeaders map[string]map[string]map[string]string
+	// rollouts runs the rollout passes, and remembers the secrets and
+	// headers this process was given.
+	rollouts *machine
 }
 
 // New builds an engine. Store, Hooks and Checker are required.
 func New(opts Options) *Engine {
 	e := &Engine{
-		store:             opts.Store,
-		clock:             opts.Clock,
-		hooks:             opts.Hooks,
-		checker:           opts.Checker,
-		log:               opts.Logger,
-		defaultHookSecret: opts.DefaultHookSecret,
-		credentials:       opts.Credentials,
-		querier:           opts.Querier,
-		prometheus:        opts.Prometheus,
-		holder:            opts.Holder,
-		self:              CurrentHolder(),
-		leaseTTL:          opts.LeaseTTL,
-		pollInterval:      opts.PollInterval,
-		hookConfigs:       map[string]HookConfig{},
+		store:        opts.Store,
+		clock:        opts.Clock,
+		log:          opts.Logger,
+		holder:       opts.Holder,
+		self:         CurrentHolder(),
+		leaseTTL:     opts.LeaseTTL,
+		pollInterval: opts.PollInterval,
 	}
 	if e.clock == nil {
 		e.clock = RealClock{}
@@ -105,6 +85,9 @@ func New(opts Options) *Engine {
 		e.pollInterval = time.Second
 	}
 	e.leases = &leaseKeeper{store: e.store, clock: e.clock, log: e.log, holder: e.holder, self: e.self, ttl: e.leaseTTL, poll: e.pollInterval}
+	e.rollouts = &machine{store: e.store, clock: e.clock, hooks: opts.Hooks, checker: opts.Checker, log: e.log,
+		querier: opts.Querier, prometheus: opts.Prometheus, leaseTTL: e.leaseTTL,
+		defaultHookSecret: opts.DefaultHookSecret, credentials: opts.Credentials}
 	e.gates = &gateWatch{store: e.store, clock: e.clock, log: e.log, poll: e.pollInterval}
 	return e
 }
@@ -145,9 +128,7 @@ func (e *Engine) Holder() string { return e.holder }
 // when the deployment's own secret or headers are needed
 // (bindCredentials).
 func (e *Engine) RememberHook(deploymentID string, cfg HookConfig) {
-	e.hookMu.Lock()
-	defer e.hookMu.Unlock()
-	e.hookConfigs[deploymentID] = cfg
+	e.rollouts.rememberHook(deploymentID, cfg)
 }
 
 // RememberCheckHeaders keeps the headers of a deployment's health and
@@ -155,12 +136,7 @@ func (e *Engine) RememberHook(deploymentID string, cfg HookConfig) {
 // them, so a rollout resumed or promoted from the stored spec gets them
 // from here. A spec whose checks carry no headers forgets earlier ones.
 func (e *Engine) RememberCheckHeaders(deploymentID string, spec DeploymentSpec) {
-	e.hookMu.Lock()
-	defer e.hookMu.Unlock()
-	if e.checkHeaders == nil {
-		e.checkHeaders = map[string]map[string]map[string]string{}
-	}
-	e.checkHeaders[deploymentID] = spec.checkHeaders()
+	e.rollouts.rememberCheckHeaders(deploymentID, spec)
 }
 
 func randomID() string {

@@ -160,9 +160,9 @@ type Querier interface {
 // metricCheckCredential is the credential whose headers go with mc's
 // requests: its own, or, for a PromQL check sent to the engine's Prometheus,
 // the credential configured with that server.
-func (e *Engine) metricCheckCredential(mc MetricCheck) string {
+func (m *machine) metricCheckCredential(mc MetricCheck) string {
 	if mc.Credential == "" && mc.IsPromQL() && mc.Prometheus == "" {
-		return e.prometheus.Credential
+		return m.prometheus.Credential
 	}
 	return mc.Credential
 }
@@ -182,8 +182,8 @@ func (m *MissingPrometheusError) Error() string {
 }
 
 // checkPrometheusAddress refuses a PromQL check that would have no server.
-func (e *Engine) checkPrometheusAddress(id, block string, mc MetricCheck) error {
-	if mc.IsPromQL() && mc.Prometheus == "" && e.prometheus.URL == "" {
+func (m *machine) checkPrometheusAddress(id, block string, mc MetricCheck) error {
+	if mc.IsPromQL() && mc.Prometheus == "" && m.prometheus.URL == "" {
 		return &MissingPrometheusError{Deployment: id, Block: block}
 	}
 	return nil

@@ -74,6 +74,8 @@ func (g *gateWatch) await(ctx context.Context, rel Release, env string, planned 
 	}
 }
 
+// decide reads what the gate of rel's phase for env depends on (the earlier
+// phases' deployments, the approvals) and decides it.
 func (g *gateWatch) decide(ctx context.Context, rel Release, env string, planned PlannedDecisions) (GateDecision, error) {
 	k := rel.PhaseOf(env)
 	byEnv := map[string]Deployment{}

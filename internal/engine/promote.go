@@ -171,7 +171,7 @@ func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookCon
 		spec.Hook = hook
 	}
 	spec = spec.WithDefaults()
-	creds, err := e.bindCredentials(d.ID(), spec, r.Steps)
+	creds, err := e.rollouts.bindCredentials(d.ID(), spec, r.Steps)
 	if err != nil {
 		return nil, err
 	}
@@ -179,5 +179,5 @@ func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookCon
 	if err != nil && !IsNotFound(err) {
 		return nil, fmt.Errorf("reading environment %q: %w", d.Environment, err)
 	}
-	return &rolloutContext{e: e, d: d, spec: spec, creds: creds, env: env, lease: lease}, nil
+	return &rolloutContext{m: e.rollouts, d: d, spec: spec, creds: creds, env: env, lease: lease}, nil
 }

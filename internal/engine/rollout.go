@@ -10,7 +10,8 @@ import (
 // rolloutContext is everything one pass of the state machine works with:
 // what was read, what is being built, and the clients to act through.
 type rolloutContext struct {
-	e *Engine
+	// m is the machine this pass runs on: its clients and clock.
+	m *machine
 	// d is the deployment record; d.Rollout is the rollout being walked.
 	d *Deployment
 	// spec is the live configuration, hook secret included (never saved).
@@ -68,10 +69,10 @@ func (rc *rolloutContext) stepIndex(i int) string { return stepIndex(rc.r().Step
 // that fails because the store cannot be reached starts an outage (see
 // rollout_store_outage.go); the first save that lands ends it.
 func (rc *rolloutContext) persist(ctx context.Context) error {
-	rc.d.UpdatedAt = rc.e.clock.Now()
-	err := rc.e.store.SaveDeployment(ctx, rc.d)
+	rc.d.UpdatedAt = rc.m.clock.Now()
+	err := rc.m.store.SaveDeployment(ctx, rc.d)
 	if errors.Is(err, ErrConflict) && len(rc.outage.lostAnswers) > 0 && rc.adoptLandedSave(ctx) {
-		err = rc.e.store.SaveDeployment(ctx, rc.d)
+		err = rc.m.store.SaveDeployment(ctx, rc.d)
 	}
 	if err != nil {
 		if rc.storeUnreachable(ctx, err) {
@@ -187,7 +188,7 @@ func (rc *rolloutContext) run(ctx context.Context) (*Deployment, error) {
 // advance moves to the next step and persists that transition.
 func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 	r := rc.r()
-	now := rc.e.clock.Now()
+	now := rc.m.clock.Now()
 	from, fromIndex := rc.stepStage(r.StepIndex), rc.stepIndex(r.StepIndex)
 	fields := map[string]any{
 		"deployment": rc.d.ID(), "release": r.Release, "step": from, "step_index": fromIndex, "weight": rc.d.TrafficPercent,
@@ -207,20 +208,20 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 	to := rc.stepStage(r.StepIndex)
 	rc.d.addTransition(Transition{Time: now, From: from, To: to, Release: r.Release, Reason: note})
 	fields["next"] = to
-	rc.e.log.Info(ctx, "ocuroot: step done", fields)
+	rc.m.log.Info(ctx, "ocuroot: step done", fields)
 	return rc.persist(ctx)
 }
 
 // complete marks the rollout succeeded.
 func (rc *rolloutContext) complete(ctx context.Context) error {
 	r := rc.r()
-	now := rc.e.clock.Now()
+	now := rc.m.clock.Now()
 	r.FinishedAt = now
 	rc.d.LiveRelease = r.Release
 	rc.d.PendingRelease = ""
 	rc.d.TrafficPercent = 100
 	rc.d.moveRollout(now, RolloutSucceeded, fmt.Sprintf("%s is live: completed all %d steps in %s", r.Release, len(r.Steps), now.Sub(r.StartedAt).Round(time.Millisecond)))
-	rc.e.log.Info(ctx, "ocuroot: rollout succeeded", map[string]any{
+	rc.m.log.Info(ctx, "ocuroot: rollout succeeded", map[string]any{
 		"deployment": rc.d.ID(), "release": r.Release, "checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed,
 	})
 	if err := rc.persistWithin(ctx); err != nil {
@@ -234,9 +235,9 @@ func (rc *rolloutContext) complete(ctx context.Context) error {
 func (rc *rolloutContext) openGate(ctx context.Context) error {
 	r := rc.r()
 	rc.d.PendingRelease = r.Release
-	rc.d.moveRollout(rc.e.clock.Now(), RolloutAwaitingPromotion,
+	rc.d.moveRollout(rc.m.clock.Now(), RolloutAwaitingPromotion,
 		fmt.Sprintf("%s is ready at %d%% traffic; waiting to be promoted (live: %s)", r.Release, rc.d.TrafficPercent, OrNone(rc.d.LiveRelease)))
-	rc.e.log.Info(ctx, "ocuroot: awaiting promotion", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "traffic_percent": rc.d.TrafficPercent})
+	rc.m.log.Info(ctx, "ocuroot: awaiting promotion", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "traffic_percent": rc.d.TrafficPercent})
 	if err := rc.persistWithin(ctx); err != nil {
 		return rc.unrecordedEnd(ctx, err, fmt.Sprintf("The rollout of %s to %s reached its promotion gate at %d%% of traffic", r.Release, rc.d.ID(), rc.d.TrafficPercent),
 			nextApplyResumes+" and stops at the gate again")
@@ -252,7 +253,7 @@ func (rc *rolloutContext) unrecordedEnd(ctx context.Context, err error, done, ne
 		return err
 	}
 	u := rc.unrecorded(done, nextApply)
-	rc.e.log.Warn(ctx, "ocuroot: the store could not record the end of the rollout", map[string]any{"deployment": rc.d.ID(), "error": u.Error()})
+	rc.m.log.Warn(ctx, "ocuroot: the store could not record the end of the rollout", map[string]any{"deployment": rc.d.ID(), "error": u.Error()})
 	return u
 }
 
@@ -283,7 +284,7 @@ func (rc *rolloutContext) interrupted(ctx context.Context, cause error) error {
 		LastCheck: describeLastCheck(rc.lastCheck)}
 	if rc.spec.OnTimeout == OnTimeoutFail || r.PreviousRelease == "" {
 		rerr.Resumable = true
-		rc.e.log.Warn(ctx, "ocuroot: rollout interrupted; position saved", map[string]any{
+		rc.m.log.Warn(ctx, "ocuroot: rollout interrupted; position saved", map[string]any{
 			"deployment": rc.d.ID(), "step": rerr.Step, "step_index": rc.stepIndex(r.StepIndex), "last_check": rerr.LastCheck})
 		return rerr
 	}
@@ -306,7 +307,7 @@ func interruptionReason(ctx context.Context) string {
 
 func (rc *rolloutContext) markFailed(ctx context.Context, rerr *RolloutError) error {
 	r := rc.r()
-	now := rc.e.clock.Now()
+	now := rc.m.clock.Now()
 	r.FailureReason = rerr.Reason
 	r.FinishedAt = now
 	rc.d.moveRollout(now, RolloutFailed, fmt.Sprintf("failed at %s: %s; traffic left at %d%%", rerr.Step, rerr.Reason, rc.d.TrafficPercent))

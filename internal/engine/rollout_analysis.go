@@ -35,26 +35,26 @@ type reading struct {
 
 // read asks Prometheus one query with vars expanded into it.
 func (rc *rolloutContext) read(ctx context.Context, mc MetricCheck, vars Placeholders) reading {
-	q := rc.e.promQuery(mc, ExpandQueryPlaceholders(mc.Query, vars))
+	q := rc.m.promQuery(mc, ExpandQueryPlaceholders(mc.Query, vars))
 	out := reading{slot: vars.Slot, query: q.Query}
-	if rc.e.querier == nil {
+	if rc.m.querier == nil {
 		// The provider always builds the engine with one; a caller that
 		// did not gets a failed check, never a pass.
 		out.answer = QueryAnswer{Outcome: QueryUnreachable, Detail: "internal error: the engine was built without a PromQL querier"}
 		return out
 	}
-	out.answer = rc.e.querier.Query(ctx, q)
+	out.answer = rc.m.querier.Query(ctx, q)
 	return out
 }
 
 // promQuery completes a query for mc: its own address or the engine's
 // Prometheus, and the engine's timeout.
-func (e *Engine) promQuery(mc MetricCheck, query string) PromQuery {
-	timeout := e.prometheus.Timeout
+func (m *machine) promQuery(mc MetricCheck, query string) PromQuery {
+	timeout := m.prometheus.Timeout
 	if timeout <= 0 {
 		timeout = DefaultQueryTimeout
 	}
-	return PromQuery{Server: cmp.Or(mc.Prometheus, e.prometheus.URL), Query: query, Headers: mc.Headers, Timeout: timeout}
+	return PromQuery{Server: cmp.Or(mc.Prometheus, m.prometheus.URL), Query: query, Headers: mc.Headers, Timeout: timeout}
 }
 
 // stableSlotOf is the slot holding the stable release while slot is under

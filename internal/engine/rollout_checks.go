@@ -18,17 +18,17 @@ func (rc *rolloutContext) runCheckSet(ctx context.Context, slot string, health b
 	vars := rc.placeholders(slot)
 	var results []CheckResult
 	if health && rc.spec.HealthCheck != nil {
-		results = append(results, rc.e.checker.Health(ctx, rc.creds.healthCheck(*rc.spec.HealthCheck), vars))
+		results = append(results, rc.m.checker.Health(ctx, rc.creds.healthCheck(*rc.spec.HealthCheck), vars))
 	}
 	for _, mc := range metrics {
 		if mc.IsPromQL() {
 			results = append(results, rc.queryCheck(ctx, mc, slot))
 			continue
 		}
-		results = append(results, rc.e.checker.Metric(ctx, mc, vars))
+		results = append(results, rc.m.checker.Metric(ctx, mc, vars))
 	}
 	for _, res := range results {
-		rc.e.log.Debug(ctx, "ocuroot: probe", map[string]any{
+		rc.m.log.Debug(ctx, "ocuroot: probe", map[string]any{
 			"deployment": rc.d.ID(), "step": rc.stepTitle(rc.r().StepIndex), "slot": slot, "check": res.Name, "ok": res.OK, "detail": res.Detail,
 		})
 	}
@@ -152,7 +152,7 @@ func (rc *rolloutContext) recheckBeforeTraffic(ctx context.Context, step *Step) 
 		return "", fmt.Sprintf("re-check of the %s slot before %s failed %d time(s) after the rollout resumed; check %q: %s",
 			slot, rc.stepTitle(rc.r().StepIndex), n, last.Name, last.Detail), nil
 	}
-	rc.e.log.Info(ctx, "ocuroot: re-checked before moving traffic", map[string]any{
+	rc.m.log.Info(ctx, "ocuroot: re-checked before moving traffic", map[string]any{
 		"deployment": rc.d.ID(), "step": rc.stepTitle(rc.r().StepIndex), "step_index": rc.stepIndex(rc.r().StepIndex), "slot": slot, "tries": n})
 	return fmt.Sprintf("; %s slot re-checked first after the resume (passed after %d try(s))", slot, n), "", nil
 }

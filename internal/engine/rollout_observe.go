@@ -34,7 +34,7 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 		if done {
 			return stepOutcome{kind: stepDone}, passed, failed, nil
 		}
-		mark := rc.e.clock.Now()
+		mark := rc.m.clock.Now()
 		if err := rc.wait(ctx, wait); err != nil {
 			return stepOutcome{}, passed, failed, err
 		}
@@ -55,9 +55,9 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 				bad = decided
 			}
 		}
-		r.StepObserved += max(rc.e.clock.Now().Sub(mark), 0)
+		r.StepObserved += max(rc.m.clock.Now().Sub(mark), 0)
 		if o.checks { // without checks, the step done line says it all
-			rc.e.log.Info(ctx, "ocuroot: check round", map[string]any{
+			rc.m.log.Info(ctx, "ocuroot: check round", map[string]any{
 				"deployment": rc.d.ID(), "step": rc.stepTitle(r.StepIndex), "step_index": rc.stepIndex(r.StepIndex), "weight": o.step.Weight, "slot": o.slot,
 				"bake_elapsed": r.StepObserved.Round(time.Millisecond), "bake_total": o.step.Duration,
 				"checks_passed": r.ChecksPassed, "checks_failed": r.ChecksFailed, "consecutive_failures": r.ConsecutiveFailures,
@@ -111,9 +111,9 @@ func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOut
 		return stepOutcome{kind: stepDone, detail: "no health_check configured; not waiting"}, nil
 	}
 	probes := 0
-	mark := rc.e.clock.Now()
+	mark := rc.m.clock.Now()
 	for {
-		res := rc.e.checker.Health(ctx, rc.creds.healthCheck(*hc), rc.placeholders(step.Slot))
+		res := rc.m.checker.Health(ctx, rc.creds.healthCheck(*hc), rc.placeholders(step.Slot))
 		if ctx.Err() != nil {
 			// This probe was cut short by the interrupt; the one before
 			// it (rc.lastCheck) is what the error quotes.
@@ -121,7 +121,7 @@ func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOut
 		}
 		rc.saw([]CheckResult{res})
 		probes++
-		now := rc.e.clock.Now()
+		now := rc.m.clock.Now()
 		r.StepObserved += max(now.Sub(mark), 0)
 		mark = now
 		if res.OK {
@@ -129,7 +129,7 @@ func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOut
 			return stepOutcome{kind: stepDone, detail: fmt.Sprintf("%s healthy after %d probe(s)", step.Slot, probes)}, nil
 		}
 		r.ChecksFailed++
-		rc.e.log.Debug(ctx, "ocuroot: not healthy yet", map[string]any{
+		rc.m.log.Debug(ctx, "ocuroot: not healthy yet", map[string]any{
 			"deployment": rc.d.ID(), "slot": step.Slot, "probes": probes, "waited": r.StepObserved.Round(time.Millisecond).String(), "detail": res.Detail,
 		})
 		if ProgressDeadlineExceeded(r.StepObserved, 0, rc.spec.ProgressDeadline) {

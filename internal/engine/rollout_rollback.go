@@ -17,9 +17,9 @@ func (rc *rolloutContext) startRollback(ctx context.Context, rerr *RolloutError)
 	r.State = RolloutRollingBack
 	r.FailureReason = rerr.Reason
 	r.RollbackSlot = rollbackSlot(r.Spec.Strategy, r.CurrentStep())
-	now := rc.e.clock.Now()
+	now := rc.m.clock.Now()
 	rc.d.addTransition(Transition{Time: now, From: rc.stepStage(r.StepIndex), To: "rolling_back", Release: r.Release, Reason: rerr.Reason})
-	rc.e.log.Warn(ctx, "ocuroot: rolling back", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "restore": r.PreviousRelease, "reason": rerr.Reason})
+	rc.m.log.Warn(ctx, "ocuroot: rolling back", map[string]any{"deployment": rc.d.ID(), "release": r.Release, "restore": r.PreviousRelease, "reason": rerr.Reason})
 	if err := rc.persist(ctx); err != nil {
 		if !rc.storeUnreachable(ctx, err) {
 			return errors.Join(rerr, err)
@@ -40,7 +40,7 @@ func (rc *rolloutContext) finishRollback(ctx context.Context, rerr *RolloutError
 		rerr.Step = rc.stepTitle(r.StepIndex)
 	}
 	_, err := rc.sendEvent(ctx, EventRollback, 0, r.RollbackSlot, rc.idempotencyKey(rc.rollbackKeyStep(), EventRollback))
-	now := rc.e.clock.Now()
+	now := rc.m.clock.Now()
 	if err != nil {
 		rerr.RollbackErr = err
 		r.FinishedAt = now
@@ -54,7 +54,7 @@ func (rc *rolloutContext) finishRollback(ctx context.Context, rerr *RolloutError
 	rc.d.moveRollout(now, RolloutRolledBack, fmt.Sprintf("rolled back to %s (%s slot): %s", r.PreviousRelease, r.RollbackSlot, r.FailureReason))
 	rerr.RolledBack = true
 	rerr.RestoredRelease = r.PreviousRelease
-	rc.e.log.Warn(ctx, "ocuroot: rolled back", map[string]any{"deployment": rc.d.ID(), "restored": r.PreviousRelease})
+	rc.m.log.Warn(ctx, "ocuroot: rolled back", map[string]any{"deployment": rc.d.ID(), "restored": r.PreviousRelease})
 	if err := rc.saveRollbackOutcome(ctx, rerr, nextApplyResendsRollbck); err != nil {
 		return errors.Join(rerr, err)
 	}
@@ -77,6 +77,6 @@ func (rc *rolloutContext) saveRollbackOutcome(ctx context.Context, rerr *Rollout
 	if rc.saved.state != RolloutRollingBack {
 		rerr.Unrecorded.Rollback = &UnrecordedRollback{RolloutID: r.ID, Step: r.StepIndex, KeyStep: rc.rollbackKeyStep(), Slot: r.RollbackSlot, Reason: r.FailureReason}
 	}
-	rc.e.log.Warn(ctx, "ocuroot: the store could not record the rollback", map[string]any{"deployment": rc.d.ID(), "error": err.Error()})
+	rc.m.log.Warn(ctx, "ocuroot: the store could not record the rollback", map[string]any{"deployment": rc.d.ID(), "error": err.Error()})
 	return nil
 }

@@ -96,7 +96,7 @@ func (rc *rolloutContext) sendEvent(ctx context.Context, eventType string, weigh
 	ev := Event{
 		Type: eventType, Package: rc.d.Package, Environment: rc.d.Environment, EnvironmentAttributes: rc.env.Attributes,
 		Release: r.Release, Version: rc.version(), PreviousRelease: r.PreviousRelease, Weight: weight, Slot: slot,
-		Attempt: r.StepAttempt, RolloutID: r.ID, Step: r.StepIndex, Reason: r.FailureReason, Time: rc.e.clock.Now(),
+		Attempt: r.StepAttempt, RolloutID: r.ID, Step: r.StepIndex, Reason: r.FailureReason, Time: rc.m.clock.Now(),
 	}
 	if ev.EnvironmentAttributes == nil {
 		ev.EnvironmentAttributes = map[string]string{}
@@ -107,8 +107,8 @@ func (rc *rolloutContext) sendEvent(ctx context.Context, eventType string, weigh
 		// hook without them would go out unsigned.
 		return HookResult{}, fmt.Errorf("internal error: the hook of %s has no bound credentials; nothing was sent", rc.d.ID())
 	}
-	rc.e.log.Debug(ctx, "ocuroot: sending hook", map[string]any{"deployment": rc.d.ID(), "event": eventType, "release": r.Release, "weight": weight, "slot": slot})
-	return rc.e.hooks.Send(ctx, *hook, key, ev)
+	rc.m.log.Debug(ctx, "ocuroot: sending hook", map[string]any{"deployment": rc.d.ID(), "event": eventType, "release": r.Release, "weight": weight, "slot": slot})
+	return rc.m.hooks.Send(ctx, *hook, key, ev)
 }
 
 func (rc *rolloutContext) placeholders(slot string) Placeholders {
@@ -123,10 +123,10 @@ func (rc *rolloutContext) placeholders(slot string) Placeholders {
 // go on, and nothing moves traffic until the store is back (see
 // rollout_store_outage.go).
 func (rc *rolloutContext) wait(ctx context.Context, d time.Duration) error {
-	piece := max(rc.e.leaseTTL/3, time.Millisecond)
+	piece := max(rc.m.leaseTTL/3, time.Millisecond)
 	for d > 0 {
 		nap := min(d, piece)
-		if err := sleep(ctx, rc.e.clock, nap); err != nil {
+		if err := sleep(ctx, rc.m.clock, nap); err != nil {
 			return err
 		}
 		d -= nap

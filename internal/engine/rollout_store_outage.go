@@ -86,8 +86,8 @@ func (rc *rolloutContext) storeUnreachable(ctx context.Context, err error) bool 
 	o := &rc.outage
 	o.lastErr = err
 	if !o.active() {
-		o.since = rc.e.clock.Now()
-		rc.e.log.Warn(ctx, "ocuroot: the store cannot be reached; holding traffic where it is and checking on", map[string]any{
+		o.since = rc.m.clock.Now()
+		rc.m.log.Warn(ctx, "ocuroot: the store cannot be reached; holding traffic where it is and checking on", map[string]any{
 			"deployment": rc.d.ID(), "step": rc.stepTitle(rc.r().StepIndex), "step_index": rc.stepIndex(rc.r().StepIndex), "traffic_percent": rc.d.TrafficPercent,
 			"gives_up_after": StoreOutageBound.String(), "error": err.Error(),
 		})
@@ -97,7 +97,7 @@ func (rc *rolloutContext) storeUnreachable(ctx context.Context, err error) bool 
 
 // outageLeft is how much longer the rollout waits for the store.
 func (rc *rolloutContext) outageLeft() time.Duration {
-	return StoreOutageBound - rc.e.clock.Now().Sub(rc.outage.since)
+	return StoreOutageBound - rc.m.clock.Now().Sub(rc.outage.since)
 }
 
 // countOutageRound notes a check round run while the store is away.
@@ -121,7 +121,7 @@ func (rc *rolloutContext) storeAnswered(ctx context.Context) bool {
 		return false
 	}
 	rc.outage = storeOutage{}
-	r, now := rc.r(), rc.e.clock.Now()
+	r, now := rc.r(), rc.m.clock.Now()
 	away := now.Sub(o.since).Round(time.Millisecond)
 	if away == 0 && o.rounds == 0 {
 		return false
@@ -130,7 +130,7 @@ func (rc *rolloutContext) storeAnswered(ctx context.Context) bool {
 	rc.d.addTransition(Transition{Time: now, From: stage, To: stage, Release: r.Release, Reason: fmt.Sprintf(
 		"the store could not be reached for %s; traffic was held at %d%% and %d check round(s) ran meanwhile (%d failed)",
 		away, rc.d.TrafficPercent, o.rounds, o.failedRounds)})
-	rc.e.log.Info(ctx, "ocuroot: the store answers again", map[string]any{"deployment": rc.d.ID(), "away": away.String(), "check_rounds": o.rounds})
+	rc.m.log.Info(ctx, "ocuroot: the store answers again", map[string]any{"deployment": rc.d.ID(), "away": away.String(), "check_rounds": o.rounds})
 	return true
 }
 
@@ -139,7 +139,7 @@ func (rc *rolloutContext) storeAnswered(ctx context.Context) bool {
 func (rc *rolloutContext) outageOutcome(during string) stepOutcome {
 	return stepOutcome{kind: stepTimedOut, detail: fmt.Sprintf(
 		"the store could not be reached for %s %s (a rollout holds traffic without its store for at most %s); last error: %v",
-		rc.e.clock.Now().Sub(rc.outage.since).Round(time.Second), during, StoreOutageBound, rc.outage.lastErr)}
+		rc.m.clock.Now().Sub(rc.outage.since).Round(time.Second), during, StoreOutageBound, rc.outage.lastErr)}
 }
 
 // holding describes a hold for a failure reason.
@@ -180,7 +180,7 @@ func (rc *rolloutContext) holdWatch(step *Step) (slot string, interval time.Dura
 func (rc *rolloutContext) holdForStore(ctx context.Context, step *Step) (stepOutcome, error) {
 	r := rc.r()
 	slot, interval, threshold := rc.holdWatch(step)
-	nextRound := rc.e.clock.Now().Add(interval)
+	nextRound := rc.m.clock.Now().Add(interval)
 	var pause time.Duration
 	for {
 		err := rc.lease.renew(ctx)
@@ -200,15 +200,15 @@ func (rc *rolloutContext) holdForStore(ctx context.Context, step *Step) (stepOut
 		pause = storeRetryPause(pause)
 		nap := min(pause, left)
 		if slot != "" {
-			nap = min(nap, max(nextRound.Sub(rc.e.clock.Now()), 0))
+			nap = min(nap, max(nextRound.Sub(rc.m.clock.Now()), 0))
 		}
-		if err := sleep(ctx, rc.e.clock, nap); err != nil {
+		if err := sleep(ctx, rc.m.clock, nap); err != nil {
 			return stepOutcome{}, err
 		}
-		if slot == "" || rc.e.clock.Now().Before(nextRound) {
+		if slot == "" || rc.m.clock.Now().Before(nextRound) {
 			continue
 		}
-		nextRound = rc.e.clock.Now().Add(interval)
+		nextRound = rc.m.clock.Now().Add(interval)
 		bad := firstFailed(rc.runChecks(ctx, slot))
 		if ctx.Err() != nil {
 			return stepOutcome{}, ctx.Err()
@@ -220,7 +220,7 @@ func (rc *rolloutContext) holdForStore(ctx context.Context, step *Step) (stepOut
 		}
 		r.ChecksFailed++
 		r.ConsecutiveFailures++
-		rc.e.log.Info(ctx, "ocuroot: check failed while the store cannot be reached", map[string]any{
+		rc.m.log.Info(ctx, "ocuroot: check failed while the store cannot be reached", map[string]any{
 			"deployment": rc.d.ID(), "slot": slot, "check": bad.Name, "consecutive_failures": r.ConsecutiveFailures, "detail": bad.Detail})
 		if threshold > 0 && r.ConsecutiveFailures >= threshold {
 			return stepOutcome{kind: stepFailed, detail: fmt.Sprintf("check %q failed %d consecutive time(s) (failure_threshold %d) %s, while the store could not be reached; last: %s",
@@ -245,7 +245,7 @@ func (rc *rolloutContext) persistWithin(ctx context.Context) error {
 			return err
 		}
 		pause = storeRetryPause(pause)
-		if sleep(ctx, rc.e.clock, min(pause, left)) != nil {
+		if sleep(ctx, rc.m.clock, min(pause, left)) != nil {
 			return err
 		}
 	}
@@ -257,7 +257,7 @@ func (rc *rolloutContext) persistWithin(ctx context.Context) error {
 // its revision and drops the history entries it logged; the caller saves
 // again. It reports whether it adopted the stored record.
 func (rc *rolloutContext) adoptLandedSave(ctx context.Context) bool {
-	stored, err := rc.e.store.GetDeployment(ctx, rc.d.ID())
+	stored, err := rc.m.store.GetDeployment(ctx, rc.d.ID())
 	if err != nil || stored.Rollout == nil || rc.d.Rollout == nil || stored.Rollout.ID != rc.d.Rollout.ID {
 		return false
 	}
@@ -272,7 +272,7 @@ func (rc *rolloutContext) adoptLandedSave(ctx context.Context) bool {
 	rc.d.InlineHistory = rc.d.InlineHistory[logged:]
 	rc.d.HistorySeq, rc.d.revision = stored.HistorySeq, stored.revision
 	rc.outage.lostAnswers = nil
-	rc.e.log.Info(ctx, "ocuroot: a save whose answer was lost had landed; continuing from it", map[string]any{"deployment": rc.d.ID()})
+	rc.m.log.Info(ctx, "ocuroot: a save whose answer was lost had landed; continuing from it", map[string]any{"deployment": rc.d.ID()})
 	return true
 }
 

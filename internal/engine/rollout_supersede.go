@@ -30,7 +30,7 @@ func (rc *rolloutContext) withdrawUnfinished(ctx context.Context, next string) e
 	if _, err := rc.sendEvent(ctx, EventRollback, 0, slot, key); err != nil {
 		return fmt.Errorf("rolling back the unfinished rollout of %s (stopped at %s) before applying %s: %w", r.Release, stoppedAt, next, err)
 	}
-	now := rc.e.clock.Now()
+	now := rc.m.clock.Now()
 	r.RollbackSlot = slot
 	r.FinishedAt = now
 	// The rollback restored the previous release, also when the withdrawn
@@ -57,7 +57,7 @@ func (rc *rolloutContext) withdrawUnfinished(ctx context.Context, next string) e
 		reason += fmt.Sprintf("; %s is live", next)
 	}
 	d.record(now, status, r.Release, reason)
-	rc.e.log.Warn(ctx, "ocuroot: withdrew an unfinished rollout", map[string]any{
+	rc.m.log.Warn(ctx, "ocuroot: withdrew an unfinished rollout", map[string]any{
 		"deployment": d.ID(), "release": r.Release, "stopped_at": stoppedAt, "slot": slot, "next": next,
 	})
 	return rc.persist(ctx)

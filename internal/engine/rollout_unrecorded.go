@@ -85,7 +85,7 @@ func (rc *rolloutContext) rollbackKeyStep() string {
 func (rc *rolloutContext) recordUnrecordedRollback(ctx context.Context, u UnrecordedRollback) error {
 	r := rc.r()
 	if r == nil || r.ID != u.RolloutID || (r.State != RolloutRunning && r.State != RolloutAwaitingPromotion) {
-		rc.e.log.Info(ctx, "ocuroot: the unrecorded rollback needs no recording: the store moved on", map[string]any{"deployment": rc.d.ID(), "rollout": u.RolloutID})
+		rc.m.log.Info(ctx, "ocuroot: the unrecorded rollback needs no recording: the store moved on", map[string]any{"deployment": rc.d.ID(), "rollout": u.RolloutID})
 		return nil
 	}
 	if u.Step >= 0 && u.Step < len(r.Steps) {
@@ -93,9 +93,9 @@ func (rc *rolloutContext) recordUnrecordedRollback(ctx context.Context, u Unreco
 	}
 	r.State, r.FailureReason, r.RollbackSlot = RolloutRollingBack, u.Reason, u.Slot
 	rc.unrecordedRollbackKey = u.KeyStep
-	rc.d.addTransition(Transition{Time: rc.e.clock.Now(), From: rc.stepStage(r.StepIndex), To: string(RolloutRollingBack), Release: r.Release,
+	rc.d.addTransition(Transition{Time: rc.m.clock.Now(), From: rc.stepStage(r.StepIndex), To: string(RolloutRollingBack), Release: r.Release,
 		Reason: "recording the rollback an earlier run sent while the store could not be reached: " + u.Reason})
-	rc.e.log.Warn(ctx, "ocuroot: recording a rollback the store could not record before", map[string]any{"deployment": rc.d.ID(), "rollout": u.RolloutID})
+	rc.m.log.Warn(ctx, "ocuroot: recording a rollback the store could not record before", map[string]any{"deployment": rc.d.ID(), "rollout": u.RolloutID})
 	err := rc.finishRollback(ctx, &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Reason: u.Reason})
 	var rerr *RolloutError
 	if errors.As(err, &rerr) && rerr.RolledBack && rerr.Unrecorded == nil {

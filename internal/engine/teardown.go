@@ -49,12 +49,12 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 		hook.Own = saved.Spec.Hook.Own
 		spec.Hook = &hook
 	}
-	creds, err := e.bindCredentials(id, DeploymentSpec{Hook: spec.Hook}, nil)
+	creds, err := e.rollouts.bindCredentials(id, DeploymentSpec{Hook: spec.Hook}, nil)
 	if err != nil {
 		d.Rollout = saved
 		return err
 	}
-	rc := &rolloutContext{e: e, d: d, spec: spec, creds: creds, env: environment, lease: lease}
+	rc := &rolloutContext{m: e.rollouts, d: d, spec: spec, creds: creds, env: environment, lease: lease}
 	if _, err := rc.sendEvent(ctx, EventTeardown, 0, "", rc.idempotencyKey("teardown", EventTeardown)); err != nil {
 		return fmt.Errorf("tearing down %s: %w", id, err)
 	}
