@@ -77,7 +77,7 @@ func historyBenchEngine(b *testing.B, past int) *Engine {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = kv.Close() })
-	e := New(Options{Store: NewStore(kv), Clock: enginetest.NewAutoClock(testStart), Hooks: newFakeHooks(), Checker: newFakeChecker()})
+	e := New(Options{Store: NewStore(kv), Clock: enginetest.NewAutoClock(testStart), Hooks: newFakeHooks(), Checker: newFakeChecker(), Credentials: testCredentials})
 	ctx := context.Background()
 	if _, err := e.PutEnvironment(ctx, Environment{Name: testEnv}); err != nil {
 		b.Fatal(err)
