@@ -263,6 +263,17 @@ func (m *deploymentModel) applyRecord(d *engine.Deployment) diag.Diagnostics {
 	return diags
 }
 
+// applyRecord copies the record into the data source's attributes the way
+// the resource reads it: one mapping, so both show a record alike.
+func (m *deploymentDataModel) applyRecord(d *engine.Deployment) diag.Diagnostics {
+	var read deploymentModel
+	diags := read.applyRecord(d)
+	m.ID, m.Package, m.Status = read.ID, read.Package, read.Status
+	m.LiveRelease, m.PendingRelease = read.LiveRelease, read.PendingRelease
+	m.TrafficPercent, m.LastTransition = read.TrafficPercent, read.LastTransition
+	return diags
+}
+
 // recentHistory reads the newest limit transitions of d from the engine's
 // history log, oldest first (limit 0: all of them).
 func recentHistory(ctx context.Context, e *engine.Engine, d *engine.Deployment, limit int) ([]engine.Transition, error) {
