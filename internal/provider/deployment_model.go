@@ -248,6 +248,21 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (e
 	return spec, diags
 }
 
+// seedRequest describes the deployment as state records it, for a refresh
+// that finds no record in the store; false when the state cannot be read
+// as a spec (diags says why).
+func (m *deploymentModel) seedRequest(ctx context.Context, diags *diag.Diagnostics) (engine.SeedRequest, bool) {
+	spec, ds := m.toSpec(ctx, "")
+	diags.Append(ds...)
+	if diags.HasError() {
+		return engine.SeedRequest{}, false
+	}
+	return engine.SeedRequest{
+		Spec: spec, LiveRelease: m.LiveRelease.ValueString(), PendingRelease: m.PendingRelease.ValueString(),
+		TrafficPercent: int(m.TrafficPercent.ValueInt64()), Status: engine.Status(m.Status.ValueString()),
+	}, true
+}
+
 // applyRecord copies what the engine knows into the computed attributes.
 // It reads the record only: the history log stays out of refresh, so a
 // refresh costs the same after a thousand rollouts as after one.

@@ -104,44 +104,39 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	decoded := state
-	d, err := r.data.engine.GetDeployment(ctx, state.ID.ValueString())
-	if engine.IsNotFound(err) {
+	refreshed, err := r.data.engine.Refresh(ctx, engine.RefreshRequest{
+		ID: state.ID.ValueString(), StateRelease: state.Release.ValueString(),
+		Restore: func() (engine.SeedRequest, bool) { return state.seedRequest(ctx, &resp.Diagnostics) },
+	})
+	switch {
+	case err != nil && refreshed.Outcome == engine.RefreshMissing:
+		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf(
+			"The store has no record of %s, and restoring it from Terraform state", state.ID.ValueString()), err, nextAfterPlanRead)
+		return
+	case err != nil:
+		r.data.addStoreReadError(&resp.Diagnostics, "Refreshing "+state.ID.ValueString(), err, nextAfterPlanRead)
+		return
+	case refreshed.Outcome == engine.RefreshMissing:
 		// Terraform state is the system of record: a fresh runner with an
 		// empty embedded store keeps the resource as it is and re-seeds
 		// the store, so nothing is redeployed.
-		spec, diags := state.toSpec(ctx, "")
-		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		seed := engine.SeedRequest{
-			Spec: spec, LiveRelease: state.LiveRelease.ValueString(), PendingRelease: state.PendingRelease.ValueString(),
-			TrafficPercent: int(state.TrafficPercent.ValueInt64()), Status: engine.Status(state.Status.ValueString()),
-		}
-		_, err := r.data.engine.SeedDeployment(ctx, seed)
-		if _, storeFailed := storeFailure(err); storeFailed {
-			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf(
-				"The store has no record of %s, and restoring it from Terraform state", state.ID.ValueString()), err, nextAfterPlanRead)
-			return
-		}
-		if err != nil {
-			resp.Diagnostics.AddWarning("Could Not Restore Deployment Record", err.Error())
+		if refreshed.RestoreFailed != nil {
+			resp.Diagnostics.AddWarning("Could Not Restore Deployment Record", refreshed.RestoreFailed.Error())
 		}
 		providerLog.Info(ctx, "ocuroot: store has no record of this deployment; keeping Terraform state", map[string]any{"deployment": state.ID.ValueString()})
 		return
-	}
-	if err != nil {
-		r.data.addStoreReadError(&resp.Diagnostics, "Refreshing "+state.ID.ValueString(), err, nextAfterPlanRead)
+	case refreshed.Outcome == engine.RefreshTornDown:
+		resp.State.RemoveResource(ctx)
 		return
 	}
 	// Nothing of state's own hook secret or headers is remembered here: a
 	// refresh runs in the plan's provider process, and the apply that could
 	// use them starts another one. Runs that need credentials every run has
 	// use the provider's named credentials (see provider_credentials.go).
-	if d.Status == engine.StatusTornDown {
-		resp.State.RemoveResource(ctx)
-		return
-	}
+	d := refreshed.Deployment
 	unrecorded, diags := unrecordedRollbackIn(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 	addUnrecordedRollbackWarning(&resp.Diagnostics, unrecorded, d)
@@ -149,7 +144,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	// State records what the store says is in effect: a release rolled back
 	// since, or one another workspace rolled out, shows in the next plan as
 	// a change back to the configured release.
-	if inEffect := d.ReleaseInEffect(state.Release.ValueString()); inEffect != state.Release.ValueString() {
+	if inEffect := refreshed.ReleaseInEffect; inEffect != state.Release.ValueString() {
 		providerLog.Info(ctx, "ocuroot: the store shows another release in effect than Terraform state", map[string]any{
 			"deployment": d.ID(), "state": state.Release.ValueString(), "store": inEffect})
 		state.Release = types.StringValue(inEffect)
