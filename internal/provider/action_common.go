@@ -22,16 +22,6 @@ const (
 	defaultRollbackActionTimeout = 10 * time.Minute
 )
 
-// configureAction takes the provider's bundle, nil during early validation.
-func configureAction(providerData any, diags *diag.Diagnostics) *providerData {
-	data, err := providerDataFrom(providerData)
-	if err != nil {
-		diags.AddError("Unexpected Action Configure Type", err.Error())
-		return nil
-	}
-	return data
-}
-
 // actionConfigured reports whether the provider was configured before the
 // invocation; Terraform always does so, but an action must never panic.
 func actionConfigured(data *providerData, diags *diag.Diagnostics) bool {

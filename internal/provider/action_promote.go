@@ -79,10 +79,7 @@ func (a *promoteAction) ConfigValidators(context.Context) []action.ConfigValidat
 }
 
 func (a *promoteAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	a.data = configureAction(req.ProviderData, &resp.Diagnostics)
+	a.data = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (a *promoteAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {

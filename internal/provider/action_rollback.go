@@ -60,10 +60,7 @@ func (a *rollbackAction) Schema(_ context.Context, _ action.SchemaRequest, resp 
 }
 
 func (a *rollbackAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	a.data = configureAction(req.ProviderData, &resp.Diagnostics)
+	a.data = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (a *rollbackAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -85,12 +84,7 @@ func (d *deploymentDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 }
 
 func (d *deploymentDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Data Source Configure Type", err.Error())
-		return
-	}
-	d.data = data
+	d.data = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -109,14 +103,7 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		resp.Diagnostics.AddError("Deployment Not Found", fmt.Sprintf("No deployment %s in the store (%s).", id, d.data.storeDescription))
 		return
 	}
-	m.ID = types.StringValue(id)
-	m.Status = types.StringValue(string(rec.Status))
-	m.LiveRelease = optionalString(rec.LiveRelease)
-	m.PendingRelease = optionalString(rec.PendingRelease)
-	m.TrafficPercent = types.Int64Value(int64(rec.TrafficPercent))
-	var diags diag.Diagnostics
-	m.LastTransition, diags = transitionValue(rec.LastTransition)
-	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(m.applyRecord(rec)...)
 	entries := []engine.Transition{}
 	if limit := historyLimit(m.Limit); limit > 0 {
 		if entries, err = recentHistory(ctx, d.data.engine, rec, limit); err != nil {
@@ -124,7 +111,8 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 			return
 		}
 	}
-	m.History, diags = historyValue(entries)
+	history, diags := historyValue(entries)
+	m.History = history
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -62,12 +62,7 @@ func (d *deploymentHistoryDataSource) Schema(_ context.Context, _ datasource.Sch
 }
 
 func (d *deploymentHistoryDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Data Source Configure Type", err.Error())
-		return
-	}
-	d.data = data
+	d.data = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *deploymentHistoryDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

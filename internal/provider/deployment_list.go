@@ -73,12 +73,7 @@ func (l *deploymentList) ListResourceConfigSchema(_ context.Context, _ list.List
 }
 
 func (l *deploymentList) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected List Resource Configure Type", err.Error())
-		return
-	}
-	l.data = data
+	l.data = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (l *deploymentList) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

@@ -248,6 +248,21 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (e
 	return spec, diags
 }
 
+// seedRequest describes the deployment as state records it, for a refresh
+// that finds no record in the store; false when the state cannot be read
+// as a spec (diags says why).
+func (m *deploymentModel) seedRequest(ctx context.Context, diags *diag.Diagnostics) (engine.SeedRequest, bool) {
+	spec, ds := m.toSpec(ctx, "")
+	diags.Append(ds...)
+	if diags.HasError() {
+		return engine.SeedRequest{}, false
+	}
+	return engine.SeedRequest{
+		Spec: spec, LiveRelease: m.LiveRelease.ValueString(), PendingRelease: m.PendingRelease.ValueString(),
+		TrafficPercent: int(m.TrafficPercent.ValueInt64()), Status: engine.Status(m.Status.ValueString()),
+	}, true
+}
+
 // applyRecord copies what the engine knows into the computed attributes.
 // It reads the record only: the history log stays out of refresh, so a
 // refresh costs the same after a thousand rollouts as after one.
@@ -260,6 +275,17 @@ func (m *deploymentModel) applyRecord(d *engine.Deployment) diag.Diagnostics {
 	m.TrafficPercent = types.Int64Value(int64(d.TrafficPercent))
 	var diags diag.Diagnostics
 	m.LastTransition, diags = transitionValue(d.LastTransition)
+	return diags
+}
+
+// applyRecord copies the record into the data source's attributes the way
+// the resource reads it: one mapping, so both show a record alike.
+func (m *deploymentDataModel) applyRecord(d *engine.Deployment) diag.Diagnostics {
+	var read deploymentModel
+	diags := read.applyRecord(d)
+	m.ID, m.Package, m.Status = read.ID, read.Package, read.Status
+	m.LiveRelease, m.PendingRelease = read.LiveRelease, read.PendingRelease
+	m.TrafficPercent, m.LastTransition = read.TrafficPercent, read.LastTransition
 	return diags
 }
 

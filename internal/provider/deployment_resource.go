@@ -53,12 +53,7 @@ func (r *deploymentResource) IdentitySchema(_ context.Context, _ resource.Identi
 }
 
 func (r *deploymentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Resource Configure Type", err.Error())
-		return
-	}
-	r.data = data
+	r.data = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -88,30 +83,15 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 
-	// A SIGTERM or SIGINT to the provider cancels the operation like an
-	// interrupt, and the provider waits for it to answer before exiting.
-	ctx, finish := r.data.operationContext(ctx)
-	defer finish()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	providerLog.Info(ctx, "ocuroot: deploying", map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()})
-	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, Planned: r.data})
-	err = withoutLeaseNotReleased(&resp.Diagnostics, "rollout", err)
-	if d != nil {
-		resp.Diagnostics.Append(plan.applyRecord(d)...)
-	}
-	resp.Diagnostics.Append(keepUnrecordedRollback(ctx, resp.Private, d, err)...)
-	if err != nil {
-		addDeployError(&resp.Diagnostics, "create", err)
-		if d == nil {
-			// Nothing was deployed (refused by phase gating, a lease, a
-			// missing release): the resource was not created.
-			resp.State.RemoveResource(ctx)
-			return
-		}
-	}
-	addAwaitingPromotionWarning(&resp.Diagnostics, d)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.rollOut(ctx, &plan, deployApply{
+		operation: "create", timeout: timeout,
+		request:    engine.DeployRequest{Spec: spec, Planned: r.data},
+		logMessage: "ocuroot: deploying",
+		logFields:  map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()},
+		// Nothing was deployed (refused by phase gating, a lease, a
+		// missing release): the resource was not created.
+		keepAfterFailure: func(d *engine.Deployment) bool { return d != nil },
+	}, &resp.State, resp.Private, &resp.Diagnostics)
 }
 
 func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -124,44 +104,39 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	decoded := state
-	d, err := r.data.engine.GetDeployment(ctx, state.ID.ValueString())
-	if engine.IsNotFound(err) {
+	refreshed, err := r.data.engine.Refresh(ctx, engine.RefreshRequest{
+		ID: state.ID.ValueString(), StateRelease: state.Release.ValueString(),
+		Restore: func() (engine.SeedRequest, bool) { return state.seedRequest(ctx, &resp.Diagnostics) },
+	})
+	switch {
+	case err != nil && refreshed.Outcome == engine.RefreshMissing:
+		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf(
+			"The store has no record of %s, and restoring it from Terraform state", state.ID.ValueString()), err, nextAfterPlanRead)
+		return
+	case err != nil:
+		r.data.addStoreReadError(&resp.Diagnostics, "Refreshing "+state.ID.ValueString(), err, nextAfterPlanRead)
+		return
+	case refreshed.Outcome == engine.RefreshMissing:
 		// Terraform state is the system of record: a fresh runner with an
 		// empty embedded store keeps the resource as it is and re-seeds
 		// the store, so nothing is redeployed.
-		spec, diags := state.toSpec(ctx, "")
-		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		seed := engine.SeedRequest{
-			Spec: spec, LiveRelease: state.LiveRelease.ValueString(), PendingRelease: state.PendingRelease.ValueString(),
-			TrafficPercent: int(state.TrafficPercent.ValueInt64()), Status: engine.Status(state.Status.ValueString()),
-		}
-		_, err := r.data.engine.SeedDeployment(ctx, seed)
-		if _, storeFailed := storeFailure(err); storeFailed {
-			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf(
-				"The store has no record of %s, and restoring it from Terraform state", state.ID.ValueString()), err, nextAfterPlanRead)
-			return
-		}
-		if err != nil {
-			resp.Diagnostics.AddWarning("Could Not Restore Deployment Record", err.Error())
+		if refreshed.RestoreFailed != nil {
+			resp.Diagnostics.AddWarning("Could Not Restore Deployment Record", refreshed.RestoreFailed.Error())
 		}
 		providerLog.Info(ctx, "ocuroot: store has no record of this deployment; keeping Terraform state", map[string]any{"deployment": state.ID.ValueString()})
 		return
-	}
-	if err != nil {
-		r.data.addStoreReadError(&resp.Diagnostics, "Refreshing "+state.ID.ValueString(), err, nextAfterPlanRead)
+	case refreshed.Outcome == engine.RefreshTornDown:
+		resp.State.RemoveResource(ctx)
 		return
 	}
 	// Nothing of state's own hook secret or headers is remembered here: a
 	// refresh runs in the plan's provider process, and the apply that could
 	// use them starts another one. Runs that need credentials every run has
 	// use the provider's named credentials (see provider_credentials.go).
-	if d.Status == engine.StatusTornDown {
-		resp.State.RemoveResource(ctx)
-		return
-	}
+	d := refreshed.Deployment
 	unrecorded, diags := unrecordedRollbackIn(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 	addUnrecordedRollbackWarning(&resp.Diagnostics, unrecorded, d)
@@ -169,7 +144,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	// State records what the store says is in effect: a release rolled back
 	// since, or one another workspace rolled out, shows in the next plan as
 	// a change back to the configured release.
-	if inEffect := d.ReleaseInEffect(state.Release.ValueString()); inEffect != state.Release.ValueString() {
+	if inEffect := refreshed.ReleaseInEffect; inEffect != state.Release.ValueString() {
 		providerLog.Info(ctx, "ocuroot: the store shows another release in effect than Terraform state", map[string]any{
 			"deployment": d.ID(), "state": state.Release.ValueString(), "store": inEffect})
 		state.Release = types.StringValue(inEffect)
@@ -239,33 +214,68 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 
+	unrecorded, diags := unrecordedRollbackIn(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	r.rollOut(ctx, &plan, deployApply{
+		operation: "update", timeout: timeout,
+		request: engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString(), Planned: r.data,
+			UnrecordedRollback: unrecorded},
+		logMessage: "ocuroot: updating deployment",
+		logFields:  map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()},
+		keepAfterFailure: func(d *engine.Deployment) bool {
+			// The update did not happen: state keeps the release that was
+			// there before, so the next plan proposes the update again.
+			plan.Release = state.Release
+			if d == nil {
+				plan.keepRolloutStatus(&state)
+			}
+			return true
+		},
+	}, &resp.State, resp.Private, &resp.Diagnostics)
+}
+
+// deployApply is what Create and Update hand to rollOut, the one deploy
+// path they share.
+type deployApply struct {
+	// operation ("create" or "update") is named in the error diagnostic.
+	operation string
+	request   engine.DeployRequest
+	timeout   time.Duration
+	// logMessage and logFields announce the rollout in TF_LOG.
+	logMessage string
+	logFields  map[string]any
+	// keepAfterFailure adjusts the model after a failed rollout (d is nil
+	// when Deploy got no record); false removes the resource from state.
+	keepAfterFailure func(d *engine.Deployment) bool
+}
+
+// rollOut runs the deploy of Create and Update and writes its outcome to
+// state: the record the rollout left, an unrecorded rollback kept in
+// private state for the next apply, and the error diagnostics of a failed
+// rollout.
+func (r *deploymentResource) rollOut(ctx context.Context, plan *deploymentModel, a deployApply, state *tfsdk.State, private privateState, diags *diag.Diagnostics) {
 	// A SIGTERM or SIGINT to the provider cancels the operation like an
 	// interrupt, and the provider waits for it to answer before exiting.
 	ctx, finish := r.data.operationContext(ctx)
 	defer finish()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
-	providerLog.Info(ctx, "ocuroot: updating deployment", map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()})
-	unrecorded, diags := unrecordedRollbackIn(ctx, req.Private)
-	resp.Diagnostics.Append(diags...)
-	d, err := r.data.engine.Deploy(ctx, engine.DeployRequest{Spec: spec, KnownLiveRelease: state.LiveRelease.ValueString(), Planned: r.data,
-		UnrecordedRollback: unrecorded})
-	err = withoutLeaseNotReleased(&resp.Diagnostics, "rollout", err)
+	providerLog.Info(ctx, a.logMessage, a.logFields)
+	d, err := r.data.engine.Deploy(ctx, a.request)
+	err = withoutLeaseNotReleased(diags, "rollout", err)
 	if d != nil {
-		resp.Diagnostics.Append(plan.applyRecord(d)...)
+		diags.Append(plan.applyRecord(d)...)
 	}
-	resp.Diagnostics.Append(keepUnrecordedRollback(ctx, resp.Private, d, err)...)
+	diags.Append(keepUnrecordedRollback(ctx, private, d, err)...)
 	if err != nil {
-		// The update did not happen: state keeps the release that was
-		// there before, so the next plan proposes the update again.
-		plan.Release = state.Release
-		if d == nil {
-			plan.keepRolloutStatus(&state)
+		addDeployError(diags, a.operation, err)
+		if !a.keepAfterFailure(d) {
+			state.RemoveResource(ctx)
+			return
 		}
-		addDeployError(&resp.Diagnostics, "update", err)
 	}
-	addAwaitingPromotionWarning(&resp.Diagnostics, d)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	addAwaitingPromotionWarning(diags, d)
+	diags.Append(state.Set(ctx, plan)...)
 }
 
 // hasUnfinishedRollout reports whether the store holds an unfinished

@@ -47,12 +47,7 @@ func (l *environmentList) ListResourceConfigSchema(_ context.Context, _ list.Lis
 }
 
 func (l *environmentList) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected List Resource Configure Type", err.Error())
-		return
-	}
-	l.pd = pd
+	l.pd = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (l *environmentList) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

@@ -79,12 +79,7 @@ func (r *environmentResource) IdentitySchema(_ context.Context, _ resource.Ident
 }
 
 func (r *environmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Resource Configure Type", err.Error())
-		return
-	}
-	r.pd = pd
+	r.pd = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan makes the id known at plan time and tells releases planned

@@ -76,12 +76,7 @@ func (d *environmentsDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 }
 
 func (d *environmentsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	pd, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Data Source Configure Type", err.Error())
-		return
-	}
-	d.pd = pd
+	d.pd = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *environmentsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

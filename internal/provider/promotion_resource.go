@@ -115,12 +115,7 @@ func (r *promotionResource) Schema(ctx context.Context, _ resource.SchemaRequest
 }
 
 func (r *promotionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Resource Configure Type", err.Error())
-		return
-	}
-	r.data = data
+	r.data = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan notes the promotion or approval as planned in this run, so a

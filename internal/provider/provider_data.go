@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
@@ -168,15 +169,19 @@ func newProviderData(ctx context.Context, opts Options, settings providerSetting
 	}, nil
 }
 
-// providerDataFrom is the Configure step shared by every resource and data
-// source. ProviderData is nil during early validation; that is not an error.
-func providerDataFrom(data any) (*providerData, error) {
+// configuredProviderData is the Configure step shared by every resource,
+// data source, list resource and action: each receives the provider's
+// bundle as ProviderData. It is nil during early validation, which is not an
+// error; anything else than the bundle is a bug of the provider itself.
+func configuredProviderData(data any, diags *diag.Diagnostics) *providerData {
 	if data == nil {
-		return nil, nil
+		return nil
 	}
 	pd, ok := data.(*providerData)
 	if !ok {
-		return nil, fmt.Errorf("expected *providerData, got %T; please report this issue to the provider developers", data)
+		diags.AddError("Unexpected Configure Type",
+			fmt.Sprintf("expected *providerData, got %T; please report this issue to the provider developers", data))
+		return nil
 	}
-	return pd, nil
+	return pd
 }

@@ -54,12 +54,7 @@ func (l *releaseList) ListResourceConfigSchema(_ context.Context, _ list.ListRes
 }
 
 func (l *releaseList) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected List Resource Configure Type", err.Error())
-		return
-	}
-	l.pd = pd
+	l.pd = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (l *releaseList) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

@@ -97,12 +97,7 @@ func (d *releasePlanDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 }
 
 func (d *releasePlanDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	pd, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Data Source Configure Type", err.Error())
-		return
-	}
-	d.pd = pd
+	d.pd = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 // Read checks the flow and renders it; it only reads the store (to know

@@ -40,12 +40,7 @@ func (r *releaseResource) IdentitySchema(_ context.Context, _ resource.IdentityS
 }
 
 func (r *releaseResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Resource Configure Type", err.Error())
-		return
-	}
-	r.pd = pd
+	r.pd = configuredProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan checks the flow with the engine and computes id, phase_order
