@@ -4,17 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
-	"time"
 )
-
-// Environment is a named deployment target with free-form attributes.
-type Environment struct {
-	Name       string            `json:"name"`
-	Attributes map[string]string `json:"attributes,omitempty"`
-	CreatedAt  time.Time         `json:"created_at"`
-	UpdatedAt  time.Time         `json:"updated_at"`
-}
 
 // PutEnvironment registers or updates an environment.
 func (e *Engine) PutEnvironment(ctx context.Context, env Environment) (Environment, error) {
@@ -60,15 +50,6 @@ func (e *Engine) ListEnvironments(ctx context.Context, match map[string]string) 
 	return out, nil
 }
 
-func attributesMatch(attrs, match map[string]string) bool {
-	for k, v := range match {
-		if attrs[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 // LiveDeploymentsIn lists the deployments still running in an environment.
 func (e *Engine) LiveDeploymentsIn(ctx context.Context, env string) ([]Deployment, error) {
 	all, err := e.store.ListDeployments(ctx)
@@ -103,16 +84,4 @@ func (e *Engine) DeleteEnvironment(ctx context.Context, name string) error {
 		return fmt.Errorf("deleting environment %q: %w", name, err)
 	}
 	return nil
-}
-
-// EnvironmentInUseError refuses to delete an environment that deployments
-// still run in.
-type EnvironmentInUseError struct {
-	Environment string
-	Deployments []string // ids of the live deployments, PACKAGE/ENVIRONMENT
-}
-
-func (u *EnvironmentInUseError) Error() string {
-	return fmt.Sprintf("environment %q still has %d live deployment(s): %s. Destroy those deployments first",
-		u.Environment, len(u.Deployments), strings.Join(u.Deployments, ", "))
 }

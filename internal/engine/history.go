@@ -44,20 +44,6 @@ func historySeq(deploymentID, key string) (int64, error) {
 	return seq, nil
 }
 
-// UnmarshalJSON decodes a deployment record. A record written before the log
-// existed has no LastTransition of its own: it is the newest inline entry.
-func (d *Deployment) UnmarshalJSON(raw []byte) error {
-	type plain Deployment // the same fields without this method
-	if err := json.Unmarshal(raw, (*plain)(d)); err != nil {
-		return err
-	}
-	if d.LastTransition == nil && len(d.InlineHistory) > 0 {
-		last := d.InlineHistory[len(d.InlineHistory)-1]
-		d.LastTransition = &last
-	}
-	return nil
-}
-
 // saveDeployment writes d's new transitions to the log and d itself (when
 // its revision is still expect) in one atomic batch. On success d's inline
 // transitions are cleared and HistorySeq and the revision advance; on
@@ -104,23 +90,6 @@ func (s *Store) saveDeployment(ctx context.Context, d *Deployment, expect int64)
 	}
 	d.InlineHistory, d.HistorySeq = nil, seq
 	return revisions[0], nil
-}
-
-// History returns the newest limit transitions of a deployment, oldest
-// first (limit <= 0: all of them). It reads the record and only the log
-// entries it returns.
-func (e *Engine) History(ctx context.Context, deploymentID string, limit int) ([]Transition, error) {
-	d, err := e.store.GetDeployment(ctx, deploymentID)
-	if err != nil {
-		return nil, err
-	}
-	return e.store.historyOf(ctx, d, limit)
-}
-
-// HistoryOf is History for a record the caller has already read, including
-// the transitions it recorded but has not saved yet.
-func (e *Engine) HistoryOf(ctx context.Context, d *Deployment, limit int) ([]Transition, error) {
-	return e.store.historyOf(ctx, d, limit)
 }
 
 func (s *Store) historyOf(ctx context.Context, d *Deployment, limit int) ([]Transition, error) {

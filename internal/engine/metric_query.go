@@ -157,16 +157,6 @@ type Querier interface {
 	Query(ctx context.Context, q PromQuery) QueryAnswer
 }
 
-// metricCheckCredential is the credential whose headers go with mc's
-// requests: its own, or, for a PromQL check sent to the engine's Prometheus,
-// the credential configured with that server.
-func (m *machine) metricCheckCredential(mc MetricCheck) string {
-	if mc.Credential == "" && mc.IsPromQL() && mc.Prometheus == "" {
-		return m.prometheus.Credential
-	}
-	return mc.Credential
-}
-
 // MissingPrometheusError refuses a rollout whose PromQL check has no
 // Prometheus to ask: it names no address and this run's configuration sets
 // none. Like a missing credential it stops the run before anything is sent
@@ -179,12 +169,4 @@ type MissingPrometheusError struct {
 func (m *MissingPrometheusError) Error() string {
 	return fmt.Sprintf("%s of deployment %s is a PromQL check without a Prometheus address of its own, and this run's configuration names no Prometheus server; nothing was sent and no traffic moved",
 		m.Block, m.Deployment)
-}
-
-// checkPrometheusAddress refuses a PromQL check that would have no server.
-func (m *machine) checkPrometheusAddress(id, block string, mc MetricCheck) error {
-	if mc.IsPromQL() && mc.Prometheus == "" && m.prometheus.URL == "" {
-		return &MissingPrometheusError{Deployment: id, Block: block}
-	}
-	return nil
 }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -45,16 +44,6 @@ func (rc *rolloutContext) read(ctx context.Context, mc MetricCheck, vars Placeho
 	}
 	out.answer = rc.m.querier.Query(ctx, q)
 	return out
-}
-
-// promQuery completes a query for mc: its own address or the engine's
-// Prometheus, and the engine's timeout.
-func (m *machine) promQuery(mc MetricCheck, query string) PromQuery {
-	timeout := m.prometheus.Timeout
-	if timeout <= 0 {
-		timeout = DefaultQueryTimeout
-	}
-	return PromQuery{Server: cmp.Or(mc.Prometheus, m.prometheus.URL), Query: query, Headers: mc.Headers, Timeout: timeout}
 }
 
 // stableSlotOf is the slot holding the stable release while slot is under
