@@ -99,7 +99,7 @@ func TestPlannedRecheckSlots(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			steps, _ := PlanRollout(tt.spec.WithDefaults(), tt.live)
+			steps, _ := PlanRollout(resolvedForPlanning(tt.spec.WithDefaults()), tt.live)
 			var step *Step
 			for i := range steps {
 				if steps[i].Kind == StepHook && steps[i].Event == tt.event && steps[i].Weight == tt.weight {

@@ -30,10 +30,11 @@ type DeployRequest struct {
 // → lease → load or seed the record → resume, supersede, no-op or start a
 // rollout → run the state machine.
 func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (_ *Deployment, err error) {
-	spec := req.Spec.WithDefaults()
-	if err := spec.Validate(); err != nil {
+	resolved, err := Resolve(req.Spec)
+	if err != nil {
 		return nil, err
 	}
+	spec := resolved.Spec()
 	id := DeploymentID(spec.Package, spec.Environment)
 	rel, err := e.store.GetRelease(ctx, spec.Release)
 	if IsNotFound(err) {
@@ -92,7 +93,7 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (_ *Deployment, 
 		}
 		rc = &rolloutContext{m: e.rollouts, d: d, spec: spec, creds: creds, env: env, lease: lease}
 	}
-	if started, err := e.prepareRollout(ctx, rc); err != nil || !started {
+	if started, err := e.prepareRollout(ctx, rc, resolved); err != nil || !started {
 		return d, err
 	}
 	return rc.run(ctx)
@@ -124,7 +125,7 @@ func (e *Engine) loadOrSeed(ctx context.Context, id string, spec DeploymentSpec,
 // decision: resume the rollout in flight, supersede one for another
 // release, do nothing, or start a new one. It reports whether the state
 // machine should run.
-func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, error) {
+func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext, resolved ResolvedSpec) (bool, error) {
 	d, spec := rc.d, rc.spec
 	now := e.clock.Now()
 	withdrew := false
@@ -168,7 +169,7 @@ func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext) (bool, 
 		}
 		return false, nil
 	}
-	steps, reason := PlanRollout(spec, previous != "")
+	steps, reason := PlanRollout(resolved, previous != "")
 	d.RolloutCount++
 	d.TrafficPercent = 0 // the share of the new release, which has none yet
 	d.Rollout = &Rollout{

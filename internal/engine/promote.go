@@ -170,7 +170,11 @@ func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookCon
 	if spec.Hook == nil && hook != nil {
 		spec.Hook = hook
 	}
-	spec = spec.WithDefaults()
+	resolved, err := Resolve(spec)
+	if err != nil {
+		return nil, fmt.Errorf("the stored configuration of %s: %w", d.ID(), err)
+	}
+	spec = resolved.Spec()
 	creds, err := e.rollouts.bindCredentials(d.ID(), spec, r.Steps)
 	if err != nil {
 		return nil, err

@@ -62,7 +62,7 @@ func TestUnfinishedRolloutBesides(t *testing.T) {
 // TestDescribeUnfinishedNamesTheStepAsConfigured: the plan-time warning
 // says where the unfinished rollout stopped in the user's terms.
 func TestDescribeUnfinishedNamesTheStepAsConfigured(t *testing.T) {
-	steps, _ := PlanRollout(canarySpec(), true)
+	steps, _ := PlanRollout(resolvedForPlanning(canarySpec()), true)
 	d := &Deployment{Package: "api", Environment: "prod", LiveRelease: "api@1", TrafficPercent: 10,
 		Rollout: &Rollout{Release: "api@2", State: RolloutRunning, Steps: steps, StepIndex: 1}}
 	want := "the store holds an unfinished rollout of api@2 in api/prod (running, stopped at canary step 1 of 2 (weight 10%, bake 30m), " +

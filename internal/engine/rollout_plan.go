@@ -72,7 +72,8 @@ type Step struct {
 //
 // A first deployment (nothing live) has nothing to canary or to protect
 // with a blue slot: every strategy deploys directly.
-func PlanRollout(spec DeploymentSpec, hasLiveRelease bool) (steps []Step, reason string) {
+func PlanRollout(resolved ResolvedSpec, hasLiveRelease bool) (steps []Step, reason string) {
+	spec := resolved.spec
 	if !hasLiveRelease {
 		steps, reason = planFirstDeployment(spec.Strategy)
 	} else {
@@ -178,9 +179,15 @@ func FormatDuration(d time.Duration) string { return formatDuration(d) }
 // "canary 10% bake 5m → canary 50% bake 5m → promote to 100% (bakes and
 // delays: 10m0s)". A first deployment under a non-direct strategy says why
 // it goes directly.
-func RolloutSummary(spec DeploymentSpec, hasLiveRelease bool) string {
-	spec = spec.WithDefaults()
-	steps, _ := PlanRollout(spec, hasLiveRelease)
+func RolloutSummary(resolved ResolvedSpec, hasLiveRelease bool) string {
+	steps, _ := PlanRollout(resolved, hasLiveRelease)
+	return SummarizeRollout(resolved, steps, hasLiveRelease)
+}
+
+// SummarizeRollout is RolloutSummary of steps already planned from
+// resolved, for a caller that uses the steps for more than the summary.
+func SummarizeRollout(resolved ResolvedSpec, steps []Step, hasLiveRelease bool) string {
+	spec := resolved.spec
 	text := describeRollout(steps, spec.analysisOf)
 	if !hasLiveRelease && spec.Strategy != "" && spec.Strategy != StrategyDirect {
 		text = "direct (first deployment: nothing to protect yet) → " + text

@@ -101,7 +101,7 @@ func TestPlanRollout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			steps, reason := PlanRollout(tt.spec, tt.live)
+			steps, reason := PlanRollout(resolvedForPlanning(tt.spec), tt.live)
 			if reason != tt.wantReason {
 				t.Errorf("reason = %q, want %q", reason, tt.wantReason)
 			}
@@ -131,8 +131,8 @@ func TestPlanRollout(t *testing.T) {
 // cutover must switch traffic back to blue, so those steps are marked.
 func TestPlanRolloutBlueGreenMarksStepsAfterCutover(t *testing.T) {
 	checks := []MetricCheck{{Name: "m"}}
-	steps, _ := PlanRollout(DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{
-		PrePromotionCheck: checks, PostPromotionCheck: checks, ScaleDownDelay: time.Minute}}, true)
+	steps, _ := PlanRollout(resolvedForPlanning(DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{
+		PrePromotionCheck: checks, PostPromotionCheck: checks, ScaleDownDelay: time.Minute}}), true)
 	cutover := false
 	for _, s := range steps {
 		if s.AfterCutover != cutover {
@@ -279,7 +279,7 @@ func TestRolloutSummary(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := RolloutSummary(tt.spec, tt.hasLive); got != tt.want {
+			if got := RolloutSummary(resolvedForPlanning(tt.spec), tt.hasLive); got != tt.want {
 				t.Errorf("RolloutSummary = %q, want %q", got, tt.want)
 			}
 		})
@@ -293,7 +293,7 @@ func TestPaceStepsFromTheRunningConfiguration(t *testing.T) {
 	planned := DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{
 		PromotionDelay: time.Minute, PrePromotionCheck: []MetricCheck{{Name: "pre"}},
 	}}.WithDefaults()
-	steps, _ := PlanRollout(planned, true)
+	steps, _ := PlanRollout(resolvedForPlanning(planned), true)
 	stored, err := json.Marshal(steps)
 	if err != nil {
 		t.Fatal(err)

@@ -284,7 +284,7 @@ func TestPromQLCheck_noPrometheusRefusesBeforeSending(t *testing.T) {
 func TestRolloutSummary_namesTheAnalysis(t *testing.T) {
 	spec := promqlCanarySpec()
 	spec.Checks = append(spec.Checks, MetricCheck{Name: "error_rate", Max: floatPtr(0.05), PromQL: PromQL{Query: "x"}})
-	got := RolloutSummary(spec, true)
+	got := RolloutSummary(resolvedForPlanning(spec), true)
 	want := "canary 10% bake 5m [analysis: p99_latency vs stable, error_rate] → promote to 100% (bakes and delays: 5m0s)"
 	if got != want {
 		t.Errorf("RolloutSummary = %q\nwant %q", got, want)
@@ -293,7 +293,7 @@ func TestRolloutSummary_namesTheAnalysis(t *testing.T) {
 	bg.BlueGreen.PromotionDelay = time.Minute
 	bg.Checks = []MetricCheck{{Name: "error_rate", Max: floatPtr(0.05), PromQL: PromQL{Query: "x"}}}
 	bg.BlueGreen.PrePromotionCheck = []MetricCheck{{Name: "p99", Max: floatPtr(1), PromQL: PromQL{Query: "x", CompareToStable: &StableComparison{Margin: floatPtr(0.1)}}}}
-	got = RolloutSummary(bg, true)
+	got = RolloutSummary(resolvedForPlanning(bg), true)
 	want = "create green → wait until green is healthy → promotion delay 1m [analysis: error_rate] → pre-promotion check [analysis: p99 vs stable] → cutover to green → drain blue (bakes and delays: 1m0s)"
 	if got != want {
 		t.Errorf("RolloutSummary = %q\nwant %q", got, want)

@@ -576,7 +576,7 @@ func TestPromoteGivesUpWaiting(t *testing.T) {
 	ctx := context.Background()
 	// A rollout stuck before its gate, as a killed Deploy leaves it.
 	d := h.deployment(testDepID)
-	steps, _ := PlanRollout(DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{ManualPromotion: true}}, true)
+	steps, _ := PlanRollout(resolvedForPlanning(DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{ManualPromotion: true}}), true)
 	d.Rollout = &Rollout{ID: "api@2-2", Release: "api@2", PreviousRelease: "api@1", Steps: steps, State: RolloutRunning}
 	if err := h.e.Store().SaveDeployment(ctx, d); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,11 @@ type SeedRequest struct {
 // release that state shows waiting at a promotion gate is restored at that
 // gate, so the promotion still works on a fresh runner.
 func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*Deployment, error) {
-	spec := req.Spec.WithDefaults()
+	resolved, err := Resolve(req.Spec)
+	if err != nil {
+		return nil, err
+	}
+	spec := resolved.Spec()
 	id := DeploymentID(spec.Package, spec.Environment)
 	if spec.Hook != nil {
 		e.RememberHook(id, *spec.Hook)
@@ -36,7 +40,7 @@ func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*Deployme
 		return nil, err
 	}
 	if req.Status == StatusAwaitingPromotion && req.PendingRelease != "" {
-		e.seedAtGate(d, spec, req)
+		e.seedAtGate(d, resolved, req)
 	}
 	// Kept beside the store until an apply writes: a refresh never writes.
 	if err := e.store.restoreDeployment(d); err != nil {
@@ -48,8 +52,9 @@ func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*Deployme
 // seedAtGate rebuilds a rollout stopped at its promotion gate from the
 // configuration: the plan is a pure function of it, so the steps after the
 // gate (cutover, checks, drain) are the ones the original run would take.
-func (e *Engine) seedAtGate(d *Deployment, spec DeploymentSpec, req SeedRequest) {
-	steps, _ := PlanRollout(spec, req.LiveRelease != "")
+func (e *Engine) seedAtGate(d *Deployment, resolved ResolvedSpec, req SeedRequest) {
+	spec := resolved.Spec()
+	steps, _ := PlanRollout(resolved, req.LiveRelease != "")
 	gate := -1
 	for i, s := range steps {
 		if s.Kind == StepGate {

@@ -150,6 +150,9 @@ const (
 	DefaultProgressDeadline = 10 * time.Minute
 	DefaultRollbackGrace    = 30 * time.Second
 	DefaultHealthTimeout    = 5 * time.Second
+	// DefaultHealthyStatus is the status code a health check expects
+	// when it lists none.
+	DefaultHealthyStatus = 200
 )
 
 // WithDefaults fills unset values.
@@ -187,7 +190,7 @@ func (s DeploymentSpec) WithDefaults() DeploymentSpec {
 			hc.Timeout = DefaultHealthTimeout
 		}
 		if len(hc.ExpectedStatus) == 0 {
-			hc.ExpectedStatus = []int{200}
+			hc.ExpectedStatus = []int{DefaultHealthyStatus}
 		}
 		s.HealthCheck = &hc
 	}

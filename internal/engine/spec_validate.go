@@ -115,9 +115,15 @@ type BlockingPart struct {
 // engine does not wait). The apply ends at a promotion gate, so the steps
 // after it block the ocuroot_promotion, not the deployment. Hook calls and
 // check rounds come on top and are not counted.
-func WorstCaseBlocking(spec DeploymentSpec, hasLiveRelease bool) (time.Duration, []BlockingPart) {
-	spec = spec.WithDefaults()
-	steps, _ := PlanRollout(spec, hasLiveRelease)
+func WorstCaseBlocking(resolved ResolvedSpec, hasLiveRelease bool) (time.Duration, []BlockingPart) {
+	steps, _ := PlanRollout(resolved, hasLiveRelease)
+	return WorstCaseBlockingOf(resolved, steps)
+}
+
+// WorstCaseBlockingOf is WorstCaseBlocking of steps already planned from
+// resolved.
+func WorstCaseBlockingOf(resolved ResolvedSpec, steps []Step) (time.Duration, []BlockingPart) {
+	spec := resolved.spec
 	var total time.Duration
 	var parts []BlockingPart
 	bakes := 0
@@ -149,7 +155,7 @@ func WorstCaseBlocking(spec DeploymentSpec, hasLiveRelease bool) (time.Duration,
 
 // Validate checks a deployment spec for mistakes that plan-time validation
 // in the provider should already have caught. It is the engine's one check
-// of a spec, run after WithDefaults by every operation that sends.
+// of a spec, run after WithDefaults by Resolve.
 func (s DeploymentSpec) Validate() error {
 	var errs []error
 	if err := ValidateName("package", s.Package); err != nil {

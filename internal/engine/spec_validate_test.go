@@ -106,12 +106,12 @@ func TestWorstCaseBlocking(t *testing.T) {
 		{"blue-green without a health check", noHealthCheck, true, 3 * time.Minute, 2},
 	}
 	for _, c := range cases {
-		got, parts := WorstCaseBlocking(c.spec, c.hasLive)
+		got, parts := WorstCaseBlocking(resolvedForPlanning(c.spec), c.hasLive)
 		if got != c.want || len(parts) != c.parts {
 			t.Errorf("%s: WorstCaseBlocking = %s in %d parts, want %s in %d", c.name, got, len(parts), c.want, c.parts)
 		}
 	}
-	_, parts := WorstCaseBlocking(canary, true)
+	_, parts := WorstCaseBlocking(resolvedForPlanning(canary), true)
 	if parts[1].CanaryStep != 1 || parts[1].Duration != 20*time.Minute {
 		t.Errorf("second bake part = %+v, want canary step 1 of 20m", parts[1])
 	}

@@ -47,7 +47,7 @@ func TestStepTitles(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			steps, _ := PlanRollout(tt.spec, tt.hasLive)
+			steps, _ := PlanRollout(resolvedForPlanning(tt.spec), tt.hasLive)
 			if len(steps) != len(tt.want) {
 				t.Fatalf("plan has %d steps, want %d: %s", len(steps), len(tt.want), DescribeRollout(steps))
 			}

@@ -10,10 +10,11 @@ import (
 func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig) (err error) {
 	id := DeploymentID(pkg, env)
 	// The hook goes through the same defaults and validation as a deploy's.
-	spec := DeploymentSpec{Package: pkg, Environment: env, Hook: hook}.WithDefaults()
-	if err := spec.Validate(); err != nil {
+	resolved, err := Resolve(DeploymentSpec{Package: pkg, Environment: env, Hook: hook})
+	if err != nil {
 		return fmt.Errorf("tearing down %s: %w", id, err)
 	}
+	spec := resolved.Spec()
 	lease, err := e.acquireLease(ctx, id, "teardown")
 	if err != nil {
 		return err

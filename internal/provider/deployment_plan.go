@@ -69,7 +69,11 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("release"))
 		}
 	}
-	r.validatePlannedDeployment(ctx, state, &plan, &resp.Diagnostics)
+	var rollout *plannedRollout
+	if req.Plan.Raw.IsFullyKnown() || rolloutInputsKnown(&plan) {
+		rollout = resolvePlannedRollout(ctx, &plan)
+	}
+	r.validatePlannedDeployment(ctx, state, &plan, rollout, &resp.Diagnostics)
 
 	releaseChanged := state == nil || !plan.Release.Equal(state.Release)
 	if releaseChanged && r.data != nil && !plan.ID.IsUnknown() && !plan.Release.IsUnknown() {
@@ -89,17 +93,15 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 
 	plan.unknownRolloutStatus()
 	plan.RolloutPlan = types.StringUnknown()
-	if req.Plan.Raw.IsFullyKnown() || rolloutInputsKnown(&plan) {
-		if spec, diags := plan.toSpec(ctx, ""); !diags.HasError() {
-			hasLive, err := r.hasLiveRelease(ctx, state, &plan)
-			if err != nil {
-				r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking whether %s already runs a release, to plan its rollout", plan.ID.ValueString()), err, nextAfterPlanRead)
-				return
-			}
-			plan.RolloutPlan = types.StringValue(engine.RolloutSummary(spec, hasLive))
+	if rollout != nil {
+		hasLive, err := r.hasLiveRelease(ctx, state, &plan)
+		if err != nil {
+			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking whether %s already runs a release, to plan its rollout", plan.ID.ValueString()), err, nextAfterPlanRead)
+			return
 		}
+		plan.RolloutPlan = types.StringValue(engine.SummarizeRollout(rollout.spec, rollout.stepsFor(hasLive), hasLive))
 	}
-	r.warnAboutApprovalWait(ctx, &plan, resp)
+	r.warnAboutApprovalWait(ctx, &plan, rollout, resp)
 	warnAboutOwnCredentialsAtGate(ctx, req.Config, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -140,11 +142,11 @@ func (r *deploymentResource) planRollbackOfUnfinished(ctx context.Context, plan 
 // or this phase's approval. It names the ocuroot_promotion to add. It also
 // notes when this deployment's own rollout will stop at a gate, for the
 // deployments of later phases planned after it.
-func (r *deploymentResource) warnAboutApprovalWait(ctx context.Context, plan *deploymentModel, resp *resource.ModifyPlanResponse) {
+func (r *deploymentResource) warnAboutApprovalWait(ctx context.Context, plan *deploymentModel, rollout *plannedRollout, resp *resource.ModifyPlanResponse) {
 	if r.data == nil || plan.Release.IsUnknown() || plan.Environment.IsUnknown() {
 		return
 	}
-	if err := r.noteGateOfPlannedRollout(ctx, plan); err != nil {
+	if err := r.noteGateOfPlannedRollout(ctx, plan, rollout); err != nil {
 		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking whether %s already runs a release, to plan its rollout", plan.ID.ValueString()), err, nextAfterPlanRead)
 		return
 	}

@@ -26,21 +26,15 @@ type earlierGate struct {
 
 // noteGateOfPlannedRollout records that this deployment's planned rollout
 // stops at a promotion gate (manual promotion of an update).
-func (r *deploymentResource) noteGateOfPlannedRollout(ctx context.Context, plan *deploymentModel) error {
-	if plan.ID.IsUnknown() || plan.ID.IsNull() || !rolloutInputsKnown(plan) {
-		return nil
-	}
-	spec, diags := plan.toSpec(ctx, "")
-	if diags.HasError() {
+func (r *deploymentResource) noteGateOfPlannedRollout(ctx context.Context, plan *deploymentModel, rollout *plannedRollout) error {
+	if plan.ID.IsUnknown() || plan.ID.IsNull() || !rolloutInputsKnown(plan) || rollout == nil {
 		return nil
 	}
 	hasLive, err := r.hasLiveRelease(ctx, nil, plan)
 	if err != nil {
 		return err
 	}
-	// An invalid spec plans no steps; validation reports it on its own path.
-	steps, _ := engine.PlanRollout(spec, hasLive)
-	for _, s := range steps {
+	for _, s := range rollout.stepsFor(hasLive) {
 		if s.Kind == engine.StepGate {
 			r.data.notePlannedGate(plan.ID.ValueString(), plan.Release.ValueString())
 			return nil

@@ -139,7 +139,7 @@ func webPlan(env, release string) *deploymentModel {
 // planWarnings runs the plan-time gate check and renders its warnings.
 func planWarnings(ctx context.Context, r *deploymentResource, plan *deploymentModel) []string {
 	resp := &resource.ModifyPlanResponse{}
-	r.warnAboutApprovalWait(ctx, plan, resp)
+	r.warnAboutApprovalWait(ctx, plan, resolvePlannedRollout(ctx, plan), resp)
 	var out []string
 	for _, d := range resp.Diagnostics.Warnings() {
 		out = append(out, d.Summary()+": "+d.Detail())

@@ -39,7 +39,7 @@ func TestDeploymentPlanWarnsAboutApprovalWait(t *testing.T) {
 	warnings := func(env string) []string {
 		plan := &deploymentModel{Release: types.StringValue("api@1"), Environment: types.StringValue(env)}
 		resp := &resource.ModifyPlanResponse{}
-		r.warnAboutApprovalWait(ctx, plan, resp)
+		r.warnAboutApprovalWait(ctx, plan, resolvePlannedRollout(ctx, plan), resp)
 		var out []string
 		for _, d := range resp.Diagnostics.Warnings() {
 			out = append(out, d.Summary()+": "+d.Detail())

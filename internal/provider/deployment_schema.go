@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -156,7 +158,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				Validators:          []validator.String{stringvalidator.OneOf(engine.Strategies...)},
 			},
 			"progress_deadline": durationAttribute("How long a rollout may wait for a slot to become healthy (after a deploy or a green creation) before it is considered stuck and `on_timeout` applies. Bakes and delays run their configured length; hook calls are bounded by the hook's own timeout and retries. "+
-				"Bakes, delays and this deadline together must fit in the `timeouts` of the operation (checked at plan time).", "10m", deadlineRule),
+				"Bakes, delays and this deadline together must fit in the `timeouts` of the operation (checked at plan time).", engine.FormatDuration(engine.DefaultProgressDeadline), deadlineRule),
 			"on_timeout": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
@@ -220,10 +222,10 @@ func canaryBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "Settings of the `canary` strategy. The canary is moved through the `step`s in order, baking at each weight while the checks run, then promoted to 100%.",
 		Attributes: map[string]schema.Attribute{
-			"check_interval": durationAttribute("How often health and metric checks run while baking. A `health_check.interval`, when set, takes precedence.", "10s", intervalRule),
+			"check_interval": durationAttribute("How often health and metric checks run while baking. A `health_check.interval`, when set, takes precedence.", engine.FormatDuration(engine.DefaultCheckInterval), intervalRule),
 			"failure_threshold": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(engine.DefaultFailureThreshold),
-				MarkdownDescription: "Consecutive failed check rounds that roll the canary back. Defaults to `3`.",
+				MarkdownDescription: fmt.Sprintf("Consecutive failed check rounds that roll the canary back. Defaults to `%d`.", engine.DefaultFailureThreshold),
 				Validators:          []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"manual_promotion": schema.BoolAttribute{
@@ -261,10 +263,10 @@ func blueGreenBlock() schema.SingleNestedBlock {
 			},
 			"promotion_delay":  durationAttribute("Wait this long after green is healthy (and promoted, if manual) before the cutover.", "0s", delayRule),
 			"scale_down_delay": durationAttribute("Keep blue this long after the cutover before draining it.", "0s", delayRule),
-			"check_interval":   durationAttribute("Time between tries of the pre- and post-promotion checks. Defaults to the health check's interval, else `10s`.", "", intervalRule),
+			"check_interval":   durationAttribute("Time between tries of the pre- and post-promotion checks. Defaults to the health check's interval, else `"+engine.FormatDuration(engine.DefaultCheckInterval)+"`.", "", intervalRule),
 			"failure_threshold": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: "How many times a pre- or post-promotion check is tried before it fails the rollout. Defaults to `3`.",
+				MarkdownDescription: fmt.Sprintf("How many times a pre- or post-promotion check is tried before it fails the rollout. Defaults to `%d`.", engine.DefaultFailureThreshold),
 				Validators:          []validator.Int64{int64validator.AtLeast(1)},
 			},
 		},
@@ -317,7 +319,7 @@ func hookBlock() schema.SingleNestedBlock {
 			},
 			"headers_wo": checkHeadersWriteOnlyAttribute("call the hook"),
 			"credential": credentialAttribute("hook", "its `hook_secret` signs every call (unless this block sets its own secret) and its headers go with every call"),
-			"timeout":    durationAttribute("Per-request timeout of one call.", "10s", requestRule),
+			"timeout":    durationAttribute("Per-request timeout of one call.", engine.FormatDuration(engine.DefaultHookTimeout), requestRule),
 		},
 		Blocks: map[string]schema.Block{
 			"retry": schema.SingleNestedBlock{
@@ -325,11 +327,11 @@ func hookBlock() schema.SingleNestedBlock {
 				Attributes: map[string]schema.Attribute{
 					"attempts": schema.Int64Attribute{
 						Optional: true, Computed: true, Default: int64default.StaticInt64(int64(engine.DefaultRetry.Attempts)),
-						MarkdownDescription: "Total attempts, including the first. Defaults to `4`.",
+						MarkdownDescription: fmt.Sprintf("Total attempts, including the first. Defaults to `%d`.", engine.DefaultRetry.Attempts),
 						Validators:          []validator.Int64{int64validator.Between(1, 20)},
 					},
-					"min_wait": durationAttribute("Shortest wait between attempts.", "500ms", retryWaitRule),
-					"max_wait": durationAttribute("Longest wait between attempts; must be at least `min_wait`.", "10s", retryWaitRule),
+					"min_wait": durationAttribute("Shortest wait between attempts.", engine.FormatDuration(engine.DefaultRetry.MinWait), retryWaitRule),
+					"max_wait": durationAttribute("Longest wait between attempts; must be at least `min_wait`.", engine.FormatDuration(engine.DefaultRetry.MaxWait), retryWaitRule),
 				},
 			},
 		},
@@ -351,11 +353,11 @@ func healthCheckBlock() schema.SingleNestedBlock {
 			"headers_wo": checkHeadersWriteOnlyAttribute("probe"),
 			"credential": credentialAttribute("probe", "its headers go with every probe"),
 			"interval":   durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", "", intervalRule),
-			"timeout":    durationAttribute("Timeout of one probe.", "5s", requestRule),
+			"timeout":    durationAttribute("Timeout of one probe.", engine.FormatDuration(engine.DefaultHealthTimeout), requestRule),
 			"expected_status": schema.ListAttribute{
 				ElementType: types.Int64Type, Optional: true, Computed: true,
-				Default:             listdefault.StaticValue(types.ListValueMust(types.Int64Type, []attr.Value{types.Int64Value(200)})),
-				MarkdownDescription: "Status codes that mean healthy, each between 100 and 599; at least one. Defaults to `[200]`.",
+				Default:             listdefault.StaticValue(types.ListValueMust(types.Int64Type, []attr.Value{types.Int64Value(engine.DefaultHealthyStatus)})),
+				MarkdownDescription: "Status codes that mean healthy, each between 100 and 599; at least one. Defaults to `[" + strconv.Itoa(engine.DefaultHealthyStatus) + "]`.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueInt64sAre(statusCode())},
 			},
 		},

@@ -35,7 +35,8 @@ func TestStoreFaults_planTimeGateChecks(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp := &resource.ModifyPlanResponse{}
-		(&deploymentResource{data: pd}).warnAboutApprovalWait(ctx, webPlan("prod", "web@2"), resp)
+		web := webPlan("prod", "web@2")
+		(&deploymentResource{data: pd}).warnAboutApprovalWait(ctx, web, resolvePlannedRollout(ctx, web), resp)
 		return resp.Diagnostics
 	}
 

@@ -16,12 +16,12 @@ import (
 // validatePlannedDeployment runs the plan-time rules that need the plan,
 // the prior state or other resources: the environment must be in a phase of
 // the release, and the rollout must fit in its Terraform timeout.
-func (r *deploymentResource) validatePlannedDeployment(ctx context.Context, state, plan *deploymentModel, diags *diag.Diagnostics) {
+func (r *deploymentResource) validatePlannedDeployment(ctx context.Context, state, plan *deploymentModel, rollout *plannedRollout, diags *diag.Diagnostics) {
 	r.validateEnvironmentInRelease(ctx, plan, diags)
 	r.data.validateCredentialNames(plan, diags)
 	r.data.validatePrometheusAddresses(plan, diags)
 	if r.data.rolloutMustFitTimeouts() {
-		r.validateRolloutFitsTimeouts(ctx, state, plan, diags)
+		r.validateRolloutFitsTimeouts(ctx, state, plan, rollout, diags)
 	}
 }
 
@@ -85,33 +85,29 @@ func (r *deploymentResource) validateEnvironmentInRelease(ctx context.Context, p
 // strategy's rollout runs under the update timeout (any later release
 // change); the rollout planned now, when the deployment is created, under
 // the create timeout. One error at a time: the update rule first.
-func (r *deploymentResource) validateRolloutFitsTimeouts(ctx context.Context, state, plan *deploymentModel, diags *diag.Diagnostics) {
-	if !rolloutInputsKnown(plan) || plan.ProgressDeadline.IsUnknown() || plan.Timeouts.IsUnknown() {
+func (r *deploymentResource) validateRolloutFitsTimeouts(ctx context.Context, state, plan *deploymentModel, rollout *plannedRollout, diags *diag.Diagnostics) {
+	if !rolloutInputsKnown(plan) || plan.ProgressDeadline.IsUnknown() || plan.Timeouts.IsUnknown() || rollout == nil {
 		return
 	}
-	spec, specDiags := plan.toSpec(ctx, "")
-	if specDiags.HasError() {
-		return
-	}
-	if !checkBlockingTime(plan, spec, true, "update", diags) && state == nil {
+	if !checkBlockingTime(plan, rollout, true, "update", diags) && state == nil {
 		hasLive, err := r.hasLiveRelease(ctx, state, plan)
 		if err != nil {
 			r.data.addStoreReadError(diags, fmt.Sprintf("Checking whether %s already runs a release, to check its rollout against the create timeout", plan.ID.ValueString()), err, nextAfterPlanRead)
 			return
 		}
-		checkBlockingTime(plan, spec, hasLive, "create", diags)
+		checkBlockingTime(plan, rollout, hasLive, "create", diags)
 	}
 }
 
 // checkBlockingTime compares the worst-case blocking time of the rollout
 // with the timeout of operation ("create" or "update") and reports an error
 // when it is longer. It returns whether it did.
-func checkBlockingTime(plan *deploymentModel, spec engine.DeploymentSpec, hasLiveRelease bool, operation string, diags *diag.Diagnostics) bool {
+func checkBlockingTime(plan *deploymentModel, rollout *plannedRollout, hasLiveRelease bool, operation string, diags *diag.Diagnostics) bool {
 	timeout, configured, known := operationTimeout(plan, operation)
 	if !known {
 		return false
 	}
-	total, parts := engine.WorstCaseBlocking(spec, hasLiveRelease)
+	total, parts := engine.WorstCaseBlockingOf(rollout.spec, rollout.stepsFor(hasLiveRelease))
 	if total <= timeout {
 		return false
 	}
