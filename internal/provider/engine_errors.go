@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
@@ -189,4 +192,25 @@ func promotionResourceName(pkg, env string) string {
 		return "promote_" + string(name)
 	}
 	return string(name)
+}
+
+// addSpecErrorDiagnostic words a rule of the spec the engine refused on the
+// attribute to fix. The canary's missing steps go on a line the
+// configuration has, which Terraform can show: the canary block when there
+// is one, else the strategy that asks for it.
+func addSpecErrorDiagnostic(se *engine.SpecError, m *deploymentModel, diags *diag.Diagnostics) {
+	switch se.Rule {
+	case engine.SpecRuleCanaryStepsMissing:
+		at := path.Root("strategy")
+		if m.Canary != nil {
+			at = path.Root("canary").AtName("step")
+		}
+		diags.AddAttributeError(at, "Canary Steps Missing",
+			"strategy = \"canary\" needs a canary block with at least one step, e.g. canary { step { weight = 10, bake = \"5m\" } }.")
+	case engine.SpecRuleWeightsDecrease:
+		diags.AddAttributeError(path.Root("canary").AtName("step").AtListIndex(se.Index).AtName("weight"), "Canary Weights Decrease",
+			fmt.Sprintf("Step %d has weight %d, lower than the %d of the step before. Canary weights must not decrease.", se.Index+1, se.Value, se.Previous))
+	default:
+		diags.AddError("Invalid Deployment Settings", sentence(se.Error()))
+	}
 }
