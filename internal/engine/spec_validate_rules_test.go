@@ -22,7 +22,9 @@ func TestValidateAppliesFieldRules(t *testing.T) {
 			SpecRuleDuration, "canary.steps.bake", 1, "must be greater than 0"},
 		{"negative promotion delay", func(s *DeploymentSpec) { s.BlueGreen.PromotionDelay = -time.Second },
 			SpecRuleDuration, "blue_green.promotion_delay", -1, "must be 0 or more"},
-		{"header with a line break", func(s *DeploymentSpec) { s.HealthCheck.Headers = map[string]string{"Authorization": "Bearer x\r\nX-Evil: 1"} },
+		{"header with a line break", func(s *DeploymentSpec) {
+			s.HealthCheck.Headers = map[string]string{"Authorization": "Bearer x\r\nX-Evil: 1"}
+		},
 			SpecRuleHeader, "health_check.headers", -1, "line break"},
 		{"header name that is no token", func(s *DeploymentSpec) { s.Hook.Headers = map[string]string{"Bad Name": "v"} },
 			SpecRuleHeader, "hook.headers", -1, "HTTP does not allow"},
