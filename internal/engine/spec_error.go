@@ -1,5 +1,10 @@
 package engine
 
+import (
+	"fmt"
+	"strings"
+)
+
 // SpecRule names a rule of a deployment spec, so that a caller can word a
 // broken rule its own way (the provider words it for a Terraform
 // attribute) without checking the rule again.
@@ -24,12 +29,15 @@ const (
 // SpecError is one rule a deployment spec breaks, on the field it breaks it.
 type SpecError struct {
 	Rule SpecRule
-	// Field is the spec's field in dotted form, e.g. "canary.steps.weight"
-	// or "health_check.interval".
+	// Field is the spec's field in dotted form, its list marked "[]":
+	// "canary.steps[].weight", "health_check.expected_status[]",
+	// "progress_deadline".
 	Field string
-	// Index is the 0-based place in the list Field runs through (the canary
-	// step, the expected status code); -1 when there is none.
+	// Index is the 0-based place in the list Field marks with "[]"; -1
+	// when Field has no list.
 	Index int
+	// Key is the map key within Field: the name of a refused header.
+	Key string
 	// Value and Previous are the facts of the weight rules: the weight and,
 	// for SpecRuleWeightsDecrease, the weight of the step before.
 	Value, Previous int
@@ -38,6 +46,15 @@ type SpecError struct {
 }
 
 func (e *SpecError) Error() string { return e.Message }
+
+// specFieldName is field with its list index filled in, 1-based as people
+// count: "canary.steps[2].bake".
+func specFieldName(field string, index int) string {
+	if index < 0 {
+		return field
+	}
+	return strings.Replace(field, "[]", fmt.Sprintf("[%d]", index+1), 1)
+}
 
 // SpecErrors lists the SpecErrors err holds (errors.Join and wrapping are
 // followed), in order.

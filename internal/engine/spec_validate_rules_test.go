@@ -19,7 +19,7 @@ func TestValidateAppliesFieldRules(t *testing.T) {
 		wantText  string
 	}{
 		{"bake of 0", func(s *DeploymentSpec) { s.Canary.Steps[1].Bake = 0 },
-			SpecRuleDuration, "canary.steps.bake", 1, "must be greater than 0"},
+			SpecRuleDuration, "canary.steps[].bake", 1, "must be greater than 0"},
 		{"negative promotion delay", func(s *DeploymentSpec) { s.BlueGreen.PromotionDelay = -time.Second },
 			SpecRuleDuration, "blue_green.promotion_delay", -1, "must be 0 or more"},
 		{"header with a line break", func(s *DeploymentSpec) {
@@ -29,11 +29,11 @@ func TestValidateAppliesFieldRules(t *testing.T) {
 		{"header name that is no token", func(s *DeploymentSpec) { s.Hook.Headers = map[string]string{"Bad Name": "v"} },
 			SpecRuleHeader, "hook.headers", -1, "HTTP does not allow"},
 		{"status code out of range", func(s *DeploymentSpec) { s.HealthCheck.ExpectedStatus = []int{200, 999} },
-			SpecRuleStatusCode, "health_check.expected_status", 1, "999 is not an HTTP status code"},
+			SpecRuleStatusCode, "health_check.expected_status[]", 1, "999 is not an HTTP status code"},
 		{"weight above 100", func(s *DeploymentSpec) { s.Canary.Steps[1].Weight = 150 },
-			SpecRuleWeightRange, "canary.steps.weight", 1, "must be between 1 and 100"},
+			SpecRuleWeightRange, "canary.steps[].weight", 1, "must be between 1 and 100"},
 		{"weights decrease", func(s *DeploymentSpec) { s.Canary.Steps[0].Weight = 60 },
-			SpecRuleWeightsDecrease, "canary.steps.weight", 1, "weights must not decrease"},
+			SpecRuleWeightsDecrease, "canary.steps[].weight", 1, "weights must not decrease"},
 		{"canary without steps", func(s *DeploymentSpec) { s.Canary.Steps = nil },
 			SpecRuleCanaryStepsMissing, "canary.steps", -1, "at least one canary step"},
 	}
