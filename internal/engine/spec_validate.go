@@ -186,11 +186,17 @@ func ValidateRetry(r RetryConfig) error {
 	if r.MinWait < 0 {
 		problems = append(problems, fmt.Sprintf("min_wait must not be negative, got %s", r.MinWait))
 	}
-	if r.MaxWait < r.MinWait {
+	if !RetryWaitsInOrder(r.MinWait, r.MaxWait) {
 		problems = append(problems, fmt.Sprintf("max_wait (%s) must be at least min_wait (%s)", r.MaxWait, r.MinWait))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid hook retry settings: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// RetryWaitsInOrder is the rule of a retry's waits: the longest wait
+// between attempts is at least the shortest.
+func RetryWaitsInOrder(minWait, maxWait time.Duration) bool {
+	return maxWait >= minWait
 }

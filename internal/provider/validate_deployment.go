@@ -75,8 +75,8 @@ func canaryRulesBroken(m *deploymentModel) []*engine.SpecError {
 }
 
 // validateEndpoints: a hook or health_check block needs its url, and the
-// retry waits must be in order. A wait that does not parse is left to its
-// own validator.
+// retry waits must be in order (the engine's rule). A wait that does not
+// parse is left to its own validator.
 func validateEndpoints(m *deploymentModel, diags *diag.Diagnostics) {
 	if h := m.Hook; h != nil {
 		if h.URL.IsNull() {
@@ -85,7 +85,7 @@ func validateEndpoints(m *deploymentModel, diags *diag.Diagnostics) {
 		if rt := h.Retry; rt != nil && !rt.MinWait.IsNull() && !rt.MaxWait.IsNull() && !rt.MinWait.IsUnknown() && !rt.MaxWait.IsUnknown() {
 			minWait, minErr := rt.MinWait.ValueGoDuration()
 			maxWait, maxErr := rt.MaxWait.ValueGoDuration()
-			if !minErr.HasError() && !maxErr.HasError() && maxWait < minWait {
+			if !minErr.HasError() && !maxErr.HasError() && !engine.RetryWaitsInOrder(minWait, maxWait) {
 				diags.AddAttributeError(path.Root("hook").AtName("retry").AtName("max_wait"), "Retry Waits Inverted",
 					fmt.Sprintf("max_wait (%s) must be at least min_wait (%s).", maxWait, minWait))
 			}
