@@ -169,17 +169,8 @@ func (s DeploymentSpec) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("strategy %q is not one of %v", s.Strategy, Strategies))
 	}
-	if s.Strategy == StrategyCanary && len(s.Canary.Steps) == 0 {
-		errs = append(errs, errors.New("the canary strategy needs at least one canary step"))
-	}
-	for i, st := range s.Canary.Steps {
-		if st.Weight < 1 || st.Weight > 100 {
-			errs = append(errs, fmt.Errorf("canary step %d: weight %d must be between 1 and 100", i+1, st.Weight))
-		}
-		if i > 0 && st.Weight < s.Canary.Steps[i-1].Weight {
-			errs = append(errs, fmt.Errorf("canary step %d: weight %d is lower than the step before (%d); weights must not decrease", i+1, st.Weight, s.Canary.Steps[i-1].Weight))
-		}
-	}
+	errs = append(errs, validateCanarySteps(s)...)
+	errs = append(errs, validateSpecFields(s)...)
 	if s.Hook != nil {
 		if err := ValidateRetry(s.Hook.Retry); err != nil {
 			errs = append(errs, err)
@@ -201,11 +192,17 @@ func ValidateRetry(r RetryConfig) error {
 	if r.MinWait < 0 {
 		problems = append(problems, fmt.Sprintf("min_wait must not be negative, got %s", r.MinWait))
 	}
-	if r.MaxWait < r.MinWait {
+	if !RetryWaitsInOrder(r.MinWait, r.MaxWait) {
 		problems = append(problems, fmt.Sprintf("max_wait (%s) must be at least min_wait (%s)", r.MaxWait, r.MinWait))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid hook retry settings: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// RetryWaitsInOrder is the rule of a retry's waits: the longest wait
+// between attempts is at least the shortest.
+func RetryWaitsInOrder(minWait, maxWait time.Duration) bool {
+	return maxWait >= minWait
 }

@@ -163,12 +163,12 @@ func (r *deploymentResource) warnAboutApprovalWait(ctx context.Context, plan *de
 	if k < 0 {
 		return
 	}
-	gates, err := r.earlierPhaseGates(ctx, rel, k)
+	facts, err := r.earlierPhaseFacts(ctx, rel, k)
 	if err != nil {
 		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking the earlier phases of %s for deployments waiting at their promotion gate", rel.ID()), err, nextAfterPlanRead)
 		return
 	}
-	approvalDue, err := r.approvalDue(ctx, rel, k)
+	facts.Approved, err = r.phaseApproved(ctx, rel, k)
 	if err != nil {
 		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking whether phase %q of %s is approved", rel.Phases[k].Name, rel.ID()), err, nextAfterPlanRead)
 		return
@@ -176,12 +176,13 @@ func (r *deploymentResource) warnAboutApprovalWait(ctx context.Context, plan *de
 	// A promotion or approval may be planned a moment after this resource:
 	// Terraform plans siblings in any order.
 	r.data.awaitPlanned(ctx, func() bool {
-		return len(r.unplannedGates(rel, gates)) == 0 && (!approvalDue || r.data.plannedApproval(rel.ID(), rel.Phases[k].Name))
+		return engine.PreviewPhaseGate(rel, env, facts, r.data).Clear()
 	})
-	if unplanned := r.unplannedGates(rel, gates); len(unplanned) > 0 {
-		resp.Diagnostics.AddAttributeWarning(path.Root("release"), "Earlier Phase Waits For Promotion", unplannedGatesWarning(rel, env, unplanned))
+	preview := engine.PreviewPhaseGate(rel, env, facts, r.data)
+	if len(preview.Gated) > 0 {
+		resp.Diagnostics.AddAttributeWarning(path.Root("release"), "Earlier Phase Waits For Promotion", unplannedGatesWarning(rel, env, preview.Gated))
 	}
-	if phase := rel.Phases[k].Name; approvalDue && !r.data.plannedApproval(rel.ID(), phase) {
+	if phase := preview.PhaseName; preview.ApprovalDue {
 		resp.Diagnostics.AddAttributeWarning(path.Root("release"), "Deployment Needs Phase Approval", fmt.Sprintf(
 			"Phase %q of %s requires approval and none is recorded or planned, so this deployment will be refused at apply instead of waiting. "+
 				"Add an ocuroot_promotion { release = %q, phase = %q } to this configuration and make this deployment depend on it, or apply it first.",

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 )
 
@@ -189,4 +192,54 @@ func promotionResourceName(pkg, env string) string {
 		return "promote_" + string(name)
 	}
 	return string(name)
+}
+
+// addSpecErrorDiagnostic words a rule of the spec the engine refused on the
+// attribute to fix. The canary's missing steps go on a line the
+// configuration has, which Terraform can show: the canary block when there
+// is one, else the strategy that asks for it.
+func addSpecErrorDiagnostic(se *engine.SpecError, m *deploymentModel, diags *diag.Diagnostics) {
+	switch se.Rule {
+	case engine.SpecRuleCanaryStepsMissing:
+		at := path.Root("strategy")
+		if m.Canary != nil {
+			at = path.Root("canary").AtName("step")
+		}
+		diags.AddAttributeError(at, "Canary Steps Missing",
+			"strategy = \"canary\" needs a canary block with at least one step, e.g. canary { step { weight = 10, bake = \"5m\" } }.")
+	case engine.SpecRuleWeightsDecrease:
+		diags.AddAttributeError(specErrorPath(se), "Canary Weights Decrease",
+			fmt.Sprintf("Step %d has weight %d, lower than the %d of the step before. Canary weights must not decrease.", se.Index+1, se.Value, se.Previous))
+	default:
+		diags.AddAttributeError(specErrorPath(se), "Invalid Deployment Settings", sentence(se.Error()))
+	}
+}
+
+// specAttributeNames are the engine's field names that the schema spells
+// otherwise: the schema names a block by one of its elements.
+var specAttributeNames = map[string]string{"steps": "step"}
+
+// specErrorPath is the attribute path of the field a SpecError names:
+// "canary.steps[].weight" at index 1 is canary.step[1].weight.
+func specErrorPath(se *engine.SpecError) path.Path {
+	var at path.Path
+	for i, name := range strings.Split(se.Field, ".") {
+		list := strings.HasSuffix(name, "[]")
+		name = strings.TrimSuffix(name, "[]")
+		if tf, ok := specAttributeNames[name]; ok {
+			name = tf
+		}
+		if i == 0 {
+			at = path.Root(name)
+		} else {
+			at = at.AtName(name)
+		}
+		if list && se.Index >= 0 {
+			at = at.AtListIndex(se.Index)
+		}
+	}
+	if se.Key != "" {
+		at = at.AtMapKey(se.Key)
+	}
+	return at
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -14,25 +15,22 @@ import (
 // checked by ValidateConfig. Rules of a single attribute are validators in
 // the schema.
 
-// validateStrategySettings: a canary needs steps, weights must not
-// decrease, and the settings block of a strategy that is not used is
-// pointed out. That warning is only given when the strategy itself is
-// valid: next to the error of a misspelt strategy it would only distract.
+// validateStrategySettings: the engine's canary rules (a canary needs
+// steps, weights must not decrease) on the attributes to fix, and the
+// settings block of a strategy that is not used is pointed out. That
+// warning is only given when the strategy itself is valid: next to the
+// error of a misspelt strategy it would only distract.
 func validateStrategySettings(m *deploymentModel, diags *diag.Diagnostics) {
 	strategy := m.Strategy.ValueString()
 	if m.Strategy.IsNull() {
 		strategy = string(engine.StrategyDirect)
 	}
 	valid := !m.Strategy.IsUnknown() && slices.Contains(engine.Strategies, strategy)
-	if valid && strategy == string(engine.StrategyCanary) && (m.Canary == nil || len(m.Canary.Step) == 0) {
-		// On a line the configuration has, which Terraform can show: the
-		// canary block when there is one, else the strategy that asks for it.
-		at := path.Root("strategy")
-		if m.Canary != nil {
-			at = path.Root("canary").AtName("step")
+	broken := canaryRulesBroken(m)
+	for _, se := range broken {
+		if se.Rule == engine.SpecRuleCanaryStepsMissing {
+			addSpecErrorDiagnostic(se, m, diags)
 		}
-		diags.AddAttributeError(at, "Canary Steps Missing",
-			"strategy = \"canary\" needs a canary block with at least one step, e.g. canary { step { weight = 10, bake = \"5m\" } }.")
 	}
 	if valid && strategy != string(engine.StrategyCanary) && m.Canary != nil {
 		diags.AddAttributeWarning(path.Root("canary"), "Canary Settings Ignored",
@@ -42,21 +40,43 @@ func validateStrategySettings(m *deploymentModel, diags *diag.Diagnostics) {
 		diags.AddAttributeWarning(path.Root("blue_green"), "Blue-Green Settings Ignored",
 			fmt.Sprintf("The blue_green block only applies with strategy = \"blue_green\"; this deployment uses %q.", strategy))
 	}
-	if m.Canary == nil {
-		return
-	}
-	for i := 1; i < len(m.Canary.Step); i++ {
-		prev, cur := m.Canary.Step[i-1].Weight, m.Canary.Step[i].Weight
-		if !prev.IsUnknown() && !cur.IsUnknown() && cur.ValueInt64() < prev.ValueInt64() {
-			diags.AddAttributeError(path.Root("canary").AtName("step").AtListIndex(i).AtName("weight"), "Canary Weights Decrease",
-				fmt.Sprintf("Step %d has weight %d, lower than the %d of the step before. Canary weights must not decrease.", i+1, cur.ValueInt64(), prev.ValueInt64()))
+	for _, se := range broken {
+		if se.Rule == engine.SpecRuleWeightsDecrease {
+			addSpecErrorDiagnostic(se, m, diags)
 		}
 	}
 }
 
+// canaryRulesBroken asks the engine which of its canary rules the
+// configuration breaks. Only what is known is judged: a strategy not known
+// yet is none, and a rule that involves a weight not known yet is dropped.
+// Weight ranges are left to the attribute's validator.
+func canaryRulesBroken(m *deploymentModel) []*engine.SpecError {
+	spec := engine.DeploymentSpec{Strategy: engine.Strategy(m.Strategy.ValueString())}
+	var unknown []bool
+	if m.Canary != nil {
+		for _, st := range m.Canary.Step {
+			spec.Canary.Steps = append(spec.Canary.Steps, engine.CanaryStep{Weight: int(st.Weight.ValueInt64()), Bake: time.Minute})
+			unknown = append(unknown, st.Weight.IsUnknown())
+		}
+	}
+	var out []*engine.SpecError
+	for _, se := range engine.SpecErrors(spec.WithDefaults().Validate()) {
+		switch se.Rule {
+		case engine.SpecRuleCanaryStepsMissing:
+			out = append(out, se)
+		case engine.SpecRuleWeightsDecrease:
+			if !unknown[se.Index] && !unknown[se.Index-1] {
+				out = append(out, se)
+			}
+		}
+	}
+	return out
+}
+
 // validateEndpoints: a hook or health_check block needs its url, and the
-// retry waits must be in order. A wait that does not parse is left to its
-// own validator.
+// retry waits must be in order (the engine's rule). A wait that does not
+// parse is left to its own validator.
 func validateEndpoints(m *deploymentModel, diags *diag.Diagnostics) {
 	if h := m.Hook; h != nil {
 		if h.URL.IsNull() {
@@ -65,7 +85,7 @@ func validateEndpoints(m *deploymentModel, diags *diag.Diagnostics) {
 		if rt := h.Retry; rt != nil && !rt.MinWait.IsNull() && !rt.MaxWait.IsNull() && !rt.MinWait.IsUnknown() && !rt.MaxWait.IsUnknown() {
 			minWait, minErr := rt.MinWait.ValueGoDuration()
 			maxWait, maxErr := rt.MaxWait.ValueGoDuration()
-			if !minErr.HasError() && !maxErr.HasError() && maxWait < minWait {
+			if !minErr.HasError() && !maxErr.HasError() && !engine.RetryWaitsInOrder(minWait, maxWait) {
 				diags.AddAttributeError(path.Root("hook").AtName("retry").AtName("max_wait"), "Retry Waits Inverted",
 					fmt.Sprintf("max_wait (%s) must be at least min_wait (%s).", maxWait, minWait))
 			}
