@@ -86,14 +86,14 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (_ *Deployment, 
 	if err != nil {
 		return d, err
 	}
-	rc := &rolloutContext{m: e.rollouts, d: d, spec: spec, creds: creds, env: env, lease: lease}
+	rc := e.rollouts.newPass(d, spec, creds, env, lease)
 	if req.UnrecordedRollback != nil {
 		if err := rc.recordUnrecordedRollback(ctx, *req.UnrecordedRollback); err != nil {
 			return nil, err
 		}
-		rc = &rolloutContext{m: e.rollouts, d: d, spec: spec, creds: creds, env: env, lease: lease}
+		rc = e.rollouts.newPass(d, spec, creds, env, lease)
 	}
-	if started, err := e.prepareRollout(ctx, rc, resolved); err != nil || !started {
+	if started, err := rc.prepare(ctx, resolved); err != nil || !started {
 		return d, err
 	}
 	return rc.run(ctx)
@@ -119,66 +119,6 @@ func (e *Engine) loadOrSeed(ctx context.Context, id string, spec DeploymentSpec,
 		d.LiveRelease, d.PendingRelease, d.TrafficPercent, d.Rollout = "", "", 0, nil
 	}
 	return d, nil
-}
-
-// prepareRollout decides what this Deploy call does and persists the
-// decision: resume the rollout in flight, supersede one for another
-// release, do nothing, or start a new one. It reports whether the state
-// machine should run.
-func (e *Engine) prepareRollout(ctx context.Context, rc *rolloutContext, resolved ResolvedSpec) (bool, error) {
-	d, spec := rc.d, rc.spec
-	now := e.clock.Now()
-	withdrew := false
-	if r := d.Rollout; r != nil && r.State.Active() {
-		if r.Release == spec.Release {
-			if r.State == RolloutAwaitingPromotion {
-				return false, nil // the gate is open; a promotion continues it
-			}
-			r.StepAttempt++
-			// The hook secret and other live settings come from the new
-			// request; the plan itself is kept so no step is repeated.
-			d.addTransition(Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
-				Reason: fmt.Sprintf("resumed at %s (attempt %d)", rc.stepTitle(r.StepIndex), r.StepAttempt)})
-			e.log.Info(ctx, "ocuroot: resuming rollout", map[string]any{"deployment": d.ID(), "release": r.Release,
-				"step": rc.stepTitle(r.StepIndex), "step_index": rc.stepIndex(r.StepIndex)})
-			return true, rc.persist(ctx)
-		}
-		// Another release replaces one that never finished (a newer one, or
-		// the live one again after an interrupt): withdraw it first so its
-		// canary or green slot does not linger.
-		if err := rc.withdrawUnfinished(ctx, spec.Release); err != nil {
-			return false, err
-		}
-		withdrew = true
-	}
-	// A rollout of this release that failed with traffic left on it (on_timeout
-	// = "fail") is retried in full against the release it replaced, rather
-	// than declared live because its hook once went through.
-	previous := d.LiveRelease
-	retryingFailed := d.Rollout != nil && d.Rollout.Release == spec.Release && d.Rollout.State == RolloutFailed
-	if retryingFailed {
-		previous = d.Rollout.PreviousRelease
-	}
-	if d.LiveRelease == spec.Release && !retryingFailed {
-		if d.Status != StatusSucceeded || withdrew {
-			if d.Status != StatusSucceeded {
-				d.record(now, StatusSucceeded, spec.Release, spec.Release+" is already live")
-			}
-			d.PendingRelease, d.TrafficPercent = "", 100
-			return false, rc.persist(ctx)
-		}
-		return false, nil
-	}
-	steps, reason := PlanRollout(resolved, previous != "")
-	d.RolloutCount++
-	d.TrafficPercent = 0 // the share of the new release, which has none yet
-	d.Rollout = &Rollout{
-		ID: newRolloutID(spec.Release, d.RolloutCount), Release: spec.Release, PreviousRelease: previous,
-		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: 0, StepStartedAt: now, StepAttempt: 1, StartedAt: now,
-	}
-	d.moveRollout(now, RolloutRunning, fmt.Sprintf("%s: %s", reason, DescribeRollout(steps)))
-	e.log.Info(ctx, "ocuroot: starting rollout", map[string]any{"deployment": d.ID(), "release": spec.Release, "previous": OrNone(d.Rollout.PreviousRelease), "plan": DescribeRollout(steps)})
-	return true, rc.persist(ctx)
 }
 
 // GetDeployment returns a deployment record or ErrNotFound.

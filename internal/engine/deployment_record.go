@@ -126,10 +126,10 @@ type Deployment struct {
 	CreatedAt     time.Time    `json:"created_at"`
 	UpdatedAt     time.Time    `json:"updated_at"`
 
-	revision int64
+	revision int64 `json:"-"`
 	// restored is set on a copy read from the records restored from
 	// Terraform state (see store_restore.go) rather than from the store.
-	restored bool
+	restored bool `json:"-"`
 }
 
 // ID is PACKAGE/ENVIRONMENT.

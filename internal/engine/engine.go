@@ -50,9 +50,9 @@ type Engine struct {
 	leaseTTL     time.Duration
 	pollInterval time.Duration
 	// leases takes and renews the deployments' leases.
-	leases *leaseKeeper
+	leases *Keeper
 	// gates waits for phase gates to open.
-	gates *gateWatch
+	gates *Watch
 	// rollouts runs the rollout passes, and remembers the secrets and
 	// headers this process was given.
 	rollouts *machine
@@ -84,11 +84,11 @@ func New(opts Options) *Engine {
 	if e.pollInterval <= 0 {
 		e.pollInterval = time.Second
 	}
-	e.leases = &leaseKeeper{store: e.store, clock: e.clock, log: e.log, holder: e.holder, self: e.self, ttl: e.leaseTTL, poll: e.pollInterval}
+	e.leases = &Keeper{store: e.store, clock: e.clock, log: e.log, holder: e.holder, self: e.self, ttl: e.leaseTTL, poll: e.pollInterval}
 	e.rollouts = &machine{store: e.store, clock: e.clock, hooks: opts.Hooks, checker: opts.Checker, log: e.log,
 		querier: opts.Querier, prometheus: opts.Prometheus, leaseTTL: e.leaseTTL,
 		defaultHookSecret: opts.DefaultHookSecret, credentials: opts.Credentials}
-	e.gates = &gateWatch{store: e.store, clock: e.clock, log: e.log, poll: e.pollInterval}
+	e.gates = &Watch{store: e.store, clock: e.clock, log: e.log, poll: e.pollInterval}
 	return e
 }
 
@@ -99,7 +99,7 @@ func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, pl
 }
 
 // acquireLease waits for the deployment's lease and starts its heartbeat.
-func (e *Engine) acquireLease(ctx context.Context, deploymentID, operation string) (*heldLease, error) {
+func (e *Engine) acquireLease(ctx context.Context, deploymentID, operation string) (*Held, error) {
 	return e.leases.acquire(ctx, deploymentID, operation)
 }
 
@@ -108,7 +108,7 @@ func (e *Engine) ListLeases(ctx context.Context) ([]LeaseInfo, error) { return e
 
 // BreakLease deletes the lease of deploymentID if, and only if, holder (the
 // readable holder as ListLeases shows it) still holds it; see
-// leaseKeeper.breakLease.
+// Keeper.breakLease.
 func (e *Engine) BreakLease(ctx context.Context, deploymentID, holder string) error {
 	return e.leases.breakLease(ctx, deploymentID, holder)
 }

@@ -16,10 +16,10 @@ const DefaultLeaseTTL = 20 * time.Second
 // says who it is waiting for.
 const leaseWaitLogEvery = 5 * time.Second
 
-// leaseRecord is stored under kindLease: one active operation per
+// Record is stored under kindLease: one active operation per
 // deployment, across processes. A holder that dies stops renewing and the
 // lease expires after the TTL.
-type leaseRecord struct {
+type Record struct {
 	// Holder is the readable holder ("alice@ci-3 pid 42"): what people see
 	// and what "lease break -holder" names.
 	Holder string `json:"holder"`
@@ -35,7 +35,7 @@ type leaseRecord struct {
 }
 
 // sameAcquisition reports whether two records come from one acquisition.
-func (r leaseRecord) sameAcquisition(other leaseRecord) bool {
+func (r Record) sameAcquisition(other Record) bool {
 	return r.Token != "" && r.Token == other.Token && r.Holder == other.Holder
 }
 
@@ -96,9 +96,9 @@ func BreakLeaseCommand(deploymentID, holder string) string {
 	return fmt.Sprintf("terraform-provider-ocuroot lease break -deployment %s -holder %s", deploymentID, shellQuote(holder))
 }
 
-// leaseKeeper takes, renews and breaks the per-deployment leases that keep
+// Keeper takes, renews and breaks the per-deployment leases that keep
 // two runs from driving one deployment at once.
-type leaseKeeper struct {
+type Keeper struct {
 	store *Store
 	clock Clock
 	log   Logger
@@ -115,13 +115,13 @@ type leaseKeeper struct {
 // acquire waits for the deployment's lease and starts its heartbeat.
 // A lease is free when nobody holds it, when it expired, or when its holder
 // ran on this machine and its process is gone.
-func (k *leaseKeeper) acquire(ctx context.Context, deploymentID, operation string) (*heldLease, error) {
+func (k *Keeper) acquire(ctx context.Context, deploymentID, operation string) (*Held, error) {
 	waitStarted := k.clock.Now()
-	var lastSeen leaseRecord
+	var lastSeen Record
 	var lastLogged time.Time
 	for {
 		now := k.clock.Now()
-		current, rev, err := getJSON[leaseRecord](ctx, k.store.kv, kindLease, deploymentID)
+		current, rev, err := getJSON[Record](ctx, k.store.kv, kindLease, deploymentID)
 		switch {
 		case IsNotFound(err):
 			rev = 0
@@ -161,9 +161,9 @@ func (k *leaseKeeper) acquire(ctx context.Context, deploymentID, operation strin
 	}
 }
 
-func (k *leaseKeeper) newRecord(operation string, now time.Time) leaseRecord {
+func (k *Keeper) newRecord(operation string, now time.Time) Record {
 	who := k.self
-	return leaseRecord{Holder: k.holder, Token: randomID(), Who: &who, Operation: operation,
+	return Record{Holder: k.holder, Token: randomID(), Who: &who, Operation: operation,
 		AcquiredAt: now, RenewedAt: now, ExpiresAt: now.Add(k.ttl)}
 }
 

@@ -27,7 +27,7 @@ type LeaseInfo struct {
 var ErrLeaseBreakRefused = errors.New("lease break refused")
 
 // list returns the leases in the store, by deployment id.
-func (k *leaseKeeper) list(ctx context.Context) ([]LeaseInfo, error) {
+func (k *Keeper) list(ctx context.Context) ([]LeaseInfo, error) {
 	entries, err := k.store.kv.List(ctx, kindLease)
 	if err != nil {
 		return nil, fmt.Errorf("listing leases: %w", err)
@@ -35,7 +35,7 @@ func (k *leaseKeeper) list(ctx context.Context) ([]LeaseInfo, error) {
 	now := k.clock.Now()
 	out := make([]LeaseInfo, 0, len(entries))
 	for _, entry := range entries {
-		var rec leaseRecord
+		var rec Record
 		if err := json.Unmarshal(entry.Value, &rec); err != nil {
 			return nil, fmt.Errorf("decoding lease of %s: %w", entry.Key, err)
 		}
@@ -55,8 +55,8 @@ func (k *leaseKeeper) list(ctx context.Context) ([]LeaseInfo, error) {
 // the meantime is never broken. It also refuses a holder that visibly runs
 // on this machine. The holder, if it is alive after all, notices at its next
 // renewal and stops.
-func (k *leaseKeeper) breakLease(ctx context.Context, deploymentID, holder string) error {
-	current, rev, err := getJSON[leaseRecord](ctx, k.store.kv, kindLease, deploymentID)
+func (k *Keeper) breakLease(ctx context.Context, deploymentID, holder string) error {
+	current, rev, err := getJSON[Record](ctx, k.store.kv, kindLease, deploymentID)
 	switch {
 	case IsNotFound(err):
 		return fmt.Errorf("%w: deployment %s holds no lease; nothing to break", ErrLeaseBreakRefused, deploymentID)

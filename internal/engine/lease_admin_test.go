@@ -17,7 +17,7 @@ import (
 // holdLeaseAs writes a lease record as the process who would.
 func holdLeaseAs(t *testing.T, kv KV, id string, who Holder, operation string, acquired, expires time.Time) {
 	t.Helper()
-	rec := leaseRecord{Holder: who.String(), Token: randomID(), Who: &who, Operation: operation,
+	rec := Record{Holder: who.String(), Token: randomID(), Who: &who, Operation: operation,
 		AcquiredAt: acquired, RenewedAt: acquired, ExpiresAt: expires}
 	if _, err := putJSON(context.Background(), kv, kindLease, id, rec, 0); err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ func TestLeaseHeartbeatRenewsWhileHeld(t *testing.T) {
 	}
 	clock.Increment(time.Hour) // far past the TTL: only a renewal keeps it
 	eventually(t, "the heartbeat renews the lease", func() bool {
-		rec, _, err := getJSON[leaseRecord](ctx, h.kv, kindLease, testDepID)
+		rec, _, err := getJSON[Record](ctx, h.kv, kindLease, testDepID)
 		return err == nil && rec.ExpiresAt.Equal(testStart.Add(time.Hour+40*time.Millisecond))
 	})
 	if err := l.renew(ctx); err != nil {
@@ -65,7 +65,7 @@ func TestLeaseBrokenByOperatorIsLost(t *testing.T) {
 	}
 	defer successor.release(ctx)
 	l.release(ctx)
-	if got, _, err := getJSON[leaseRecord](ctx, h.kv, kindLease, testDepID); err != nil || got.Holder != "next-run" {
+	if got, _, err := getJSON[Record](ctx, h.kv, kindLease, testDepID); err != nil || got.Holder != "next-run" {
 		t.Errorf("after the broken run released: %+v, %v", got, err)
 	}
 }

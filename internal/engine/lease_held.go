@@ -8,17 +8,17 @@ import (
 	"time"
 )
 
-// heldLease is a lease this process holds. A heartbeat goroutine renews it
+// Held is a lease this process holds. A heartbeat goroutine renews it
 // on real time while the rollout may be busy in a long hook call; the
 // rollout's loops also renew it on the engine clock, which is what keeps it
 // alive under a fake clock in tests. mu serialises the two, so a renewal
 // always writes over the revision the other one just produced.
-type heldLease struct {
-	k   *leaseKeeper
+type Held struct {
+	k   *Keeper
 	key string
 
 	mu       sync.Mutex
-	record   leaseRecord
+	record   Record
 	revision int64
 	// lost is set once a renewal found the lease broken or taken; every
 	// later renew returns it and release leaves the record alone.
@@ -32,8 +32,8 @@ type heldLease struct {
 // start wraps a freshly written record and starts its heartbeat. The
 // heartbeat runs on a context detached from ctx: an interrupted apply rolls
 // back under the lease, so it must stay renewed until release.
-func (k *leaseKeeper) start(ctx context.Context, key string, rec leaseRecord, revision int64) *heldLease {
-	l := &heldLease{k: k, key: key, record: rec, revision: revision, stop: make(chan struct{}), heartbeat: make(chan struct{})}
+func (k *Keeper) start(ctx context.Context, key string, rec Record, revision int64) *Held {
+	l := &Held{k: k, key: key, record: rec, revision: revision, stop: make(chan struct{}), heartbeat: make(chan struct{})}
 	go l.beat(context.WithoutCancel(ctx), heartbeatInterval(k.ttl))
 	return l
 }
@@ -47,7 +47,7 @@ func heartbeatInterval(ttl time.Duration) time.Duration {
 // beat renews the lease on a real-time ticker until stop is closed or the
 // lease is lost. The injected clock is not used for the ticker: a goroutine
 // waiting on a fake clock would make its waiter counts nondeterministic.
-func (l *heldLease) beat(ctx context.Context, every time.Duration) {
+func (l *Held) beat(ctx context.Context, every time.Duration) {
 	defer close(l.heartbeat)
 	ticker := time.NewTicker(every)
 	defer ticker.Stop()
@@ -66,7 +66,7 @@ func (l *heldLease) beat(ctx context.Context, every time.Duration) {
 // beatOnce renews once; it reports whether the lease is lost. A store error
 // is only logged: the next beat tries again, and if the store stays away
 // past the TTL the lease is lost and the next renewal says so.
-func (l *heldLease) beatOnce(ctx context.Context, timeout time.Duration) (lost bool) {
+func (l *Held) beatOnce(ctx context.Context, timeout time.Duration) (lost bool) {
 	ctx, cancel := context.WithTimeout(ctx, max(2*timeout, time.Second))
 	defer cancel()
 	l.mu.Lock()
@@ -88,7 +88,7 @@ func (l *heldLease) beatOnce(ctx context.Context, timeout time.Duration) (lost b
 // renew extends the lease when a third of its TTL has passed on the engine
 // clock, and reports a lost lease, so the rollout stops before its next
 // step with its position saved.
-func (l *heldLease) renew(ctx context.Context) error {
+func (l *Held) renew(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.lost != nil {
@@ -104,7 +104,7 @@ func (l *heldLease) renew(ctx context.Context) error {
 // extendLocked writes a new expiry over the revision last written. On a
 // conflict it looks at the record: still ours (a write whose answer was
 // lost) is adopted, anything else means the lease is lost. l.mu is held.
-func (l *heldLease) extendLocked(ctx context.Context, now time.Time) error {
+func (l *Held) extendLocked(ctx context.Context, now time.Time) error {
 	rec := l.record
 	rec.RenewedAt = now
 	rec.ExpiresAt = now.Add(l.k.ttl)
@@ -116,7 +116,7 @@ func (l *heldLease) extendLocked(ctx context.Context, now time.Time) error {
 	if !errors.Is(err, ErrConflict) {
 		return fmt.Errorf("renewing lease of %s: %w", l.key, err)
 	}
-	current, currentRev, err := getJSON[leaseRecord](ctx, l.k.store.kv, kindLease, l.key)
+	current, currentRev, err := getJSON[Record](ctx, l.k.store.kv, kindLease, l.key)
 	switch {
 	case IsNotFound(err):
 		l.lost = &LeaseLostError{Deployment: l.key}
@@ -136,7 +136,7 @@ func (l *heldLease) extendLocked(ctx context.Context, now time.Time) error {
 // deployment. A lost lease belongs to someone else now and is left alone.
 // A store that fails the release leaves the lease to expire on its own; the
 // *LeaseNotReleasedError says so.
-func (l *heldLease) release(ctx context.Context) error {
+func (l *Held) release(ctx context.Context) error {
 	l.stopOnce.Do(func() { close(l.stop) })
 	<-l.heartbeat
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -159,7 +159,7 @@ func (l *heldLease) release(ctx context.Context) error {
 // releaseInto releases the lease at the end of an operation (deferred) and
 // adds a failure to release it to the operation's error: alone when the
 // operation itself succeeded, so callers can tell that case apart.
-func (l *heldLease) releaseInto(ctx context.Context, opErr *error) {
+func (l *Held) releaseInto(ctx context.Context, opErr *error) {
 	err := l.release(ctx)
 	switch {
 	case err == nil:

@@ -13,7 +13,7 @@ import (
 // holdLease writes a lease record as another (possibly dead) process would.
 func holdLease(t *testing.T, kv KV, id, holder string, acquired, expires time.Time) {
 	t.Helper()
-	rec := leaseRecord{Holder: holder, Operation: "deploy api@9", AcquiredAt: acquired, RenewedAt: acquired, ExpiresAt: expires}
+	rec := Record{Holder: holder, Operation: "deploy api@9", AcquiredAt: acquired, RenewedAt: acquired, ExpiresAt: expires}
 	if _, err := putJSON(context.Background(), kv, kindLease, id, rec, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -120,11 +120,10 @@ func TestLeaseWaitEndsWithLeaseError(t *testing.T) {
 }
 
 func TestLeaseErrorOnCancelSaysCancelled(t *testing.T) {
-	h := newHarnessWith(t, RealClock{}, Options{PollInterval: 2 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	h := newHarnessWith(t, RealClock{}, Options{PollInterval: 2 * time.Millisecond, Logger: cancelOnInfoLogger{cancel}})
 	now := time.Now().UTC()
 	holdLease(t, h.kv, testDepID, "bob@laptop pid 7", now, now.Add(time.Hour))
-	ctx, cancel := context.WithCancel(context.Background())
-	h.e.log = cancelOnInfoLogger{cancel}
 	spec := testSpec(StrategyDirect)
 	spec.Release = releaseID(1)
 	_, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
@@ -291,7 +290,7 @@ func TestLeaseTakenOverIsLost(t *testing.T) {
 		t.Errorf("a lost lease must stay lost; second renew = %v", again)
 	}
 	l.release(ctx)
-	if got, _, err := getJSON[leaseRecord](ctx, h.kv, kindLease, testDepID); err != nil || got.Holder != "bob@ci-2 pid 77" {
+	if got, _, err := getJSON[Record](ctx, h.kv, kindLease, testDepID); err != nil || got.Holder != "bob@ci-2 pid 77" {
 		t.Errorf("after releasing a lost lease: %+v, %v", got, err)
 	}
 }

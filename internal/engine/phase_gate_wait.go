@@ -14,9 +14,9 @@ import (
 // with this deployment may be noted a moment after this deployment starts.
 const plannedDecisionGrace = 2 * time.Second
 
-// gateWatch reads the store to decide a release's phase gate, and waits
+// Watch reads the store to decide a release's phase gate, and waits
 // for it to open.
-type gateWatch struct {
+type Watch struct {
 	store *Store
 	clock Clock
 	log   Logger
@@ -27,7 +27,7 @@ type gateWatch struct {
 // await waits until the gate opens, the gate refuses, or ctx ends.
 // A refusal at a human gate is only final once it has held for
 // plannedDecisionGrace on the engine clock.
-func (g *gateWatch) await(ctx context.Context, rel Release, env string, planned PlannedDecisions) error {
+func (g *Watch) await(ctx context.Context, rel Release, env string, planned PlannedDecisions) error {
 	logged := ""
 	var refusingSince time.Time // when a refusal that a late plan could lift was first seen
 	for {
@@ -76,7 +76,7 @@ func (g *gateWatch) await(ctx context.Context, rel Release, env string, planned 
 
 // decide reads what the gate of rel's phase for env depends on (the earlier
 // phases' deployments, the approvals) and decides it.
-func (g *gateWatch) decide(ctx context.Context, rel Release, env string, planned PlannedDecisions) (GateDecision, error) {
+func (g *Watch) decide(ctx context.Context, rel Release, env string, planned PlannedDecisions) (GateDecision, error) {
 	k := rel.PhaseOf(env)
 	byEnv := map[string]Deployment{}
 	// Only earlier phases matter: the first phase (and an environment in no

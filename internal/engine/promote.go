@@ -164,7 +164,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (_ *Deployment
 // process's memory (the run that applied the configuration), and when one
 // is missing the context is refused before anything is sent. hook, when
 // set, supplies a hook for a record that stored none.
-func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookConfig, lease *heldLease) (*rolloutContext, error) {
+func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookConfig, lease *Held) (*Pass, error) {
 	r := d.Rollout
 	spec := r.Spec
 	if spec.Hook == nil && hook != nil {
@@ -183,5 +183,5 @@ func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookCon
 	if err != nil && !IsNotFound(err) {
 		return nil, fmt.Errorf("reading environment %q: %w", d.Environment, err)
 	}
-	return &rolloutContext{m: e.rollouts, d: d, spec: spec, creds: creds, env: env, lease: lease}, nil
+	return e.rollouts.newPass(d, spec, creds, env, lease), nil
 }

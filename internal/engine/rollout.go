@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// rolloutContext is everything one pass of the state machine works with:
+// Pass is everything one pass of the state machine works with:
 // what was read, what is being built, and the clients to act through.
-type rolloutContext struct {
+type Pass struct {
 	// m is the machine this pass runs on: its clients and clock.
 	m *machine
 	// d is the deployment record; d.Rollout is the rollout being walked.
@@ -22,7 +22,7 @@ type rolloutContext struct {
 	// env supplies the attributes sent with every event.
 	env Environment
 	// lease is held for the whole pass.
-	lease *heldLease
+	lease *Held
 	// resumed is set when this pass continues a step an earlier pass was
 	// interrupted in (a killed provider, Ctrl-C with on_timeout = "fail").
 	resumed bool
@@ -47,28 +47,34 @@ type rolloutContext struct {
 	analysis stepAnalysis
 }
 
-func (rc *rolloutContext) r() *Rollout { return rc.d.Rollout }
+// newPass starts a pass over deployment d with the configuration of this
+// run (spec, its secrets bound in creds), under lease.
+func (m *machine) newPass(d *Deployment, spec DeploymentSpec, creds boundCredentials, env Environment, lease *Held) *Pass {
+	return &Pass{m: m, d: d, spec: spec, creds: creds, env: env, lease: lease}
+}
+
+func (rc *Pass) r() *Rollout { return rc.d.Rollout }
 
 // version is the version of the release being rolled out, for events and
 // check placeholders.
-func (rc *rolloutContext) version() string { return versionOf(rc.r().Release) }
+func (rc *Pass) version() string { return versionOf(rc.r().Release) }
 
 // stepTitle names step i as the user configured it, for diagnostics,
 // history reasons and logs: "canary step 2 of 2 (weight 50%, bake 2s)",
 // "the cutover" (step_title.go).
-func (rc *rolloutContext) stepTitle(i int) string { return stepTitle(rc.r().Steps, i) }
+func (rc *Pass) stepTitle(i int) string { return stepTitle(rc.r().Steps, i) }
 
 // stepStage names step i in a history transition's from and to.
-func (rc *rolloutContext) stepStage(i int) string { return stepStage(rc.r().Steps, i) }
+func (rc *Pass) stepStage(i int) string { return stepStage(rc.r().Steps, i) }
 
 // stepIndex is the plan's "2/5", a secondary detail for logs.
-func (rc *rolloutContext) stepIndex(i int) string { return stepIndex(rc.r().Steps, i) }
+func (rc *Pass) stepIndex(i int) string { return stepIndex(rc.r().Steps, i) }
 
 // persist saves the record. Every transition goes through here before the
 // machine moves on, so a killed process resumes at the saved step. A save
 // that fails because the store cannot be reached starts an outage (see
 // rollout_store_outage.go); the first save that lands ends it.
-func (rc *rolloutContext) persist(ctx context.Context) error {
+func (rc *Pass) persist(ctx context.Context) error {
 	rc.d.UpdatedAt = rc.m.clock.Now()
 	err := rc.m.store.SaveDeployment(ctx, rc.d)
 	if errors.Is(err, ErrConflict) && len(rc.outage.lostAnswers) > 0 && rc.adoptLandedSave(ctx) {
@@ -125,7 +131,7 @@ type stepOutcome struct {
 // run walks the rollout from its current step to the end, a gate, or a
 // failure. It is the whole state machine: a flat loop where every path ends
 // in exactly one persist.
-func (rc *rolloutContext) run(ctx context.Context) (*Deployment, error) {
+func (rc *Pass) run(ctx context.Context) (*Deployment, error) {
 	r := rc.r()
 	// A resume counts each attempt at the step it continues; a step
 	// reached normally is on its first.
@@ -186,7 +192,7 @@ func (rc *rolloutContext) run(ctx context.Context) (*Deployment, error) {
 }
 
 // advance moves to the next step and persists that transition.
-func (rc *rolloutContext) advance(ctx context.Context, note string) error {
+func (rc *Pass) advance(ctx context.Context, note string) error {
 	r := rc.r()
 	now := rc.m.clock.Now()
 	from, fromIndex := rc.stepStage(r.StepIndex), rc.stepIndex(r.StepIndex)
@@ -213,7 +219,7 @@ func (rc *rolloutContext) advance(ctx context.Context, note string) error {
 }
 
 // complete marks the rollout succeeded.
-func (rc *rolloutContext) complete(ctx context.Context) error {
+func (rc *Pass) complete(ctx context.Context) error {
 	r := rc.r()
 	now := rc.m.clock.Now()
 	r.FinishedAt = now
@@ -232,7 +238,7 @@ func (rc *rolloutContext) complete(ctx context.Context) error {
 
 // openGate stops at awaiting_promotion: the apply ends successfully and a
 // promotion continues the rollout later.
-func (rc *rolloutContext) openGate(ctx context.Context) error {
+func (rc *Pass) openGate(ctx context.Context) error {
 	r := rc.r()
 	rc.d.PendingRelease = r.Release
 	rc.d.moveRollout(rc.m.clock.Now(), RolloutAwaitingPromotion,
@@ -248,7 +254,7 @@ func (rc *rolloutContext) openGate(ctx context.Context) error {
 // unrecordedEnd is the error of a pass that ended well but whose last save
 // did not land: an UnrecordedError when the store could not be reached,
 // the store's error otherwise.
-func (rc *rolloutContext) unrecordedEnd(ctx context.Context, err error, done, nextApply string) error {
+func (rc *Pass) unrecordedEnd(ctx context.Context, err error, done, nextApply string) error {
 	if !rc.storeUnreachable(ctx, err) {
 		return err
 	}
@@ -260,7 +266,7 @@ func (rc *rolloutContext) unrecordedEnd(ctx context.Context, err error, done, ne
 // fail starts the failure path: roll back (the default, and always for a
 // failed check or hook) or, for a timeout with on_timeout = "fail", leave
 // traffic where it is.
-func (rc *rolloutContext) fail(ctx context.Context, outcome stepOutcome) error {
+func (rc *Pass) fail(ctx context.Context, outcome stepOutcome) error {
 	r := rc.r()
 	rerr := &RolloutError{Deployment: rc.d.ID(), Release: r.Release, Step: rc.stepTitle(r.StepIndex), Reason: outcome.detail, Timeout: outcome.kind == stepTimedOut}
 	if rerr.Timeout && rc.spec.OnTimeout == OnTimeoutFail {
@@ -274,7 +280,7 @@ func (rc *rolloutContext) fail(ctx context.Context, outcome stepOutcome) error {
 // on_timeout = rollback the previous release is restored on a detached
 // context within the grace period; otherwise the next apply resumes from
 // the saved step.
-func (rc *rolloutContext) interrupted(ctx context.Context, cause error) error {
+func (rc *Pass) interrupted(ctx context.Context, cause error) error {
 	r := rc.r()
 	if ctx.Err() == nil {
 		return fmt.Errorf("rollout of %s to %s stopped at %s: %w", r.Release, rc.d.ID(), rc.stepTitle(r.StepIndex), cause)
@@ -305,7 +311,7 @@ func interruptionReason(ctx context.Context) string {
 	return "the operation was cancelled (interrupt)"
 }
 
-func (rc *rolloutContext) markFailed(ctx context.Context, rerr *RolloutError) error {
+func (rc *Pass) markFailed(ctx context.Context, rerr *RolloutError) error {
 	r := rc.r()
 	now := rc.m.clock.Now()
 	r.FailureReason = rerr.Reason

@@ -12,7 +12,7 @@ import (
 // check compares with the stable release and the slot's answer can be
 // judged, the stable release's value of the same query. mc carries the
 // headers bound for this pass.
-func (rc *rolloutContext) queryCheck(ctx context.Context, mc MetricCheck, slot string) CheckResult {
+func (rc *Pass) queryCheck(ctx context.Context, mc MetricCheck, slot string) CheckResult {
 	subject := rc.read(ctx, mc, rc.placeholders(slot))
 	if _, nothingToCompare := unusable(mc, subject, ""); mc.CompareToStable == nil || nothingToCompare {
 		return judgePromQL(mc, subject, nil, "")
@@ -33,7 +33,7 @@ type reading struct {
 }
 
 // read asks Prometheus one query with vars expanded into it.
-func (rc *rolloutContext) read(ctx context.Context, mc MetricCheck, vars Placeholders) reading {
+func (rc *Pass) read(ctx context.Context, mc MetricCheck, vars Placeholders) reading {
 	q := rc.m.promQuery(mc, ExpandQueryPlaceholders(mc.Query, vars))
 	out := reading{slot: vars.Slot, query: q.Query}
 	if rc.m.querier == nil {
@@ -60,7 +60,7 @@ func stableSlotOf(slot string) string {
 
 // stablePlaceholders are the placeholders of the stable release beside
 // slot, or why there is nothing to compare with.
-func (rc *rolloutContext) stablePlaceholders(slot string) (Placeholders, string) {
+func (rc *Pass) stablePlaceholders(slot string) (Placeholders, string) {
 	stableSlot := stableSlotOf(slot)
 	previous := rc.r().PreviousRelease
 	step := rc.r().CurrentStep()

@@ -202,7 +202,7 @@ func TestStablePlaceholders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rc := &rolloutContext{d: &Deployment{Package: "api", Environment: "prod",
+			rc := &Pass{d: &Deployment{Package: "api", Environment: "prod",
 				Rollout: &Rollout{Release: "api@2", PreviousRelease: tt.previous, Steps: []Step{tt.step}}}}
 			got, why := rc.stablePlaceholders(tt.slot)
 			if got != tt.want || why != tt.wantWhy {

@@ -88,7 +88,7 @@ func (blueGreenStrategy) rollbackSlot(step *Step) string {
 // "green healthy for this long", so it checks green every interval and
 // fails like a bake; the scale-down delay only keeps blue around, so it
 // counts observed time without checks.
-func (rc *rolloutContext) delay(ctx context.Context, step *Step) (stepOutcome, error) {
+func (rc *Pass) delay(ctx context.Context, step *Step) (stepOutcome, error) {
 	before := rc.r().StepObserved
 	promotionDelay := !step.AfterCutover
 	o := observation{step: step, slot: step.Slot, interval: step.Interval, threshold: step.FailureThreshold}
@@ -111,7 +111,7 @@ func (rc *rolloutContext) delay(ctx context.Context, step *Step) (stepOutcome, e
 // verify runs a pre- or post-promotion check set: every check must pass,
 // with up to step.FailureThreshold tries an interval apart. It keeps no
 // progress: a verify resumed after a crash runs again and must pass again.
-func (rc *rolloutContext) verify(ctx context.Context, step *Step) (stepOutcome, error) {
+func (rc *Pass) verify(ctx context.Context, step *Step) (stepOutcome, error) {
 	label := strings.ReplaceAll(step.CheckSet, "_", "-")
 	tries, last, err := rc.tryChecks(ctx, step.Slot, false, rc.creds.metricChecks(stepCheckBlock(*step), step.Checks), step.FailureThreshold, step.Interval)
 	switch {

@@ -67,7 +67,7 @@ func (canaryStrategy) rollbackSlot(step *Step) string {
 
 // bake holds the step's weight until its duration was observed with checks
 // running; step.FailureThreshold consecutive failed rounds roll back.
-func (rc *rolloutContext) bake(ctx context.Context, step *Step) (stepOutcome, error) {
+func (rc *Pass) bake(ctx context.Context, step *Step) (stepOutcome, error) {
 	before := rc.r().StepObserved
 	outcome, passed, failed, err := rc.observe(ctx, observation{
 		step: step, slot: step.Slot, checks: rc.hasChecks(),

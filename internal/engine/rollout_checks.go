@@ -7,14 +7,14 @@ import (
 )
 
 // runChecks evaluates the health check and every metric check once.
-func (rc *rolloutContext) runChecks(ctx context.Context, slot string) []CheckResult {
+func (rc *Pass) runChecks(ctx context.Context, slot string) []CheckResult {
 	return rc.runCheckSet(ctx, slot, rc.spec.HealthCheck != nil, rc.creds.metricChecks("check", rc.spec.Checks))
 }
 
 // runCheckSet evaluates the health check (when health is set) and the given
 // metric checks (their headers bound, see boundCredentials) once, in that
 // order.
-func (rc *rolloutContext) runCheckSet(ctx context.Context, slot string, health bool, metrics []MetricCheck) []CheckResult {
+func (rc *Pass) runCheckSet(ctx context.Context, slot string, health bool, metrics []MetricCheck) []CheckResult {
 	vars := rc.placeholders(slot)
 	var results []CheckResult
 	if health && rc.spec.HealthCheck != nil {
@@ -38,7 +38,7 @@ func (rc *rolloutContext) runCheckSet(ctx context.Context, slot string, health b
 // saw keeps what a round of probes answered for a later timeout or
 // interrupt to quote: the first failed check, or the first check when all
 // passed.
-func (rc *rolloutContext) saw(results []CheckResult) {
+func (rc *Pass) saw(results []CheckResult) {
 	if len(results) == 0 {
 		return
 	}
@@ -79,7 +79,7 @@ func firstFailed(results []CheckResult) *CheckResult {
 // policy) uses no try; a check's inconclusive_limit bounds how many come in
 // a row. It returns the tries used and the failed check of the last round,
 // or nil when a round passed.
-func (rc *rolloutContext) tryChecks(ctx context.Context, slot string, health bool, metrics []MetricCheck, tries int, interval time.Duration) (int, *CheckResult, error) {
+func (rc *Pass) tryChecks(ctx context.Context, slot string, health bool, metrics []MetricCheck, tries int, interval time.Duration) (int, *CheckResult, error) {
 	var last *CheckResult
 	for try := 1; try <= tries; {
 		results := rc.runCheckSet(ctx, slot, health, metrics)
@@ -109,7 +109,7 @@ func (rc *rolloutContext) tryChecks(ctx context.Context, slot string, health boo
 // resets the failures in a row, a failure adds one, an inconclusive round
 // leaves both alone. It returns the verdict and the result that decided
 // it.
-func (rc *rolloutContext) countRound(results []CheckResult) (roundVerdict, *CheckResult) {
+func (rc *Pass) countRound(results []CheckResult) (roundVerdict, *CheckResult) {
 	r := rc.r()
 	verdict, decided := judgeRound(results, r.ConsecutiveInconclusive)
 	rc.saw(results)
@@ -135,7 +135,7 @@ func (rc *rolloutContext) countRound(results []CheckResult) (roundVerdict, *Chec
 // named (step.RecheckSlot) is checked first, with up to failure_threshold
 // tries. It returns a note for the history, or the failure that stops the
 // rollout.
-func (rc *rolloutContext) recheckBeforeTraffic(ctx context.Context, step *Step) (note, failure string, err error) {
+func (rc *Pass) recheckBeforeTraffic(ctx context.Context, step *Step) (note, failure string, err error) {
 	if !rc.resumed || rc.passedThisPass {
 		return "", "", nil
 	}

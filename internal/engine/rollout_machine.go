@@ -7,7 +7,7 @@ import (
 
 // machine is what every rollout pass runs on: the clients it acts through,
 // the clock it waits on, and the credentials it signs and probes with. The
-// Engine builds one and hands it to each pass (rolloutContext).
+// Engine builds one and hands it to each pass (Pass).
 type machine struct {
 	store   *Store
 	clock   Clock

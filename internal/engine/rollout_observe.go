@@ -25,7 +25,7 @@ type observation struct {
 // (see NextObservation) or threshold consecutive check rounds fail. After
 // every round the observed time and the counters are persisted, so a
 // killed process resumes with what it had really watched, and nothing more.
-func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome stepOutcome, passed, failed int, err error) {
+func (rc *Pass) observe(ctx context.Context, o observation) (outcome stepOutcome, passed, failed int, err error) {
 	r := rc.r()
 	rounds := 0
 	for {
@@ -79,7 +79,7 @@ func (rc *rolloutContext) observe(ctx context.Context, o observation) (outcome s
 }
 
 // recordPass counts a passing check round, for the rollout and this pass.
-func (rc *rolloutContext) recordPass() {
+func (rc *Pass) recordPass() {
 	r := rc.r()
 	r.ChecksPassed++
 	r.ConsecutiveFailures = 0
@@ -88,7 +88,7 @@ func (rc *rolloutContext) recordPass() {
 }
 
 // hasChecks reports whether health_check or check blocks are configured.
-func (rc *rolloutContext) hasChecks() bool {
+func (rc *Pass) hasChecks() bool {
 	return rc.spec.HealthCheck != nil || len(rc.spec.Checks) > 0
 }
 
@@ -104,7 +104,7 @@ func observedBefore(d time.Duration) string {
 // observed for longer than the progress deadline. The deadline counts
 // observed time, persisted after every failed probe, so a run resumed after
 // a crash neither times out on the gap nor starts the deadline over.
-func (rc *rolloutContext) awaitHealthy(ctx context.Context, step *Step) (stepOutcome, error) {
+func (rc *Pass) awaitHealthy(ctx context.Context, step *Step) (stepOutcome, error) {
 	r := rc.r()
 	hc := rc.spec.HealthCheck
 	if hc == nil {

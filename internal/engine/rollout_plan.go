@@ -73,7 +73,7 @@ type Step struct {
 // A first deployment (nothing live) has nothing to canary or to protect
 // with a blue slot: every strategy deploys directly.
 func PlanRollout(resolved ResolvedSpec, hasLiveRelease bool) (steps []Step, reason string) {
-	spec := resolved.spec
+	spec := resolved.Spec()
 	if !hasLiveRelease {
 		steps, reason = planFirstDeployment(spec.Strategy)
 	} else {
@@ -187,7 +187,7 @@ func RolloutSummary(resolved ResolvedSpec, hasLiveRelease bool) string {
 // SummarizeRollout is RolloutSummary of steps already planned from
 // resolved, for a caller that uses the steps for more than the summary.
 func SummarizeRollout(resolved ResolvedSpec, steps []Step, hasLiveRelease bool) string {
-	spec := resolved.spec
+	spec := resolved.Spec()
 	text := describeRollout(steps, spec.analysisOf)
 	if !hasLiveRelease && spec.Strategy != "" && spec.Strategy != StrategyDirect {
 		text = "direct (first deployment: nothing to protect yet) → " + text

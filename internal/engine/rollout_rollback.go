@@ -8,7 +8,7 @@ import (
 
 // startRollback records the decision to roll back, then carries it out.
 // With nothing to restore (a first deployment) it marks the rollout failed.
-func (rc *rolloutContext) startRollback(ctx context.Context, rerr *RolloutError) error {
+func (rc *Pass) startRollback(ctx context.Context, rerr *RolloutError) error {
 	r := rc.r()
 	if r.PreviousRelease == "" {
 		rerr.Reason += "; nothing to roll back to (first deployment into this environment)"
@@ -34,7 +34,7 @@ func (rc *rolloutContext) startRollback(ctx context.Context, rerr *RolloutError)
 
 // finishRollback sends the rollback event and records the outcome. It is also the
 // resume point for a rollout saved in the rolling_back state.
-func (rc *rolloutContext) finishRollback(ctx context.Context, rerr *RolloutError) error {
+func (rc *Pass) finishRollback(ctx context.Context, rerr *RolloutError) error {
 	r := rc.r()
 	if rerr.Step == "" {
 		rerr.Step = rc.stepTitle(r.StepIndex)
@@ -67,7 +67,7 @@ func (rc *rolloutContext) finishRollback(ctx context.Context, rerr *RolloutError
 // decision to roll back went unrecorded, carries the rollback so that a
 // later run can record it (UnrecordedError.Rollback). It returns any other
 // error of the save.
-func (rc *rolloutContext) saveRollbackOutcome(ctx context.Context, rerr *RolloutError, nextApply string) error {
+func (rc *Pass) saveRollbackOutcome(ctx context.Context, rerr *RolloutError, nextApply string) error {
 	err := rc.persistWithin(ctx)
 	if err == nil || !rc.storeUnreachable(ctx, err) {
 		return err

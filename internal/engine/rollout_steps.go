@@ -9,7 +9,7 @@ import (
 // runStep runs one step until it is done, opens a gate, or fails. A
 // returned error means the pass was interrupted (context or store), not
 // that the step failed: step failures are outcomes.
-func (rc *rolloutContext) runStep(ctx context.Context, step *Step) (stepOutcome, error) {
+func (rc *Pass) runStep(ctx context.Context, step *Step) (stepOutcome, error) {
 	switch step.Kind {
 	case StepHook:
 		return rc.runHookStep(ctx, step)
@@ -38,7 +38,7 @@ func noteSuffix(note string) string {
 }
 
 // runHookStep sends the step's event and applies its effect on traffic.
-func (rc *rolloutContext) runHookStep(ctx context.Context, step *Step) (stepOutcome, error) {
+func (rc *Pass) runHookStep(ctx context.Context, step *Step) (stepOutcome, error) {
 	r := rc.r()
 	rechecked, failure, err := rc.recheckBeforeTraffic(ctx, step)
 	if err != nil {
@@ -65,7 +65,7 @@ func (rc *rolloutContext) runHookStep(ctx context.Context, step *Step) (stepOutc
 }
 
 // applyHookEffect records what an accepted event did to traffic.
-func (rc *rolloutContext) applyHookEffect(step *Step) {
+func (rc *Pass) applyHookEffect(step *Step) {
 	r, d := rc.r(), rc.d
 	switch step.Event {
 	case EventDeploy, EventPromote, EventCutover:
@@ -81,14 +81,14 @@ func (rc *rolloutContext) applyHookEffect(step *Step) {
 	}
 }
 
-func (rc *rolloutContext) idempotencyKey(step, event string) string {
+func (rc *Pass) idempotencyKey(step, event string) string {
 	return fmt.Sprintf("%s/%s/%s/%s", rc.d.ID(), rc.r().ID, step, event)
 }
 
 // sendEvent delivers one event; with no hook configured it does nothing.
 // It signs with the credentials bound for this pass: the deployment's own
 // secret, its named credential's, or the engine's default, in that order.
-func (rc *rolloutContext) sendEvent(ctx context.Context, eventType string, weight int, slot, key string) (HookResult, error) {
+func (rc *Pass) sendEvent(ctx context.Context, eventType string, weight int, slot, key string) (HookResult, error) {
 	if rc.spec.Hook == nil || rc.spec.Hook.URL == "" {
 		return HookResult{}, nil
 	}
@@ -111,7 +111,7 @@ func (rc *rolloutContext) sendEvent(ctx context.Context, eventType string, weigh
 	return rc.m.hooks.Send(ctx, *hook, key, ev)
 }
 
-func (rc *rolloutContext) placeholders(slot string) Placeholders {
+func (rc *Pass) placeholders(slot string) Placeholders {
 	return Placeholders{Package: rc.d.Package, Environment: rc.d.Environment, Version: rc.version(), Release: rc.r().Release, Slot: slot}
 }
 
@@ -122,7 +122,7 @@ func (rc *rolloutContext) placeholders(slot string) Placeholders {
 // A renewal the store could not answer does not end the wait: the checks
 // go on, and nothing moves traffic until the store is back (see
 // rollout_store_outage.go).
-func (rc *rolloutContext) wait(ctx context.Context, d time.Duration) error {
+func (rc *Pass) wait(ctx context.Context, d time.Duration) error {
 	piece := max(rc.m.leaseTTL/3, time.Millisecond)
 	for d > 0 {
 		nap := min(d, piece)

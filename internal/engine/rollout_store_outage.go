@@ -79,7 +79,7 @@ type savedPosition struct {
 // storeUnreachable reports whether err says the store could not be
 // reached while ctx is still alive, and notes the outage if so. An ended
 // context is an interruption, never an outage.
-func (rc *rolloutContext) storeUnreachable(ctx context.Context, err error) bool {
+func (rc *Pass) storeUnreachable(ctx context.Context, err error) bool {
 	if err == nil || ctx.Err() != nil || !errors.Is(err, ErrStoreUnavailable) {
 		return false
 	}
@@ -96,12 +96,12 @@ func (rc *rolloutContext) storeUnreachable(ctx context.Context, err error) bool 
 }
 
 // outageLeft is how much longer the rollout waits for the store.
-func (rc *rolloutContext) outageLeft() time.Duration {
+func (rc *Pass) outageLeft() time.Duration {
 	return StoreOutageBound - rc.m.clock.Now().Sub(rc.outage.since)
 }
 
 // countOutageRound notes a check round run while the store is away.
-func (rc *rolloutContext) countOutageRound(failed bool) {
+func (rc *Pass) countOutageRound(failed bool) {
 	if !rc.outage.active() {
 		return
 	}
@@ -115,7 +115,7 @@ func (rc *rolloutContext) countOutageRound(failed bool) {
 // long the store was away and what was watched meanwhile. It reports
 // whether it noted that in the history (a lost answer with the store back
 // at once is not worth an entry).
-func (rc *rolloutContext) storeAnswered(ctx context.Context) bool {
+func (rc *Pass) storeAnswered(ctx context.Context) bool {
 	o := rc.outage
 	if !o.active() {
 		return false
@@ -136,14 +136,14 @@ func (rc *rolloutContext) storeAnswered(ctx context.Context) bool {
 
 // outageOutcome ends a rollout whose store stayed away too long; it is a
 // timeout, so on_timeout decides between rolling back and leaving traffic.
-func (rc *rolloutContext) outageOutcome(during string) stepOutcome {
+func (rc *Pass) outageOutcome(during string) stepOutcome {
 	return stepOutcome{kind: stepTimedOut, detail: fmt.Sprintf(
 		"the store could not be reached for %s %s (a rollout holds traffic without its store for at most %s); last error: %v",
 		rc.m.clock.Now().Sub(rc.outage.since).Round(time.Second), during, StoreOutageBound, rc.outage.lastErr)}
 }
 
 // holding describes a hold for a failure reason.
-func (rc *rolloutContext) holding() string {
+func (rc *Pass) holding() string {
 	return fmt.Sprintf("while holding %d%% of traffic on %s", rc.d.TrafficPercent, rc.r().Release)
 }
 
@@ -152,7 +152,7 @@ func (rc *rolloutContext) holding() string {
 // means nothing to probe: no checks are configured, nothing takes traffic
 // yet, the scale-down delay only keeps blue around, or the rollout is done.
 // A zero threshold (a wait for health, a gate) probes without failing.
-func (rc *rolloutContext) holdWatch(step *Step) (slot string, interval time.Duration, threshold int) {
+func (rc *Pass) holdWatch(step *Step) (slot string, interval time.Duration, threshold int) {
 	if step == nil || !rc.hasChecks() {
 		return "", 0, 0
 	}
@@ -177,7 +177,7 @@ func (rc *rolloutContext) holdWatch(step *Step) (slot string, interval time.Dura
 // holdWatch names every interval, and tries the store with backoff. It
 // ends with stepDone when the store is back, stepFailed when the checks
 // reached their threshold, or stepTimedOut when StoreOutageBound passed.
-func (rc *rolloutContext) holdForStore(ctx context.Context, step *Step) (stepOutcome, error) {
+func (rc *Pass) holdForStore(ctx context.Context, step *Step) (stepOutcome, error) {
 	r := rc.r()
 	slot, interval, threshold := rc.holdWatch(step)
 	nextRound := rc.m.clock.Now().Add(interval)
@@ -233,7 +233,7 @@ func (rc *rolloutContext) holdForStore(ctx context.Context, step *Step) (stepOut
 // store cannot be reached and the outage bound has time left. It is for
 // the saves that end a pass (complete, the gate, a failure, a rollback):
 // after them there is nothing left to watch, only something to record.
-func (rc *rolloutContext) persistWithin(ctx context.Context) error {
+func (rc *Pass) persistWithin(ctx context.Context) error {
 	var pause time.Duration
 	for {
 		err := rc.persist(ctx)
@@ -256,7 +256,7 @@ func (rc *rolloutContext) persistWithin(ctx context.Context) error {
 // that save (same rollout, an UpdatedAt this pass wrote), the record takes
 // its revision and drops the history entries it logged; the caller saves
 // again. It reports whether it adopted the stored record.
-func (rc *rolloutContext) adoptLandedSave(ctx context.Context) bool {
+func (rc *Pass) adoptLandedSave(ctx context.Context) bool {
 	stored, err := rc.m.store.GetDeployment(ctx, rc.d.ID())
 	if err != nil || stored.Rollout == nil || rc.d.Rollout == nil || stored.Rollout.ID != rc.d.Rollout.ID {
 		return false
@@ -277,7 +277,7 @@ func (rc *rolloutContext) adoptLandedSave(ctx context.Context) bool {
 }
 
 // describeSaved says what the store still shows of the rollout.
-func (rc *rolloutContext) describeSaved() string {
+func (rc *Pass) describeSaved() string {
 	s := rc.saved
 	if !s.known {
 		return "the position it last saved"
@@ -288,6 +288,6 @@ func (rc *rolloutContext) describeSaved() string {
 // unrecorded builds the part of an error that says what the store could
 // not record: done happened, the store still shows its last saved position,
 // and nextApply says how the next apply reconciles.
-func (rc *rolloutContext) unrecorded(done, nextApply string) *UnrecordedError {
+func (rc *Pass) unrecorded(done, nextApply string) *UnrecordedError {
 	return &UnrecordedError{Deployment: rc.d.ID(), Done: done, StoreShows: rc.describeSaved(), NextApply: nextApply, Err: rc.outage.lastErr}
 }

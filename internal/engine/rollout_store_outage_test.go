@@ -455,7 +455,7 @@ func TestFailingCheckDuringStoreOutageRollsBack(t *testing.T) {
 func TestLeaseTakenDuringStoreOutageStopsTheRollout(t *testing.T) {
 	h, kv, e, tl := outageHarness(t, 90*time.Second)
 	kv.onDown = func() {
-		rec := leaseRecord{Holder: "bob@ci-7 pid 9", Token: "other", Operation: "deploy api@3", AcquiredAt: h.now(), RenewedAt: h.now(), ExpiresAt: h.now().Add(time.Hour)}
+		rec := Record{Holder: "bob@ci-7 pid 9", Token: "other", Operation: "deploy api@3", AcquiredAt: h.now(), RenewedAt: h.now(), ExpiresAt: h.now().Add(time.Hour)}
 		if _, err := putJSON(context.Background(), h.kv, kindLease, testDepID, rec, AnyRevision); err != nil {
 			t.Errorf("taking the lease: %v", err)
 		}

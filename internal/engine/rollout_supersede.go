@@ -14,7 +14,7 @@ import (
 // A rollout already rolling back finishes that rollback (same slot, same
 // idempotency key) instead of sending a second, different one. The result
 // is persisted at once, so a crash right after does not send it again.
-func (rc *rolloutContext) withdrawUnfinished(ctx context.Context, next string) error {
+func (rc *Pass) withdrawUnfinished(ctx context.Context, next string) error {
 	d, r := rc.d, rc.r()
 	stoppedAt := rc.stepTitle(r.StepIndex)
 	wasRollingBack := r.State == RolloutRollingBack

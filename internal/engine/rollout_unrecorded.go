@@ -70,7 +70,7 @@ const (
 // never recorded. A later run that knows nothing of that rollback may roll
 // the rollout back for another reason, and must not reuse its key for a
 // different event.
-func (rc *rolloutContext) rollbackKeyStep() string {
+func (rc *Pass) rollbackKeyStep() string {
 	if rc.unrecordedRollbackKey != "" {
 		return rc.unrecordedRollbackKey
 	}
@@ -82,7 +82,7 @@ func (rc *rolloutContext) rollbackKeyStep() string {
 // the earlier run left it, the same event is sent again under the same key
 // and the rollback is recorded; if the store moved on since (another run
 // finished or withdrew the rollout), there is nothing to record.
-func (rc *rolloutContext) recordUnrecordedRollback(ctx context.Context, u UnrecordedRollback) error {
+func (rc *Pass) recordUnrecordedRollback(ctx context.Context, u UnrecordedRollback) error {
 	r := rc.r()
 	if r == nil || r.ID != u.RolloutID || (r.State != RolloutRunning && r.State != RolloutAwaitingPromotion) {
 		rc.m.log.Info(ctx, "ocuroot: the unrecorded rollback needs no recording: the store moved on", map[string]any{"deployment": rc.d.ID(), "rollout": u.RolloutID})

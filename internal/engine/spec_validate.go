@@ -123,7 +123,7 @@ func WorstCaseBlocking(resolved ResolvedSpec, hasLiveRelease bool) (time.Duratio
 // WorstCaseBlockingOf is WorstCaseBlocking of steps already planned from
 // resolved.
 func WorstCaseBlockingOf(resolved ResolvedSpec, steps []Step) (time.Duration, []BlockingPart) {
-	spec := resolved.spec
+	spec := resolved.Spec()
 	var total time.Duration
 	var parts []BlockingPart
 	bakes := 0

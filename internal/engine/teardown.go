@@ -55,7 +55,7 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 		d.Rollout = saved
 		return err
 	}
-	rc := &rolloutContext{m: e.rollouts, d: d, spec: spec, creds: creds, env: environment, lease: lease}
+	rc := e.rollouts.newPass(d, spec, creds, environment, lease)
 	if _, err := rc.sendEvent(ctx, EventTeardown, 0, "", rc.idempotencyKey("teardown", EventTeardown)); err != nil {
 		return fmt.Errorf("tearing down %s: %w", id, err)
 	}
