@@ -76,9 +76,9 @@ func TestProgressDeadlineExceeded(t *testing.T) {
 // slot re-checked before it after a resume, and the checks beyond
 // health_check and check blocks it re-runs.
 func TestPlannedRecheckSlots(t *testing.T) {
-	pre := []MetricCheck{{Name: "pre"}}
-	post := []MetricCheck{{Name: "post"}}
-	canary := DeploymentSpec{Strategy: StrategyCanary, Canary: CanarySpec{Steps: []CanaryStep{{Weight: 10}, {Weight: 50}}}}
+	pre := []MetricCheck{{Name: "pre", URL: "https://app.test/pre"}}
+	post := []MetricCheck{{Name: "post", URL: "https://app.test/post"}}
+	canary := DeploymentSpec{Strategy: StrategyCanary, Canary: CanarySpec{Steps: []CanaryStep{{Weight: 10, Bake: time.Minute}, {Weight: 50, Bake: time.Minute}}}}
 	blueGreen := DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{PrePromotionCheck: pre, PostPromotionCheck: post}}
 	tests := []struct {
 		name      string

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -609,4 +610,17 @@ func isRolloutID(id, release string, n int) bool {
 // the nth of release.
 func isKey(call sentHook, release string, n int, rest string) bool {
 	return isRolloutID(call.RolloutID, release, n) && call.Key == testDepID+"/"+call.RolloutID+"/"+rest
+}
+
+// resolvedForPlanning resolves a planning test's spec. Those specs name no
+// package or environment, which planning never reads: it gives them one, so
+// they pass through Resolve like every spec that is planned.
+func resolvedForPlanning(spec DeploymentSpec) ResolvedSpec {
+	spec.Package = cmp.Or(spec.Package, "api")
+	spec.Environment = cmp.Or(spec.Environment, "prod")
+	resolved, err := Resolve(spec)
+	if err != nil {
+		panic(fmt.Sprintf("the test spec does not resolve: %v", err))
+	}
+	return resolved
 }

@@ -130,7 +130,7 @@ func TestPlanRollout(t *testing.T) {
 // TestPlanRolloutBlueGreenMarksStepsAfterCutover: a failure after the
 // cutover must switch traffic back to blue, so those steps are marked.
 func TestPlanRolloutBlueGreenMarksStepsAfterCutover(t *testing.T) {
-	checks := []MetricCheck{{Name: "m"}}
+	checks := []MetricCheck{{Name: "m", URL: "https://app.test/m"}}
 	steps, _ := PlanRollout(resolvedForPlanning(DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{
 		PrePromotionCheck: checks, PostPromotionCheck: checks, ScaleDownDelay: time.Minute}}), true)
 	cutover := false
@@ -291,7 +291,7 @@ func TestRolloutSummary(t *testing.T) {
 // the configuration of the pass that runs it.
 func TestPaceStepsFromTheRunningConfiguration(t *testing.T) {
 	planned := DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{
-		PromotionDelay: time.Minute, PrePromotionCheck: []MetricCheck{{Name: "pre"}},
+		PromotionDelay: time.Minute, PrePromotionCheck: []MetricCheck{{Name: "pre", URL: "https://app.test/pre"}},
 	}}.WithDefaults()
 	steps, _ := PlanRollout(resolvedForPlanning(planned), true)
 	stored, err := json.Marshal(steps)

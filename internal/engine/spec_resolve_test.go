@@ -6,13 +6,6 @@ import (
 	"time"
 )
 
-// resolvedForPlanning gives the planning tests the spec as Resolve would,
-// defaults applied, without the rules: they plan specs that name no package
-// or environment, which planning never reads.
-func resolvedForPlanning(spec DeploymentSpec) ResolvedSpec {
-	return ResolvedSpec{spec: spec.WithDefaults()}
-}
-
 // TestResolveAppliesDefaultsThenRules: a resolved spec has every default,
 // and a spec that breaks a rule does not resolve.
 func TestResolveAppliesDefaultsThenRules(t *testing.T) {

@@ -13,8 +13,8 @@ func TestStepTitles(t *testing.T) {
 		Steps: []CanaryStep{{Weight: 10, Bake: 30 * time.Minute}, {Weight: 50, Bake: 2 * time.Second}}}}
 	blueGreen := DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{ManualPromotion: true,
 		PromotionDelay: 5 * time.Minute, ScaleDownDelay: time.Hour,
-		PrePromotionCheck:  []MetricCheck{{Name: "smoke"}},
-		PostPromotionCheck: []MetricCheck{{Name: "errors"}}}}
+		PrePromotionCheck:  []MetricCheck{{Name: "smoke", URL: "https://app.test/smoke"}},
+		PostPromotionCheck: []MetricCheck{{Name: "errors", URL: "https://app.test/errors"}}}}
 	type named struct{ title, stage string }
 	for _, tt := range []struct {
 		name    string
