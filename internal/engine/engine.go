@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"time"
 )
 
@@ -137,10 +135,4 @@ func (e *Engine) RememberHook(deploymentID string, cfg HookConfig) {
 // from here. A spec whose checks carry no headers forgets earlier ones.
 func (e *Engine) RememberCheckHeaders(deploymentID string, spec DeploymentSpec) {
 	e.rollouts.rememberCheckHeaders(deploymentID, spec)
-}
-
-func randomID() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

@@ -5,6 +5,8 @@
 package engine
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strings"
@@ -90,4 +92,11 @@ func ParseDeploymentID(id string) (pkg, env string, err error) {
 		return "", "", err
 	}
 	return pkg, env, nil
+}
+
+// randomID is a short random token: lease tokens, rollback rollout ids.
+func randomID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -48,10 +48,10 @@ func TestCompareWithStable(t *testing.T) {
 // TestJudgePromQL: every answer has its own outcome and a detail that says
 // which one it is.
 func TestJudgePromQL(t *testing.T) {
-	errorRate := MetricCheck{Name: "error_rate", Max: floatPtr(0.05), PromQL: PromQL{Query: "q"}}
+	errorRate := MetricCheck{Name: "error_rate", Max: ptrTo(0.05), PromQL: PromQL{Query: "q"}}
 	inconclusive := errorRate
 	inconclusive.NoData, inconclusive.InconclusiveLimit = NoDataInconclusive, 4
-	p99 := MetricCheck{Name: "p99", Max: floatPtr(1), PromQL: PromQL{Query: "q", CompareToStable: &StableComparison{MarginPercent: floatPtr(10)}}}
+	p99 := MetricCheck{Name: "p99", Max: ptrTo(1), PromQL: PromQL{Query: "q", CompareToStable: &StableComparison{MarginPercent: ptrTo(10)}}}
 	sample := func(v float64) reading {
 		return reading{slot: "canary", query: `q{slot="canary"}`, answer: QueryAnswer{Outcome: QuerySample, Value: v}}
 	}
@@ -70,9 +70,9 @@ func TestJudgePromQL(t *testing.T) {
 		wantValue, wantB *float64
 	}{
 		{name: "within bounds", mc: errorRate, subject: sample(0.01), wantOK: true,
-			wantDetail: "error_rate = 0.01, at or below max 0.05", wantValue: floatPtr(0.01)},
+			wantDetail: "error_rate = 0.01, at or below max 0.05", wantValue: ptrTo(0.01)},
 		{name: "above max", mc: errorRate, subject: sample(0.2),
-			wantDetail: "error_rate = 0.2, above max 0.05", wantValue: floatPtr(0.2)},
+			wantDetail: "error_rate = 0.2, above max 0.05", wantValue: ptrTo(0.2)},
 		{name: "no data fails by default", mc: errorRate, subject: noData,
 			wantDetail: `no data: the query returned no series for the canary slot (no traffic yet, or no series match its labels): q{slot="canary"}`},
 		{name: "no data is inconclusive under that policy", mc: inconclusive, subject: noData, wantInc: true,
@@ -92,16 +92,16 @@ func TestJudgePromQL(t *testing.T) {
 			wantDetail: "Prometheus refused the query: bad_data: parse error"},
 		{name: "worse than stable, inside the absolute bound", mc: p99, subject: sample(0.15), stable: stableSample(0.1),
 			wantDetail: "p99 = 0.15, at or below max 1; stable = 0.1: 50% higher (+0.05), more than the 10% margin",
-			wantValue:  floatPtr(0.15), wantB: floatPtr(0.1)},
+			wantValue:  ptrTo(0.15), wantB: ptrTo(0.1)},
 		{name: "as good as stable", mc: p99, subject: sample(0.1), stable: stableSample(0.1), wantOK: true,
 			wantDetail: "p99 = 0.1, at or below max 1; stable = 0.1: equal, within the 10% margin",
-			wantValue:  floatPtr(0.1), wantB: floatPtr(0.1)},
+			wantValue:  ptrTo(0.1), wantB: ptrTo(0.1)},
 		{name: "stable without data follows the policy, naming stable", mc: p99, subject: sample(0.1),
 			stable:     &reading{slot: "stable", query: `q{slot="stable"}`, answer: QueryAnswer{Outcome: QueryNoData}},
 			wantDetail: `p99 = 0.1, at or below max 1; stable no data: the query returned no series for the stable slot (no traffic yet, or no series match its labels): q{slot="stable"}`,
-			wantValue:  floatPtr(0.1)},
+			wantValue:  ptrTo(0.1)},
 		{name: "nothing to compare with", mc: p99, subject: sample(0.1), notCompared: "not compared with stable: no release was live when the rollout started",
-			wantOK: true, wantDetail: "p99 = 0.1, at or below max 1; not compared with stable: no release was live when the rollout started", wantValue: floatPtr(0.1)},
+			wantOK: true, wantDetail: "p99 = 0.1, at or below max 1; not compared with stable: no release was live when the rollout started", wantValue: ptrTo(0.1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,3 +211,6 @@ func TestStablePlaceholders(t *testing.T) {
 		})
 	}
 }
+
+// ptrTo points at a copy of v, for the optional bounds of a check.
+func ptrTo(v float64) *float64 { return &v }
