@@ -262,11 +262,11 @@ func TestHistoryOfARestoredDeployment(t *testing.T) {
 // record's LastTransition.
 func assertHistoryConsistent(t *testing.T, kv KV) {
 	t.Helper()
-	records, err := kv.List(context.Background(), kindDeployment)
+	deploymentRecords, err := kv.List(context.Background(), kindDeployment)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, record := range records {
+	for _, record := range deploymentRecords {
 		var d Deployment
 		if err := json.Unmarshal(record.Value, &d); err != nil {
 			t.Fatal(err)

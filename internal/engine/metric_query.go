@@ -58,8 +58,8 @@ var NoDataPolicies = []string{string(NoDataFail), string(NoDataInconclusive)}
 // with the inconclusive policy allows when it sets no limit.
 const DefaultInconclusiveLimit = 3
 
-// inconclusiveLimit is the check's limit with its default applied.
-func (q PromQL) inconclusiveLimit() int {
+// InconclusiveLimitOrDefault is the check's limit with its default applied.
+func (q PromQL) InconclusiveLimitOrDefault() int {
 	if q.InconclusiveLimit > 0 {
 		return q.InconclusiveLimit
 	}

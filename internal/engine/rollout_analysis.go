@@ -148,7 +148,7 @@ func unusable(mc MetricCheck, r reading, about string) (CheckResult, bool) {
 	}
 	if mc.NoData == NoDataInconclusive {
 		result.Inconclusive = true
-		result.inconclusiveLimit = mc.inconclusiveLimit()
+		result.inconclusiveLimit = mc.InconclusiveLimitOrDefault()
 	}
 	return result, true
 }

@@ -101,9 +101,9 @@ func (rc *Pass) delay(ctx context.Context, step *Step) (stepOutcome, error) {
 	case outcome.kind != stepDone:
 	case promotionDelay && o.checks:
 		outcome.detail = fmt.Sprintf("%s healthy for %s%s: %d check round(s) passed, %d failed%s",
-			step.Slot, formatDuration(step.Duration), observedBefore(before), passed, failed, rc.analysis.suffix())
+			step.Slot, FormatDuration(step.Duration), observedBefore(before), passed, failed, rc.analysis.suffix())
 	default:
-		outcome.detail = fmt.Sprintf("waited %s%s", formatDuration(step.Duration), observedBefore(before))
+		outcome.detail = fmt.Sprintf("waited %s%s", FormatDuration(step.Duration), observedBefore(before))
 	}
 	return outcome, err
 }

@@ -76,7 +76,7 @@ func (rc *Pass) bake(ctx context.Context, step *Step) (stepOutcome, error) {
 	})
 	if outcome.kind == stepDone {
 		outcome.detail = fmt.Sprintf("baked %s at %d%%%s: %d check round(s) passed, %d failed%s",
-			formatDuration(step.Duration), step.Weight, observedBefore(before), passed, failed, rc.analysis.suffix())
+			FormatDuration(step.Duration), step.Weight, observedBefore(before), passed, failed, rc.analysis.suffix())
 	}
 	return outcome, err
 }

@@ -135,7 +135,7 @@ func (rc *Pass) awaitHealthy(ctx context.Context, step *Step) (stepOutcome, erro
 		if ProgressDeadlineExceeded(r.StepObserved, 0, rc.spec.ProgressDeadline) {
 			return stepOutcome{kind: stepTimedOut, detail: fmt.Sprintf(
 				"health check of the %s slot did not pass within the progress deadline of %s (%d probes; last: %s)",
-				step.Slot, formatDuration(rc.spec.ProgressDeadline), probes, res.Detail)}, nil
+				step.Slot, FormatDuration(rc.spec.ProgressDeadline), probes, res.Detail)}, nil
 		}
 		if err := rc.persist(ctx); err != nil && !rc.storeUnreachable(ctx, err) {
 			return stepOutcome{}, err

@@ -41,11 +41,11 @@ func (r DurationRule) Describe() string {
 	case r.Exclusive && r.Min == 0:
 		return "greater than 0"
 	case r.Exclusive:
-		return "longer than " + formatDuration(r.Min)
+		return "longer than " + FormatDuration(r.Min)
 	case r.Min == 0:
 		return "0 or more"
 	}
-	return "at least " + formatDuration(r.Min)
+	return "at least " + FormatDuration(r.Min)
 }
 
 // Allows reports whether d follows the rule.

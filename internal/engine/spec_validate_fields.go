@@ -43,7 +43,7 @@ func validateSpecFields(s DeploymentSpec) []error {
 	duration := func(field string, index int, d time.Duration, rule DurationRule) {
 		if !rule.Allows(d) {
 			errs = append(errs, &SpecError{Rule: SpecRuleDuration, Field: field, Index: index,
-				Message: fmt.Sprintf("%s is %s, but it must be %s", specFieldName(field, index), formatDuration(d), rule.Describe())})
+				Message: fmt.Sprintf("%s is %s, but it must be %s", specFieldName(field, index), FormatDuration(d), rule.Describe())})
 		}
 	}
 	headers := func(field string, index int, where string, hs map[string]string) {

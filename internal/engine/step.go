@@ -88,14 +88,14 @@ func DescribeStep(s Step) string {
 	case StepAwaitHealthy:
 		return fmt.Sprintf("wait until %s is healthy", s.Slot)
 	case StepBake:
-		return fmt.Sprintf("bake %s", formatDuration(s.Duration))
+		return fmt.Sprintf("bake %s", FormatDuration(s.Duration))
 	case StepGate:
 		return "await promotion"
 	case StepDelay:
 		if s.Slot == SlotBlue {
-			return fmt.Sprintf("scale-down delay %s", formatDuration(s.Duration))
+			return fmt.Sprintf("scale-down delay %s", FormatDuration(s.Duration))
 		}
-		return fmt.Sprintf("promotion delay %s", formatDuration(s.Duration))
+		return fmt.Sprintf("promotion delay %s", FormatDuration(s.Duration))
 	case StepVerify:
 		return strings.ReplaceAll(s.CheckSet, "_", "-") + " check"
 	}
@@ -106,12 +106,12 @@ func DescribeStep(s Step) string {
 // "canary 10% bake 5m → canary 50% bake 5m → promote to 100%".
 // A bake is folded into the weight before it to keep the line short.
 func DescribeRollout(steps []Step) string {
-	return describeRollout(steps, func(Step) string { return "" })
+	return DescribeRolloutWith(steps, func(Step) string { return "" })
 }
 
-// describeRollout is DescribeRollout with analysis(step) appended to each
+// DescribeRolloutWith is DescribeRollout with analysis(step) appended to each
 // step that has one.
-func describeRollout(steps []Step, analysis func(Step) string) string {
+func DescribeRolloutWith(steps []Step, analysis func(Step) string) string {
 	parts := make([]string, 0, len(steps))
 	for i := 0; i < len(steps); i++ {
 		text := DescribeStep(steps[i]) + analysis(steps[i])
@@ -136,8 +136,9 @@ func PlannedWait(steps []Step) time.Duration {
 	return total
 }
 
-// formatDuration prints 5m rather than 5m0s.
-func formatDuration(d time.Duration) string {
+// FormatDuration prints a duration the way users write it: 5m (not 5m0s),
+// 1h30m, 500ms.
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")
@@ -147,6 +148,3 @@ func formatDuration(d time.Duration) string {
 	}
 	return s
 }
-
-// FormatDuration prints a duration the way users write it: 5m, 1h30m, 500ms.
-func FormatDuration(d time.Duration) string { return formatDuration(d) }

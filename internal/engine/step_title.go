@@ -38,7 +38,7 @@ func stepStage(steps []Step, i int) string {
 	case !ok:
 		return stepPurpose(steps[i])
 	case c.atBake:
-		return fmt.Sprintf("canary step %d of %d: bake %s", c.number, c.of, formatDuration(c.bake))
+		return fmt.Sprintf("canary step %d of %d: bake %s", c.number, c.of, FormatDuration(c.bake))
 	default:
 		return fmt.Sprintf("canary step %d of %d: weight %d%%", c.number, c.of, c.weight)
 	}
@@ -72,14 +72,14 @@ func stepPurpose(s Step) string {
 	case StepAwaitHealthy:
 		return "wait for health of " + s.Slot
 	case StepBake:
-		return "bake " + formatDuration(s.Duration)
+		return "bake " + FormatDuration(s.Duration)
 	case StepGate:
 		return "promotion gate"
 	case StepDelay:
 		if s.Slot == SlotBlue {
-			return fmt.Sprintf("scale-down delay (%s)", formatDuration(s.Duration))
+			return fmt.Sprintf("scale-down delay (%s)", FormatDuration(s.Duration))
 		}
-		return fmt.Sprintf("promotion delay (%s)", formatDuration(s.Duration))
+		return fmt.Sprintf("promotion delay (%s)", FormatDuration(s.Duration))
 	case StepVerify:
 		return strings.ReplaceAll(s.CheckSet, "_", "-") + " checks"
 	}
@@ -95,7 +95,7 @@ type canaryStep struct {
 }
 
 func (c canaryStep) String() string {
-	return fmt.Sprintf("canary step %d of %d (weight %d%%, bake %s)", c.number, c.of, c.weight, formatDuration(c.bake))
+	return fmt.Sprintf("canary step %d of %d (weight %d%%, bake %s)", c.number, c.of, c.weight, FormatDuration(c.bake))
 }
 
 // canaryStepAt finds the canary step block that step i belongs to: its
