@@ -46,15 +46,19 @@ func (a stepAnalysis) suffix() string {
 	return b.String()
 }
 
-// analysisOf names the metric checks a planned step runs, for the plan
-// line: " [analysis: error_rate, p99_latency vs stable]". Steps that run
+// analysisOf returns what names the metric checks a planned step of spec
+// runs, for the plan line: " [analysis: error_rate, p99_latency vs stable]". Steps that run
 // none, or only the health check, get nothing, so a plan without metric
 // checks reads as before.
-func (s DeploymentSpec) analysisOf(step Step) string {
+func analysisOf(spec DeploymentSpec) func(Step) string {
+	return func(step Step) string { return stepAnalysisNote(spec, step) }
+}
+
+func stepAnalysisNote(spec DeploymentSpec, step Step) string {
 	var checks []MetricCheck
 	switch {
 	case step.Kind == StepBake, step.Kind == StepDelay && step.Slot == SlotGreen:
-		checks = s.Checks
+		checks = spec.Checks
 	case step.Kind == StepVerify:
 		checks = step.Checks
 	}

@@ -41,7 +41,7 @@ func RolloutSummary(resolved ResolvedSpec, hasLiveRelease bool) string {
 // resolved, for a caller that uses the steps for more than the summary.
 func SummarizeRollout(resolved ResolvedSpec, steps []Step, hasLiveRelease bool) string {
 	spec := resolved.Spec()
-	text := DescribeRolloutWith(steps, spec.analysisOf)
+	text := DescribeRolloutWith(steps, analysisOf(spec))
 	if !hasLiveRelease && spec.Strategy != "" && spec.Strategy != StrategyDirect {
 		text = "direct (first deployment: nothing to protect yet) → " + text
 	}
