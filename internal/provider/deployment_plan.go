@@ -69,11 +69,11 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("release"))
 		}
 	}
-	var rollout *plannedRollout
+	var plannedRun *plannedRollout
 	if req.Plan.Raw.IsFullyKnown() || rolloutInputsKnown(&plan) {
-		rollout = resolvePlannedRollout(ctx, &plan)
+		plannedRun = resolvePlannedRollout(ctx, &plan)
 	}
-	r.validatePlannedDeployment(ctx, state, &plan, rollout, &resp.Diagnostics)
+	r.validatePlannedDeployment(ctx, state, &plan, plannedRun, &resp.Diagnostics)
 
 	releaseChanged := state == nil || !plan.Release.Equal(state.Release)
 	if releaseChanged && r.data != nil && !plan.ID.IsUnknown() && !plan.Release.IsUnknown() {
@@ -93,15 +93,15 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 
 	plan.unknownRolloutStatus()
 	plan.RolloutPlan = types.StringUnknown()
-	if rollout != nil {
+	if plannedRun != nil {
 		hasLive, err := r.hasLiveRelease(ctx, state, &plan)
 		if err != nil {
 			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking whether %s already runs a release, to plan its rollout", plan.ID.ValueString()), err, nextAfterPlanRead)
 			return
 		}
-		plan.RolloutPlan = types.StringValue(engine.SummarizeRollout(rollout.spec, rollout.stepsFor(hasLive), hasLive))
+		plan.RolloutPlan = types.StringValue(engine.SummarizeRollout(plannedRun.spec, plannedRun.stepsFor(hasLive), hasLive))
 	}
-	r.warnAboutApprovalWait(ctx, &plan, rollout, resp)
+	r.warnAboutApprovalWait(ctx, &plan, plannedRun, resp)
 	warnAboutOwnCredentialsAtGate(ctx, req.Config, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -240,9 +240,9 @@ func (r *deploymentResource) hasLiveRelease(ctx context.Context, state, plan *de
 // says what kind of failure it was and whose detail says what happened,
 // what was done about it and what to do next.
 func addDeployError(diags *diag.Diagnostics, operation string, err error) {
-	var rollout *engine.RolloutError
-	var gate *engine.GateError
-	var lease *engine.LeaseError
+	var rolloutErr *engine.RolloutError
+	var gateErr *engine.GateError
+	var leaseErr *engine.LeaseError
 	var unrecorded *engine.UnrecordedError
 	var missing *engine.MissingCredentialError
 	text := engineErrorText(err)
@@ -255,7 +255,7 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 		diags.AddError("Deployment Credential Missing", text)
 	case storeFailed:
 		diags.AddError(storeFailureSummary(err), text+"\n\n"+afterStoreFailure(operation))
-	case errors.As(err, &rollout) && rollout.RolledBack && operation == "promotion":
+	case errors.As(err, &rolloutErr) && rolloutErr.RolledBack && operation == "promotion":
 		// The rollback ended this rollout: no release waits at the gate any
 		// more, so applying the promotion again on its own is refused with
 		// Release Not Pending Promotion. A new rollout of the release has to
@@ -264,17 +264,17 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 			"promoting it again on its own is refused (Release Not Pending Promotion). Fix the problem, then apply the deployment's release again: "+
 			"the next plan proposes it, its new rollout stops at the gate, and a promotion of it (in the same apply or a later one) cuts over. "+
 			"Or release a new version.")
-	case errors.As(err, &rollout) && rollout.RolledBack:
+	case errors.As(err, &rolloutErr) && rolloutErr.RolledBack:
 		diags.AddError("Deployment Rolled Back", text+"\n\nTerraform state keeps the previous release; the next plan proposes this update again once the problem is fixed.")
-	case errors.As(err, &rollout) && rollout.Interrupted:
+	case errors.As(err, &rolloutErr) && rolloutErr.Interrupted:
 		diags.AddError("Deployment Rollout Interrupted", text)
-	case errors.As(err, &rollout):
+	case errors.As(err, &rolloutErr):
 		diags.AddError("Deployment Rollout Failed", text)
-	case errors.As(err, &gate) && gate.Cause == engine.GateCauseNotInRelease:
+	case errors.As(err, &gateErr) && gateErr.Cause == engine.GateCauseNotInRelease:
 		diags.AddError("Environment Not In Release", text)
-	case errors.As(err, &gate):
+	case errors.As(err, &gateErr):
 		diags.AddError("Deployment Blocked By Phase Order", text)
-	case errors.As(err, &lease):
+	case errors.As(err, &leaseErr):
 		diags.AddError("Deployment Locked By Another Run", text)
 	case errors.As(err, &unrecorded):
 		diags.AddError("Deployment Outcome Not Recorded", text+"\n\nApply again once the store can be reached: that apply brings the store up to date.")

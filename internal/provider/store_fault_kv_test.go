@@ -304,8 +304,8 @@ func strandAtGate(t *testing.T, kv engine.KV, targetURL, release string) {
 // emptyStore deletes every record.
 func emptyStore(t *testing.T, kv engine.KV) {
 	t.Helper()
-	for kind, records := range snapshotStore(t, kv) {
-		for key := range records {
+	for kind, byKey := range snapshotStore(t, kv) {
+		for key := range byKey {
 			if err := kv.Delete(context.Background(), kind, key, engine.AnyRevision); err != nil {
 				t.Fatal(err)
 			}
@@ -316,8 +316,8 @@ func emptyStore(t *testing.T, kv engine.KV) {
 // fillStore puts the snapshot's records back.
 func fillStore(t *testing.T, kv engine.KV, snap storeSnapshot) {
 	t.Helper()
-	for kind, records := range snap {
-		for key, e := range records {
+	for kind, byKey := range snap {
+		for key, e := range byKey {
 			if _, err := kv.Put(context.Background(), kind, key, e.Value, engine.AnyRevision); err != nil {
 				t.Fatal(err)
 			}

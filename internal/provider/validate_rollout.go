@@ -102,12 +102,12 @@ func (r *deploymentResource) validateRolloutFitsTimeouts(ctx context.Context, st
 // checkBlockingTime compares the worst-case blocking time of the rollout
 // with the timeout of operation ("create" or "update") and reports an error
 // when it is longer. It returns whether it did.
-func checkBlockingTime(plan *deploymentModel, rollout *plannedRollout, hasLiveRelease bool, operation string, diags *diag.Diagnostics) bool {
+func checkBlockingTime(plan *deploymentModel, plannedRun *plannedRollout, hasLiveRelease bool, operation string, diags *diag.Diagnostics) bool {
 	timeout, configured, known := operationTimeout(plan, operation)
 	if !known {
 		return false
 	}
-	total, parts := engine.WorstCaseBlockingOf(rollout.spec, rollout.stepsFor(hasLiveRelease))
+	total, parts := engine.WorstCaseBlockingOf(plannedRun.spec, plannedRun.stepsFor(hasLiveRelease))
 	if total <= timeout {
 		return false
 	}
@@ -118,8 +118,8 @@ func checkBlockingTime(plan *deploymentModel, rollout *plannedRollout, hasLiveRe
 		at = path.Root("timeouts").AtName(operation)
 	}
 	diags.AddAttributeError(at, "Rollout Longer Than "+titleCase(operation)+" Timeout", fmt.Sprintf(
-		"A rollout of this deployment can block for up to %s (%s), longer than its %s timeout of %s (%s). "+
-			"Terraform would stop every such rollout part-way, and on_timeout would apply. "+
+		"A plannedRun of this deployment can block for up to %s (%s), longer than its %s timeout of %s (%s). "+
+			"Terraform would stop every such plannedRun part-way, and on_timeout would apply. "+
 			"Set timeouts { %s = \"...\" } to more than %s (hook calls and checks take time on top), or shorten the waits.",
 		engine.FormatDuration(total), describeBlockingParts(parts), operation, engine.FormatDuration(timeout), whose,
 		operation, engine.FormatDuration(total)))
