@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/promquery"
@@ -50,14 +51,14 @@ func BenchmarkPromQLCheckRound(b *testing.B) {
 	target := benchTarget(b)
 	prom, queries := benchPrometheus(b)
 	ctx := context.Background()
-	checks := []engine.MetricCheck{
-		{Name: "error_rate", Max: ptr(0.05), PromQL: engine.PromQL{
+	checks := []domain.MetricCheck{
+		{Name: "error_rate", Max: ptr(0.05), PromQL: domain.PromQL{
 			Query: `sum(rate(http_requests_total{app="{package}",version="{version}",code=~"5.."}[1m])) / sum(rate(http_requests_total{app="{package}",version="{version}"}[1m]))`}},
-		{Name: "success_rate", Min: ptr(0.0), PromQL: engine.PromQL{
+		{Name: "success_rate", Min: ptr(0.0), PromQL: domain.PromQL{
 			Query: `sum(rate(http_requests_total{app="{package}",version="{version}",code!~"5.."}[1m])) / sum(rate(http_requests_total{app="{package}",version="{version}"}[1m]))`}},
-		{Name: "p99", Max: ptr(1), PromQL: engine.PromQL{
+		{Name: "p99", Max: ptr(1), PromQL: domain.PromQL{
 			Query:           `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{app="{package}",slot="{slot}",version="{version}"}[1m])))`,
-			CompareToStable: &engine.StableComparison{MarginPercent: ptr(10)}}},
+			CompareToStable: &domain.StableComparison{MarginPercent: ptr(10)}}},
 	}
 	var engineTime, queryTime time.Duration
 	var roundsRun int
@@ -66,22 +67,22 @@ func BenchmarkPromQLCheckRound(b *testing.B) {
 		e := engine.New(engine.Options{
 			Store: benchEngine(b).Store(), Clock: enginetest.NewAutoClock(time.Now()),
 			Hooks: hookhttp.NewSender(nil), Checker: hookhttp.NewChecker(), DefaultHookSecret: "bench-secret",
-			Querier: promquery.New(), Prometheus: engine.PrometheusServer{URL: prom.URL, Timeout: 5 * time.Second},
+			Querier: promquery.New(), Prometheus: domain.PrometheusServer{URL: prom.URL, Timeout: 5 * time.Second},
 		})
-		if _, err := e.PutEnvironment(ctx, engine.Environment{Name: "prod"}); err != nil {
+		if _, err := e.PutEnvironment(ctx, domain.Environment{Name: "prod"}); err != nil {
 			b.Fatal(err)
 		}
 		for _, v := range []string{"1", "2"} {
-			if _, err := e.RegisterRelease(ctx, engine.Release{Package: "web", Version: v, Phases: []engine.Phase{{Name: "prod", Environments: []string{"prod"}}}}); err != nil {
+			if _, err := e.RegisterRelease(ctx, domain.Release{Package: "web", Version: v, Phases: []domain.Phase{{Name: "prod", Environments: []string{"prod"}}}}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		spec := engine.DeploymentSpec{Package: "web", Environment: "prod", Release: "web@1", Hook: &engine.HookConfig{URL: target.URL + "/hook"}}
+		spec := domain.DeploymentSpec{Package: "web", Environment: "prod", Release: "web@1", Hook: &domain.HookConfig{URL: target.URL + "/hook"}}
 		if _, err := e.Deploy(ctx, engine.DeployRequest{Spec: spec}); err != nil {
 			b.Fatal(err)
 		}
-		spec.Release, spec.Strategy, spec.Checks = "web@2", engine.StrategyCanary, checks
-		spec.Canary = engine.CanarySpec{Steps: []engine.CanaryStep{{Weight: 10, Bake: rounds * time.Minute}}, CheckInterval: time.Minute}
+		spec.Release, spec.Strategy, spec.Checks = "web@2", domain.StrategyCanary, checks
+		spec.Canary = domain.CanarySpec{Steps: []domain.CanaryStep{{Weight: 10, Bake: rounds * time.Minute}}, CheckInterval: time.Minute}
 		queries.Store(0)
 
 		b.StartTimer()

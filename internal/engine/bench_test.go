@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -40,8 +42,8 @@ func benchEngine(b *testing.B) *engine.Engine {
 	}
 	b.Cleanup(func() { _ = kv.Close() })
 	return engine.New(engine.Options{
-		Store:             engine.NewStore(kv),
-		Clock:             engine.RealClock{},
+		Store:             records.NewStore(kv),
+		Clock:             domain.RealClock{},
 		Hooks:             hookhttp.NewSender(nil),
 		Checker:           hookhttp.NewChecker(),
 		DefaultHookSecret: "bench-secret",
@@ -49,11 +51,11 @@ func benchEngine(b *testing.B) *engine.Engine {
 	})
 }
 
-func benchSpec(srv *httptest.Server, env, release string) engine.DeploymentSpec {
-	return engine.DeploymentSpec{
+func benchSpec(srv *httptest.Server, env, release string) domain.DeploymentSpec {
+	return domain.DeploymentSpec{
 		Package: "web", Environment: env, Release: release,
-		Hook:        &engine.HookConfig{URL: srv.URL + "/hook"},
-		HealthCheck: &engine.HealthCheck{URL: srv.URL + "/health/{environment}/{slot}", Interval: 100 * time.Millisecond},
+		Hook:        &domain.HookConfig{URL: srv.URL + "/hook"},
+		HealthCheck: &domain.HealthCheck{URL: srv.URL + "/health/{environment}/{slot}", Interval: 100 * time.Millisecond},
 	}
 }
 
@@ -81,13 +83,13 @@ func BenchmarkDirectDeployments1000(b *testing.B) {
 			setup.Add(1)
 			go func() {
 				defer setup.Done()
-				if err := e.Store().PutEnvironment(ctx, engine.Environment{Name: env, CreatedAt: time.Now()}); err != nil {
+				if err := e.Store().PutEnvironment(ctx, domain.Environment{Name: env, CreatedAt: time.Now()}); err != nil {
 					b.Error(err)
 				}
 			}()
 		}
 		setup.Wait()
-		if _, err := e.RegisterRelease(ctx, engine.Release{Package: "web", Version: "1", Phases: []engine.Phase{{Name: "everywhere", Environments: envs}}}); err != nil {
+		if _, err := e.RegisterRelease(ctx, domain.Release{Package: "web", Version: "1", Phases: []domain.Phase{{Name: "everywhere", Environments: envs}}}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
@@ -100,7 +102,7 @@ func BenchmarkDirectDeployments1000(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				d, err := e.Deploy(ctx, engine.DeployRequest{Spec: benchSpec(srv, env, "web@1")})
-				if err == nil && d.Status != engine.StatusSucceeded {
+				if err == nil && d.Status != domain.StatusSucceeded {
 					err = fmt.Errorf("%s: status %s", env, d.Status)
 				}
 				errs <- err
@@ -126,11 +128,11 @@ func BenchmarkCanaryBakeOverhead(b *testing.B) {
 	srv := benchTarget(b)
 	e := benchEngine(b)
 	ctx := context.Background()
-	if _, err := e.PutEnvironment(ctx, engine.Environment{Name: "prod"}); err != nil {
+	if _, err := e.PutEnvironment(ctx, domain.Environment{Name: "prod"}); err != nil {
 		b.Fatal(err)
 	}
 	register := func(v int) string {
-		rel, err := e.RegisterRelease(ctx, engine.Release{Package: "web", Version: fmt.Sprint(v), Phases: []engine.Phase{{Name: "prod", Environments: []string{"prod"}}}})
+		rel, err := e.RegisterRelease(ctx, domain.Release{Package: "web", Version: fmt.Sprint(v), Phases: []domain.Phase{{Name: "prod", Environments: []string{"prod"}}}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -144,18 +146,18 @@ func BenchmarkCanaryBakeOverhead(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		spec := benchSpec(srv, "prod", register(i+1))
-		spec.Strategy = engine.StrategyCanary
-		spec.Canary = engine.CanarySpec{Steps: []engine.CanaryStep{{Weight: 10, Bake: bake}, {Weight: 50, Bake: bake}}, CheckInterval: 100 * time.Millisecond}
+		spec.Strategy = domain.StrategyCanary
+		spec.Canary = domain.CanarySpec{Steps: []domain.CanaryStep{{Weight: 10, Bake: bake}, {Weight: 50, Bake: bake}}, CheckInterval: 100 * time.Millisecond}
 		spec.HealthCheck.Interval = 0 // follow the canary's check interval
 		b.StartTimer()
 
 		start := time.Now()
 		d, err := e.Deploy(ctx, engine.DeployRequest{Spec: spec})
 		elapsed := time.Since(start)
-		if err != nil || d.Status != engine.StatusSucceeded {
+		if err != nil || d.Status != domain.StatusSucceeded {
 			b.Fatalf("canary: %v (status %v)", err, d.Status)
 		}
-		overhead += elapsed - engine.PlannedWait(d.Rollout.Steps)
+		overhead += elapsed - domain.PlannedWait(d.Rollout.Steps)
 	}
 	b.ReportMetric(float64(overhead.Milliseconds())/float64(b.N), "overhead-ms/op")
 }

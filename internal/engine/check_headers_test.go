@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -19,12 +21,12 @@ type headerRecordingChecker struct {
 	seen []string // "health green Authorization=…", "metric warm green X-Api-Key=…"
 }
 
-func (c *headerRecordingChecker) Health(ctx context.Context, hc HealthCheck, vars Placeholders) CheckResult {
+func (c *headerRecordingChecker) Health(ctx context.Context, hc domain.HealthCheck, vars domain.Placeholders) domain.CheckResult {
 	c.record(fmt.Sprintf("health %s %s", vars.Slot, formatHeaders(hc.Headers)))
 	return c.fakeChecker.Health(ctx, hc, vars)
 }
 
-func (c *headerRecordingChecker) Metric(ctx context.Context, mc MetricCheck, vars Placeholders) CheckResult {
+func (c *headerRecordingChecker) Metric(ctx context.Context, mc domain.MetricCheck, vars domain.Placeholders) domain.CheckResult {
 	c.record(fmt.Sprintf("metric %s %s %s", mc.Name, vars.Slot, formatHeaders(mc.Headers)))
 	return c.fakeChecker.Metric(ctx, mc, vars)
 }
@@ -52,13 +54,13 @@ func formatHeaders(h map[string]string) string {
 
 // blueGreenSpecWithCheckHeaders is a manual blue-green rollout whose health
 // check and pre- and post-promotion checks each carry a credential header.
-func blueGreenSpecWithCheckHeaders() DeploymentSpec {
-	spec := testSpec(StrategyBlueGreen)
+func blueGreenSpecWithCheckHeaders() domain.DeploymentSpec {
+	spec := testSpec(domain.StrategyBlueGreen)
 	spec.BlueGreen.ManualPromotion = true
 	spec.HealthCheck.Headers = map[string]string{"Authorization": "Bearer health-token"}
-	spec.BlueGreen.PrePromotionCheck = []MetricCheck{{Name: "warm", URL: "http://metrics.test/{slot}", Path: "x",
+	spec.BlueGreen.PrePromotionCheck = []domain.MetricCheck{{Name: "warm", URL: "http://metrics.test/{slot}", Path: "x",
 		Headers: map[string]string{"X-Api-Key": "pre-key-123"}}}
-	spec.BlueGreen.PostPromotionCheck = []MetricCheck{{Name: "p99", URL: "http://metrics.test/{slot}", Path: "x",
+	spec.BlueGreen.PostPromotionCheck = []domain.MetricCheck{{Name: "p99", URL: "http://metrics.test/{slot}", Path: "x",
 		Headers: map[string]string{"X-Api-Key": "post-key-456"}}}
 	return spec
 }
@@ -72,7 +74,7 @@ func TestCheckHeadersNeverStored(t *testing.T) {
 	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)
 	}
-	raw, _, err := h.kv.Get(context.Background(), kindDeployment, testDepID)
+	raw, _, err := h.kv.Get(context.Background(), records.KindDeployment, testDepID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +112,7 @@ func TestPromotionInAnotherProcessUsesRememberedCheckHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	want := []string{"metric warm green X-Api-Key=pre-key-123", "metric p99 green X-Api-Key=post-key-456"}
 	if got := second.lines(); !slices.Equal(got, want) {
 		t.Errorf("checks run by the promoting process:\n got  %q\n want %q", got, want)
@@ -123,21 +125,21 @@ func TestPromotionInAnotherProcessUsesRememberedCheckHeaders(t *testing.T) {
 // deployment that needs its own headers is refused rather than probed
 // without them.
 func TestRememberCheckHeadersMatchesChecksByName(t *testing.T) {
-	e := New(Options{Store: NewStore(store.NewMemoryKV())})
-	e.RememberCheckHeaders(testDepID, DeploymentSpec{Checks: []MetricCheck{
+	e := New(Options{Store: records.NewStore(store.NewMemoryKV())})
+	e.RememberCheckHeaders(testDepID, domain.DeploymentSpec{Checks: []domain.MetricCheck{
 		{Name: "a", Headers: map[string]string{"K": "a-key"}},
 		{Name: "b", Headers: map[string]string{"K": "b-key"}},
 	}})
-	stored := DeploymentSpec{
-		Checks:    []MetricCheck{{Name: "b", OwnHeaders: []string{"K"}}, {Name: "c"}},
-		BlueGreen: BlueGreenSpec{PostPromotionCheck: []MetricCheck{{Name: "a"}}},
+	stored := domain.DeploymentSpec{
+		Checks:    []domain.MetricCheck{{Name: "b", OwnHeaders: []string{"K"}}, {Name: "c"}},
+		BlueGreen: domain.BlueGreenSpec{PostPromotionCheck: []domain.MetricCheck{{Name: "a"}}},
 	}
-	bound, err := e.rollouts.bindCredentials(testDepID, stored, nil)
+	bound, err := e.rollouts.BindCredentials(testDepID, stored, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := bound.metricChecks("check", stored.Checks)
-	post := bound.metricChecks("blue_green post_promotion_check", stored.BlueGreen.PostPromotionCheck)
+	checks := bound.MetricChecks("check", stored.Checks)
+	post := bound.MetricChecks("blue_green post_promotion_check", stored.BlueGreen.PostPromotionCheck)
 	if checks[0].Headers["K"] != "b-key" || checks[1].Headers != nil || post[0].Headers != nil {
 		t.Errorf("headers = check b %v, check c %v, post-promotion a %v; want b-key on b only",
 			checks[0].Headers, checks[1].Headers, post[0].Headers)
@@ -145,8 +147,8 @@ func TestRememberCheckHeadersMatchesChecksByName(t *testing.T) {
 	if stored.Checks[0].Headers != nil {
 		t.Error("the stored spec was modified")
 	}
-	_, err = e.rollouts.bindCredentials("api/staging", stored, nil)
-	var missing *MissingCredentialError
+	_, err = e.rollouts.BindCredentials("api/staging", stored, nil)
+	var missing *domain.MissingCredentialError
 	if !errors.As(err, &missing) || missing.Block != `check "b"` || !slices.Equal(missing.Own, []string{"K"}) {
 		t.Errorf("another deployment's stored check b: err = %v; want a MissingCredentialError for check \"b\" naming header K", err)
 	}

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"reflect"
 	"slices"
 )
@@ -16,22 +18,22 @@ import (
 // secret from a block into the provider's credentials would not reach them.
 // Nothing else of the stored spec changes: the plan is kept. It reports
 // whether the record changed.
-func (e *Engine) AdoptCredentialSettings(ctx context.Context, spec DeploymentSpec) (bool, error) {
-	id := DeploymentID(spec.Package, spec.Environment)
+func (e *Engine) AdoptCredentialSettings(ctx context.Context, spec domain.DeploymentSpec) (bool, error) {
+	id := domain.DeploymentID(spec.Package, spec.Environment)
 	d, err := e.store.GetDeployment(ctx, id)
-	if IsNotFound(err) {
+	if records.IsNotFound(err) {
 		return false, nil
 	} else if err != nil {
 		return false, fmt.Errorf("reading deployment %s: %w", id, err)
 	}
-	if r := d.Rollout; r == nil || r.Release != spec.Release || !credentialSettingsDiffer(r.Spec, spec.withoutSecrets()) {
+	if r := d.Rollout; r == nil || r.Release != spec.Release || !credentialSettingsDiffer(r.Spec, spec.WithoutSecrets()) {
 		return false, nil
 	}
 	lease, err := e.acquireLease(ctx, id, "update credential settings")
 	if err != nil {
 		return false, err
 	}
-	defer lease.release(ctx)
+	defer lease.Release(ctx)
 	if d, err = e.store.GetDeployment(ctx, id); err != nil {
 		return false, fmt.Errorf("reading deployment %s: %w", id, err)
 	}
@@ -39,7 +41,7 @@ func (e *Engine) AdoptCredentialSettings(ctx context.Context, spec DeploymentSpe
 	if r == nil || r.Release != spec.Release {
 		return false, nil // another run moved it meanwhile
 	}
-	r.Spec = withCredentialSettings(r.Spec, spec.withoutSecrets())
+	r.Spec = withCredentialSettings(r.Spec, spec.WithoutSecrets())
 	d.UpdatedAt = e.clock.Now()
 	if err := e.store.SaveDeployment(ctx, d); err != nil {
 		return false, fmt.Errorf("saving deployment %s: %w", id, err)
@@ -49,16 +51,16 @@ func (e *Engine) AdoptCredentialSettings(ctx context.Context, spec DeploymentSpe
 
 // credentialSettingsDiffer reports whether configured names other
 // credentials or notes other own secrets and headers than stored does.
-func credentialSettingsDiffer(stored, configured DeploymentSpec) bool {
+func credentialSettingsDiffer(stored, configured domain.DeploymentSpec) bool {
 	return !reflect.DeepEqual(withCredentialSettings(stored, configured), stored)
 }
 
 // withCredentialSettings returns stored with the credential settings of
 // configured, block by block (checks matched by name).
-func withCredentialSettings(stored, configured DeploymentSpec) DeploymentSpec {
+func withCredentialSettings(stored, configured domain.DeploymentSpec) domain.DeploymentSpec {
 	if stored.Hook != nil {
 		h := *stored.Hook
-		h.Credential, h.Own = "", OwnCredentials{}
+		h.Credential, h.Own = "", domain.OwnCredentials{}
 		if configured.Hook != nil {
 			h.Credential, h.Own = configured.Hook.Credential, configured.Hook.Own
 		}
@@ -72,18 +74,18 @@ func withCredentialSettings(stored, configured DeploymentSpec) DeploymentSpec {
 		}
 		stored.HealthCheck = &hc
 	}
-	configuredLists := configured.metricCheckLists()
-	for i, list := range stored.metricCheckLists() {
-		copied := slices.Clone(*list.checks)
+	configuredLists := configured.MetricCheckLists()
+	for i, list := range stored.MetricCheckLists() {
+		copied := slices.Clone(*list.Checks)
 		for j := range copied {
 			copied[j].Credential, copied[j].OwnHeaders = "", nil
-			for _, c := range *configuredLists[i].checks {
+			for _, c := range *configuredLists[i].Checks {
 				if c.Name == copied[j].Name {
 					copied[j].Credential, copied[j].OwnHeaders = c.Credential, c.OwnHeaders
 				}
 			}
 		}
-		*list.checks = copied
+		*list.Checks = copied
 	}
 	return stored
 }

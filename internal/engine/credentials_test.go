@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"slices"
 	"strings"
 	"testing"
@@ -11,20 +13,20 @@ import (
 
 // namedCredentials are the provider-level credentials of the tests below:
 // a hook secret with a header of its own, and a metrics token.
-var namedCredentials = map[string]Credential{
+var namedCredentials = map[string]domain.Credential{
 	"payments": {HookSecret: "payments-secret", Headers: map[string]string{"X-Hook-Token": "hook-token"}},
 	"metrics":  {Headers: map[string]string{"Authorization": "Bearer metrics-token"}},
 }
 
 // blueGreenWithNamedCredentials is a manual blue-green rollout whose hook,
 // health check and pre- and post-promotion checks name credentials.
-func blueGreenWithNamedCredentials() DeploymentSpec {
-	spec := testSpec(StrategyBlueGreen)
+func blueGreenWithNamedCredentials() domain.DeploymentSpec {
+	spec := testSpec(domain.StrategyBlueGreen)
 	spec.BlueGreen.ManualPromotion = true
-	spec.Hook = &HookConfig{URL: testHook.URL, Credential: "payments"}
+	spec.Hook = &domain.HookConfig{URL: testHook.URL, Credential: "payments"}
 	spec.HealthCheck.Credential = "metrics"
-	spec.BlueGreen.PrePromotionCheck = []MetricCheck{{Name: "warm", URL: "http://metrics.test/{slot}", Path: "x", Credential: "metrics"}}
-	spec.BlueGreen.PostPromotionCheck = []MetricCheck{{Name: "p99", URL: "http://metrics.test/{slot}", Path: "x", Credential: "metrics"}}
+	spec.BlueGreen.PrePromotionCheck = []domain.MetricCheck{{Name: "warm", URL: "http://metrics.test/{slot}", Path: "x", Credential: "metrics"}}
+	spec.BlueGreen.PostPromotionCheck = []domain.MetricCheck{{Name: "p99", URL: "http://metrics.test/{slot}", Path: "x", Credential: "metrics"}}
 	return spec
 }
 
@@ -41,7 +43,7 @@ func TestPromotionInAnotherProcessUsesNamedCredentials(t *testing.T) {
 	if _, err := starter.Deploy(ctx, DeployRequest{Spec: blueGreenWithNamedCredentials()}); err != nil {
 		t.Fatal(err)
 	}
-	raw, _, err := h.kv.Get(ctx, kindDeployment, testDepID)
+	raw, _, err := h.kv.Get(ctx, records.KindDeployment, testDepID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +60,7 @@ func TestPromotionInAnotherProcessUsesNamedCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	calls := h.hooks.all()
 	if len(calls) == 0 {
 		t.Fatal("the promotion sent no hook")
@@ -88,26 +90,26 @@ func TestLaterRunWithoutTheDeploymentsCredentialRefuses(t *testing.T) {
 	tests := []struct {
 		name string
 		// configure changes the manual blue-green spec the first run applies.
-		configure func(*DeploymentSpec)
+		configure func(*domain.DeploymentSpec)
 		// later are the credentials of the later run.
-		later     map[string]Credential
+		later     map[string]domain.Credential
 		wantBlock string
 		wantOwn   []string
 		wantNamed string
 	}{
 		{
 			name:      "the hook's own secret",
-			configure: func(s *DeploymentSpec) { s.Hook.Secret = "own-secret" },
+			configure: func(s *domain.DeploymentSpec) { s.Hook.Secret = "own-secret" },
 			later:     namedCredentials, wantBlock: "hook", wantOwn: []string{"secret"},
 		},
 		{
 			name:      "the hook's own headers",
-			configure: func(s *DeploymentSpec) { s.Hook.Headers = map[string]string{"X-Hook-Token": "own"} },
+			configure: func(s *domain.DeploymentSpec) { s.Hook.Headers = map[string]string{"X-Hook-Token": "own"} },
 			later:     namedCredentials, wantBlock: "hook", wantOwn: []string{"X-Hook-Token"},
 		},
 		{
 			name: "the health check's own headers",
-			configure: func(s *DeploymentSpec) {
+			configure: func(s *domain.DeploymentSpec) {
 				s.HealthCheck.Credential = ""
 				s.HealthCheck.Headers = map[string]string{"Authorization": "Bearer own"}
 			},
@@ -115,7 +117,7 @@ func TestLaterRunWithoutTheDeploymentsCredentialRefuses(t *testing.T) {
 		},
 		{
 			name: "a pre-promotion check's own headers",
-			configure: func(s *DeploymentSpec) {
+			configure: func(s *domain.DeploymentSpec) {
 				s.BlueGreen.PrePromotionCheck[0].Credential = ""
 				s.BlueGreen.PrePromotionCheck[0].Headers = map[string]string{"X-Api-Key": "own"}
 			},
@@ -123,8 +125,8 @@ func TestLaterRunWithoutTheDeploymentsCredentialRefuses(t *testing.T) {
 		},
 		{
 			name:      "a named credential the later run does not define",
-			configure: func(*DeploymentSpec) {},
-			later:     map[string]Credential{"payments": namedCredentials["payments"]},
+			configure: func(*domain.DeploymentSpec) {},
+			later:     map[string]domain.Credential{"payments": namedCredentials["payments"]},
 			wantBlock: "health_check", wantNamed: "metrics",
 		},
 	}
@@ -152,7 +154,7 @@ func TestLaterRunWithoutTheDeploymentsCredentialRefuses(t *testing.T) {
 				if _, err := h.engine(h.kv, Options{Credentials: namedCredentials}).Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
 					t.Fatal(err)
 				}
-				before, _, err := h.kv.Get(ctx, kindDeployment, testDepID)
+				before, _, err := h.kv.Get(ctx, records.KindDeployment, testDepID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -161,7 +163,7 @@ func TestLaterRunWithoutTheDeploymentsCredentialRefuses(t *testing.T) {
 				later := h.engine(h.kv, Options{Credentials: tt.later, Checker: checker, DefaultHookSecret: "provider-default"})
 
 				err = op.run(ctx, later)
-				var missing *MissingCredentialError
+				var missing *domain.MissingCredentialError
 				if !errors.As(err, &missing) {
 					t.Fatalf("err = %v; want a *MissingCredentialError", err)
 				}
@@ -177,7 +179,7 @@ func TestLaterRunWithoutTheDeploymentsCredentialRefuses(t *testing.T) {
 				if lines := checker.lines(); len(lines) != 0 {
 					t.Errorf("checks run despite the refusal: %q", lines)
 				}
-				after, _, err := h.kv.Get(ctx, kindDeployment, testDepID)
+				after, _, err := h.kv.Get(ctx, records.KindDeployment, testDepID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -222,23 +224,23 @@ func TestSameProcessKeepsTheDeploymentsOwnCredentials(t *testing.T) {
 func TestTeardownRefusesWithoutTheOwnSecret(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.Release = releaseID(1)
-	spec.Hook = &HookConfig{URL: testHook.URL, Secret: "write-only-secret"}
+	spec.Hook = &domain.HookConfig{URL: testHook.URL, Secret: "write-only-secret"}
 	if _, err := h.engine(h.kv, Options{}).Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)
 	}
 	h.hooks.reset()
 	later := h.engine(h.kv, Options{DefaultHookSecret: "provider-default"})
-	err := later.Teardown(ctx, testPackage, testEnv, &HookConfig{URL: testHook.URL})
-	var missing *MissingCredentialError
+	err := later.Teardown(ctx, testPackage, testEnv, &domain.HookConfig{URL: testHook.URL})
+	var missing *domain.MissingCredentialError
 	if !errors.As(err, &missing) || missing.Block != "hook" || !slices.Equal(missing.Own, []string{"secret"}) {
 		t.Fatalf("err = %v; want a refusal naming the hook's own secret", err)
 	}
 	if calls := h.hooks.all(); len(calls) != 0 {
 		t.Errorf("hooks sent despite the refusal: %v", h.hooks.strings())
 	}
-	if d := h.deployment(testDepID); d.Status != StatusSucceeded || d.LiveRelease != "api@1" {
+	if d := h.deployment(testDepID); d.Status != domain.StatusSucceeded || d.LiveRelease != "api@1" {
 		t.Errorf("the refused teardown changed the record: %s %s", d.Status, d.LiveRelease)
 	}
 	assertLeaseFree(t, h.kv, testDepID)
@@ -258,7 +260,7 @@ func TestAdoptCredentialSettingsReachesTheGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	later := h.engine(h.kv, Options{Credentials: namedCredentials})
-	var missing *MissingCredentialError
+	var missing *domain.MissingCredentialError
 	if _, err := later.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: "api@2", By: "alice"}); !errors.As(err, &missing) {
 		t.Fatalf("promotion before the settings changed: err = %v; want a refusal", err)
 	}
@@ -272,7 +274,7 @@ func TestAdoptCredentialSettingsReachesTheGate(t *testing.T) {
 		t.Errorf("adopting the same settings again = %v, %v; want no change", again, err)
 	}
 	stored := h.deployment(testDepID)
-	if r := stored.Rollout; r.State != RolloutAwaitingPromotion || r.Spec.Hook.Credential != "payments" || r.Spec.Hook.Own.Secret {
+	if r := stored.Rollout; r.State != domain.RolloutAwaitingPromotion || r.Spec.Hook.Credential != "payments" || r.Spec.Hook.Own.Secret {
 		t.Fatalf("stored rollout = %s, hook %+v; want still at its gate, naming payments, no own secret", r.State, *r.Spec.Hook)
 	}
 	h.hooks.reset()
@@ -296,13 +298,13 @@ func TestAdoptCredentialSettingsReachesASettledDeployment(t *testing.T) {
 			h := newHarness(t)
 			h.seedLive(1)
 			ctx := context.Background()
-			spec := testSpec(StrategyDirect)
-			spec.Hook = &HookConfig{URL: testHook.URL, Secret: "write-only-secret"}
+			spec := testSpec(domain.StrategyDirect)
+			spec.Hook = &domain.HookConfig{URL: testHook.URL, Secret: "write-only-secret"}
 			if _, err := h.engine(h.kv, Options{}).Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
 				t.Fatal(err)
 			}
 			fixed := spec
-			fixed.Hook = &HookConfig{URL: testHook.URL, Credential: "payments"}
+			fixed.Hook = &domain.HookConfig{URL: testHook.URL, Credential: "payments"}
 			if changed, err := h.engine(h.kv, Options{Credentials: namedCredentials}).AdoptCredentialSettings(ctx, fixed); err != nil || !changed {
 				t.Fatalf("AdoptCredentialSettings = %v, %v; want the settled record changed", changed, err)
 			}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"testing"
 )
 
@@ -13,17 +14,17 @@ func TestDeployRefusesWhatIsNotRegistered(t *testing.T) {
 	h := newHarness(t)
 	for _, tt := range []struct {
 		name string
-		mod  func(*DeploymentSpec)
+		mod  func(*domain.DeploymentSpec)
 		want NotRegisteredError
 		text string
 	}{
-		{"release", func(s *DeploymentSpec) { s.Release = "api@99" }, NotRegisteredError{Kind: KindRelease, Name: "api@99"},
+		{"release", func(s *domain.DeploymentSpec) { s.Release = "api@99" }, NotRegisteredError{Kind: KindRelease, Name: "api@99"},
 			"release api@99 is not registered"},
-		{"environment", func(s *DeploymentSpec) { s.Environment = "mars" }, NotRegisteredError{Kind: KindEnvironment, Name: "mars"},
+		{"environment", func(s *domain.DeploymentSpec) { s.Environment = "mars" }, NotRegisteredError{Kind: KindEnvironment, Name: "mars"},
 			`environment "mars" is not registered`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			spec := testSpec(StrategyDirect)
+			spec := testSpec(domain.StrategyDirect)
 			tt.mod(&spec)
 			d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
 			var missing *NotRegisteredError

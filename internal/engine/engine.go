@@ -2,16 +2,21 @@ package engine
 
 import (
 	"context"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 	"time"
 )
 
 // Options configures an Engine. Zero values pick production defaults.
 type Options struct {
-	Store   *Store
-	Clock   Clock
-	Hooks   HookSender
-	Checker Checker
-	Logger  Logger
+	Store   *records.Store
+	Clock   domain.Clock
+	Hooks   domain.HookSender
+	Checker domain.Checker
+	Logger  domain.Logger
 	// DefaultHookSecret signs the events of hooks whose configuration sets
 	// no secret (the provider's hook_secret). It is applied here only, so a
 	// HookSender always receives the secret it must sign with.
@@ -20,11 +25,11 @@ type Options struct {
 	// (headers, hook secrets) that hooks and checks refer to by name; every
 	// run has them, so a run that did not start a rollout can still sign
 	// and probe exactly like the one that did.
-	Credentials map[string]Credential
+	Credentials map[string]domain.Credential
 	// Querier runs the PromQL checks, against Prometheus (the check's own
 	// address, or Prometheus.URL with its credential).
-	Querier    Querier
-	Prometheus PrometheusServer
+	Querier    domain.Querier
+	Prometheus domain.PrometheusServer
 	// Holder names this process in leases; empty means the readable
 	// CurrentHolder ("alice@ci-3 pid 42").
 	Holder string
@@ -38,22 +43,22 @@ type Options struct {
 
 // Engine is the embedded release engine. It is safe for concurrent use.
 type Engine struct {
-	store *Store
-	clock Clock
-	log   Logger
+	store *records.Store
+	clock domain.Clock
+	log   domain.Logger
 	// holder is readable, shown in leases; self is this process, for
 	// telling dead holders from live ones.
 	holder       string
-	self         Holder
+	self         lease.Holder
 	leaseTTL     time.Duration
 	pollInterval time.Duration
 	// leases takes and renews the deployments' leases.
-	leases *Keeper
+	leases *lease.Keeper
 	// gates waits for phase gates to open.
-	gates *Watch
+	gates *gate.Watch
 	// rollouts runs the rollout passes, and remembers the secrets and
 	// headers this process was given.
-	rollouts *machine
+	rollouts *rollout.Machine
 }
 
 // New builds an engine. Store, Hooks and Checker are required.
@@ -63,59 +68,61 @@ func New(opts Options) *Engine {
 		clock:        opts.Clock,
 		log:          opts.Logger,
 		holder:       opts.Holder,
-		self:         CurrentHolder(),
+		self:         lease.CurrentHolder(),
 		leaseTTL:     opts.LeaseTTL,
 		pollInterval: opts.PollInterval,
 	}
 	if e.clock == nil {
-		e.clock = RealClock{}
+		e.clock = domain.RealClock{}
 	}
 	if e.log == nil {
-		e.log = nopLogger{}
+		e.log = domain.NopLogger{}
 	}
 	if e.holder == "" {
 		e.holder = e.self.String()
 	}
 	if e.leaseTTL <= 0 {
-		e.leaseTTL = DefaultLeaseTTL
+		e.leaseTTL = lease.DefaultLeaseTTL
 	}
 	if e.pollInterval <= 0 {
 		e.pollInterval = time.Second
 	}
-	e.leases = &Keeper{store: e.store, clock: e.clock, log: e.log, holder: e.holder, self: e.self, ttl: e.leaseTTL, poll: e.pollInterval}
-	e.rollouts = &machine{store: e.store, clock: e.clock, hooks: opts.Hooks, checker: opts.Checker, log: e.log,
-		querier: opts.Querier, prometheus: opts.Prometheus, leaseTTL: e.leaseTTL,
-		defaultHookSecret: opts.DefaultHookSecret, credentials: opts.Credentials}
-	e.gates = &Watch{store: e.store, clock: e.clock, log: e.log, poll: e.pollInterval}
+	e.leases = &lease.Keeper{Store: e.store, Clock: e.clock, Log: e.log, Holder: e.holder, Self: e.self, Ttl: e.leaseTTL, Poll: e.pollInterval}
+	e.rollouts = &rollout.Machine{Store: e.store, Clock: e.clock, Hooks: opts.Hooks, Checker: opts.Checker, Log: e.log,
+		Querier: opts.Querier, Prometheus: opts.Prometheus, LeaseTTL: e.leaseTTL,
+		DefaultHookSecret: opts.DefaultHookSecret, Credentials: opts.Credentials}
+	e.gates = &gate.Watch{Store: e.store, Clock: e.clock, Log: e.log, Poll: e.pollInterval}
 	return e
 }
 
 // awaitPhaseGate waits until the release's phase gate for env opens, the
 // gate refuses, or ctx ends.
-func (e *Engine) awaitPhaseGate(ctx context.Context, rel Release, env string, planned PlannedDecisions) error {
-	return e.gates.await(ctx, rel, env, planned)
+func (e *Engine) awaitPhaseGate(ctx context.Context, rel domain.Release, env string, planned gate.PlannedDecisions) error {
+	return e.gates.Await(ctx, rel, env, planned)
 }
 
 // acquireLease waits for the deployment's lease and starts its heartbeat.
-func (e *Engine) acquireLease(ctx context.Context, deploymentID, operation string) (*Held, error) {
-	return e.leases.acquire(ctx, deploymentID, operation)
+func (e *Engine) acquireLease(ctx context.Context, deploymentID, operation string) (*lease.Held, error) {
+	return e.leases.Acquire(ctx, deploymentID, operation)
 }
 
 // ListLeases returns the leases in the store, by deployment id.
-func (e *Engine) ListLeases(ctx context.Context) ([]LeaseInfo, error) { return e.leases.list(ctx) }
+func (e *Engine) ListLeases(ctx context.Context) ([]lease.LeaseInfo, error) {
+	return e.leases.List(ctx)
+}
 
 // BreakLease deletes the lease of deploymentID if, and only if, holder (the
 // readable holder as ListLeases shows it) still holds it; see
-// Keeper.breakLease.
+// Keeper.BreakLease.
 func (e *Engine) BreakLease(ctx context.Context, deploymentID, holder string) error {
-	return e.leases.breakLease(ctx, deploymentID, holder)
+	return e.leases.BreakLease(ctx, deploymentID, holder)
 }
 
 // Store returns the engine's store.
-func (e *Engine) Store() *Store { return e.store }
+func (e *Engine) Store() *records.Store { return e.store }
 
 // Clock returns the engine's clock.
-func (e *Engine) Clock() Clock { return e.clock }
+func (e *Engine) Clock() domain.Clock { return e.clock }
 
 // Holder returns the name this engine uses in leases.
 func (e *Engine) Holder() string { return e.holder }
@@ -124,15 +131,15 @@ func (e *Engine) Holder() string { return e.holder }
 // process memory for later promotions and teardowns in the same process.
 // Another process has only the provider's named credentials, and refuses
 // when the deployment's own secret or headers are needed
-// (bindCredentials).
-func (e *Engine) RememberHook(deploymentID string, cfg HookConfig) {
-	e.rollouts.rememberHook(deploymentID, cfg)
+// (BindCredentials).
+func (e *Engine) RememberHook(deploymentID string, cfg domain.HookConfig) {
+	e.rollouts.RememberHook(deploymentID, cfg)
 }
 
 // RememberCheckHeaders keeps the headers of a deployment's health and
 // metric checks in process memory, like RememberHook: the store never holds
 // them, so a rollout resumed or promoted from the stored spec gets them
 // from here. A spec whose checks carry no headers forgets earlier ones.
-func (e *Engine) RememberCheckHeaders(deploymentID string, spec DeploymentSpec) {
-	e.rollouts.rememberCheckHeaders(deploymentID, spec)
+func (e *Engine) RememberCheckHeaders(deploymentID string, spec domain.DeploymentSpec) {
+	e.rollouts.RememberCheckHeaders(deploymentID, spec)
 }

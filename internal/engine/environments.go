@@ -3,46 +3,48 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"sort"
 )
 
 // PutEnvironment registers or updates an environment.
-func (e *Engine) PutEnvironment(ctx context.Context, env Environment) (Environment, error) {
-	if err := ValidateName("environment name", env.Name); err != nil {
-		return Environment{}, err
+func (e *Engine) PutEnvironment(ctx context.Context, env domain.Environment) (domain.Environment, error) {
+	if err := domain.ValidateName("environment name", env.Name); err != nil {
+		return domain.Environment{}, err
 	}
 	now := e.clock.Now()
 	existing, err := e.store.GetEnvironment(ctx, env.Name)
 	switch {
 	case err == nil:
 		env.CreatedAt = existing.CreatedAt
-	case IsNotFound(err):
+	case records.IsNotFound(err):
 		env.CreatedAt = now
 	default:
-		return Environment{}, fmt.Errorf("reading environment %q: %w", env.Name, err)
+		return domain.Environment{}, fmt.Errorf("reading environment %q: %w", env.Name, err)
 	}
 	env.UpdatedAt = now
 	if err := e.store.PutEnvironment(ctx, env); err != nil {
-		return Environment{}, fmt.Errorf("saving environment %q: %w", env.Name, err)
+		return domain.Environment{}, fmt.Errorf("saving environment %q: %w", env.Name, err)
 	}
 	return env, nil
 }
 
 // GetEnvironment returns a registered environment or ErrNotFound.
-func (e *Engine) GetEnvironment(ctx context.Context, name string) (Environment, error) {
+func (e *Engine) GetEnvironment(ctx context.Context, name string) (domain.Environment, error) {
 	return e.store.GetEnvironment(ctx, name)
 }
 
 // ListEnvironments returns environments whose attributes include every
 // key/value of match (nil matches all), sorted by name.
-func (e *Engine) ListEnvironments(ctx context.Context, match map[string]string) ([]Environment, error) {
+func (e *Engine) ListEnvironments(ctx context.Context, match map[string]string) ([]domain.Environment, error) {
 	all, err := e.store.ListEnvironments(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing environments: %w", err)
 	}
 	out := all[:0]
 	for _, env := range all {
-		if attributesMatch(env.Attributes, match) {
+		if domain.AttributesMatch(env.Attributes, match) {
 			out = append(out, env)
 		}
 	}
@@ -51,14 +53,14 @@ func (e *Engine) ListEnvironments(ctx context.Context, match map[string]string) 
 }
 
 // LiveDeploymentsIn lists the deployments still running in an environment.
-func (e *Engine) LiveDeploymentsIn(ctx context.Context, env string) ([]Deployment, error) {
+func (e *Engine) LiveDeploymentsIn(ctx context.Context, env string) ([]domain.Deployment, error) {
 	all, err := e.store.ListDeployments(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing deployments: %w", err)
 	}
-	var live []Deployment
+	var live []domain.Deployment
 	for _, d := range all {
-		if d.Environment == env && d.Status != StatusTornDown {
+		if d.Environment == env && d.Status != domain.StatusTornDown {
 			live = append(live, d)
 		}
 	}
@@ -78,7 +80,7 @@ func (e *Engine) DeleteEnvironment(ctx context.Context, name string) error {
 		for _, d := range live {
 			ids = append(ids, d.ID())
 		}
-		return &EnvironmentInUseError{Environment: name, Deployments: ids}
+		return &domain.EnvironmentInUseError{Environment: name, Deployments: ids}
 	}
 	if err := e.store.DeleteEnvironment(ctx, name, e.clock.Now()); err != nil {
 		return fmt.Errorf("deleting environment %q: %w", name, err)

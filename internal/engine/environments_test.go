@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"testing"
 )
 
@@ -15,7 +17,7 @@ func TestDeleteEnvironmentRefusesWhileDeploymentsRun(t *testing.T) {
 	h.seedLive(1)
 
 	err := h.e.DeleteEnvironment(ctx, testEnv)
-	var inUse *EnvironmentInUseError
+	var inUse *domain.EnvironmentInUseError
 	if !errors.As(err, &inUse) || inUse.Environment != testEnv || !equalStrings(inUse.Deployments, []string{testDepID}) {
 		t.Fatalf("err = %#v, want an EnvironmentInUseError naming %s", err, testDepID)
 	}
@@ -35,7 +37,7 @@ func TestDeleteEnvironmentRefusesWhileDeploymentsRun(t *testing.T) {
 	if err := h.e.DeleteEnvironment(ctx, testEnv); err != nil {
 		t.Fatalf("deleting the environment once its deployment is torn down: %v", err)
 	}
-	if _, err := h.e.GetEnvironment(ctx, testEnv); !IsNotFound(err) {
+	if _, err := h.e.GetEnvironment(ctx, testEnv); !records.IsNotFound(err) {
 		t.Errorf("environment after delete: err = %v, want not found", err)
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -40,7 +42,7 @@ type sentHook struct {
 	CtxErr error
 	Failed bool // the scripted failure was returned
 	// Config is the hook configuration the sender was handed.
-	Config HookConfig
+	Config domain.HookConfig
 }
 
 // String renders "canary.weight 10 canary" for readable comparisons.
@@ -56,7 +58,7 @@ type fakeHooks struct {
 	counts  map[string]int
 	failNth map[string]map[int]error
 	// onSend runs (outside the lock) before the call returns.
-	onSend func(ctx context.Context, ev Event)
+	onSend func(ctx context.Context, ev domain.Event)
 	// journal, when set, interleaves hook calls with check probes.
 	journal *journal
 	// timeline, when set, records each call with the clock's time.
@@ -77,7 +79,7 @@ func (f *fakeHooks) failOn(event string, nth int, err error) {
 	f.failNth[event][nth] = err
 }
 
-func (f *fakeHooks) Send(ctx context.Context, cfg HookConfig, key string, ev Event) (HookResult, error) {
+func (f *fakeHooks) Send(ctx context.Context, cfg domain.HookConfig, key string, ev domain.Event) (domain.HookResult, error) {
 	f.mu.Lock()
 	f.counts[ev.Type]++
 	err := f.failNth[ev.Type][f.counts[ev.Type]]
@@ -98,9 +100,9 @@ func (f *fakeHooks) Send(ctx context.Context, cfg HookConfig, key string, ev Eve
 		onSend(ctx, ev)
 	}
 	if err != nil {
-		return HookResult{}, err
+		return domain.HookResult{}, err
 	}
-	return HookResult{Attempts: 1, StatusCode: 200}, nil
+	return domain.HookResult{Attempts: 1, StatusCode: 200}, nil
 }
 
 func (f *fakeHooks) all() []sentHook {
@@ -157,7 +159,7 @@ func (j *journal) indexOf(s string) int {
 // time and its result, plus markers a test sets (a resume); fault-injection
 // tests read the target's view of a rollout from it.
 type timeline struct {
-	clock  Clock
+	clock  domain.Clock
 	mu     sync.Mutex
 	events []timelineEvent
 }
@@ -223,7 +225,7 @@ type fakeChecker struct {
 	// delay makes every probe take that long on the wall clock.
 	delay time.Duration
 
-	healthProbes []Placeholders
+	healthProbes []domain.Placeholders
 	metricProbes map[string]int
 	journal      *journal
 	timeline     *timeline
@@ -236,7 +238,7 @@ func newFakeChecker() *fakeChecker {
 	}
 }
 
-func (c *fakeChecker) Health(ctx context.Context, hc HealthCheck, vars Placeholders) CheckResult {
+func (c *fakeChecker) Health(ctx context.Context, hc domain.HealthCheck, vars domain.Placeholders) domain.CheckResult {
 	c.pause(ctx)
 	c.mu.Lock()
 	c.healthProbes = append(c.healthProbes, vars)
@@ -251,12 +253,12 @@ func (c *fakeChecker) Health(ctx context.Context, hc HealthCheck, vars Placehold
 		tl.add(timelineEvent{Kind: "health", Name: "health", Slot: vars.Slot, OK: ok})
 	}
 	if ok {
-		return CheckResult{Name: "health", OK: true, Detail: "status 200"}
+		return domain.CheckResult{Name: "health", OK: true, Detail: "status 200"}
 	}
-	return CheckResult{Name: "health", Detail: "status 503, expected 200"}
+	return domain.CheckResult{Name: "health", Detail: "status 503, expected 200"}
 }
 
-func (c *fakeChecker) Metric(ctx context.Context, mc MetricCheck, vars Placeholders) CheckResult {
+func (c *fakeChecker) Metric(ctx context.Context, mc domain.MetricCheck, vars domain.Placeholders) domain.CheckResult {
 	c.pause(ctx)
 	c.mu.Lock()
 	c.metricProbes[mc.Name]++
@@ -273,10 +275,10 @@ func (c *fakeChecker) Metric(ctx context.Context, mc MetricCheck, vars Placehold
 	}
 	if ok {
 		v := 0.01
-		return CheckResult{Name: mc.Name, OK: true, Detail: mc.Name + " = 0.01, at or below max 0.05", Value: &v}
+		return domain.CheckResult{Name: mc.Name, OK: true, Detail: mc.Name + " = 0.01, at or below max 0.05", Value: &v}
 	}
 	v := 0.4
-	return CheckResult{Name: mc.Name, Detail: mc.Name + " = 0.4, above max 0.05", Value: &v}
+	return domain.CheckResult{Name: mc.Name, Detail: mc.Name + " = 0.4, above max 0.05", Value: &v}
 }
 
 func (c *fakeChecker) pause(ctx context.Context) {
@@ -312,7 +314,7 @@ var errCrash = errors.New("simulated crash: the process died here")
 // from then on every Put and Delete fails, as if the process had died at
 // that write (a dead process does not release its lease either).
 type crashKV struct {
-	KV
+	records.KV
 	mu      sync.Mutex
 	limit   int
 	puts    int
@@ -338,7 +340,7 @@ func (c *crashKV) Put(ctx context.Context, kind, key string, value []byte, expec
 
 // Apply is one write, as a Put is: a deployment save and its history
 // entries land together or, after the crash, not at all.
-func (c *crashKV) Apply(ctx context.Context, writes []KVWrite) ([]int64, error) {
+func (c *crashKV) Apply(ctx context.Context, writes []records.KVWrite) ([]int64, error) {
 	c.mu.Lock()
 	if c.puts >= c.limit {
 		c.crashed = true
@@ -380,7 +382,7 @@ func (c *crashKV) didCrash() bool {
 }
 
 // failingDeleteKV fails every Delete.
-type failingDeleteKV struct{ KV }
+type failingDeleteKV struct{ records.KV }
 
 func (failingDeleteKV) Delete(context.Context, string, string, int64) error { return errCrash }
 
@@ -408,7 +410,7 @@ func (l *warnLogger) text() string {
 type harness struct {
 	t       testing.TB
 	kv      *store.MemoryKV
-	clock   Clock
+	clock   domain.Clock
 	hooks   *fakeHooks
 	checker *fakeChecker
 	e       *Engine
@@ -422,7 +424,7 @@ const (
 	testDepID   = "api/prod"
 )
 
-func releaseID(v int) string { return ReleaseID(testPackage, fmt.Sprint(v)) }
+func releaseID(v int) string { return domain.ReleaseID(testPackage, fmt.Sprint(v)) }
 
 // newHarness builds an engine on an auto clock and registers the fixture
 // environment and releases.
@@ -431,23 +433,23 @@ func newHarness(t testing.TB) *harness {
 	return newHarnessWith(t, enginetest.NewAutoClock(testStart), Options{})
 }
 
-func newHarnessWith(t testing.TB, clock Clock, opts Options) *harness {
+func newHarnessWith(t testing.TB, clock domain.Clock, opts Options) *harness {
 	t.Helper()
 	h := &harness{t: t, kv: store.NewMemoryKV(), clock: clock, hooks: newFakeHooks(), checker: newFakeChecker()}
 	h.e = h.engine(h.kv, opts)
 	ctx := context.Background()
-	if _, err := h.e.PutEnvironment(ctx, Environment{Name: testEnv, Attributes: map[string]string{"type": "prod"}}); err != nil {
+	if _, err := h.e.PutEnvironment(ctx, domain.Environment{Name: testEnv, Attributes: map[string]string{"type": "prod"}}); err != nil {
 		t.Fatal(err)
 	}
 	for v := 1; v <= 4; v++ {
-		h.register(Release{Package: testPackage, Version: fmt.Sprint(v), Phases: []Phase{{Name: "production", Environments: []string{testEnv}}}})
+		h.register(domain.Release{Package: testPackage, Version: fmt.Sprint(v), Phases: []domain.Phase{{Name: "production", Environments: []string{testEnv}}}})
 	}
 	return h
 }
 
 // engine builds another engine on kv sharing the harness's clock and fakes.
-func (h *harness) engine(kv KV, opts Options) *Engine {
-	opts.Store = NewStore(kv)
+func (h *harness) engine(kv records.KV, opts Options) *Engine {
+	opts.Store = records.NewStore(kv)
 	if opts.Clock == nil {
 		opts.Clock = h.clock
 	}
@@ -463,7 +465,7 @@ func (h *harness) engine(kv KV, opts Options) *Engine {
 	return New(opts)
 }
 
-func (h *harness) register(rel Release) {
+func (h *harness) register(rel domain.Release) {
 	h.t.Helper()
 	if _, err := h.e.RegisterRelease(context.Background(), rel); err != nil {
 		h.t.Fatal(err)
@@ -472,13 +474,13 @@ func (h *harness) register(rel Release) {
 
 func (h *harness) env(name string, attrs map[string]string) {
 	h.t.Helper()
-	if _, err := h.e.PutEnvironment(context.Background(), Environment{Name: name, Attributes: attrs}); err != nil {
+	if _, err := h.e.PutEnvironment(context.Background(), domain.Environment{Name: name, Attributes: attrs}); err != nil {
 		h.t.Fatal(err)
 	}
 }
 
 // deployment reads the stored record.
-func (h *harness) deployment(id string) *Deployment {
+func (h *harness) deployment(id string) *domain.Deployment {
 	h.t.Helper()
 	d, err := h.e.GetDeployment(context.Background(), id)
 	if err != nil {
@@ -491,7 +493,7 @@ func (h *harness) deployment(id string) *Deployment {
 // the hooks and probes it caused.
 func (h *harness) seedLive(v int) {
 	h.t.Helper()
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.Release = releaseID(v)
 	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
 		h.t.Fatalf("seeding %s: %v", spec.Release, err)
@@ -509,36 +511,36 @@ func (h *harness) now() time.Time { return h.clock.Now() }
 // credential, as every engine of a test (every "process") is configured
 // with testCredentials, so a promotion or a resume in another engine signs
 // like the one that started the rollout.
-var testHook = HookConfig{URL: "http://hooks.test/ocuroot", Credential: "hooks"}
+var testHook = domain.HookConfig{URL: "http://hooks.test/ocuroot", Credential: "hooks"}
 
 // testCredentials are the provider-level credentials of every test engine.
-var testCredentials = map[string]Credential{"hooks": {HookSecret: "s3cret"}}
+var testCredentials = map[string]domain.Credential{"hooks": {HookSecret: "s3cret"}}
 
 // testSpec is a deployment of api@2 into prod with a hook and a health
 // check probed every minute.
-func testSpec(strategy Strategy) DeploymentSpec {
+func testSpec(strategy domain.Strategy) domain.DeploymentSpec {
 	hook := testHook
-	return DeploymentSpec{
+	return domain.DeploymentSpec{
 		Package: testPackage, Environment: testEnv, Release: releaseID(2), Strategy: strategy,
 		Hook:        &hook,
-		HealthCheck: &HealthCheck{URL: "http://app.test/{slot}/health", Interval: time.Minute},
+		HealthCheck: &domain.HealthCheck{URL: "http://app.test/{slot}/health", Interval: time.Minute},
 	}
 }
 
 // canarySpec is a canary of 10% then 50%, each baking 30 minutes with a
 // check round every minute.
-func canarySpec() DeploymentSpec {
-	spec := testSpec(StrategyCanary)
-	spec.Canary = CanarySpec{
-		Steps:         []CanaryStep{{Weight: 10, Bake: 30 * time.Minute}, {Weight: 50, Bake: 30 * time.Minute}},
+func canarySpec() domain.DeploymentSpec {
+	spec := testSpec(domain.StrategyCanary)
+	spec.Canary = domain.CanarySpec{
+		Steps:         []domain.CanaryStep{{Weight: 10, Bake: 30 * time.Minute}, {Weight: 50, Bake: 30 * time.Minute}},
 		CheckInterval: time.Minute, FailureThreshold: 2,
 	}
-	spec.Checks = []MetricCheck{{Name: "error_rate", URL: "http://metrics.test/{slot}", Path: "error_rate"}}
+	spec.Checks = []domain.MetricCheck{{Name: "error_rate", URL: "http://metrics.test/{slot}", Path: "error_rate"}}
 	return spec
 }
 
 // history reads a deployment's whole history, as History returns it.
-func (h *harness) history(d *Deployment) []Transition {
+func (h *harness) history(d *domain.Deployment) []domain.Transition {
 	h.t.Helper()
 	entries, err := h.e.HistoryOf(context.Background(), d, 0)
 	if err != nil {
@@ -548,7 +550,7 @@ func (h *harness) history(d *Deployment) []Transition {
 }
 
 // historyReasons lists the reasons of a deployment's history.
-func (h *harness) historyReasons(d *Deployment) []string {
+func (h *harness) historyReasons(d *domain.Deployment) []string {
 	history := h.history(d)
 	out := make([]string, len(history))
 	for i, tr := range history {
@@ -558,7 +560,7 @@ func (h *harness) historyReasons(d *Deployment) []string {
 }
 
 // historyHas reports whether some transition's reason contains every part.
-func (h *harness) historyHas(d *Deployment, parts ...string) bool {
+func (h *harness) historyHas(d *domain.Deployment, parts ...string) bool {
 	for _, tr := range h.history(d) {
 		all := true
 		for _, p := range parts {
@@ -615,12 +617,15 @@ func isKey(call sentHook, release string, n int, rest string) bool {
 // resolvedForPlanning resolves a planning test's spec. Those specs name no
 // package or environment, which planning never reads: it gives them one, so
 // they pass through Resolve like every spec that is planned.
-func resolvedForPlanning(spec DeploymentSpec) ResolvedSpec {
+func resolvedForPlanning(spec domain.DeploymentSpec) domain.ResolvedSpec {
 	spec.Package = cmp.Or(spec.Package, "api")
 	spec.Environment = cmp.Or(spec.Environment, "prod")
-	resolved, err := Resolve(spec)
+	resolved, err := domain.Resolve(spec)
 	if err != nil {
 		panic(fmt.Sprintf("the test spec does not resolve: %v", err))
 	}
 	return resolved
 }
+
+// floatPtr points at a copy of v, for the optional bounds of a check.
+func floatPtr(v float64) *float64 { return &v }

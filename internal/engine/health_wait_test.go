@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -49,7 +51,7 @@ func (c *deadlineContext) expire() { c.once.Do(func() { close(c.done) }) }
 // endAtProbe ends the rollout's context as health probe n starts, so
 // probe n-1 is the last one that answered whole.
 type endAtProbe struct {
-	engine.Checker
+	domain.Checker
 	n   int
 	end func()
 
@@ -57,7 +59,7 @@ type endAtProbe struct {
 	probes int
 }
 
-func (c *endAtProbe) Health(ctx context.Context, hc engine.HealthCheck, vars engine.Placeholders) engine.CheckResult {
+func (c *endAtProbe) Health(ctx context.Context, hc domain.HealthCheck, vars domain.Placeholders) domain.CheckResult {
 	c.mu.Lock()
 	c.probes++
 	n := c.probes
@@ -70,22 +72,22 @@ func (c *endAtProbe) Health(ctx context.Context, hc engine.HealthCheck, vars eng
 
 // deployWaitingForHealth makes a first (direct) deployment of api@1 whose
 // health check is healthURL, through checker, and returns its error.
-func deployWaitingForHealth(t *testing.T, ctx context.Context, checker engine.Checker, healthURL string) error {
+func deployWaitingForHealth(t *testing.T, ctx context.Context, checker domain.Checker, healthURL string) error {
 	t.Helper()
 	e := engine.New(engine.Options{
-		Store: engine.NewStore(store.NewMemoryKV()), Clock: enginetest.NewAutoClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)),
+		Store: records.NewStore(store.NewMemoryKV()), Clock: enginetest.NewAutoClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)),
 		Hooks: hookhttp.NewSender(nil), Checker: checker,
 	})
 	setup := context.Background()
-	if _, err := e.PutEnvironment(setup, engine.Environment{Name: "prod"}); err != nil {
+	if _, err := e.PutEnvironment(setup, domain.Environment{Name: "prod"}); err != nil {
 		t.Fatal(err)
 	}
-	rel := engine.Release{Package: "api", Version: "1", Phases: []engine.Phase{{Name: "production", Environments: []string{"prod"}}}}
+	rel := domain.Release{Package: "api", Version: "1", Phases: []domain.Phase{{Name: "production", Environments: []string{"prod"}}}}
 	if _, err := e.RegisterRelease(setup, rel); err != nil {
 		t.Fatal(err)
 	}
-	spec := engine.DeploymentSpec{Package: "api", Environment: "prod", Release: "api@1", Strategy: engine.StrategyDirect,
-		HealthCheck: &engine.HealthCheck{URL: healthURL, Interval: 10 * time.Second}, ProgressDeadline: 10 * time.Minute}
+	spec := domain.DeploymentSpec{Package: "api", Environment: "prod", Release: "api@1", Strategy: domain.StrategyDirect,
+		HealthCheck: &domain.HealthCheck{URL: healthURL, Interval: 10 * time.Second}, ProgressDeadline: 10 * time.Minute}
 	_, err := e.Deploy(ctx, engine.DeployRequest{Spec: spec})
 	return err
 }
@@ -137,7 +139,7 @@ func TestHealthWaitEndedNamesTheLastProbe(t *testing.T) {
 			}
 			defer end()
 			err := deployWaitingForHealth(t, ctx, &endAtProbe{Checker: hookhttp.NewChecker(), n: 3, end: end}, url)
-			var rerr *engine.RolloutError
+			var rerr *domain.RolloutError
 			if !errors.As(err, &rerr) || !rerr.Interrupted || rerr.Timeout != tt.deadline {
 				t.Fatalf("err = %v, want an interrupted rollout (timeout %v)", err, tt.deadline)
 			}
@@ -157,7 +159,7 @@ func TestHealthWaitEndedNamesTheLastProbe(t *testing.T) {
 func TestProgressDeadlineNamesTheLastProbe(t *testing.T) {
 	url := warmingUp(t).URL + "/health"
 	err := deployWaitingForHealth(t, context.Background(), hookhttp.NewChecker(), url)
-	var rerr *engine.RolloutError
+	var rerr *domain.RolloutError
 	if !errors.As(err, &rerr) || !rerr.Timeout || rerr.Interrupted {
 		t.Fatalf("err = %v, want a progress deadline timeout", err)
 	}

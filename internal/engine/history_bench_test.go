@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -43,7 +45,7 @@ func BenchmarkHistory(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				d.addTransition(Transition{Time: e.clock.Now(), From: "canary step 1 of 2: bake 30m", To: "canary step 2 of 2: weight 50%",
+				d.AddTransition(domain.Transition{Time: e.clock.Now(), From: "canary step 1 of 2: bake 30m", To: "canary step 2 of 2: weight 50%",
 					Release: "api@2", Reason: "baked 30m at 10%: 30 check round(s) passed, 0 failed"})
 				if err := e.store.SaveDeployment(ctx, d); err != nil {
 					b.Fatal(err)
@@ -53,7 +55,7 @@ func BenchmarkHistory(b *testing.B) {
 		b.Run(fmt.Sprintf("Deploy/rollouts=%d", past), func(b *testing.B) {
 			e := historyBenchEngine(b, past)
 			ctx := context.Background()
-			spec := testSpec(StrategyDirect)
+			spec := testSpec(domain.StrategyDirect)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				// Alternate between two releases so that every Deploy is a
@@ -77,13 +79,13 @@ func historyBenchEngine(b *testing.B, past int) *Engine {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = kv.Close() })
-	e := New(Options{Store: NewStore(kv), Clock: enginetest.NewAutoClock(testStart), Hooks: newFakeHooks(), Checker: newFakeChecker(), Credentials: testCredentials})
+	e := New(Options{Store: records.NewStore(kv), Clock: enginetest.NewAutoClock(testStart), Hooks: newFakeHooks(), Checker: newFakeChecker(), Credentials: testCredentials})
 	ctx := context.Background()
-	if _, err := e.PutEnvironment(ctx, Environment{Name: testEnv}); err != nil {
+	if _, err := e.PutEnvironment(ctx, domain.Environment{Name: testEnv}); err != nil {
 		b.Fatal(err)
 	}
 	for v := 1; v <= 3; v++ {
-		rel := Release{Package: testPackage, Version: fmt.Sprint(v), Phases: []Phase{{Name: "production", Environments: []string{testEnv}}}}
+		rel := domain.Release{Package: testPackage, Version: fmt.Sprint(v), Phases: []domain.Phase{{Name: "production", Environments: []string{testEnv}}}}
 		if _, err := e.RegisterRelease(ctx, rel); err != nil {
 			b.Fatal(err)
 		}
@@ -96,18 +98,18 @@ func historyBenchEngine(b *testing.B, past int) *Engine {
 
 // seedPastRollouts stores api/prod with api@1 live after past direct
 // rollouts, each leaving the four transitions a real one records.
-func seedPastRollouts(ctx context.Context, s *Store, past int) error {
+func seedPastRollouts(ctx context.Context, s *records.Store, past int) error {
 	at := testStart.Add(-time.Duration(past) * time.Hour)
-	d := &Deployment{Package: testPackage, Environment: testEnv, Status: StatusPending, CreatedAt: at}
+	d := &domain.Deployment{Package: testPackage, Environment: testEnv, Status: domain.StatusPending, CreatedAt: at}
 	for n := 1; n <= past; n++ {
 		release := releaseID(1)
-		d.addTransition(Transition{Time: at, From: string(d.Status), To: string(StatusInProgress), Release: release,
+		d.AddTransition(domain.Transition{Time: at, From: string(d.Status), To: string(domain.StatusInProgress), Release: release,
 			Reason: "direct deployment: deploy → wait until stable is healthy"})
-		d.addTransition(Transition{Time: at, From: "deploy", To: "wait for health of stable", Release: release,
+		d.AddTransition(domain.Transition{Time: at, From: "deploy", To: "wait for health of stable", Release: release,
 			Reason: `deploy: hook "deploy" accepted (HTTP 200 after 1 attempt(s))`})
-		d.addTransition(Transition{Time: at, From: "wait for health of stable", To: "complete", Release: release,
+		d.AddTransition(domain.Transition{Time: at, From: "wait for health of stable", To: "complete", Release: release,
 			Reason: "stable healthy after 1 probe(s)"})
-		d.record(at, StatusSucceeded, release, release+" is live: completed all 2 steps in 0s")
+		d.Record(at, domain.StatusSucceeded, release, release+" is live: completed all 2 steps in 0s")
 		at = at.Add(time.Hour)
 	}
 	d.RolloutCount, d.LiveRelease, d.TrafficPercent = past, releaseID(1), 100

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 func TestHistoryIsALogBesideTheRecord(t *testing.T) {
@@ -23,7 +25,7 @@ func TestHistoryIsALogBesideTheRecord(t *testing.T) {
 	}
 
 	// The record holds the newest transition and the sequence, not the list.
-	raw, _, err := h.kv.Get(ctx, kindDeployment, testDepID)
+	raw, _, err := h.kv.Get(ctx, records.KindDeployment, testDepID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +70,7 @@ func TestHistoryIsALogBesideTheRecord(t *testing.T) {
 	if got := h.historyReasons(d); strings.Join(got, "|") != strings.Join(reasonsOf(all), "|") {
 		t.Errorf("HistoryOf the returned record = %q, want %q", got, reasonsOf(all))
 	}
-	if _, err := h.e.History(ctx, "api/nowhere", 5); !IsNotFound(err) {
+	if _, err := h.e.History(ctx, "api/nowhere", 5); !records.IsNotFound(err) {
 		t.Errorf("History of an unknown deployment: err = %v, want not found", err)
 	}
 }
@@ -80,7 +82,7 @@ func TestHistoryReadsOnlyWhatItShows(t *testing.T) {
 	h.seedLive(1)
 	ctx := context.Background()
 	for v := 2; v <= 4; v++ {
-		spec := testSpec(StrategyDirect)
+		spec := testSpec(domain.StrategyDirect)
 		spec.Release = releaseID(v)
 		if _, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
 			t.Fatal(err)
@@ -117,7 +119,7 @@ func TestHistoryMigratesAnInlineHistory(t *testing.T) {
 			{"time":"2025-02-01T10:00:01Z","from":"step 1/2 deploy","to":"step 2/2 wait until stable is healthy","release":"api@1","reason":"deploy: accepted"},
 			{"time":"2025-02-01T10:00:02Z","from":"in_progress","to":"succeeded","release":"api@1","reason":"api@1 is live: completed all 2 steps in 2s"}],
 		"created_at":"2025-02-01T10:00:00Z","updated_at":"2025-02-01T10:00:02Z"}`
-	if _, err := h.kv.Put(ctx, kindDeployment, testDepID, []byte(legacy), 0); err != nil {
+	if _, err := h.kv.Put(ctx, records.KindDeployment, testDepID, []byte(legacy), 0); err != nil {
 		t.Fatal(err)
 	}
 
@@ -130,11 +132,11 @@ func TestHistoryMigratesAnInlineHistory(t *testing.T) {
 		t.Fatalf("History(2) of the old record = %q, %v", reasonsOf(before), err)
 	}
 
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	if _, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)
 	}
-	raw, _, err := h.kv.Get(ctx, kindDeployment, testDepID)
+	raw, _, err := h.kv.Get(ctx, records.KindDeployment, testDepID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,13 +167,13 @@ func TestHistoryConcurrentSaveLosesAsAWhole(t *testing.T) {
 	ctx := context.Background()
 	first, second := h.deployment(testDepID), h.deployment(testDepID)
 	seq := first.HistorySeq
-	first.addTransition(Transition{Time: h.now(), Release: "api@1", Reason: "first writer"})
-	second.addTransition(Transition{Time: h.now(), Release: "api@1", Reason: "second writer"})
-	second.addTransition(Transition{Time: h.now(), Release: "api@1", Reason: "second writer again"})
+	first.AddTransition(domain.Transition{Time: h.now(), Release: "api@1", Reason: "first writer"})
+	second.AddTransition(domain.Transition{Time: h.now(), Release: "api@1", Reason: "second writer"})
+	second.AddTransition(domain.Transition{Time: h.now(), Release: "api@1", Reason: "second writer again"})
 	if err := h.e.store.SaveDeployment(ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.e.store.SaveDeployment(ctx, second); !errors.Is(err, ErrConflict) {
+	if err := h.e.store.SaveDeployment(ctx, second); !errors.Is(err, records.ErrConflict) {
 		t.Fatalf("stale save: err = %v, want ErrConflict", err)
 	}
 	if len(second.InlineHistory) != 2 || second.HistorySeq != seq {
@@ -208,7 +210,7 @@ func TestHistoryConsistentAfterACrashAtEveryWrite(t *testing.T) {
 		assertHistoryConsistent(t, h.kv)
 		h.clock.(*enginetest.FakeClock).Increment(2 * time.Minute) // the dead holder's lease lapses
 		d, err := h.e.Deploy(ctx, DeployRequest{Spec: canarySpec()})
-		if err != nil || d.Status != StatusSucceeded {
+		if err != nil || d.Status != domain.StatusSucceeded {
 			t.Fatalf("write %d: resuming: %v", n, err)
 		}
 		assertHistoryConsistent(t, h.kv)
@@ -222,7 +224,7 @@ func TestHistoryContinuesAfterTheRecordIsRecreated(t *testing.T) {
 	h.seedLive(1)
 	ctx := context.Background()
 	before := len(logEntries(t, h.kv, testDepID))
-	if err := h.kv.Delete(ctx, kindDeployment, testDepID, AnyRevision); err != nil {
+	if err := h.kv.Delete(ctx, records.KindDeployment, testDepID, records.AnyRevision); err != nil {
 		t.Fatal(err)
 	}
 	h.seedLive(2)
@@ -238,8 +240,8 @@ func TestHistoryContinuesAfterTheRecordIsRecreated(t *testing.T) {
 func TestHistoryOfARestoredDeployment(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	spec := testSpec(StrategyDirect)
-	if _, err := h.e.SeedDeployment(ctx, SeedRequest{Spec: spec, LiveRelease: "api@1", Status: StatusSucceeded}); err != nil {
+	spec := testSpec(domain.StrategyDirect)
+	if _, err := h.e.SeedDeployment(ctx, SeedRequest{Spec: spec, LiveRelease: "api@1", Status: domain.StatusSucceeded}); err != nil {
 		t.Fatal(err)
 	}
 	restored, err := h.e.History(ctx, testDepID, 5)
@@ -260,14 +262,14 @@ func TestHistoryOfARestoredDeployment(t *testing.T) {
 // assertHistoryConsistent checks every stored deployment against its log:
 // entries 1..HistorySeq, no gap, nothing beyond, the newest one the
 // record's LastTransition.
-func assertHistoryConsistent(t *testing.T, kv KV) {
+func assertHistoryConsistent(t *testing.T, kv records.KV) {
 	t.Helper()
-	deploymentRecords, err := kv.List(context.Background(), kindDeployment)
+	deploymentRecords, err := kv.List(context.Background(), records.KindDeployment)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, record := range deploymentRecords {
-		var d Deployment
+		var d domain.Deployment
 		if err := json.Unmarshal(record.Value, &d); err != nil {
 			t.Fatal(err)
 		}
@@ -276,7 +278,7 @@ func assertHistoryConsistent(t *testing.T, kv KV) {
 			t.Fatalf("%s: the record counts %d transitions (%d inline), the log holds %d", record.Key, d.HistorySeq, len(d.InlineHistory), len(entries))
 		}
 		for i, e := range entries {
-			if want := historyKey(record.Key, int64(i+1)); e.Key != want {
+			if want := records.HistoryKey(record.Key, int64(i+1)); e.Key != want {
 				t.Fatalf("%s: log entry %d is %s, want %s", record.Key, i, e.Key, want)
 			}
 		}
@@ -288,25 +290,25 @@ func assertHistoryConsistent(t *testing.T, kv KV) {
 	}
 }
 
-func logEntries(t *testing.T, kv KV, deploymentID string) []KVEntry {
+func logEntries(t *testing.T, kv records.KV, deploymentID string) []records.KVEntry {
 	t.Helper()
-	entries, err := kv.Scan(context.Background(), kindTransition, historyPrefix(deploymentID), 0, false)
+	entries, err := kv.Scan(context.Background(), records.KindTransition, records.HistoryPrefix(deploymentID), 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return entries
 }
 
-func decodeTransition(t *testing.T, raw []byte) Transition {
+func decodeTransition(t *testing.T, raw []byte) domain.Transition {
 	t.Helper()
-	var tr Transition
+	var tr domain.Transition
 	if err := json.Unmarshal(raw, &tr); err != nil {
 		t.Fatal(err)
 	}
 	return tr
 }
 
-func reasonsOf(history []Transition) []string {
+func reasonsOf(history []domain.Transition) []string {
 	out := make([]string, len(history))
 	for i, tr := range history {
 		out[i] = tr.Reason
@@ -316,12 +318,12 @@ func reasonsOf(history []Transition) []string {
 
 // scanCountingKV counts Scans and the entries they return.
 type scanCountingKV struct {
-	KV
+	records.KV
 	mu              sync.Mutex
 	scans, returned int
 }
 
-func (s *scanCountingKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]KVEntry, error) {
+func (s *scanCountingKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]records.KVEntry, error) {
 	entries, err := s.KV.Scan(ctx, kind, prefix, limit, reverse)
 	s.mu.Lock()
 	s.scans++

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 const enginePackage = "github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
@@ -86,7 +87,7 @@ func TestHookReceiverNeedsOnlyTheStandardLibrary(t *testing.T) {
 
 // The engine's Event is the public one, not a copy that could drift: this
 // only compiles while engine.Event is an alias of hookreceiver.Event.
-var _ hookreceiver.Event = Event{}
+var _ hookreceiver.Event = domain.Event{}
 
 // terraformNamesAllowed are the string literals below internal/engine that
 // may hold "ocuroot_" because it is not a Terraform resource type there:

@@ -11,15 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // holdLeaseAs writes a lease record as the process who would.
-func holdLeaseAs(t *testing.T, kv KV, id string, who Holder, operation string, acquired, expires time.Time) {
+func holdLeaseAs(t *testing.T, kv records.KV, id string, who lease.Holder, operation string, acquired, expires time.Time) {
 	t.Helper()
-	rec := Record{Holder: who.String(), Token: randomID(), Who: &who, Operation: operation,
+	rec := lease.Record{Holder: who.String(), Token: domain.RandomID(), Who: &who, Operation: operation,
 		AcquiredAt: acquired, RenewedAt: acquired, ExpiresAt: expires}
-	if _, err := putJSON(context.Background(), kv, kindLease, id, rec, 0); err != nil {
+	if _, err := records.PutJSON(context.Background(), kv, records.KindLease, id, rec, 0); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -39,8 +42,8 @@ func deadPID(t *testing.T) int {
 }
 
 // sameMachine is a holder on this machine with the given pid.
-func sameMachine(pid int) Holder {
-	h := CurrentHolder()
+func sameMachine(pid int) lease.Holder {
+	h := lease.CurrentHolder()
 	h.User, h.PID = "carol", pid
 	return h
 }
@@ -54,7 +57,7 @@ func TestLeaseOfDeadProcessIsTakenAtOnce(t *testing.T) {
 	e := h.engine(h.kv, Options{Logger: logger})
 	dead := sameMachine(deadPID(t))
 	holdLeaseAs(t, h.kv, testDepID, dead, "deploy api@9", testStart, testStart.Add(time.Hour))
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.Release = releaseID(1)
 	if _, err := e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)
@@ -77,7 +80,7 @@ func TestLeaseOfProcessOnAnotherMachineWaitsForExpiry(t *testing.T) {
 	elsewhere.Host = "another-" + elsewhere.Host
 	expires := testStart.Add(15 * time.Second)
 	holdLeaseAs(t, h.kv, testDepID, elsewhere, "deploy api@9", testStart, expires)
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.Release = releaseID(1)
 	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)
@@ -108,13 +111,13 @@ func TestLeaseWaitLogsWhoItWaitsFor(t *testing.T) {
 	h := newHarness(t)
 	logger := &infoLogger{}
 	e := h.engine(h.kv, Options{Logger: logger, PollInterval: time.Second})
-	other := Holder{User: "dave", Host: "ci-runner-9", PID: 31337}
+	other := lease.Holder{User: "dave", Host: "ci-runner-9", PID: 31337}
 	holdLeaseAs(t, h.kv, testDepID, other, "promote api@9", testStart.Add(-time.Minute), testStart.Add(12*time.Second))
 	l, err := e.acquireLease(context.Background(), testDepID, "deploy api@1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.release(context.Background())
+	defer l.Release(context.Background())
 	var waits []string
 	for _, line := range logger.lines {
 		if line["msg"] != "ocuroot: waiting for another run to finish with this deployment" {
@@ -137,13 +140,13 @@ func TestListLeases(t *testing.T) {
 	ctx := context.Background()
 	dead := sameMachine(deadPID(t))
 	holdLeaseAs(t, h.kv, "api/prod", dead, "deploy api@2", testStart.Add(-time.Minute), testStart.Add(time.Minute))
-	live := Holder{User: "erin", Host: "laptop", PID: 12, TerraformCloudRun: "run-abc"}
+	live := lease.Holder{User: "erin", Host: "laptop", PID: 12, TerraformCloudRun: "run-abc"}
 	holdLeaseAs(t, h.kv, "web/staging", live, "teardown", testStart.Add(-time.Hour), testStart.Add(-time.Minute))
 	got, err := h.e.ListLeases(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []LeaseInfo{
+	want := []lease.LeaseInfo{
 		{Deployment: "api/prod", Holder: dead.String(), Operation: "deploy api@2", Since: testStart.Add(-time.Minute),
 			RenewedAt: testStart.Add(-time.Minute), Expires: testStart.Add(time.Minute), HolderDead: true},
 		{Deployment: "web/staging", Holder: "erin@laptop pid 12 (Terraform Cloud run run-abc)", Operation: "teardown",
@@ -166,7 +169,7 @@ func TestBreakLease(t *testing.T) {
 	holdLeaseAs(t, h.kv, testDepID, dead, "deploy api@2", testStart, testStart.Add(time.Minute))
 
 	err := h.e.BreakLease(ctx, testDepID, "mallory@elsewhere pid 1")
-	if !errors.Is(err, ErrLeaseBreakRefused) || !strings.Contains(err.Error(),
+	if !errors.Is(err, lease.ErrLeaseBreakRefused) || !strings.Contains(err.Error(),
 		`the lease of api/prod is held by "`+dead.String()+`" (deploy api@2 since 2025-03-01T12:00:00Z), not by "mallory@elsewhere pid 1"; nothing was changed`) {
 		t.Fatalf("breaking another holder's lease: %v", err)
 	}
@@ -174,7 +177,7 @@ func TestBreakLease(t *testing.T) {
 		t.Fatalf("breaking the dead holder's lease: %v", err)
 	}
 	assertLeaseFree(t, h.kv, testDepID)
-	if err := h.e.BreakLease(ctx, testDepID, dead.String()); !errors.Is(err, ErrLeaseBreakRefused) ||
+	if err := h.e.BreakLease(ctx, testDepID, dead.String()); !errors.Is(err, lease.ErrLeaseBreakRefused) ||
 		!strings.Contains(err.Error(), "deployment api/prod holds no lease; nothing to break") {
 		t.Errorf("breaking a free lease: %v", err)
 	}
@@ -191,10 +194,10 @@ func TestBreakLeaseRefusesALiveLocalHolder(t *testing.T) {
 	parent := sameMachine(os.Getppid())
 	holdLeaseAs(t, h.kv, testDepID, parent, "deploy api@2", testStart, testStart.Add(time.Minute))
 	err := h.e.BreakLease(context.Background(), testDepID, parent.String())
-	if !errors.Is(err, ErrLeaseBreakRefused) || !strings.Contains(err.Error(), "is still running on this machine") {
+	if !errors.Is(err, lease.ErrLeaseBreakRefused) || !strings.Contains(err.Error(), "is still running on this machine") {
 		t.Fatalf("BreakLease = %v", err)
 	}
-	if _, _, err := h.kv.Get(context.Background(), kindLease, testDepID); err != nil {
+	if _, _, err := h.kv.Get(context.Background(), records.KindLease, testDepID); err != nil {
 		t.Errorf("the live holder's lease is gone: %v", err)
 	}
 }
@@ -202,7 +205,7 @@ func TestBreakLeaseRefusesALiveLocalHolder(t *testing.T) {
 // renewsBeforeDeleteKV renews the lease between BreakLease's read and its
 // delete, as a live holder's heartbeat would.
 type renewsBeforeDeleteKV struct {
-	KV
+	records.KV
 	t *testing.T
 }
 
@@ -220,13 +223,13 @@ func (k renewsBeforeDeleteKV) Delete(ctx context.Context, kind, key string, expe
 func TestBreakLeaseRefusesALeaseRenewedMeanwhile(t *testing.T) {
 	h := newHarness(t)
 	racing := h.engine(renewsBeforeDeleteKV{KV: h.kv, t: t}, Options{})
-	holder := Holder{User: "frank", Host: "ci-runner-4", PID: 99}
+	holder := lease.Holder{User: "frank", Host: "ci-runner-4", PID: 99}
 	holdLeaseAs(t, h.kv, testDepID, holder, "deploy api@2", testStart, testStart.Add(time.Minute))
 	err := racing.BreakLease(context.Background(), testDepID, holder.String())
-	if !errors.Is(err, ErrLeaseBreakRefused) || !strings.Contains(err.Error(), "changed while it was being broken") {
+	if !errors.Is(err, lease.ErrLeaseBreakRefused) || !strings.Contains(err.Error(), "changed while it was being broken") {
 		t.Fatalf("BreakLease = %v", err)
 	}
-	if _, _, err := h.kv.Get(context.Background(), kindLease, testDepID); err != nil {
+	if _, _, err := h.kv.Get(context.Background(), records.KindLease, testDepID); err != nil {
 		t.Errorf("the renewed lease is gone: %v", err)
 	}
 }

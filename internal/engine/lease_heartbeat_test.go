@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // TestLeaseHeartbeatRenewsWhileHeld: nothing in the rollout renews here, yet
@@ -23,15 +26,15 @@ func TestLeaseHeartbeatRenewsWhileHeld(t *testing.T) {
 	}
 	clock.Increment(time.Hour) // far past the TTL: only a renewal keeps it
 	eventually(t, "the heartbeat renews the lease", func() bool {
-		rec, _, err := getJSON[Record](ctx, h.kv, kindLease, testDepID)
+		rec, _, err := records.GetJSON[lease.Record](ctx, h.kv, records.KindLease, testDepID)
 		return err == nil && rec.ExpiresAt.Equal(testStart.Add(time.Hour+40*time.Millisecond))
 	})
-	if err := l.renew(ctx); err != nil {
+	if err := l.Renew(ctx); err != nil {
 		t.Fatalf("renew after heartbeats: %v", err)
 	}
-	l.release(ctx)
+	l.Release(ctx)
 	select {
-	case <-l.heartbeat:
+	case <-l.Heartbeat:
 	default:
 		t.Fatal("release returned while the heartbeat still runs")
 	}
@@ -52,9 +55,9 @@ func TestLeaseBrokenByOperatorIsLost(t *testing.T) {
 	if err := h.e.BreakLease(ctx, testDepID, h.e.Holder()); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the run notices its lease is gone", func() bool { return errors.Is(l.renew(ctx), ErrLeaseLost) })
+	eventually(t, "the run notices its lease is gone", func() bool { return errors.Is(l.Renew(ctx), lease.ErrLeaseLost) })
 	want := "lease of api/prod was broken by someone else; stopping so two rollouts never interleave"
-	if err := l.renew(ctx); err.Error() != want {
+	if err := l.Renew(ctx); err.Error() != want {
 		t.Errorf("renew = %q, want %q", err, want)
 	}
 	assertLeaseFree(t, h.kv, testDepID)
@@ -63,9 +66,9 @@ func TestLeaseBrokenByOperatorIsLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer successor.release(ctx)
-	l.release(ctx)
-	if got, _, err := getJSON[Record](ctx, h.kv, kindLease, testDepID); err != nil || got.Holder != "next-run" {
+	defer successor.Release(ctx)
+	l.Release(ctx)
+	if got, _, err := records.GetJSON[lease.Record](ctx, h.kv, records.KindLease, testDepID); err != nil || got.Holder != "next-run" {
 		t.Errorf("after the broken run released: %+v, %v", got, err)
 	}
 }
@@ -78,15 +81,15 @@ func TestRolloutStopsWhenItsLeaseIsBroken(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
 	ctx := context.Background()
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Type == EventCanaryWeight && ev.Weight == 10 {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Type == domain.EventCanaryWeight && ev.Weight == 10 {
 			if err := h.e.BreakLease(ctx, testDepID, h.e.Holder()); err != nil {
 				t.Errorf("BreakLease: %v", err)
 			}
 		}
 	}
 	_, err := h.e.Deploy(ctx, DeployRequest{Spec: canarySpec()})
-	if !errors.Is(err, ErrLeaseLost) || !strings.Contains(err.Error(), "stopping so two rollouts never interleave") {
+	if !errors.Is(err, lease.ErrLeaseLost) || !strings.Contains(err.Error(), "stopping so two rollouts never interleave") {
 		t.Fatalf("Deploy = %v, want the lost lease", err)
 	}
 	assertEvents(t, h, "canary.weight 10 canary")

@@ -7,14 +7,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // holdLease writes a lease record as another (possibly dead) process would.
-func holdLease(t *testing.T, kv KV, id, holder string, acquired, expires time.Time) {
+func holdLease(t *testing.T, kv records.KV, id, holder string, acquired, expires time.Time) {
 	t.Helper()
-	rec := Record{Holder: holder, Operation: "deploy api@9", AcquiredAt: acquired, RenewedAt: acquired, ExpiresAt: expires}
-	if _, err := putJSON(context.Background(), kv, kindLease, id, rec, 0); err != nil {
+	rec := lease.Record{Holder: holder, Operation: "deploy api@9", AcquiredAt: acquired, RenewedAt: acquired, ExpiresAt: expires}
+	if _, err := records.PutJSON(context.Background(), kv, records.KindLease, id, rec, 0); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -23,17 +26,17 @@ func holdLease(t *testing.T, kv KV, id, holder string, acquired, expires time.Ti
 // one store deploy the same deployment; the second waits for the first and
 // their hook calls never interleave.
 func TestLeaseSerialisesTwoEngines(t *testing.T) {
-	h := newHarnessWith(t, RealClock{}, Options{PollInterval: 2 * time.Millisecond, Holder: "first"})
+	h := newHarnessWith(t, domain.RealClock{}, Options{PollInterval: 2 * time.Millisecond, Holder: "first"})
 	h.seedLive(1)
 	second := h.engine(h.kv, Options{PollInterval: 2 * time.Millisecond, Holder: "second"})
 
 	spec := canarySpec()
-	spec.Canary.Steps = []CanaryStep{{Weight: 10, Bake: 30 * time.Millisecond}, {Weight: 50, Bake: 30 * time.Millisecond}}
+	spec.Canary.Steps = []domain.CanaryStep{{Weight: 10, Bake: 30 * time.Millisecond}, {Weight: 50, Bake: 30 * time.Millisecond}}
 	spec.Canary.CheckInterval = 5 * time.Millisecond
 	spec.HealthCheck.Interval = 5 * time.Millisecond
 	firstSent := make(chan struct{})
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Release == "api@2" && ev.Type == EventCanaryWeight && ev.Weight == 10 {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Release == "api@2" && ev.Type == domain.EventCanaryWeight && ev.Weight == 10 {
 			close(firstSent)
 		}
 	}
@@ -45,7 +48,7 @@ func TestLeaseSerialisesTwoEngines(t *testing.T) {
 	}()
 	<-firstSent
 	go func() {
-		direct := testSpec(StrategyDirect)
+		direct := testSpec(domain.StrategyDirect)
 		direct.Release = releaseID(3)
 		_, err := second.Deploy(ctx, DeployRequest{Spec: direct})
 		errs <- err
@@ -59,7 +62,7 @@ func TestLeaseSerialisesTwoEngines(t *testing.T) {
 	// it found api@2 live and rolled forward from it: no rollback.
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable", "deploy 100 stable")
 	d := h.deployment(testDepID)
-	assertState(t, d, StatusSucceeded, "api@3", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@3", "", 100)
 	if d.Rollout.PreviousRelease != "api@2" {
 		t.Errorf("second rollout replaced %q, want api@2", d.Rollout.PreviousRelease)
 	}
@@ -70,7 +73,7 @@ func TestLeaseOfDeadHolderIsTakenAfterExpiry(t *testing.T) {
 	h := newHarness(t)
 	expires := testStart.Add(5 * time.Minute)
 	holdLease(t, h.kv, testDepID, "dead-holder/abc", testStart, expires)
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.Release = releaseID(1)
 	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)
@@ -83,15 +86,15 @@ func TestLeaseOfDeadHolderIsTakenAfterExpiry(t *testing.T) {
 }
 
 func TestLeaseWaitEndsWithLeaseError(t *testing.T) {
-	h := newHarnessWith(t, RealClock{}, Options{PollInterval: 2 * time.Millisecond})
+	h := newHarnessWith(t, domain.RealClock{}, Options{PollInterval: 2 * time.Millisecond})
 	now := time.Now().UTC()
 	holdLease(t, h.kv, testDepID, "alice@ci-runner-7 pid 4242", now, now.Add(time.Hour))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.Release = releaseID(1)
 	_, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
-	var lerr *LeaseError
+	var lerr *lease.LeaseError
 	if !errors.As(err, &lerr) {
 		t.Fatalf("err = %v, want *LeaseError", err)
 	}
@@ -101,8 +104,8 @@ func TestLeaseWaitEndsWithLeaseError(t *testing.T) {
 	}
 	msg := err.Error()
 	for _, phrase := range []string{
-		`deployment api/prod is locked by another run: alice@ci-runner-7 pid 4242 has held it for "deploy api@9" since ` + formatSince(now),
-		"lease expires " + formatSince(now.Add(time.Hour)),
+		`deployment api/prod is locked by another run: alice@ci-runner-7 pid 4242 has held it for "deploy api@9" since ` + lease.FormatSince(now),
+		"lease expires " + lease.FormatSince(now.Add(time.Hour)),
 		"Gave up after waiting ", "the operation's timeout was reached",
 		"its lease lapses within 20s of its last renewal",
 		`terraform-provider-ocuroot lease break -deployment api/prod -holder "alice@ci-runner-7 pid 4242"`,
@@ -121,13 +124,13 @@ func TestLeaseWaitEndsWithLeaseError(t *testing.T) {
 
 func TestLeaseErrorOnCancelSaysCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	h := newHarnessWith(t, RealClock{}, Options{PollInterval: 2 * time.Millisecond, Logger: cancelOnInfoLogger{cancel}})
+	h := newHarnessWith(t, domain.RealClock{}, Options{PollInterval: 2 * time.Millisecond, Logger: cancelOnInfoLogger{cancel}})
 	now := time.Now().UTC()
 	holdLease(t, h.kv, testDepID, "bob@laptop pid 7", now, now.Add(time.Hour))
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.Release = releaseID(1)
 	_, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
-	var lerr *LeaseError
+	var lerr *lease.LeaseError
 	if !errors.As(err, &lerr) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want a *LeaseError for a cancelled wait", err)
 	}
@@ -153,7 +156,7 @@ func TestLeaseKeptAliveDuringLongDelay(t *testing.T) {
 	h.seedLive(1)
 	second := h.engine(h.kv, opts)
 
-	spec := testSpec(StrategyBlueGreen)
+	spec := testSpec(domain.StrategyBlueGreen)
 	spec.HealthCheck = nil
 	spec.BlueGreen.ScaleDownDelay = 10 * time.Minute
 	ctx := context.Background()
@@ -164,7 +167,7 @@ func TestLeaseKeptAliveDuringLongDelay(t *testing.T) {
 	}()
 	eventually(t, "the first run waits out its scale-down delay", func() bool { return clock.Waiters() == 1 })
 	go func() {
-		direct := testSpec(StrategyDirect)
+		direct := testSpec(domain.StrategyDirect)
 		direct.HealthCheck = nil
 		direct.Release = releaseID(3)
 		_, err := second.Deploy(ctx, DeployRequest{Spec: direct})
@@ -201,7 +204,7 @@ func TestLeaseKeptAliveDuringLongDelay(t *testing.T) {
 		t.Errorf("only %s passed; the delay is 10m", elapsed)
 	}
 	d := h.deployment(testDepID)
-	assertState(t, d, StatusSucceeded, "api@3", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@3", "", 100)
 	if d.Rollout.PreviousRelease != "api@2" {
 		t.Errorf("second rollout replaced %q, want api@2", d.Rollout.PreviousRelease)
 	}
@@ -213,18 +216,18 @@ func TestLeaseKeptAliveDuringLongDelay(t *testing.T) {
 func TestLeaseReleaseFailure(t *testing.T) {
 	h := newHarness(t)
 	broken := h.engine(failingDeleteKV{h.kv}, Options{LeaseTTL: time.Minute})
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.Release = releaseID(1)
 	d, err := broken.Deploy(context.Background(), DeployRequest{Spec: spec})
-	notReleased, ok := err.(*LeaseNotReleasedError)
+	notReleased, ok := err.(*lease.LeaseNotReleasedError)
 	if !ok {
 		t.Fatalf("Deploy error = %v (%T), want only a *LeaseNotReleasedError", err, err)
 	}
 	if want := `the lease of api/prod could not be released: deleting lease "api/prod" in the store failed: ` + errCrash.Error(); !strings.HasPrefix(notReleased.Error(), want) {
 		t.Errorf("error = %q, want it to start with %q", notReleased.Error(), want)
 	}
-	assertState(t, d, StatusSucceeded, releaseID(1), "", 100)
-	if _, _, err := h.kv.Get(context.Background(), kindLease, testDepID); err != nil {
+	assertState(t, d, domain.StatusSucceeded, releaseID(1), "", 100)
+	if _, _, err := h.kv.Get(context.Background(), records.KindLease, testDepID); err != nil {
 		t.Fatalf("the lease should still be there: %v", err)
 	}
 	before := h.now()
@@ -246,20 +249,20 @@ func TestLeaseRenewal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.release(ctx)
-	self := CurrentHolder()
-	if l.record.Holder != self.String() || l.record.Who == nil || *l.record.Who != self || l.record.Token == "" ||
-		!l.record.ExpiresAt.Equal(testStart.Add(90*time.Second)) {
-		t.Errorf("lease = %+v, want one held by %s", l.record, self)
+	defer l.Release(ctx)
+	self := lease.CurrentHolder()
+	if l.Record.Holder != self.String() || l.Record.Who == nil || *l.Record.Who != self || l.Record.Token == "" ||
+		!l.Record.ExpiresAt.Equal(testStart.Add(90*time.Second)) {
+		t.Errorf("lease = %+v, want one held by %s", l.Record, self)
 	}
-	rev := l.revision
+	rev := l.Revision
 	clock.Increment(29 * time.Second)
-	if err := l.renew(ctx); err != nil || l.revision != rev {
+	if err := l.Renew(ctx); err != nil || l.Revision != rev {
 		t.Errorf("renewed before a third of the TTL passed (err %v)", err)
 	}
 	clock.Increment(time.Second)
-	if err := l.renew(ctx); err != nil || l.revision == rev || !l.record.ExpiresAt.Equal(testStart.Add(2*time.Minute)) {
-		t.Errorf("renewal after 30s: err %v, lease %+v", err, l.record)
+	if err := l.Renew(ctx); err != nil || l.Revision == rev || !l.Record.ExpiresAt.Equal(testStart.Add(2*time.Minute)) {
+		t.Errorf("renewal after 30s: err %v, lease %+v", err, l.Record)
 	}
 }
 
@@ -280,17 +283,17 @@ func TestLeaseTakenOverIsLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer taken.release(ctx)
-	err = l.renew(ctx)
+	defer taken.Release(ctx)
+	err = l.Renew(ctx)
 	want := "lease of api/prod was taken by bob@ci-2 pid 77 (deploy api@3); stopping so two rollouts never interleave"
-	if !errors.Is(err, ErrLeaseLost) || err.Error() != want {
+	if !errors.Is(err, lease.ErrLeaseLost) || err.Error() != want {
 		t.Errorf("renewing a lost lease: %v, want %q", err, want)
 	}
-	if again := l.renew(ctx); again != err {
+	if again := l.Renew(ctx); again != err {
 		t.Errorf("a lost lease must stay lost; second renew = %v", again)
 	}
-	l.release(ctx)
-	if got, _, err := getJSON[Record](ctx, h.kv, kindLease, testDepID); err != nil || got.Holder != "bob@ci-2 pid 77" {
+	l.Release(ctx)
+	if got, _, err := records.GetJSON[lease.Record](ctx, h.kv, records.KindLease, testDepID); err != nil || got.Holder != "bob@ci-2 pid 77" {
 		t.Errorf("after releasing a lost lease: %+v, %v", got, err)
 	}
 }

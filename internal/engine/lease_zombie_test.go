@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
@@ -27,11 +28,11 @@ func TestLeaseOfZombieProcessIsDead(t *testing.T) {
 	if len(leases) != 1 || !leases[0].HolderDead {
 		t.Errorf("ListLeases = %+v, want the zombie's lease marked HolderDead", leases)
 	}
-	if zombie.runsHere(e.self) {
+	if zombie.RunsHere(e.self) {
 		t.Errorf("the zombie %s counts as running here, so a break would be refused", zombie)
 	}
 
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.Release = releaseID(1)
 	if _, err := e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)

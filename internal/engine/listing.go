@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"sort"
 )
 
@@ -15,10 +16,10 @@ type DeploymentFilter struct {
 	Environment string
 	// Status matches the status of the deployment's Adoption, the one a
 	// listed result shows.
-	Status Status
+	Status domain.Status
 }
 
-func (f DeploymentFilter) matches(d *Deployment) bool {
+func (f DeploymentFilter) matches(d *domain.Deployment) bool {
 	return (f.Package == "" || d.Package == f.Package) &&
 		(f.Environment == "" || d.Environment == f.Environment) &&
 		(f.Status == "" || d.Adoption().Status == f.Status)
@@ -27,8 +28,8 @@ func (f DeploymentFilter) matches(d *Deployment) bool {
 // ListDeployments returns the deployments that were not torn down and
 // match filter, sorted by id. With a package it reads only that package's
 // records (a prefix scan).
-func (e *Engine) ListDeployments(ctx context.Context, filter DeploymentFilter) ([]Deployment, error) {
-	var all []Deployment
+func (e *Engine) ListDeployments(ctx context.Context, filter DeploymentFilter) ([]domain.Deployment, error) {
+	var all []domain.Deployment
 	var err error
 	if filter.Package != "" {
 		all, err = e.store.ListPackageDeployments(ctx, filter.Package)
@@ -38,9 +39,9 @@ func (e *Engine) ListDeployments(ctx context.Context, filter DeploymentFilter) (
 	if err != nil {
 		return nil, fmt.Errorf("listing deployments: %w", err)
 	}
-	out := make([]Deployment, 0, len(all))
+	out := make([]domain.Deployment, 0, len(all))
 	for i := range all {
-		if all[i].Status != StatusTornDown && filter.matches(&all[i]) {
+		if all[i].Status != domain.StatusTornDown && filter.matches(&all[i]) {
 			out = append(out, all[i])
 		}
 	}
@@ -51,7 +52,7 @@ func (e *Engine) ListDeployments(ctx context.Context, filter DeploymentFilter) (
 // ListReleases returns the registered releases of pkg (every package when
 // pkg is empty), archived ones only when includeArchived is set, sorted by
 // package, then from the oldest to the newest.
-func (e *Engine) ListReleases(ctx context.Context, pkg string, includeArchived bool) ([]Release, error) {
+func (e *Engine) ListReleases(ctx context.Context, pkg string, includeArchived bool) ([]domain.Release, error) {
 	all, err := e.store.ListReleases(ctx, pkg)
 	if err != nil {
 		return nil, fmt.Errorf("listing releases: %w", err)

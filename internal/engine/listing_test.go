@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -16,22 +18,22 @@ func listingEngine(t *testing.T) (*Engine, *writeCountingKV) {
 	t.Helper()
 	ctx := context.Background()
 	kv := &writeCountingKV{KV: store.NewMemoryKV()}
-	e := New(Options{Store: NewStore(kv)})
-	for _, d := range []*Deployment{
-		{Package: "api", Environment: "prod1", LiveRelease: "api@1", Status: StatusRolledBack,
-			Rollout: &Rollout{Release: "api@2", PreviousRelease: "api@1", State: RolloutRolledBack}},
-		{Package: "web", Environment: "prod0", LiveRelease: "web@1", PendingRelease: "web@2", Status: StatusAwaitingPromotion, TrafficPercent: 0,
-			Rollout: &Rollout{Release: "web@2", PreviousRelease: "web@1", State: RolloutAwaitingPromotion}},
-		{Package: "api", Environment: "prod0", LiveRelease: "api@2", Status: StatusSucceeded, TrafficPercent: 100,
-			Rollout: &Rollout{Release: "api@2", State: RolloutSucceeded}},
-		{Package: "api", Environment: "gone", LiveRelease: "api@1", Status: StatusTornDown},
-		{Package: "apix", Environment: "prod0", LiveRelease: "apix@1", Status: StatusSucceeded, TrafficPercent: 100},
+	e := New(Options{Store: records.NewStore(kv)})
+	for _, d := range []*domain.Deployment{
+		{Package: "api", Environment: "prod1", LiveRelease: "api@1", Status: domain.StatusRolledBack,
+			Rollout: &domain.Rollout{Release: "api@2", PreviousRelease: "api@1", State: domain.RolloutRolledBack}},
+		{Package: "web", Environment: "prod0", LiveRelease: "web@1", PendingRelease: "web@2", Status: domain.StatusAwaitingPromotion, TrafficPercent: 0,
+			Rollout: &domain.Rollout{Release: "web@2", PreviousRelease: "web@1", State: domain.RolloutAwaitingPromotion}},
+		{Package: "api", Environment: "prod0", LiveRelease: "api@2", Status: domain.StatusSucceeded, TrafficPercent: 100,
+			Rollout: &domain.Rollout{Release: "api@2", State: domain.RolloutSucceeded}},
+		{Package: "api", Environment: "gone", LiveRelease: "api@1", Status: domain.StatusTornDown},
+		{Package: "apix", Environment: "prod0", LiveRelease: "apix@1", Status: domain.StatusSucceeded, TrafficPercent: 100},
 	} {
 		if err := e.Store().SaveDeployment(ctx, d); err != nil {
 			t.Fatalf("saving %s: %v", d.ID(), err)
 		}
 	}
-	for _, rel := range []Release{
+	for _, rel := range []domain.Release{
 		{Package: "web", Version: "2", CreatedAt: clockAt(3)},
 		{Package: "api", Version: "10", CreatedAt: clockAt(2)},
 		{Package: "api", Version: "9", CreatedAt: clockAt(1)},
@@ -62,9 +64,9 @@ func TestListDeploymentsFilters(t *testing.T) {
 		{"package and environment", DeploymentFilter{Package: "api", Environment: "prod1"}, []string{"api/prod1"}},
 		// api/prod1's rollout of api@2 was rolled back: adopted, it runs
 		// api@1, succeeded.
-		{"status as adopted", DeploymentFilter{Status: StatusSucceeded}, []string{"api/prod0", "api/prod1", "apix/prod0"}},
-		{"waiting at a gate", DeploymentFilter{Status: StatusAwaitingPromotion}, []string{"web/prod0"}},
-		{"nothing rolled back as adopted", DeploymentFilter{Status: StatusRolledBack}, nil},
+		{"status as adopted", DeploymentFilter{Status: domain.StatusSucceeded}, []string{"api/prod0", "api/prod1", "apix/prod0"}},
+		{"waiting at a gate", DeploymentFilter{Status: domain.StatusAwaitingPromotion}, []string{"web/prod0"}},
+		{"nothing rolled back as adopted", DeploymentFilter{Status: domain.StatusRolledBack}, nil},
 		{"no match", DeploymentFilter{Package: "db"}, nil},
 	}
 	for _, tt := range tests {

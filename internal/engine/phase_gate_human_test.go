@@ -8,13 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // Phase gates that wait on a person: an earlier phase stopped at its
 // promotion gate, or a phase approval. A deployment waits for them only
 // when the run plans the promotion or approval; otherwise it refuses
-// within plannedDecisionGrace of engine-clock time. Every test here runs on
+// within PlannedDecisionGrace of engine-clock time. Every test here runs on
 // an auto clock, so no test waits on the wall clock.
 
 // webCanaryHarness is issue 8 case 9: package web, phases canary(canary) →
@@ -25,7 +28,7 @@ func webCanaryHarness(t *testing.T) *harness {
 	h := newHarness(t)
 	h.env("canary", nil)
 	for _, version := range []string{"1", "2"} {
-		h.register(Release{Package: "web", Version: version, Phases: []Phase{
+		h.register(domain.Release{Package: "web", Version: version, Phases: []domain.Phase{
 			{Name: "canary", Environments: []string{"canary"}},
 			{Name: "prod", Environments: []string{"prod"}},
 		}})
@@ -37,7 +40,7 @@ func webCanaryHarness(t *testing.T) *harness {
 		}
 	}
 	d, err := h.e.Deploy(ctx, DeployRequest{Spec: webSpec("canary", "web@2")})
-	if err != nil || d.Status != StatusAwaitingPromotion {
+	if err != nil || d.Status != domain.StatusAwaitingPromotion {
 		t.Fatalf("web@2 in canary: %v, %v; want it at its promotion gate", d, err)
 	}
 	h.hooks.reset()
@@ -45,13 +48,13 @@ func webCanaryHarness(t *testing.T) *harness {
 }
 
 // webSpec is blue-green with manual promotion in canary, direct in prod.
-func webSpec(env, release string) DeploymentSpec {
+func webSpec(env, release string) domain.DeploymentSpec {
 	hook := testHook
-	spec := DeploymentSpec{Package: "web", Environment: env, Release: release, Hook: &hook,
-		HealthCheck: &HealthCheck{URL: "http://web.test/{slot}/health", Interval: time.Minute}}
+	spec := domain.DeploymentSpec{Package: "web", Environment: env, Release: release, Hook: &hook,
+		HealthCheck: &domain.HealthCheck{URL: "http://web.test/{slot}/health", Interval: time.Minute}}
 	if env == "canary" {
-		spec.Strategy = StrategyBlueGreen
-		spec.BlueGreen = BlueGreenSpec{ManualPromotion: true}
+		spec.Strategy = domain.StrategyBlueGreen
+		spec.BlueGreen = domain.BlueGreenSpec{ManualPromotion: true}
 	}
 	return spec
 }
@@ -81,17 +84,17 @@ func receive[T any](t *testing.T, ch <-chan T, what string) T {
 
 // expectRefusedWithinGrace checks that err is an immediate refusal (not a
 // wait that ended) and that it took the grace on the engine clock, no more.
-func expectRefusedWithinGrace(t *testing.T, h *harness, started time.Time, err error) *GateError {
+func expectRefusedWithinGrace(t *testing.T, h *harness, started time.Time, err error) *gate.GateError {
 	t.Helper()
-	var gerr *GateError
+	var gerr *gate.GateError
 	if !errors.As(err, &gerr) {
 		t.Fatalf("err = %v, want a *GateError", err)
 	}
 	if gerr.Waited {
 		t.Errorf("the refusal is reported as a wait that ended: %v", err)
 	}
-	if waited := h.now().Sub(started); waited < plannedDecisionGrace || waited > plannedDecisionGrace+time.Second {
-		t.Errorf("refused after %s of engine time; want the %s grace for a late plan and no more", waited, plannedDecisionGrace)
+	if waited := h.now().Sub(started); waited < gate.PlannedDecisionGrace || waited > gate.PlannedDecisionGrace+time.Second {
+		t.Errorf("refused after %s of engine time; want the %s grace for a late plan and no more", waited, gate.PlannedDecisionGrace)
 	}
 	return gerr
 }
@@ -106,8 +109,8 @@ func TestPhaseGateRefusesAtOnceBehindUnplannedPromotion(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("error:\n got  %s\n want %s", err, want)
 	}
-	wantGated := []GatedDeployment{{DeploymentID: "web/canary", Environment: "canary", PhaseNumber: 1, PhaseName: "canary"}}
-	if gerr.Cause != GateCausePromotionGate || gerr.Release != "web@2" || gerr.Package != "web" || !slices.Equal(gerr.Gated, wantGated) {
+	wantGated := []gate.GatedDeployment{{DeploymentID: "web/canary", Environment: "canary", PhaseNumber: 1, PhaseName: "canary"}}
+	if gerr.Cause != gate.GateCausePromotionGate || gerr.Release != "web@2" || gerr.Package != "web" || !slices.Equal(gerr.Gated, wantGated) {
 		t.Errorf("gate error facts: cause %v, release %s, package %s, gated %+v; want web@2 held by %+v", gerr.Cause, gerr.Release, gerr.Package, gerr.Gated, wantGated)
 	}
 	if calls := hookLog(h); len(calls) != 0 {
@@ -116,7 +119,7 @@ func TestPhaseGateRefusesAtOnceBehindUnplannedPromotion(t *testing.T) {
 	if d := h.deployment("web/prod"); d.LiveRelease != "web@1" || d.Rollout == nil || d.Rollout.Release != "web@1" {
 		t.Errorf("prod moved: live %s, rollout %+v", d.LiveRelease, d.Rollout)
 	}
-	if d := h.deployment("web/canary"); d.Status != StatusAwaitingPromotion {
+	if d := h.deployment("web/canary"); d.Status != domain.StatusAwaitingPromotion {
 		t.Errorf("canary is %s, want it still awaiting promotion", d.Status)
 	}
 }
@@ -160,7 +163,7 @@ func TestPhaseGateWaitsForPlannedPromotion(t *testing.T) {
 			if got := hookLog(h); !equalStrings(got, want) {
 				t.Errorf("hooks = %v, want %v", got, want)
 			}
-			if d := h.deployment("web/prod"); d.LiveRelease != "web@2" || d.Status != StatusSucceeded {
+			if d := h.deployment("web/prod"); d.LiveRelease != "web@2" || d.Status != domain.StatusSucceeded {
 				t.Errorf("prod = %s/%s, want web@2 live", d.LiveRelease, d.Status)
 			}
 		})
@@ -193,14 +196,14 @@ func TestPhaseGateRefusesAtOnceWithoutPlannedApproval(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("error:\n got  %s\n want %s", err, want)
 	}
-	if gerr.Cause != GateCauseApproval || gerr.Release != "api@2" || gerr.PhaseNumber != 3 || gerr.PhaseName != "prod" || gerr.Environment != "prod1" {
+	if gerr.Cause != gate.GateCauseApproval || gerr.Release != "api@2" || gerr.PhaseNumber != 3 || gerr.PhaseName != "prod" || gerr.Environment != "prod1" {
 		t.Errorf("gate error facts: cause %v, release %s, phase %d %q, environment %s; want the approval of phase 3 \"prod\" of api@2 for prod1",
 			gerr.Cause, gerr.Release, gerr.PhaseNumber, gerr.PhaseName, gerr.Environment)
 	}
 	if calls := hookLog(h); len(calls) != 0 {
 		t.Errorf("hooks were sent despite the refusal: %v", calls)
 	}
-	if _, err := h.e.GetDeployment(ctx, "api/prod1"); !IsNotFound(err) {
+	if _, err := h.e.GetDeployment(ctx, "api/prod1"); !records.IsNotFound(err) {
 		t.Errorf("a refused deployment left a record (err = %v)", err)
 	}
 }
@@ -282,7 +285,7 @@ func TestPhaseGateWaitEndsInWords(t *testing.T) {
 			ctx, cancel := tt.end(context.Background(), planned)
 			defer cancel()
 			_, err := h.e.Deploy(ctx, DeployRequest{Spec: gateSpec("prod1", "api@2"), Planned: planned})
-			var gerr *GateError
+			var gerr *gate.GateError
 			if !errors.As(err, &gerr) || !gerr.Waited || !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want a *GateError that waited until %v", err, tt.wantErr)
 			}

@@ -3,6 +3,11 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 )
 
 // PromoteRequest asks to move traffic to a release waiting at a gate.
@@ -13,7 +18,7 @@ type PromoteRequest struct {
 	By         string
 	// Hook is used when this process never saw the deployment's hook
 	// configuration (its URL is otherwise taken from the store).
-	Hook *HookConfig
+	Hook *domain.HookConfig
 }
 
 // PromotionRefusedError says why a release cannot be promoted now.
@@ -50,31 +55,31 @@ func (p PromotionReadiness) String() string {
 // (refused, with the reason). A rollout that was promoted but whose run
 // stopped before it finished (a killed process, an interrupt) is ready too:
 // promoting again continues it.
-func PromotionCheck(d *Deployment, release string) (PromotionReadiness, string) {
+func PromotionCheck(d *domain.Deployment, release string) (PromotionReadiness, string) {
 	r := d.Rollout
 	switch {
-	case r != nil && r.Release == release && r.State == RolloutAwaitingPromotion:
+	case r != nil && r.Release == release && r.State == domain.RolloutAwaitingPromotion:
 		return PromotionReady, ""
 	case r != nil && r.Release == release && promotionInFlight(r):
 		return PromotionReady, ""
-	case r != nil && r.Release == release && r.State == RolloutRunning && hasGateAhead(r):
-		return PromotionNotYet, fmt.Sprintf("%s is still rolling out to %s (currently at %s)", release, d.ID(), stepTitle(r.Steps, r.StepIndex))
+	case r != nil && r.Release == release && r.State == domain.RolloutRunning && hasGateAhead(r):
+		return PromotionNotYet, fmt.Sprintf("%s is still rolling out to %s (currently at %s)", release, d.ID(), domain.StepTitle(r.Steps, r.StepIndex))
 	}
 	return PromotionRefused, fmt.Sprintf("release %s is not pending promotion in %s (live: %s, pending: %s, status: %s). "+
 		"A promotion only applies to the release waiting at awaiting_promotion; each new release needs its own promotion",
-		release, d.ID(), OrNone(d.LiveRelease), OrNone(d.PendingRelease), d.Status)
+		release, d.ID(), domain.OrNone(d.LiveRelease), domain.OrNone(d.PendingRelease), d.Status)
 }
 
 // promotionInFlight reports whether r was promoted and still has work left:
 // its cutover, checks, drain or rollback.
-func promotionInFlight(r *Rollout) bool {
+func promotionInFlight(r *domain.Rollout) bool {
 	return r.Promotion != nil && r.Promotion.Release == r.Release &&
-		(r.State == RolloutRunning || r.State == RolloutRollingBack)
+		(r.State == domain.RolloutRunning || r.State == domain.RolloutRollingBack)
 }
 
-func hasGateAhead(r *Rollout) bool {
+func hasGateAhead(r *domain.Rollout) bool {
 	for _, s := range r.Steps[r.StepIndex:] {
-		if s.Kind == StepGate {
+		if s.Kind == domain.StepGate {
 			return true
 		}
 	}
@@ -98,11 +103,11 @@ func (e *Engine) CanPromote(ctx context.Context, deploymentID, release string) e
 // awaiting_promotion for the release, records the promotion, and runs the
 // rest of the rollout: the blue-green cutover, post-promotion check,
 // scale-down delay and drain, or the canary's final promotion.
-func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (_ *Deployment, err error) {
+func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (_ *domain.Deployment, err error) {
 	logged := ""
 	for {
 		d, err := e.store.GetDeployment(ctx, req.Deployment)
-		if IsNotFound(err) {
+		if records.IsNotFound(err) {
 			return nil, &PromotionRefusedError{Reason: fmt.Sprintf("deployment %s does not exist in the store; nothing to promote", req.Deployment)}
 		} else if err != nil {
 			return nil, fmt.Errorf("reading deployment %s: %w", req.Deployment, err)
@@ -118,8 +123,8 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (_ *Deployment
 			e.log.Info(ctx, "ocuroot: promotion waiting: "+reason, map[string]any{"deployment": req.Deployment, "release": req.Release})
 			logged = reason
 		}
-		if err := sleep(ctx, e.clock, e.pollInterval); err != nil {
-			return d, &WaitEndedError{Waiting: fmt.Sprintf("waiting for %s to reach awaiting_promotion for %s (%s)", req.Deployment, req.Release, reason), Err: err}
+		if err := domain.Sleep(ctx, e.clock, e.pollInterval); err != nil {
+			return d, &gate.WaitEndedError{Waiting: fmt.Sprintf("waiting for %s to reach awaiting_promotion for %s (%s)", req.Deployment, req.Release, reason), Err: err}
 		}
 	}
 
@@ -127,7 +132,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (_ *Deployment
 	if err != nil {
 		return nil, err
 	}
-	defer lease.releaseInto(ctx, &err)
+	defer lease.ReleaseInto(ctx, &err)
 	d, err := e.store.GetDeployment(ctx, req.Deployment)
 	if err != nil {
 		return nil, fmt.Errorf("reading deployment %s: %w", req.Deployment, err)
@@ -141,20 +146,20 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (_ *Deployment
 	}
 	r := d.Rollout
 	now := e.clock.Now()
-	if r.State == RolloutAwaitingPromotion {
-		r.Promotion = &Promotion{Release: req.Release, Note: req.Note, By: req.By, PromotedAt: now}
-		d.moveRollout(now, RolloutRunning, fmt.Sprintf("promoted by %s%s", req.By, noteSuffix(req.Note)))
+	if r.State == domain.RolloutAwaitingPromotion {
+		r.Promotion = &domain.Promotion{Release: req.Release, Note: req.Note, By: req.By, PromotedAt: now}
+		d.MoveRollout(now, domain.RolloutRunning, fmt.Sprintf("promoted by %s%s", req.By, rollout.NoteSuffix(req.Note)))
 	} else {
 		// An earlier promotion's run stopped part-way: continue it at the
 		// saved step, keeping the original promotion record.
 		r.StepAttempt++
-		d.addTransition(Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
-			Reason: fmt.Sprintf("promotion by %s resumed at %s (attempt %d)", r.Promotion.By, rc.stepTitle(r.StepIndex), r.StepAttempt)})
+		d.AddTransition(domain.Transition{Time: now, From: string(r.State), To: string(r.State), Release: r.Release,
+			Reason: fmt.Sprintf("promotion by %s resumed at %s (attempt %d)", r.Promotion.By, rc.StepTitle(r.StepIndex), r.StepAttempt)})
 	}
-	if err := rc.persist(ctx); err != nil {
+	if err := rc.Persist(ctx); err != nil {
 		return d, err
 	}
-	return rc.run(ctx)
+	return rc.Run(ctx)
 }
 
 // resumeContext rebuilds a rollout context from the store for a process
@@ -164,24 +169,24 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (_ *Deployment
 // process's memory (the run that applied the configuration), and when one
 // is missing the context is refused before anything is sent. hook, when
 // set, supplies a hook for a record that stored none.
-func (e *Engine) resumeContext(ctx context.Context, d *Deployment, hook *HookConfig, lease *Held) (*Pass, error) {
+func (e *Engine) resumeContext(ctx context.Context, d *domain.Deployment, hook *domain.HookConfig, lease *lease.Held) (*rollout.Pass, error) {
 	r := d.Rollout
 	spec := r.Spec
 	if spec.Hook == nil && hook != nil {
 		spec.Hook = hook
 	}
-	resolved, err := Resolve(spec)
+	resolved, err := domain.Resolve(spec)
 	if err != nil {
 		return nil, fmt.Errorf("the stored configuration of %s: %w", d.ID(), err)
 	}
 	spec = resolved.Spec()
-	creds, err := e.rollouts.bindCredentials(d.ID(), spec, r.Steps)
+	creds, err := e.rollouts.BindCredentials(d.ID(), spec, r.Steps)
 	if err != nil {
 		return nil, err
 	}
 	env, err := e.store.GetEnvironment(ctx, d.Environment)
-	if err != nil && !IsNotFound(err) {
+	if err != nil && !records.IsNotFound(err) {
 		return nil, fmt.Errorf("reading environment %q: %w", d.Environment, err)
 	}
-	return e.rollouts.newPass(d, spec, creds, env, lease), nil
+	return e.rollouts.NewPass(d, spec, creds, env, lease), nil
 }

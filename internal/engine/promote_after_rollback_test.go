@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"strings"
 	"testing"
 )
@@ -16,9 +17,9 @@ import (
 func TestPromoteAfterRolledBackPromotionNeedsANewRollout(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
-	spec := testSpec(StrategyBlueGreen)
+	spec := testSpec(domain.StrategyBlueGreen)
 	spec.BlueGreen.ManualPromotion = true
-	spec.BlueGreen.PostPromotionCheck = []MetricCheck{{Name: "error_rate", URL: "http://metrics.test/{slot}", Path: "error_rate"}}
+	spec.BlueGreen.PostPromotionCheck = []domain.MetricCheck{{Name: "error_rate", URL: "http://metrics.test/{slot}", Path: "error_rate"}}
 	ctx := context.Background()
 	if _, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)
@@ -50,11 +51,11 @@ func TestPromoteAfterRolledBackPromotionNeedsANewRollout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertState(t, d, StatusAwaitingPromotion, "api@1", "api@2", 0)
+	assertState(t, d, domain.StatusAwaitingPromotion, "api@1", "api@2", 0)
 	d, err = h.e.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: "api@2", By: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	assertEvents(t, h, append(rolledBack, "green.create 0 green", "cutover 100 green", "blue.drain 100 blue")...)
 }

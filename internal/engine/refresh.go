@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // RefreshRequest asks what the store holds of a deployment that Terraform
@@ -38,7 +40,7 @@ const (
 type RefreshResult struct {
 	Outcome RefreshOutcome
 	// Deployment is the record (RefreshFound, RefreshTornDown).
-	Deployment *Deployment
+	Deployment *domain.Deployment
 	// ReleaseInEffect is the release the state should record (RefreshFound).
 	ReleaseInEffect string
 	// RestoreFailed says why a missing record could not be restored for a
@@ -58,13 +60,13 @@ type RefreshResult struct {
 // the read that restores it.
 func (e *Engine) Refresh(ctx context.Context, req RefreshRequest) (RefreshResult, error) {
 	d, err := e.GetDeployment(ctx, req.ID)
-	if IsNotFound(err) {
+	if records.IsNotFound(err) {
 		return e.restoreMissing(ctx, req)
 	}
 	if err != nil {
 		return RefreshResult{}, err
 	}
-	if d.Status == StatusTornDown {
+	if d.Status == domain.StatusTornDown {
 		return RefreshResult{Outcome: RefreshTornDown, Deployment: d}, nil
 	}
 	return RefreshResult{Outcome: RefreshFound, Deployment: d, ReleaseInEffect: d.ReleaseInEffect(req.StateRelease)}, nil
@@ -82,7 +84,7 @@ func (e *Engine) restoreMissing(ctx context.Context, req RefreshRequest) (Refres
 		return result, nil
 	}
 	_, err := e.SeedDeployment(ctx, seed)
-	if errors.As(err, new(*StoreError)) {
+	if errors.As(err, new(*records.StoreError)) {
 		return result, err
 	}
 	result.RestoreFailed = err

@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
 // stateSeed is a deployment as Terraform state records it: api@1 live.
 func stateSeed() SeedRequest {
-	return SeedRequest{Spec: testSpec(StrategyDirect), LiveRelease: releaseID(1), TrafficPercent: 100, Status: StatusSucceeded}
+	return SeedRequest{Spec: testSpec(domain.StrategyDirect), LiveRelease: releaseID(1), TrafficPercent: 100, Status: domain.StatusSucceeded}
 }
 
 // restoreFromState counts how often a refresh asks for state's description.
@@ -28,7 +30,7 @@ func restoreFromState(calls *int, ok bool) func() (SeedRequest, bool) {
 func TestRefreshFound(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	if _, err := h.e.Deploy(ctx, DeployRequest{Spec: testSpec(StrategyDirect)}); err != nil {
+	if _, err := h.e.Deploy(ctx, DeployRequest{Spec: testSpec(domain.StrategyDirect)}); err != nil {
 		t.Fatal(err)
 	}
 	calls := 0
@@ -48,7 +50,7 @@ func TestRefreshFound(t *testing.T) {
 func TestRefreshTornDown(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	if _, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +58,7 @@ func TestRefreshTornDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := h.e.Refresh(ctx, RefreshRequest{ID: testDepID, StateRelease: releaseID(2)})
-	if err != nil || got.Outcome != RefreshTornDown || got.Deployment == nil || got.Deployment.Status != StatusTornDown {
+	if err != nil || got.Outcome != RefreshTornDown || got.Deployment == nil || got.Deployment.Status != domain.StatusTornDown {
 		t.Fatalf("Refresh = %+v, %v; want the torn-down record", got, err)
 	}
 }
@@ -66,7 +68,7 @@ func TestRefreshTornDown(t *testing.T) {
 func TestRefreshRestoresAMissingRecord(t *testing.T) {
 	ctx := context.Background()
 	kv := &writeCountingKV{KV: store.NewMemoryKV()}
-	e := New(Options{Store: NewStore(kv), Clock: enginetest.NewAutoClock(testStart)})
+	e := New(Options{Store: records.NewStore(kv), Clock: enginetest.NewAutoClock(testStart)})
 	calls := 0
 	got, err := e.Refresh(ctx, RefreshRequest{ID: testDepID, StateRelease: releaseID(1), Restore: restoreFromState(&calls, true)})
 	if err != nil || got.Outcome != RefreshMissing || got.RestoreFailed != nil || got.Deployment != nil {
@@ -86,13 +88,13 @@ func TestRefreshRestoresAMissingRecord(t *testing.T) {
 // A caller that cannot describe the deployment restores nothing.
 func TestRefreshRestoresNothingWithoutADescription(t *testing.T) {
 	ctx := context.Background()
-	e := New(Options{Store: NewStore(store.NewMemoryKV()), Clock: enginetest.NewAutoClock(testStart)})
+	e := New(Options{Store: records.NewStore(store.NewMemoryKV()), Clock: enginetest.NewAutoClock(testStart)})
 	calls := 0
 	got, err := e.Refresh(ctx, RefreshRequest{ID: testDepID, Restore: restoreFromState(&calls, false)})
 	if err != nil || got.Outcome != RefreshMissing || got.RestoreFailed != nil || calls != 1 {
 		t.Fatalf("Refresh = %+v, %v (state asked %d time(s)); want a missing record, nothing restored", got, err, calls)
 	}
-	if _, err := e.GetDeployment(ctx, testDepID); !IsNotFound(err) {
+	if _, err := e.GetDeployment(ctx, testDepID); !records.IsNotFound(err) {
 		t.Errorf("a record was restored: err = %v", err)
 	}
 	if got, err := e.Refresh(ctx, RefreshRequest{ID: testDepID}); err != nil || got.Outcome != RefreshMissing {
@@ -104,7 +106,7 @@ func TestRefreshRestoresNothingWithoutADescription(t *testing.T) {
 // beside the outcome, not as an error: the state still stands.
 func TestRefreshRestoreFailure(t *testing.T) {
 	ctx := context.Background()
-	s := NewStore(store.NewMemoryKV())
+	s := records.NewStore(store.NewMemoryKV())
 	if err := s.CarryRestoredIn(filepath.Join(t.TempDir(), "no-such-dir", "restored.json")); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +116,7 @@ func TestRefreshRestoreFailure(t *testing.T) {
 	if err != nil || got.Outcome != RefreshMissing || got.RestoreFailed == nil {
 		t.Fatalf("Refresh = %+v, %v; want a missing record and why it was not restored", got, err)
 	}
-	if errors.As(got.RestoreFailed, new(*StoreError)) {
+	if errors.As(got.RestoreFailed, new(*records.StoreError)) {
 		t.Errorf("RestoreFailed %v is a store failure", got.RestoreFailed)
 	}
 }
@@ -125,17 +127,17 @@ func TestRefreshStoreFails(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name string
-		kv   KV
+		kv   records.KV
 		want RefreshOutcome
 	}{
-		{"reading the record", failingKV{KV: store.NewMemoryKV(), kind: kindDeployment}, 0},
-		{"restoring it", &nthReadFailsKV{KV: store.NewMemoryKV(), kind: kindDeployment, nth: 2}, RefreshMissing},
+		{"reading the record", failingKV{KV: store.NewMemoryKV(), kind: records.KindDeployment}, 0},
+		{"restoring it", &nthReadFailsKV{KV: store.NewMemoryKV(), kind: records.KindDeployment, nth: 2}, RefreshMissing},
 	}
 	for _, c := range cases {
-		e := New(Options{Store: NewStore(c.kv), Clock: enginetest.NewAutoClock(testStart)})
+		e := New(Options{Store: records.NewStore(c.kv), Clock: enginetest.NewAutoClock(testStart)})
 		calls := 0
 		got, err := e.Refresh(ctx, RefreshRequest{ID: testDepID, Restore: restoreFromState(&calls, true)})
-		if !errors.As(err, new(*StoreError)) || got.Outcome != c.want || got.Deployment != nil {
+		if !errors.As(err, new(*records.StoreError)) || got.Outcome != c.want || got.Deployment != nil {
 			t.Errorf("%s fails: Refresh = %+v, %v; want outcome %d and a StoreError", c.name, got, err, c.want)
 		}
 	}

@@ -2,15 +2,16 @@ package engine
 
 import (
 	"fmt"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"reflect"
 	"strings"
 	"testing"
 )
 
 // problemText renders a problem as "error phase[1].environments[0]: Summary".
-func problemText(p Problem) string {
+func problemText(p domain.Problem) string {
 	sev := "error"
-	if p.Severity == SeverityWarning {
+	if p.Severity == domain.SeverityWarning {
 		sev = "warning"
 	}
 	var path []string
@@ -25,58 +26,60 @@ func problemText(p Problem) string {
 }
 
 func TestCheckReleaseFlow(t *testing.T) {
-	phase := func(name string, envs ...string) PhaseDraft { return PhaseDraft{Name: name, Environments: envs} }
+	phase := func(name string, envs ...string) domain.PhaseDraft {
+		return domain.PhaseDraft{Name: name, Environments: envs}
+	}
 	tests := []struct {
 		name      string
-		draft     ReleaseDraft
+		draft     domain.ReleaseDraft
 		known     map[string]bool
 		want      []string
 		wantInAny string // a phrase the details must contain
 	}{
 		{
 			name:  "a good flow",
-			draft: ReleaseDraft{Package: "api", Version: "2", Phases: []PhaseDraft{phase("staging", "staging"), phase("prod", "prod1", "prod2")}},
+			draft: domain.ReleaseDraft{Package: "api", Version: "2", Phases: []domain.PhaseDraft{phase("staging", "staging"), phase("prod", "prod1", "prod2")}},
 			known: map[string]bool{"staging": true, "prod1": true, "prod2": true},
 		},
 		{
 			name:      "no phases",
-			draft:     ReleaseDraft{Package: "api", Version: "2"},
+			draft:     domain.ReleaseDraft{Package: "api", Version: "2"},
 			want:      []string{"error : Release Has No Phases"},
 			wantInAny: "Release api@2 declares no phase block",
 		},
 		{
 			name:      "duplicate phase names",
-			draft:     ReleaseDraft{Package: "api", Version: "2", Phases: []PhaseDraft{phase("prod", "a"), phase("prod", "b")}},
+			draft:     domain.ReleaseDraft{Package: "api", Version: "2", Phases: []domain.PhaseDraft{phase("prod", "a"), phase("prod", "b")}},
 			want:      []string{"error phase[1].name: Duplicate Phase Name"},
 			wantInAny: `Phase name "prod" is used by phase 1 and phase 2`,
 		},
 		{
 			name:      "environment in two phases",
-			draft:     ReleaseDraft{Package: "api", Version: "2", Phases: []PhaseDraft{phase("canary", "prod0"), phase("prod", "prod1", "prod0")}},
+			draft:     domain.ReleaseDraft{Package: "api", Version: "2", Phases: []domain.PhaseDraft{phase("canary", "prod0"), phase("prod", "prod1", "prod0")}},
 			want:      []string{"error phase[1].environments[1]: Environment In Two Phases"},
 			wantInAny: `Environment "prod0" is in phase "canary" and again in phase "prod"`,
 		},
 		{
 			name:      "empty phase is a warning",
-			draft:     ReleaseDraft{Package: "api", Version: "2", Phases: []PhaseDraft{phase("staging", "staging"), phase("prod")}},
+			draft:     domain.ReleaseDraft{Package: "api", Version: "2", Phases: []domain.PhaseDraft{phase("staging", "staging"), phase("prod")}},
 			want:      []string{"warning phase[1].environments: Empty Phase"},
 			wantInAny: `Phase "prod" selects no environment`,
 		},
 		{
 			name:  "invalid names",
-			draft: ReleaseDraft{Package: "api", Version: "2", Phases: []PhaseDraft{phase("bad name", "ok", "no/slash")}},
+			draft: domain.ReleaseDraft{Package: "api", Version: "2", Phases: []domain.PhaseDraft{phase("bad name", "ok", "no/slash")}},
 			want:  []string{"error phase[0].name: Invalid Phase Name", "error phase[0].environments[1]: Invalid Environment Name"},
 		},
 		{
 			name:      "unknown environment",
-			draft:     ReleaseDraft{Package: "api", Version: "2", Phases: []PhaseDraft{phase("prod", "prod1", "prod9")}},
+			draft:     domain.ReleaseDraft{Package: "api", Version: "2", Phases: []domain.PhaseDraft{phase("prod", "prod1", "prod9")}},
 			known:     map[string]bool{"prod1": true},
 			want:      []string{"error phase[0].environments[1]: Unknown Environment"},
 			wantInAny: `Environment "prod9" is not registered`,
 		},
 		{
 			name: "unknown values are skipped",
-			draft: ReleaseDraft{Package: "api", Version: "2", Phases: []PhaseDraft{
+			draft: domain.ReleaseDraft{Package: "api", Version: "2", Phases: []domain.PhaseDraft{
 				{NameUnknown: true, Environments: []string{"a"}},
 				{Name: "prod", EnvironmentsUnknown: true},
 				{NameUnknown: true, Environments: []string{"b"}},
@@ -85,7 +88,7 @@ func TestCheckReleaseFlow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			problems := CheckReleaseFlow(tt.draft, tt.known)
+			problems := domain.CheckReleaseFlow(tt.draft, tt.known)
 			var got []string
 			var details []string
 			for _, p := range problems {
@@ -103,12 +106,12 @@ func TestCheckReleaseFlow(t *testing.T) {
 }
 
 func TestPhaseOrder(t *testing.T) {
-	phases := []Phase{
+	phases := []domain.Phase{
 		{Name: "staging", Environments: []string{"staging"}},
 		{Name: "prod", Environments: []string{"prod2", "prod1"}, RequiresApproval: true},
 	}
-	got := PhaseOrder(phases)
-	want := []PhaseOrderEntry{
+	got := domain.PhaseOrder(phases)
+	want := []domain.PhaseOrderEntry{
 		{Index: 1, Name: "staging", Environments: []string{"staging"}},
 		{Index: 2, Name: "prod", Environments: []string{"prod2", "prod1"}, RequiresApproval: true},
 	}
@@ -120,7 +123,7 @@ func TestPhaseOrder(t *testing.T) {
 	if phases[1].Environments[0] != "prod2" {
 		t.Error("PhaseOrder shares its environment slices with the release")
 	}
-	if got := PhaseOrder(nil); len(got) != 0 {
+	if got := domain.PhaseOrder(nil); len(got) != 0 {
 		t.Errorf("PhaseOrder(nil) = %v, want empty", got)
 	}
 }
@@ -128,12 +131,12 @@ func TestPhaseOrder(t *testing.T) {
 func TestMermaidGraph(t *testing.T) {
 	tests := []struct {
 		name   string
-		phases []Phase
+		phases []domain.Phase
 		want   string
 	}{
 		{
 			name:   "two phases",
-			phases: []Phase{{Name: "staging", Environments: []string{"staging"}}, {Name: "prod", Environments: []string{"prod1"}}},
+			phases: []domain.Phase{{Name: "staging", Environments: []string{"staging"}}, {Name: "prod", Environments: []string{"prod1"}}},
 			want: `graph LR
   release(["api@2"])
   p1["1. staging"]
@@ -146,7 +149,7 @@ func TestMermaidGraph(t *testing.T) {
 		},
 		{
 			name: "fan-in, approval and an empty phase",
-			phases: []Phase{
+			phases: []domain.Phase{
 				{Name: "canary", Environments: []string{"eu", "us"}},
 				{Name: "hold"},
 				{Name: "prod", Environments: []string{"prod1"}, RequiresApproval: true},
@@ -167,7 +170,7 @@ func TestMermaidGraph(t *testing.T) {
 		},
 		{
 			name:   "names are quoted",
-			phases: []Phase{{Name: `we"ird`, Environments: []string{"a"}}},
+			phases: []domain.Phase{{Name: `we"ird`, Environments: []string{"a"}}},
 			want: `graph LR
   release(["api@2"])
   p1["1. we\"ird"]
@@ -182,7 +185,7 @@ func TestMermaidGraph(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := MermaidGraph("api", "2", tt.phases); got != tt.want {
+			if got := domain.MermaidGraph("api", "2", tt.phases); got != tt.want {
 				t.Errorf("MermaidGraph =\n%s\nwant\n%s", got, tt.want)
 			}
 		})
@@ -190,45 +193,45 @@ func TestMermaidGraph(t *testing.T) {
 }
 
 func TestDeriveReleaseStatus(t *testing.T) {
-	rel := Release{Package: "api", Version: "2", Phases: []Phase{
+	rel := domain.Release{Package: "api", Version: "2", Phases: []domain.Phase{
 		{Name: "staging", Environments: []string{"staging"}},
 		{Name: "prod", Environments: []string{"prod1", "prod2"}},
 	}}
-	live := func(env, release string) Deployment {
-		return Deployment{Package: "api", Environment: env, LiveRelease: release, Status: StatusSucceeded}
+	live := func(env, release string) domain.Deployment {
+		return domain.Deployment{Package: "api", Environment: env, LiveRelease: release, Status: domain.StatusSucceeded}
 	}
-	rolling := func(env string, state RolloutState, status Status) Deployment {
-		return Deployment{Package: "api", Environment: env, LiveRelease: "api@1", Status: status,
-			Rollout: &Rollout{Release: "api@2", State: state}}
+	rolling := func(env string, state domain.RolloutState, status domain.Status) domain.Deployment {
+		return domain.Deployment{Package: "api", Environment: env, LiveRelease: "api@1", Status: status,
+			Rollout: &domain.Rollout{Release: "api@2", State: state}}
 	}
-	tornDown := Deployment{Package: "api", Environment: "staging", LiveRelease: "api@2", Status: StatusTornDown}
+	tornDown := domain.Deployment{Package: "api", Environment: "staging", LiveRelease: "api@2", Status: domain.StatusTornDown}
 	tests := []struct {
 		name        string
-		byEnv       map[string]Deployment
+		byEnv       map[string]domain.Deployment
 		wantOverall string
 		wantPhases  []string // "name=status"
-		wantEnvs    map[string]Status
+		wantEnvs    map[string]domain.Status
 	}{
-		{"nothing deployed", map[string]Deployment{}, "pending", []string{"staging=pending", "prod=pending"}, map[string]Status{"staging": StatusPending}},
-		{"older release everywhere", map[string]Deployment{"staging": live("staging", "api@1")}, "pending", []string{"staging=pending", "prod=pending"}, nil},
-		{"first phase rolling out", map[string]Deployment{"staging": rolling("staging", RolloutRunning, StatusInProgress)}, "in_progress",
-			[]string{"staging=in_progress", "prod=pending"}, map[string]Status{"staging": StatusInProgress}},
-		{"first phase awaiting promotion", map[string]Deployment{"staging": rolling("staging", RolloutAwaitingPromotion, StatusAwaitingPromotion)}, "in_progress",
-			[]string{"staging=in_progress", "prod=pending"}, map[string]Status{"staging": StatusAwaitingPromotion}},
-		{"first phase done", map[string]Deployment{"staging": live("staging", "api@2")}, "in_progress", []string{"staging=succeeded", "prod=pending"}, nil},
-		{"half of the second phase", map[string]Deployment{"staging": live("staging", "api@2"), "prod1": live("prod1", "api@2")}, "in_progress",
-			[]string{"staging=succeeded", "prod=in_progress"}, map[string]Status{"prod1": StatusSucceeded, "prod2": StatusPending}},
-		{"everything live", map[string]Deployment{"staging": live("staging", "api@2"), "prod1": live("prod1", "api@2"), "prod2": live("prod2", "api@2")}, "succeeded",
+		{"nothing deployed", map[string]domain.Deployment{}, "pending", []string{"staging=pending", "prod=pending"}, map[string]domain.Status{"staging": domain.StatusPending}},
+		{"older release everywhere", map[string]domain.Deployment{"staging": live("staging", "api@1")}, "pending", []string{"staging=pending", "prod=pending"}, nil},
+		{"first phase rolling out", map[string]domain.Deployment{"staging": rolling("staging", domain.RolloutRunning, domain.StatusInProgress)}, "in_progress",
+			[]string{"staging=in_progress", "prod=pending"}, map[string]domain.Status{"staging": domain.StatusInProgress}},
+		{"first phase awaiting promotion", map[string]domain.Deployment{"staging": rolling("staging", domain.RolloutAwaitingPromotion, domain.StatusAwaitingPromotion)}, "in_progress",
+			[]string{"staging=in_progress", "prod=pending"}, map[string]domain.Status{"staging": domain.StatusAwaitingPromotion}},
+		{"first phase done", map[string]domain.Deployment{"staging": live("staging", "api@2")}, "in_progress", []string{"staging=succeeded", "prod=pending"}, nil},
+		{"half of the second phase", map[string]domain.Deployment{"staging": live("staging", "api@2"), "prod1": live("prod1", "api@2")}, "in_progress",
+			[]string{"staging=succeeded", "prod=in_progress"}, map[string]domain.Status{"prod1": domain.StatusSucceeded, "prod2": domain.StatusPending}},
+		{"everything live", map[string]domain.Deployment{"staging": live("staging", "api@2"), "prod1": live("prod1", "api@2"), "prod2": live("prod2", "api@2")}, "succeeded",
 			[]string{"staging=succeeded", "prod=succeeded"}, nil},
-		{"rolled back in the second phase", map[string]Deployment{"staging": live("staging", "api@2"), "prod1": rolling("prod1", RolloutRolledBack, StatusRolledBack)}, "failed",
-			[]string{"staging=succeeded", "prod=failed"}, map[string]Status{"prod1": StatusRolledBack}},
-		{"failed in the first phase", map[string]Deployment{"staging": rolling("staging", RolloutFailed, StatusFailed)}, "failed",
+		{"rolled back in the second phase", map[string]domain.Deployment{"staging": live("staging", "api@2"), "prod1": rolling("prod1", domain.RolloutRolledBack, domain.StatusRolledBack)}, "failed",
+			[]string{"staging=succeeded", "prod=failed"}, map[string]domain.Status{"prod1": domain.StatusRolledBack}},
+		{"failed in the first phase", map[string]domain.Deployment{"staging": rolling("staging", domain.RolloutFailed, domain.StatusFailed)}, "failed",
 			[]string{"staging=failed", "prod=pending"}, nil},
-		{"torn down does not count as live", map[string]Deployment{"staging": tornDown}, "pending", []string{"staging=pending", "prod=pending"}, nil},
+		{"torn down does not count as live", map[string]domain.Deployment{"staging": tornDown}, "pending", []string{"staging=pending", "prod=pending"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			overall, phases, err := DeriveReleaseStatus(rel, tt.byEnv)
+			overall, phases, err := domain.DeriveReleaseStatus(rel, tt.byEnv)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -236,7 +239,7 @@ func TestDeriveReleaseStatus(t *testing.T) {
 				t.Errorf("overall = %q, want %q", overall, tt.wantOverall)
 			}
 			var got []string
-			envs := map[string]Status{}
+			envs := map[string]domain.Status{}
 			for _, p := range phases {
 				got = append(got, p.Name+"="+p.Status)
 				for e, s := range p.Environments {

@@ -3,25 +3,27 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"time"
 )
 
 // RegisterRelease stores a release. Re-registering the same id updates its
 // descriptive fields and un-archives it.
-func (e *Engine) RegisterRelease(ctx context.Context, rel Release) (Release, error) {
-	if err := ValidateName("package", rel.Package); err != nil {
-		return Release{}, err
+func (e *Engine) RegisterRelease(ctx context.Context, rel domain.Release) (domain.Release, error) {
+	if err := domain.ValidateName("package", rel.Package); err != nil {
+		return domain.Release{}, err
 	}
-	if err := ValidateName("version", rel.Version); err != nil {
-		return Release{}, err
+	if err := domain.ValidateName("version", rel.Version); err != nil {
+		return domain.Release{}, err
 	}
-	draft := ReleaseDraft{Package: rel.Package, Version: rel.Version}
+	draft := domain.ReleaseDraft{Package: rel.Package, Version: rel.Version}
 	for _, p := range rel.Phases {
-		draft.Phases = append(draft.Phases, PhaseDraft{Name: p.Name, Environments: p.Environments, RequiresApproval: p.RequiresApproval})
+		draft.Phases = append(draft.Phases, domain.PhaseDraft{Name: p.Name, Environments: p.Environments, RequiresApproval: p.RequiresApproval})
 	}
-	for _, p := range CheckReleaseFlow(draft, nil) {
-		if p.Severity == SeverityError {
-			return Release{}, fmt.Errorf("release %s: %s: %s", rel.ID(), p.Summary, p.Detail)
+	for _, p := range domain.CheckReleaseFlow(draft, nil) {
+		if p.Severity == domain.SeverityError {
+			return domain.Release{}, fmt.Errorf("release %s: %s: %s", rel.ID(), p.Summary, p.Detail)
 		}
 	}
 	now := e.clock.Now()
@@ -29,21 +31,21 @@ func (e *Engine) RegisterRelease(ctx context.Context, rel Release) (Release, err
 	switch {
 	case err == nil:
 		rel.CreatedAt = existing.CreatedAt
-	case IsNotFound(err):
+	case records.IsNotFound(err):
 		rel.CreatedAt = now
 	default:
-		return Release{}, fmt.Errorf("reading release %s: %w", rel.ID(), err)
+		return domain.Release{}, fmt.Errorf("reading release %s: %w", rel.ID(), err)
 	}
 	rel.Archived = false
 	rel.ArchivedAt = time.Time{}
 	if err := e.store.PutRelease(ctx, rel); err != nil {
-		return Release{}, fmt.Errorf("saving release %s: %w", rel.ID(), err)
+		return domain.Release{}, fmt.Errorf("saving release %s: %w", rel.ID(), err)
 	}
 	return rel, nil
 }
 
 // GetRelease returns a release (archived or not) or ErrNotFound.
-func (e *Engine) GetRelease(ctx context.Context, id string) (Release, error) {
+func (e *Engine) GetRelease(ctx context.Context, id string) (domain.Release, error) {
 	return e.store.GetRelease(ctx, id)
 }
 
@@ -52,7 +54,7 @@ func (e *Engine) GetRelease(ctx context.Context, id string) (Release, error) {
 // archived; otherwise the record is deleted. It reports whether it archived.
 func (e *Engine) RetireRelease(ctx context.Context, id string) (archived bool, err error) {
 	rel, err := e.store.GetRelease(ctx, id)
-	if IsNotFound(err) {
+	if records.IsNotFound(err) {
 		return false, nil
 	}
 	if err != nil {
@@ -74,7 +76,7 @@ func (e *Engine) RetireRelease(ctx context.Context, id string) (archived bool, e
 }
 
 func (e *Engine) releaseInUse(ctx context.Context, id string) (bool, error) {
-	pkg, _, err := ParseReleaseID(id)
+	pkg, _, err := domain.ParseReleaseID(id)
 	if err != nil {
 		return false, err
 	}
@@ -83,7 +85,7 @@ func (e *Engine) releaseInUse(ctx context.Context, id string) (bool, error) {
 		return false, fmt.Errorf("listing deployments: %w", err)
 	}
 	for _, d := range deployments {
-		if d.Status == StatusTornDown {
+		if d.Status == domain.StatusTornDown {
 			continue
 		}
 		if d.LiveRelease == id || d.PendingRelease == id || (d.Rollout != nil && d.Rollout.Release == id && d.Rollout.State.Active()) {
@@ -95,14 +97,14 @@ func (e *Engine) releaseInUse(ctx context.Context, id string) (bool, error) {
 
 // ReleaseStatus derives the status of a release and of each of its phases
 // from the deployments of its package.
-func (e *Engine) ReleaseStatus(ctx context.Context, rel Release) (string, []PhaseStatus, error) {
+func (e *Engine) ReleaseStatus(ctx context.Context, rel domain.Release) (string, []domain.PhaseStatus, error) {
 	deployments, err := e.store.ListPackageDeployments(ctx, rel.Package)
 	if err != nil {
 		return "", nil, fmt.Errorf("listing deployments: %w", err)
 	}
-	byEnv := make(map[string]Deployment, len(deployments))
+	byEnv := make(map[string]domain.Deployment, len(deployments))
 	for _, d := range deployments {
 		byEnv[d.Environment] = d
 	}
-	return DeriveReleaseStatus(rel, byEnv)
+	return domain.DeriveReleaseStatus(rel, byEnv)
 }

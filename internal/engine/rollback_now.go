@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 )
 
 // RollbackNowRequest asks to send a deployment back to its previous live
@@ -15,7 +18,7 @@ type RollbackNowRequest struct {
 	By   string
 	// Hook is used when this process never saw the deployment's hook
 	// configuration (its URL is otherwise taken from the store).
-	Hook *HookConfig
+	Hook *domain.HookConfig
 }
 
 // RollbackRefusedError says why there is nothing to roll back to.
@@ -36,14 +39,14 @@ func (r *RollbackRefusedError) Error() string { return r.Reason }
 // not) the rollout of the withdrawn release is the last one recorded and
 // the release live before api@1 is unknown, so a second rollback refuses
 // rather than guess.
-func RollbackTarget(d *Deployment) (restore string, withdraw bool, reason string) {
+func RollbackTarget(d *domain.Deployment) (restore string, withdraw bool, reason string) {
 	r := d.Rollout
 	switch {
-	case d.Status == StatusTornDown:
+	case d.Status == domain.StatusTornDown:
 		return "", false, fmt.Sprintf("%s was torn down; there is nothing to roll back", d.ID())
-	case r != nil && (r.State.Active() || r.State == RolloutFailed) && r.PreviousRelease == "":
+	case r != nil && (r.State.Active() || r.State == domain.RolloutFailed) && r.PreviousRelease == "":
 		return "", false, fmt.Sprintf("the rollout of %s is the first deployment into %s: there is no earlier release to roll back to", r.Release, d.Environment)
-	case r != nil && (r.State.Active() || r.State == RolloutFailed):
+	case r != nil && (r.State.Active() || r.State == domain.RolloutFailed):
 		// A failed rollout left traffic as it was (on_timeout = "fail", or
 		// its rollback event was refused): withdrawing it restores the slot
 		// it had reached, like an active one.
@@ -53,7 +56,7 @@ func RollbackTarget(d *Deployment) (restore string, withdraw bool, reason string
 	case r == nil:
 		return "", false, fmt.Sprintf("%s has no rollout on record that made %s live (it was restored from Terraform state), so the release before it is unknown; "+
 			"set the deployment's release to the one you want and apply", d.ID(), d.LiveRelease)
-	case r.State != RolloutSucceeded || r.Release != d.LiveRelease:
+	case r.State != domain.RolloutSucceeded || r.Release != d.LiveRelease:
 		return "", false, fmt.Sprintf("%s is live in %s because the rollout of %s ended %s; the release live before %s is not recorded, so there is nothing further to roll back to. "+
 			"Set the deployment's release to the one you want and apply", d.LiveRelease, d.ID(), r.Release, r.State, d.LiveRelease)
 	case r.PreviousRelease == "":
@@ -72,14 +75,14 @@ func RollbackTarget(d *Deployment) (restore string, withdraw bool, reason string
 //     fresh rollout id, hence an idempotency key no earlier rollback used.
 //  2. A rollout still active (left part-way or at its gate) is withdrawn
 //     through its own rollback step, restoring the slot it had reached.
-func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (_ *Deployment, err error) {
+func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (_ *domain.Deployment, err error) {
 	lease, err := e.acquireLease(ctx, req.Deployment, "rollback")
 	if err != nil {
 		return nil, err
 	}
-	defer lease.releaseInto(ctx, &err)
+	defer lease.ReleaseInto(ctx, &err)
 	d, err := e.store.GetDeployment(ctx, req.Deployment)
-	if IsNotFound(err) {
+	if records.IsNotFound(err) {
 		return nil, &RollbackRefusedError{Reason: fmt.Sprintf("deployment %s does not exist in the store; nothing to roll back", req.Deployment)}
 	} else if err != nil {
 		return nil, fmt.Errorf("reading deployment %s: %w", req.Deployment, err)
@@ -96,7 +99,7 @@ func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (_ *De
 	if err != nil {
 		return d, err
 	}
-	why := "fast rollback requested by " + OrNone(req.By) + noteSuffix(req.Note)
+	why := "fast rollback requested by " + domain.OrNone(req.By) + rollout.NoteSuffix(req.Note)
 	if withdraw {
 		e.startWithdrawal(d, why)
 	} else {
@@ -104,17 +107,17 @@ func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (_ *De
 	}
 	now := e.clock.Now()
 	r := d.Rollout
-	d.addTransition(Transition{Time: now, From: string(d.Status), To: string(RolloutRollingBack), Release: r.Release,
+	d.AddTransition(domain.Transition{Time: now, From: string(d.Status), To: string(domain.RolloutRollingBack), Release: r.Release,
 		Reason: fmt.Sprintf("%s: restoring %s (%s slot)", why, restore, r.RollbackSlot)})
 	e.log.Warn(ctx, "ocuroot: fast rollback", map[string]any{"deployment": d.ID(), "release": r.Release, "restore": restore, "by": req.By})
-	if err := rc.persist(ctx); err != nil {
+	if err := rc.Persist(ctx); err != nil {
 		return d, err
 	}
-	// finishRollback reports even a successful rollback as the *RolloutError it
+	// FinishRollback reports even a successful rollback as the *RolloutError it
 	// was given (the failure path's contract); anything else is a failed
 	// rollback event or a failed save, already recorded in the history.
-	rerr := &RolloutError{Deployment: d.ID(), Release: r.Release, Reason: why, Step: "rollback"}
-	err = rc.finishRollback(ctx, rerr)
+	rerr := &domain.RolloutError{Deployment: d.ID(), Release: r.Release, Reason: why, Step: "rollback"}
+	err = rc.FinishRollback(ctx, rerr)
 	if err == error(rerr) && rerr.Unrecorded != nil {
 		// Sent, but the store could not be reached to record it.
 		rerr.Unrecorded.Done = fmt.Sprintf("The rollback hook was accepted: %s is restored", restore)
@@ -131,9 +134,9 @@ func (e *Engine) RollbackNow(ctx context.Context, req RollbackNowRequest) (_ *De
 		d.ID(), rerr.RollbackErr, r.Release), saveError(err, rerr))
 }
 
-// saveError is what finishRollback joined to its *RolloutError besides it: the
+// saveError is what FinishRollback joined to its *RolloutError besides it: the
 // failure to save the outcome, or nil.
-func saveError(joined error, rerr *RolloutError) error {
+func saveError(joined error, rerr *domain.RolloutError) error {
 	multi, ok := joined.(interface{ Unwrap() []error })
 	if !ok {
 		return nil
@@ -150,11 +153,11 @@ func saveError(joined error, rerr *RolloutError) error {
 // startWithdrawal turns the deployment's active rollout into a rollback of
 // itself. One already rolling back keeps its slot and key, so the event a
 // dead process may have sent is repeated, not doubled.
-func (e *Engine) startWithdrawal(d *Deployment, why string) {
+func (e *Engine) startWithdrawal(d *domain.Deployment, why string) {
 	r := d.Rollout
-	if r.State != RolloutRollingBack {
-		r.RollbackSlot = rollbackSlot(r.Spec.Strategy, r.CurrentStep())
-		r.State = RolloutRollingBack
+	if r.State != domain.RolloutRollingBack {
+		r.RollbackSlot = rollout.RollbackSlot(r.Spec.Strategy, r.CurrentStep())
+		r.State = domain.RolloutRollingBack
 		r.FailureReason = why
 	}
 	r.StepAttempt++
@@ -163,13 +166,13 @@ func (e *Engine) startWithdrawal(d *Deployment, why string) {
 // startFastRollback gives a settled deployment a rollout of its own that
 // only rolls back: from the live release to restore, on the stable slot,
 // with the live release's stored settings (hook URL, checks).
-func (e *Engine) startFastRollback(d *Deployment, restore, why string) {
+func (e *Engine) startFastRollback(d *domain.Deployment, restore, why string) {
 	live := d.Rollout
 	now := e.clock.Now()
 	d.RolloutCount++
-	d.Rollout = &Rollout{
-		ID: newRolloutID(d.LiveRelease, d.RolloutCount), Release: d.LiveRelease, PreviousRelease: restore,
-		Spec: live.Spec, StepStartedAt: now, StepAttempt: 1, State: RolloutRollingBack, StartedAt: now,
-		FailureReason: why, RollbackSlot: SlotStable,
+	d.Rollout = &domain.Rollout{
+		ID: domain.NewRolloutID(d.LiveRelease, d.RolloutCount), Release: d.LiveRelease, PreviousRelease: restore,
+		Spec: live.Spec, StepStartedAt: now, StepAttempt: 1, State: domain.RolloutRollingBack, StartedAt: now,
+		FailureReason: why, RollbackSlot: domain.SlotStable,
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
@@ -51,11 +52,11 @@ func TestRollbackNowRestoresThePreviousReleaseAtOnce(t *testing.T) {
 	if waited := h.now().Sub(start); waited != 0 {
 		t.Errorf("the fast rollback waited %s on the clock, want none", waited)
 	}
-	assertState(t, d, StatusRolledBack, "api@1", "", 0)
+	assertState(t, d, domain.StatusRolledBack, "api@1", "", 0)
 	if !h.historyHas(d, "rolled back to api@1 (stable slot): fast rollback requested by ops: INC-7") {
 		t.Errorf("history = %q", h.historyReasons(d))
 	}
-	if stored := h.deployment(testDepID); stored.Status != StatusRolledBack || stored.LiveRelease != "api@1" || stored.ReleaseInEffect("api@2") != "api@1" {
+	if stored := h.deployment(testDepID); stored.Status != domain.StatusRolledBack || stored.LiveRelease != "api@1" || stored.ReleaseInEffect("api@2") != "api@1" {
 		t.Errorf("stored: status %s, live %s, in effect %s", stored.Status, stored.LiveRelease, stored.ReleaseInEffect("api@2"))
 	}
 	assertLeaseFree(t, h.kv, testDepID)
@@ -74,7 +75,7 @@ func TestRollbackNowKeysAreUniquePerRollback(t *testing.T) {
 	}
 	var keys []string
 	for _, c := range h.hooks.all() {
-		if c.Type == EventRollback {
+		if c.Type == domain.EventRollback {
 			keys = append(keys, c.Key)
 		}
 	}
@@ -128,7 +129,7 @@ func TestRollbackNowWithdrawsACanaryAtItsGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEvents(t, h, "rollback 0 canary")
-	assertState(t, d, StatusRolledBack, "api@1", "", 0)
+	assertState(t, d, domain.StatusRolledBack, "api@1", "", 0)
 	if call := h.hooks.all()[0]; !isKey(call, "api@2", 2, "rollback/rollback") {
 		t.Errorf("key %q, want the canary rollout's own rollback key", call.Key)
 	}
@@ -144,7 +145,7 @@ func TestRollbackNowRefusedEventIsRetriedWithTheSameKey(t *testing.T) {
 	h.seedLive(1)
 	h.deployCanary(2)
 	h.hooks.reset()
-	h.hooks.failOn(EventRollback, 1, errors.New("connection refused"))
+	h.hooks.failOn(domain.EventRollback, 1, errors.New("connection refused"))
 	ctx := context.Background()
 
 	d, err := h.e.RollbackNow(ctx, RollbackNowRequest{Deployment: testDepID, By: "ops"})
@@ -153,7 +154,7 @@ func TestRollbackNowRefusedEventIsRetriedWithTheSameKey(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v\nwant %s", err, want)
 	}
-	if d.Status != StatusFailed || d.LiveRelease != "api@2" {
+	if d.Status != domain.StatusFailed || d.LiveRelease != "api@2" {
 		t.Errorf("after the refused event: status %s, live %s", d.Status, d.LiveRelease)
 	}
 	assertLeaseFree(t, h.kv, testDepID)
@@ -162,9 +163,9 @@ func TestRollbackNowRefusedEventIsRetriedWithTheSameKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertState(t, d, StatusRolledBack, "api@1", "", 0)
+	assertState(t, d, domain.StatusRolledBack, "api@1", "", 0)
 	calls := h.hooks.all()
-	if len(calls) != 2 || calls[0].Key != calls[1].Key || calls[1].Slot != SlotStable || calls[1].Attempt != 2 {
+	if len(calls) != 2 || calls[0].Key != calls[1].Key || calls[1].Slot != domain.SlotStable || calls[1].Attempt != 2 {
 		t.Errorf("rollback calls = %+v, want the same rollback twice, attempt 2 the second time", calls)
 	}
 }
@@ -179,15 +180,15 @@ func TestRollbackNowKilledMidwayIsFinishedNotDoubled(t *testing.T) {
 	h.hooks.reset()
 	kv := &crashKV{KV: h.kv, limit: 1 << 30}
 	dying := h.engine(kv, Options{LeaseTTL: time.Minute})
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Type == EventRollback {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Type == domain.EventRollback {
 			kv.crashAfter(0)
 		}
 	}
 	if _, err := dying.RollbackNow(context.Background(), RollbackNowRequest{Deployment: testDepID, By: "ops"}); err == nil || !kv.didCrash() {
 		t.Fatalf("err = %v, crashed = %v; want the store to die after the event", err, kv.didCrash())
 	}
-	if d := h.deployment(testDepID); d.Rollout.State != RolloutRollingBack {
+	if d := h.deployment(testDepID); d.Rollout.State != domain.RolloutRollingBack {
 		t.Fatalf("saved state %s, want rolling_back", d.Rollout.State)
 	}
 	h.hooks.onSend = nil
@@ -197,7 +198,7 @@ func TestRollbackNowKilledMidwayIsFinishedNotDoubled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertState(t, d, StatusRolledBack, "api@1", "", 0)
+	assertState(t, d, domain.StatusRolledBack, "api@1", "", 0)
 	calls := h.hooks.all()
 	if len(calls) != 2 || calls[0].Key != calls[1].Key || calls[0].Slot != calls[1].Slot {
 		t.Errorf("rollback calls = %+v, want the same rollback twice", calls)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
@@ -20,11 +21,11 @@ const killGap = 10 * time.Minute
 
 // issueCanarySpec is the canary of the bug report: two steps baking 8s,
 // checked every second, two failed rounds roll back.
-func issueCanarySpec() DeploymentSpec {
+func issueCanarySpec() domain.DeploymentSpec {
 	spec := canarySpec()
 	spec.HealthCheck.Interval = time.Second
-	spec.Canary = CanarySpec{
-		Steps:         []CanaryStep{{Weight: 10, Bake: 8 * time.Second}, {Weight: 50, Bake: 8 * time.Second}},
+	spec.Canary = domain.CanarySpec{
+		Steps:         []domain.CanaryStep{{Weight: 10, Bake: 8 * time.Second}, {Weight: 50, Bake: 8 * time.Second}},
 		CheckInterval: time.Second, FailureThreshold: 2,
 	}
 	return spec
@@ -33,12 +34,12 @@ func issueCanarySpec() DeploymentSpec {
 // killDuringBake runs spec on a store that dies once the bake after the
 // canary weight `weight` has persisted `rounds` check rounds, then lets
 // killGap pass. It returns the record the dead run left.
-func killDuringBake(t *testing.T, h *harness, spec DeploymentSpec, weight, rounds int) *Deployment {
+func killDuringBake(t *testing.T, h *harness, spec domain.DeploymentSpec, weight, rounds int) *domain.Deployment {
 	t.Helper()
 	kv := &crashKV{KV: h.kv, limit: 1 << 30}
 	dying := h.engine(kv, Options{LeaseTTL: time.Minute, Holder: "killed"})
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Type == EventCanaryWeight && ev.Weight == weight {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Type == domain.EventCanaryWeight && ev.Weight == weight {
 			kv.crashAfter(1 + rounds) // the step's advance, then each round
 		}
 	}
@@ -100,13 +101,13 @@ func TestResumedBakeRunsTheRestWithChecks(t *testing.T) {
 		wantWaited  time.Duration // clock time from the resume to the next hook
 		wantHistory string
 	}{
-		{name: "healthy: the remaining 5s are baked", roundsDone: 3, wantProbes: 5, wantHooks: []string{EventPromote}, wantWaited: 5 * time.Second,
+		{name: "healthy: the remaining 5s are baked", roundsDone: 3, wantProbes: 5, wantHooks: []string{domain.EventPromote}, wantWaited: 5 * time.Second,
 			wantHistory: "baked 8s at 50% (3s of it observed before a resume): 5 check round(s) passed, 0 failed"},
-		{name: "failing: rolled back after the threshold", roundsDone: 3, failing: true, wantProbes: 2, wantHooks: []string{EventRollback}, wantWaited: 2 * time.Second,
+		{name: "failing: rolled back after the threshold", roundsDone: 3, failing: true, wantProbes: 2, wantHooks: []string{domain.EventRollback}, wantWaited: 2 * time.Second,
 			wantHistory: `check "health" failed 2 consecutive time(s) (failure_threshold 2) while baking at 50% traffic; last: status 503, expected 200`},
-		{name: "killed after the last round: one round checks at once", roundsDone: 8, wantProbes: 1, wantHooks: []string{EventPromote}, wantWaited: 0,
+		{name: "killed after the last round: one round checks at once", roundsDone: 8, wantProbes: 1, wantHooks: []string{domain.EventPromote}, wantWaited: 0,
 			wantHistory: "baked 8s at 50% (8s of it observed before a resume): 1 check round(s) passed, 0 failed"},
-		{name: "killed after the last round, now failing", roundsDone: 8, failing: true, wantProbes: 2, wantHooks: []string{EventRollback}, wantWaited: time.Second,
+		{name: "killed after the last round, now failing", roundsDone: 8, failing: true, wantProbes: 2, wantHooks: []string{domain.EventRollback}, wantWaited: time.Second,
 			wantHistory: `check "health" failed 2 consecutive time(s)`},
 	}
 	for _, tt := range tests {
@@ -115,11 +116,11 @@ func TestResumedBakeRunsTheRestWithChecks(t *testing.T) {
 			h.seedLive(1)
 			tl := h.record()
 			left := killDuringBake(t, h, issueCanarySpec(), 50, tt.roundsDone)
-			if r := left.Rollout; r.StepIndex != 3 || r.StepObserved != time.Duration(tt.roundsDone)*time.Second || r.State != RolloutRunning {
+			if r := left.Rollout; r.StepIndex != 3 || r.StepObserved != time.Duration(tt.roundsDone)*time.Second || r.State != domain.RolloutRunning {
 				t.Fatalf("the killed run saved step %d observed %s (%s), want step 4/5 with %ds observed", r.StepIndex+1, r.StepObserved, r.State, tt.roundsDone)
 			}
 			if tt.failing {
-				h.checker.unhealthySlots[SlotCanary] = true
+				h.checker.unhealthySlots[domain.SlotCanary] = true
 			}
 			resume := tl.mark("resume")
 			resumedAt := h.now()
@@ -129,7 +130,7 @@ func TestResumedBakeRunsTheRestWithChecks(t *testing.T) {
 			if got := hookNames(after); !equalStrings(got, tt.wantHooks) {
 				t.Errorf("hooks after the resume = %q, want %q", got, tt.wantHooks)
 			}
-			probes, passed := probesBefore(after, SlotCanary, tt.wantHooks[0])
+			probes, passed := probesBefore(after, domain.SlotCanary, tt.wantHooks[0])
 			if probes != tt.wantProbes {
 				t.Errorf("%d canary probes after the resume, want %d", probes, tt.wantProbes)
 			}
@@ -142,12 +143,12 @@ func TestResumedBakeRunsTheRestWithChecks(t *testing.T) {
 				if passed != 0 || !rerr.RolledBack || !strings.Contains(rerr.Reason, tt.wantHistory) {
 					t.Errorf("RolloutError = %+v (passing probes %d)", *rerr, passed)
 				}
-				assertState(t, d, StatusRolledBack, "api@1", "", 0)
+				assertState(t, d, domain.StatusRolledBack, "api@1", "", 0)
 			} else {
 				if err != nil {
 					t.Fatal(err)
 				}
-				assertState(t, d, StatusSucceeded, "api@2", "", 100)
+				assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 				if !h.historyHas(d, tt.wantHistory) {
 					t.Errorf("history = %q", h.historyReasons(d))
 				}
@@ -165,10 +166,10 @@ func TestHealthWaitDeadlineCountsObservedTime(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
 	h.checker.unhealthyVersions["2"] = true
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.ProgressDeadline = 5 * time.Minute
 	kv := &crashKV{KV: h.kv, limit: 1 << 30}
-	h.hooks.onSend = func(context.Context, Event) { kv.crashAfter(1 + 3) } // advance, then three failed probes
+	h.hooks.onSend = func(context.Context, domain.Event) { kv.crashAfter(1 + 3) } // advance, then three failed probes
 	// A long lease, so no renewal write falls among the counted ones; the
 	// gap below outlasts it.
 	if _, err := h.engine(kv, Options{LeaseTTL: time.Hour}).Deploy(context.Background(), DeployRequest{Spec: spec}); err == nil {
@@ -200,8 +201,8 @@ func TestPromotionDelayNeedsGreenHealthy(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
 	h.checker.failHealthAfter = 2 // found healthy, one good round, then failing
-	spec := testSpec(StrategyBlueGreen)
-	spec.BlueGreen = BlueGreenSpec{PromotionDelay: 10 * time.Minute, FailureThreshold: 2}
+	spec := testSpec(domain.StrategyBlueGreen)
+	spec.BlueGreen = domain.BlueGreenSpec{PromotionDelay: 10 * time.Minute, FailureThreshold: 2}
 	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
 	rerr := asRolloutError(t, err)
 	want := `check "health" failed 2 consecutive time(s) (failure_threshold 2) during the promotion delay of the green slot; last: status 503, expected 200`
@@ -209,7 +210,7 @@ func TestPromotionDelayNeedsGreenHealthy(t *testing.T) {
 		t.Errorf("RolloutError = %+v", *rerr)
 	}
 	assertEvents(t, h, "green.create 0 green", "rollback 0 green")
-	assertState(t, d, StatusRolledBack, "api@1", "", 0)
+	assertState(t, d, domain.StatusRolledBack, "api@1", "", 0)
 }
 
 // TestScaleDownDelayCountsObservedTime: blue is kept for the whole
@@ -219,11 +220,11 @@ func TestScaleDownDelayCountsObservedTime(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
 	tl := h.record()
-	spec := testSpec(StrategyBlueGreen)
-	spec.BlueGreen = BlueGreenSpec{ScaleDownDelay: 10 * time.Minute, CheckInterval: time.Minute}
+	spec := testSpec(domain.StrategyBlueGreen)
+	spec.BlueGreen = domain.BlueGreenSpec{ScaleDownDelay: 10 * time.Minute, CheckInterval: time.Minute}
 	kv := &crashKV{KV: h.kv, limit: 1 << 30}
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Type == EventCutover {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Type == domain.EventCutover {
 			kv.crashAfter(1 + 4) // the cutover's advance, then four minutes of the delay
 		}
 	}
@@ -231,8 +232,8 @@ func TestScaleDownDelayCountsObservedTime(t *testing.T) {
 		t.Fatal("the killed run succeeded")
 	}
 	h.hooks.onSend = nil
-	if r := h.deployment(testDepID).Rollout; r.CurrentStep().Kind != StepDelay || r.StepObserved != 4*time.Minute {
-		t.Fatalf("saved %s with %s observed, want the scale-down delay with 4m", DescribeStep(*r.CurrentStep()), r.StepObserved)
+	if r := h.deployment(testDepID).Rollout; r.CurrentStep().Kind != domain.StepDelay || r.StepObserved != 4*time.Minute {
+		t.Fatalf("saved %s with %s observed, want the scale-down delay with 4m", domain.DescribeStep(*r.CurrentStep()), r.StepObserved)
 	}
 	h.clock.(*enginetest.FakeClock).Increment(2 * time.Hour)
 	resume := tl.mark("resume")
@@ -243,7 +244,7 @@ func TestScaleDownDelayCountsObservedTime(t *testing.T) {
 	}
 	after := since(tl.all(), resume)
 	drain := after[len(after)-1]
-	if drain.Name != EventBlueDrain || drain.At.Sub(resumedAt) < 6*time.Minute {
+	if drain.Name != domain.EventBlueDrain || drain.At.Sub(resumedAt) < 6*time.Minute {
 		t.Errorf("last event %s %s after the resume, want blue.drain after the 6m left of the delay", drain.Name, drain.At.Sub(resumedAt))
 	}
 	if !h.historyHas(d, "waited 10m (4m0s of it observed before a resume)") {
@@ -272,8 +273,8 @@ func TestResumedPromotionRechecksBeforeCutover(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.seedLive(1)
-			spec := testSpec(StrategyBlueGreen)
-			spec.BlueGreen = BlueGreenSpec{ManualPromotion: true, FailureThreshold: 2}
+			spec := testSpec(domain.StrategyBlueGreen)
+			spec.BlueGreen = domain.BlueGreenSpec{ManualPromotion: true, FailureThreshold: 2}
 			ctx := context.Background()
 			if _, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
 				t.Fatal(err)
@@ -283,11 +284,11 @@ func TestResumedPromotionRechecksBeforeCutover(t *testing.T) {
 			if _, err := h.engine(kv, Options{LeaseTTL: time.Minute}).Promote(ctx, promote); err == nil || !kv.didCrash() {
 				t.Fatalf("the killed promotion returned %v", err)
 			}
-			if r := h.deployment(testDepID).Rollout; r.Promotion == nil || r.State != RolloutRunning || r.CurrentStep().Kind != StepGate {
-				t.Fatalf("the killed promotion saved %s at %s", r.State, DescribeStep(*r.CurrentStep()))
+			if r := h.deployment(testDepID).Rollout; r.Promotion == nil || r.State != domain.RolloutRunning || r.CurrentStep().Kind != domain.StepGate {
+				t.Fatalf("the killed promotion saved %s at %s", r.State, domain.DescribeStep(*r.CurrentStep()))
 			}
 			h.clock.(*enginetest.FakeClock).Increment(killGap)
-			h.checker.unhealthySlots[SlotGreen] = tt.failing
+			h.checker.unhealthySlots[domain.SlotGreen] = tt.failing
 
 			d, err := h.engine(h.kv, Options{}).Promote(ctx, promote)
 			assertEvents(t, h, tt.wantEvents...)
@@ -296,13 +297,13 @@ func TestResumedPromotionRechecksBeforeCutover(t *testing.T) {
 				if rerr.Reason != tt.wantReason || !rerr.RolledBack || rerr.Step != "the cutover" {
 					t.Errorf("RolloutError = %+v", *rerr)
 				}
-				assertState(t, d, StatusRolledBack, "api@1", "", 0)
+				assertState(t, d, domain.StatusRolledBack, "api@1", "", 0)
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertState(t, d, StatusSucceeded, "api@2", "", 100)
+			assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 			if !h.historyHas(d, tt.wantHistory) {
 				t.Errorf("history = %q", h.historyReasons(d))
 			}
@@ -359,13 +360,13 @@ func TestIdempotencyKeysDifferAfterStoreLoss(t *testing.T) {
 // is never mistaken for another rollout's.
 func TestSeededGateGetsAFreshRolloutID(t *testing.T) {
 	h := newHarness(t)
-	spec := testSpec(StrategyBlueGreen)
+	spec := testSpec(domain.StrategyBlueGreen)
 	spec.BlueGreen.ManualPromotion = true
-	d, err := h.e.SeedDeployment(context.Background(), SeedRequest{Spec: spec, LiveRelease: "api@1", PendingRelease: "api@2", Status: StatusAwaitingPromotion})
+	d, err := h.e.SeedDeployment(context.Background(), SeedRequest{Spec: spec, LiveRelease: "api@1", PendingRelease: "api@2", Status: domain.StatusAwaitingPromotion})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Rollout == nil || !isRolloutID(d.Rollout.ID, "api@2", 1) || d.Rollout.State != RolloutAwaitingPromotion {
+	if d.Rollout == nil || !isRolloutID(d.Rollout.ID, "api@2", 1) || d.Rollout.State != domain.RolloutAwaitingPromotion {
 		t.Fatalf("seeded rollout = %+v", d.Rollout)
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"sync"
 	"testing"
 )
@@ -10,7 +11,7 @@ import (
 // in a bake the health check opens every round, so round n-1 is the last
 // one that answered whole.
 type cancelAtRound struct {
-	Checker
+	domain.Checker
 	n      int
 	cancel func()
 
@@ -18,7 +19,7 @@ type cancelAtRound struct {
 	probes int
 }
 
-func (c *cancelAtRound) Health(ctx context.Context, hc HealthCheck, vars Placeholders) CheckResult {
+func (c *cancelAtRound) Health(ctx context.Context, hc domain.HealthCheck, vars domain.Placeholders) domain.CheckResult {
 	c.mu.Lock()
 	c.probes++
 	n := c.probes
@@ -47,7 +48,7 @@ func TestInterruptedBakeNamesTheLastCheck(t *testing.T) {
 			h := newHarness(t)
 			h.seedLive(1)
 			spec := canarySpec()
-			spec.OnTimeout = OnTimeoutFail
+			spec.OnTimeout = domain.OnTimeoutFail
 			spec.Canary.FailureThreshold = 10
 			h.checker.failingMetrics["error_rate"] = tt.failingMetric
 			ctx, cancel := context.WithCancel(context.Background())
@@ -55,8 +56,8 @@ func TestInterruptedBakeNamesTheLastCheck(t *testing.T) {
 			checker := &cancelAtRound{Checker: h.checker, n: 4, cancel: cancel}
 			if tt.cancelOnHook {
 				checker.n = 0
-				h.hooks.onSend = func(_ context.Context, ev Event) {
-					if ev.Type == EventCanaryWeight && ev.Weight == 50 {
+				h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+					if ev.Type == domain.EventCanaryWeight && ev.Weight == 50 {
 						cancel()
 					}
 				}

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 	"strings"
 	"sync"
 	"testing"
@@ -13,20 +15,20 @@ import (
 // expanded query names (`slot="canary"`), and records every query.
 type fakeQuerier struct {
 	mu      sync.Mutex
-	answers map[string][]QueryAnswer // slot → answers in turn; the last one repeats
-	asked   []PromQuery
+	answers map[string][]domain.QueryAnswer // slot → answers in turn; the last one repeats
+	asked   []domain.PromQuery
 }
 
-func newFakeQuerier() *fakeQuerier { return &fakeQuerier{answers: map[string][]QueryAnswer{}} }
+func newFakeQuerier() *fakeQuerier { return &fakeQuerier{answers: map[string][]domain.QueryAnswer{}} }
 
 // script makes queries about slot answer these in turn, the last for good.
-func (f *fakeQuerier) script(slot string, answers ...QueryAnswer) {
+func (f *fakeQuerier) script(slot string, answers ...domain.QueryAnswer) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.answers[slot] = answers
 }
 
-func (f *fakeQuerier) Query(_ context.Context, q PromQuery) QueryAnswer {
+func (f *fakeQuerier) Query(_ context.Context, q domain.PromQuery) domain.QueryAnswer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.asked = append(f.asked, q)
@@ -40,18 +42,20 @@ func (f *fakeQuerier) Query(_ context.Context, q PromQuery) QueryAnswer {
 		}
 		return answer
 	}
-	return QueryAnswer{Outcome: QueryNoData}
+	return domain.QueryAnswer{Outcome: domain.QueryNoData}
 }
 
-func (f *fakeQuerier) queries() []PromQuery {
+func (f *fakeQuerier) queries() []domain.PromQuery {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]PromQuery(nil), f.asked...)
+	return append([]domain.PromQuery(nil), f.asked...)
 }
 
-func sampleOf(v float64) QueryAnswer { return QueryAnswer{Outcome: QuerySample, Value: v} }
+func sampleOf(v float64) domain.QueryAnswer {
+	return domain.QueryAnswer{Outcome: domain.QuerySample, Value: v}
+}
 
-var noDataAnswer = QueryAnswer{Outcome: QueryNoData}
+var noDataAnswer = domain.QueryAnswer{Outcome: domain.QueryNoData}
 
 // promHarness is a harness whose engine queries a fakeQuerier, with the
 // provider's Prometheus at http://prom.test:9090 and its credential.
@@ -59,9 +63,9 @@ func promHarness(t *testing.T) (*harness, *fakeQuerier) {
 	t.Helper()
 	querier := newFakeQuerier()
 	h := newHarness(t)
-	creds := map[string]Credential{"hooks": testCredentials["hooks"], "metrics": {Headers: map[string]string{"Authorization": "Bearer prom-token"}}}
+	creds := map[string]domain.Credential{"hooks": testCredentials["hooks"], "metrics": {Headers: map[string]string{"Authorization": "Bearer prom-token"}}}
 	h.e = h.engine(h.kv, Options{Querier: querier, Credentials: creds,
-		Prometheus: PrometheusServer{URL: "http://prom.test:9090", Credential: "metrics", Timeout: 3 * time.Second}})
+		Prometheus: domain.PrometheusServer{URL: "http://prom.test:9090", Credential: "metrics", Timeout: 3 * time.Second}})
 	h.seedLive(1)
 	return h, querier
 }
@@ -72,12 +76,12 @@ const latencyQuery = `histogram_quantile(0.99, sum by (le) (rate(demo_request_du
 // promqlCanarySpec is a canary of one 10% step baking 5 minutes, checked
 // every minute, failing after 2 rounds, on the p99 latency compared with
 // stable.
-func promqlCanarySpec() DeploymentSpec {
-	spec := testSpec(StrategyCanary)
+func promqlCanarySpec() domain.DeploymentSpec {
+	spec := testSpec(domain.StrategyCanary)
 	spec.HealthCheck = nil
-	spec.Canary = CanarySpec{Steps: []CanaryStep{{Weight: 10, Bake: 5 * time.Minute}}, CheckInterval: time.Minute, FailureThreshold: 2}
-	spec.Checks = []MetricCheck{{Name: "p99_latency", Max: floatPtr(1), PromQL: PromQL{Query: latencyQuery,
-		CompareToStable: &StableComparison{MarginPercent: floatPtr(10)}}}}
+	spec.Canary = domain.CanarySpec{Steps: []domain.CanaryStep{{Weight: 10, Bake: 5 * time.Minute}}, CheckInterval: time.Minute, FailureThreshold: 2}
+	spec.Checks = []domain.MetricCheck{{Name: "p99_latency", Max: floatPtr(1), PromQL: domain.PromQL{Query: latencyQuery,
+		CompareToStable: &domain.StableComparison{MarginPercent: floatPtr(10)}}}}
 	return spec
 }
 
@@ -87,13 +91,13 @@ func promqlCanarySpec() DeploymentSpec {
 // both values.
 func TestPromQLCheck_canaryJudgedAgainstStable(t *testing.T) {
 	h, querier := promHarness(t)
-	querier.script(SlotCanary, sampleOf(0.101))
-	querier.script(SlotStable, sampleOf(0.1))
+	querier.script(domain.SlotCanary, sampleOf(0.101))
+	querier.script(domain.SlotStable, sampleOf(0.1))
 	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: promqlCanarySpec()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	asked := querier.queries()
 	if len(asked) != 10 {
 		t.Fatalf("%d queries, want 2 for each of the 5 rounds", len(asked))
@@ -118,8 +122,8 @@ func TestPromQLCheck_canaryJudgedAgainstStable(t *testing.T) {
 // reason shows both values.
 func TestPromQLCheck_canaryWorseThanStableRollsBack(t *testing.T) {
 	h, querier := promHarness(t)
-	querier.script(SlotCanary, sampleOf(0.15))
-	querier.script(SlotStable, sampleOf(0.1))
+	querier.script(domain.SlotCanary, sampleOf(0.15))
+	querier.script(domain.SlotStable, sampleOf(0.1))
 	_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: promqlCanarySpec()})
 	rerr := asRolloutError(t, err)
 	want := `check "p99_latency" failed 2 consecutive time(s) (failure_threshold 2) while baking at 10% traffic; last: ` +
@@ -134,17 +138,17 @@ func TestPromQLCheck_canaryWorseThanStableRollsBack(t *testing.T) {
 // the inconclusive policy it counts towards neither outcome, up to its
 // limit, and a canary whose data arrives is promoted.
 func TestPromQLCheck_noDataPolicies(t *testing.T) {
-	errorRate := func(policy NoDataPolicy, limit int) DeploymentSpec {
+	errorRate := func(policy domain.NoDataPolicy, limit int) domain.DeploymentSpec {
 		spec := promqlCanarySpec()
 		spec.Canary.FailureThreshold = 1
-		spec.Checks = []MetricCheck{{Name: "error_rate", Max: floatPtr(0.05), PromQL: PromQL{
+		spec.Checks = []domain.MetricCheck{{Name: "error_rate", Max: floatPtr(0.05), PromQL: domain.PromQL{
 			Query: `sum(rate(errors{slot="{slot}"}[1m])) / sum(rate(requests{slot="{slot}"}[1m]))`, NoData: policy, InconclusiveLimit: limit}}}
 		return spec
 	}
 
 	t.Run("fail by default", func(t *testing.T) {
 		h, querier := promHarness(t)
-		querier.script(SlotCanary, noDataAnswer)
+		querier.script(domain.SlotCanary, noDataAnswer)
 		_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: errorRate("", 0)})
 		rerr := asRolloutError(t, err)
 		if !strings.Contains(rerr.Reason, `check "error_rate" failed 1 consecutive time(s) (failure_threshold 1) while baking at 10% traffic; last: no data: the query returned no series for the canary slot`) {
@@ -157,12 +161,12 @@ func TestPromQLCheck_noDataPolicies(t *testing.T) {
 
 	t.Run("inconclusive until the data arrives", func(t *testing.T) {
 		h, querier := promHarness(t)
-		querier.script(SlotCanary, noDataAnswer, QueryAnswer{Outcome: QuerySample, Value: nanValue()}, sampleOf(0.01))
-		d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: errorRate(NoDataInconclusive, 3)})
+		querier.script(domain.SlotCanary, noDataAnswer, domain.QueryAnswer{Outcome: domain.QuerySample, Value: nanValue()}, sampleOf(0.01))
+		d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: errorRate(domain.NoDataInconclusive, 3)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		assertState(t, d, StatusSucceeded, "api@2", "", 100)
+		assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 		// Two rounds had nothing to judge; the bake still needed its five
 		// minutes, and its rounds after them passed.
 		if !h.historyHas(d, "baked 5m at 10%: 3 check round(s) passed, 0 failed, 2 inconclusive (no data)") {
@@ -175,8 +179,8 @@ func TestPromQLCheck_noDataPolicies(t *testing.T) {
 
 	t.Run("inconclusive past its limit fails", func(t *testing.T) {
 		h, querier := promHarness(t)
-		querier.script(SlotCanary, noDataAnswer)
-		_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: errorRate(NoDataInconclusive, 2)})
+		querier.script(domain.SlotCanary, noDataAnswer)
+		_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: errorRate(domain.NoDataInconclusive, 2)})
 		rerr := asRolloutError(t, err)
 		want := `check "error_rate" failed 1 consecutive time(s) (failure_threshold 1) while baking at 10% traffic; last: ` +
 			`inconclusive for 3 rounds in a row, more than its inconclusive_limit of 2, so this round counts as failed; no data: the query returned no series for the canary slot`
@@ -198,10 +202,10 @@ func nanValue() float64 {
 // Prometheus fail, whatever the no-data policy, and the reason says why.
 func TestPromQLCheck_unreachablePrometheusIsNeverAPass(t *testing.T) {
 	h, querier := promHarness(t)
-	querier.script(SlotCanary, sampleOf(0.1), QueryAnswer{Outcome: QueryUnreachable, Detail: "http://prom.test:9090: connect: connection refused"})
-	querier.script(SlotStable, sampleOf(0.1))
+	querier.script(domain.SlotCanary, sampleOf(0.1), domain.QueryAnswer{Outcome: domain.QueryUnreachable, Detail: "http://prom.test:9090: connect: connection refused"})
+	querier.script(domain.SlotStable, sampleOf(0.1))
 	spec := promqlCanarySpec()
-	spec.Checks[0].NoData = NoDataInconclusive
+	spec.Checks[0].NoData = domain.NoDataInconclusive
 	_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
 	rerr := asRolloutError(t, err)
 	want := `check "p99_latency" failed 2 consecutive time(s) (failure_threshold 2) while baking at 10% traffic; last: Prometheus unreachable: http://prom.test:9090: connect: connection refused`
@@ -217,18 +221,18 @@ func TestPromQLCheck_unreachablePrometheusIsNeverAPass(t *testing.T) {
 // compares green with blue; an inconclusive round uses none of its tries.
 func TestPromQLCheck_blueGreenPrePromotion(t *testing.T) {
 	h, querier := promHarness(t)
-	querier.script(SlotGreen, noDataAnswer, sampleOf(0.01))
-	querier.script(SlotBlue, sampleOf(0.01))
-	spec := testSpec(StrategyBlueGreen)
+	querier.script(domain.SlotGreen, noDataAnswer, sampleOf(0.01))
+	querier.script(domain.SlotBlue, sampleOf(0.01))
+	spec := testSpec(domain.StrategyBlueGreen)
 	spec.BlueGreen.FailureThreshold = 1
-	spec.BlueGreen.PrePromotionCheck = []MetricCheck{{Name: "error_rate", Max: floatPtr(0.05), PromQL: PromQL{
-		Query: `errors{slot="{slot}",version="{version}"}`, NoData: NoDataInconclusive,
-		CompareToStable: &StableComparison{Margin: floatPtr(0.01)}}}}
+	spec.BlueGreen.PrePromotionCheck = []domain.MetricCheck{{Name: "error_rate", Max: floatPtr(0.05), PromQL: domain.PromQL{
+		Query: `errors{slot="{slot}",version="{version}"}`, NoData: domain.NoDataInconclusive,
+		CompareToStable: &domain.StableComparison{Margin: floatPtr(0.01)}}}}
 	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	if !h.historyHas(d, "1 pre-promotion check(s) passed, 1 inconclusive (no data); last comparison with stable: error_rate = 0.01, at or below max 0.05; stable = 0.01: equal, within the margin of 0.01") {
 		t.Errorf("history = %q", h.historyReasons(d))
 	}
@@ -243,8 +247,8 @@ func TestPromQLCheck_blueGreenPrePromotion(t *testing.T) {
 // it.
 func TestPromQLCheck_ownAddressAndCredential(t *testing.T) {
 	h, querier := promHarness(t)
-	querier.script(SlotCanary, sampleOf(0.1))
-	querier.script(SlotStable, sampleOf(0.1))
+	querier.script(domain.SlotCanary, sampleOf(0.1))
+	querier.script(domain.SlotStable, sampleOf(0.1))
 	spec := promqlCanarySpec()
 	spec.Checks[0].Prometheus = "http://other-prom.test:9090"
 	second := spec.Checks[0]
@@ -269,7 +273,7 @@ func TestPromQLCheck_noPrometheusRefusesBeforeSending(t *testing.T) {
 	h, querier := promHarness(t)
 	h.e = h.engine(h.kv, Options{Querier: querier})
 	_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: promqlCanarySpec()})
-	var missing *MissingPrometheusError
+	var missing *domain.MissingPrometheusError
 	if !errors.As(err, &missing) || missing.Block != `check "p99_latency"` || missing.Deployment != testDepID {
 		t.Fatalf("err = %v (%T), want a *MissingPrometheusError naming the check", err, err)
 	}
@@ -283,17 +287,17 @@ func TestPromQLCheck_noPrometheusRefusesBeforeSending(t *testing.T) {
 // step runs, and which compare with stable.
 func TestRolloutSummary_namesTheAnalysis(t *testing.T) {
 	spec := promqlCanarySpec()
-	spec.Checks = append(spec.Checks, MetricCheck{Name: "error_rate", Max: floatPtr(0.05), PromQL: PromQL{Query: "x"}})
-	got := RolloutSummary(resolvedForPlanning(spec), true)
+	spec.Checks = append(spec.Checks, domain.MetricCheck{Name: "error_rate", Max: floatPtr(0.05), PromQL: domain.PromQL{Query: "x"}})
+	got := rollout.RolloutSummary(resolvedForPlanning(spec), true)
 	want := "canary 10% bake 5m [analysis: p99_latency vs stable, error_rate] → promote to 100% (bakes and delays: 5m0s)"
 	if got != want {
 		t.Errorf("RolloutSummary = %q\nwant %q", got, want)
 	}
-	bg := testSpec(StrategyBlueGreen)
+	bg := testSpec(domain.StrategyBlueGreen)
 	bg.BlueGreen.PromotionDelay = time.Minute
-	bg.Checks = []MetricCheck{{Name: "error_rate", Max: floatPtr(0.05), PromQL: PromQL{Query: "x"}}}
-	bg.BlueGreen.PrePromotionCheck = []MetricCheck{{Name: "p99", Max: floatPtr(1), PromQL: PromQL{Query: "x", CompareToStable: &StableComparison{Margin: floatPtr(0.1)}}}}
-	got = RolloutSummary(resolvedForPlanning(bg), true)
+	bg.Checks = []domain.MetricCheck{{Name: "error_rate", Max: floatPtr(0.05), PromQL: domain.PromQL{Query: "x"}}}
+	bg.BlueGreen.PrePromotionCheck = []domain.MetricCheck{{Name: "p99", Max: floatPtr(1), PromQL: domain.PromQL{Query: "x", CompareToStable: &domain.StableComparison{Margin: floatPtr(0.1)}}}}
+	got = rollout.RolloutSummary(resolvedForPlanning(bg), true)
 	want = "create green → wait until green is healthy → promotion delay 1m [analysis: error_rate] → pre-promotion check [analysis: p99 vs stable] → cutover to green → drain blue (bakes and delays: 1m0s)"
 	if got != want {
 		t.Errorf("RolloutSummary = %q\nwant %q", got, want)

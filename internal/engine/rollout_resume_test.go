@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
@@ -15,7 +16,7 @@ import (
 type crashScenario struct {
 	name    string
 	seed    bool // api@1 is live before the rollout
-	spec    func() DeploymentSpec
+	spec    func() domain.DeploymentSpec
 	promote bool // the rollout stops at a gate and is promoted
 	want    []string
 	// bakes are the observed waits whose check rounds the target must see
@@ -34,33 +35,33 @@ type bakeWindow struct {
 }
 
 func crashScenarios() []crashScenario {
-	shortCanary := func() DeploymentSpec {
+	shortCanary := func() domain.DeploymentSpec {
 		spec := canarySpec()
-		spec.Canary.Steps = []CanaryStep{{Weight: 10, Bake: 5 * time.Minute}, {Weight: 50, Bake: 5 * time.Minute}}
+		spec.Canary.Steps = []domain.CanaryStep{{Weight: 10, Bake: 5 * time.Minute}, {Weight: 50, Bake: 5 * time.Minute}}
 		return spec
 	}
-	checks := []MetricCheck{{Name: "error_rate", URL: "http://metrics.test/{slot}", Path: "error_rate"}}
+	checks := []domain.MetricCheck{{Name: "error_rate", URL: "http://metrics.test/{slot}", Path: "error_rate"}}
 	canaryEvents := []string{"canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable"}
-	canaryBakes := []bakeWindow{{"canary.weight 10", "canary.weight 50", SlotCanary, 5}, {"canary.weight 50", "promote 100", SlotCanary, 5}}
+	canaryBakes := []bakeWindow{{"canary.weight 10", "canary.weight 50", domain.SlotCanary, 5}, {"canary.weight 50", "promote 100", domain.SlotCanary, 5}}
 	blueGreenEvents := []string{"green.create 0 green", "cutover 100 green", "blue.drain 100 blue"}
 	return []crashScenario{
-		{name: "direct first deployment", spec: func() DeploymentSpec { return testSpec(StrategyDirect) }, want: []string{"deploy 100 stable"}},
-		{name: "direct update", seed: true, spec: func() DeploymentSpec { return testSpec(StrategyDirect) }, want: []string{"deploy 100 stable"}},
+		{name: "direct first deployment", spec: func() domain.DeploymentSpec { return testSpec(domain.StrategyDirect) }, want: []string{"deploy 100 stable"}},
+		{name: "direct update", seed: true, spec: func() domain.DeploymentSpec { return testSpec(domain.StrategyDirect) }, want: []string{"deploy 100 stable"}},
 		{name: "canary", seed: true, spec: shortCanary, want: canaryEvents, bakes: canaryBakes},
-		{name: "canary with manual promotion", seed: true, promote: true, want: canaryEvents, bakes: canaryBakes, spec: func() DeploymentSpec {
+		{name: "canary with manual promotion", seed: true, promote: true, want: canaryEvents, bakes: canaryBakes, spec: func() domain.DeploymentSpec {
 			spec := shortCanary()
 			spec.Canary.ManualPromotion = true
 			return spec
 		}},
 		// Green: one probe found it healthy, two more cover the 2m promotion delay.
-		{name: "blue-green with delays and checks", seed: true, want: blueGreenEvents, bakes: []bakeWindow{{"green.create 0", "cutover 100", SlotGreen, 3}}, spec: func() DeploymentSpec {
-			spec := testSpec(StrategyBlueGreen)
-			spec.BlueGreen = BlueGreenSpec{PromotionDelay: 2 * time.Minute, ScaleDownDelay: 3 * time.Minute, PrePromotionCheck: checks, PostPromotionCheck: checks}
+		{name: "blue-green with delays and checks", seed: true, want: blueGreenEvents, bakes: []bakeWindow{{"green.create 0", "cutover 100", domain.SlotGreen, 3}}, spec: func() domain.DeploymentSpec {
+			spec := testSpec(domain.StrategyBlueGreen)
+			spec.BlueGreen = domain.BlueGreenSpec{PromotionDelay: 2 * time.Minute, ScaleDownDelay: 3 * time.Minute, PrePromotionCheck: checks, PostPromotionCheck: checks}
 			return spec
 		}},
-		{name: "blue-green with manual promotion", seed: true, promote: true, want: blueGreenEvents, spec: func() DeploymentSpec {
-			spec := testSpec(StrategyBlueGreen)
-			spec.BlueGreen = BlueGreenSpec{ManualPromotion: true, ScaleDownDelay: 3 * time.Minute, PostPromotionCheck: checks}
+		{name: "blue-green with manual promotion", seed: true, promote: true, want: blueGreenEvents, spec: func() domain.DeploymentSpec {
+			spec := testSpec(domain.StrategyBlueGreen)
+			spec.BlueGreen = domain.BlueGreenSpec{ManualPromotion: true, ScaleDownDelay: 3 * time.Minute, PostPromotionCheck: checks}
 			return spec
 		}},
 	}
@@ -136,7 +137,7 @@ func runCrashScenario(t *testing.T, sc crashScenario, n int) (crashed bool, repe
 	}
 
 	d := h.deployment(testDepID)
-	if d.Status != StatusSucceeded || d.LiveRelease != spec.Release || d.TrafficPercent != 100 {
+	if d.Status != domain.StatusSucceeded || d.LiveRelease != spec.Release || d.TrafficPercent != 100 {
 		t.Errorf("write %d (crash in %s): final state %s, live %q, traffic %d", n, crashedIn, d.Status, d.LiveRelease, d.TrafficPercent)
 	}
 	repeats = assertOncePerKey(t, n, h.hooks.all(), sc.want)
@@ -196,9 +197,9 @@ func runUntilCrash(t *testing.T, h *harness, sc crashScenario, n int) (crashedIn
 // current run must precede. (The fixtures' first canary weight is 10.)
 func trafficHook(ev timelineEvent) bool {
 	switch ev.Name {
-	case EventPromote, EventCutover, EventBlueDrain:
+	case domain.EventPromote, domain.EventCutover, domain.EventBlueDrain:
 		return true
-	case EventCanaryWeight:
+	case domain.EventCanaryWeight:
 		return ev.Weight > 10
 	}
 	return false
@@ -304,14 +305,14 @@ func runFailingAfterCrash(t *testing.T, sc crashScenario, n int) (crashed, rolle
 	if crashedIn == "deploy" {
 		d, err = fresh.Deploy(ctx, DeployRequest{Spec: spec})
 	}
-	if sc.promote && (crashedIn == "promote" || (err == nil && d.Status == StatusAwaitingPromotion)) {
+	if sc.promote && (crashedIn == "promote" || (err == nil && d.Status == domain.StatusAwaitingPromotion)) {
 		d, err = fresh.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: spec.Release, By: "alice", Hook: &hook})
 	}
 	after := since(tl.all(), resume)
 	if !interrupted {
 		// Nothing was interrupted (the dead promotion saved nothing): a
 		// first promotion runs as usual, its later checks still apply.
-		if stored := h.deployment(testDepID); stored.Status != StatusSucceeded && stored.Status != StatusRolledBack {
+		if stored := h.deployment(testDepID); stored.Status != domain.StatusSucceeded && stored.Status != domain.StatusRolledBack {
 			t.Errorf("write %d: a promotion from the gate ended %s: %v", n, stored.Status, err)
 		}
 		return true, false
@@ -319,27 +320,27 @@ func runFailingAfterCrash(t *testing.T, sc crashScenario, n int) (crashed, rolle
 	assertCheckedBeforeTraffic(t, n, after)
 	stored := h.deployment(testDepID)
 	switch stored.Status {
-	case StatusRolledBack:
-		if hooks := hookNames(after); len(hooks) == 0 || hooks[len(hooks)-1] != EventRollback {
+	case domain.StatusRolledBack:
+		if hooks := hookNames(after); len(hooks) == 0 || hooks[len(hooks)-1] != domain.EventRollback {
 			t.Errorf("write %d: rolled back, but the hooks after the resume were %q", n, hooks)
 		}
 		if rerr := asRolloutError(t, err); !rerr.RolledBack {
 			t.Errorf("write %d: RolloutError = %+v", n, *rerr)
 		}
-		assertState(t, stored, StatusRolledBack, "api@1", "", 0)
-	case StatusSucceeded:
+		assertState(t, stored, domain.StatusRolledBack, "api@1", "", 0)
+	case domain.StatusSucceeded:
 		// Only when the dead run had sent every traffic hook already.
 		for _, ev := range after {
 			if ev.Kind == "hook" && trafficHook(ev) {
 				t.Errorf("write %d: succeeded on failing checks after sending %s", n, ev.Name)
 			}
 		}
-		assertState(t, stored, StatusSucceeded, "api@2", "", 100)
+		assertState(t, stored, domain.StatusSucceeded, "api@2", "", 100)
 	default:
 		t.Errorf("write %d (crash in %s): ended %s (err %v, returned %v)", n, crashedIn, stored.Status, err, d.Status)
 	}
 	assertLeaseFree(t, h.kv, testDepID)
-	return true, stored.Status == StatusRolledBack
+	return true, stored.Status == domain.StatusRolledBack
 }
 
 // assertOncePerKey checks that each idempotency key was sent once, except
@@ -385,10 +386,10 @@ func TestDeployResumesAfterInterrupt(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
 	spec := canarySpec()
-	spec.OnTimeout = OnTimeoutFail
+	spec.OnTimeout = domain.OnTimeoutFail
 	ctx, cancel := context.WithCancel(context.Background())
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Type == EventCanaryWeight && ev.Weight == 10 {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Type == domain.EventCanaryWeight && ev.Weight == 10 {
 			cancel()
 		}
 	}
@@ -404,7 +405,7 @@ func TestDeployResumesAfterInterrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable")
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	if !h.historyHas(d, "resumed at canary step 1 of 2 (weight 10%, bake 30m) (attempt 2)") {
 		t.Errorf("history = %q", h.historyReasons(d))
 	}
@@ -422,8 +423,8 @@ func TestDeployResumesRollback(t *testing.T) {
 	kv := &crashKV{KV: h.kv}
 	dying := h.engine(kv, Options{LeaseTTL: time.Minute})
 	// Let the rollout run until the decision to roll back is saved, then die.
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Type == EventRollback {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Type == domain.EventRollback {
 			kv.mu.Lock()
 			kv.limit = 0
 			kv.mu.Unlock()
@@ -433,7 +434,7 @@ func TestDeployResumesRollback(t *testing.T) {
 	if _, err := dying.Deploy(context.Background(), DeployRequest{Spec: canarySpec()}); err == nil {
 		t.Fatal("want an error")
 	}
-	if d := h.deployment(testDepID); d.Rollout.State != RolloutRollingBack {
+	if d := h.deployment(testDepID); d.Rollout.State != domain.RolloutRollingBack {
 		t.Fatalf("saved state %s, want rolling_back", d.Rollout.State)
 	}
 	h.hooks.onSend = nil
@@ -447,7 +448,7 @@ func TestDeployResumesRollback(t *testing.T) {
 	if calls[1].Key != calls[2].Key {
 		t.Errorf("the resumed rollback changed its key: %s then %s", calls[1].Key, calls[2].Key)
 	}
-	assertState(t, d, StatusRolledBack, "api@1", "", 0)
+	assertState(t, d, domain.StatusRolledBack, "api@1", "", 0)
 }
 
 // TestDeployCancellation runs a 30-minute bake on the real clock and ends
@@ -457,25 +458,25 @@ func TestDeployResumesRollback(t *testing.T) {
 func TestDeployCancellation(t *testing.T) {
 	tests := []struct {
 		name       string
-		onTimeout  TimeoutAction
+		onTimeout  domain.TimeoutAction
 		deadline   bool
 		wantEvents []string
-		wantStatus Status
+		wantStatus domain.Status
 		wantReason string
 	}{
-		{"cancel with on_timeout fail", OnTimeoutFail, false, []string{"canary.weight 10 canary"}, StatusInProgress,
+		{"cancel with on_timeout fail", domain.OnTimeoutFail, false, []string{"canary.weight 10 canary"}, domain.StatusInProgress,
 			"the operation was cancelled (interrupt)"},
-		{"cancel with on_timeout rollback", OnTimeoutRollback, false, []string{"canary.weight 10 canary", "rollback 0 canary"}, StatusRolledBack,
+		{"cancel with on_timeout rollback", domain.OnTimeoutRollback, false, []string{"canary.weight 10 canary", "rollback 0 canary"}, domain.StatusRolledBack,
 			"the operation was cancelled (interrupt)"},
-		{"deadline with on_timeout rollback", OnTimeoutRollback, true, []string{"canary.weight 10 canary", "rollback 0 canary"}, StatusRolledBack,
+		{"deadline with on_timeout rollback", domain.OnTimeoutRollback, true, []string{"canary.weight 10 canary", "rollback 0 canary"}, domain.StatusRolledBack,
 			"the operation's timeout was reached"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarnessWith(t, RealClock{}, Options{PollInterval: 5 * time.Millisecond})
+			h := newHarnessWith(t, domain.RealClock{}, Options{PollInterval: 5 * time.Millisecond})
 			h.seedLive(1)
 			spec := canarySpec()
-			spec.Canary.Steps = []CanaryStep{{Weight: 10, Bake: 30 * time.Minute}}
+			spec.Canary.Steps = []domain.CanaryStep{{Weight: 10, Bake: 30 * time.Minute}}
 			spec.OnTimeout = tt.onTimeout
 			ctx, cancel := context.WithCancel(context.Background())
 			if tt.deadline {
@@ -499,15 +500,15 @@ func TestDeployCancellation(t *testing.T) {
 			if stored.Status != tt.wantStatus {
 				t.Errorf("stored status %s, want %s", stored.Status, tt.wantStatus)
 			}
-			if tt.onTimeout == OnTimeoutFail {
+			if tt.onTimeout == domain.OnTimeoutFail {
 				if !rerr.Resumable || rerr.RolledBack {
 					t.Errorf("want a resumable error, got %+v", *rerr)
 				}
 				r := stored.Rollout
-				if r.State != RolloutRunning || r.StepIndex != 1 || r.CurrentStep().Kind != StepBake {
+				if r.State != domain.RolloutRunning || r.StepIndex != 1 || r.CurrentStep().Kind != domain.StepBake {
 					t.Errorf("saved rollout: %s at step %d, want running at the bake", r.State, r.StepIndex)
 				}
-				assertState(t, stored, StatusInProgress, "api@1", "api@2", 10)
+				assertState(t, stored, domain.StatusInProgress, "api@1", "api@2", 10)
 				if !strings.Contains(err.Error(), "the next apply continues from this step") {
 					t.Errorf("message %q", err)
 				}
@@ -519,7 +520,7 @@ func TestDeployCancellation(t *testing.T) {
 				if !rerr.RolledBack || rerr.RestoredRelease != "api@1" {
 					t.Errorf("want a rollback, got %+v", *rerr)
 				}
-				assertState(t, stored, StatusRolledBack, "api@1", "", 0)
+				assertState(t, stored, domain.StatusRolledBack, "api@1", "", 0)
 				if !strings.HasPrefix(err.Error(), "rollout of api@2 to api/prod was interrupted at canary step 1 of 1 (weight 10%, bake 30m): "+tt.wantReason+". Rolled back:") {
 					t.Errorf("message %q", err)
 				}
@@ -535,15 +536,15 @@ func TestDeployCancellation(t *testing.T) {
 func TestPromoteResumesAfterInterrupt(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
-	spec := testSpec(StrategyBlueGreen)
-	spec.OnTimeout = OnTimeoutFail
-	spec.BlueGreen = BlueGreenSpec{ManualPromotion: true, ScaleDownDelay: 10 * time.Minute}
+	spec := testSpec(domain.StrategyBlueGreen)
+	spec.OnTimeout = domain.OnTimeoutFail
+	spec.BlueGreen = domain.BlueGreenSpec{ManualPromotion: true, ScaleDownDelay: 10 * time.Minute}
 	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Type == EventCutover {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Type == domain.EventCutover {
 			cancel()
 		}
 	}
@@ -557,7 +558,7 @@ func TestPromoteResumesAfterInterrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEvents(t, h, "green.create 0 green", "cutover 100 green", "blue.drain 100 blue")
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	if d.Rollout.Promotion.By != "alice" || !h.historyHas(d, "promotion by alice resumed at the scale-down delay (10m) (attempt 2)") {
 		t.Errorf("promotion %+v; history %q", d.Rollout.Promotion, h.historyReasons(d))
 	}

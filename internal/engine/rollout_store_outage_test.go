@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -34,8 +38,8 @@ func (storeUnreachableError) Is(target error) bool { return target == store.ErrU
 // saves (Apply calls: the lease heartbeat's Puts run on the wall clock and
 // would make a count of every write depend on timing).
 type outageKV struct {
-	KV
-	clock Clock
+	records.KV
+	clock domain.Clock
 
 	mu sync.Mutex
 	// from and until bound the outage; zero from: no outage yet.
@@ -127,21 +131,21 @@ func (o *outageKV) Delete(ctx context.Context, kind, key string, expect int64) e
 	return o.KV.Delete(ctx, kind, key, expect)
 }
 
-func (o *outageKV) List(ctx context.Context, kind string) ([]KVEntry, error) {
+func (o *outageKV) List(ctx context.Context, kind string) ([]records.KVEntry, error) {
 	if o.down() {
 		return nil, errStoreUnreachable
 	}
 	return o.KV.List(ctx, kind)
 }
 
-func (o *outageKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]KVEntry, error) {
+func (o *outageKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]records.KVEntry, error) {
 	if o.down() {
 		return nil, errStoreUnreachable
 	}
 	return o.KV.Scan(ctx, kind, prefix, limit, reverse)
 }
 
-func (o *outageKV) Apply(ctx context.Context, writes []KVWrite) ([]int64, error) {
+func (o *outageKV) Apply(ctx context.Context, writes []records.KVWrite) ([]int64, error) {
 	if o.down() {
 		return nil, errStoreUnreachable
 	}
@@ -166,11 +170,11 @@ func (o *outageKV) Apply(ctx context.Context, writes []KVWrite) ([]int64, error)
 // outageSpec is a canary of 10% then 50%, each baking a minute, checked
 // every 10s; two failed rounds in a row roll back. Its steps: 1/5 weight
 // 10, 2/5 bake at 10%, 3/5 weight 50, 4/5 bake at 50%, 5/5 promote.
-func outageSpec() DeploymentSpec {
+func outageSpec() domain.DeploymentSpec {
 	spec := canarySpec()
 	spec.HealthCheck.Interval = 10 * time.Second
-	spec.Canary = CanarySpec{
-		Steps:         []CanaryStep{{Weight: 10, Bake: time.Minute}, {Weight: 50, Bake: time.Minute}},
+	spec.Canary = domain.CanarySpec{
+		Steps:         []domain.CanaryStep{{Weight: 10, Bake: time.Minute}, {Weight: 50, Bake: time.Minute}},
 		CheckInterval: 10 * time.Second, FailureThreshold: 2,
 	}
 	return spec
@@ -192,8 +196,8 @@ func newOutageEngine(t *testing.T) (*harness, *outageKV, *Engine, *timeline) {
 func outageHarness(t *testing.T, length time.Duration) (*harness, *outageKV, *Engine, *timeline) {
 	t.Helper()
 	h, kv, e, tl := newOutageEngine(t)
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Type == EventCanaryWeight && ev.Weight == 10 {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Type == domain.EventCanaryWeight && ev.Weight == 10 {
 			kv.downAfterSaves(1+2, length) // the step's advance, then two rounds
 		}
 	}
@@ -204,7 +208,7 @@ func outageHarness(t *testing.T, length time.Duration) (*harness, *outageKV, *En
 func probesBetween(events []timelineEvent, from, until time.Time) []timelineEvent {
 	var out []timelineEvent
 	for _, ev := range events {
-		if ev.Kind == "health" && ev.Slot == SlotCanary && !ev.At.Before(from) && ev.At.Before(until) {
+		if ev.Kind == "health" && ev.Slot == domain.SlotCanary && !ev.At.Before(from) && ev.At.Before(until) {
 			out = append(out, ev)
 		}
 	}
@@ -257,7 +261,7 @@ func TestStoreRetryPauseBacksOff(t *testing.T) {
 		{15 * time.Second, 15 * time.Second},
 	}
 	for _, tt := range tests {
-		if got := storeRetryPause(tt.previous); got != tt.want {
+		if got := rollout.StoreRetryPause(tt.previous); got != tt.want {
 			t.Errorf("storeRetryPause(%s) = %s, want %s", tt.previous, got, tt.want)
 		}
 	}
@@ -291,7 +295,7 @@ func TestShortStoreOutageHoldsTrafficAndKeepsChecking(t *testing.T) {
 	}
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable")
 	stored := h.deployment(testDepID)
-	if d.Status != StatusSucceeded || stored.Status != StatusSucceeded || stored.LiveRelease != "api@2" || stored.Rollout.State != RolloutSucceeded {
+	if d.Status != domain.StatusSucceeded || stored.Status != domain.StatusSucceeded || stored.LiveRelease != "api@2" || stored.Rollout.State != domain.RolloutSucceeded {
 		t.Fatalf("returned %s, stored %s (live %s, rollout %s), want api@2 live in both", d.Status, stored.Status, stored.LiveRelease, stored.Rollout.State)
 	}
 	if !h.historyHas(stored, "the store could not be reached for ", "traffic was held at 10%", "check round(s) ran meanwhile (0 failed)") {
@@ -312,7 +316,7 @@ func TestShortStoreOutageHoldsTrafficAndKeepsChecking(t *testing.T) {
 func TestLongStoreOutageRollsBackAndSaysWhatWasNotRecorded(t *testing.T) {
 	h, kv, e, tl := outageHarness(t, time.Hour)
 	_, err := e.Deploy(context.Background(), DeployRequest{Spec: outageSpec()})
-	var rerr *RolloutError
+	var rerr *domain.RolloutError
 	if !errors.As(err, &rerr) || !rerr.RolledBack || !rerr.Timeout || rerr.Unrecorded == nil || rerr.Unrecorded.Rollback == nil {
 		t.Fatalf("Deploy = %v, want a rollback on timeout that the store did not record", err)
 	}
@@ -335,18 +339,18 @@ func TestLongStoreOutageRollsBackAndSaysWhatWasNotRecorded(t *testing.T) {
 	}
 	var rolledBackAt time.Time
 	for _, ev := range tl.all() {
-		if ev.Kind == "hook" && ev.Name == EventRollback {
+		if ev.Kind == "hook" && ev.Name == domain.EventRollback {
 			rolledBackAt = ev.At
 		}
 	}
-	if waited := rolledBackAt.Sub(from); waited < StoreOutageBound {
-		t.Errorf("rolled back %s into the outage, want the store waited for %s first", waited, StoreOutageBound)
+	if waited := rolledBackAt.Sub(from); waited < rollout.StoreOutageBound {
+		t.Errorf("rolled back %s into the outage, want the store waited for %s first", waited, rollout.StoreOutageBound)
 	}
 	if during := probesBetween(tl.all(), from, rolledBackAt); len(during) < 11 {
 		t.Errorf("%d canary probes during the 2m wait, want one every 10s", len(during))
 	}
 	stored := h.deployment(testDepID)
-	if r := stored.Rollout; r.State != RolloutRunning || r.StepIndex != 1 || stored.TrafficPercent != 10 {
+	if r := stored.Rollout; r.State != domain.RolloutRunning || r.StepIndex != 1 || stored.TrafficPercent != 10 {
 		t.Fatalf("the store shows %s at step %d with %d%%, want what was saved before the outage: running at 2/5 with 10%%", r.State, r.StepIndex+1, stored.TrafficPercent)
 	}
 
@@ -365,7 +369,7 @@ func TestLongStoreOutageRollsBackAndSaysWhatWasNotRecorded(t *testing.T) {
 	}
 	assertEvents(t, h, "rollback 0 canary", "canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable")
 	assertNoKeyReusedForAnotherEvent(t, append(calls, again...))
-	if d.Status != StatusSucceeded || d.Rollout.ID == rollback.RolloutID {
+	if d.Status != domain.StatusSucceeded || d.Rollout.ID == rollback.RolloutID {
 		t.Errorf("the next apply left %s with rollout %s, want a new rollout of api@2 live", d.Status, d.Rollout.ID)
 	}
 	if !h.historyHas(h.deployment(testDepID), "recording the rollback an earlier run sent while the store could not be reached: the store could not be reached for 2m0s") ||
@@ -381,9 +385,9 @@ func TestLongStoreOutageRollsBackAndSaysWhatWasNotRecorded(t *testing.T) {
 func TestLongStoreOutageWithOnTimeoutFailLeavesTraffic(t *testing.T) {
 	h, _, e, _ := outageHarness(t, time.Hour)
 	spec := outageSpec()
-	spec.OnTimeout = OnTimeoutFail
+	spec.OnTimeout = domain.OnTimeoutFail
 	_, err := e.Deploy(context.Background(), DeployRequest{Spec: spec})
-	var rerr *RolloutError
+	var rerr *domain.RolloutError
 	if !errors.As(err, &rerr) || rerr.RolledBack || rerr.Unrecorded == nil || rerr.Unrecorded.Rollback != nil {
 		t.Fatalf("Deploy = %v, want a failure leaving traffic, not recorded", err)
 	}
@@ -397,7 +401,7 @@ func TestLongStoreOutageWithOnTimeoutFailLeavesTraffic(t *testing.T) {
 		}
 	}
 	assertEvents(t, h, "canary.weight 10 canary")
-	if stored := h.deployment(testDepID); stored.Rollout.State != RolloutRunning || stored.TrafficPercent != 10 {
+	if stored := h.deployment(testDepID); stored.Rollout.State != domain.RolloutRunning || stored.TrafficPercent != 10 {
 		t.Errorf("the store shows %s with %d%%, want the bake at 10%%", stored.Rollout.State, stored.TrafficPercent)
 	}
 }
@@ -411,17 +415,17 @@ func TestFailingCheckDuringStoreOutageRollsBack(t *testing.T) {
 		name       string
 		outage     time.Duration
 		recorded   bool
-		wantStored RolloutState
+		wantStored domain.RolloutState
 	}{
-		{name: "store back within the bound: the rollback is recorded", outage: 80 * time.Second, recorded: true, wantStored: RolloutRolledBack},
-		{name: "store away past the bound: the error says so", outage: time.Hour, wantStored: RolloutRunning},
+		{name: "store back within the bound: the rollback is recorded", outage: 80 * time.Second, recorded: true, wantStored: domain.RolloutRolledBack},
+		{name: "store away past the bound: the error says so", outage: time.Hour, wantStored: domain.RolloutRunning},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h, kv, e, tl := outageHarness(t, tt.outage)
 			h.checker.failHealthAfter = 3 // the canary fails from the second round of the outage
 			_, err := e.Deploy(context.Background(), DeployRequest{Spec: outageSpec()})
-			var rerr *RolloutError
+			var rerr *domain.RolloutError
 			if !errors.As(err, &rerr) || !rerr.RolledBack || rerr.Timeout {
 				t.Fatalf("Deploy = %v, want a rollback for the failing check", err)
 			}
@@ -431,7 +435,7 @@ func TestFailingCheckDuringStoreOutageRollsBack(t *testing.T) {
 			from, _ := kv.window()
 			var rolledBackAt time.Time
 			for _, ev := range tl.all() {
-				if ev.Kind == "hook" && ev.Name == EventRollback {
+				if ev.Kind == "hook" && ev.Name == domain.EventRollback {
 					rolledBackAt = ev.At
 				}
 			}
@@ -455,13 +459,13 @@ func TestFailingCheckDuringStoreOutageRollsBack(t *testing.T) {
 func TestLeaseTakenDuringStoreOutageStopsTheRollout(t *testing.T) {
 	h, kv, e, tl := outageHarness(t, 90*time.Second)
 	kv.onDown = func() {
-		rec := Record{Holder: "bob@ci-7 pid 9", Token: "other", Operation: "deploy api@3", AcquiredAt: h.now(), RenewedAt: h.now(), ExpiresAt: h.now().Add(time.Hour)}
-		if _, err := putJSON(context.Background(), h.kv, kindLease, testDepID, rec, AnyRevision); err != nil {
+		rec := lease.Record{Holder: "bob@ci-7 pid 9", Token: "other", Operation: "deploy api@3", AcquiredAt: h.now(), RenewedAt: h.now(), ExpiresAt: h.now().Add(time.Hour)}
+		if _, err := records.PutJSON(context.Background(), h.kv, records.KindLease, testDepID, rec, records.AnyRevision); err != nil {
 			t.Errorf("taking the lease: %v", err)
 		}
 	}
 	_, err := e.Deploy(context.Background(), DeployRequest{Spec: outageSpec()})
-	if !errors.Is(err, ErrLeaseLost) || !strings.Contains(err.Error(), "was taken by bob@ci-7 pid 9") {
+	if !errors.Is(err, lease.ErrLeaseLost) || !strings.Contains(err.Error(), "was taken by bob@ci-7 pid 9") {
 		t.Fatalf("Deploy = %v, want the lease lost to bob", err)
 	}
 	assertEvents(t, h, "canary.weight 10 canary")
@@ -477,8 +481,8 @@ func TestLeaseTakenDuringStoreOutageStopsTheRollout(t *testing.T) {
 // with each history entry logged once.
 func TestSaveWhoseAnswerWasLostIsAdopted(t *testing.T) {
 	h, kv, e, _ := newOutageEngine(t)
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Type == EventCanaryWeight && ev.Weight == 10 {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Type == domain.EventCanaryWeight && ev.Weight == 10 {
 			kv.mu.Lock()
 			kv.appliesLeft, kv.loseAnswer = 1, true // the step's advance
 			kv.mu.Unlock()
@@ -497,7 +501,7 @@ func TestSaveWhoseAnswerWasLostIsAdopted(t *testing.T) {
 			t.Errorf("history holds %q %d times", entry, n)
 		}
 	}
-	if !h.historyHas(stored, "canary 10%: hook \"canary.weight\" accepted") || stored.Status != StatusSucceeded {
+	if !h.historyHas(stored, "canary 10%: hook \"canary.weight\" accepted") || stored.Status != domain.StatusSucceeded {
 		t.Errorf("stored %s, history:\n%s", stored.Status, strings.Join(h.historyReasons(stored), "\n"))
 	}
 }
@@ -509,13 +513,13 @@ func TestSaveWhoseAnswerWasLostIsAdopted(t *testing.T) {
 // the same key and records the release live.
 func TestStoreOutageAfterThePromotionIsReconciledByTheNextApply(t *testing.T) {
 	h, kv, e, _ := newOutageEngine(t)
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Type == EventPromote {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Type == domain.EventPromote {
 			kv.downFor(time.Hour)
 		}
 	}
 	_, err := e.Deploy(context.Background(), DeployRequest{Spec: outageSpec()})
-	var unrecorded *UnrecordedError
+	var unrecorded *domain.UnrecordedError
 	if !errors.As(err, &unrecorded) {
 		t.Fatalf("Deploy = %v, want the completion unrecorded", err)
 	}
@@ -540,5 +544,5 @@ func TestStoreOutageAfterThePromotionIsReconciledByTheNextApply(t *testing.T) {
 		t.Errorf("the promote was sent again as %s, want the key of the first one, %s", again[0].Key, first[len(first)-1].Key)
 	}
 	assertNoKeyReusedForAnotherEvent(t, append(first, again...))
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 }

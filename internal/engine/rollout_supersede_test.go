@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"testing"
 	"time"
 )
@@ -18,7 +19,7 @@ var errTargetDown = errors.New(`hook "rollback" to http://hooks.test/ocuroot fai
 func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 	tests := []struct {
 		name         string
-		spec         func() DeploymentSpec
+		spec         func() domain.DeploymentSpec
 		killOn       string // the run dies once this event was accepted
 		writesAfter  int    // and this many more store writes succeeded
 		wantEvents   []string
@@ -26,15 +27,15 @@ func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 		wantRollback string // the key's step part
 	}{
 		{
-			name: "canary killed mid-bake", spec: canarySpec, killOn: EventCanaryWeight, writesAfter: 1,
+			name: "canary killed mid-bake", spec: canarySpec, killOn: domain.EventCanaryWeight, writesAfter: 1,
 			wantEvents:   []string{"canary.weight 10 canary", "rollback 0 canary"},
 			wantHistory:  "rolled back the unfinished rollout of api@2 (stopped at canary step 1 of 2 (weight 10%, bake 30m), canary slot): the configuration asks for api@1 again; api@1 is live",
 			wantRollback: "superseded/rollback",
 		},
 		{
-			name: "blue-green killed while waiting for green", killOn: EventGreenCreate, writesAfter: 1,
-			spec: func() DeploymentSpec {
-				spec := testSpec(StrategyBlueGreen)
+			name: "blue-green killed while waiting for green", killOn: domain.EventGreenCreate, writesAfter: 1,
+			spec: func() domain.DeploymentSpec {
+				spec := testSpec(domain.StrategyBlueGreen)
 				spec.BlueGreen.PromotionDelay = time.Hour
 				return spec
 			},
@@ -43,9 +44,9 @@ func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 			wantRollback: "superseded/rollback",
 		},
 		{
-			name: "blue-green killed after the cutover", killOn: EventCutover, writesAfter: 1,
-			spec: func() DeploymentSpec {
-				spec := testSpec(StrategyBlueGreen)
+			name: "blue-green killed after the cutover", killOn: domain.EventCutover, writesAfter: 1,
+			spec: func() domain.DeploymentSpec {
+				spec := testSpec(domain.StrategyBlueGreen)
 				spec.BlueGreen.ScaleDownDelay = time.Hour
 				return spec
 			},
@@ -54,8 +55,8 @@ func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 			wantRollback: "superseded/rollback",
 		},
 		{
-			name: "killed while rolling back: the rollback is finished, not repeated", killOn: EventRollback,
-			spec: func() DeploymentSpec {
+			name: "killed while rolling back: the rollback is finished, not repeated", killOn: domain.EventRollback,
+			spec: func() domain.DeploymentSpec {
 				spec := canarySpec()
 				spec.Canary.FailureThreshold = 1
 				return spec
@@ -69,11 +70,11 @@ func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.seedLive(1)
-			if tt.killOn == EventRollback {
-				h.checker.unhealthySlots[SlotCanary] = true
+			if tt.killOn == domain.EventRollback {
+				h.checker.unhealthySlots[domain.SlotCanary] = true
 			}
 			kv := &crashKV{KV: h.kv, limit: 1 << 30}
-			h.hooks.onSend = func(_ context.Context, ev Event) {
+			h.hooks.onSend = func(_ context.Context, ev domain.Event) {
 				if ev.Type == tt.killOn {
 					kv.crashAfter(tt.writesAfter)
 				}
@@ -82,7 +83,7 @@ func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 				t.Fatal("the killed run succeeded")
 			}
 			h.hooks.onSend = nil
-			delete(h.checker.unhealthySlots, SlotCanary)
+			delete(h.checker.unhealthySlots, domain.SlotCanary)
 			left := h.deployment(testDepID)
 			if left.UnfinishedRollout() == nil {
 				t.Fatalf("the killed run left rollout %s; want it unfinished", left.Rollout.State)
@@ -100,14 +101,14 @@ func TestApplyingTheLiveReleaseRollsBackAnUnfinishedRollout(t *testing.T) {
 			if rollback.Release != "api@2" || rollback.RolloutID != calls[0].RolloutID || !isKey(rollback, "api@2", 2, tt.wantRollback) {
 				t.Errorf("rollback call = %+v, want one of api@2's rollout under %s", rollback, tt.wantRollback)
 			}
-			assertState(t, d, StatusSucceeded, "api@1", "", 100)
-			if d.Rollout.State != RolloutRolledBack || d.UnfinishedRollout() != nil {
+			assertState(t, d, domain.StatusSucceeded, "api@1", "", 100)
+			if d.Rollout.State != domain.RolloutRolledBack || d.UnfinishedRollout() != nil {
 				t.Errorf("the withdrawn rollout is %s", d.Rollout.State)
 			}
 			if !h.historyHas(d, tt.wantHistory) {
 				t.Errorf("history = %q\nwant an entry with %q", h.historyReasons(d), tt.wantHistory)
 			}
-			if stored := h.deployment(testDepID); stored.Status != StatusSucceeded || stored.TrafficPercent != 100 || stored.PendingRelease != "" {
+			if stored := h.deployment(testDepID); stored.Status != domain.StatusSucceeded || stored.TrafficPercent != 100 || stored.PendingRelease != "" {
 				t.Errorf("stored: %s, pending %q, traffic %d", stored.Status, stored.PendingRelease, stored.TrafficPercent)
 			}
 			assertLeaseFree(t, h.kv, testDepID)
@@ -128,14 +129,14 @@ func TestWithdrawalFailureKeepsTheRolloutUnfinished(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
 	spec := canarySpec()
-	spec.OnTimeout = OnTimeoutFail
+	spec.OnTimeout = domain.OnTimeoutFail
 	ctx, cancel := context.WithCancel(context.Background())
-	h.hooks.onSend = func(_ context.Context, ev Event) { cancel() }
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) { cancel() }
 	if _, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err == nil {
 		t.Fatal("the interrupted run succeeded")
 	}
 	h.hooks.onSend = nil
-	h.hooks.failOn(EventRollback, 1, errTargetDown)
+	h.hooks.failOn(domain.EventRollback, 1, errTargetDown)
 	revert := canarySpec()
 	revert.Release = releaseID(1)
 
@@ -157,5 +158,5 @@ func TestWithdrawalFailureKeepsTheRolloutUnfinished(t *testing.T) {
 	if calls[1].Key != calls[2].Key || calls[2].Reason != "the configuration asks for api@1 again" {
 		t.Errorf("retried rollback = %+v after %+v", calls[2], calls[1])
 	}
-	assertState(t, d, StatusSucceeded, "api@1", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@1", "", 100)
 }

@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 )
 
 // assertEvents compares the hooks sent with "type weight slot" lines.
@@ -21,7 +24,7 @@ func assertEvents(t *testing.T, h *harness, want ...string) {
 }
 
 // assertState checks the externally visible fields of a deployment.
-func assertState(t *testing.T, d *Deployment, status Status, live, pending string, traffic int) {
+func assertState(t *testing.T, d *domain.Deployment, status domain.Status, live, pending string, traffic int) {
 	t.Helper()
 	if d.Status != status || d.LiveRelease != live || d.PendingRelease != pending || d.TrafficPercent != traffic {
 		t.Errorf("deployment = status %s, live %q, pending %q, traffic %d%%; want %s, %q, %q, %d%%",
@@ -30,25 +33,25 @@ func assertState(t *testing.T, d *Deployment, status Status, live, pending strin
 }
 
 // asRolloutError unwraps a *RolloutError or fails the test.
-func asRolloutError(t *testing.T, err error) *RolloutError {
+func asRolloutError(t *testing.T, err error) *domain.RolloutError {
 	t.Helper()
-	var rerr *RolloutError
+	var rerr *domain.RolloutError
 	if !errors.As(err, &rerr) {
 		t.Fatalf("err = %v (%T), want a *RolloutError", err, err)
 	}
 	return rerr
 }
 
-func assertLeaseFree(t *testing.T, kv KV, id string) {
+func assertLeaseFree(t *testing.T, kv records.KV, id string) {
 	t.Helper()
-	if _, _, err := kv.Get(context.Background(), kindLease, id); !IsNotFound(err) {
+	if _, _, err := kv.Get(context.Background(), records.KindLease, id); !records.IsNotFound(err) {
 		t.Errorf("lease of %s still held after the operation (err = %v)", id, err)
 	}
 }
 
 func TestDeployDirectCreate(t *testing.T) {
 	h := newHarness(t)
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.Release = releaseID(1)
 	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
 	if err != nil {
@@ -63,11 +66,11 @@ func TestDeployDirectCreate(t *testing.T) {
 	if got := h.checker.healthSlots(); !equalStrings(got, []string{"stable"}) {
 		t.Errorf("health probes = %v, want one of the stable slot", got)
 	}
-	assertState(t, d, StatusSucceeded, "api@1", "", 100)
-	if stored := h.deployment(testDepID); stored.Status != StatusSucceeded || stored.LiveRelease != "api@1" {
+	assertState(t, d, domain.StatusSucceeded, "api@1", "", 100)
+	if stored := h.deployment(testDepID); stored.Status != domain.StatusSucceeded || stored.LiveRelease != "api@1" {
 		t.Errorf("stored = %s/%s", stored.Status, stored.LiveRelease)
 	}
-	if d.Rollout.State != RolloutSucceeded || d.Rollout.StepIndex != 2 {
+	if d.Rollout.State != domain.RolloutSucceeded || d.Rollout.StepIndex != 2 {
 		t.Errorf("rollout = %s at %d", d.Rollout.State, d.Rollout.StepIndex)
 	}
 	var got []string
@@ -99,7 +102,7 @@ func TestDeployCanaryUpdate(t *testing.T) {
 	// What the store says as each hook goes out: every step is persisted
 	// before the next side effect.
 	var trafficAtSend []int
-	h.hooks.onSend = func(ctx context.Context, ev Event) {
+	h.hooks.onSend = func(ctx context.Context, ev domain.Event) {
 		d, _ := h.e.GetDeployment(ctx, testDepID)
 		trafficAtSend = append(trafficAtSend, d.TrafficPercent)
 	}
@@ -120,21 +123,21 @@ func TestDeployCanaryUpdate(t *testing.T) {
 		t.Errorf("%d health probes, want 60 (one a minute through two 30m bakes)", len(slots))
 	}
 	for _, s := range slots {
-		if s != SlotCanary {
+		if s != domain.SlotCanary {
 			t.Fatalf("health probe of slot %q during a canary bake", s)
 		}
 	}
 	if n := h.checker.metricCount("error_rate"); n != 60 {
 		t.Errorf("%d error_rate probes, want 60", n)
 	}
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	if d.Rollout.ChecksPassed != 60 || d.Rollout.ChecksFailed != 0 {
 		t.Errorf("checks passed/failed = %d/%d", d.Rollout.ChecksPassed, d.Rollout.ChecksFailed)
 	}
 	// Step transitions go from one step to the next; the others from a
 	// deployment status.
 	statuses := map[string]bool{}
-	for _, s := range []Status{StatusPending, StatusInProgress, StatusAwaitingPromotion, StatusSucceeded, StatusRolledBack, StatusFailed, StatusTornDown} {
+	for _, s := range []domain.Status{domain.StatusPending, domain.StatusInProgress, domain.StatusAwaitingPromotion, domain.StatusSucceeded, domain.StatusRolledBack, domain.StatusFailed, domain.StatusTornDown} {
 		statuses[string(s)] = true
 	}
 	var steps []string
@@ -187,14 +190,14 @@ func TestDeployCanaryRollsBackOnFailingHealth(t *testing.T) {
 	if rollback.Release != "api@2" || rollback.Previous != "api@1" || rollback.Reason != wantReason || !isKey(rollback, "api@2", 2, "rollback/rollback") {
 		t.Errorf("rollback call = %+v", rollback)
 	}
-	assertState(t, d, StatusRolledBack, "api@1", "", 0)
+	assertState(t, d, domain.StatusRolledBack, "api@1", "", 0)
 	stored := h.deployment(testDepID)
-	assertState(t, stored, StatusRolledBack, "api@1", "", 0)
-	if stored.Rollout.State != RolloutRolledBack || stored.Rollout.RollbackSlot != SlotCanary || stored.Rollout.FailureReason != wantReason {
+	assertState(t, stored, domain.StatusRolledBack, "api@1", "", 0)
+	if stored.Rollout.State != domain.RolloutRolledBack || stored.Rollout.RollbackSlot != domain.SlotCanary || stored.Rollout.FailureReason != wantReason {
 		t.Errorf("rollout = %s, slot %q, reason %q", stored.Rollout.State, stored.Rollout.RollbackSlot, stored.Rollout.FailureReason)
 	}
 	last := *stored.LastTransition
-	if last.To != string(StatusRolledBack) || last.Reason != "rolled back to api@1 (canary slot): "+wantReason {
+	if last.To != string(domain.StatusRolledBack) || last.Reason != "rolled back to api@1 (canary slot): "+wantReason {
 		t.Errorf("last transition = %+v", last)
 	}
 	assertLeaseFree(t, h.kv, testDepID)
@@ -203,27 +206,27 @@ func TestDeployCanaryRollsBackOnFailingHealth(t *testing.T) {
 func TestDeployCanaryHookFailureRollsBack(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
-	h.hooks.failOn(EventCanaryWeight, 2, errors.New(`hook "canary.weight" to http://hooks.test/ocuroot failed after 4 attempts: HTTP 503`))
+	h.hooks.failOn(domain.EventCanaryWeight, 2, errors.New(`hook "canary.weight" to http://hooks.test/ocuroot failed after 4 attempts: HTTP 503`))
 	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: canarySpec()})
 	rerr := asRolloutError(t, err)
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "rollback 0 canary")
 	if rerr.Step != "canary step 2 of 2 (weight 50%, bake 30m)" || !strings.Contains(rerr.Reason, "failed after 4 attempts: HTTP 503") || !rerr.RolledBack {
 		t.Errorf("RolloutError = %+v", *rerr)
 	}
-	assertState(t, d, StatusRolledBack, "api@1", "", 0)
+	assertState(t, d, domain.StatusRolledBack, "api@1", "", 0)
 }
 
 func TestDeployRollbackHookFailureLeavesFailed(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
 	h.checker.failHealthAfter = 1
-	h.hooks.failOn(EventRollback, 1, errors.New("connection refused"))
+	h.hooks.failOn(domain.EventRollback, 1, errors.New("connection refused"))
 	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: canarySpec()})
 	rerr := asRolloutError(t, err)
 	if rerr.RolledBack || rerr.RollbackErr == nil || !strings.Contains(err.Error(), "Rolling back also failed: connection refused") {
 		t.Errorf("err = %v", err)
 	}
-	if d.Status != StatusFailed || d.Rollout.State != RolloutFailed || !h.historyHas(d, "rollback to api@1 failed: connection refused") {
+	if d.Status != domain.StatusFailed || d.Rollout.State != domain.RolloutFailed || !h.historyHas(d, "rollback to api@1 failed: connection refused") {
 		t.Errorf("deployment = %s / %s; history %q", d.Status, d.Rollout.State, h.historyReasons(d))
 	}
 }
@@ -233,7 +236,7 @@ func TestDeployBlueGreenAutomatic(t *testing.T) {
 	h.seedLive(1)
 	j := &journal{}
 	h.hooks.journal, h.checker.journal = j, j
-	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: testSpec(StrategyBlueGreen)})
+	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: testSpec(domain.StrategyBlueGreen)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,13 +245,13 @@ func TestDeployBlueGreenAutomatic(t *testing.T) {
 	if healthy < 0 || healthy > cutover || j.indexOf("hook green.create green") > healthy {
 		t.Errorf("order = %v: green must be created, then found healthy, then get the traffic", j.all())
 	}
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 }
 
 func TestDeployBlueGreenManualPromotion(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
-	spec := testSpec(StrategyBlueGreen)
+	spec := testSpec(domain.StrategyBlueGreen)
 	spec.BlueGreen.ManualPromotion = true
 	ctx := context.Background()
 	d, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
@@ -256,14 +259,14 @@ func TestDeployBlueGreenManualPromotion(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEvents(t, h, "green.create 0 green")
-	assertState(t, d, StatusAwaitingPromotion, "api@1", "api@2", 0)
+	assertState(t, d, domain.StatusAwaitingPromotion, "api@1", "api@2", 0)
 	if !h.historyHas(d, "api@2 is ready at 0% traffic; waiting to be promoted (live: api@1)") {
 		t.Errorf("history = %q", h.historyReasons(d))
 	}
 	assertLeaseFree(t, h.kv, testDepID)
 
 	// Re-applying at the gate neither moves traffic nor repeats a step.
-	if again, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil || again.Status != StatusAwaitingPromotion {
+	if again, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil || again.Status != domain.StatusAwaitingPromotion {
 		t.Fatalf("re-apply at the gate: %v, %v", again.Status, err)
 	}
 	assertEvents(t, h, "green.create 0 green")
@@ -276,7 +279,7 @@ func TestDeployBlueGreenManualPromotion(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEvents(t, h, "green.create 0 green", "cutover 100 green", "blue.drain 100 blue")
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	if p := d.Rollout.Promotion; p == nil || p.By != "alice" || p.Note != "ship it" || p.Release != "api@2" {
 		t.Errorf("promotion = %+v", p)
 	}
@@ -303,21 +306,21 @@ func TestDeployCanaryManualPromotion(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary")
-	assertState(t, d, StatusAwaitingPromotion, "api@1", "api@2", 50)
+	assertState(t, d, domain.StatusAwaitingPromotion, "api@1", "api@2", 50)
 
 	d, err = h.e.Promote(ctx, PromoteRequest{Deployment: testDepID, Release: "api@2", By: "ci"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertEvents(t, h, "canary.weight 10 canary", "canary.weight 50 canary", "promote 100 stable")
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	if !h.historyHas(d, "promoted by ci") {
 		t.Errorf("history = %q", h.historyReasons(d))
 	}
 }
 
 func TestDeployBlueGreenPromotionChecks(t *testing.T) {
-	checks := []MetricCheck{{Name: "error_rate", URL: "http://metrics.test/{slot}", Path: "error_rate"}}
+	checks := []domain.MetricCheck{{Name: "error_rate", URL: "http://metrics.test/{slot}", Path: "error_rate"}}
 	tests := []struct {
 		name       string
 		pre, post  bool
@@ -329,13 +332,13 @@ func TestDeployBlueGreenPromotionChecks(t *testing.T) {
 		{
 			name: "post-promotion failure switches back to blue", post: true,
 			wantEvents: []string{"green.create 0 green", "cutover 100 green", "rollback 0 blue"},
-			wantStep:   "the post-promotion checks", wantSlot: SlotBlue,
+			wantStep:   "the post-promotion checks", wantSlot: domain.SlotBlue,
 			wantReason: `post-promotion check "error_rate" failed 3 time(s): error_rate = 0.4, above max 0.05`,
 		},
 		{
 			name: "pre-promotion failure discards green", pre: true,
 			wantEvents: []string{"green.create 0 green", "rollback 0 green"},
-			wantStep:   "the pre-promotion checks", wantSlot: SlotGreen,
+			wantStep:   "the pre-promotion checks", wantSlot: domain.SlotGreen,
 			wantReason: `pre-promotion check "error_rate" failed 3 time(s): error_rate = 0.4, above max 0.05`,
 		},
 	}
@@ -344,7 +347,7 @@ func TestDeployBlueGreenPromotionChecks(t *testing.T) {
 			h := newHarness(t)
 			h.seedLive(1)
 			h.checker.failingMetrics["error_rate"] = true
-			spec := testSpec(StrategyBlueGreen)
+			spec := testSpec(domain.StrategyBlueGreen)
 			if tt.pre {
 				spec.BlueGreen.PrePromotionCheck = checks
 			}
@@ -364,7 +367,7 @@ func TestDeployBlueGreenPromotionChecks(t *testing.T) {
 			if waited := h.now().Sub(start); waited < 2*time.Minute {
 				t.Errorf("tries were %s apart in total, want the check interval between them", waited)
 			}
-			assertState(t, d, StatusRolledBack, "api@1", "", 0)
+			assertState(t, d, domain.StatusRolledBack, "api@1", "", 0)
 			if d.Rollout.RollbackSlot != tt.wantSlot {
 				t.Errorf("rollback slot = %q, want %q", d.Rollout.RollbackSlot, tt.wantSlot)
 			}
@@ -376,16 +379,16 @@ func TestDeployProgressDeadline(t *testing.T) {
 	wantReason := "health check of the stable slot did not pass within the progress deadline of 5m (6 probes; last: status 503, expected 200)"
 	tests := []struct {
 		name       string
-		onTimeout  TimeoutAction
+		onTimeout  domain.TimeoutAction
 		wantEvents []string
-		wantStatus Status
+		wantStatus domain.Status
 		wantLive   string
 		wantTraf   int
 		wantMsg    string
 	}{
-		{"rollback", OnTimeoutRollback, []string{"deploy 100 stable", "rollback 0 stable"}, StatusRolledBack, "api@1", 0,
+		{"rollback", domain.OnTimeoutRollback, []string{"deploy 100 stable", "rollback 0 stable"}, domain.StatusRolledBack, "api@1", 0,
 			"100% of traffic is back on api@1"},
-		{"fail", OnTimeoutFail, []string{"deploy 100 stable"}, StatusFailed, "api@2", 100,
+		{"fail", domain.OnTimeoutFail, []string{"deploy 100 stable"}, domain.StatusFailed, "api@2", 100,
 			`Traffic was left as it is (on_timeout = "fail" or nothing to restore)`},
 	}
 	for _, tt := range tests {
@@ -393,7 +396,7 @@ func TestDeployProgressDeadline(t *testing.T) {
 			h := newHarness(t)
 			h.seedLive(1)
 			h.checker.unhealthyVersions["2"] = true
-			spec := testSpec(StrategyDirect)
+			spec := testSpec(domain.StrategyDirect)
 			spec.ProgressDeadline = 5 * time.Minute
 			spec.OnTimeout = tt.onTimeout
 			start := h.now()
@@ -410,7 +413,7 @@ func TestDeployProgressDeadline(t *testing.T) {
 			}
 			assertEvents(t, h, tt.wantEvents...)
 			assertState(t, d, tt.wantStatus, tt.wantLive, "", tt.wantTraf)
-			if tt.onTimeout == OnTimeoutFail && !h.historyHas(d, "failed at the wait for health of stable", "traffic left at 100%") {
+			if tt.onTimeout == domain.OnTimeoutFail && !h.historyHas(d, "failed at the wait for health of stable", "traffic left at 100%") {
 				t.Errorf("history = %q", h.historyReasons(d))
 			}
 		})
@@ -424,8 +427,8 @@ func TestBlueGreenChecksHaveTheirOwnPace(t *testing.T) {
 	h.seedLive(1)
 	h.checker.failingMetrics["error_rate"] = true
 	max := 0.05
-	spec := testSpec(StrategyBlueGreen)
-	spec.BlueGreen.PostPromotionCheck = []MetricCheck{{Name: "error_rate", URL: "http://metrics", Path: "error_rate", Max: &max}}
+	spec := testSpec(domain.StrategyBlueGreen)
+	spec.BlueGreen.PostPromotionCheck = []domain.MetricCheck{{Name: "error_rate", URL: "http://metrics", Path: "error_rate", Max: &max}}
 	spec.BlueGreen.FailureThreshold = 5
 	spec.BlueGreen.CheckInterval = time.Hour
 	start := h.now()
@@ -449,9 +452,9 @@ func TestDeployRetriesARolloutThatFailedWithTrafficLeft(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
 	h.checker.unhealthyVersions["2"] = true
-	spec := testSpec(StrategyDirect)
+	spec := testSpec(domain.StrategyDirect)
 	spec.ProgressDeadline = time.Minute
-	spec.OnTimeout = OnTimeoutFail
+	spec.OnTimeout = domain.OnTimeoutFail
 	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err == nil {
 		t.Fatal("first deploy of an unhealthy release succeeded")
 	}
@@ -461,7 +464,7 @@ func TestDeployRetriesARolloutThatFailedWithTrafficLeft(t *testing.T) {
 		t.Fatalf("retry: %v", err)
 	}
 	assertEvents(t, h, "deploy 100 stable", "deploy 100 stable")
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	if d.Rollout.PreviousRelease != "api@1" {
 		t.Errorf("retry replaced %q, want api@1", d.Rollout.PreviousRelease)
 	}
@@ -471,15 +474,15 @@ func TestDeployRetriesARolloutThatFailedWithTrafficLeft(t *testing.T) {
 // release a failure cannot roll back; the rollout is marked failed.
 func TestDeployFirstDeploymentFailureHasNothingToRestore(t *testing.T) {
 	h := newHarness(t)
-	h.hooks.failOn(EventDeploy, 1, errors.New("HTTP 400: bad artifact"))
-	spec := testSpec(StrategyDirect)
+	h.hooks.failOn(domain.EventDeploy, 1, errors.New("HTTP 400: bad artifact"))
+	spec := testSpec(domain.StrategyDirect)
 	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec})
 	rerr := asRolloutError(t, err)
 	if rerr.RolledBack || !strings.HasSuffix(rerr.Reason, "HTTP 400: bad artifact; nothing to roll back to (first deployment into this environment)") {
 		t.Errorf("RolloutError = %+v", *rerr)
 	}
 	assertEvents(t, h, "deploy 100 stable")
-	if d.Status != StatusFailed || d.LiveRelease != "" {
+	if d.Status != domain.StatusFailed || d.LiveRelease != "" {
 		t.Errorf("deployment = %s live %q", d.Status, d.LiveRelease)
 	}
 }
@@ -518,12 +521,12 @@ func TestPromoteWaitsForTheGate(t *testing.T) {
 	h := newHarnessWith(t, clock, Options{PollInterval: 10 * time.Second})
 	h.seedLive(1)
 	spec := canarySpec()
-	spec.Canary.Steps = []CanaryStep{{Weight: 10, Bake: 5 * time.Minute}}
+	spec.Canary.Steps = []domain.CanaryStep{{Weight: 10, Bake: 5 * time.Minute}}
 	spec.Canary.ManualPromotion = true
 	ctx := context.Background()
 
 	type result struct {
-		d   *Deployment
+		d   *domain.Deployment
 		err error
 	}
 	deployed, promoted := make(chan result, 1), make(chan result, 1)
@@ -555,14 +558,14 @@ func TestPromoteWaitsForTheGate(t *testing.T) {
 		}
 	}
 	dep := <-deployed
-	if dep.err != nil || dep.d.Status != StatusAwaitingPromotion {
+	if dep.err != nil || dep.d.Status != domain.StatusAwaitingPromotion {
 		t.Fatalf("Deploy = %v, %v; want it to stop at the gate", dep.d.Status, dep.err)
 	}
 	if p.err != nil {
 		t.Fatalf("Promote: %v", p.err)
 	}
 	assertEvents(t, h, "canary.weight 10 canary", "promote 100 stable")
-	assertState(t, p.d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, p.d, domain.StatusSucceeded, "api@2", "", 100)
 	if clock.Now().Sub(testStart) < 5*time.Minute {
 		t.Errorf("promotion finished at %s, before the 5m bake", clock.Now().Sub(testStart))
 	}
@@ -571,13 +574,13 @@ func TestPromoteWaitsForTheGate(t *testing.T) {
 // TestPromoteGivesUpWaiting: a rollout that never reaches its gate within
 // the promotion's timeout ends the wait with an error saying why.
 func TestPromoteGivesUpWaiting(t *testing.T) {
-	h := newHarnessWith(t, RealClock{}, Options{PollInterval: 2 * time.Millisecond})
+	h := newHarnessWith(t, domain.RealClock{}, Options{PollInterval: 2 * time.Millisecond})
 	h.seedLive(1)
 	ctx := context.Background()
 	// A rollout stuck before its gate, as a killed Deploy leaves it.
 	d := h.deployment(testDepID)
-	steps, _ := PlanRollout(resolvedForPlanning(DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{ManualPromotion: true}}), true)
-	d.Rollout = &Rollout{ID: "api@2-2", Release: "api@2", PreviousRelease: "api@1", Steps: steps, State: RolloutRunning}
+	steps, _ := rollout.PlanRollout(resolvedForPlanning(domain.DeploymentSpec{Strategy: domain.StrategyBlueGreen, BlueGreen: domain.BlueGreenSpec{ManualPromotion: true}}), true)
+	d.Rollout = &domain.Rollout{ID: "api@2-2", Release: "api@2", PreviousRelease: "api@1", Steps: steps, State: domain.RolloutRunning}
 	if err := h.e.Store().SaveDeployment(ctx, d); err != nil {
 		t.Fatal(err)
 	}
@@ -602,7 +605,7 @@ func TestTeardown(t *testing.T) {
 		t.Errorf("teardown call = %+v", c)
 	}
 	d := h.deployment(testDepID)
-	assertState(t, d, StatusTornDown, "", "", 0)
+	assertState(t, d, domain.StatusTornDown, "", "", 0)
 	if last := *d.LastTransition; last.Reason != "teardown event accepted; deployment destroyed" || last.Release != "api@1" {
 		t.Errorf("last transition = %+v", last)
 	}
@@ -628,13 +631,13 @@ func TestTeardown(t *testing.T) {
 func TestTeardownHookFailure(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
-	h.hooks.failOn(EventTeardown, 1, errors.New("HTTP 500"))
+	h.hooks.failOn(domain.EventTeardown, 1, errors.New("HTTP 500"))
 	hook := testHook
 	err := h.e.Teardown(context.Background(), testPackage, testEnv, &hook)
 	if err == nil || err.Error() != "tearing down api/prod: HTTP 500" {
 		t.Errorf("err = %v", err)
 	}
-	if d := h.deployment(testDepID); d.Status != StatusSucceeded || d.LiveRelease != "api@1" {
+	if d := h.deployment(testDepID); d.Status != domain.StatusSucceeded || d.LiveRelease != "api@1" {
 		t.Errorf("a failed teardown changed the record: %s %s", d.Status, d.LiveRelease)
 	}
 }
@@ -646,7 +649,7 @@ func TestDeployFirstDeploymentWithCanaryGoesDirect(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEvents(t, h, "deploy 100 stable")
-	assertState(t, d, StatusSucceeded, "api@2", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@2", "", 100)
 	want := "first deployment into an empty environment: nothing to protect with canary, deploying directly: deploy → wait until stable is healthy"
 	if first := h.history(d)[0]; first.Reason != want {
 		t.Errorf("first transition = %q, want %q", first.Reason, want)
@@ -671,7 +674,7 @@ func TestDeploySupersedesUnfinishedRollout(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
 	ctx := context.Background()
-	spec := testSpec(StrategyBlueGreen)
+	spec := testSpec(domain.StrategyBlueGreen)
 	spec.BlueGreen.ManualPromotion = true
 	if _, err := h.e.Deploy(ctx, DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)
@@ -686,7 +689,7 @@ func TestDeploySupersedesUnfinishedRollout(t *testing.T) {
 	if calls[1].Release != "api@2" || !isKey(calls[1], "api@2", 2, "superseded/rollback") || calls[2].Release != "api@3" || calls[2].Previous != "api@1" {
 		t.Errorf("calls = %+v", calls)
 	}
-	assertState(t, d, StatusAwaitingPromotion, "api@1", "api@3", 0)
+	assertState(t, d, domain.StatusAwaitingPromotion, "api@1", "api@3", 0)
 	if !h.historyHas(d, "rollout of api@2 superseded by api@3 and withdrawn") {
 		t.Errorf("history = %q", h.historyReasons(d))
 	}
@@ -703,12 +706,12 @@ func TestDeploySupersedesUnfinishedRollout(t *testing.T) {
 func TestDeploySupersedesAfterCutover(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
-	spec := testSpec(StrategyBlueGreen)
+	spec := testSpec(domain.StrategyBlueGreen)
 	spec.BlueGreen.ScaleDownDelay = 10 * time.Minute
-	spec.OnTimeout = OnTimeoutFail
+	spec.OnTimeout = domain.OnTimeoutFail
 	ctx, cancel := context.WithCancel(context.Background())
-	h.hooks.onSend = func(_ context.Context, ev Event) {
-		if ev.Type == EventCutover {
+	h.hooks.onSend = func(_ context.Context, ev domain.Event) {
+		if ev.Type == domain.EventCutover {
 			cancel()
 		}
 	}
@@ -716,12 +719,12 @@ func TestDeploySupersedesAfterCutover(t *testing.T) {
 	if rerr := asRolloutError(t, err); !rerr.Resumable || !rerr.Interrupted || rerr.Step != "the scale-down delay (10m)" {
 		t.Fatalf("RolloutError = %+v", *rerr)
 	}
-	if d := h.deployment(testDepID); d.LiveRelease != "api@2" || d.Rollout.State != RolloutRunning {
+	if d := h.deployment(testDepID); d.LiveRelease != "api@2" || d.Rollout.State != domain.RolloutRunning {
 		t.Fatalf("after the interrupt: live %q, rollout %s", d.LiveRelease, d.Rollout.State)
 	}
 	h.hooks.onSend = nil
 
-	direct := testSpec(StrategyDirect)
+	direct := testSpec(domain.StrategyDirect)
 	direct.Release = releaseID(3)
 	d, err := h.e.Deploy(context.Background(), DeployRequest{Spec: direct})
 	if err != nil {
@@ -731,7 +734,7 @@ func TestDeploySupersedesAfterCutover(t *testing.T) {
 	if d.Rollout.PreviousRelease != "api@1" {
 		t.Errorf("the new rollout replaces %q, want api@1 (blue serves again after the withdrawal)", d.Rollout.PreviousRelease)
 	}
-	assertState(t, d, StatusSucceeded, "api@3", "", 100)
+	assertState(t, d, domain.StatusSucceeded, "api@3", "", 100)
 }
 
 func TestDeployRejectsBadRequests(t *testing.T) {
@@ -739,24 +742,24 @@ func TestDeployRejectsBadRequests(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name string
-		mod  func(*DeploymentSpec)
+		mod  func(*domain.DeploymentSpec)
 		want string
 	}{
-		{"unknown release", func(s *DeploymentSpec) { s.Release = "api@99" }, "release api@99 is not registered"},
-		{"release of another package", func(s *DeploymentSpec) { s.Package = "web" }, `release api@2 belongs to package "api", not "web"`},
-		{"unknown environment", func(s *DeploymentSpec) { s.Environment = "mars" }, `environment "mars" is not registered`},
-		{"bad strategy", func(s *DeploymentSpec) { s.Strategy = "yolo" }, `strategy "yolo" is not one of [direct canary blue_green]`},
-		{"canary without steps", func(s *DeploymentSpec) { s.Strategy = StrategyCanary }, "the canary strategy needs at least one canary step"},
-		{"decreasing weights", func(s *DeploymentSpec) {
-			s.Strategy, s.Canary.Steps = StrategyCanary, []CanaryStep{{Weight: 50}, {Weight: 10}}
+		{"unknown release", func(s *domain.DeploymentSpec) { s.Release = "api@99" }, "release api@99 is not registered"},
+		{"release of another package", func(s *domain.DeploymentSpec) { s.Package = "web" }, `release api@2 belongs to package "api", not "web"`},
+		{"unknown environment", func(s *domain.DeploymentSpec) { s.Environment = "mars" }, `environment "mars" is not registered`},
+		{"bad strategy", func(s *domain.DeploymentSpec) { s.Strategy = "yolo" }, `strategy "yolo" is not one of [direct canary blue_green]`},
+		{"canary without steps", func(s *domain.DeploymentSpec) { s.Strategy = domain.StrategyCanary }, "the canary strategy needs at least one canary step"},
+		{"decreasing weights", func(s *domain.DeploymentSpec) {
+			s.Strategy, s.Canary.Steps = domain.StrategyCanary, []domain.CanaryStep{{Weight: 50}, {Weight: 10}}
 		}, "canary step 2: weight 10 is lower than the step before (50)"},
-		{"weight out of range", func(s *DeploymentSpec) {
-			s.Strategy, s.Canary.Steps = StrategyCanary, []CanaryStep{{Weight: 0}}
+		{"weight out of range", func(s *domain.DeploymentSpec) {
+			s.Strategy, s.Canary.Steps = domain.StrategyCanary, []domain.CanaryStep{{Weight: 0}}
 		}, "canary step 1: weight 0 must be between 1 and 100"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spec := testSpec(StrategyDirect)
+			spec := testSpec(domain.StrategyDirect)
 			tt.mod(&spec)
 			_, err := h.e.Deploy(ctx, DeployRequest{Spec: spec})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -780,7 +783,7 @@ func TestDeployConcurrentDeploymentsOfOneRelease(t *testing.T) {
 		envs = append(envs, name)
 		h.env(name, nil)
 	}
-	h.register(Release{Package: "cdn", Version: "7", Phases: []Phase{{Name: "all", Environments: envs}}})
+	h.register(domain.Release{Package: "cdn", Version: "7", Phases: []domain.Phase{{Name: "all", Environments: envs}}})
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for _, env := range envs {
@@ -788,7 +791,7 @@ func TestDeployConcurrentDeploymentsOfOneRelease(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			hook := testHook
-			_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: DeploymentSpec{Package: "cdn", Environment: env, Release: "cdn@7", Hook: &hook}})
+			_, err := h.e.Deploy(context.Background(), DeployRequest{Spec: domain.DeploymentSpec{Package: "cdn", Environment: env, Release: "cdn@7", Hook: &hook}})
 			errs <- err
 		}()
 	}
@@ -802,7 +805,7 @@ func TestDeployConcurrentDeploymentsOfOneRelease(t *testing.T) {
 	if got := len(h.hooks.all()); got != n {
 		t.Errorf("%d hook calls, want %d", got, n)
 	}
-	status, phases, err := h.e.ReleaseStatus(context.Background(), Release{Package: "cdn", Version: "7", Phases: []Phase{{Name: "all", Environments: envs}}})
+	status, phases, err := h.e.ReleaseStatus(context.Background(), domain.Release{Package: "cdn", Version: "7", Phases: []domain.Phase{{Name: "all", Environments: envs}}})
 	if err != nil || status != "succeeded" || phases[0].Status != "succeeded" {
 		t.Errorf("release status = %s %+v %v", status, phases, err)
 	}
@@ -819,6 +822,6 @@ func TestTeardownOfARecordWithoutARollout(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEvents(t, h, "teardown 0 ")
-	assertState(t, h.deployment(testDepID), StatusTornDown, "", "", 0)
+	assertState(t, h.deployment(testDepID), domain.StatusTornDown, "", "", 0)
 	assertLeaseFree(t, h.kv, testDepID)
 }

@@ -1,17 +1,22 @@
 package engine
 
-import "context"
+import (
+	"context"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
+)
 
 // SeedRequest describes a deployment as Terraform state knows it, for a
 // store that has no record of it (a fresh runner).
 type SeedRequest struct {
 	// Spec is the configuration in state: package, environment, strategy
 	// and the hook (whose secret is remembered in process, never saved).
-	Spec           DeploymentSpec
+	Spec           domain.DeploymentSpec
 	LiveRelease    string
 	PendingRelease string
 	TrafficPercent int
-	Status         Status
+	Status         domain.Status
 }
 
 // SeedDeployment restores a deployment that Terraform state knows but the
@@ -19,19 +24,19 @@ type SeedRequest struct {
 // is kept beside the store until an apply writes (see store_restore.go). A
 // release that state shows waiting at a promotion gate is restored at that
 // gate, so the promotion still works on a fresh runner.
-func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*Deployment, error) {
-	resolved, err := Resolve(req.Spec)
+func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*domain.Deployment, error) {
+	resolved, err := domain.Resolve(req.Spec)
 	if err != nil {
 		return nil, err
 	}
 	spec := resolved.Spec()
-	id := DeploymentID(spec.Package, spec.Environment)
+	id := domain.DeploymentID(spec.Package, spec.Environment)
 	if spec.Hook != nil {
 		e.RememberHook(id, *spec.Hook)
 	}
 	e.RememberCheckHeaders(id, spec)
 	d, err := e.store.GetDeployment(ctx, id)
-	if err == nil || !IsNotFound(err) {
+	if err == nil || !records.IsNotFound(err) {
 		return d, err
 	}
 	// Read again: another run may have stored the record meanwhile. A store
@@ -39,11 +44,11 @@ func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*Deployme
 	if d, err = e.loadOrSeed(ctx, id, spec, req.LiveRelease); err != nil {
 		return nil, err
 	}
-	if req.Status == StatusAwaitingPromotion && req.PendingRelease != "" {
+	if req.Status == domain.StatusAwaitingPromotion && req.PendingRelease != "" {
 		e.seedAtGate(d, resolved, req)
 	}
 	// Kept beside the store until an apply writes: a refresh never writes.
-	if err := e.store.restoreDeployment(d); err != nil {
+	if err := e.store.RestoreDeployment(d); err != nil {
 		return nil, err
 	}
 	return e.store.GetDeployment(ctx, id)
@@ -52,12 +57,12 @@ func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*Deployme
 // seedAtGate rebuilds a rollout stopped at its promotion gate from the
 // configuration: the plan is a pure function of it, so the steps after the
 // gate (cutover, checks, drain) are the ones the original run would take.
-func (e *Engine) seedAtGate(d *Deployment, resolved ResolvedSpec, req SeedRequest) {
+func (e *Engine) seedAtGate(d *domain.Deployment, resolved domain.ResolvedSpec, req SeedRequest) {
 	spec := resolved.Spec()
-	steps, _ := PlanRollout(resolved, req.LiveRelease != "")
+	steps, _ := rollout.PlanRollout(resolved, req.LiveRelease != "")
 	gate := -1
 	for i, s := range steps {
-		if s.Kind == StepGate {
+		if s.Kind == domain.StepGate {
 			gate = i
 		}
 	}
@@ -66,11 +71,11 @@ func (e *Engine) seedAtGate(d *Deployment, resolved ResolvedSpec, req SeedReques
 	}
 	now := e.clock.Now()
 	d.RolloutCount++
-	d.Rollout = &Rollout{
-		ID: newRolloutID(req.PendingRelease, d.RolloutCount), Release: req.PendingRelease, PreviousRelease: req.LiveRelease,
-		Spec: spec.withoutSecrets(), Steps: steps, StepIndex: gate, StepStartedAt: now, StepAttempt: 1, StartedAt: now,
+	d.Rollout = &domain.Rollout{
+		ID: domain.NewRolloutID(req.PendingRelease, d.RolloutCount), Release: req.PendingRelease, PreviousRelease: req.LiveRelease,
+		Spec: spec.WithoutSecrets(), Steps: steps, StepIndex: gate, StepStartedAt: now, StepAttempt: 1, StartedAt: now,
 	}
 	d.PendingRelease = req.PendingRelease
 	d.TrafficPercent = req.TrafficPercent
-	d.moveRollout(now, RolloutAwaitingPromotion, "restored from Terraform state: "+req.PendingRelease+" waits at its promotion gate")
+	d.MoveRollout(now, domain.RolloutAwaitingPromotion, "restored from Terraform state: "+req.PendingRelease+" waits at its promotion gate")
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
@@ -14,12 +15,12 @@ import (
 
 func TestDeployHandsTheSenderACompleteHook(t *testing.T) {
 	h := newHarness(t)
-	spec := testSpec(StrategyDirect)
-	spec.Hook = &HookConfig{URL: testHook.URL, Secret: testHook.Secret}
+	spec := testSpec(domain.StrategyDirect)
+	spec.Hook = &domain.HookConfig{URL: testHook.URL, Secret: testHook.Secret}
 	for _, c := range deployAndListHooks(t, h, spec) {
-		if c.Config.Timeout != DefaultHookTimeout || c.Config.Retry != DefaultRetry {
+		if c.Config.Timeout != domain.DefaultHookTimeout || c.Config.Retry != domain.DefaultRetry {
 			t.Errorf("hook %s sent with timeout %s and retry %+v, want the defaults %s and %+v",
-				c.Type, c.Config.Timeout, c.Config.Retry, DefaultHookTimeout, DefaultRetry)
+				c.Type, c.Config.Timeout, c.Config.Retry, domain.DefaultHookTimeout, domain.DefaultRetry)
 		}
 	}
 }
@@ -27,12 +28,12 @@ func TestDeployHandsTheSenderACompleteHook(t *testing.T) {
 func TestTeardownHandsTheSenderACompleteHook(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
-	hook := HookConfig{URL: testHook.URL, Secret: testHook.Secret}
+	hook := domain.HookConfig{URL: testHook.URL, Secret: testHook.Secret}
 	if err := h.e.Teardown(context.Background(), testPackage, testEnv, &hook); err != nil {
 		t.Fatal(err)
 	}
 	calls := h.hooks.all()
-	if len(calls) != 1 || calls[0].Config.Timeout != DefaultHookTimeout || calls[0].Config.Retry != DefaultRetry {
+	if len(calls) != 1 || calls[0].Config.Timeout != domain.DefaultHookTimeout || calls[0].Config.Retry != domain.DefaultRetry {
 		t.Fatalf("teardown calls = %+v, want one with the default timeout and retry", calls)
 	}
 }
@@ -43,7 +44,7 @@ func TestTeardownRefusesInvalidRetry(t *testing.T) {
 	h := newHarness(t)
 	h.seedLive(1)
 	hook := testHook
-	hook.Retry = RetryConfig{Attempts: 2, MinWait: time.Second, MaxWait: time.Millisecond}
+	hook.Retry = domain.RetryConfig{Attempts: 2, MinWait: time.Second, MaxWait: time.Millisecond}
 	err := h.e.Teardown(context.Background(), testPackage, testEnv, &hook)
 	want := "tearing down api/prod: invalid hook retry settings: max_wait (1ms) must be at least min_wait (1s)"
 	if err == nil || err.Error() != want {
@@ -52,7 +53,7 @@ func TestTeardownRefusesInvalidRetry(t *testing.T) {
 	if calls := h.hooks.all(); len(calls) != 0 {
 		t.Errorf("hooks sent despite the invalid retry: %+v", calls)
 	}
-	if d := h.deployment(testDepID); d.Status != StatusSucceeded || d.LiveRelease != "api@1" {
+	if d := h.deployment(testDepID); d.Status != domain.StatusSucceeded || d.LiveRelease != "api@1" {
 		t.Errorf("a refused teardown changed the record: %s %s", d.Status, d.LiveRelease)
 	}
 	assertLeaseFree(t, h.kv, testDepID)
@@ -74,12 +75,12 @@ func TestDefaultHookSecretAppliedByTheEngine(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarnessWith(t, enginetest.NewAutoClock(testStart), Options{
 				DefaultHookSecret: "provider-secret",
-				Credentials: map[string]Credential{
+				Credentials: map[string]domain.Credential{
 					"hooks":        {HookSecret: "s3cret"},
 					"headers-only": {Headers: map[string]string{"X-Token": "t"}},
 				},
 			})
-			spec := testSpec(StrategyDirect)
+			spec := testSpec(domain.StrategyDirect)
 			spec.Hook.Secret, spec.Hook.Credential = tt.hookSecret, tt.credential
 			for _, c := range deployAndListHooks(t, h, spec) {
 				if c.Config.Secret != tt.want {
@@ -91,16 +92,16 @@ func TestDefaultHookSecretAppliedByTheEngine(t *testing.T) {
 }
 
 func TestWithDefaultsCompletesTheHealthCheck(t *testing.T) {
-	spec := DeploymentSpec{HealthCheck: &HealthCheck{URL: "http://app.test/health"}}.WithDefaults()
+	spec := domain.DeploymentSpec{HealthCheck: &domain.HealthCheck{URL: "http://app.test/health"}}.WithDefaults()
 	hc := spec.HealthCheck
-	if hc.Timeout != DefaultHealthTimeout || hc.Interval != DefaultCheckInterval || !reflect.DeepEqual(hc.ExpectedStatus, []int{200}) {
-		t.Errorf("health check after defaults = %+v, want timeout %s, interval %s, expected [200]", *hc, DefaultHealthTimeout, DefaultCheckInterval)
+	if hc.Timeout != domain.DefaultHealthTimeout || hc.Interval != domain.DefaultCheckInterval || !reflect.DeepEqual(hc.ExpectedStatus, []int{200}) {
+		t.Errorf("health check after defaults = %+v, want timeout %s, interval %s, expected [200]", *hc, domain.DefaultHealthTimeout, domain.DefaultCheckInterval)
 	}
 }
 
 // deployAndListHooks deploys spec and returns the hook calls it made, at
 // least one.
-func deployAndListHooks(t *testing.T, h *harness, spec DeploymentSpec) []sentHook {
+func deployAndListHooks(t *testing.T, h *harness, spec domain.DeploymentSpec) []sentHook {
 	t.Helper()
 	if _, err := h.e.Deploy(context.Background(), DeployRequest{Spec: spec}); err != nil {
 		t.Fatal(err)

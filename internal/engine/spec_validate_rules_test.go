@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"strings"
 	"testing"
 	"time"
@@ -12,30 +13,30 @@ import (
 func TestValidateAppliesFieldRules(t *testing.T) {
 	tests := []struct {
 		name      string
-		edit      func(*DeploymentSpec)
-		wantRule  SpecRule
+		edit      func(*domain.DeploymentSpec)
+		wantRule  domain.SpecRule
 		wantField string
 		wantIndex int
 		wantText  string
 	}{
-		{"bake of 0", func(s *DeploymentSpec) { s.Canary.Steps[1].Bake = 0 },
-			SpecRuleDuration, "canary.steps[].bake", 1, "must be greater than 0"},
-		{"negative promotion delay", func(s *DeploymentSpec) { s.BlueGreen.PromotionDelay = -time.Second },
-			SpecRuleDuration, "blue_green.promotion_delay", -1, "must be 0 or more"},
-		{"header with a line break", func(s *DeploymentSpec) {
+		{"bake of 0", func(s *domain.DeploymentSpec) { s.Canary.Steps[1].Bake = 0 },
+			domain.SpecRuleDuration, "canary.steps[].bake", 1, "must be greater than 0"},
+		{"negative promotion delay", func(s *domain.DeploymentSpec) { s.BlueGreen.PromotionDelay = -time.Second },
+			domain.SpecRuleDuration, "blue_green.promotion_delay", -1, "must be 0 or more"},
+		{"header with a line break", func(s *domain.DeploymentSpec) {
 			s.HealthCheck.Headers = map[string]string{"Authorization": "Bearer x\r\nX-Evil: 1"}
 		},
-			SpecRuleHeader, "health_check.headers", -1, "line break"},
-		{"header name that is no token", func(s *DeploymentSpec) { s.Hook.Headers = map[string]string{"Bad Name": "v"} },
-			SpecRuleHeader, "hook.headers", -1, "HTTP does not allow"},
-		{"status code out of range", func(s *DeploymentSpec) { s.HealthCheck.ExpectedStatus = []int{200, 999} },
-			SpecRuleStatusCode, "health_check.expected_status[]", 1, "999 is not an HTTP status code"},
-		{"weight above 100", func(s *DeploymentSpec) { s.Canary.Steps[1].Weight = 150 },
-			SpecRuleWeightRange, "canary.steps[].weight", 1, "must be between 1 and 100"},
-		{"weights decrease", func(s *DeploymentSpec) { s.Canary.Steps[0].Weight = 60 },
-			SpecRuleWeightsDecrease, "canary.steps[].weight", 1, "weights must not decrease"},
-		{"canary without steps", func(s *DeploymentSpec) { s.Canary.Steps = nil },
-			SpecRuleCanaryStepsMissing, "canary.steps", -1, "at least one canary step"},
+			domain.SpecRuleHeader, "health_check.headers", -1, "line break"},
+		{"header name that is no token", func(s *domain.DeploymentSpec) { s.Hook.Headers = map[string]string{"Bad Name": "v"} },
+			domain.SpecRuleHeader, "hook.headers", -1, "HTTP does not allow"},
+		{"status code out of range", func(s *domain.DeploymentSpec) { s.HealthCheck.ExpectedStatus = []int{200, 999} },
+			domain.SpecRuleStatusCode, "health_check.expected_status[]", 1, "999 is not an HTTP status code"},
+		{"weight above 100", func(s *domain.DeploymentSpec) { s.Canary.Steps[1].Weight = 150 },
+			domain.SpecRuleWeightRange, "canary.steps[].weight", 1, "must be between 1 and 100"},
+		{"weights decrease", func(s *domain.DeploymentSpec) { s.Canary.Steps[0].Weight = 60 },
+			domain.SpecRuleWeightsDecrease, "canary.steps[].weight", 1, "weights must not decrease"},
+		{"canary without steps", func(s *domain.DeploymentSpec) { s.Canary.Steps = nil },
+			domain.SpecRuleCanaryStepsMissing, "canary.steps", -1, "at least one canary step"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,7 +46,7 @@ func TestValidateAppliesFieldRules(t *testing.T) {
 			if err == nil {
 				t.Fatal("Validate accepted the spec")
 			}
-			found := SpecErrors(err)
+			found := domain.SpecErrors(err)
 			if len(found) != 1 {
 				t.Fatalf("SpecErrors = %v, want one (error: %v)", found, err)
 			}

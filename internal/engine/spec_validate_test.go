@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 	"strings"
 	"testing"
 	"time"
@@ -9,26 +11,26 @@ import (
 func TestDurationRules(t *testing.T) {
 	cases := []struct {
 		name string
-		rule DurationRule
+		rule domain.DurationRule
 		in   time.Duration
 		want bool
 	}{
-		{"bake of 1s", RulePositive, time.Second, true},
-		{"bake of 0s", RulePositive, 0, false},
-		{"negative bake", RulePositive, -5 * time.Second, false},
-		{"no delay", RuleNonNegative, 0, true},
-		{"negative delay", RuleNonNegative, -time.Minute, false},
-		{"interval at the minimum", RulePollInterval, 100 * time.Millisecond, true},
-		{"interval of 1ns", RulePollInterval, time.Nanosecond, false},
-		{"interval of 99ms", RulePollInterval, 99 * time.Millisecond, false},
-		{"interval of 0s", RulePollInterval, 0, false},
+		{"bake of 1s", domain.RulePositive, time.Second, true},
+		{"bake of 0s", domain.RulePositive, 0, false},
+		{"negative bake", domain.RulePositive, -5 * time.Second, false},
+		{"no delay", domain.RuleNonNegative, 0, true},
+		{"negative delay", domain.RuleNonNegative, -time.Minute, false},
+		{"interval at the minimum", domain.RulePollInterval, 100 * time.Millisecond, true},
+		{"interval of 1ns", domain.RulePollInterval, time.Nanosecond, false},
+		{"interval of 99ms", domain.RulePollInterval, 99 * time.Millisecond, false},
+		{"interval of 0s", domain.RulePollInterval, 0, false},
 	}
 	for _, c := range cases {
 		if got := c.rule.Allows(c.in); got != c.want {
 			t.Errorf("%s: Allows(%s) = %v, want %v", c.name, c.in, got, c.want)
 		}
 	}
-	descriptions := map[string]DurationRule{"greater than 0": RulePositive, "0 or more": RuleNonNegative, "at least 100ms": RulePollInterval}
+	descriptions := map[string]domain.DurationRule{"greater than 0": domain.RulePositive, "0 or more": domain.RuleNonNegative, "at least 100ms": domain.RulePollInterval}
 	for want, rule := range descriptions {
 		if got := rule.Describe(); got != want {
 			t.Errorf("Describe() = %q, want %q", got, want)
@@ -38,12 +40,12 @@ func TestDurationRules(t *testing.T) {
 
 func TestValidateStatusCode(t *testing.T) {
 	for _, ok := range []int64{100, 200, 301, 503, 599} {
-		if err := ValidateStatusCode(ok); err != nil {
+		if err := domain.ValidateStatusCode(ok); err != nil {
 			t.Errorf("ValidateStatusCode(%d) = %v, want nil", ok, err)
 		}
 	}
 	for _, bad := range []int64{-1, 0, 99, 600, 999} {
-		err := ValidateStatusCode(bad)
+		err := domain.ValidateStatusCode(bad)
 		if err == nil || !strings.Contains(err.Error(), "status codes lie between 100 and 599") {
 			t.Errorf("ValidateStatusCode(%d) = %v, want the range named", bad, err)
 		}
@@ -65,7 +67,7 @@ func TestValidateHeader(t *testing.T) {
 		{"Authorization", "Bearer abc\r\nX-Evil: 1", `the value of header "Authorization" contains a line break`},
 	}
 	for _, c := range cases {
-		err := ValidateHeader(c.name, c.value)
+		err := domain.ValidateHeader(c.name, c.value)
 		switch {
 		case c.wantErr == "" && err != nil:
 			t.Errorf("ValidateHeader(%q) = %v, want nil", c.name, err)
@@ -78,27 +80,27 @@ func TestValidateHeader(t *testing.T) {
 }
 
 func TestWorstCaseBlocking(t *testing.T) {
-	health := &HealthCheck{URL: "https://svc.example.com/health"}
-	canary := DeploymentSpec{Strategy: StrategyCanary, HealthCheck: health, ProgressDeadline: 5 * time.Minute,
-		Canary: CanarySpec{Steps: []CanaryStep{{Weight: 10, Bake: 10 * time.Minute}, {Weight: 50, Bake: 20 * time.Minute}}}}
+	health := &domain.HealthCheck{URL: "https://svc.example.com/health"}
+	canary := domain.DeploymentSpec{Strategy: domain.StrategyCanary, HealthCheck: health, ProgressDeadline: 5 * time.Minute,
+		Canary: domain.CanarySpec{Steps: []domain.CanaryStep{{Weight: 10, Bake: 10 * time.Minute}, {Weight: 50, Bake: 20 * time.Minute}}}}
 	manualCanary := canary
 	manualCanary.Canary.ManualPromotion = true
-	blueGreen := DeploymentSpec{Strategy: StrategyBlueGreen, HealthCheck: health, ProgressDeadline: 5 * time.Minute,
-		BlueGreen: BlueGreenSpec{PromotionDelay: time.Minute, ScaleDownDelay: 2 * time.Minute}}
+	blueGreen := domain.DeploymentSpec{Strategy: domain.StrategyBlueGreen, HealthCheck: health, ProgressDeadline: 5 * time.Minute,
+		BlueGreen: domain.BlueGreenSpec{PromotionDelay: time.Minute, ScaleDownDelay: 2 * time.Minute}}
 	manualBlueGreen := blueGreen
 	manualBlueGreen.BlueGreen.ManualPromotion = true
 	noHealthCheck := blueGreen
 	noHealthCheck.HealthCheck = nil
 	cases := []struct {
 		name    string
-		spec    DeploymentSpec
+		spec    domain.DeploymentSpec
 		hasLive bool
 		want    time.Duration
 		parts   int
 	}{
 		{"first deployment waits for health only", canary, false, 5 * time.Minute, 1},
-		{"first deployment without a health check does not wait", DeploymentSpec{}, false, 0, 0},
-		{"default progress deadline", DeploymentSpec{HealthCheck: health}, true, DefaultProgressDeadline, 1},
+		{"first deployment without a health check does not wait", domain.DeploymentSpec{}, false, 0, 0},
+		{"default progress deadline", domain.DeploymentSpec{HealthCheck: health}, true, domain.DefaultProgressDeadline, 1},
 		{"canary bakes", canary, true, 30 * time.Minute, 2},
 		{"canary stops at the gate after its bakes", manualCanary, true, 30 * time.Minute, 2},
 		{"blue-green: health, delays", blueGreen, true, 8 * time.Minute, 3},
@@ -106,12 +108,12 @@ func TestWorstCaseBlocking(t *testing.T) {
 		{"blue-green without a health check", noHealthCheck, true, 3 * time.Minute, 2},
 	}
 	for _, c := range cases {
-		got, parts := WorstCaseBlocking(resolvedForPlanning(c.spec), c.hasLive)
+		got, parts := rollout.WorstCaseBlocking(resolvedForPlanning(c.spec), c.hasLive)
 		if got != c.want || len(parts) != c.parts {
 			t.Errorf("%s: WorstCaseBlocking = %s in %d parts, want %s in %d", c.name, got, len(parts), c.want, c.parts)
 		}
 	}
-	_, parts := WorstCaseBlocking(resolvedForPlanning(canary), true)
+	_, parts := rollout.WorstCaseBlocking(resolvedForPlanning(canary), true)
 	if parts[1].CanaryStep != 1 || parts[1].Duration != 20*time.Minute {
 		t.Errorf("second bake part = %+v, want canary step 1 of 20m", parts[1])
 	}
@@ -120,24 +122,24 @@ func TestWorstCaseBlocking(t *testing.T) {
 func TestValidateRetry(t *testing.T) {
 	tests := []struct {
 		name    string
-		retry   RetryConfig
+		retry   domain.RetryConfig
 		wantErr string
 	}{
-		{name: "defaults", retry: DefaultRetry},
-		{name: "single attempt, no waits", retry: RetryConfig{Attempts: 1}},
-		{name: "equal waits", retry: RetryConfig{Attempts: 3, MinWait: time.Second, MaxWait: time.Second}},
-		{name: "zero attempts", retry: RetryConfig{Attempts: 0, MaxWait: time.Second},
+		{name: "defaults", retry: domain.DefaultRetry},
+		{name: "single attempt, no waits", retry: domain.RetryConfig{Attempts: 1}},
+		{name: "equal waits", retry: domain.RetryConfig{Attempts: 3, MinWait: time.Second, MaxWait: time.Second}},
+		{name: "zero attempts", retry: domain.RetryConfig{Attempts: 0, MaxWait: time.Second},
 			wantErr: "invalid hook retry settings: attempts must be at least 1, got 0"},
-		{name: "negative min wait", retry: RetryConfig{Attempts: 1, MinWait: -time.Second},
+		{name: "negative min wait", retry: domain.RetryConfig{Attempts: 1, MinWait: -time.Second},
 			wantErr: "invalid hook retry settings: min_wait must not be negative, got -1s"},
-		{name: "max below min", retry: RetryConfig{Attempts: 2, MinWait: 2 * time.Second, MaxWait: time.Second},
+		{name: "max below min", retry: domain.RetryConfig{Attempts: 2, MinWait: 2 * time.Second, MaxWait: time.Second},
 			wantErr: "invalid hook retry settings: max_wait (1s) must be at least min_wait (2s)"},
-		{name: "several problems at once", retry: RetryConfig{Attempts: -1, MinWait: time.Second},
+		{name: "several problems at once", retry: domain.RetryConfig{Attempts: -1, MinWait: time.Second},
 			wantErr: "invalid hook retry settings: attempts must be at least 1, got -1; max_wait (0s) must be at least min_wait (1s)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := ValidateRetry(tt.retry)
+			err := domain.ValidateRetry(tt.retry)
 			got := ""
 			if err != nil {
 				got = err.Error()

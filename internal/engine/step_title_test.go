@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 	"testing"
 	"time"
 )
@@ -9,16 +11,16 @@ import (
 // with no plan index: both halves of a canary step block carry its number
 // among the blocks, its weight and its bake; the rest say what they are for.
 func TestStepTitles(t *testing.T) {
-	canary := DeploymentSpec{Strategy: StrategyCanary, Canary: CanarySpec{ManualPromotion: true,
-		Steps: []CanaryStep{{Weight: 10, Bake: 30 * time.Minute}, {Weight: 50, Bake: 2 * time.Second}}}}
-	blueGreen := DeploymentSpec{Strategy: StrategyBlueGreen, BlueGreen: BlueGreenSpec{ManualPromotion: true,
+	canary := domain.DeploymentSpec{Strategy: domain.StrategyCanary, Canary: domain.CanarySpec{ManualPromotion: true,
+		Steps: []domain.CanaryStep{{Weight: 10, Bake: 30 * time.Minute}, {Weight: 50, Bake: 2 * time.Second}}}}
+	blueGreen := domain.DeploymentSpec{Strategy: domain.StrategyBlueGreen, BlueGreen: domain.BlueGreenSpec{ManualPromotion: true,
 		PromotionDelay: 5 * time.Minute, ScaleDownDelay: time.Hour,
-		PrePromotionCheck:  []MetricCheck{{Name: "smoke", URL: "https://app.test/smoke"}},
-		PostPromotionCheck: []MetricCheck{{Name: "errors", URL: "https://app.test/errors"}}}}
+		PrePromotionCheck:  []domain.MetricCheck{{Name: "smoke", URL: "https://app.test/smoke"}},
+		PostPromotionCheck: []domain.MetricCheck{{Name: "errors", URL: "https://app.test/errors"}}}}
 	type named struct{ title, stage string }
 	for _, tt := range []struct {
 		name    string
-		spec    DeploymentSpec
+		spec    domain.DeploymentSpec
 		hasLive bool
 		want    []named
 	}{
@@ -47,17 +49,17 @@ func TestStepTitles(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			steps, _ := PlanRollout(resolvedForPlanning(tt.spec), tt.hasLive)
+			steps, _ := rollout.PlanRollout(resolvedForPlanning(tt.spec), tt.hasLive)
 			if len(steps) != len(tt.want) {
-				t.Fatalf("plan has %d steps, want %d: %s", len(steps), len(tt.want), DescribeRollout(steps))
+				t.Fatalf("plan has %d steps, want %d: %s", len(steps), len(tt.want), domain.DescribeRollout(steps))
 			}
 			for i, want := range tt.want {
-				if got := (named{stepTitle(steps, i), stepStage(steps, i)}); got != want {
+				if got := (named{domain.StepTitle(steps, i), domain.StepStage(steps, i)}); got != want {
 					t.Errorf("step %d: title %q, stage %q; want %q, %q", i, got.title, got.stage, want.title, want.stage)
 				}
 			}
-			if end := len(steps); stepStage(steps, end) != "complete" || stepTitle(steps, end) != "the end of the rollout" {
-				t.Errorf("past the last step: %q, %q", stepStage(steps, end), stepTitle(steps, end))
+			if end := len(steps); domain.StepStage(steps, end) != "complete" || domain.StepTitle(steps, end) != "the end of the rollout" {
+				t.Errorf("past the last step: %q, %q", domain.StepStage(steps, end), domain.StepTitle(steps, end))
 			}
 		})
 	}

@@ -7,7 +7,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -16,7 +18,7 @@ var errStoreDown = errors.New("connection refused")
 
 // failingKV fails every operation of one kind of record.
 type failingKV struct {
-	KV
+	records.KV
 	kind string
 }
 
@@ -34,14 +36,14 @@ func (f failingKV) Put(ctx context.Context, kind, key string, value []byte, expe
 	return f.KV.Put(ctx, kind, key, value, expect)
 }
 
-func (f failingKV) List(ctx context.Context, kind string) ([]KVEntry, error) {
+func (f failingKV) List(ctx context.Context, kind string) ([]records.KVEntry, error) {
 	if kind == f.kind {
 		return nil, errStoreDown
 	}
 	return f.KV.List(ctx, kind)
 }
 
-func (f failingKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]KVEntry, error) {
+func (f failingKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]records.KVEntry, error) {
 	if kind == f.kind {
 		return nil, errStoreDown
 	}
@@ -53,7 +55,7 @@ func (f failingKV) Scan(ctx context.Context, kind, prefix string, limit int, rev
 // record and a lost race stay the plain answers callers test for.
 func TestStoreErrorNamesRecordAndStore(t *testing.T) {
 	ctx := context.Background()
-	s := NewDescribedStore(failingKV{KV: store.NewMemoryKV(), kind: kindDeployment}, "PostgreSQL store postgres://ocuroot:xxxxx@db/ocuroot")
+	s := records.NewDescribedStore(failingKV{KV: store.NewMemoryKV(), kind: records.KindDeployment}, "PostgreSQL store postgres://ocuroot:xxxxx@db/ocuroot")
 	cases := []struct {
 		name string
 		err  error
@@ -67,7 +69,7 @@ func TestStoreErrorNamesRecordAndStore(t *testing.T) {
 			`listing the deployment records in the store (PostgreSQL store postgres://ocuroot:xxxxx@db/ocuroot) failed: connection refused`},
 	}
 	for _, c := range cases {
-		var storeErr *StoreError
+		var storeErr *records.StoreError
 		if !errors.As(c.err, &storeErr) || !errors.Is(c.err, errStoreDown) {
 			t.Errorf("%s: error %v (%T) is not a StoreError wrapping the backend's", c.name, c.err, c.err)
 			continue
@@ -80,18 +82,18 @@ func TestStoreErrorNamesRecordAndStore(t *testing.T) {
 		}
 	}
 
-	healthy := NewDescribedStore(store.NewMemoryKV(), "embedded store .terraform/ocuroot.db")
-	if _, err := healthy.GetDeployment(ctx, "api/prod0"); err != ErrNotFound {
+	healthy := records.NewDescribedStore(store.NewMemoryKV(), "embedded store .terraform/ocuroot.db")
+	if _, err := healthy.GetDeployment(ctx, "api/prod0"); err != records.ErrNotFound {
 		t.Errorf("missing record: err = %v (%T), want ErrNotFound itself", err, err)
 	}
-	if _, err := healthy.kv.Put(ctx, kindLease, "api/prod0", []byte("{}"), 7); err != ErrConflict {
+	if _, err := healthy.Kv.Put(ctx, records.KindLease, "api/prod0", []byte("{}"), 7); err != records.ErrConflict {
 		t.Errorf("lost race: err = %v (%T), want ErrConflict itself", err, err)
 	}
 }
 
 // nthReadFailsKV fails the nth read of one kind of record, and only that.
 type nthReadFailsKV struct {
-	KV
+	records.KV
 	kind string
 	nth  int
 
@@ -119,19 +121,19 @@ func (f *nthReadFailsKV) Get(ctx context.Context, kind, key string) ([]byte, int
 func TestSeedDeploymentStoreReadFails(t *testing.T) {
 	ctx := context.Background()
 	for nth := 1; nth <= 2; nth++ {
-		kv := &nthReadFailsKV{KV: store.NewMemoryKV(), kind: kindDeployment, nth: nth}
-		e := New(Options{Store: NewDescribedStore(kv, "embedded store .terraform/ocuroot.db"), Clock: enginetest.NewAutoClock(testStart)})
-		spec := DeploymentSpec{Package: "api", Environment: "prod0", Release: "api@2", Strategy: StrategyBlueGreen,
-			BlueGreen: BlueGreenSpec{ManualPromotion: true}}
-		d, err := e.SeedDeployment(ctx, SeedRequest{Spec: spec, LiveRelease: "api@1", PendingRelease: "api@2", Status: StatusAwaitingPromotion})
-		var storeErr *StoreError
+		kv := &nthReadFailsKV{KV: store.NewMemoryKV(), kind: records.KindDeployment, nth: nth}
+		e := New(Options{Store: records.NewDescribedStore(kv, "embedded store .terraform/ocuroot.db"), Clock: enginetest.NewAutoClock(testStart)})
+		spec := domain.DeploymentSpec{Package: "api", Environment: "prod0", Release: "api@2", Strategy: domain.StrategyBlueGreen,
+			BlueGreen: domain.BlueGreenSpec{ManualPromotion: true}}
+		d, err := e.SeedDeployment(ctx, SeedRequest{Spec: spec, LiveRelease: "api@1", PendingRelease: "api@2", Status: domain.StatusAwaitingPromotion})
+		var storeErr *records.StoreError
 		if !errors.As(err, &storeErr) || d != nil {
 			t.Fatalf("read %d fails: SeedDeployment = %v, %v; want no record and a StoreError", nth, d, err)
 		}
 		if !strings.Contains(err.Error(), `reading deployment "api/prod0" in the store (embedded store .terraform/ocuroot.db) failed`) {
 			t.Errorf("read %d fails: error %q does not say what was read where", nth, err)
 		}
-		if _, err := e.GetDeployment(ctx, "api/prod0"); !IsNotFound(err) {
+		if _, err := e.GetDeployment(ctx, "api/prod0"); !records.IsNotFound(err) {
 			t.Errorf("read %d fails: a record was kept beside the store (err = %v)", nth, err)
 		}
 	}

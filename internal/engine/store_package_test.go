@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -12,8 +14,8 @@ import (
 // included, and never those of a package whose name merely starts the same.
 func TestListPackageDeploymentsReadsOnlyThatPackage(t *testing.T) {
 	ctx := context.Background()
-	e := New(Options{Store: NewStore(store.NewMemoryKV())})
-	for _, d := range []*Deployment{
+	e := New(Options{Store: records.NewStore(store.NewMemoryKV())})
+	for _, d := range []*domain.Deployment{
 		{Package: "api", Environment: "prod1"},
 		{Package: "api2", Environment: "prod0"},
 		{Package: "ap", Environment: "i"},
@@ -24,7 +26,7 @@ func TestListPackageDeploymentsReadsOnlyThatPackage(t *testing.T) {
 		}
 	}
 	// A deployment known only from Terraform state counts as well.
-	if _, err := e.SeedDeployment(ctx, SeedRequest{Spec: DeploymentSpec{Package: "api", Environment: "prod0"}, LiveRelease: "api@1", Status: StatusSucceeded}); err != nil {
+	if _, err := e.SeedDeployment(ctx, SeedRequest{Spec: domain.DeploymentSpec{Package: "api", Environment: "prod0"}, LiveRelease: "api@1", Status: domain.StatusSucceeded}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -3,14 +3,16 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // Teardown sends the teardown event (the Ocuroot "down") and marks the
 // deployment torn down. The record is kept for its history.
-func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig) (err error) {
-	id := DeploymentID(pkg, env)
+func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *domain.HookConfig) (err error) {
+	id := domain.DeploymentID(pkg, env)
 	// The hook goes through the same defaults and validation as a deploy's.
-	resolved, err := Resolve(DeploymentSpec{Package: pkg, Environment: env, Hook: hook})
+	resolved, err := domain.Resolve(domain.DeploymentSpec{Package: pkg, Environment: env, Hook: hook})
 	if err != nil {
 		return fmt.Errorf("tearing down %s: %w", id, err)
 	}
@@ -19,15 +21,15 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 	if err != nil {
 		return err
 	}
-	defer lease.releaseInto(ctx, &err)
+	defer lease.ReleaseInto(ctx, &err)
 	d, err := e.store.GetDeployment(ctx, id)
-	if IsNotFound(err) {
-		d = &Deployment{Package: pkg, Environment: env, CreatedAt: e.clock.Now()}
+	if records.IsNotFound(err) {
+		d = &domain.Deployment{Package: pkg, Environment: env, CreatedAt: e.clock.Now()}
 	} else if err != nil {
 		return fmt.Errorf("reading deployment %s: %w", id, err)
 	}
 	environment, err := e.store.GetEnvironment(ctx, env)
-	if err != nil && !IsNotFound(err) {
+	if err != nil && !records.IsNotFound(err) {
 		return fmt.Errorf("reading environment %q: %w", env, err)
 	}
 	release := d.LiveRelease
@@ -39,7 +41,7 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 	// other event; the deployment's own last rollout is put back after. Its
 	// id has a random part like any rollout's, so a teardown after a lost
 	// store never repeats the key of an earlier one.
-	rollout := &Rollout{ID: newRolloutID("teardown", d.RolloutCount), Release: release, StepAttempt: 1}
+	rollout := &domain.Rollout{ID: domain.NewRolloutID("teardown", d.RolloutCount), Release: release, StepAttempt: 1}
 	saved := d.Rollout
 	d.Rollout = rollout
 	// State may lack the deployment's own hook secret (secret_wo is never
@@ -50,20 +52,20 @@ func (e *Engine) Teardown(ctx context.Context, pkg, env string, hook *HookConfig
 		hook.Own = saved.Spec.Hook.Own
 		spec.Hook = &hook
 	}
-	creds, err := e.rollouts.bindCredentials(id, DeploymentSpec{Hook: spec.Hook}, nil)
+	creds, err := e.rollouts.BindCredentials(id, domain.DeploymentSpec{Hook: spec.Hook}, nil)
 	if err != nil {
 		d.Rollout = saved
 		return err
 	}
-	rc := e.rollouts.newPass(d, spec, creds, environment, lease)
-	if _, err := rc.sendEvent(ctx, EventTeardown, 0, "", rc.idempotencyKey("teardown", EventTeardown)); err != nil {
+	rc := e.rollouts.NewPass(d, spec, creds, environment, lease)
+	if _, err := rc.SendEvent(ctx, domain.EventTeardown, 0, "", rc.IdempotencyKey("teardown", domain.EventTeardown)); err != nil {
 		return fmt.Errorf("tearing down %s: %w", id, err)
 	}
 	d.Rollout = saved
 	if d.Rollout != nil && d.Rollout.State.Active() {
-		d.Rollout.State = RolloutSuperseded
+		d.Rollout.State = domain.RolloutSuperseded
 	}
 	d.LiveRelease, d.PendingRelease, d.TrafficPercent = "", "", 0
-	d.record(e.clock.Now(), StatusTornDown, release, "teardown event accepted; deployment destroyed")
-	return rc.persist(ctx)
+	d.Record(e.clock.Now(), domain.StatusTornDown, release, "teardown event accepted; deployment destroyed")
+	return rc.Persist(ctx)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // Credentials of the test below. The target verifies hooks against the
@@ -205,7 +206,7 @@ func TestPromoteActionContinuesAPromotionKilledMidCutover(t *testing.T) {
 	if state, ok := w.target.State("api", "prod0"); !ok || state.Live != "api@2" || state.Traffic["api@2"] != 100 {
 		t.Errorf("the target serves %+v, want api@2 at 100%%", state)
 	}
-	if d := w.deployment(); d.Status != engine.StatusSucceeded || d.LiveRelease != "api@2" {
+	if d := w.deployment(); d.Status != domain.StatusSucceeded || d.LiveRelease != "api@2" {
 		t.Errorf("store: status %s, live %q; want succeeded, api@2", d.Status, d.LiveRelease)
 	}
 	if lease, held := w.lease(); held {

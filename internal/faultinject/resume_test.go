@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // crashedRun SIGKILLs the provider in the middle of run and waits for
@@ -65,7 +65,7 @@ func TestResumedBakeRollsBackOnFailingChecksInsteadOfPromoting(t *testing.T) {
 		t.Errorf("rolled back after %d failing health probe(s) of api@2 since the resume, want failure_threshold (2)", failing)
 	}
 	d := w.deployment()
-	if d.Status != engine.StatusRolledBack || d.LiveRelease != "api@1" {
+	if d.Status != domain.StatusRolledBack || d.LiveRelease != "api@1" {
 		t.Errorf("store: status %s, live %q; want rolled_back, api@1", d.Status, d.LiveRelease)
 	}
 	if lease, held := w.lease(); held {

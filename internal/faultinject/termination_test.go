@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // Termination goals. The product promises the apply is back within 5 s of
@@ -44,7 +44,7 @@ func (w *workspace) expectRolledBack() {
 		w.t.Errorf("the target serves %+v, want api@1 at 100%%", state)
 	}
 	d := w.deployment()
-	if d.Status != engine.StatusRolledBack || d.LiveRelease != "api@1" || d.PendingRelease != "" {
+	if d.Status != domain.StatusRolledBack || d.LiveRelease != "api@1" || d.PendingRelease != "" {
 		w.t.Errorf("store: status %s, live %q, pending %q; want rolled_back, api@1, none", d.Status, d.LiveRelease, d.PendingRelease)
 	}
 	if lease, held := w.lease(); held {

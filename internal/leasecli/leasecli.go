@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -171,5 +172,5 @@ func openEngine(ctx context.Context, location string) (*engine.Engine, string, f
 				"with TF_DATA_DIR as Terraform has it, or pass -store", bolt.Path())
 		}
 	}
-	return engine.New(engine.Options{Store: engine.NewStore(kv)}), description, closeStore, nil
+	return engine.New(engine.Options{Store: records.NewStore(kv)}), description, closeStore, nil
 }

@@ -14,8 +14,11 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -38,7 +41,7 @@ func TestMain(m *testing.M) {
 // it) and never answers.
 type hangingHooks struct{}
 
-func (hangingHooks) Send(context.Context, engine.HookConfig, string, engine.Event) (engine.HookResult, error) {
+func (hangingHooks) Send(context.Context, domain.HookConfig, string, domain.Event) (domain.HookResult, error) {
 	fmt.Println("holding")
 	for {
 		time.Sleep(time.Hour)
@@ -50,17 +53,17 @@ func holdLeaseUntilKilled(path string) error {
 	if err != nil {
 		return err
 	}
-	e := engine.New(engine.Options{Store: engine.NewStore(kv), Hooks: hangingHooks{}, Checker: hookhttp.NewChecker()})
+	e := engine.New(engine.Options{Store: records.NewStore(kv), Hooks: hangingHooks{}, Checker: hookhttp.NewChecker()})
 	ctx := context.Background()
-	if _, err := e.PutEnvironment(ctx, engine.Environment{Name: "prod"}); err != nil {
+	if _, err := e.PutEnvironment(ctx, domain.Environment{Name: "prod"}); err != nil {
 		return err
 	}
-	rel := engine.Release{Package: "api", Version: "1", Phases: []engine.Phase{{Name: "production", Environments: []string{"prod"}}}}
+	rel := domain.Release{Package: "api", Version: "1", Phases: []domain.Phase{{Name: "production", Environments: []string{"prod"}}}}
 	if _, err := e.RegisterRelease(ctx, rel); err != nil {
 		return err
 	}
-	spec := engine.DeploymentSpec{Package: "api", Environment: "prod", Release: "api@1", Strategy: engine.StrategyDirect,
-		Hook: &engine.HookConfig{URL: "http://hooks.test/ocuroot"}}
+	spec := domain.DeploymentSpec{Package: "api", Environment: "prod", Release: "api@1", Strategy: domain.StrategyDirect,
+		Hook: &domain.HookConfig{URL: "http://hooks.test/ocuroot"}}
 	_, err = e.Deploy(ctx, engine.DeployRequest{Spec: spec})
 	return fmt.Errorf("the deployment returned instead of hanging: %v", err)
 }
@@ -91,7 +94,7 @@ func startHolder(t *testing.T, path string) *exec.Cmd {
 }
 
 func holderOf(cmd *exec.Cmd) string {
-	h := engine.CurrentHolder()
+	h := lease.CurrentHolder()
 	h.PID = cmd.Process.Pid
 	return h.String()
 }

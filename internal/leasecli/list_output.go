@@ -6,12 +6,12 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
 )
 
 // writeLeases prints the leases as a table, then the command that breaks
 // the first one whose holder is gone, so an operator can copy it.
-func writeLeases(w io.Writer, description string, leases []engine.LeaseInfo) {
+func writeLeases(w io.Writer, description string, leases []lease.LeaseInfo) {
 	if len(leases) == 0 {
 		fmt.Fprintf(w, "No leases are held (%s).\n", description)
 		return
@@ -26,14 +26,14 @@ func writeLeases(w io.Writer, description string, leases []engine.LeaseInfo) {
 	_ = tw.Flush()
 	for _, l := range leases {
 		if l.HolderDead {
-			fmt.Fprintf(w, "\nThe holder of %s is gone; to free it now:\n  %s\n", l.Deployment, engine.BreakLeaseCommand(l.Deployment, l.Holder))
+			fmt.Fprintf(w, "\nThe holder of %s is gone; to free it now:\n  %s\n", l.Deployment, lease.BreakLeaseCommand(l.Deployment, l.Holder))
 			return
 		}
 	}
 }
 
 // leaseState says what an operator can expect of a lease.
-func leaseState(l engine.LeaseInfo) string {
+func leaseState(l lease.LeaseInfo) string {
 	switch {
 	case l.HolderDead:
 		return "holder process gone (safe to break)"

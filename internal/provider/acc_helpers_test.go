@@ -20,7 +20,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -88,7 +90,7 @@ func servedWithoutError(factory func() tfprotov6.ProviderServer) func() (tfproto
 // newTestClock returns a fake clock that advances by itself on every wait.
 // It starts at the real time, so records the test writes through a
 // real-clock engine (openProviderData) never lie in its future.
-func newTestClock() engine.Clock {
+func newTestClock() domain.Clock {
 	return enginetest.NewAutoClock(time.Now().UTC())
 }
 
@@ -129,34 +131,34 @@ provider "ocuroot" {
 
 // openTestEngine opens the embedded store file the provider uses, to look at
 // or arrange records between steps. Close the returned KV when done.
-func openTestEngine(t *testing.T, storePath string) (*engine.Engine, engine.KV) {
+func openTestEngine(t *testing.T, storePath string) (*engine.Engine, records.KV) {
 	t.Helper()
 	kv, _, err := kvstore.OpenKV(context.Background(), "file://"+storePath, "")
 	if err != nil {
 		t.Fatalf("open store %s: %v", storePath, err)
 	}
-	eng := engine.New(engine.Options{Store: engine.NewStore(kv)})
+	eng := engine.New(engine.Options{Store: records.NewStore(kv)})
 	return eng, kv
 }
 
 // storeRelease reads a release directly from the embedded store.
-func storeRelease(storePath, id string) (engine.Release, error) {
+func storeRelease(storePath, id string) (domain.Release, error) {
 	kv, _, err := kvstore.OpenKV(context.Background(), "file://"+storePath, "")
 	if err != nil {
-		return engine.Release{}, err
+		return domain.Release{}, err
 	}
 	defer kv.Close()
-	return engine.NewStore(kv).GetRelease(context.Background(), id)
+	return records.NewStore(kv).GetRelease(context.Background(), id)
 }
 
 // storeEnvironment reads an environment directly from the embedded store.
-func storeEnvironment(storePath, name string) (engine.Environment, error) {
+func storeEnvironment(storePath, name string) (domain.Environment, error) {
 	kv, _, err := kvstore.OpenKV(context.Background(), "file://"+storePath, "")
 	if err != nil {
-		return engine.Environment{}, err
+		return domain.Environment{}, err
 	}
 	defer kv.Close()
-	return engine.NewStore(kv).GetEnvironment(context.Background(), name)
+	return records.NewStore(kv).GetEnvironment(context.Background(), name)
 }
 
 // emptyPlanAfterApply states what every applying step expects: after the
@@ -195,7 +197,7 @@ func destroyCheck(checks ...func() error) resource.TestCheckFunc {
 	}
 }
 
-func releaseInStore(storePath, id string, check func(engine.Release) error) func() error {
+func releaseInStore(storePath, id string, check func(domain.Release) error) func() error {
 	return func() error {
 		rel, err := storeRelease(storePath, id)
 		if err != nil {
@@ -207,7 +209,7 @@ func releaseInStore(storePath, id string, check func(engine.Release) error) func
 
 func releaseNotInStore(storePath, id string) func() error {
 	return func() error {
-		if _, err := storeRelease(storePath, id); !engine.IsNotFound(err) {
+		if _, err := storeRelease(storePath, id); !records.IsNotFound(err) {
 			return fmt.Errorf("release %s: want it absent from the store, got err=%v", id, err)
 		}
 		return nil
@@ -229,7 +231,7 @@ func environmentInStore(storePath, name string, attributes map[string]string) fu
 
 func environmentNotInStore(storePath, name string) func() error {
 	return func() error {
-		if _, err := storeEnvironment(storePath, name); !engine.IsNotFound(err) {
+		if _, err := storeEnvironment(storePath, name); !records.IsNotFound(err) {
 			return fmt.Errorf("environment %q: want it absent from the store, got err=%v", name, err)
 		}
 		return nil
@@ -243,7 +245,7 @@ func noEnvironmentsInStore(storePath string) func() error {
 			return err
 		}
 		defer kv.Close()
-		envs, err := engine.NewStore(kv).ListEnvironments(context.Background())
+		envs, err := records.NewStore(kv).ListEnvironments(context.Background())
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // terraform-plugin-testing (v1.16) cannot run `terraform apply -invoke`, so
@@ -32,7 +32,7 @@ type tfWorkspace struct {
 	cli testCLI
 	// clock is the fake clock every provider served for this workspace runs
 	// on (see testAccFactories).
-	clock engine.Clock
+	clock domain.Clock
 }
 
 // newTFWorkspace returns a workspace, or skips the test when TF_ACC is

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 var (
@@ -63,7 +64,7 @@ func (a *promoteAction) Schema(_ context.Context, _ action.SchemaRequest, resp *
 			"release": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Id (`PACKAGE@VERSION`) of the release to promote: for a deployment it must be the pending release.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(engine.ReleaseIDPattern(), "must have the form PACKAGE@VERSION")},
+				Validators:          []validator.String{stringvalidator.RegexMatches(domain.ReleaseIDPattern(), "must have the form PACKAGE@VERSION")},
 			},
 			"note": schema.StringAttribute{
 				Optional:            true,
@@ -113,7 +114,7 @@ func (a *promoteAction) approvePhase(ctx context.Context, m *promoteActionModel,
 
 func (a *promoteAction) promoteDeployment(ctx context.Context, m *promoteActionModel, resp *action.InvokeResponse) {
 	id, release := m.Deployment.ValueString(), m.Release.ValueString()
-	if _, _, err := engine.ParseDeploymentID(id); err != nil {
+	if _, _, err := domain.ParseDeploymentID(id); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("deployment"), "Invalid Deployment Id", err.Error()+". Example: api/prod1")
 		return
 	}
@@ -132,6 +133,6 @@ func (a *promoteAction) promoteDeployment(ctx context.Context, m *promoteActionM
 		addDeployError(&resp.Diagnostics, "promotion", err)
 		return
 	}
-	progress(ctx, resp, fmt.Sprintf("%s promoted: %s is live (status %s, %d%% of traffic)", id, engine.OrNone(d.LiveRelease), d.Status, d.TrafficPercent),
+	progress(ctx, resp, fmt.Sprintf("%s promoted: %s is live (status %s, %d%% of traffic)", id, domain.OrNone(d.LiveRelease), d.Status, d.TrafficPercent),
 		map[string]any{"deployment": id, "release": release, "status": string(d.Status)})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 var (
@@ -71,7 +72,7 @@ func (a *rollbackAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 		return
 	}
 	id := m.Deployment.ValueString()
-	if _, _, err := engine.ParseDeploymentID(id); err != nil {
+	if _, _, err := domain.ParseDeploymentID(id); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("deployment"), "Invalid Deployment Id", err.Error()+". Example: api/prod1")
 		return
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // rolledBackReleaseWarning is the detail of the warning after a fast
@@ -15,8 +15,8 @@ import (
 // changing it would roll the others back too. For that case it names the
 // way out: a release of the deployment's own, pinned until the fix ships.
 func rolledBackReleaseWarning(deploymentID, live, withdrawn string) string {
-	pkg, env, _ := engine.ParseDeploymentID(deploymentID)
-	_, version, _ := engine.ParseReleaseID(live)
+	pkg, env, _ := domain.ParseDeploymentID(deploymentID)
+	_, version, _ := domain.ParseReleaseID(live)
 	pinned := pkg + "_v" + nonIdentifier.ReplaceAllString(version, "_")
 	return fmt.Sprintf("%[1]s serves %[2]s again; %[3]s is withdrawn. Its ocuroot_deployment still names %[3]s, so the next plan "+
 		"proposes rolling %[3]s out again: before the next apply, set that deployment's release to %[2]s, or to a release with the fix.\n\n"+

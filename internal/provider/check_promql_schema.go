@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // compareToStableModel is a check's compare_to_stable attribute.
@@ -48,12 +48,12 @@ func promQLCheckAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "What a round counts as when the `query` has nothing to judge (an empty result, or NaN): " +
 				"`fail` (the default) counts it as a failed round; `inconclusive` counts it towards neither outcome, " +
 				"for up to `inconclusive_limit` rounds in a row, then as failed. Use `inconclusive` when a canary's first rounds may come before its first samples.",
-			Validators: []validator.String{stringvalidator.OneOf(engine.NoDataPolicies...)},
+			Validators: []validator.String{stringvalidator.OneOf(domain.NoDataPolicies...)},
 		},
 		"inconclusive_limit": schema.Int64Attribute{
 			Optional: true,
 			MarkdownDescription: fmt.Sprintf("With `no_data = \"inconclusive\"`: how many rounds in a row may have no data before one counts as failed. "+
-				"Inconclusive rounds do not count towards `failure_threshold`, and a bake still needs a passing round to finish. Defaults to `%d`.", engine.DefaultInconclusiveLimit),
+				"Inconclusive rounds do not count towards `failure_threshold`, and a bake still needs a passing round to finish. Defaults to `%d`.", domain.DefaultInconclusiveLimit),
 			Validators: []validator.Int64{int64validator.AtLeast(1)},
 		},
 		"compare_to_stable": schema.SingleNestedAttribute{
@@ -66,7 +66,7 @@ func promQLCheckAttributes() map[string]schema.Attribute {
 					Optional: true,
 					MarkdownDescription: "`higher` (the default: error rates, latencies) or `lower` (success rates, throughput): " +
 						"which way the canary's value must not move away from stable's.",
-					Validators: []validator.String{stringvalidator.OneOf(engine.WorseDirections...)},
+					Validators: []validator.String{stringvalidator.OneOf(domain.WorseDirections...)},
 				},
 				"margin_percent": schema.Float64Attribute{
 					Optional: true,
@@ -90,14 +90,14 @@ func promQLCheckAttributes() map[string]schema.Attribute {
 var promQLOnlyAttributes = strings.Join([]string{"prometheus_url", "no_data", "inconclusive_limit", "compare_to_stable"}, ", ")
 
 // promQL maps a check block's PromQL attributes onto the engine's.
-func (c metricCheckModel) promQL() engine.PromQL {
-	q := engine.PromQL{
+func (c metricCheckModel) promQL() domain.PromQL {
+	q := domain.PromQL{
 		Query: c.Query.ValueString(), Prometheus: c.PrometheusURL.ValueString(),
-		NoData: engine.NoDataPolicy(c.NoData.ValueString()), InconclusiveLimit: int(c.InconclusiveLimit.ValueInt64()),
+		NoData: domain.NoDataPolicy(c.NoData.ValueString()), InconclusiveLimit: int(c.InconclusiveLimit.ValueInt64()),
 	}
 	if cmp := c.CompareToStable; cmp != nil {
-		q.CompareToStable = &engine.StableComparison{
-			WorseWhen:     engine.WorseDirection(cmp.WorseWhen.ValueString()),
+		q.CompareToStable = &domain.StableComparison{
+			WorseWhen:     domain.WorseDirection(cmp.WorseWhen.ValueString()),
 			MarginPercent: float64Ptr(cmp.MarginPercent),
 			Margin:        float64Ptr(cmp.Margin),
 		}

@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // credentialActionBlocks are the day-2 actions on api/prod0, invoked in
@@ -54,7 +54,7 @@ func TestAccCredentials_actionsInLaterRuns(t *testing.T) {
 		t.Errorf("the refused promotion does not explain itself; want %s in:\n%s", paymentsCredentialMissing, out)
 	}
 	checkNow(t, target, "the refused promotion", nothingSentSince(&gate))
-	expectStoredDeployment(t, store, engine.StatusAwaitingPromotion, "api@2")
+	expectStoredDeployment(t, store, domain.StatusAwaitingPromotion, "api@2")
 
 	// Promote, with the credentials.
 	w.configure(configWith(withCredentials, "2"))
@@ -63,7 +63,7 @@ func TestAccCredentials_actionsInLaterRuns(t *testing.T) {
 	}
 	checkNow(t, target, "the promote action",
 		sentWithCredentials(&gate, []string{"cutover:100:green", "blue.drain:100:blue"}, demotarget.ProbeMetrics))
-	expectStoredDeployment(t, store, engine.StatusSucceeded, "")
+	expectStoredDeployment(t, store, domain.StatusSucceeded, "")
 	if plan := w.must("plan", "-input=false", "-no-color"); !strings.Contains(plan, "No changes.") {
 		t.Errorf("the plan after the promotion is not empty:\n%s", plan)
 	}
@@ -79,7 +79,7 @@ func TestAccCredentials_actionsInLaterRuns(t *testing.T) {
 		t.Errorf("the refused rollback does not explain itself; want %s in:\n%s", paymentsCredentialMissing, out)
 	}
 	checkNow(t, target, "the refused rollback", nothingSentSince(&promoted))
-	expectStoredDeployment(t, store, engine.StatusSucceeded, "")
+	expectStoredDeployment(t, store, domain.StatusSucceeded, "")
 
 	w.configure(configWith(withCredentials, "2"))
 	if out, ok := w.apply("-invoke=action.ocuroot_rollback.api"); !ok || !strings.Contains(out, "api/prod0 rolled back: api@1 is live again") {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // What a later run sent, read from the payments target's call log (see
@@ -112,7 +112,7 @@ func nothingSentSince(mark *targetMark) func(*demotarget.Target) error {
 
 // expectStoredDeployment checks the record of api/prod0 in the embedded
 // store at storePath: its status and pending release.
-func expectStoredDeployment(t *testing.T, storePath string, status engine.Status, pending string) {
+func expectStoredDeployment(t *testing.T, storePath string, status domain.Status, pending string) {
 	t.Helper()
 	eng, kv := openTestEngine(t, storePath)
 	defer kv.Close()

@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // ownHookHeaderBlocks: the hook signs with the payments credential and also
@@ -82,7 +82,7 @@ func TestAccCredentials_ownHookHeadersRefusedInLaterRuns(t *testing.T) {
 			t.Errorf("%s does not explain its refusal; want %s in:\n%s", what, refused, out)
 		}
 		checkNow(t, target, what, nothingSentSince(&gate))
-		expectStoredDeployment(t, store, engine.StatusAwaitingPromotion, "api@2")
+		expectStoredDeployment(t, store, domain.StatusAwaitingPromotion, "api@2")
 	}
 
 	w.configure(credentialsConfig(providerBlockWithTeamHeader(store), "2", namedCredentialBlocks(url), strategy) + promoteAPI(`"api@2"`, ""))
@@ -96,7 +96,7 @@ func TestAccCredentials_ownHookHeadersRefusedInLaterRuns(t *testing.T) {
 			t.Errorf("the %s hook carried X-Deploy-Team %q, want the payments credential's", c.Event.Type, got)
 		}
 	}
-	expectStoredDeployment(t, store, engine.StatusSucceeded, "")
+	expectStoredDeployment(t, store, domain.StatusSucceeded, "")
 	if plan := w.must("plan", "-input=false", "-no-color"); !strings.Contains(plan, "No changes.") {
 		t.Errorf("the plan after the promotion is not empty:\n%s", plan)
 	}

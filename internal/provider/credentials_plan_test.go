@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -28,7 +28,7 @@ func planCredentialsProvider(t *testing.T) *providerData {
 	t.Helper()
 	ctx := context.Background()
 	pd, err := newProviderData(ctx, Options{KV: kvstore.NewMemoryKV(), Clock: newTestClock()}, providerSettings{
-		credentials: map[string]engine.Credential{
+		credentials: map[string]domain.Credential{
 			"metrics":  {Headers: map[string]string{"Authorization": probeToken}},
 			"payments": {HookSecret: paymentsHookSecret, Headers: map[string]string{"X-Hook-Token": paymentsHookToken}},
 		},
@@ -37,10 +37,10 @@ func planCredentialsProvider(t *testing.T) *providerData {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pd.engine.PutEnvironment(ctx, engine.Environment{Name: "prod0"}); err != nil {
+	if _, err := pd.engine.PutEnvironment(ctx, domain.Environment{Name: "prod0"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pd.engine.RegisterRelease(ctx, engine.Release{Package: "api", Version: "1", Phases: []engine.Phase{
+	if _, err := pd.engine.RegisterRelease(ctx, domain.Release{Package: "api", Version: "1", Phases: []domain.Phase{
 		{Name: "prod", Environments: []string{"prod0"}},
 	}}); err != nil {
 		t.Fatal(err)

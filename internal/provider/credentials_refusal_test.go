@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // A credential a deployment names but the provider block does not define
@@ -107,7 +107,7 @@ func TestAccCredentials_droppedCredentialRefusedByLaterRuns(t *testing.T) {
 		t.Errorf("the later run is not refused on hook.credential; want %s in:\n%s", want, out)
 	}
 	checkNow(t, target, "the run refused at plan time", nothingSentSince(&gate))
-	expectStoredDeployment(t, store, engine.StatusAwaitingPromotion, "api@2")
+	expectStoredDeployment(t, store, domain.StatusAwaitingPromotion, "api@2")
 
 	pipeline := newTFWorkspace(t, tfversion.Version1_11_0)
 	promoteByID := promotionConfig("p", `"api/prod0"`, `"api@2"`, `note = "release pipeline"`)
@@ -123,7 +123,7 @@ func TestAccCredentials_droppedCredentialRefusedByLaterRuns(t *testing.T) {
 		t.Errorf("the pipeline's promotion does not explain its refusal:\n%s", out)
 	}
 	checkNow(t, target, "the pipeline's refused promotion", nothingSentSince(&gate))
-	expectStoredDeployment(t, store, engine.StatusAwaitingPromotion, "api@2")
+	expectStoredDeployment(t, store, domain.StatusAwaitingPromotion, "api@2")
 
 	pipeline.configure(providerBlockWithCredentials(store) + promoteByID)
 	if out, ok := pipeline.apply(); !ok {
@@ -131,7 +131,7 @@ func TestAccCredentials_droppedCredentialRefusedByLaterRuns(t *testing.T) {
 	}
 	checkNow(t, target, "the pipeline's promotion",
 		sentWithCredentials(&gate, []string{"cutover:100:green", "blue.drain:100:blue"}, demotarget.ProbeMetrics))
-	expectStoredDeployment(t, store, engine.StatusSucceeded, "")
+	expectStoredDeployment(t, store, domain.StatusSucceeded, "")
 	w.configure(configWith(providerBlockWithCredentials(store), "2"))
 	for name, ws := range map[string]*tfWorkspace{"pipeline": pipeline, "deployment": w} {
 		if plan := ws.must("plan", "-input=false", "-no-color"); !strings.Contains(plan, "No changes.") {

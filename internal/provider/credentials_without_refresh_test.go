@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // A run with -refresh=false reads nothing back from the store or state
@@ -57,7 +57,7 @@ func TestAccCredentials_promotionWithoutRefresh(t *testing.T) {
 	}
 	checkNow(t, target, "the promotion without refresh",
 		sentWithCredentials(&gate, []string{"cutover:100:green", "blue.drain:100:blue"}, demotarget.ProbeMetrics))
-	expectStoredDeployment(t, store, engine.StatusSucceeded, "")
+	expectStoredDeployment(t, store, domain.StatusSucceeded, "")
 	if plan := w.must("plan", "-input=false", "-no-color"); !strings.Contains(plan, "No changes.") {
 		t.Errorf("the plan after the promotion is not empty:\n%s", plan)
 	}

@@ -172,7 +172,7 @@ func expectLive(target *demotarget.Target, pkg, env, live string, traffic map[st
 }
 
 // historyContains checks that some history reason of a deployment contains
-// text, as read by the data source historyOf(name) declares.
+// text, as read by the data source HistoryOf(name) declares.
 func historyContains(name, text string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		address := "data.ocuroot_deployment_history." + name

@@ -147,7 +147,7 @@ resource "ocuroot_promotion" %q {
 `, name, deployment, release, extra)
 }
 
-// historyOf declares an ocuroot_deployment_history data source named like
+// HistoryOf declares an ocuroot_deployment_history data source named like
 // the deployment resource it reads (limit: all it may read). It depends on
 // the resource, so in a step that changes the deployment it is read after
 // the apply, and historyContains sees the history the apply wrote.

@@ -11,7 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 var (
@@ -60,7 +61,7 @@ func (d *deploymentDataSource) Metadata(_ context.Context, req datasource.Metada
 }
 
 func (d *deploymentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	name := []validator.String{stringvalidator.RegexMatches(engine.NamePattern(), "must contain only letters, digits, '_', '.' and '-'")}
+	name := []validator.String{stringvalidator.RegexMatches(domain.NamePattern(), "must contain only letters, digits, '_', '.' and '-'")}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The status of a package in an environment, read from the store — for other workspaces that need to know what runs where (requires a shared store such as PostgreSQL when they run elsewhere).",
 		Attributes: map[string]schema.Attribute{
@@ -93,9 +94,9 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id := engine.DeploymentID(m.Package.ValueString(), m.Environment.ValueString())
+	id := domain.DeploymentID(m.Package.ValueString(), m.Environment.ValueString())
 	rec, err := d.data.engine.GetDeployment(ctx, id)
-	if err != nil && !engine.IsNotFound(err) {
+	if err != nil && !records.IsNotFound(err) {
 		d.data.addStoreReadError(&resp.Diagnostics, "Reading deployment "+id, err, "Check that the store is reachable and run terraform again.")
 		return
 	}
@@ -104,7 +105,7 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		return
 	}
 	resp.Diagnostics.Append(m.applyRecord(rec)...)
-	entries := []engine.Transition{}
+	entries := []domain.Transition{}
 	if limit := historyLimit(m.Limit); limit > 0 {
 		if entries, err = recentHistory(ctx, d.data.engine, rec, limit); err != nil {
 			d.data.addStoreReadError(&resp.Diagnostics, "Reading the history of "+id, err, "Check that the store is reachable and run terraform again.")

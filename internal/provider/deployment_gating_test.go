@@ -13,6 +13,7 @@ import (
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // TestAccDeployment_phaseOrder refuses a prod deployment of a release that
@@ -75,23 +76,23 @@ func TestAccDeployment_leaseAcrossProviderInstances(t *testing.T) {
 	target, url := startTarget(t)
 	first, second := openProviderData(t, store), openProviderData(t, store)
 
-	if _, err := first.engine.PutEnvironment(ctx, engine.Environment{Name: "prod0"}); err != nil {
+	if _, err := first.engine.PutEnvironment(ctx, domain.Environment{Name: "prod0"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, version := range []string{"1", "2", "3"} {
-		rel := engine.Release{Package: "api", Version: version, Phases: []engine.Phase{{Name: "prod", Environments: []string{"prod0"}}}}
+		rel := domain.Release{Package: "api", Version: version, Phases: []domain.Phase{{Name: "prod", Environments: []string{"prod0"}}}}
 		if _, err := second.engine.RegisterRelease(ctx, rel); err != nil {
 			t.Fatal(err)
 		}
 	}
-	spec := func(version string) engine.DeploymentSpec {
-		return engine.DeploymentSpec{
-			Package: "api", Environment: "prod0", Release: "api@" + version, Strategy: engine.StrategyCanary,
-			Canary: engine.CanarySpec{CheckInterval: 100 * time.Millisecond, Steps: []engine.CanaryStep{
+	spec := func(version string) domain.DeploymentSpec {
+		return domain.DeploymentSpec{
+			Package: "api", Environment: "prod0", Release: "api@" + version, Strategy: domain.StrategyCanary,
+			Canary: domain.CanarySpec{CheckInterval: 100 * time.Millisecond, Steps: []domain.CanaryStep{
 				{Weight: 20, Bake: 500 * time.Millisecond}, {Weight: 60, Bake: 500 * time.Millisecond},
 			}},
-			Hook:        &engine.HookConfig{URL: url + "/hooks", Retry: engine.RetryConfig{Attempts: 2, MinWait: 10 * time.Millisecond, MaxWait: 50 * time.Millisecond}},
-			HealthCheck: &engine.HealthCheck{URL: url + "/health/{package}/{environment}/{slot}/{version}", Interval: 100 * time.Millisecond},
+			Hook:        &domain.HookConfig{URL: url + "/hooks", Retry: domain.RetryConfig{Attempts: 2, MinWait: 10 * time.Millisecond, MaxWait: 50 * time.Millisecond}},
+			HealthCheck: &domain.HealthCheck{URL: url + "/health/{package}/{environment}/{slot}/{version}", Interval: 100 * time.Millisecond},
 		}
 	}
 	if _, err := first.engine.Deploy(ctx, engine.DeployRequest{Spec: spec("1")}); err != nil {
@@ -102,9 +103,9 @@ func TestAccDeployment_leaseAcrossProviderInstances(t *testing.T) {
 	}
 
 	t.Run("same release twice", func(t *testing.T) {
-		results := deployConcurrently(t, [2]*providerData{first, second}, [2]engine.DeploymentSpec{spec("2"), spec("2")})
+		results := deployConcurrently(t, [2]*providerData{first, second}, [2]domain.DeploymentSpec{spec("2"), spec("2")})
 		for i, d := range results {
-			if d.LiveRelease != "api@2" || d.Status != engine.StatusSucceeded {
+			if d.LiveRelease != "api@2" || d.Status != domain.StatusSucceeded {
 				t.Errorf("run %d returned %s live %q, want succeeded with api@2 live", i+1, d.Status, d.LiveRelease)
 			}
 		}
@@ -116,7 +117,7 @@ func TestAccDeployment_leaseAcrossProviderInstances(t *testing.T) {
 
 	t.Run("two releases", func(t *testing.T) {
 		before := len(target.HookEvents())
-		results := deployConcurrently(t, [2]*providerData{first, second}, [2]engine.DeploymentSpec{spec("3"), spec("1")})
+		results := deployConcurrently(t, [2]*providerData{first, second}, [2]domain.DeploymentSpec{spec("3"), spec("1")})
 		events := rolloutEvents(target.HookEvents()[before:])
 		// Both are new releases: both roll out in full, one after the
 		// other, and the one that ran last is live.
@@ -135,7 +136,7 @@ func TestAccDeployment_leaseAcrossProviderInstances(t *testing.T) {
 			t.Error(err)
 		}
 		for i, d := range results {
-			if d.Status != engine.StatusSucceeded {
+			if d.Status != domain.StatusSucceeded {
 				t.Errorf("run %d returned %s", i+1, d.Status)
 			}
 		}
@@ -160,9 +161,9 @@ func openProviderData(t *testing.T, store string) *providerData {
 
 // deployConcurrently starts both deploys at the same moment and waits for
 // both; each must succeed.
-func deployConcurrently(t *testing.T, pds [2]*providerData, specs [2]engine.DeploymentSpec) [2]*engine.Deployment {
+func deployConcurrently(t *testing.T, pds [2]*providerData, specs [2]domain.DeploymentSpec) [2]*domain.Deployment {
 	t.Helper()
-	var results [2]*engine.Deployment
+	var results [2]*domain.Deployment
 	var errs [2]error
 	var wg sync.WaitGroup
 	start := make(chan struct{})

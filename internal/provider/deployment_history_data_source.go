@@ -11,7 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 var (
@@ -72,13 +73,13 @@ func (d *deploymentHistoryDataSource) Read(ctx context.Context, req datasource.R
 		return
 	}
 	id := m.Deployment.ValueString()
-	if _, _, err := engine.ParseDeploymentID(id); err != nil {
+	if _, _, err := domain.ParseDeploymentID(id); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("deployment"), "Invalid Deployment Id",
 			fmt.Sprintf("%v. Use the id of an ocuroot_deployment, for example \"api/prod1\".", err))
 		return
 	}
 	rec, err := d.data.engine.GetDeployment(ctx, id)
-	if err != nil && !engine.IsNotFound(err) {
+	if err != nil && !records.IsNotFound(err) {
 		d.data.addStoreReadError(&resp.Diagnostics, "Reading deployment "+id, err, "Check that the store is reachable and run terraform again.")
 		return
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -292,7 +292,7 @@ func deployedAfterApproval(store string, target *demotarget.Target) error {
 		return err
 	}
 	defer kv.Close()
-	approval, err := engine.NewStore(kv).GetApproval(context.Background(), "web@2", "prod")
+	approval, err := records.NewStore(kv).GetApproval(context.Background(), "web@2", "prod")
 	if err != nil {
 		return fmt.Errorf("approval of phase prod of web@2: %w", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // An import must plan no change when the configuration matches what was
@@ -27,15 +27,15 @@ import (
 // adoptedDeployment is a stored deployment as an import or a listed result
 // records it: the release in effect with the status and traffic share that
 // describe it (engine.Adoption), and the settings of its last rollout.
-func adoptedDeployment(d *engine.Deployment) (deploymentModel, diag.Diagnostics) {
+func adoptedDeployment(d *domain.Deployment) (deploymentModel, diag.Diagnostics) {
 	adopted := d.Adoption()
 	m := deploymentModel{
 		Environment: types.StringValue(d.Environment), Release: types.StringValue(adopted.Release),
-		Strategy:    types.StringValue(string(engine.StrategyDirect)),
-		OnTimeout:   types.StringValue(string(engine.OnTimeoutRollback)),
+		Strategy:    types.StringValue(string(domain.StrategyDirect)),
+		OnTimeout:   types.StringValue(string(domain.OnTimeoutRollback)),
 		RolloutPlan: types.StringValue("none (imported)"),
 	}
-	m.ProgressDeadline = goDuration(engine.DefaultProgressDeadline)
+	m.ProgressDeadline = goDuration(domain.DefaultProgressDeadline)
 	m.Timeouts = nullTimeouts()
 	if d.Rollout != nil {
 		// What was deployed, so a matching configuration plans no change.
@@ -53,8 +53,8 @@ func adoptedDeployment(d *engine.Deployment) (deploymentModel, diag.Diagnostics)
 // (engine.Adoption); the record itself still says rolled_back at 0%. While
 // the release stays settled the state keeps its reading; a workspace whose
 // own rollout was rolled back holds rolled_back and keeps seeing it.
-func keepSettledReading(prior, refreshed *deploymentModel, d *engine.Deployment) {
-	adoptedReading := prior.Status.ValueString() == string(engine.StatusSucceeded) && prior.TrafficPercent.ValueInt64() == 100
+func keepSettledReading(prior, refreshed *deploymentModel, d *domain.Deployment) {
+	adoptedReading := prior.Status.ValueString() == string(domain.StatusSucceeded) && prior.TrafficPercent.ValueInt64() == 100
 	if adoptedReading && prior.Release.Equal(refreshed.Release) && d.SettledOn(refreshed.Release.ValueString()) {
 		refreshed.Status, refreshed.TrafficPercent = prior.Status, prior.TrafficPercent
 	}
@@ -62,7 +62,7 @@ func keepSettledReading(prior, refreshed *deploymentModel, d *engine.Deployment)
 
 // applyStoredSpec fills the configuration attributes of m from the spec
 // stored with a rollout.
-func (m *deploymentModel) applyStoredSpec(spec engine.DeploymentSpec) {
+func (m *deploymentModel) applyStoredSpec(spec domain.DeploymentSpec) {
 	if spec.Strategy != "" {
 		m.Strategy = types.StringValue(string(spec.Strategy))
 	}
@@ -79,11 +79,11 @@ func (m *deploymentModel) applyStoredSpec(spec engine.DeploymentSpec) {
 	m.Check = importedMetricChecks(spec.Checks)
 }
 
-func importedCanary(spec engine.DeploymentSpec) *canaryModel {
+func importedCanary(spec domain.DeploymentSpec) *canaryModel {
 	c := spec.Canary
 	customised := len(c.Steps) > 0 || c.ManualPromotion ||
-		c.CheckInterval != engine.DefaultCheckInterval || c.FailureThreshold != engine.DefaultFailureThreshold
-	if spec.Strategy != engine.StrategyCanary && !customised {
+		c.CheckInterval != domain.DefaultCheckInterval || c.FailureThreshold != domain.DefaultFailureThreshold
+	if spec.Strategy != domain.StrategyCanary && !customised {
 		return nil
 	}
 	m := &canaryModel{
@@ -98,7 +98,7 @@ func importedCanary(spec engine.DeploymentSpec) *canaryModel {
 	return m
 }
 
-func importedBlueGreen(spec engine.DeploymentSpec) *blueGreenModel {
+func importedBlueGreen(spec domain.DeploymentSpec) *blueGreenModel {
 	bg := spec.BlueGreen
 	// What the engine fills into the two settings left unset.
 	filledInterval, filledThreshold := spec.Canary.CheckInterval, spec.Canary.FailureThreshold
@@ -108,7 +108,7 @@ func importedBlueGreen(spec engine.DeploymentSpec) *blueGreenModel {
 	customised := bg.ManualPromotion || bg.PromotionDelay > 0 || bg.ScaleDownDelay > 0 ||
 		len(bg.PrePromotionCheck) > 0 || len(bg.PostPromotionCheck) > 0 ||
 		bg.CheckInterval != filledInterval || bg.FailureThreshold != filledThreshold
-	if spec.Strategy != engine.StrategyBlueGreen && !customised {
+	if spec.Strategy != domain.StrategyBlueGreen && !customised {
 		return nil
 	}
 	m := &blueGreenModel{
@@ -129,7 +129,7 @@ func importedBlueGreen(spec engine.DeploymentSpec) *blueGreenModel {
 	return m
 }
 
-func importedHook(hook *engine.HookConfig) *hookModel {
+func importedHook(hook *domain.HookConfig) *hookModel {
 	if hook == nil {
 		return nil
 	}
@@ -138,7 +138,7 @@ func importedHook(hook *engine.HookConfig) *hookModel {
 		SecretWOVersion: types.Int64Null(), Headers: types.MapNull(types.StringType), Timeout: goDuration(hook.Timeout),
 		HeadersWO: types.MapNull(types.StringType), Credential: optionalString(hook.Credential),
 	}
-	if hook.Retry != engine.DefaultRetry {
+	if hook.Retry != domain.DefaultRetry {
 		m.Retry = &retryModel{
 			Attempts: types.Int64Value(int64(hook.Retry.Attempts)),
 			MinWait:  goDuration(hook.Retry.MinWait),
@@ -148,7 +148,7 @@ func importedHook(hook *engine.HookConfig) *hookModel {
 	return m
 }
 
-func importedHealthCheck(spec engine.DeploymentSpec) *healthCheckModel {
+func importedHealthCheck(spec domain.DeploymentSpec) *healthCheckModel {
 	hc := spec.HealthCheck
 	if hc == nil {
 		return nil
@@ -168,7 +168,7 @@ func importedHealthCheck(spec engine.DeploymentSpec) *healthCheckModel {
 	return m
 }
 
-func importedMetricChecks(checks []engine.MetricCheck) []metricCheckModel {
+func importedMetricChecks(checks []domain.MetricCheck) []metricCheckModel {
 	out := []metricCheckModel{}
 	for _, c := range checks {
 		m := metricCheckModel{

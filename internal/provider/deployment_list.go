@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 var (
@@ -37,8 +38,8 @@ type deploymentListModel struct {
 // adopted deployment reads as its release in effect (engine.Adoption), so
 // neither rolled_back nor torn_down is one of them.
 var listedStatuses = []string{
-	string(engine.StatusSucceeded), string(engine.StatusInProgress),
-	string(engine.StatusAwaitingPromotion), string(engine.StatusFailed),
+	string(domain.StatusSucceeded), string(domain.StatusInProgress),
+	string(domain.StatusAwaitingPromotion), string(domain.StatusFailed),
 }
 
 func (l *deploymentList) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -88,7 +89,7 @@ func (l *deploymentList) List(ctx context.Context, req list.ListRequest, stream 
 	deployments, err := l.data.engine.ListDeployments(ctx, engine.DeploymentFilter{
 		Package:     filter.Package.ValueString(),
 		Environment: filter.Environment.ValueString(),
-		Status:      engine.Status(filter.Status.ValueString()),
+		Status:      domain.Status(filter.Status.ValueString()),
 	})
 	if err != nil {
 		listFailed(stream, "Cannot List Deployments",

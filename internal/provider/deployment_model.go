@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // deploymentModel is the Terraform view of ocuroot_deployment.
@@ -119,10 +120,10 @@ func duration(v durationValue) time.Duration {
 	return d
 }
 
-func metricChecks(ctx context.Context, in []metricCheckModel, diags *diag.Diagnostics) []engine.MetricCheck {
-	out := make([]engine.MetricCheck, 0, len(in))
+func metricChecks(ctx context.Context, in []metricCheckModel, diags *diag.Diagnostics) []domain.MetricCheck {
+	out := make([]domain.MetricCheck, 0, len(in))
 	for _, c := range in {
-		mc := engine.MetricCheck{
+		mc := domain.MetricCheck{
 			Name: c.Name.ValueString(), URL: c.URL.ValueString(), Path: c.Path.ValueString(),
 			Headers: ownHeaders(ctx, c.Headers, c.HeadersWO, diags), Credential: c.Credential.ValueString(),
 		}
@@ -165,7 +166,7 @@ func packageOf(release types.String) string {
 	if release.IsNull() || release.IsUnknown() {
 		return ""
 	}
-	pkg, _, err := engine.ParseReleaseID(release.ValueString())
+	pkg, _, err := domain.ParseReleaseID(release.ValueString())
 	if err != nil {
 		return ""
 	}
@@ -176,32 +177,32 @@ func packageOf(release types.String) string {
 // hook's secret_wo, read from the configuration (never from plan or state).
 // A hook with neither secret is signed with the provider's hook_secret,
 // which the engine applies.
-func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (engine.DeploymentSpec, diag.Diagnostics) {
+func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (domain.DeploymentSpec, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	spec := engine.DeploymentSpec{
+	spec := domain.DeploymentSpec{
 		Package:          packageOf(m.Release),
 		Environment:      m.Environment.ValueString(),
 		Release:          m.Release.ValueString(),
-		Strategy:         engine.Strategy(m.Strategy.ValueString()),
+		Strategy:         domain.Strategy(m.Strategy.ValueString()),
 		ProgressDeadline: duration(m.ProgressDeadline),
-		OnTimeout:        engine.TimeoutAction(m.OnTimeout.ValueString()),
+		OnTimeout:        domain.TimeoutAction(m.OnTimeout.ValueString()),
 		Checks:           metricChecks(ctx, m.Check, &diags),
 	}
 	if c := m.Canary; c != nil {
-		spec.Canary = engine.CanarySpec{
+		spec.Canary = domain.CanarySpec{
 			CheckInterval:    duration(c.CheckInterval),
 			FailureThreshold: int(c.FailureThreshold.ValueInt64()),
 			ManualPromotion:  c.ManualPromotion.ValueBool(),
 		}
 		for _, s := range c.Step {
-			spec.Canary.Steps = append(spec.Canary.Steps, engine.CanaryStep{
+			spec.Canary.Steps = append(spec.Canary.Steps, domain.CanaryStep{
 				Weight: int(s.Weight.ValueInt64()),
 				Bake:   duration(s.Bake),
 			})
 		}
 	}
 	if bg := m.BlueGreen; bg != nil {
-		spec.BlueGreen = engine.BlueGreenSpec{
+		spec.BlueGreen = domain.BlueGreenSpec{
 			ManualPromotion:    bg.ManualPromotion.ValueBool(),
 			PromotionDelay:     duration(bg.PromotionDelay),
 			ScaleDownDelay:     duration(bg.ScaleDownDelay),
@@ -212,7 +213,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (e
 		}
 	}
 	if h := m.Hook; h != nil && !h.URL.IsNull() {
-		hook := engine.HookConfig{
+		hook := domain.HookConfig{
 			URL:     h.URL.ValueString(),
 			Secret:  cmp.Or(writeOnlySecret, h.Secret.ValueString()),
 			Timeout: duration(h.Timeout),
@@ -220,7 +221,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (e
 		hook.Headers = ownHeaders(ctx, h.Headers, h.HeadersWO, &diags)
 		hook.Credential = h.Credential.ValueString()
 		if r := h.Retry; r != nil {
-			hook.Retry = engine.RetryConfig{
+			hook.Retry = domain.RetryConfig{
 				Attempts: int(r.Attempts.ValueInt64()),
 				MinWait:  duration(r.MinWait),
 				MaxWait:  duration(r.MaxWait),
@@ -229,7 +230,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, writeOnlySecret string) (e
 		spec.Hook = &hook
 	}
 	if hc := m.HealthCheck; hc != nil && !hc.URL.IsNull() {
-		check := engine.HealthCheck{
+		check := domain.HealthCheck{
 			URL:        hc.URL.ValueString(),
 			Interval:   duration(hc.Interval),
 			Timeout:    duration(hc.Timeout),
@@ -259,14 +260,14 @@ func (m *deploymentModel) seedRequest(ctx context.Context, diags *diag.Diagnosti
 	}
 	return engine.SeedRequest{
 		Spec: spec, LiveRelease: m.LiveRelease.ValueString(), PendingRelease: m.PendingRelease.ValueString(),
-		TrafficPercent: int(m.TrafficPercent.ValueInt64()), Status: engine.Status(m.Status.ValueString()),
+		TrafficPercent: int(m.TrafficPercent.ValueInt64()), Status: domain.Status(m.Status.ValueString()),
 	}, true
 }
 
 // applyRecord copies what the engine knows into the computed attributes.
 // It reads the record only: the history log stays out of refresh, so a
 // refresh costs the same after a thousand rollouts as after one.
-func (m *deploymentModel) applyRecord(d *engine.Deployment) diag.Diagnostics {
+func (m *deploymentModel) applyRecord(d *domain.Deployment) diag.Diagnostics {
 	m.ID = types.StringValue(d.ID())
 	m.Package = types.StringValue(d.Package)
 	m.Status = types.StringValue(string(d.Status))
@@ -280,7 +281,7 @@ func (m *deploymentModel) applyRecord(d *engine.Deployment) diag.Diagnostics {
 
 // applyRecord copies the record into the data source's attributes the way
 // the resource reads it: one mapping, so both show a record alike.
-func (m *deploymentDataModel) applyRecord(d *engine.Deployment) diag.Diagnostics {
+func (m *deploymentDataModel) applyRecord(d *domain.Deployment) diag.Diagnostics {
 	var read deploymentModel
 	diags := read.applyRecord(d)
 	m.ID, m.Package, m.Status = read.ID, read.Package, read.Status
@@ -291,7 +292,7 @@ func (m *deploymentDataModel) applyRecord(d *engine.Deployment) diag.Diagnostics
 
 // recentHistory reads the newest limit transitions of d from the engine's
 // history log, oldest first (limit 0: all of them).
-func recentHistory(ctx context.Context, e *engine.Engine, d *engine.Deployment, limit int) ([]engine.Transition, error) {
+func recentHistory(ctx context.Context, e *engine.Engine, d *domain.Deployment, limit int) ([]domain.Transition, error) {
 	return e.HistoryOf(ctx, d, limit)
 }
 
@@ -304,7 +305,7 @@ func optionalString(s string) types.String {
 
 // transitionValue is one history entry as a Terraform object; null when
 // there is none (a record restored from state, or never saved).
-func transitionValue(t *engine.Transition) (types.Object, diag.Diagnostics) {
+func transitionValue(t *domain.Transition) (types.Object, diag.Diagnostics) {
 	if t == nil {
 		return types.ObjectNull(historyAttrTypes), nil
 	}
@@ -318,7 +319,7 @@ func transitionValue(t *engine.Transition) (types.Object, diag.Diagnostics) {
 }
 
 // historyValue is a list of history entries, oldest first.
-func historyValue(entries []engine.Transition) (types.List, diag.Diagnostics) {
+func historyValue(entries []domain.Transition) (types.List, diag.Diagnostics) {
 	values := make([]attr.Value, 0, len(entries))
 	var diags diag.Diagnostics
 	for i := range entries {

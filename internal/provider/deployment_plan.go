@@ -14,7 +14,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 )
 
 // ValidateConfig checks the rules that involve more than one attribute,
@@ -63,7 +67,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if pkg != "" {
 		plan.Package = types.StringValue(pkg)
 		if !plan.Environment.IsUnknown() {
-			plan.ID = types.StringValue(engine.DeploymentID(pkg, plan.Environment.ValueString()))
+			plan.ID = types.StringValue(domain.DeploymentID(pkg, plan.Environment.ValueString()))
 		}
 		if state != nil && state.Package.ValueString() != "" && state.Package.ValueString() != pkg {
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("release"))
@@ -99,7 +103,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking whether %s already runs a release, to plan its rollout", plan.ID.ValueString()), err, nextAfterPlanRead)
 			return
 		}
-		plan.RolloutPlan = types.StringValue(engine.SummarizeRollout(plannedRun.spec, plannedRun.stepsFor(hasLive), hasLive))
+		plan.RolloutPlan = types.StringValue(rollout.SummarizeRollout(plannedRun.spec, plannedRun.stepsFor(hasLive), hasLive))
 	}
 	r.warnAboutApprovalWait(ctx, &plan, plannedRun, resp)
 	warnAboutOwnCredentialsAtGate(ctx, req.Config, &plan, &resp.Diagnostics)
@@ -115,7 +119,7 @@ func (r *deploymentResource) planRollbackOfUnfinished(ctx context.Context, plan 
 		return
 	}
 	d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
-	if engine.IsNotFound(err) {
+	if records.IsNotFound(err) {
 		return
 	}
 	if err != nil {
@@ -151,7 +155,7 @@ func (r *deploymentResource) warnAboutApprovalWait(ctx context.Context, plan *de
 		return
 	}
 	rel, err := r.data.engine.GetRelease(ctx, plan.Release.ValueString())
-	if engine.IsNotFound(err) {
+	if records.IsNotFound(err) {
 		return // registered later in this apply: nothing to tell yet
 	}
 	if err != nil {
@@ -176,9 +180,9 @@ func (r *deploymentResource) warnAboutApprovalWait(ctx context.Context, plan *de
 	// A promotion or approval may be planned a moment after this resource:
 	// Terraform plans siblings in any order.
 	r.data.awaitPlanned(ctx, func() bool {
-		return engine.PreviewPhaseGate(rel, env, facts, r.data).Clear()
+		return gate.PreviewPhaseGate(rel, env, facts, r.data).Clear()
 	})
-	preview := engine.PreviewPhaseGate(rel, env, facts, r.data)
+	preview := gate.PreviewPhaseGate(rel, env, facts, r.data)
 	if len(preview.Gated) > 0 {
 		resp.Diagnostics.AddAttributeWarning(path.Root("release"), "Earlier Phase Waits For Promotion", unplannedGatesWarning(rel, env, preview.Gated))
 	}
@@ -227,24 +231,24 @@ func (r *deploymentResource) hasLiveRelease(ctx context.Context, state, plan *de
 		return false, nil
 	}
 	d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
-	if engine.IsNotFound(err) {
+	if records.IsNotFound(err) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	return d.LiveRelease != "" && d.Status != engine.StatusTornDown, nil
+	return d.LiveRelease != "" && d.Status != domain.StatusTornDown, nil
 }
 
 // addDeployError turns an engine error into one diagnostic whose summary
 // says what kind of failure it was and whose detail says what happened,
 // what was done about it and what to do next.
 func addDeployError(diags *diag.Diagnostics, operation string, err error) {
-	var rolloutErr *engine.RolloutError
-	var gateErr *engine.GateError
-	var leaseErr *engine.LeaseError
-	var unrecorded *engine.UnrecordedError
-	var missing *engine.MissingCredentialError
+	var rolloutErr *domain.RolloutError
+	var gateErr *gate.GateError
+	var leaseErr *lease.LeaseError
+	var unrecorded *domain.UnrecordedError
+	var missing *domain.MissingCredentialError
 	text := engineErrorText(err)
 	_, storeFailed := storeFailure(err)
 	// An outcome the store could not record is worded by the engine: what
@@ -270,7 +274,7 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 		diags.AddError("Deployment Rollout Interrupted", text)
 	case errors.As(err, &rolloutErr):
 		diags.AddError("Deployment Rollout Failed", text)
-	case errors.As(err, &gateErr) && gateErr.Cause == engine.GateCauseNotInRelease:
+	case errors.As(err, &gateErr) && gateErr.Cause == gate.GateCauseNotInRelease:
 		diags.AddError("Environment Not In Release", text)
 	case errors.As(err, &gateErr):
 		diags.AddError("Deployment Blocked By Phase Order", text)
@@ -278,7 +282,7 @@ func addDeployError(diags *diag.Diagnostics, operation string, err error) {
 		diags.AddError("Deployment Locked By Another Run", text)
 	case errors.As(err, &unrecorded):
 		diags.AddError("Deployment Outcome Not Recorded", text+"\n\nApply again once the store can be reached: that apply brings the store up to date.")
-	case errors.Is(err, engine.ErrLeaseLost):
+	case errors.Is(err, lease.ErrLeaseLost):
 		diags.AddError("Deployment Lease Lost", text+"\n\nThis run stopped where it was, without rolling back, because another run now holds "+
 			"the deployment (or an operator broke the lease): two rollouts never interleave. The position is saved; apply again once the other run is done.")
 	default:
@@ -307,18 +311,18 @@ func titleCase(s string) string {
 }
 
 // addAwaitingPromotionWarning tells the user what to apply next.
-func addAwaitingPromotionWarning(diags *diag.Diagnostics, d *engine.Deployment) {
-	if d == nil || d.Status != engine.StatusAwaitingPromotion {
+func addAwaitingPromotionWarning(diags *diag.Diagnostics, d *domain.Deployment) {
+	if d == nil || d.Status != domain.StatusAwaitingPromotion {
 		return
 	}
 	diags.AddWarning("Deployment Awaiting Promotion", fmt.Sprintf(
 		"%s is ready in %s at %d%% traffic and waits for a promotion; %s still serves. An ocuroot_promotion { deployment = %q, release = %q } finishes the rollout (if one is part of this apply, it runs next).",
-		d.PendingRelease, d.ID(), d.TrafficPercent, engine.OrNone(d.LiveRelease), d.ID(), d.PendingRelease))
+		d.PendingRelease, d.ID(), d.TrafficPercent, domain.OrNone(d.LiveRelease), d.ID(), d.PendingRelease))
 }
 
 // goDuration renders a duration the way a user writes it ("10m").
 func goDuration(d time.Duration) durationValue {
-	return durationValue{GoDuration: timetypes.NewGoDurationValueFromStringMust(engine.FormatDuration(d))}
+	return durationValue{GoDuration: timetypes.NewGoDurationValueFromStringMust(domain.FormatDuration(d))}
 }
 
 var timeoutsCreateAttrTypes = map[string]attr.Type{"create": types.StringType}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // Plan-time facts of the human gates in front of a deployment, for
@@ -23,7 +25,7 @@ func (r *deploymentResource) noteGateOfPlannedRollout(ctx context.Context, plan 
 		return err
 	}
 	for _, s := range rollout.stepsFor(hasLive) {
-		if s.Kind == engine.StepGate {
+		if s.Kind == domain.StepGate {
 			r.data.notePlannedGate(plan.ID.ValueString(), plan.Release.ValueString())
 			return nil
 		}
@@ -33,17 +35,17 @@ func (r *deploymentResource) noteGateOfPlannedRollout(ctx context.Context, plan 
 
 // earlierPhaseFacts reads the deployments of the phases before k and notes
 // those whose rollout planned in this apply stops at its promotion gate.
-func (r *deploymentResource) earlierPhaseFacts(ctx context.Context, rel engine.Release, k int) (engine.GatePreviewFacts, error) {
-	facts := engine.GatePreviewFacts{Deployments: map[string]engine.Deployment{}, StopsAtGate: map[string]bool{}}
+func (r *deploymentResource) earlierPhaseFacts(ctx context.Context, rel domain.Release, k int) (gate.GatePreviewFacts, error) {
+	facts := gate.GatePreviewFacts{Deployments: map[string]domain.Deployment{}, StopsAtGate: map[string]bool{}}
 	for _, p := range rel.Phases[:k] {
 		for _, env := range p.Environments {
-			id := engine.DeploymentID(rel.Package, env)
+			id := domain.DeploymentID(rel.Package, env)
 			if r.data.plannedGate(id, rel.ID()) {
 				facts.StopsAtGate[env] = true
 				continue
 			}
 			d, err := r.data.engine.GetDeployment(ctx, id)
-			if engine.IsNotFound(err) {
+			if records.IsNotFound(err) {
 				continue // never deployed there: no gate to wait at
 			}
 			if err != nil {
@@ -57,19 +59,19 @@ func (r *deploymentResource) earlierPhaseFacts(ctx context.Context, rel engine.R
 
 // phaseApproved reports whether phase k of rel needs no approval or the
 // store has one.
-func (r *deploymentResource) phaseApproved(ctx context.Context, rel engine.Release, k int) (bool, error) {
+func (r *deploymentResource) phaseApproved(ctx context.Context, rel domain.Release, k int) (bool, error) {
 	if !rel.Phases[k].RequiresApproval {
 		return true, nil
 	}
 	_, err := r.data.engine.PhaseApproval(ctx, rel.ID(), rel.Phases[k].Name)
-	if engine.IsNotFound(err) {
+	if records.IsNotFound(err) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
 // unplannedGatesWarning names each gate and the ocuroot_promotion to add.
-func unplannedGatesWarning(rel engine.Release, env string, gates []engine.PreviewGate) string {
+func unplannedGatesWarning(rel domain.Release, env string, gates []gate.PreviewGate) string {
 	places := make([]string, len(gates))
 	blocks := make([]string, len(gates))
 	refs := make([]string, len(gates))

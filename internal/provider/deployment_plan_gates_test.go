@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
@@ -30,7 +31,7 @@ func TestDeploymentPlanWarnsAboutUnplannedPromotionGate(t *testing.T) {
 	t.Run("the store shows the gate", func(t *testing.T) {
 		ctx := context.Background()
 		pd, clock := webPhasesProviderData(t, nil)
-		seedWebCanary(t, pd, engine.StatusAwaitingPromotion)
+		seedWebCanary(t, pd, domain.StatusAwaitingPromotion)
 		r := &deploymentResource{data: pd}
 		started := clock.Now()
 		if got := planWarnings(ctx, r, webPlan("prod", "web@2")); len(got) != 1 || got[0] != atGate {
@@ -49,7 +50,7 @@ func TestDeploymentPlanWarnsAboutUnplannedPromotionGate(t *testing.T) {
 		ctx := context.Background()
 		var pd *providerData
 		pd, _ = webPhasesProviderData(t, func() { pd.notePlannedPromotion("web/canary", "web@2") })
-		seedWebCanary(t, pd, engine.StatusAwaitingPromotion)
+		seedWebCanary(t, pd, domain.StatusAwaitingPromotion)
 		if got := planWarnings(ctx, &deploymentResource{data: pd}, webPlan("prod", "web@2")); len(got) != 0 {
 			t.Errorf("a sibling promotion planned a moment later, still warned: %q", got)
 		}
@@ -58,10 +59,10 @@ func TestDeploymentPlanWarnsAboutUnplannedPromotionGate(t *testing.T) {
 	t.Run("this apply stops canary at the gate", func(t *testing.T) {
 		ctx := context.Background()
 		pd, _ := webPhasesProviderData(t, nil)
-		seedWebCanary(t, pd, engine.StatusSucceeded)
+		seedWebCanary(t, pd, domain.StatusSucceeded)
 		r := &deploymentResource{data: pd}
 		canary := webPlan("canary", "web@2")
-		canary.Strategy = types.StringValue(string(engine.StrategyBlueGreen))
+		canary.Strategy = types.StringValue(string(domain.StrategyBlueGreen))
 		canary.BlueGreen = &blueGreenModel{ManualPromotion: types.BoolValue(true)}
 		if got := planWarnings(ctx, r, canary); len(got) != 0 {
 			t.Errorf("the first phase has nothing before it, got %q", got)
@@ -75,7 +76,7 @@ func TestDeploymentPlanWarnsAboutUnplannedPromotionGate(t *testing.T) {
 
 	t.Run("no gate, no warning", func(t *testing.T) {
 		pd, _ := webPhasesProviderData(t, nil)
-		seedWebCanary(t, pd, engine.StatusSucceeded)
+		seedWebCanary(t, pd, domain.StatusSucceeded)
 		if got := planWarnings(context.Background(), &deploymentResource{data: pd}, webPlan("prod", "web@2")); len(got) != 0 {
 			t.Errorf("canary rolls out without a gate, got %q", got)
 		}
@@ -85,10 +86,10 @@ func TestDeploymentPlanWarnsAboutUnplannedPromotionGate(t *testing.T) {
 // webPhasesProviderData is provider data on a memory store with
 // environments canary and prod and releases web@1, web@2 whose phases are
 // canary then prod. onFirstWait runs when a check first waits on the clock.
-func webPhasesProviderData(t *testing.T, onFirstWait func()) (*providerData, engine.Clock) {
+func webPhasesProviderData(t *testing.T, onFirstWait func()) (*providerData, domain.Clock) {
 	t.Helper()
 	ctx := context.Background()
-	var clock engine.Clock = enginetest.NewAutoClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
+	var clock domain.Clock = enginetest.NewAutoClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 	if onFirstWait != nil {
 		clock = &firstWaitClock{Clock: clock, onFirstWait: onFirstWait}
 	}
@@ -97,12 +98,12 @@ func webPhasesProviderData(t *testing.T, onFirstWait func()) (*providerData, eng
 		t.Fatal(err)
 	}
 	for _, env := range []string{"canary", "prod"} {
-		if _, err := pd.engine.PutEnvironment(ctx, engine.Environment{Name: env}); err != nil {
+		if _, err := pd.engine.PutEnvironment(ctx, domain.Environment{Name: env}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, version := range []string{"1", "2"} {
-		if _, err := pd.engine.RegisterRelease(ctx, engine.Release{Package: "web", Version: version, Phases: []engine.Phase{
+		if _, err := pd.engine.RegisterRelease(ctx, domain.Release{Package: "web", Version: version, Phases: []domain.Phase{
 			{Name: "canary", Environments: []string{"canary"}},
 			{Name: "prod", Environments: []string{"prod"}},
 		}}); err != nil {
@@ -114,14 +115,14 @@ func webPhasesProviderData(t *testing.T, onFirstWait func()) (*providerData, eng
 
 // seedWebCanary records web/canary with web@1 live and, at the gate,
 // web@2 pending, as a blue-green deployment with manual promotion.
-func seedWebCanary(t *testing.T, pd *providerData, status engine.Status) {
+func seedWebCanary(t *testing.T, pd *providerData, status domain.Status) {
 	t.Helper()
 	seed := engine.SeedRequest{
-		Spec: engine.DeploymentSpec{Package: "web", Environment: "canary", Release: "web@1", Strategy: engine.StrategyBlueGreen,
-			BlueGreen: engine.BlueGreenSpec{ManualPromotion: true}},
+		Spec: domain.DeploymentSpec{Package: "web", Environment: "canary", Release: "web@1", Strategy: domain.StrategyBlueGreen,
+			BlueGreen: domain.BlueGreenSpec{ManualPromotion: true}},
 		LiveRelease: "web@1", Status: status, TrafficPercent: 100,
 	}
-	if status == engine.StatusAwaitingPromotion {
+	if status == domain.StatusAwaitingPromotion {
 		seed.PendingRelease, seed.TrafficPercent = "web@2", 0
 	}
 	if _, err := pd.engine.SeedDeployment(context.Background(), seed); err != nil {
@@ -132,7 +133,7 @@ func seedWebCanary(t *testing.T, pd *providerData, status engine.Status) {
 func webPlan(env, release string) *deploymentModel {
 	return &deploymentModel{
 		ID: types.StringValue("web/" + env), Environment: types.StringValue(env), Release: types.StringValue(release),
-		Strategy: types.StringValue(string(engine.StrategyDirect)),
+		Strategy: types.StringValue(string(domain.StrategyDirect)),
 	}
 }
 
@@ -150,7 +151,7 @@ func planWarnings(ctx context.Context, r *deploymentResource, plan *deploymentMo
 // firstWaitClock runs onFirstWait when the code under test first waits,
 // standing in for a sibling resource planned a moment later.
 type firstWaitClock struct {
-	engine.Clock
+	domain.Clock
 	onFirstWait func()
 	waited      bool
 }

@@ -3,7 +3,8 @@ package provider
 import (
 	"context"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 )
 
 // plannedRollout is the rollout a plan previews: the planned configuration
@@ -11,16 +12,16 @@ import (
 // the plan path needs to "is a release live already". The rollout_plan
 // attribute, the timeout checks and the gate preview all read it.
 type plannedRollout struct {
-	spec  engine.ResolvedSpec
-	steps map[bool][]engine.Step
+	spec  domain.ResolvedSpec
+	steps map[bool][]domain.Step
 }
 
 // stepsFor returns the steps of the rollout, planned on first use.
-func (p *plannedRollout) stepsFor(hasLiveRelease bool) []engine.Step {
+func (p *plannedRollout) stepsFor(hasLiveRelease bool) []domain.Step {
 	if steps, ok := p.steps[hasLiveRelease]; ok {
 		return steps
 	}
-	steps, _ := engine.PlanRollout(p.spec, hasLiveRelease)
+	steps, _ := rollout.PlanRollout(p.spec, hasLiveRelease)
 	p.steps[hasLiveRelease] = steps
 	return steps
 }
@@ -35,11 +36,11 @@ func resolvePlannedRollout(ctx context.Context, plan *deploymentModel) *plannedR
 		return nil
 	}
 	standInForUnknowns(plan, &spec)
-	resolved, err := engine.Resolve(spec)
+	resolved, err := domain.Resolve(spec)
 	if err != nil {
 		return nil
 	}
-	return &plannedRollout{spec: resolved, steps: map[bool][]engine.Step{}}
+	return &plannedRollout{spec: resolved, steps: map[bool][]domain.Step{}}
 }
 
 // Stand-ins for values known only at apply, such as an environment or a
@@ -54,7 +55,7 @@ const (
 
 // standInForUnknowns puts a stand-in into spec wherever the plan has an
 // unknown value the engine's rules would refuse empty.
-func standInForUnknowns(plan *deploymentModel, spec *engine.DeploymentSpec) {
+func standInForUnknowns(plan *deploymentModel, spec *domain.DeploymentSpec) {
 	if plan.Environment.IsUnknown() {
 		spec.Environment = standInName
 	}
@@ -77,7 +78,7 @@ func standInForUnknowns(plan *deploymentModel, spec *engine.DeploymentSpec) {
 
 // standInForUnknownChecks does standInForUnknowns for one list of metric
 // checks; toSpec builds checks in the order of the blocks.
-func standInForUnknownChecks(blocks []metricCheckModel, checks []engine.MetricCheck) {
+func standInForUnknownChecks(blocks []metricCheckModel, checks []domain.MetricCheck) {
 	for i := range checks {
 		if i >= len(blocks) {
 			return

@@ -6,7 +6,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 )
 
 // TestPlannedRolloutWithValuesKnownOnlyAtApply: an environment or URLs
@@ -16,7 +17,7 @@ func TestPlannedRolloutWithValuesKnownOnlyAtApply(t *testing.T) {
 	ctx := context.Background()
 	canary := func(env, hookURL, checkURL types.String) *deploymentModel {
 		return &deploymentModel{
-			Release: types.StringValue("api@2"), Environment: env, Strategy: types.StringValue(string(engine.StrategyCanary)),
+			Release: types.StringValue("api@2"), Environment: env, Strategy: types.StringValue(string(domain.StrategyCanary)),
 			Canary: &canaryModel{ManualPromotion: types.BoolValue(true), Step: []canaryStepModel{{Weight: types.Int64Value(10), Bake: goDuration(60e9)}}},
 			Hook:   &hookModel{URL: hookURL},
 			Check:  []metricCheckModel{{Name: types.StringValue("errors"), URL: checkURL, Path: types.StringValue("rate"), Max: types.Float64Value(1)}},
@@ -27,8 +28,8 @@ func TestPlannedRolloutWithValuesKnownOnlyAtApply(t *testing.T) {
 	if known == nil || unknown == nil {
 		t.Fatalf("resolvePlannedRollout: known %v, unknown %v; want both resolved", known, unknown)
 	}
-	want := engine.SummarizeRollout(known.spec, known.stepsFor(true), true)
-	if got := engine.SummarizeRollout(unknown.spec, unknown.stepsFor(true), true); got != want {
+	want := rollout.SummarizeRollout(known.spec, known.stepsFor(true), true)
+	if got := rollout.SummarizeRollout(unknown.spec, unknown.stepsFor(true), true); got != want {
 		t.Errorf("rollout with values known only at apply = %q, want %q", got, want)
 	}
 	if len(unknown.steps) != 1 {

@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -25,11 +25,11 @@ func TestDeploymentPlanWarnsAboutApprovalWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, env := range []string{"staging", "prod1"} {
-		if _, err := pd.engine.PutEnvironment(ctx, engine.Environment{Name: env}); err != nil {
+		if _, err := pd.engine.PutEnvironment(ctx, domain.Environment{Name: env}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := pd.engine.RegisterRelease(ctx, engine.Release{Package: "api", Version: "1", Phases: []engine.Phase{
+	if _, err := pd.engine.RegisterRelease(ctx, domain.Release{Package: "api", Version: "1", Phases: []domain.Phase{
 		{Name: "staging", Environments: []string{"staging"}},
 		{Name: "prod", Environments: []string{"prod1"}, RequiresApproval: true},
 	}}); err != nil {

@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 var (
@@ -72,9 +74,9 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	// The id goes into state before the wait, so an interrupted or failed
 	// create leaves a (tainted) resource Terraform can see and destroy.
-	plan.ID = types.StringValue(engine.DeploymentID(spec.Package, spec.Environment))
+	plan.ID = types.StringValue(domain.DeploymentID(spec.Package, spec.Environment))
 	plan.Package = types.StringValue(spec.Package)
-	plan.Status = types.StringValue(string(engine.StatusInProgress))
+	plan.Status = types.StringValue(string(domain.StatusInProgress))
 	plan.LiveRelease, plan.PendingRelease = types.StringNull(), types.StringNull()
 	plan.TrafficPercent = types.Int64Value(0)
 	plan.LastTransition = types.ObjectNull(historyAttrTypes)
@@ -90,7 +92,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		logFields:  map[string]any{"deployment": plan.ID.ValueString(), "release": spec.Release, "plan": plan.RolloutPlan.ValueString()},
 		// Nothing was deployed (refused by phase gating, a lease, a
 		// missing release): the resource was not created.
-		keepAfterFailure: func(d *engine.Deployment) bool { return d != nil },
+		keepAfterFailure: func(d *domain.Deployment) bool { return d != nil },
 	}, &resp.State, resp.Private, &resp.Diagnostics)
 }
 
@@ -205,7 +207,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 			switch {
 			case err == nil:
 				resp.Diagnostics.Append(plan.applyRecord(d)...)
-			case !engine.IsNotFound(err):
+			case !records.IsNotFound(err):
 				r.data.addStoreReadError(&resp.Diagnostics, "Reading the status of "+plan.ID.ValueString(), err,
 					"The new settings are kept in state with the status from before; the next refresh reads it again.")
 			}
@@ -222,7 +224,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 			UnrecordedRollback: unrecorded},
 		logMessage: "ocuroot: updating deployment",
 		logFields:  map[string]any{"deployment": plan.ID.ValueString(), "from": state.Release.ValueString(), "to": spec.Release, "plan": plan.RolloutPlan.ValueString()},
-		keepAfterFailure: func(d *engine.Deployment) bool {
+		keepAfterFailure: func(d *domain.Deployment) bool {
 			// The update did not happen: state keeps the release that was
 			// there before, so the next plan proposes the update again.
 			plan.Release = state.Release
@@ -246,7 +248,7 @@ type deployApply struct {
 	logFields  map[string]any
 	// keepAfterFailure adjusts the model after a failed rollout (d is nil
 	// when Deploy got no record); false removes the resource from state.
-	keepAfterFailure func(d *engine.Deployment) bool
+	keepAfterFailure func(d *domain.Deployment) bool
 }
 
 // rollOut runs the deploy of Create and Update and writes its outcome to
@@ -284,7 +286,7 @@ func (r *deploymentResource) rollOut(ctx context.Context, plan *deploymentModel,
 // A store that cannot be read is an error, never a "no".
 func (r *deploymentResource) hasUnfinishedRollout(ctx context.Context, plan *deploymentModel) (bool, error) {
 	d, err := r.data.engine.GetDeployment(ctx, plan.ID.ValueString())
-	if engine.IsNotFound(err) {
+	if records.IsNotFound(err) {
 		return false, nil
 	}
 	if err != nil {
@@ -310,14 +312,14 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 	defer finish()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	pkg, env, err := engine.ParseDeploymentID(state.ID.ValueString())
+	pkg, env, err := domain.ParseDeploymentID(state.ID.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Deployment Id In State", err.Error())
 		return
 	}
 	err = r.data.engine.Teardown(ctx, pkg, env, r.hookFromState(ctx, &state))
 	err = withoutLeaseNotReleased(&resp.Diagnostics, "teardown", err)
-	if errors.As(err, new(*engine.MissingCredentialError)) {
+	if errors.As(err, new(*domain.MissingCredentialError)) {
 		resp.Diagnostics.AddError("Deployment Credential Missing", engineErrorText(err)+"\n\nThe deployment is kept in state.")
 		return
 	}
@@ -340,16 +342,16 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		return
 	}
 	req.ID = id
-	if _, _, err := engine.ParseDeploymentID(req.ID); err != nil {
+	if _, _, err := domain.ParseDeploymentID(req.ID); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid Import Id", err.Error()+". Example: terraform import ocuroot_deployment.api api/prod1")
 		return
 	}
 	d, err := r.data.engine.GetDeployment(ctx, req.ID)
-	if err != nil && !engine.IsNotFound(err) {
+	if err != nil && !records.IsNotFound(err) {
 		r.data.addStoreReadError(&resp.Diagnostics, "Importing "+req.ID, err, "Nothing was imported; check that the store is reachable and import again.")
 		return
 	}
-	if err != nil || d.Status == engine.StatusTornDown {
+	if err != nil || d.Status == domain.StatusTornDown {
 		resp.Diagnostics.AddError("Cannot Import Deployment", fmt.Sprintf("No deployment %s in the store (%s): %v", req.ID, r.data.storeDescription, errOrTornDown(err)))
 		return
 	}
@@ -369,11 +371,11 @@ func errOrTornDown(err error) error {
 // secret_wo, every headers_wo) from the configuration: they never reach the
 // plan or the state, so only the run that applies the configuration has
 // them.
-func (r *deploymentResource) specFrom(ctx context.Context, m *deploymentModel, config tfsdk.Config) (engine.DeploymentSpec, diag.Diagnostics) {
+func (r *deploymentResource) specFrom(ctx context.Context, m *deploymentModel, config tfsdk.Config) (domain.DeploymentSpec, diag.Diagnostics) {
 	var configured deploymentModel
 	diags := config.Get(ctx, &configured)
 	if diags.HasError() {
-		return engine.DeploymentSpec{}, diags
+		return domain.DeploymentSpec{}, diags
 	}
 	withWriteOnly := *m
 	withWriteOnly.takeWriteOnlyValues(&configured)
@@ -388,7 +390,7 @@ func (r *deploymentResource) specFrom(ctx context.Context, m *deploymentModel, c
 
 // hookFromState is the hook configuration for operations that have no
 // configuration (refresh, destroy): the state's secret or the provider's.
-func (r *deploymentResource) hookFromState(ctx context.Context, m *deploymentModel) *engine.HookConfig {
+func (r *deploymentResource) hookFromState(ctx context.Context, m *deploymentModel) *domain.HookConfig {
 	spec, _ := m.toSpec(ctx, "")
 	return spec.Hook
 }

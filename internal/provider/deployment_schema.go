@@ -23,7 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // historyAttrTypes is the object type of one history entry, in the data
@@ -116,7 +116,7 @@ func credentialAttribute(what, use string) schema.StringAttribute {
 		MarkdownDescription: "Name of a credential in the provider's `credentials`: " + use + ". " +
 			"Only the name is stored; every run, including a promotion or an action in a later run, takes the values from its provider block, " +
 			"so the " + what + " is authenticated the same way in every run. Must be defined in the provider block (checked at plan time).",
-		Validators: []validator.String{stringvalidator.RegexMatches(engine.NamePattern(), "must contain only letters, digits, '_', '.' and '-'")},
+		Validators: []validator.String{stringvalidator.RegexMatches(domain.NamePattern(), "must contain only letters, digits, '_', '.' and '-'")},
 	}
 }
 
@@ -138,12 +138,12 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				Required:            true,
 				MarkdownDescription: "Name of the `ocuroot_environment` to deploy into. Changing it replaces the deployment.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:          []validator.String{stringvalidator.RegexMatches(engine.NamePattern(), "must contain only letters, digits, '_', '.' and '-'")},
+				Validators:          []validator.String{stringvalidator.RegexMatches(domain.NamePattern(), "must contain only letters, digits, '_', '.' and '-'")},
 			},
 			"release": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Id (`PACKAGE@VERSION`) of the `ocuroot_release` to run. Changing it is an in-place update through the strategy; changing the package replaces the deployment.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(engine.ReleaseIDPattern(), "must have the form PACKAGE@VERSION")},
+				Validators:          []validator.String{stringvalidator.RegexMatches(domain.ReleaseIDPattern(), "must have the form PACKAGE@VERSION")},
 			},
 			"package": schema.StringAttribute{
 				Computed:            true,
@@ -153,18 +153,18 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"strategy": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
-				Default:             stringdefault.StaticString(string(engine.StrategyDirect)),
+				Default:             stringdefault.StaticString(string(domain.StrategyDirect)),
 				MarkdownDescription: "How a new release replaces the live one: `direct` (default), `canary` (configure with `canary {}`) or `blue_green` (configure with `blue_green {}`).",
-				Validators:          []validator.String{stringvalidator.OneOf(engine.Strategies...)},
+				Validators:          []validator.String{stringvalidator.OneOf(domain.Strategies...)},
 			},
 			"progress_deadline": durationAttribute("How long a rollout may wait for a slot to become healthy (after a deploy or a green creation) before it is considered stuck and `on_timeout` applies. Bakes and delays run their configured length; hook calls are bounded by the hook's own timeout and retries. "+
-				"Bakes, delays and this deadline together must fit in the `timeouts` of the operation (checked at plan time).", engine.FormatDuration(engine.DefaultProgressDeadline), deadlineRule),
+				"Bakes, delays and this deadline together must fit in the `timeouts` of the operation (checked at plan time).", domain.FormatDuration(domain.DefaultProgressDeadline), deadlineRule),
 			"on_timeout": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
-				Default:             stringdefault.StaticString(string(engine.OnTimeoutRollback)),
+				Default:             stringdefault.StaticString(string(domain.OnTimeoutRollback)),
 				MarkdownDescription: "What happens when the progress deadline or the Terraform timeout is exceeded, or the apply is interrupted: `rollback` (default) restores the previous release; `fail` leaves traffic as it is and the next apply continues from where it stopped.",
-				Validators:          []validator.String{stringvalidator.OneOf(string(engine.OnTimeoutRollback), string(engine.OnTimeoutFail))},
+				Validators:          []validator.String{stringvalidator.OneOf(string(domain.OnTimeoutRollback), string(domain.OnTimeoutFail))},
 			},
 			"rollout_plan": schema.StringAttribute{
 				Computed: true,
@@ -222,10 +222,10 @@ func canaryBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "Settings of the `canary` strategy. The canary is moved through the `step`s in order, baking at each weight while the checks run, then promoted to 100%.",
 		Attributes: map[string]schema.Attribute{
-			"check_interval": durationAttribute("How often health and metric checks run while baking. A `health_check.interval`, when set, takes precedence.", engine.FormatDuration(engine.DefaultCheckInterval), intervalRule),
+			"check_interval": durationAttribute("How often health and metric checks run while baking. A `health_check.interval`, when set, takes precedence.", domain.FormatDuration(domain.DefaultCheckInterval), intervalRule),
 			"failure_threshold": schema.Int64Attribute{
-				Optional: true, Computed: true, Default: int64default.StaticInt64(engine.DefaultFailureThreshold),
-				MarkdownDescription: fmt.Sprintf("Consecutive failed check rounds that roll the canary back. Defaults to `%d`.", engine.DefaultFailureThreshold),
+				Optional: true, Computed: true, Default: int64default.StaticInt64(domain.DefaultFailureThreshold),
+				MarkdownDescription: fmt.Sprintf("Consecutive failed check rounds that roll the canary back. Defaults to `%d`.", domain.DefaultFailureThreshold),
 				Validators:          []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"manual_promotion": schema.BoolAttribute{
@@ -263,10 +263,10 @@ func blueGreenBlock() schema.SingleNestedBlock {
 			},
 			"promotion_delay":  durationAttribute("Wait this long after green is healthy (and promoted, if manual) before the cutover.", "0s", delayRule),
 			"scale_down_delay": durationAttribute("Keep blue this long after the cutover before draining it.", "0s", delayRule),
-			"check_interval":   durationAttribute("Time between tries of the pre- and post-promotion checks. Defaults to the health check's interval, else `"+engine.FormatDuration(engine.DefaultCheckInterval)+"`.", "", intervalRule),
+			"check_interval":   durationAttribute("Time between tries of the pre- and post-promotion checks. Defaults to the health check's interval, else `"+domain.FormatDuration(domain.DefaultCheckInterval)+"`.", "", intervalRule),
 			"failure_threshold": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("How many times a pre- or post-promotion check is tried before it fails the rollout. Defaults to `%d`.", engine.DefaultFailureThreshold),
+				MarkdownDescription: fmt.Sprintf("How many times a pre- or post-promotion check is tried before it fails the rollout. Defaults to `%d`.", domain.DefaultFailureThreshold),
 				Validators:          []validator.Int64{int64validator.AtLeast(1)},
 			},
 		},
@@ -319,19 +319,19 @@ func hookBlock() schema.SingleNestedBlock {
 			},
 			"headers_wo": checkHeadersWriteOnlyAttribute("call the hook"),
 			"credential": credentialAttribute("hook", "its `hook_secret` signs every call (unless this block sets its own secret) and its headers go with every call"),
-			"timeout":    durationAttribute("Per-request timeout of one call.", engine.FormatDuration(engine.DefaultHookTimeout), requestRule),
+			"timeout":    durationAttribute("Per-request timeout of one call.", domain.FormatDuration(domain.DefaultHookTimeout), requestRule),
 		},
 		Blocks: map[string]schema.Block{
 			"retry": schema.SingleNestedBlock{
 				MarkdownDescription: "Retries with exponential backoff on connection errors, 429 (honouring `Retry-After`) and 5xx. Other 4xx fail at once.",
 				Attributes: map[string]schema.Attribute{
 					"attempts": schema.Int64Attribute{
-						Optional: true, Computed: true, Default: int64default.StaticInt64(int64(engine.DefaultRetry.Attempts)),
-						MarkdownDescription: fmt.Sprintf("Total attempts, including the first. Defaults to `%d`.", engine.DefaultRetry.Attempts),
+						Optional: true, Computed: true, Default: int64default.StaticInt64(int64(domain.DefaultRetry.Attempts)),
+						MarkdownDescription: fmt.Sprintf("Total attempts, including the first. Defaults to `%d`.", domain.DefaultRetry.Attempts),
 						Validators:          []validator.Int64{int64validator.Between(1, 20)},
 					},
-					"min_wait": durationAttribute("Shortest wait between attempts.", engine.FormatDuration(engine.DefaultRetry.MinWait), retryWaitRule),
-					"max_wait": durationAttribute("Longest wait between attempts; must be at least `min_wait`.", engine.FormatDuration(engine.DefaultRetry.MaxWait), retryWaitRule),
+					"min_wait": durationAttribute("Shortest wait between attempts.", domain.FormatDuration(domain.DefaultRetry.MinWait), retryWaitRule),
+					"max_wait": durationAttribute("Longest wait between attempts; must be at least `min_wait`.", domain.FormatDuration(domain.DefaultRetry.MaxWait), retryWaitRule),
 				},
 			},
 		},
@@ -353,11 +353,11 @@ func healthCheckBlock() schema.SingleNestedBlock {
 			"headers_wo": checkHeadersWriteOnlyAttribute("probe"),
 			"credential": credentialAttribute("probe", "its headers go with every probe"),
 			"interval":   durationAttribute("Time between probes while waiting for health. Defaults to the canary `check_interval`.", "", intervalRule),
-			"timeout":    durationAttribute("Timeout of one probe.", engine.FormatDuration(engine.DefaultHealthTimeout), requestRule),
+			"timeout":    durationAttribute("Timeout of one probe.", domain.FormatDuration(domain.DefaultHealthTimeout), requestRule),
 			"expected_status": schema.ListAttribute{
 				ElementType: types.Int64Type, Optional: true, Computed: true,
-				Default:             listdefault.StaticValue(types.ListValueMust(types.Int64Type, []attr.Value{types.Int64Value(engine.DefaultHealthyStatus)})),
-				MarkdownDescription: "Status codes that mean healthy, each between 100 and 599; at least one. Defaults to `[" + strconv.Itoa(engine.DefaultHealthyStatus) + "]`.",
+				Default:             listdefault.StaticValue(types.ListValueMust(types.Int64Type, []attr.Value{types.Int64Value(domain.DefaultHealthyStatus)})),
+				MarkdownDescription: "Status codes that mean healthy, each between 100 and 599; at least one. Defaults to `[" + strconv.Itoa(domain.DefaultHealthyStatus) + "]`.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueInt64sAre(statusCode())},
 			},
 		},

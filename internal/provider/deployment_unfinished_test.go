@@ -17,6 +17,7 @@ import (
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -43,7 +44,7 @@ func leaveCanaryUnfinished(t *testing.T, store, targetURL string, target *demota
 	defer cancel()
 	go func() {
 		for ctx.Err() == nil {
-			for _, c := range callsOf(target, engine.EventCanaryWeight) {
+			for _, c := range callsOf(target, domain.EventCanaryWeight) {
 				if c.Event.Release == release {
 					cancel()
 					return
@@ -52,13 +53,13 @@ func leaveCanaryUnfinished(t *testing.T, store, targetURL string, target *demota
 			time.Sleep(10 * time.Millisecond)
 		}
 	}()
-	spec := engine.DeploymentSpec{
-		Package: "api", Environment: "prod0", Release: release, Strategy: engine.StrategyCanary,
-		Canary: engine.CanarySpec{CheckInterval: 100 * time.Millisecond, Steps: []engine.CanaryStep{{Weight: 10, Bake: time.Hour}}},
+	spec := domain.DeploymentSpec{
+		Package: "api", Environment: "prod0", Release: release, Strategy: domain.StrategyCanary,
+		Canary: domain.CanarySpec{CheckInterval: 100 * time.Millisecond, Steps: []domain.CanaryStep{{Weight: 10, Bake: time.Hour}}},
 		// Signed with the provider's hook_secret, as the configuration's
 		// hook block (which sets no secret of its own) is.
-		Hook:      &engine.HookConfig{URL: targetURL + "/hooks"},
-		OnTimeout: engine.OnTimeoutFail,
+		Hook:      &domain.HookConfig{URL: targetURL + "/hooks"},
+		OnTimeout: domain.OnTimeoutFail,
 	}
 	_, err := pd.engine.Deploy(ctx, engine.DeployRequest{Spec: spec})
 	if err == nil {
@@ -130,8 +131,8 @@ func TestAccDeployment_driftFromAnotherWorkspace(t *testing.T) {
 			{
 				PreConfig: func() {
 					pd := openProviderData(t, store)
-					spec := engine.DeploymentSpec{Package: "api", Environment: "prod0", Release: "api@2",
-						Hook: &engine.HookConfig{URL: url + "/hooks", Secret: testHookSecret}}
+					spec := domain.DeploymentSpec{Package: "api", Environment: "prod0", Release: "api@2",
+						Hook: &domain.HookConfig{URL: url + "/hooks", Secret: testHookSecret}}
 					if _, err := pd.engine.Deploy(context.Background(), engine.DeployRequest{Spec: spec}); err != nil {
 						t.Fatalf("the other workspace's rollout of api@2: %v", err)
 					}
@@ -182,7 +183,7 @@ func TestAccStore_planNeverWrites(t *testing.T) {
 				ConfigPlanChecks: emptyPlanAfterApply,
 				ConfigStateChecks: append(expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@2", "", 100),
 					storeCheck(environmentInStore(store, "prod0", map[string]string{"type": "prod"}),
-						releaseInStore(store, "api@1", func(engine.Release) error { return nil }))),
+						releaseInStore(store, "api@1", func(domain.Release) error { return nil }))),
 				Check: checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "promote:100:stable")),
 			},
 		},

@@ -8,7 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // A rollback sent while the store could not be reached, before it could
@@ -33,7 +33,7 @@ type privateState interface {
 // record; nil when there is none.
 func unrecordedRollbackIn(ctx context.Context, private interface {
 	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
-}) (*engine.UnrecordedRollback, diag.Diagnostics) {
+}) (*domain.UnrecordedRollback, diag.Diagnostics) {
 	if private == nil {
 		return nil, nil
 	}
@@ -41,7 +41,7 @@ func unrecordedRollbackIn(ctx context.Context, private interface {
 	if diags.HasError() || len(raw) == 0 {
 		return nil, diags
 	}
-	var rollback engine.UnrecordedRollback
+	var rollback domain.UnrecordedRollback
 	if err := json.Unmarshal(raw, &rollback); err != nil {
 		// Not worth failing the apply over: the store's record stands.
 		diags.AddWarning("Unreadable Unrecorded Rollback", fmt.Sprintf(
@@ -56,11 +56,11 @@ func unrecordedRollbackIn(ctx context.Context, private interface {
 // unrecorded rollback is kept; once Deploy got as far as the deployment's
 // record (d is set), an earlier one was recorded or was no longer needed,
 // and is dropped. A Deploy that stopped before that keeps it.
-func keepUnrecordedRollback(ctx context.Context, private privateState, d *engine.Deployment, err error) diag.Diagnostics {
+func keepUnrecordedRollback(ctx context.Context, private privateState, d *domain.Deployment, err error) diag.Diagnostics {
 	if private == nil {
 		return nil
 	}
-	var unrecorded *engine.UnrecordedError
+	var unrecorded *domain.UnrecordedError
 	if errors.As(err, &unrecorded) && unrecorded.Rollback != nil {
 		raw, marshalErr := json.Marshal(unrecorded.Rollback)
 		if marshalErr != nil {
@@ -78,7 +78,7 @@ func keepUnrecordedRollback(ctx context.Context, private privateState, d *engine
 
 // addUnrecordedRollbackWarning tells a refresh that the store does not
 // show a rollback an earlier apply sent.
-func addUnrecordedRollbackWarning(diags *diag.Diagnostics, rollback *engine.UnrecordedRollback, d *engine.Deployment) {
+func addUnrecordedRollbackWarning(diags *diag.Diagnostics, rollback *domain.UnrecordedRollback, d *domain.Deployment) {
 	if rollback == nil || d == nil || d.Rollout == nil || d.Rollout.ID != rollback.RolloutID || !d.Rollout.State.Active() {
 		return
 	}

@@ -8,7 +8,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // fakePrivate is private state in a map.
@@ -30,9 +31,9 @@ func (p fakePrivate) SetKey(_ context.Context, key string, value []byte) diag.Di
 func TestUnrecordedRollbackIsKeptUntilAnApplyRecordsIt(t *testing.T) {
 	ctx := context.Background()
 	private := fakePrivate{}
-	sent := &engine.UnrecordedRollback{RolloutID: "api@2-2-abcdef", Step: 2, KeyStep: "rollback-0123456789ab", Slot: "canary", Reason: "the store could not be reached for 2m0s"}
-	failed := &engine.RolloutError{RolledBack: true, Unrecorded: &engine.UnrecordedError{Rollback: sent, Err: engine.ErrStoreUnavailable}}
-	d := &engine.Deployment{Package: "api", Environment: "prod0"}
+	sent := &domain.UnrecordedRollback{RolloutID: "api@2-2-abcdef", Step: 2, KeyStep: "rollback-0123456789ab", Slot: "canary", Reason: "the store could not be reached for 2m0s"}
+	failed := &domain.RolloutError{RolledBack: true, Unrecorded: &domain.UnrecordedError{Rollback: sent, Err: records.ErrStoreUnavailable}}
+	d := &domain.Deployment{Package: "api", Environment: "prod0"}
 
 	keepUnrecordedRollback(ctx, private, d, failed)
 	got, diags := unrecordedRollbackIn(ctx, private)
@@ -53,15 +54,15 @@ func TestUnrecordedRollbackIsKeptUntilAnApplyRecordsIt(t *testing.T) {
 }
 
 func TestUnrecordedRollbackWarnsWhileTheStoreShowsTheRolloutRunning(t *testing.T) {
-	sent := &engine.UnrecordedRollback{RolloutID: "api@2-2-abcdef", Reason: "the store could not be reached for 2m0s"}
-	running := &engine.Deployment{Rollout: &engine.Rollout{ID: sent.RolloutID, Release: "api@2", State: engine.RolloutRunning}}
+	sent := &domain.UnrecordedRollback{RolloutID: "api@2-2-abcdef", Reason: "the store could not be reached for 2m0s"}
+	running := &domain.Deployment{Rollout: &domain.Rollout{ID: sent.RolloutID, Release: "api@2", State: domain.RolloutRunning}}
 	var diags diag.Diagnostics
 	addUnrecordedRollbackWarning(&diags, sent, running)
 	if len(diags) != 1 || diags[0].Summary() != "Rollback Not Yet Recorded In The Store" ||
 		!strings.Contains(diags[0].Detail(), "An earlier apply rolled api@2 back (the store could not be reached for 2m0s), but the store could not be reached to record it, so the store still shows that rollout running.") {
 		t.Fatalf("diagnostics = %v", diags)
 	}
-	recorded := &engine.Deployment{Rollout: &engine.Rollout{ID: sent.RolloutID, Release: "api@2", State: engine.RolloutRolledBack}}
+	recorded := &domain.Deployment{Rollout: &domain.Rollout{ID: sent.RolloutID, Release: "api@2", State: domain.RolloutRolledBack}}
 	diags = nil
 	addUnrecordedRollbackWarning(&diags, sent, recorded)
 	if len(diags) != 0 {

@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
 )
 
 // The engine speaks of releases, phases, environments, deployments,
@@ -45,7 +47,7 @@ var terraformWordings = []terraformWording{
 }
 
 func gateErrorWording(err error) (string, string, bool) {
-	var gate *engine.GateError
+	var gate *gate.GateError
 	if !errors.As(err, &gate) {
 		return "", "", false
 	}
@@ -61,12 +63,12 @@ func gateErrorWording(err error) (string, string, bool) {
 
 // gateAdvice says how to open a refused phase gate in the configuration;
 // empty when the engine's own advice needs no Terraform words.
-func gateAdvice(d engine.GateDecision) string {
+func gateAdvice(d gate.GateDecision) string {
 	switch d.Cause {
-	case engine.GateCauseEarlierPhaseIdle:
+	case gate.GateCauseEarlierPhaseIdle:
 		return "Phases run in order: make this deployment depend on the deployments of the earlier phase (depends_on = [ocuroot_deployment.<earlier phase>]) " +
 			"or declare one ocuroot_deployment resource block per phase, each depending on the one before"
-	case engine.GateCausePromotionGate:
+	case gate.GateCausePromotionGate:
 		blocks := make([]string, len(d.Gated))
 		refs := make([]string, len(d.Gated))
 		for i, g := range d.Gated {
@@ -74,7 +76,7 @@ func gateAdvice(d engine.GateDecision) string {
 		}
 		return fmt.Sprintf("Apply %s first, or in the same run with depends_on = [%s] on this deployment",
 			strings.Join(blocks, " and "), strings.Join(refs, ", "))
-	case engine.GateCauseApproval:
+	case gate.GateCauseApproval:
 		return fmt.Sprintf("To approve it, apply an ocuroot_promotion { release = %q, phase = %q } first, or in the same run with depends_on on this deployment",
 			d.Release, d.PhaseName)
 	}
@@ -82,7 +84,7 @@ func gateAdvice(d engine.GateDecision) string {
 }
 
 func waitEndedWording(err error) (string, string, bool) {
-	var wait *engine.WaitEndedError
+	var wait *gate.WaitEndedError
 	if !errors.As(err, &wait) {
 		return "", "", false
 	}
@@ -93,16 +95,16 @@ func waitEndedWording(err error) (string, string, bool) {
 // timeout, where the timeout is set.
 func waitEndedText(waiting string, cause error) string {
 	if !errors.Is(cause, context.DeadlineExceeded) {
-		return (&engine.WaitEndedError{Waiting: waiting, Err: cause}).Error()
+		return (&gate.WaitEndedError{Waiting: waiting, Err: cause}).Error()
 	}
 	return fmt.Sprintf("gave up %s (%s; raise it in the resource's timeouts block if this wait is expected to take longer)",
-		waiting, engine.WhyContextEnded(cause))
+		waiting, gate.WhyContextEnded(cause))
 }
 
 // rolloutErrorWording names the timeouts block when the operation's
 // timeout interrupted a rollout: that is the timeout the engine means.
 func rolloutErrorWording(err error) (string, string, bool) {
-	var rollout *engine.RolloutError
+	var rollout *domain.RolloutError
 	if !errors.As(err, &rollout) || !rollout.Interrupted || !rollout.Timeout {
 		return "", "", false
 	}
@@ -124,7 +126,7 @@ func notRegisteredWording(err error) (string, string, bool) {
 }
 
 func environmentInUseWording(err error) (string, string, bool) {
-	var inUse *engine.EnvironmentInUseError
+	var inUse *domain.EnvironmentInUseError
 	if !errors.As(err, &inUse) {
 		return "", "", false
 	}
@@ -132,7 +134,7 @@ func environmentInUseWording(err error) (string, string, bool) {
 }
 
 func missingCredentialWording(err error) (string, string, bool) {
-	var missing *engine.MissingCredentialError
+	var missing *domain.MissingCredentialError
 	if !errors.As(err, &missing) {
 		return "", "", false
 	}
@@ -141,7 +143,7 @@ func missingCredentialWording(err error) (string, string, bool) {
 
 // missingCredentialText says which credential a later run lacks and how to
 // give every run the same credentials: through the provider block.
-func missingCredentialText(m *engine.MissingCredentialError) string {
+func missingCredentialText(m *domain.MissingCredentialError) string {
 	if m.Credential != "" {
 		return fmt.Sprintf("The %s block of ocuroot_deployment %s names credential %q, which this run's provider \"ocuroot\" block does not define. "+
 			"Nothing was sent and no traffic moved: the deployment stays where it is. "+
@@ -159,8 +161,8 @@ func missingCredentialText(m *engine.MissingCredentialError) string {
 
 // problemDetail is the detail of a plan-time finding about a release, with
 // the Terraform advice its rule calls for.
-func problemDetail(problem engine.Problem) string {
-	if problem.Code != engine.ProblemUnknownEnvironment {
+func problemDetail(problem domain.Problem) string {
+	if problem.Code != domain.ProblemUnknownEnvironment {
 		return problem.Detail
 	}
 	return problem.Detail + " Declare it with an ocuroot_environment resource (and reference that resource so it is created first)." +
@@ -198,16 +200,16 @@ func promotionResourceName(pkg, env string) string {
 // attribute to fix. The canary's missing steps go on a line the
 // configuration has, which Terraform can show: the canary block when there
 // is one, else the strategy that asks for it.
-func addSpecErrorDiagnostic(se *engine.SpecError, m *deploymentModel, diags *diag.Diagnostics) {
+func addSpecErrorDiagnostic(se *domain.SpecError, m *deploymentModel, diags *diag.Diagnostics) {
 	switch se.Rule {
-	case engine.SpecRuleCanaryStepsMissing:
+	case domain.SpecRuleCanaryStepsMissing:
 		at := path.Root("strategy")
 		if m.Canary != nil {
 			at = path.Root("canary").AtName("step")
 		}
 		diags.AddAttributeError(at, "Canary Steps Missing",
 			"strategy = \"canary\" needs a canary block with at least one step, e.g. canary { step { weight = 10, bake = \"5m\" } }.")
-	case engine.SpecRuleWeightsDecrease:
+	case domain.SpecRuleWeightsDecrease:
 		diags.AddAttributeError(specErrorPath(se), "Canary Weights Decrease",
 			fmt.Sprintf("Step %d has weight %d, lower than the %d of the step before. Canary weights must not decrease.", se.Index+1, se.Value, se.Previous))
 	default:
@@ -221,7 +223,7 @@ var specAttributeNames = map[string]string{"steps": "step"}
 
 // specErrorPath is the attribute path of the field a SpecError names:
 // "canary.steps[].weight" at index 1 is canary.step[1].weight.
-func specErrorPath(se *engine.SpecError) path.Path {
+func specErrorPath(se *domain.SpecError) path.Path {
 	var at path.Path
 	for i, name := range strings.Split(se.Field, ".") {
 		list := strings.HasSuffix(name, "[]")

@@ -7,12 +7,14 @@ import (
 	"testing"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
 )
 
 // twoPhaseRelease is web@2 with phases canary(canary) → prod(prod), prod
 // behind an approval when approval is set.
-func twoPhaseRelease(approval bool) engine.Release {
-	return engine.Release{Package: "web", Version: "2", Phases: []engine.Phase{
+func twoPhaseRelease(approval bool) domain.Release {
+	return domain.Release{Package: "web", Version: "2", Phases: []domain.Phase{
 		{Name: "canary", Environments: []string{"canary"}},
 		{Name: "prod", Environments: []string{"prod"}, RequiresApproval: approval},
 	}}
@@ -20,25 +22,25 @@ func twoPhaseRelease(approval bool) engine.Release {
 
 // gateRefusal is the error the engine returns for the decision of
 // deploying rel to prod with canary in the given state.
-func gateRefusal(t *testing.T, rel engine.Release, canary *engine.Deployment) *engine.GateError {
+func gateRefusal(t *testing.T, rel domain.Release, canary *domain.Deployment) *gate.GateError {
 	t.Helper()
-	byEnv := map[string]engine.Deployment{}
+	byEnv := map[string]domain.Deployment{}
 	if canary != nil {
 		byEnv["canary"] = *canary
 	}
-	decision := engine.DecidePhaseGate(rel, "prod", byEnv, false, nil)
-	if decision.Verdict != engine.GateRefuse {
+	decision := gate.DecidePhaseGate(rel, "prod", byEnv, false, nil)
+	if decision.Verdict != gate.GateRefuse {
 		t.Fatalf("decision = %+v, want a refusal", decision)
 	}
-	return &engine.GateError{GateDecision: decision}
+	return &gate.GateError{GateDecision: decision}
 }
 
 // TestEngineErrorTextWordsGatesForTerraform: each refusal of the phase gate
 // reads, word for word, with the resources and depends_on a user adds.
 func TestEngineErrorTextWordsGatesForTerraform(t *testing.T) {
-	atGate := &engine.Deployment{Package: "web", Environment: "canary", LiveRelease: "web@1", PendingRelease: "web@2",
-		Status: engine.StatusAwaitingPromotion, Rollout: &engine.Rollout{Release: "web@2", State: engine.RolloutAwaitingPromotion}}
-	live := &engine.Deployment{Package: "web", Environment: "canary", LiveRelease: "web@2", Status: engine.StatusSucceeded}
+	atGate := &domain.Deployment{Package: "web", Environment: "canary", LiveRelease: "web@1", PendingRelease: "web@2",
+		Status: domain.StatusAwaitingPromotion, Rollout: &domain.Rollout{Release: "web@2", State: domain.RolloutAwaitingPromotion}}
+	live := &domain.Deployment{Package: "web", Environment: "canary", LiveRelease: "web@2", Status: domain.StatusSucceeded}
 	for _, tt := range []struct {
 		name string
 		err  error
@@ -66,7 +68,7 @@ func TestEngineErrorTextWordsGatesForTerraform(t *testing.T) {
 		},
 		{
 			name: "environment in no phase keeps the engine's words",
-			err:  &engine.GateError{GateDecision: engine.DecidePhaseGate(twoPhaseRelease(false), "dev", nil, false, nil)},
+			err:  &gate.GateError{GateDecision: gate.DecidePhaseGate(twoPhaseRelease(false), "dev", nil, false, nil)},
 			want: `environment "dev" is in no phase of release web@2 (phases: canary [canary], prod [prod]); add it to a phase of the release or deploy another release there`,
 		},
 	} {
@@ -81,9 +83,9 @@ func TestEngineErrorTextWordsGatesForTerraform(t *testing.T) {
 // TestEngineErrorTextNamesTheTimeoutsBlock: when the operation's timeout
 // ends a wait or a rollout, the text says where that timeout is set.
 func TestEngineErrorTextNamesTheTimeoutsBlock(t *testing.T) {
-	waitingForApproval := engine.GateDecision{Verdict: engine.GateWait, Cause: engine.GateCauseApproval, Release: "web@2", PhaseName: "prod",
+	waitingForApproval := gate.GateDecision{Verdict: gate.GateWait, Cause: gate.GateCauseApproval, Release: "web@2", PhaseName: "prod",
 		Reason: `waiting for approval of phase "prod" of release web@2: an approval of it is planned in this run`}
-	interrupted := &engine.RolloutError{Deployment: "web/prod", Release: "web@2", Step: "canary step 1 of 1 (weight 20%, bake 30s)",
+	interrupted := &domain.RolloutError{Deployment: "web/prod", Release: "web@2", Step: "canary step 1 of 1 (weight 20%, bake 30s)",
 		Reason: "the operation's timeout was reached", Interrupted: true, Timeout: true, RolledBack: true, RestoredRelease: "web@1"}
 	for _, tt := range []struct {
 		name string
@@ -92,18 +94,18 @@ func TestEngineErrorTextNamesTheTimeoutsBlock(t *testing.T) {
 	}{
 		{
 			name: "gate wait",
-			err:  &engine.GateError{GateDecision: waitingForApproval, Waited: true, Err: context.DeadlineExceeded},
+			err:  &gate.GateError{GateDecision: waitingForApproval, Waited: true, Err: context.DeadlineExceeded},
 			want: `gave up waiting for approval of phase "prod" of release web@2: an approval of it is planned in this run ` +
 				`(the operation's timeout was reached; raise it in the resource's timeouts block if this wait is expected to take longer)`,
 		},
 		{
 			name: "gate wait interrupted names no timeout",
-			err:  &engine.GateError{GateDecision: waitingForApproval, Waited: true, Err: context.Canceled},
+			err:  &gate.GateError{GateDecision: waitingForApproval, Waited: true, Err: context.Canceled},
 			want: `gave up waiting for approval of phase "prod" of release web@2: an approval of it is planned in this run (the operation was cancelled)`,
 		},
 		{
 			name: "promotion wait, wrapped",
-			err: fmt.Errorf("promoting web/canary: %w", &engine.WaitEndedError{
+			err: fmt.Errorf("promoting web/canary: %w", &gate.WaitEndedError{
 				Waiting: "waiting for web/canary to reach awaiting_promotion for web@2", Err: context.DeadlineExceeded}),
 			want: `promoting web/canary: gave up waiting for web/canary to reach awaiting_promotion for web@2 ` +
 				`(the operation's timeout was reached; raise it in the resource's timeouts block if this wait is expected to take longer)`,
@@ -116,7 +118,7 @@ func TestEngineErrorTextNamesTheTimeoutsBlock(t *testing.T) {
 		},
 		{
 			name: "health wait ended by the timeout quotes the last probe after the timeouts block",
-			err: &engine.RolloutError{Deployment: "web/prod", Release: "web@2", Step: "the wait for health of stable",
+			err: &domain.RolloutError{Deployment: "web/prod", Release: "web@2", Step: "the wait for health of stable",
 				Reason: "the operation's timeout was reached", Interrupted: true, Timeout: true, Resumable: true,
 				LastCheck: `check "health" failed: GET http://web.test/health: status 503, expected 200; body: "warming up"`},
 			want: `rollout of web@2 to web/prod was interrupted at the wait for health of stable: the operation's timeout was reached (Terraform timeouts block); ` +
@@ -155,13 +157,13 @@ func TestEngineErrorTextNamesTheResourceToDeclare(t *testing.T) {
 		},
 		{
 			name: "environment still in use",
-			err:  &engine.EnvironmentInUseError{Environment: "prod", Deployments: []string{"api/prod", "web/prod"}},
+			err:  &domain.EnvironmentInUseError{Environment: "prod", Deployments: []string{"api/prod", "web/prod"}},
 			want: `environment "prod" still has 2 live deployment(s): api/prod, web/prod. Destroy those deployments first ` +
 				`(reference the environment from each ocuroot_deployment so Terraform destroys them before the environment)`,
 		},
 		{
 			name: "a rollout that failed on its own is left as it is",
-			err:  &engine.RolloutError{Deployment: "api/prod", Release: "api@2", Step: "the deploy", Reason: "hook returned 500", Timeout: true},
+			err:  &domain.RolloutError{Deployment: "api/prod", Release: "api@2", Step: "the deploy", Reason: "hook returned 500", Timeout: true},
 			want: "rollout of api@2 to api/prod failed at the deploy: hook returned 500. " +
 				"Traffic was left as it is (on_timeout = \"fail\" or nothing to restore).",
 		},
@@ -180,10 +182,10 @@ func TestEngineErrorTextNamesTheResourceToDeclare(t *testing.T) {
 }
 
 func TestProblemDetailAdvisesDeclaringTheEnvironment(t *testing.T) {
-	problems := engine.CheckReleaseFlow(engine.ReleaseDraft{Package: "api", Version: "1", Phases: []engine.PhaseDraft{
+	problems := domain.CheckReleaseFlow(domain.ReleaseDraft{Package: "api", Version: "1", Phases: []domain.PhaseDraft{
 		{Name: "prod", Environments: []string{"prod9"}},
 	}}, map[string]bool{"prod": true})
-	if len(problems) != 1 || problems[0].Code != engine.ProblemUnknownEnvironment {
+	if len(problems) != 1 || problems[0].Code != domain.ProblemUnknownEnvironment {
 		t.Fatalf("problems = %+v, want one unknown environment", problems)
 	}
 	want := `Environment "prod9" is not registered. Declare it with an ocuroot_environment resource (and reference that resource so it is created first). ` +
@@ -192,7 +194,7 @@ func TestProblemDetailAdvisesDeclaringTheEnvironment(t *testing.T) {
 	if got := problemDetail(problems[0]); got != want {
 		t.Errorf("detail:\n got  %s\n want %s", got, want)
 	}
-	other := engine.Problem{Code: engine.ProblemEmptyPhase, Detail: "Phase \"prod\" selects no environment."}
+	other := domain.Problem{Code: domain.ProblemEmptyPhase, Detail: "Phase \"prod\" selects no environment."}
 	if got := problemDetail(other); got != other.Detail {
 		t.Errorf("detail of another rule = %q, want the engine's %q", got, other.Detail)
 	}

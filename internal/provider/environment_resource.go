@@ -16,7 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 var (
@@ -115,7 +116,7 @@ func (r *environmentResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	env, err := r.pd.engine.GetEnvironment(ctx, state.Name.ValueString())
 	switch {
-	case engine.IsNotFound(err):
+	case records.IsNotFound(err):
 		// A fresh runner starts with an empty embedded store: the state's
 		// environment is kept until the apply writes it. One that Terraform
 		// destroyed (possibly from another workspace) is gone instead.
@@ -145,12 +146,12 @@ func (r *environmentResource) restore(ctx context.Context, state *environmentRes
 		return true
 	}
 	name := state.Name.ValueString()
-	outcome, err := r.pd.engine.RestoreEnvironment(ctx, engine.Environment{Name: name, Attributes: attrs})
+	outcome, err := r.pd.engine.RestoreEnvironment(ctx, domain.Environment{Name: name, Attributes: attrs})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot Read Environment", fmt.Sprintf("Restoring environment %q from Terraform state failed: %s.", name, r.pd.storeErrorText(err)))
 		return true
 	}
-	if outcome == engine.DeletedElsewhere {
+	if outcome == records.DeletedElsewhere {
 		providerLog.Info(ctx, "environment was deleted from the store; planning to create it again", map[string]any{"environment": name})
 		resp.State.RemoveResource(ctx)
 		return true
@@ -173,7 +174,7 @@ func (r *environmentResource) Delete(ctx context.Context, req resource.DeleteReq
 	name := state.Name.ValueString()
 	if err := r.pd.engine.DeleteEnvironment(ctx, name); err != nil {
 		summary := "Cannot Delete Environment"
-		var inUse *engine.EnvironmentInUseError
+		var inUse *domain.EnvironmentInUseError
 		if errors.As(err, &inUse) {
 			summary = "Environment Still Has Live Deployments"
 		}
@@ -196,14 +197,14 @@ func (r *environmentResource) ImportState(ctx context.Context, req resource.Impo
 		return
 	}
 	name := req.ID
-	if err := engine.ValidateName("environment name", name); err != nil {
+	if err := domain.ValidateName("environment name", name); err != nil {
 		resp.Diagnostics.AddError("Invalid Environment Import Id", fmt.Sprintf("The import id is the environment name: %s.", err))
 		return
 	}
 	env, err := r.pd.engine.GetEnvironment(ctx, name)
 	if err != nil {
 		detail := fmt.Sprintf("Reading environment %q failed: %s.", name, r.pd.storeErrorText(err))
-		if engine.IsNotFound(err) {
+		if records.IsNotFound(err) {
 			detail = fmt.Sprintf("Environment %q is not registered in the ocuroot store (%s). Check the name, or create it with this resource instead of importing it.", name, r.pd.storeDescription)
 		}
 		resp.Diagnostics.AddError("Cannot Import Environment", detail)
@@ -215,7 +216,7 @@ func (r *environmentResource) ImportState(ctx context.Context, req resource.Impo
 
 // importedEnvironment is a stored environment as an import or a listed
 // result records it.
-func importedEnvironment(env engine.Environment) environmentResourceModel {
+func importedEnvironment(env domain.Environment) environmentResourceModel {
 	return environmentResourceModel{
 		ID:         types.StringValue(env.Name),
 		Name:       types.StringValue(env.Name),
@@ -248,7 +249,7 @@ func (r *environmentResource) put(ctx context.Context, m *environmentResourceMod
 	if diags.HasError() {
 		return diags
 	}
-	env, err := r.pd.engine.PutEnvironment(ctx, engine.Environment{Name: m.Name.ValueString(), Attributes: attrs})
+	env, err := r.pd.engine.PutEnvironment(ctx, domain.Environment{Name: m.Name.ValueString(), Attributes: attrs})
 	if err != nil {
 		diags.AddError(fmt.Sprintf("Cannot %s Environment", operation),
 			fmt.Sprintf("Saving environment %q failed: %s.", m.Name.ValueString(), r.pd.storeErrorText(err)))
@@ -261,6 +262,6 @@ func (r *environmentResource) put(ctx context.Context, m *environmentResourceMod
 // nameValidator checks a name against the engine's name pattern at
 // validation time, before anything is planned.
 func nameValidator(kind string) validator.String {
-	return stringvalidator.RegexMatches(engine.NamePattern(),
-		fmt.Sprintf("must be a valid %s: only letters, digits, '_', '.' and '-' (%s)", kind, engine.NamePattern()))
+	return stringvalidator.RegexMatches(domain.NamePattern(),
+		fmt.Sprintf("must be a valid %s: only letters, digits, '_', '.' and '-' (%s)", kind, domain.NamePattern()))
 }

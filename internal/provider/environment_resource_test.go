@@ -13,7 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 func environmentConfig(storePath, name, attributes string) string {
@@ -116,13 +117,13 @@ func TestAccEnvironmentResource_refusesDestroyWithLiveDeployments(t *testing.T) 
 				ConfigPlanChecks: emptyPlanAfterApply,
 			},
 			{
-				PreConfig: func() { saveTestDeployment(t, store, "api", "prod", "api@1", engine.StatusSucceeded) },
+				PreConfig: func() { saveTestDeployment(t, store, "api", "prod", "api@1", domain.StatusSucceeded) },
 				Config:    onlyProvider,
 				ExpectError: diagnosticRegexp("Environment Still Has Live Deployments",
 					`Environment "prod" still has 1 live deployment(s): api/prod.`, "Destroy those deployments first", "The environment was kept."),
 			},
 			{
-				PreConfig:         func() { saveTestDeployment(t, store, "api", "prod", "api@1", engine.StatusTornDown) },
+				PreConfig:         func() { saveTestDeployment(t, store, "api", "prod", "api@1", domain.StatusTornDown) },
 				Config:            onlyProvider,
 				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: []statecheck.StateCheck{storeCheck(environmentNotInStore(store, "prod"))},
@@ -156,11 +157,11 @@ func TestEnvironmentAndReleaseWrites_twoProvidersOneStore(t *testing.T) {
 				defer wg.Done()
 				for i := worker; i < perProvider/2; i += 4 {
 					env := fmt.Sprintf("env-%d-%d", p, i)
-					if _, err := pd.engine.PutEnvironment(ctx, engine.Environment{Name: env, Attributes: map[string]string{"provider": fmt.Sprint(p)}}); err != nil {
+					if _, err := pd.engine.PutEnvironment(ctx, domain.Environment{Name: env, Attributes: map[string]string{"provider": fmt.Sprint(p)}}); err != nil {
 						errs <- fmt.Errorf("provider %d: put %s: %w", p, env, err)
 					}
-					rel := engine.Release{Package: fmt.Sprintf("pkg-%d", p), Version: fmt.Sprint(i),
-						Phases: []engine.Phase{{Name: "only", Environments: []string{env}}}}
+					rel := domain.Release{Package: fmt.Sprintf("pkg-%d", p), Version: fmt.Sprint(i),
+						Phases: []domain.Phase{{Name: "only", Environments: []string{env}}}}
 					if _, err := pd.engine.RegisterRelease(ctx, rel); err != nil {
 						errs <- fmt.Errorf("provider %d: register %s: %w", p, rel.ID(), err)
 					}
@@ -188,7 +189,7 @@ func TestEnvironmentAndReleaseWrites_twoProvidersOneStore(t *testing.T) {
 	}
 	for p := 0; p < 2; p++ {
 		for i := 0; i < perProvider/2; i++ {
-			id := engine.ReleaseID(fmt.Sprintf("pkg-%d", p), fmt.Sprint(i))
+			id := domain.ReleaseID(fmt.Sprintf("pkg-%d", p), fmt.Sprint(i))
 			if _, err := reader.engine.GetRelease(ctx, id); err != nil {
 				t.Errorf("release %s: %v", id, err)
 			}
@@ -205,14 +206,14 @@ func TestEnvironmentAndReleaseWrites_twoProvidersOneStore(t *testing.T) {
 
 // saveTestDeployment writes a deployment record the way the rollout engine
 // would, standing in for an ocuroot_deployment resource.
-func saveTestDeployment(t *testing.T, storePath, pkg, env, liveRelease string, status engine.Status) {
+func saveTestDeployment(t *testing.T, storePath, pkg, env, liveRelease string, status domain.Status) {
 	t.Helper()
 	eng, kv := openTestEngine(t, storePath)
 	defer kv.Close()
 	ctx := context.Background()
-	d, err := eng.Store().GetDeployment(ctx, engine.DeploymentID(pkg, env))
-	if engine.IsNotFound(err) {
-		d, err = &engine.Deployment{Package: pkg, Environment: env}, nil
+	d, err := eng.Store().GetDeployment(ctx, domain.DeploymentID(pkg, env))
+	if records.IsNotFound(err) {
+		d, err = &domain.Deployment{Package: pkg, Environment: env}, nil
 	}
 	if err != nil {
 		t.Fatalf("read deployment: %v", err)

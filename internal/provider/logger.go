@@ -11,7 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // tflogLogger carries the engine's progress lines to Terraform's log, so
@@ -23,7 +23,7 @@ import (
 // each JSON log line into a map and logs the pairs as the map yields them.
 type tflogLogger struct{}
 
-var _ engine.Logger = tflogLogger{}
+var _ domain.Logger = tflogLogger{}
 
 func (tflogLogger) Info(ctx context.Context, msg string, fields map[string]any) {
 	tflog.Info(ctx, renderLogLine(msg, fields))
@@ -51,10 +51,10 @@ func renderLogLine(msg string, fields map[string]any) string {
 		keys = append(keys, key)
 	}
 	rank := func(key string) int {
-		if i := slices.Index(engine.ProgressFieldOrder, key); i >= 0 {
+		if i := slices.Index(domain.ProgressFieldOrder, key); i >= 0 {
 			return i
 		}
-		return len(engine.ProgressFieldOrder)
+		return len(domain.ProgressFieldOrder)
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		if ri, rj := rank(keys[i]), rank(keys[j]); ri != rj {
@@ -82,7 +82,7 @@ func logValue(value any) string {
 	case time.Time:
 		s = v.UTC().Format(time.RFC3339)
 	case time.Duration:
-		s = engine.FormatDuration(v)
+		s = domain.FormatDuration(v)
 	case fmt.Stringer:
 		s = v.String()
 	default:

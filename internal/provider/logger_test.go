@@ -14,8 +14,10 @@ import (
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -44,9 +46,9 @@ type slowToStartChecker struct {
 	failFirst atomic.Int32
 }
 
-func (c *slowToStartChecker) Health(ctx context.Context, hc engine.HealthCheck, vars engine.Placeholders) engine.CheckResult {
+func (c *slowToStartChecker) Health(ctx context.Context, hc domain.HealthCheck, vars domain.Placeholders) domain.CheckResult {
 	if c.failFirst.Add(-1) >= 0 {
-		return engine.CheckResult{Name: "health", Detail: "status 503, expected [200]"}
+		return domain.CheckResult{Name: "health", Detail: "status 503, expected [200]"}
 	}
 	return c.Checker.Health(ctx, hc, vars)
 }
@@ -81,28 +83,28 @@ func TestProgressLogIsOneLinePerStepAndCheckRound(t *testing.T) {
 	checker := &slowToStartChecker{Checker: hookhttp.NewChecker()}
 	checker.failFirst.Store(2)
 	eng := engine.New(engine.Options{
-		Store: engine.NewStore(kvstore.NewMemoryKV()), Clock: enginetest.NewAutoClock(time.Date(2027, 1, 2, 10, 0, 0, 0, time.UTC)),
+		Store: records.NewStore(kvstore.NewMemoryKV()), Clock: enginetest.NewAutoClock(time.Date(2027, 1, 2, 10, 0, 0, 0, time.UTC)),
 		Hooks: hookhttp.NewSender(tflogLogger{}), Checker: checker, Logger: tflogLogger{}, DefaultHookSecret: "progress-secret",
 	})
 	var buf bytes.Buffer
 	ctx := tflogtest.RootLogger(context.Background(), &buf)
-	if _, err := eng.PutEnvironment(ctx, engine.Environment{Name: "prod0"}); err != nil {
+	if _, err := eng.PutEnvironment(ctx, domain.Environment{Name: "prod0"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, version := range []string{"1", "2"} {
-		rel := engine.Release{Package: "api", Version: version, Phases: []engine.Phase{{Name: "prod", Environments: []string{"prod0"}}}}
+		rel := domain.Release{Package: "api", Version: version, Phases: []domain.Phase{{Name: "prod", Environments: []string{"prod0"}}}}
 		if _, err := eng.RegisterRelease(ctx, rel); err != nil {
 			t.Fatal(err)
 		}
 	}
 	maxErrorRate := 0.05
-	spec := engine.DeploymentSpec{
-		Package: "api", Environment: "prod0", Release: "api@1", Strategy: engine.StrategyCanary,
-		Canary: engine.CanarySpec{Steps: []engine.CanaryStep{{Weight: 10, Bake: time.Minute}, {Weight: 50, Bake: 30 * time.Second}}, FailureThreshold: 2},
-		Hook:   &engine.HookConfig{URL: server.URL + "/hooks"},
-		HealthCheck: &engine.HealthCheck{URL: server.URL + "/health/{package}/{environment}/{slot}/{version}",
+	spec := domain.DeploymentSpec{
+		Package: "api", Environment: "prod0", Release: "api@1", Strategy: domain.StrategyCanary,
+		Canary: domain.CanarySpec{Steps: []domain.CanaryStep{{Weight: 10, Bake: time.Minute}, {Weight: 50, Bake: 30 * time.Second}}, FailureThreshold: 2},
+		Hook:   &domain.HookConfig{URL: server.URL + "/hooks"},
+		HealthCheck: &domain.HealthCheck{URL: server.URL + "/health/{package}/{environment}/{slot}/{version}",
 			Interval: 15 * time.Second, ExpectedStatus: []int{200}},
-		Checks: []engine.MetricCheck{{Name: "error_rate", URL: server.URL + "/metrics/{package}/{environment}/{slot}/{version}",
+		Checks: []domain.MetricCheck{{Name: "error_rate", URL: server.URL + "/metrics/{package}/{environment}/{slot}/{version}",
 			Path: "error_rate", Max: &maxErrorRate}},
 	}
 
@@ -192,5 +194,5 @@ func count(lines []logLine, level, prefix string) int {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func durationText(seconds int) string {
-	return engine.FormatDuration(time.Duration(seconds) * time.Second)
+	return domain.FormatDuration(time.Duration(seconds) * time.Second)
 }

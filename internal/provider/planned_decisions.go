@@ -4,7 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // What this provider process has seen planned in the current run, so a
@@ -12,9 +13,9 @@ import (
 // Terraform plans each resource again in the apply process right before
 // applying it, so the apply sees the promotions and approvals of its run.
 
-var _ engine.PlannedDecisions = (*providerData)(nil)
+var _ gate.PlannedDecisions = (*providerData)(nil)
 
-// plannedDecisionGrace is how long a plan-time check looks for a sibling
+// PlannedDecisionGrace is how long a plan-time check looks for a sibling
 // resource's plan before it warns: siblings are planned in any order.
 const plannedDecisionGrace = 2 * time.Second
 
@@ -57,7 +58,7 @@ func (pd *providerData) forgetPlannedPromotion(deploymentID, release string) {
 func (pd *providerData) forgetPlannedApproval(release, phase string) {
 	pd.plannedMu.Lock()
 	defer pd.plannedMu.Unlock()
-	delete(pd.plannedApprovals, engine.ApprovalKey(release, phase))
+	delete(pd.plannedApprovals, records.ApprovalKey(release, phase))
 }
 
 // notePlannedGate records that a deployment's planned rollout of release
@@ -79,7 +80,7 @@ func (pd *providerData) plannedGate(deploymentID, release string) bool {
 }
 
 // awaitPlanned reports whether planned() holds now or within
-// plannedDecisionGrace on the engine clock.
+// PlannedDecisionGrace on the engine clock.
 func (pd *providerData) awaitPlanned(ctx context.Context, planned func() bool) bool {
 	clock := pd.engine.Clock()
 	deadline := clock.Now().Add(plannedDecisionGrace)

@@ -18,6 +18,7 @@ import (
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -115,7 +116,7 @@ func storeHistoryHas(storeURL, text string) func() error {
 			return err
 		}
 		defer kv.Close()
-		eng := engine.New(engine.Options{Store: engine.NewStore(kv)})
+		eng := engine.New(engine.Options{Store: records.NewStore(kv)})
 		d, err := eng.GetDeployment(ctx, "api/prod0")
 		if err != nil {
 			return err

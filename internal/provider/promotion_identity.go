@@ -9,7 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // A promotion is named by its release and by either the deployment it
@@ -75,5 +75,5 @@ func promotionIDFromIdentity(ctx context.Context, identity *tfsdk.ResourceIdenti
 	case deployment != "":
 		return deployment + "#" + id.Release.ValueString(), diags
 	}
-	return engine.ApprovalKey(id.Release.ValueString(), phase), diags
+	return records.ApprovalKey(id.Release.ValueString(), phase), diags
 }

@@ -18,6 +18,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 var (
@@ -83,7 +86,7 @@ func (r *promotionResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Required:            true,
 				MarkdownDescription: "Id (`PACKAGE@VERSION`) of the release to promote: for a deployment it must be the pending release.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:          []validator.String{stringvalidator.RegexMatches(engine.ReleaseIDPattern(), "must have the form PACKAGE@VERSION")},
+				Validators:          []validator.String{stringvalidator.RegexMatches(domain.ReleaseIDPattern(), "must have the form PACKAGE@VERSION")},
 			},
 			"note": schema.StringAttribute{
 				Optional:            true,
@@ -153,7 +156,7 @@ func (r *promotionResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	switch {
 	case errors.As(err, &refused):
 		resp.Diagnostics.AddAttributeError(path.Root("release"), "Release Not Pending Promotion", refused.Reason)
-	case err != nil && !engine.IsNotFound(err):
+	case err != nil && !records.IsNotFound(err):
 		// Not found: the deployment is created later in this apply, and
 		// the promotion waits for it then.
 		r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Checking that %s is pending promotion in %s", release, id), err, nextAfterPlanRead)
@@ -191,7 +194,7 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 			resp.Diagnostics.AddAttributeError(path.Root("phase"), "Phase Approval Failed", err.Error())
 			return
 		}
-		plan.ID = types.StringValue(engine.ApprovalKey(release, a.Phase))
+		plan.ID = types.StringValue(records.ApprovalKey(release, a.Phase))
 		plan.PromotedAt = types.StringValue(a.ApprovedAt.UTC().Format(time.RFC3339Nano))
 		plan.LiveRelease = types.StringNull()
 		providerLog.Info(ctx, "ocuroot: phase approved", map[string]any{"release": release, "phase": a.Phase})
@@ -211,7 +214,7 @@ func (r *promotionResource) Create(ctx context.Context, req resource.CreateReque
 		switch {
 		case errors.As(err, &refused):
 			resp.Diagnostics.AddAttributeError(path.Root("release"), "Release Not Pending Promotion", refused.Reason)
-		case storeFailed, d != nil && d.Rollout != nil && d.Rollout.Promotion != nil, errors.As(err, new(*engine.MissingCredentialError)):
+		case storeFailed, d != nil && d.Rollout != nil && d.Rollout.Promotion != nil, errors.As(err, new(*domain.MissingCredentialError)):
 			addDeployError(&resp.Diagnostics, "promotion", err)
 		default:
 			resp.Diagnostics.AddError("Promotion Failed", engineErrorText(err))
@@ -268,7 +271,7 @@ func (r *promotionResource) ImportState(ctx context.Context, req resource.Import
 		LiveRelease: types.StringNull(), Timeouts: timeouts.Value{Object: types.ObjectNull(timeoutsCreateAttrTypes)}}
 	if strings.Contains(left, "/") {
 		d, err := r.data.engine.GetDeployment(ctx, left)
-		if err != nil && !engine.IsNotFound(err) {
+		if err != nil && !records.IsNotFound(err) {
 			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Importing the promotion of %s in %s", right, left), err,
 				"Nothing was imported; check that the store is reachable and import again.")
 			return
@@ -283,7 +286,7 @@ func (r *promotionResource) ImportState(ctx context.Context, req resource.Import
 		m.Note, m.LiveRelease = optionalString(p.Note), optionalString(d.LiveRelease)
 	} else {
 		a, err := r.data.engine.PhaseApproval(ctx, left, right)
-		if err != nil && !engine.IsNotFound(err) {
+		if err != nil && !records.IsNotFound(err) {
 			r.data.addStoreReadError(&resp.Diagnostics, fmt.Sprintf("Importing the approval of phase %q of %s", right, left), err,
 				"Nothing was imported; check that the store is reachable and import again.")
 			return
@@ -301,5 +304,5 @@ func (r *promotionResource) ImportState(ctx context.Context, req resource.Import
 // promoter names who performed a promotion: the Terraform Cloud run when
 // there is one, otherwise the local user.
 func promoter() string {
-	return engine.CurrentHolder().Actor()
+	return lease.CurrentHolder().Actor()
 }

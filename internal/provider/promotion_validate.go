@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // validatePlannedPromotion checks at plan time what an ocuroot_promotion
@@ -35,7 +35,7 @@ func validatePromotedPackage(plan *promotionModel, diags *diag.Diagnostics) {
 	}
 	deployment, release := plan.Deployment.ValueString(), plan.Release.ValueString()
 	deploymentPackage, _, found := strings.Cut(deployment, "/")
-	releasePackage, _, err := engine.ParseReleaseID(release)
+	releasePackage, _, err := domain.ParseReleaseID(release)
 	if !found || err != nil {
 		return // malformed ids are refused by their own validators
 	}

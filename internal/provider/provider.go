@@ -16,7 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // Environment variables read by the provider configuration.
@@ -33,9 +34,9 @@ var _ provider.Provider = (*ocurootProvider)(nil)
 // Zero values are the production behaviour.
 type Options struct {
 	Version string
-	Clock   engine.Clock
+	Clock   domain.Clock
 	// KV, when set, replaces the store chosen by configuration.
-	KV engine.KV
+	KV records.KV
 	// Shutdown, when set, is the process-wide stop signal of a served
 	// provider: beginning it cancels every deploy, promote and teardown in
 	// flight as an interrupt would. Nil in in-process tests.

@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // Named credentials live in the provider block because it is the one place
@@ -42,7 +42,7 @@ func credentialsAttribute() schema.MapNestedAttribute {
 			"so every run that moves traffic or sends a hook (a promotion applied in a later run, the `ocuroot_promote` and `ocuroot_rollback` actions, " +
 			"a rollout resumed after a crash, a fresh CI or Terraform Cloud runner) signs and probes exactly like the run that started the rollout. " +
 			"Feed the values from sensitive or ephemeral variables. Keys are names of letters, digits, `_`, `.` and `-`.",
-		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(engine.NamePattern(), "must contain only letters, digits, '_', '.' and '-'"))},
+		Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(domain.NamePattern(), "must contain only letters, digits, '_', '.' and '-'"))},
 		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 			"headers": schema.MapAttribute{
 				ElementType: types.StringType, Optional: true, Sensitive: true,
@@ -62,7 +62,7 @@ func credentialsAttribute() schema.MapNestedAttribute {
 // credentialsFrom reads the provider's credentials. known is false when a
 // value is computed by a resource and only known at apply: plan-time checks
 // of credential names are then skipped.
-func credentialsFrom(ctx context.Context, v types.Map, diags *diag.Diagnostics) (creds map[string]engine.Credential, known bool) {
+func credentialsFrom(ctx context.Context, v types.Map, diags *diag.Diagnostics) (creds map[string]domain.Credential, known bool) {
 	if v.IsNull() {
 		return nil, true
 	}
@@ -71,7 +71,7 @@ func credentialsFrom(ctx context.Context, v types.Map, diags *diag.Diagnostics) 
 	}
 	var models map[string]credentialModel
 	diags.Append(v.ElementsAs(ctx, &models, false)...)
-	creds = map[string]engine.Credential{}
+	creds = map[string]domain.Credential{}
 	known = true
 	for name, m := range models {
 		if m.Headers.IsUnknown() || m.HookSecret.IsUnknown() {
@@ -83,7 +83,7 @@ func credentialsFrom(ctx context.Context, v types.Map, diags *diag.Diagnostics) 
 				fmt.Sprintf("Credential %q sets neither headers nor hook_secret, so naming it would send nothing. Set one of them, or remove the credential.", name))
 			continue
 		}
-		creds[name] = engine.Credential{Headers: headerMap(ctx, m.Headers, diags), HookSecret: m.HookSecret.ValueString()}
+		creds[name] = domain.Credential{Headers: headerMap(ctx, m.Headers, diags), HookSecret: m.HookSecret.ValueString()}
 	}
 	return creds, known
 }
@@ -132,7 +132,7 @@ func (pd *providerData) validateCredentialNames(m *deploymentModel, diags *diag.
 	}
 }
 
-func definedCredentials(creds map[string]engine.Credential) string {
+func definedCredentials(creds map[string]domain.Credential) string {
 	if len(creds) == 0 {
 		return "none"
 	}
@@ -181,9 +181,9 @@ func (m *deploymentModel) ownCredentialPaths() []path.Path {
 // that a later run opens.
 func (m *deploymentModel) manualPromotion() bool {
 	switch m.Strategy.ValueString() {
-	case string(engine.StrategyCanary):
+	case string(domain.StrategyCanary):
 		return m.Canary != nil && m.Canary.ManualPromotion.ValueBool()
-	case string(engine.StrategyBlueGreen):
+	case string(domain.StrategyBlueGreen):
 		return m.BlueGreen != nil && m.BlueGreen.ManualPromotion.ValueBool()
 	}
 	return false

@@ -11,8 +11,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/hookhttp"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/promquery"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -47,11 +49,11 @@ type providerData struct {
 	// credentials are the provider block's named credentials; when
 	// credentialsKnown is false (a value known only at apply), plan-time
 	// checks of the names a deployment uses are skipped.
-	credentials      map[string]engine.Credential
+	credentials      map[string]domain.Credential
 	credentialsKnown bool
 	// prometheus is the provider block's Prometheus (URL empty: none);
 	// prometheusKnown is false when the plan does not know it yet.
-	prometheus      engine.PrometheusServer
+	prometheus      domain.PrometheusServer
 	prometheusKnown bool
 	// checkRolloutFitsTimeouts turns the plan-time blocking-time rule on
 	// (validatePlannedDeployment); Options can turn it off for tests.
@@ -65,14 +67,14 @@ func (pd *providerData) notePlannedApproval(release, phase string) {
 	if pd.plannedApprovals == nil {
 		pd.plannedApprovals = map[string]bool{}
 	}
-	pd.plannedApprovals[engine.ApprovalKey(release, phase)] = true
+	pd.plannedApprovals[records.ApprovalKey(release, phase)] = true
 }
 
 // plannedApproval reports whether a phase approval is planned in this run.
 func (pd *providerData) plannedApproval(release, phase string) bool {
 	pd.plannedMu.Lock()
 	defer pd.plannedMu.Unlock()
-	return pd.plannedApprovals[engine.ApprovalKey(release, phase)]
+	return pd.plannedApprovals[records.ApprovalKey(release, phase)]
 }
 
 // notePlannedRelease records the release a deployment is planned to move
@@ -112,10 +114,10 @@ type providerSettings struct {
 	hookSecret string
 	// credentials are the named credentials; credentialsKnown is false
 	// when the plan does not know them yet.
-	credentials      map[string]engine.Credential
+	credentials      map[string]domain.Credential
 	credentialsKnown bool
 	// prometheus is the server PromQL checks ask by default.
-	prometheus      engine.PrometheusServer
+	prometheus      domain.PrometheusServer
 	prometheusKnown bool
 }
 
@@ -132,7 +134,7 @@ func newProviderData(ctx context.Context, opts Options, settings providerSetting
 		}
 	}
 	logger := tflogLogger{}
-	store := engine.NewDescribedStore(kv, description)
+	store := records.NewDescribedStore(kv, description)
 	if file, ok := kv.(interface{ Path() string }); ok {
 		// Terraform runs a plan and its apply in two provider processes; a
 		// refresh on a fresh embedded store restores records without writing

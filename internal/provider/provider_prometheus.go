@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // The Prometheus that PromQL checks query lives in the provider block for
@@ -47,12 +47,12 @@ func prometheusAttribute() schema.SingleNestedAttribute {
 				Optional: true,
 				MarkdownDescription: "Name of a credential in the provider's `credentials` whose headers go with every query to this server " +
 					"(`{ Authorization = \"Bearer ...\" }`), for checks that name no `credential` of their own. Must be defined in `credentials`.",
-				Validators: []validator.String{stringvalidator.RegexMatches(engine.NamePattern(), "must contain only letters, digits, '_', '.' and '-'")},
+				Validators: []validator.String{stringvalidator.RegexMatches(domain.NamePattern(), "must contain only letters, digits, '_', '.' and '-'")},
 			},
 			"timeout": schema.StringAttribute{
 				CustomType: durationType{}, Optional: true,
 				MarkdownDescription: fmt.Sprintf("How long one query may take before its check round counts as failed (Prometheus unreachable). Defaults to `%s`. ",
-					engine.FormatDuration(engine.DefaultQueryTimeout)) + requestRule.describeRule(),
+					domain.FormatDuration(domain.DefaultQueryTimeout)) + requestRule.describeRule(),
 				Validators: []validator.String{requestRule},
 			},
 		},
@@ -62,21 +62,21 @@ func prometheusAttribute() schema.SingleNestedAttribute {
 // prometheusFrom reads the provider's prometheus attribute. known is false
 // when a value is computed by a resource and only known at apply: plan-time
 // checks that a PromQL check has a server are then skipped.
-func prometheusFrom(ctx context.Context, v types.Object, credentials map[string]engine.Credential, credentialsKnown bool, diags *diag.Diagnostics) (server engine.PrometheusServer, known bool) {
+func prometheusFrom(ctx context.Context, v types.Object, credentials map[string]domain.Credential, credentialsKnown bool, diags *diag.Diagnostics) (server domain.PrometheusServer, known bool) {
 	if v.IsNull() {
-		return engine.PrometheusServer{}, true
+		return domain.PrometheusServer{}, true
 	}
 	if v.IsUnknown() {
-		return engine.PrometheusServer{}, false
+		return domain.PrometheusServer{}, false
 	}
 	var m prometheusModel
 	diags.Append(v.As(ctx, &m, basetypes.ObjectAsOptions{})...)
 	if m.URL.IsUnknown() || m.Credential.IsUnknown() || m.Timeout.IsUnknown() {
-		return engine.PrometheusServer{}, false
+		return domain.PrometheusServer{}, false
 	}
-	server = engine.PrometheusServer{URL: m.URL.ValueString(), Credential: m.Credential.ValueString(), Timeout: duration(m.Timeout)}
+	server = domain.PrometheusServer{URL: m.URL.ValueString(), Credential: m.Credential.ValueString(), Timeout: duration(m.Timeout)}
 	if server.Timeout <= 0 {
-		server.Timeout = engine.DefaultQueryTimeout
+		server.Timeout = domain.DefaultQueryTimeout
 	}
 	if name := server.Credential; name != "" && credentialsKnown {
 		if _, ok := credentials[name]; !ok {
@@ -110,7 +110,7 @@ func (pd *providerData) validatePrometheusAddresses(m *deploymentModel, diags *d
 }
 
 func missingPrometheusWording(err error) (string, string, bool) {
-	var missing *engine.MissingPrometheusError
+	var missing *domain.MissingPrometheusError
 	if !errors.As(err, &missing) {
 		return "", "", false
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // The plan-time half of a release, shared by ocuroot_release and the
@@ -46,9 +46,9 @@ var (
 // releaseFlow is a release's phases as the configuration or plan describes
 // them, possibly with values not known yet.
 type releaseFlow struct {
-	draft engine.ReleaseDraft
+	draft domain.ReleaseDraft
 	// phases is usable only when complete.
-	phases []engine.Phase
+	phases []domain.Phase
 	// complete: every phase name, environment list and approval flag is known.
 	complete bool
 	// releaseKnown: package and version are known, so the id and graph can be.
@@ -60,7 +60,7 @@ type releaseFlow struct {
 func readReleaseFlow(ctx context.Context, pkg, version types.String, phaseBlocks types.List) (releaseFlow, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	flow := releaseFlow{
-		draft:        engine.ReleaseDraft{Package: pkg.ValueString(), Version: version.ValueString()},
+		draft:        domain.ReleaseDraft{Package: pkg.ValueString(), Version: version.ValueString()},
 		complete:     !phaseBlocks.IsUnknown(),
 		releaseKnown: !pkg.IsUnknown() && !version.IsUnknown(),
 	}
@@ -68,14 +68,14 @@ func readReleaseFlow(ctx context.Context, pkg, version types.String, phaseBlocks
 		if phaseBlocks.IsUnknown() {
 			// A dynamic block over unknown values: the count of phases is
 			// not known, so nothing can be checked yet.
-			flow.draft.Phases = []engine.PhaseDraft{{NameUnknown: true, EnvironmentsUnknown: true}}
+			flow.draft.Phases = []domain.PhaseDraft{{NameUnknown: true, EnvironmentsUnknown: true}}
 		}
 		return flow, diags
 	}
 	for _, element := range phaseBlocks.Elements() {
 		object, ok := element.(types.Object)
 		if !ok || object.IsUnknown() || object.IsNull() {
-			flow.draft.Phases = append(flow.draft.Phases, engine.PhaseDraft{NameUnknown: true, EnvironmentsUnknown: true})
+			flow.draft.Phases = append(flow.draft.Phases, domain.PhaseDraft{NameUnknown: true, EnvironmentsUnknown: true})
 			flow.complete = false
 			continue
 		}
@@ -84,7 +84,7 @@ func readReleaseFlow(ctx context.Context, pkg, version types.String, phaseBlocks
 		if diags.HasError() {
 			return flow, diags
 		}
-		draft := engine.PhaseDraft{
+		draft := domain.PhaseDraft{
 			Name:             block.Name.ValueString(),
 			NameUnknown:      block.Name.IsUnknown(),
 			RequiresApproval: block.RequiresApproval.ValueBool(),
@@ -96,7 +96,7 @@ func readReleaseFlow(ctx context.Context, pkg, version types.String, phaseBlocks
 			flow.complete = false
 		}
 		flow.draft.Phases = append(flow.draft.Phases, draft)
-		flow.phases = append(flow.phases, engine.Phase{Name: draft.Name, Environments: envs, RequiresApproval: draft.RequiresApproval})
+		flow.phases = append(flow.phases, domain.Phase{Name: draft.Name, Environments: envs, RequiresApproval: draft.RequiresApproval})
 	}
 	return flow, diags
 }
@@ -151,9 +151,9 @@ func checkReleaseFlow(ctx context.Context, pd *providerData, flow releaseFlow, a
 			detail += fmt.Sprintf("\n\nAttribute: %s", attributePath)
 		}
 		switch {
-		case problem.Severity == engine.SeverityWarning && len(problem.Path) == 0:
+		case problem.Severity == domain.SeverityWarning && len(problem.Path) == 0:
 			diags.AddWarning(problem.Summary, detail)
-		case problem.Severity == engine.SeverityWarning:
+		case problem.Severity == domain.SeverityWarning:
 			diags.AddAttributeWarning(attributePath, problem.Summary, detail)
 		case len(problem.Path) == 0:
 			diags.AddError(problem.Summary, detail)
@@ -177,9 +177,9 @@ const unknownEnvironmentPoll = 50 * time.Millisecond
 
 // releaseFlowProblems runs the engine's checks. When only the
 // unknown-environment rule fails, it looks again until the grace runs out.
-func releaseFlowProblems(ctx context.Context, pd *providerData, flow releaseFlow, alreadyAccepted []string) ([]engine.Problem, error) {
+func releaseFlowProblems(ctx context.Context, pd *providerData, flow releaseFlow, alreadyAccepted []string) ([]domain.Problem, error) {
 	if pd == nil {
-		return engine.CheckReleaseFlow(flow.draft, nil), nil
+		return domain.CheckReleaseFlow(flow.draft, nil), nil
 	}
 	deadline := time.Now().Add(pd.unknownEnvironmentGrace)
 	for {
@@ -192,7 +192,7 @@ func releaseFlowProblems(ctx context.Context, pd *providerData, flow releaseFlow
 				knownEnvs[env] = true
 			}
 		}
-		problems := engine.CheckReleaseFlow(flow.draft, knownEnvs)
+		problems := domain.CheckReleaseFlow(flow.draft, knownEnvs)
 		if !hasUnknownEnvironment(problems) || !time.Now().Before(deadline) {
 			return problems, nil
 		}
@@ -206,9 +206,9 @@ func releaseFlowProblems(ctx context.Context, pd *providerData, flow releaseFlow
 	}
 }
 
-func hasUnknownEnvironment(problems []engine.Problem) bool {
+func hasUnknownEnvironment(problems []domain.Problem) bool {
 	for _, p := range problems {
-		if p.Code == engine.ProblemUnknownEnvironment {
+		if p.Code == domain.ProblemUnknownEnvironment {
 			return true
 		}
 	}
@@ -238,7 +238,7 @@ func knownEnvironments(ctx context.Context, pd *providerData) (map[string]bool, 
 }
 
 // problemPath converts an engine path such as phase[1].environments[0].
-func problemPath(steps []engine.PathStep) path.Path {
+func problemPath(steps []domain.PathStep) path.Path {
 	var p path.Path
 	for i, step := range steps {
 		if i == 0 {
@@ -255,9 +255,9 @@ func problemPath(steps []engine.PathStep) path.Path {
 
 // flowValues renders phase_order and graph; both are deterministic
 // functions of the phases, so they are the same at plan time and after apply.
-func flowValues(pkg, version string, phases []engine.Phase) (types.List, types.String, diag.Diagnostics) {
+func flowValues(pkg, version string, phases []domain.Phase) (types.List, types.String, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	entries := engine.PhaseOrder(phases)
+	entries := domain.PhaseOrder(phases)
 	objects := make([]attr.Value, 0, len(entries))
 	for _, entry := range entries {
 		envs, d := types.ListValueFrom(context.Background(), types.StringType, entry.Environments)
@@ -273,11 +273,11 @@ func flowValues(pkg, version string, phases []engine.Phase) (types.List, types.S
 	}
 	order, d := types.ListValue(types.ObjectType{AttrTypes: phaseOrderAttrTypes}, objects)
 	diags.Append(d...)
-	return order, types.StringValue(engine.MermaidGraph(pkg, version, phases)), diags
+	return order, types.StringValue(domain.MermaidGraph(pkg, version, phases)), diags
 }
 
 // phaseBlocksValue converts stored phases back into `phase` blocks.
-func phaseBlocksValue(phases []engine.Phase) (types.List, diag.Diagnostics) {
+func phaseBlocksValue(phases []domain.Phase) (types.List, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	objects := make([]attr.Value, 0, len(phases))
 	for _, p := range phases {

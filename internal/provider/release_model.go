@@ -7,7 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // releaseResourceModel is ocuroot_release as Terraform sees it.
@@ -40,9 +40,9 @@ func newReleaseResourceModel() releaseResourceModel {
 }
 
 // toRelease converts a planned (fully known) model into an engine release.
-func (m releaseResourceModel) toRelease(ctx context.Context) (engine.Release, diag.Diagnostics) {
+func (m releaseResourceModel) toRelease(ctx context.Context) (domain.Release, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	rel := engine.Release{
+	rel := domain.Release{
 		Package:     m.Package.ValueString(),
 		Version:     m.Version.ValueString(),
 		Artifact:    m.Artifact.ValueString(),
@@ -59,7 +59,7 @@ func (m releaseResourceModel) toRelease(ctx context.Context) (engine.Release, di
 
 // setFromRelease copies a stored release's configurable values into m,
 // keeping unset optional values null so a refresh shows no diff.
-func (m *releaseResourceModel) setFromRelease(rel engine.Release) diag.Diagnostics {
+func (m *releaseResourceModel) setFromRelease(rel domain.Release) diag.Diagnostics {
 	m.Package = types.StringValue(rel.Package)
 	m.Version = types.StringValue(rel.Version)
 	m.Artifact = stringValueKeepNull(rel.Artifact, m.Artifact)
@@ -71,7 +71,7 @@ func (m *releaseResourceModel) setFromRelease(rel engine.Release) diag.Diagnosti
 }
 
 // phaseStatusValue converts the engine's per-phase status.
-func phaseStatusValue(phases []engine.PhaseStatus) (types.List, diag.Diagnostics) {
+func phaseStatusValue(phases []domain.PhaseStatus) (types.List, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	objects := make([]attr.Value, 0, len(phases))
 	for _, p := range phases {

@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 var _ datasource.DataSourceWithConfigure = (*releasePlanDataSource)(nil)
@@ -117,7 +117,7 @@ func (d *releasePlanDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	cfg.ID = types.StringValue(engine.ReleaseID(cfg.Package.ValueString(), cfg.Version.ValueString()))
+	cfg.ID = types.StringValue(domain.ReleaseID(cfg.Package.ValueString(), cfg.Version.ValueString()))
 	order, graph, diags := flowValues(cfg.Package.ValueString(), cfg.Version.ValueString(), flow.phases)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {

@@ -9,7 +9,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 var (
@@ -76,7 +77,7 @@ func (r *releaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 
 	if flow.releaseKnown {
-		plan.ID = types.StringValue(engine.ReleaseID(plan.Package.ValueString(), plan.Version.ValueString()))
+		plan.ID = types.StringValue(domain.ReleaseID(plan.Package.ValueString(), plan.Version.ValueString()))
 		if r.pd != nil {
 			// Deployments and phase approvals planned in this run are
 			// checked against these phases (validate_planned_flows.go).
@@ -119,10 +120,10 @@ func (r *releaseResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id := engine.ReleaseID(state.Package.ValueString(), state.Version.ValueString())
+	id := domain.ReleaseID(state.Package.ValueString(), state.Version.ValueString())
 	rel, err := r.pd.engine.GetRelease(ctx, id)
 	switch {
-	case engine.IsNotFound(err):
+	case records.IsNotFound(err):
 		// A fresh runner starts with an empty embedded store: the state's
 		// release is kept until the apply writes it. One that Terraform
 		// destroyed (possibly from another workspace) is gone instead.
@@ -136,7 +137,7 @@ func (r *releaseResource) Read(ctx context.Context, req resource.ReadRequest, re
 			resp.Diagnostics.AddError("Cannot Read Release", fmt.Sprintf("Restoring release %s from Terraform state failed: %s.", id, r.pd.storeErrorText(err)))
 			return
 		}
-		if outcome == engine.DeletedElsewhere {
+		if outcome == records.DeletedElsewhere {
 			providerLog.Info(ctx, "release was deleted from the store; planning to create it again", map[string]any{"release": id})
 			resp.State.RemoveResource(ctx)
 			return
@@ -171,7 +172,7 @@ func (r *releaseResource) Delete(ctx context.Context, req resource.DeleteRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id := engine.ReleaseID(state.Package.ValueString(), state.Version.ValueString())
+	id := domain.ReleaseID(state.Package.ValueString(), state.Version.ValueString())
 	archived, err := r.pd.engine.RetireRelease(ctx, id)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot Delete Release",
@@ -197,14 +198,14 @@ func (r *releaseResource) ImportState(ctx context.Context, req resource.ImportSt
 		resp.Diagnostics.AddError("Provider Not Configured", "The ocuroot provider must be configured before importing a release.")
 		return
 	}
-	if _, _, err := engine.ParseReleaseID(req.ID); err != nil {
+	if _, _, err := domain.ParseReleaseID(req.ID); err != nil {
 		resp.Diagnostics.AddError("Invalid Release Import Id", sentence(err.Error())+" For example: terraform import ocuroot_release.api api@1.4.2")
 		return
 	}
 	rel, err := r.pd.engine.GetRelease(ctx, req.ID)
 	if err != nil {
 		detail := fmt.Sprintf("Reading release %s failed: %s.", req.ID, r.pd.storeErrorText(err))
-		if engine.IsNotFound(err) {
+		if records.IsNotFound(err) {
 			detail = fmt.Sprintf("Release %s is not registered in the ocuroot store (%s). Check the id, or create it with this resource instead of importing it.", req.ID, r.pd.storeDescription)
 		}
 		resp.Diagnostics.AddError("Cannot Import Release", detail)
@@ -220,7 +221,7 @@ func (r *releaseResource) ImportState(ctx context.Context, req resource.ImportSt
 
 // importedRelease is a stored release as an import or a listed result
 // records it, its status derived from the deployments of its package.
-func (r *releaseResource) importedRelease(ctx context.Context, rel engine.Release) (releaseResourceModel, diag.Diagnostics) {
+func (r *releaseResource) importedRelease(ctx context.Context, rel domain.Release) (releaseResourceModel, diag.Diagnostics) {
 	m := newReleaseResourceModel()
 	diags := m.setFromRelease(rel)
 	if diags.HasError() {
@@ -267,7 +268,7 @@ func (r *releaseResource) register(ctx context.Context, m *releaseResourceModel,
 
 // setComputed fills id, phase_order, graph, status, phase_status and
 // archived from a stored release and the deployments that run it.
-func (r *releaseResource) setComputed(ctx context.Context, rel engine.Release, m *releaseResourceModel) diag.Diagnostics {
+func (r *releaseResource) setComputed(ctx context.Context, rel domain.Release, m *releaseResourceModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	m.ID = types.StringValue(rel.ID())
 	order, graph, d := flowValues(rel.Package, rel.Version, rel.Phases)

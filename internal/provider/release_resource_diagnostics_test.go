@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // Every plan-time rule of the flow, with the message and the attribute path
@@ -162,7 +162,7 @@ resource "ocuroot_environment" "staging" {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					storeCheck(releaseInStore(store, "api@1", func(rel engine.Release) error {
+					storeCheck(releaseInStore(store, "api@1", func(rel domain.Release) error {
 						if len(rel.Phases) != 2 || len(rel.Phases[0].Environments) != 0 {
 							return fmt.Errorf("stored phases = %+v", rel.Phases)
 						}

@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // referenceEnvironments declares staging and prod0..prod4 with for_each;
@@ -126,7 +126,7 @@ func TestAccReleaseResource_referenceScenarioKnownAtPlanTime(t *testing.T) {
 					phaseStatusEntry("staging", "pending"), phaseStatusEntry("prod_canary", "pending"), phaseStatusEntry("prod", "pending"),
 				})),
 				statecheck.ExpectKnownValue("ocuroot_release.api", tfjsonpath.New("archived"), knownvalue.Bool(false)),
-				storeCheck(releaseInStore(store, "api@1.0.0", func(rel engine.Release) error {
+				storeCheck(releaseInStore(store, "api@1.0.0", func(rel domain.Release) error {
 					if len(rel.Phases) != 3 || !rel.Phases[2].RequiresApproval || len(rel.Phases[2].Environments) != 4 {
 						return fmt.Errorf("stored phases = %+v", rel.Phases)
 					}
@@ -236,7 +236,7 @@ func TestAccReleaseResource_lifecycle(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					storeCheck(releaseInStore(store, "api@1", func(rel engine.Release) error {
+					storeCheck(releaseInStore(store, "api@1", func(rel domain.Release) error {
 						if rel.Description != "second" || rel.Metadata["commit"] != "abc123" {
 							return fmt.Errorf("stored release = %+v", rel)
 						}
@@ -264,7 +264,7 @@ func TestAccReleaseResource_lifecycle(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					storeCheck(releaseInStore(store, "api@1", func(rel engine.Release) error {
+					storeCheck(releaseInStore(store, "api@1", func(rel domain.Release) error {
 						if len(rel.Phases) != 1 || rel.Phases[0].Name != "all" {
 							return fmt.Errorf("stored phases = %+v", rel.Phases)
 						}
@@ -321,7 +321,7 @@ func TestAccReleaseResource_newVersionReplaces(t *testing.T) {
 			},
 			{
 				// A deployment runs api@2 in staging: replacing it archives it.
-				PreConfig:        func() { saveTestDeployment(t, store, "api", "staging", "api@2", engine.StatusSucceeded) },
+				PreConfig:        func() { saveTestDeployment(t, store, "api", "staging", "api@2", domain.StatusSucceeded) },
 				Config:           releaseConfig(store, "3", stagingThenProd),
 				ConfigPlanChecks: replaced,
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -331,7 +331,7 @@ func TestAccReleaseResource_newVersionReplaces(t *testing.T) {
 			},
 			{
 				// Tear the stand-in deployment down so the environments can go.
-				PreConfig: func() { saveTestDeployment(t, store, "api", "staging", "api@2", engine.StatusTornDown) },
+				PreConfig: func() { saveTestDeployment(t, store, "api", "staging", "api@2", domain.StatusTornDown) },
 				Config:    releaseConfig(store, "3", stagingThenProd),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -417,8 +417,8 @@ resource "ocuroot_release" "worker8" {
 	})
 }
 
-func releaseArchived(want bool) func(engine.Release) error {
-	return func(rel engine.Release) error {
+func releaseArchived(want bool) func(domain.Release) error {
+	return func(rel domain.Release) error {
 		if rel.Archived != want {
 			return fmt.Errorf("release %s archived = %v, want %v", rel.ID(), rel.Archived, want)
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/defaults"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // TestDeploymentSchemaDefaultsAreTheEngines walks the deployment resource
@@ -20,22 +20,22 @@ import (
 // A new default in the schema fails here until it is listed below.
 func TestDeploymentSchemaDefaultsAreTheEngines(t *testing.T) {
 	ctx := context.Background()
-	empty := engine.DeploymentSpec{Hook: &engine.HookConfig{}, HealthCheck: &engine.HealthCheck{}}.WithDefaults()
+	empty := domain.DeploymentSpec{Hook: &domain.HookConfig{}, HealthCheck: &domain.HealthCheck{}}.WithDefaults()
 	want := map[string]string{
 		"strategy":                     string(empty.Strategy),
-		"progress_deadline":            engine.FormatDuration(empty.ProgressDeadline),
+		"progress_deadline":            domain.FormatDuration(empty.ProgressDeadline),
 		"on_timeout":                   string(empty.OnTimeout),
-		"canary.check_interval":        engine.FormatDuration(empty.Canary.CheckInterval),
+		"canary.check_interval":        domain.FormatDuration(empty.Canary.CheckInterval),
 		"canary.failure_threshold":     fmt.Sprint(empty.Canary.FailureThreshold),
 		"canary.manual_promotion":      fmt.Sprint(empty.Canary.ManualPromotion),
 		"blue_green.manual_promotion":  fmt.Sprint(empty.BlueGreen.ManualPromotion),
-		"blue_green.promotion_delay":   engine.FormatDuration(empty.BlueGreen.PromotionDelay),
-		"blue_green.scale_down_delay":  engine.FormatDuration(empty.BlueGreen.ScaleDownDelay),
-		"hook.timeout":                 engine.FormatDuration(empty.Hook.Timeout),
+		"blue_green.promotion_delay":   domain.FormatDuration(empty.BlueGreen.PromotionDelay),
+		"blue_green.scale_down_delay":  domain.FormatDuration(empty.BlueGreen.ScaleDownDelay),
+		"hook.timeout":                 domain.FormatDuration(empty.Hook.Timeout),
 		"hook.retry.attempts":          fmt.Sprint(empty.Hook.Retry.Attempts),
-		"hook.retry.min_wait":          engine.FormatDuration(empty.Hook.Retry.MinWait),
-		"hook.retry.max_wait":          engine.FormatDuration(empty.Hook.Retry.MaxWait),
-		"health_check.timeout":         engine.FormatDuration(empty.HealthCheck.Timeout),
+		"hook.retry.min_wait":          domain.FormatDuration(empty.Hook.Retry.MinWait),
+		"hook.retry.max_wait":          domain.FormatDuration(empty.Hook.Retry.MaxWait),
+		"health_check.timeout":         domain.FormatDuration(empty.HealthCheck.Timeout),
 		"health_check.expected_status": fmt.Sprint(empty.HealthCheck.ExpectedStatus),
 	}
 	got := map[string]string{}

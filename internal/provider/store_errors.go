@@ -6,7 +6,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // A store that fails is never taken for an empty one: every read that
@@ -26,8 +27,8 @@ const nextAfterPlanRead = "Nothing was written to the store and nothing was depl
 	"The plan stops here rather than guess without the record; check that the store is reachable and run terraform again."
 
 // storeFailure returns the store failure err holds, if any.
-func storeFailure(err error) (*engine.StoreError, bool) {
-	var storeErr *engine.StoreError
+func storeFailure(err error) (*records.StoreError, bool) {
+	var storeErr *records.StoreError
 	return storeErr, errors.As(err, &storeErr)
 }
 
@@ -61,7 +62,7 @@ func (pd *providerData) storeErrorText(err error) string {
 // lease could not be given up into a warning: the operation itself
 // succeeded and is saved. It returns the error left to report.
 func withoutLeaseNotReleased(diags *diag.Diagnostics, operation string, err error) error {
-	notReleased, ok := err.(*engine.LeaseNotReleasedError)
+	notReleased, ok := err.(*lease.LeaseNotReleasedError)
 	if !ok {
 		return err
 	}

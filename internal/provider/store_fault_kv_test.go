@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -36,7 +38,7 @@ func (o kvOp) writes() bool { return o.Method == "Put" || o.Method == "Delete" |
 // failWhen picks fails with errInjectedFault and changes nothing, as a
 // store that did not answer.
 type faultKV struct {
-	kv engine.KV
+	kv records.KV
 
 	mu  sync.Mutex
 	ops []kvOp
@@ -46,7 +48,7 @@ type faultKV struct {
 	failed   []kvOp
 }
 
-func newFaultKV(kv engine.KV) *faultKV { return &faultKV{kv: kv} }
+func newFaultKV(kv records.KV) *faultKV { return &faultKV{kv: kv} }
 
 // failNth makes the nth operation from now fail, and only that one.
 func (f *faultKV) failNth(nth int) {
@@ -131,21 +133,21 @@ func (f *faultKV) Delete(ctx context.Context, kind, key string, expect int64) er
 	return f.kv.Delete(ctx, kind, key, expect)
 }
 
-func (f *faultKV) List(ctx context.Context, kind string) ([]engine.KVEntry, error) {
+func (f *faultKV) List(ctx context.Context, kind string) ([]records.KVEntry, error) {
 	if f.fails(kvOp{"List", kind, ""}) {
 		return nil, errInjectedFault
 	}
 	return f.kv.List(ctx, kind)
 }
 
-func (f *faultKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]engine.KVEntry, error) {
+func (f *faultKV) Scan(ctx context.Context, kind, prefix string, limit int, reverse bool) ([]records.KVEntry, error) {
 	if f.fails(kvOp{"Scan", kind, prefix}) {
 		return nil, errInjectedFault
 	}
 	return f.kv.Scan(ctx, kind, prefix, limit, reverse)
 }
 
-func (f *faultKV) Apply(ctx context.Context, writes []engine.KVWrite) ([]int64, error) {
+func (f *faultKV) Apply(ctx context.Context, writes []records.KVWrite) ([]int64, error) {
 	op := kvOp{Method: "Apply"}
 	if len(writes) > 0 {
 		op.Kind, op.Key = writes[0].Kind, writes[0].Key
@@ -164,9 +166,9 @@ func (f *faultKV) Close() error { return f.kv.Close() }
 var storeKinds = []string{"environment", "release", "deployment", "approval", "lease", "transition", "tombstone"}
 
 // storeSnapshot is every record of a KV: kind → key → value and revision.
-type storeSnapshot map[string]map[string]engine.KVEntry
+type storeSnapshot map[string]map[string]records.KVEntry
 
-func snapshotStore(t *testing.T, kv engine.KV) storeSnapshot {
+func snapshotStore(t *testing.T, kv records.KV) storeSnapshot {
 	t.Helper()
 	snap := storeSnapshot{}
 	for _, kind := range storeKinds {
@@ -176,7 +178,7 @@ func snapshotStore(t *testing.T, kv engine.KV) storeSnapshot {
 		}
 		for _, e := range entries {
 			if snap[kind] == nil {
-				snap[kind] = map[string]engine.KVEntry{}
+				snap[kind] = map[string]records.KVEntry{}
 			}
 			snap[kind][e.Key] = e
 		}
@@ -229,7 +231,7 @@ func storeOutcome(t *testing.T, snap storeSnapshot) string {
 		}
 	}
 	for key, e := range snap["deployment"] {
-		var d engine.Deployment
+		var d domain.Deployment
 		if err := d.UnmarshalJSON(e.Value); err != nil {
 			t.Fatalf("deployment %q does not decode: %v", key, err)
 		}
@@ -250,12 +252,12 @@ func storeOutcome(t *testing.T, snap storeSnapshot) string {
 // exactly the entries 1..HistorySeq (the record and its new entries are
 // saved together), and no lease is left behind unless the failed operation
 // was that lease's release (it then lapses on its own).
-func consistencyProblems(t *testing.T, kv engine.KV, failed kvOp) []string {
+func consistencyProblems(t *testing.T, kv records.KV, failed kvOp) []string {
 	t.Helper()
 	snap := snapshotStore(t, kv)
 	var problems []string
 	for key, e := range snap["deployment"] {
-		var d engine.Deployment
+		var d domain.Deployment
 		if err := d.UnmarshalJSON(e.Value); err != nil {
 			problems = append(problems, fmt.Sprintf("deployment %q does not decode: %v", key, err))
 			continue
@@ -287,26 +289,26 @@ func consistencyProblems(t *testing.T, kv engine.KV, failed kvOp) []string {
 
 // strandAtGate plays another run that rolled release out in api/prod0 and
 // left it at its promotion gate, while Terraform state still says api@1.
-func strandAtGate(t *testing.T, kv engine.KV, targetURL, release string) {
+func strandAtGate(t *testing.T, kv records.KV, targetURL, release string) {
 	t.Helper()
 	pd, err := newProviderData(context.Background(), Options{KV: kv, Clock: newTestClock()}, providerSettings{hookSecret: testHookSecret, credentialsKnown: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := engine.DeploymentSpec{Package: "api", Environment: "prod0", Release: release, Strategy: engine.StrategyBlueGreen,
-		BlueGreen: engine.BlueGreenSpec{ManualPromotion: true}, Hook: &engine.HookConfig{URL: targetURL + "/hooks"}}
+	spec := domain.DeploymentSpec{Package: "api", Environment: "prod0", Release: release, Strategy: domain.StrategyBlueGreen,
+		BlueGreen: domain.BlueGreenSpec{ManualPromotion: true}, Hook: &domain.HookConfig{URL: targetURL + "/hooks"}}
 	d, err := pd.engine.Deploy(context.Background(), engine.DeployRequest{Spec: spec})
-	if err != nil || d.Status != engine.StatusAwaitingPromotion {
+	if err != nil || d.Status != domain.StatusAwaitingPromotion {
 		t.Fatalf("stranding %s at its gate: %v (record %+v)", release, err, d)
 	}
 }
 
 // emptyStore deletes every record.
-func emptyStore(t *testing.T, kv engine.KV) {
+func emptyStore(t *testing.T, kv records.KV) {
 	t.Helper()
 	for kind, byKey := range snapshotStore(t, kv) {
 		for key := range byKey {
-			if err := kv.Delete(context.Background(), kind, key, engine.AnyRevision); err != nil {
+			if err := kv.Delete(context.Background(), kind, key, records.AnyRevision); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -314,11 +316,11 @@ func emptyStore(t *testing.T, kv engine.KV) {
 }
 
 // fillStore puts the snapshot's records back.
-func fillStore(t *testing.T, kv engine.KV, snap storeSnapshot) {
+func fillStore(t *testing.T, kv records.KV, snap storeSnapshot) {
 	t.Helper()
 	for kind, byKey := range snap {
 		for key, e := range byKey {
-			if _, err := kv.Put(context.Background(), kind, key, e.Value, engine.AnyRevision); err != nil {
+			if _, err := kv.Put(context.Background(), kind, key, e.Value, records.AnyRevision); err != nil {
 				t.Fatal(err)
 			}
 		}

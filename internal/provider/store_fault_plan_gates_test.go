@@ -9,7 +9,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
 )
 
@@ -29,7 +30,7 @@ func TestStoreFaults_planTimeGateChecks(t *testing.T) {
 	arrangeCanaryAtGateBeforeApproval(t, mem)
 	start := snapshotStore(t, mem)
 
-	plan := func(kv engine.KV) diag.Diagnostics {
+	plan := func(kv records.KV) diag.Diagnostics {
 		pd, err := newProviderData(ctx, Options{KV: kv, Clock: newTestClock()}, providerSettings{credentialsKnown: true})
 		if err != nil {
 			t.Fatal(err)
@@ -85,7 +86,7 @@ func TestStoreFaults_planTimeGateChecks(t *testing.T) {
 // arrangeCanaryAtGateBeforeApproval stores environments canary and prod,
 // release web@2 whose phases are canary, then prod with requires_approval,
 // and web/canary waiting at its promotion gate for web@2.
-func arrangeCanaryAtGateBeforeApproval(t *testing.T, kv engine.KV) {
+func arrangeCanaryAtGateBeforeApproval(t *testing.T, kv records.KV) {
 	t.Helper()
 	ctx := context.Background()
 	pd, err := newProviderData(ctx, Options{KV: kv, Clock: newTestClock()}, providerSettings{credentialsKnown: true})
@@ -93,17 +94,17 @@ func arrangeCanaryAtGateBeforeApproval(t *testing.T, kv engine.KV) {
 		t.Fatal(err)
 	}
 	for _, env := range []string{"canary", "prod"} {
-		if _, err := pd.engine.PutEnvironment(ctx, engine.Environment{Name: env}); err != nil {
+		if _, err := pd.engine.PutEnvironment(ctx, domain.Environment{Name: env}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := pd.engine.RegisterRelease(ctx, engine.Release{Package: "web", Version: "2", Phases: []engine.Phase{
+	if _, err := pd.engine.RegisterRelease(ctx, domain.Release{Package: "web", Version: "2", Phases: []domain.Phase{
 		{Name: "canary", Environments: []string{"canary"}},
 		{Name: "prod", Environments: []string{"prod"}, RequiresApproval: true},
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	seedWebCanary(t, pd, engine.StatusAwaitingPromotion)
+	seedWebCanary(t, pd, domain.StatusAwaitingPromotion)
 	d, err := pd.engine.GetDeployment(ctx, "web/canary")
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // TestAccDeployment_keysNeverReusedAfterStoreLoss is issue 8 case 4: api@3
@@ -43,7 +43,7 @@ func TestAccDeployment_keysNeverReusedAfterStoreLoss(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkTarget(target, expectEvents("deploy:100:stable", "canary.weight:10:canary", "rollback:0:canary",
 						"canary.weight:10:canary", "promote:100:stable")),
-					checkTarget(target, distinctRolloutKeys("api@3", engine.EventCanaryWeight, 2)),
+					checkTarget(target, distinctRolloutKeys("api@3", domain.EventCanaryWeight, 2)),
 				),
 			},
 		},

@@ -9,7 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // statusCodeValidator checks one expected_status of a health check.
@@ -20,7 +20,7 @@ var _ validator.Int64 = statusCodeValidator{}
 func statusCode() validator.Int64 { return statusCodeValidator{} }
 
 func (statusCodeValidator) Description(context.Context) string {
-	return fmt.Sprintf("an HTTP status code between %d and %d", engine.MinStatusCode, engine.MaxStatusCode)
+	return fmt.Sprintf("an HTTP status code between %d and %d", domain.MinStatusCode, domain.MaxStatusCode)
 }
 
 func (v statusCodeValidator) MarkdownDescription(ctx context.Context) string {
@@ -31,7 +31,7 @@ func (statusCodeValidator) ValidateInt64(_ context.Context, req validator.Int64R
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if err := engine.ValidateStatusCode(req.ConfigValue.ValueInt64()); err != nil {
+	if err := domain.ValidateStatusCode(req.ConfigValue.ValueInt64()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Status Code", fmt.Sprintf("%s: %s.", req.Path, err))
 	}
 }

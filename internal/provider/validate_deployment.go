@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // The rules of ocuroot_deployment that involve more than one attribute,
@@ -23,25 +23,25 @@ import (
 func validateStrategySettings(m *deploymentModel, diags *diag.Diagnostics) {
 	strategy := m.Strategy.ValueString()
 	if m.Strategy.IsNull() {
-		strategy = string(engine.StrategyDirect)
+		strategy = string(domain.StrategyDirect)
 	}
-	valid := !m.Strategy.IsUnknown() && slices.Contains(engine.Strategies, strategy)
+	valid := !m.Strategy.IsUnknown() && slices.Contains(domain.Strategies, strategy)
 	broken := canaryRulesBroken(m)
 	for _, se := range broken {
-		if se.Rule == engine.SpecRuleCanaryStepsMissing {
+		if se.Rule == domain.SpecRuleCanaryStepsMissing {
 			addSpecErrorDiagnostic(se, m, diags)
 		}
 	}
-	if valid && strategy != string(engine.StrategyCanary) && m.Canary != nil {
+	if valid && strategy != string(domain.StrategyCanary) && m.Canary != nil {
 		diags.AddAttributeWarning(path.Root("canary"), "Canary Settings Ignored",
 			fmt.Sprintf("The canary block only applies with strategy = \"canary\"; this deployment uses %q.", strategy))
 	}
-	if valid && strategy != string(engine.StrategyBlueGreen) && m.BlueGreen != nil {
+	if valid && strategy != string(domain.StrategyBlueGreen) && m.BlueGreen != nil {
 		diags.AddAttributeWarning(path.Root("blue_green"), "Blue-Green Settings Ignored",
 			fmt.Sprintf("The blue_green block only applies with strategy = \"blue_green\"; this deployment uses %q.", strategy))
 	}
 	for _, se := range broken {
-		if se.Rule == engine.SpecRuleWeightsDecrease {
+		if se.Rule == domain.SpecRuleWeightsDecrease {
 			addSpecErrorDiagnostic(se, m, diags)
 		}
 	}
@@ -51,21 +51,21 @@ func validateStrategySettings(m *deploymentModel, diags *diag.Diagnostics) {
 // configuration breaks. Only what is known is judged: a strategy not known
 // yet is none, and a rule that involves a weight not known yet is dropped.
 // Weight ranges are left to the attribute's validator.
-func canaryRulesBroken(m *deploymentModel) []*engine.SpecError {
-	spec := engine.DeploymentSpec{Strategy: engine.Strategy(m.Strategy.ValueString())}
+func canaryRulesBroken(m *deploymentModel) []*domain.SpecError {
+	spec := domain.DeploymentSpec{Strategy: domain.Strategy(m.Strategy.ValueString())}
 	var unknown []bool
 	if m.Canary != nil {
 		for _, st := range m.Canary.Step {
-			spec.Canary.Steps = append(spec.Canary.Steps, engine.CanaryStep{Weight: int(st.Weight.ValueInt64()), Bake: time.Minute})
+			spec.Canary.Steps = append(spec.Canary.Steps, domain.CanaryStep{Weight: int(st.Weight.ValueInt64()), Bake: time.Minute})
 			unknown = append(unknown, st.Weight.IsUnknown())
 		}
 	}
-	var out []*engine.SpecError
-	for _, se := range engine.SpecErrors(spec.WithDefaults().Validate()) {
+	var out []*domain.SpecError
+	for _, se := range domain.SpecErrors(spec.WithDefaults().Validate()) {
 		switch se.Rule {
-		case engine.SpecRuleCanaryStepsMissing:
+		case domain.SpecRuleCanaryStepsMissing:
 			out = append(out, se)
-		case engine.SpecRuleWeightsDecrease:
+		case domain.SpecRuleWeightsDecrease:
 			if !unknown[se.Index] && !unknown[se.Index-1] {
 				out = append(out, se)
 			}
@@ -85,7 +85,7 @@ func validateEndpoints(m *deploymentModel, diags *diag.Diagnostics) {
 		if rt := h.Retry; rt != nil && !rt.MinWait.IsNull() && !rt.MaxWait.IsNull() && !rt.MinWait.IsUnknown() && !rt.MaxWait.IsUnknown() {
 			minWait, minErr := rt.MinWait.ValueGoDuration()
 			maxWait, maxErr := rt.MaxWait.ValueGoDuration()
-			if !minErr.HasError() && !maxErr.HasError() && !engine.RetryWaitsInOrder(minWait, maxWait) {
+			if !minErr.HasError() && !maxErr.HasError() && !domain.RetryWaitsInOrder(minWait, maxWait) {
 				diags.AddAttributeError(path.Root("hook").AtName("retry").AtName("max_wait"), "Retry Waits Inverted",
 					fmt.Sprintf("max_wait (%s) must be at least min_wait (%s).", maxWait, minWait))
 			}

@@ -7,14 +7,14 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // durationRule validates a duration attribute at plan time: it parses, and
 // it lies in the range the engine can run. Both failures are one error on
 // the attribute's path that quotes the value and states the rule.
 type durationRule struct {
-	rule engine.DurationRule
+	rule domain.DurationRule
 	// why says what a value outside the range would do, for the detail.
 	why string
 }
@@ -23,13 +23,13 @@ var _ validator.String = durationRule{}
 
 // Every duration attribute uses one of these.
 var (
-	bakeRule      = durationRule{engine.RulePositive, "A bake of 0 or less would skip the bake and its checks and promote at once."}
-	deadlineRule  = durationRule{engine.RulePositive, "A deadline of 0 or less would give up before the first probe."}
-	timeoutRule   = durationRule{engine.RulePositive, "A timeout of 0 or less would stop the operation before it starts."}
-	delayRule     = durationRule{engine.RuleNonNegative, "Use \"0s\" for no delay."}
-	retryWaitRule = durationRule{engine.RuleNonNegative, "Use \"0s\" to retry at once."}
-	intervalRule  = durationRule{engine.RulePollInterval, "A shorter interval would flood the endpoint with requests."}
-	requestRule   = durationRule{engine.RulePollInterval, "A shorter timeout would fail every request before it is answered."}
+	bakeRule      = durationRule{domain.RulePositive, "A bake of 0 or less would skip the bake and its checks and promote at once."}
+	deadlineRule  = durationRule{domain.RulePositive, "A deadline of 0 or less would give up before the first probe."}
+	timeoutRule   = durationRule{domain.RulePositive, "A timeout of 0 or less would stop the operation before it starts."}
+	delayRule     = durationRule{domain.RuleNonNegative, "Use \"0s\" for no delay."}
+	retryWaitRule = durationRule{domain.RuleNonNegative, "Use \"0s\" to retry at once."}
+	intervalRule  = durationRule{domain.RulePollInterval, "A shorter interval would flood the endpoint with requests."}
+	requestRule   = durationRule{domain.RulePollInterval, "A shorter timeout would fail every request before it is answered."}
 )
 
 func (v durationRule) Description(context.Context) string {

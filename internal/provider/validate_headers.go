@@ -7,7 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // headerRules is the part of every headers description that states what
@@ -44,7 +44,7 @@ func (headersValidator) ValidateMap(_ context.Context, req validator.MapRequest,
 		if !ok || value.IsUnknown() || value.IsNull() {
 			value = types.StringValue("")
 		}
-		if err := engine.ValidateHeader(name, value.ValueString()); err != nil {
+		if err := domain.ValidateHeader(name, value.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(req.Path.AtMapKey(name), "Invalid HTTP Header", sentence(err.Error()))
 		}
 	}

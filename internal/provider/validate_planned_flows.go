@@ -4,7 +4,8 @@ import (
 	"context"
 	"sync"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // plannedFlows are the phases of the releases planned by this provider
@@ -15,16 +16,16 @@ type plannedFlows struct {
 	mu sync.Mutex
 	// byRelease maps a release id to its phases; nil phases with an entry
 	// present: the release is planned, but its phases are not known yet.
-	byRelease map[string][]engine.Phase
+	byRelease map[string][]domain.Phase
 }
 
 // note records the phases of a planned release; known is false when some
 // phase is not known until apply.
-func (f *plannedFlows) note(release string, phases []engine.Phase, known bool) {
+func (f *plannedFlows) note(release string, phases []domain.Phase, known bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.byRelease == nil {
-		f.byRelease = map[string][]engine.Phase{}
+		f.byRelease = map[string][]domain.Phase{}
 	}
 	if !known {
 		phases = nil
@@ -34,7 +35,7 @@ func (f *plannedFlows) note(release string, phases []engine.Phase, known bool) {
 
 // get returns the planned phases of a release; planned says whether the
 // release was planned at all, known whether its phases are known.
-func (f *plannedFlows) get(release string) (phases []engine.Phase, planned, known bool) {
+func (f *plannedFlows) get(release string) (phases []domain.Phase, planned, known bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	phases, planned = f.byRelease[release]
@@ -59,8 +60,8 @@ const (
 // are planned in any order), so a release found nowhere is looked for
 // again within the planned-decision grace. A store that cannot be read
 // ends the search with its error: "not found" would be a guess.
-func (pd *providerData) releasePhases(ctx context.Context, release string) ([]engine.Phase, releaseLookup, error) {
-	var phases []engine.Phase
+func (pd *providerData) releasePhases(ctx context.Context, release string) ([]domain.Phase, releaseLookup, error) {
+	var phases []domain.Phase
 	var readErr error
 	outcome := releaseNotFound
 	look := func() bool {
@@ -76,7 +77,7 @@ func (pd *providerData) releasePhases(ctx context.Context, release string) ([]en
 		case err == nil:
 			phases, outcome = rel.Phases, releasePhasesKnown
 			return true
-		case !engine.IsNotFound(err):
+		case !records.IsNotFound(err):
 			readErr = err
 			return true
 		}

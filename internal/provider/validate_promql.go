@@ -7,7 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // promQLQueryValidator checks a check's PromQL query at plan time with
@@ -44,7 +44,7 @@ var queryParser = parser.NewParser(parser.Options{
 })
 
 // sampleQueryValues stand in for the placeholders while parsing.
-var sampleQueryValues = engine.Placeholders{Package: "package", Environment: "environment", Version: "1.0", Release: "package@1.0", Slot: "canary"}
+var sampleQueryValues = domain.Placeholders{Package: "package", Environment: "environment", Version: "1.0", Release: "package@1.0", Slot: "canary"}
 
 func (promQLQueryValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -57,10 +57,10 @@ func (promQLQueryValidator) ValidateString(_ context.Context, req validator.Stri
 
 // checkPromQLQuery says what is wrong with a query, or "".
 func checkPromQLQuery(query string) string {
-	if err := engine.ValidateQueryPlaceholders(query); err != nil {
+	if err := domain.ValidateQueryPlaceholders(query); err != nil {
 		return "the " + err.Error() + "."
 	}
-	expr, err := queryParser.ParseExpr(engine.ExpandQueryPlaceholders(query, sampleQueryValues))
+	expr, err := queryParser.ParseExpr(domain.ExpandQueryPlaceholders(query, sampleQueryValues))
 	if err != nil {
 		return fmt.Sprintf("Prometheus's parser refuses it: %v. (Placeholders were replaced by sample values before parsing.)", err)
 	}

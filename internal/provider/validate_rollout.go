@@ -10,7 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 )
 
 // validatePlannedDeployment runs the plan-time rules that need the plan,
@@ -66,7 +67,7 @@ func (r *deploymentResource) validateEnvironmentInRelease(ctx context.Context, p
 			release))
 		return
 	}
-	if (engine.Release{Phases: phases}).PhaseOf(env) >= 0 {
+	if (domain.Release{Phases: phases}).PhaseOf(env) >= 0 {
 		return
 	}
 	described := make([]string, 0, len(phases))
@@ -107,7 +108,7 @@ func checkBlockingTime(plan *deploymentModel, plannedRun *plannedRollout, hasLiv
 	if !known {
 		return false
 	}
-	total, parts := engine.WorstCaseBlockingOf(plannedRun.spec, plannedRun.stepsFor(hasLiveRelease))
+	total, parts := rollout.WorstCaseBlockingOf(plannedRun.spec, plannedRun.stepsFor(hasLiveRelease))
 	if total <= timeout {
 		return false
 	}
@@ -118,11 +119,11 @@ func checkBlockingTime(plan *deploymentModel, plannedRun *plannedRollout, hasLiv
 		at = path.Root("timeouts").AtName(operation)
 	}
 	diags.AddAttributeError(at, "Rollout Longer Than "+titleCase(operation)+" Timeout", fmt.Sprintf(
-		"A plannedRun of this deployment can block for up to %s (%s), longer than its %s timeout of %s (%s). "+
-			"Terraform would stop every such plannedRun part-way, and on_timeout would apply. "+
+		"A rollout of this deployment can block for up to %s (%s), longer than its %s timeout of %s (%s). "+
+			"Terraform would stop every such rollout part-way, and on_timeout would apply. "+
 			"Set timeouts { %s = \"...\" } to more than %s (hook calls and checks take time on top), or shorten the waits.",
-		engine.FormatDuration(total), describeBlockingParts(parts), operation, engine.FormatDuration(timeout), whose,
-		operation, engine.FormatDuration(total)))
+		domain.FormatDuration(total), describeBlockingParts(parts), operation, domain.FormatDuration(timeout), whose,
+		operation, domain.FormatDuration(total)))
 	return true
 }
 
@@ -146,21 +147,21 @@ func operationTimeout(plan *deploymentModel, operation string) (timeout time.Dur
 
 // describeBlockingParts lists what blocks, for the detail of the error:
 // "the bake of canary step 1: 1000000h, promotion_delay: 1m".
-func describeBlockingParts(parts []engine.BlockingPart) string {
+func describeBlockingParts(parts []rollout.BlockingPart) string {
 	described := make([]string, 0, len(parts))
 	for _, p := range parts {
-		described = append(described, blockingPartName(p)+": "+engine.FormatDuration(p.Duration))
+		described = append(described, blockingPartName(p)+": "+domain.FormatDuration(p.Duration))
 	}
 	return strings.Join(described, ", ")
 }
 
-func blockingPartName(p engine.BlockingPart) string {
+func blockingPartName(p rollout.BlockingPart) string {
 	switch {
-	case p.Step.Kind == engine.StepBake:
+	case p.Step.Kind == domain.StepBake:
 		return fmt.Sprintf("the bake of canary step %d", p.CanaryStep+1)
-	case p.Step.Kind == engine.StepDelay && p.Step.Slot == engine.SlotBlue:
+	case p.Step.Kind == domain.StepDelay && p.Step.Slot == domain.SlotBlue:
 		return "scale_down_delay"
-	case p.Step.Kind == engine.StepDelay:
+	case p.Step.Kind == domain.StepDelay:
 		return "promotion_delay"
 	}
 	return fmt.Sprintf("progress_deadline waiting for the %s slot to be healthy", p.Step.Slot)
@@ -168,7 +169,7 @@ func blockingPartName(p engine.BlockingPart) string {
 
 // longestPartPath is the attribute of the longest wait: the one to shorten
 // when no timeout is configured.
-func longestPartPath(parts []engine.BlockingPart) path.Path {
+func longestPartPath(parts []rollout.BlockingPart) path.Path {
 	longest := parts[0]
 	for _, p := range parts[1:] {
 		if p.Duration > longest.Duration {
@@ -176,11 +177,11 @@ func longestPartPath(parts []engine.BlockingPart) path.Path {
 		}
 	}
 	switch {
-	case longest.Step.Kind == engine.StepBake:
+	case longest.Step.Kind == domain.StepBake:
 		return path.Root("canary").AtName("step").AtListIndex(longest.CanaryStep).AtName("bake")
-	case longest.Step.Kind == engine.StepDelay && longest.Step.Slot == engine.SlotBlue:
+	case longest.Step.Kind == domain.StepDelay && longest.Step.Slot == domain.SlotBlue:
 		return path.Root("blue_green").AtName("scale_down_delay")
-	case longest.Step.Kind == engine.StepDelay:
+	case longest.Step.Kind == domain.StepDelay:
 		return path.Root("blue_green").AtName("promotion_delay")
 	}
 	return path.Root("progress_deadline")

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // TestFailedChecksQuoteTheBody: an unhealthy answer's detail quotes the
@@ -45,13 +45,13 @@ func TestFailedChecksQuoteTheBody(t *testing.T) {
 		{"/long", `status 500, expected 200; body: "` + long[:200] + `…"`},
 		{"/echo", `status 401, expected 200; body: "bad token [redacted]"`},
 	} {
-		hc := completed(engine.HealthCheck{URL: server.URL + tt.path, Headers: map[string]string{"Authorization": "Bearer " + token}})
-		got := checker.Health(context.Background(), hc, engine.Placeholders{})
+		hc := completed(domain.HealthCheck{URL: server.URL + tt.path, Headers: map[string]string{"Authorization": "Bearer " + token}})
+		got := checker.Health(context.Background(), hc, domain.Placeholders{})
 		if want := "GET " + server.URL + tt.path + ": " + tt.want; got.OK || got.Detail != want {
 			t.Errorf("Health(%s) = %v, %q\nwant a failure, %q", tt.path, got.OK, got.Detail, want)
 		}
 	}
-	got := checker.Metric(context.Background(), engine.MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "error_rate"}, engine.Placeholders{})
+	got := checker.Metric(context.Background(), domain.MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "error_rate"}, domain.Placeholders{})
 	if want := "GET " + server.URL + `/metrics: status 503, expected 2xx; body: "{"error": "prometheus is restarting"}"`; got.Detail != want {
 		t.Errorf("Metric detail = %q\nwant %q", got.Detail, want)
 	}
@@ -66,7 +66,7 @@ func TestBrokenUnhealthyBodyStillNamesTheStatus(t *testing.T) {
 		_, _ = w.Write([]byte("warm"))
 	}))
 	t.Cleanup(server.Close)
-	got := NewChecker().Health(context.Background(), completed(engine.HealthCheck{URL: server.URL + "/cut"}), engine.Placeholders{})
+	got := NewChecker().Health(context.Background(), completed(domain.HealthCheck{URL: server.URL + "/cut"}), domain.Placeholders{})
 	if want := "GET " + server.URL + `/cut: status 503, expected 200; body: "warm"`; got.OK || got.Detail != want {
 		t.Errorf("Health = %v, %q\nwant a failure, %q", got.OK, got.Detail, want)
 	}

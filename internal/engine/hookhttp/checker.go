@@ -14,7 +14,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // DefaultMetricTimeout bounds one metric request; MetricCheck has no timeout
@@ -31,7 +31,7 @@ type Checker struct {
 	client *http.Client
 }
 
-var _ engine.Checker = (*Checker)(nil)
+var _ domain.Checker = (*Checker)(nil)
 
 // NewChecker builds a checker on its own copy of the default transport.
 func NewChecker() *Checker {
@@ -41,10 +41,10 @@ func NewChecker() *Checker {
 
 // Health GETs the expanded URL; healthy when the status is expected. hc is
 // complete: its timeout and expected statuses come from the spec's defaults.
-func (c *Checker) Health(ctx context.Context, hc engine.HealthCheck, vars engine.Placeholders) engine.CheckResult {
-	result := engine.CheckResult{Name: "health"}
+func (c *Checker) Health(ctx context.Context, hc domain.HealthCheck, vars domain.Placeholders) domain.CheckResult {
+	result := domain.CheckResult{Name: "health"}
 	expected := hc.ExpectedStatus
-	target := engine.ExpandPlaceholders(hc.URL, vars)
+	target := domain.ExpandPlaceholders(hc.URL, vars)
 	answer, err := c.get(ctx, probe{url: target, headers: hc.Headers, timeout: hc.Timeout,
 		bodyLimit: bodyExcerptReadLimit, quoteUnless: expected})
 	if err != nil {
@@ -67,9 +67,9 @@ func (c *Checker) Health(ctx context.Context, hc engine.HealthCheck, vars engine
 
 // Metric GETs the expanded URL, reads the number at mc.Path and checks it
 // against [mc.Min, mc.Max].
-func (c *Checker) Metric(ctx context.Context, mc engine.MetricCheck, vars engine.Placeholders) engine.CheckResult {
-	result := engine.CheckResult{Name: mc.Name}
-	target := engine.ExpandPlaceholders(mc.URL, vars)
+func (c *Checker) Metric(ctx context.Context, mc domain.MetricCheck, vars domain.Placeholders) domain.CheckResult {
+	result := domain.CheckResult{Name: mc.Name}
+	target := domain.ExpandPlaceholders(mc.URL, vars)
 	answer, err := c.get(ctx, probe{url: target, headers: mc.Headers, timeout: DefaultMetricTimeout, bodyLimit: checkBodyLimit})
 	if err != nil {
 		result.Detail = err.Error()
@@ -94,9 +94,9 @@ func (c *Checker) Metric(ctx context.Context, mc engine.MetricCheck, vars engine
 	if label == "" {
 		label = mc.Path
 	}
-	ok, why := engine.EvaluateBounds(value, mc.Min, mc.Max)
+	ok, why := domain.EvaluateBounds(value, mc.Min, mc.Max)
 	result.OK = ok
-	result.Detail = fmt.Sprintf("%s = %s, %s", label, engine.FormatMetric(value), why)
+	result.Detail = fmt.Sprintf("%s = %s, %s", label, domain.FormatMetric(value), why)
 	return result
 }
 

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // TestHTTPCheckerSendsHeaders: configured headers go with every health and
@@ -32,8 +32,8 @@ func TestHTTPCheckerSendsHeaders(t *testing.T) {
 	headers := map[string]string{"Authorization": "Bearer probe-token"}
 	checker := NewChecker()
 
-	health := checker.Health(context.Background(), completed(engine.HealthCheck{URL: server.URL + "/health", Headers: headers}), engine.Placeholders{})
-	metric := checker.Metric(context.Background(), engine.MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "error_rate", Headers: headers}, engine.Placeholders{})
+	health := checker.Health(context.Background(), completed(domain.HealthCheck{URL: server.URL + "/health", Headers: headers}), domain.Placeholders{})
+	metric := checker.Metric(context.Background(), domain.MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "error_rate", Headers: headers}, domain.Placeholders{})
 	if !health.OK || !metric.OK {
 		t.Errorf("health = %+v, metric = %+v; want both to pass with the header", health, metric)
 	}
@@ -53,7 +53,7 @@ func TestHTTPCheckerSendsHeaders(t *testing.T) {
 func TestHTTPCheckerRefusesURLCredentials(t *testing.T) {
 	server, paths := checkTestServer(t)
 	withCredentials := strings.Replace(server.URL, "://", "://ops:hunter2@", 1) + "/ok"
-	got := NewChecker().Health(context.Background(), completed(engine.HealthCheck{URL: withCredentials}), engine.Placeholders{})
+	got := NewChecker().Health(context.Background(), completed(domain.HealthCheck{URL: withCredentials}), domain.Placeholders{})
 	want := "GET " + server.URL + "/ok: the url contains credentials (user:password@); send them with headers instead"
 	if got.OK || got.Detail != want {
 		t.Errorf("result = {OK %v Detail %q}, want a failure %q", got.OK, got.Detail, want)

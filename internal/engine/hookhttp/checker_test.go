@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 func floatPtr(v float64) *float64 { return &v }
@@ -93,30 +93,30 @@ func TestHTTPCheckerHealth(t *testing.T) {
 	closed.Close()
 	tests := []struct {
 		name       string
-		check      engine.HealthCheck
+		check      domain.HealthCheck
 		wantOK     bool
 		wantDetail string // exact unless wantPrefix
 		wantPrefix bool
 	}{
-		{name: "200 is healthy", check: engine.HealthCheck{URL: server.URL + "/ok"}, wantOK: true,
+		{name: "200 is healthy", check: domain.HealthCheck{URL: server.URL + "/ok"}, wantOK: true,
 			wantDetail: "GET " + server.URL + "/ok: status 200"},
-		{name: "503 is not", check: engine.HealthCheck{URL: server.URL + "/down"},
+		{name: "503 is not", check: domain.HealthCheck{URL: server.URL + "/down"},
 			wantDetail: "GET " + server.URL + "/down: status 503, expected 200"},
-		{name: "expected list", check: engine.HealthCheck{URL: server.URL + "/accepted", ExpectedStatus: []int{200, 204}},
+		{name: "expected list", check: domain.HealthCheck{URL: server.URL + "/accepted", ExpectedStatus: []int{200, 204}},
 			wantDetail: "GET " + server.URL + "/accepted: status 202, expected one of 200, 204"},
-		{name: "expected list matches", check: engine.HealthCheck{URL: server.URL + "/accepted", ExpectedStatus: []int{200, 202}}, wantOK: true,
+		{name: "expected list matches", check: domain.HealthCheck{URL: server.URL + "/accepted", ExpectedStatus: []int{200, 202}}, wantOK: true,
 			wantDetail: "GET " + server.URL + "/accepted: status 202"},
-		{name: "timeout", check: engine.HealthCheck{URL: server.URL + "/hang", Timeout: 100 * time.Millisecond},
+		{name: "timeout", check: domain.HealthCheck{URL: server.URL + "/hang", Timeout: 100 * time.Millisecond},
 			wantDetail: "GET " + server.URL + "/hang: timed out after 100ms"},
-		{name: "query hidden", check: engine.HealthCheck{URL: server.URL + "/down?token=t0k"},
+		{name: "query hidden", check: domain.HealthCheck{URL: server.URL + "/down?token=t0k"},
 			wantDetail: "GET " + server.URL + "/down: status 503, expected 200"},
-		{name: "unreachable", check: engine.HealthCheck{URL: closed.URL + "/ok", Timeout: time.Second},
+		{name: "unreachable", check: domain.HealthCheck{URL: closed.URL + "/ok", Timeout: time.Second},
 			wantDetail: "GET " + closed.URL + "/ok: dial tcp", wantPrefix: true},
 	}
 	checker := NewChecker()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := checker.Health(context.Background(), completed(tt.check), engine.Placeholders{})
+			got := checker.Health(context.Background(), completed(tt.check), domain.Placeholders{})
 			if got.Name != "health" || got.OK != tt.wantOK || got.Value != nil {
 				t.Errorf("result = %+v, want Name health, OK %v, no value", got, tt.wantOK)
 			}
@@ -131,7 +131,7 @@ func TestHTTPCheckerHealthCancelled(t *testing.T) {
 	server, _ := checkTestServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	got := NewChecker().Health(ctx, completed(engine.HealthCheck{URL: server.URL + "/ok"}), engine.Placeholders{})
+	got := NewChecker().Health(ctx, completed(domain.HealthCheck{URL: server.URL + "/ok"}), domain.Placeholders{})
 	if got.OK || got.Detail != "GET "+server.URL+"/ok: cancelled: context canceled" {
 		t.Errorf("result = %+v, want a failed check saying it was cancelled", got)
 	}
@@ -141,30 +141,30 @@ func TestHTTPCheckerMetric(t *testing.T) {
 	server, _ := checkTestServer(t)
 	tests := []struct {
 		name       string
-		check      engine.MetricCheck
+		check      domain.MetricCheck
 		wantOK     bool
 		wantValue  *float64
 		wantDetail string
 	}{
-		{name: "within max", check: engine.MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "data.error_rate", Max: floatPtr(0.1)},
+		{name: "within max", check: domain.MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "data.error_rate", Max: floatPtr(0.1)},
 			wantOK: true, wantValue: floatPtr(0.042), wantDetail: "error_rate = 0.042, at or below max 0.1"},
-		{name: "above max", check: engine.MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "data.error_rate", Max: floatPtr(0.01)},
+		{name: "above max", check: domain.MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "data.error_rate", Max: floatPtr(0.01)},
 			wantValue: floatPtr(0.042), wantDetail: "error_rate = 0.042, above max 0.01"},
-		{name: "numeric string below min", check: engine.MetricCheck{Name: "p99", URL: server.URL + "/metrics", Path: "data.p99", Min: floatPtr(300), Max: floatPtr(500)},
+		{name: "numeric string below min", check: domain.MetricCheck{Name: "p99", URL: server.URL + "/metrics", Path: "data.p99", Min: floatPtr(300), Max: floatPtr(500)},
 			wantValue: floatPtr(250), wantDetail: "p99 = 250, below min 300"},
-		{name: "missing path", check: engine.MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "data.errors"},
+		{name: "missing path", check: domain.MetricCheck{Name: "error_rate", URL: server.URL + "/metrics", Path: "data.errors"},
 			wantDetail: `path "data.errors" not found in response`},
-		{name: "not a number", check: engine.MetricCheck{Name: "label", URL: server.URL + "/metrics", Path: "data.label"},
+		{name: "not a number", check: domain.MetricCheck{Name: "label", URL: server.URL + "/metrics", Path: "data.label"},
 			wantDetail: `value at "data.label" is not a number: "fast"`},
-		{name: "error status", check: engine.MetricCheck{Name: "error_rate", URL: server.URL + "/broken-metrics", Path: "data.error_rate"},
+		{name: "error status", check: domain.MetricCheck{Name: "error_rate", URL: server.URL + "/broken-metrics", Path: "data.error_rate"},
 			wantDetail: "GET " + server.URL + "/broken-metrics: status 500, expected 2xx"},
-		{name: "unnamed check uses the path", check: engine.MetricCheck{URL: server.URL + "/metrics", Path: "data.error_rate"},
+		{name: "unnamed check uses the path", check: domain.MetricCheck{URL: server.URL + "/metrics", Path: "data.error_rate"},
 			wantOK: true, wantValue: floatPtr(0.042), wantDetail: "data.error_rate = 0.042, no bounds set"},
 	}
 	checker := NewChecker()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := checker.Metric(context.Background(), tt.check, engine.Placeholders{})
+			got := checker.Metric(context.Background(), tt.check, domain.Placeholders{})
 			if got.Name != tt.check.Name || got.OK != tt.wantOK || got.Detail != tt.wantDetail {
 				t.Errorf("result = {Name %q OK %v Detail %q}, want {Name %q OK %v Detail %q}",
 					got.Name, got.OK, got.Detail, tt.check.Name, tt.wantOK, tt.wantDetail)
@@ -181,11 +181,11 @@ func TestHTTPCheckerMetric(t *testing.T) {
 
 func TestHTTPCheckerExpandsPlaceholders(t *testing.T) {
 	server, paths := checkTestServer(t)
-	vars := engine.Placeholders{Package: "web", Environment: "prod", Version: "1.2 rc", Release: "web@1.2", Slot: engine.SlotGreen}
+	vars := domain.Placeholders{Package: "web", Environment: "prod", Version: "1.2 rc", Release: "web@1.2", Slot: domain.SlotGreen}
 	checker := NewChecker()
 
-	checker.Health(context.Background(), completed(engine.HealthCheck{URL: server.URL + "/ok/{package}/{environment}/{slot}"}), vars)
-	checker.Metric(context.Background(), engine.MetricCheck{Name: "m", URL: server.URL + "/metrics/{version}/{release}", Path: "x"}, vars)
+	checker.Health(context.Background(), completed(domain.HealthCheck{URL: server.URL + "/ok/{package}/{environment}/{slot}"}), vars)
+	checker.Metric(context.Background(), domain.MetricCheck{Name: "m", URL: server.URL + "/metrics/{version}/{release}", Path: "x"}, vars)
 
 	got := paths()
 	want := []string{"/ok/web/prod/green", "/metrics/1.2%20rc/web@1.2"}
@@ -196,6 +196,6 @@ func TestHTTPCheckerExpandsPlaceholders(t *testing.T) {
 
 // completed is hc as the engine hands it to a checker: with the spec's
 // defaults applied. Checker tests probe through it.
-func completed(hc engine.HealthCheck) engine.HealthCheck {
-	return *engine.DeploymentSpec{HealthCheck: &hc}.WithDefaults().HealthCheck
+func completed(hc domain.HealthCheck) domain.HealthCheck {
+	return *domain.DeploymentSpec{HealthCheck: &hc}.WithDefaults().HealthCheck
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // hookLogAdapter routes retryablehttp's log lines to the engine Logger.
@@ -16,7 +16,7 @@ import (
 // passed through redact, and nothing that looks like a header is kept.
 type hookLogAdapter struct {
 	ctx    context.Context
-	logger engine.Logger
+	logger domain.Logger
 	event  string
 	redact func(string) string
 }
@@ -60,10 +60,10 @@ func (a hookLogAdapter) fields(kv []any) map[string]any {
 	return fields
 }
 
-// nopLogger discards log lines; a sender built without a logger uses it.
+// NopLogger discards log lines; a sender built without a logger uses it.
 type nopLogger struct{}
 
-var _ engine.Logger = nopLogger{}
+var _ domain.Logger = nopLogger{}
 
 func (nopLogger) Info(context.Context, string, map[string]any)  {}
 func (nopLogger) Debug(context.Context, string, map[string]any) {}

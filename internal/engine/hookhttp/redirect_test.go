@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // redirectFixture is a server that answers every request with one 3xx
@@ -73,7 +73,7 @@ func TestHookSendNeverFollowsRedirects(t *testing.T) {
 	for _, status := range redirectStatuses {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			f := newRedirectFixture(t, status)
-			cfg := engine.HookConfig{URL: f.origin.URL + "/hooks", Secret: "s3cret", Retry: fastHookRetry}
+			cfg := domain.HookConfig{URL: f.origin.URL + "/hooks", Secret: "s3cret", Retry: fastHookRetry}
 			result, err := NewSender(nil).Send(context.Background(), cfg, "api/prod/r-1/step-0/deploy", testHookEvent())
 
 			hookErr := asHookError(t, err)
@@ -109,7 +109,7 @@ func TestHookRedirectWithoutOrRelativeLocation(t *testing.T) {
 				}
 				w.WriteHeader(http.StatusFound)
 			})
-			_, err := NewSender(nil).Send(context.Background(), engine.HookConfig{URL: origin.URL, Retry: fastHookRetry}, "key", testHookEvent())
+			_, err := NewSender(nil).Send(context.Background(), domain.HookConfig{URL: origin.URL, Retry: fastHookRetry}, "key", testHookEvent())
 			want := strings.ReplaceAll(tt.want, "{origin}", origin.URL)
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("error = %v, want it to contain %q", err, want)
@@ -130,7 +130,7 @@ func TestHTTPCheckerNeverFollowsRedirects(t *testing.T) {
 				"checks never follow redirects: point the url at the final address"
 
 			health := newRedirectFixture(t, status)
-			got := checker.Health(context.Background(), completed(engine.HealthCheck{URL: health.origin.URL + "/probe", Headers: headers}), engine.Placeholders{})
+			got := checker.Health(context.Background(), completed(domain.HealthCheck{URL: health.origin.URL + "/probe", Headers: headers}), domain.Placeholders{})
 			want := strings.NewReplacer("{origin}", health.origin.URL, "{location}", health.shownLocation).Replace(wantDetail)
 			if got.OK || got.Detail != want {
 				t.Errorf("health = {OK %v Detail %q}, want a failure %q", got.OK, got.Detail, want)
@@ -138,7 +138,7 @@ func TestHTTPCheckerNeverFollowsRedirects(t *testing.T) {
 			health.assertNothingFollowed(t, http.MethodGet)
 
 			metric := newRedirectFixture(t, status)
-			got = checker.Metric(context.Background(), engine.MetricCheck{Name: "error_rate", URL: metric.origin.URL + "/probe", Path: "x", Headers: headers}, engine.Placeholders{})
+			got = checker.Metric(context.Background(), domain.MetricCheck{Name: "error_rate", URL: metric.origin.URL + "/probe", Path: "x", Headers: headers}, domain.Placeholders{})
 			want = strings.NewReplacer("{origin}", metric.origin.URL, "{location}", metric.shownLocation).Replace(wantDetail)
 			if got.OK || got.Detail != want || got.Value != nil {
 				t.Errorf("metric = {OK %v Detail %q}, want a failure %q", got.OK, got.Detail, want)
@@ -153,7 +153,7 @@ func TestHTTPCheckerNeverFollowsRedirects(t *testing.T) {
 func TestHTTPCheckerExpectedRedirect(t *testing.T) {
 	f := newRedirectFixture(t, http.StatusFound)
 	got := NewChecker().Health(context.Background(),
-		completed(engine.HealthCheck{URL: f.origin.URL + "/probe", ExpectedStatus: []int{200, 302}}), engine.Placeholders{})
+		completed(domain.HealthCheck{URL: f.origin.URL + "/probe", ExpectedStatus: []int{200, 302}}), domain.Placeholders{})
 	if !got.OK || got.Detail != "GET "+f.origin.URL+"/probe: status 302" {
 		t.Errorf("health = {OK %v Detail %q}, want healthy with status 302", got.OK, got.Detail)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // hookUserAgent identifies hook calls in the receiver's access logs.
@@ -33,16 +33,16 @@ const hookDrainLimit = 64 << 10
 // transient failures with go-retryablehttp. It is safe for concurrent use:
 // all per-call state lives in Send.
 type Sender struct {
-	logger    engine.Logger
+	logger    domain.Logger
 	transport http.RoundTripper // cloned once so every call shares its connection pool
 	now       func() time.Time  // stamps X-Ocuroot-Timestamp; tests replace it
 }
 
-var _ engine.HookSender = (*Sender)(nil)
+var _ domain.HookSender = (*Sender)(nil)
 
 // NewSender builds a sender; a nil logger discards log lines. Each
 // call is signed with its hook's secret (the engine fills in the default).
-func NewSender(logger engine.Logger) *Sender {
+func NewSender(logger domain.Logger) *Sender {
 	if logger == nil {
 		logger = nopLogger{}
 	}
@@ -59,20 +59,20 @@ func NewSender(logger engine.Logger) *Sender {
 //  3. let retryablehttp run the attempts, re-stamping timestamp, signature
 //     and attempt number before each one;
 //  4. classify the outcome: 2xx is delivered, anything else is a *HookError.
-func (s *Sender) Send(ctx context.Context, cfg engine.HookConfig, idempotencyKey string, ev engine.Event) (engine.HookResult, error) {
+func (s *Sender) Send(ctx context.Context, cfg domain.HookConfig, idempotencyKey string, ev domain.Event) (domain.HookResult, error) {
 	call, err := newHookCall(cfg, idempotencyKey, ev)
 	if err != nil {
-		return engine.HookResult{}, fmt.Errorf("send hook %q: %w", ev.Type, err)
+		return domain.HookResult{}, fmt.Errorf("send hook %q: %w", ev.Type, err)
 	}
 	if err := ctx.Err(); err != nil {
 		hookErr := call.failure()
 		hookErr.Err = err
-		return engine.HookResult{}, hookErr
+		return domain.HookResult{}, hookErr
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, call.body)
 	if err != nil {
 		// The parse error would quote the URL, which may hold credentials.
-		return engine.HookResult{}, fmt.Errorf("send hook %q: build request for %s failed", ev.Type, call.safeURL)
+		return domain.HookResult{}, fmt.Errorf("send hook %q: build request for %s failed", ev.Type, call.safeURL)
 	}
 	// Configured headers go first so the protocol headers below win: a
 	// receiver must be able to trust Idempotency-Key and the signature.
@@ -95,7 +95,7 @@ type hookCall struct {
 	safeURL  string // for errors and logs: no userinfo, no query
 	secret   string // signs the call; empty: unsigned
 	timeout  time.Duration
-	retry    engine.RetryConfig
+	retry    domain.RetryConfig
 	body     []byte
 	redactor hookRedactor
 	attempts int
@@ -105,7 +105,7 @@ type hookCall struct {
 // spec's defaults (timeout, retry) and validated the retry settings before
 // handing it over; the URL is checked again because it is about to be
 // dialled.
-func newHookCall(cfg engine.HookConfig, idempotencyKey string, ev engine.Event) (*hookCall, error) {
+func newHookCall(cfg domain.HookConfig, idempotencyKey string, ev domain.Event) (*hookCall, error) {
 	call := &hookCall{event: ev.Type, safeURL: stripURLSecrets(cfg.URL), secret: cfg.Secret, timeout: cfg.Timeout, retry: cfg.Retry}
 	if err := validateHookURL(cfg.URL); err != nil {
 		return nil, err
@@ -168,7 +168,7 @@ func (s *Sender) retryClient(ctx context.Context, call *hookCall) *retryablehttp
 }
 
 // outcome turns what retryablehttp returned into a result or a *HookError.
-func (s *Sender) outcome(ctx context.Context, call *hookCall, resp *http.Response, err error) (engine.HookResult, error) {
+func (s *Sender) outcome(ctx context.Context, call *hookCall, resp *http.Response, err error) (domain.HookResult, error) {
 	logFields := map[string]any{"hook_event": call.event, "url": call.safeURL, "attempts": call.attempts}
 	hookErr := call.failure()
 	switch {
@@ -183,7 +183,7 @@ func (s *Sender) outcome(ctx context.Context, call *hookCall, resp *http.Respons
 		closeResponse(resp)
 		logFields["status"] = resp.StatusCode
 		s.logger.Debug(ctx, "hook delivered", logFields)
-		return engine.HookResult{Attempts: call.attempts, StatusCode: resp.StatusCode}, nil
+		return domain.HookResult{Attempts: call.attempts, StatusCode: resp.StatusCode}, nil
 	default:
 		hookErr.StatusCode = resp.StatusCode
 		if isRedirect(resp.StatusCode) {
@@ -193,7 +193,7 @@ func (s *Sender) outcome(ctx context.Context, call *hookCall, resp *http.Respons
 	}
 	logFields["error"] = hookErr.Error()
 	s.logger.Debug(ctx, "hook failed", logFields)
-	return engine.HookResult{Attempts: call.attempts, StatusCode: hookErr.StatusCode}, hookErr
+	return domain.HookResult{Attempts: call.attempts, StatusCode: hookErr.StatusCode}, hookErr
 }
 
 // HookError is a hook call that was not delivered. Its text never holds the
@@ -246,7 +246,7 @@ func (e *HookError) Error() string {
 func (e *HookError) Unwrap() error { return e.Err }
 
 func validateHookURL(raw string) error {
-	if err := engine.ValidateEndpointURL(raw, engine.HookURL); err != nil {
+	if err := domain.ValidateEndpointURL(raw, domain.HookURL); err != nil {
 		return fmt.Errorf("hook %w", err)
 	}
 	return nil

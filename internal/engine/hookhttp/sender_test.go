@@ -17,16 +17,16 @@ import (
 	"time"
 
 	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // fastHookRetry keeps retry tests in the tens of milliseconds.
-var fastHookRetry = engine.RetryConfig{Attempts: 3, MinWait: 10 * time.Millisecond, MaxWait: 50 * time.Millisecond}
+var fastHookRetry = domain.RetryConfig{Attempts: 3, MinWait: 10 * time.Millisecond, MaxWait: 50 * time.Millisecond}
 
-func testHookEvent() engine.Event {
-	return engine.Event{
-		Type: engine.EventCanaryWeight, Package: "web", Environment: "prod",
-		Release: "web@1.2.0", Version: "1.2.0", Weight: 25, Slot: engine.SlotCanary,
+func testHookEvent() domain.Event {
+	return domain.Event{
+		Type: domain.EventCanaryWeight, Package: "web", Environment: "prod",
+		Release: "web@1.2.0", Version: "1.2.0", Weight: 25, Slot: domain.SlotCanary,
 		Attempt: 1, RolloutID: "r-1", Step: 2, Time: time.Unix(1700000000, 0).UTC(),
 	}
 }
@@ -122,7 +122,7 @@ func asHookError(t *testing.T, err error) *HookError {
 func TestHookSendSignsAndLabelsRequest(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusNoContent))
 	sender := NewSender(nil)
-	cfg := engine.HookConfig{
+	cfg := domain.HookConfig{
 		URL: server.URL + "/hook", Secret: "hook-secret", Timeout: time.Second, Retry: fastHookRetry,
 		Headers: map[string]string{"X-Team": "payments", hookreceiver.HeaderIdempotencyKey: "spoofed"},
 	}
@@ -131,7 +131,7 @@ func TestHookSendSignsAndLabelsRequest(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if result != (engine.HookResult{Attempts: 1, StatusCode: http.StatusNoContent}) {
+	if result != (domain.HookResult{Attempts: 1, StatusCode: http.StatusNoContent}) {
 		t.Fatalf("result = %+v, want 1 attempt with status 204", result)
 	}
 	seen := server.seen()
@@ -143,7 +143,7 @@ func TestHookSendSignsAndLabelsRequest(t *testing.T) {
 		"Content-Type":                     "application/json",
 		"User-Agent":                       "terraform-provider-ocuroot",
 		hookreceiver.HeaderIdempotencyKey:  "r-1/step-2", // protocol headers win over configured ones
-		hookreceiver.HeaderEvent:           engine.EventCanaryWeight,
+		hookreceiver.HeaderEvent:           domain.EventCanaryWeight,
 		hookreceiver.HeaderDeliveryAttempt: "1",
 		"X-Team":                           "payments",
 	}
@@ -175,7 +175,7 @@ func TestHookSendSignsWithTheHookSecret(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			server := newHookTestServer(t, respondWith(http.StatusOK))
 			sender := NewSender(nil)
-			cfg := engine.HookConfig{URL: server.URL, Secret: tt.hookSecret, Timeout: time.Second, Retry: fastHookRetry}
+			cfg := domain.HookConfig{URL: server.URL, Secret: tt.hookSecret, Timeout: time.Second, Retry: fastHookRetry}
 			if _, err := sender.Send(context.Background(), cfg, "key", testHookEvent()); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
@@ -197,13 +197,13 @@ func TestHookSendSignsWithTheHookSecret(t *testing.T) {
 func TestHookSendRetriesServerErrors(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusServiceUnavailable, http.StatusServiceUnavailable, http.StatusOK))
 	sender := NewSender(nil)
-	cfg := engine.HookConfig{URL: server.URL, Secret: "secret", Timeout: time.Second, Retry: fastHookRetry}
+	cfg := domain.HookConfig{URL: server.URL, Secret: "secret", Timeout: time.Second, Retry: fastHookRetry}
 
 	result, err := sender.Send(context.Background(), cfg, "r-1/step-2", testHookEvent())
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if result != (engine.HookResult{Attempts: 3, StatusCode: http.StatusOK}) {
+	if result != (domain.HookResult{Attempts: 3, StatusCode: http.StatusOK}) {
 		t.Fatalf("result = %+v, want 3 attempts ending in 200", result)
 	}
 	seen := server.seen()
@@ -273,7 +273,7 @@ func TestHookSendFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			server := newHookTestServer(t, tt.respond)
 			sender := NewSender(nil)
-			cfg := engine.HookConfig{URL: server.URL + "/hook", Timeout: time.Second, Retry: fastHookRetry}
+			cfg := domain.HookConfig{URL: server.URL + "/hook", Timeout: time.Second, Retry: fastHookRetry}
 
 			result, err := sender.Send(context.Background(), cfg, "key", testHookEvent())
 			hookErr := asHookError(t, err)
@@ -284,7 +284,7 @@ func TestHookSendFailures(t *testing.T) {
 			if hookErr.StatusCode != tt.wantStatus {
 				t.Errorf("StatusCode = %d, want %d", hookErr.StatusCode, tt.wantStatus)
 			}
-			want := fmt.Sprintf("hook %q to %s/hook %s", engine.EventCanaryWeight, server.URL, tt.wantSuffix)
+			want := fmt.Sprintf("hook %q to %s/hook %s", domain.EventCanaryWeight, server.URL, tt.wantSuffix)
 			if err.Error() != want {
 				t.Errorf("error =\n  %s\nwant\n  %s", err, want)
 			}
@@ -302,8 +302,8 @@ func TestHookSendHonoursRetryAfter(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	sender := NewSender(nil)
-	retry := engine.RetryConfig{Attempts: 3, MinWait: 10 * time.Millisecond, MaxWait: 2 * time.Second}
-	cfg := engine.HookConfig{URL: server.URL, Timeout: time.Second, Retry: retry}
+	retry := domain.RetryConfig{Attempts: 3, MinWait: 10 * time.Millisecond, MaxWait: 2 * time.Second}
+	cfg := domain.HookConfig{URL: server.URL, Timeout: time.Second, Retry: retry}
 
 	result, err := sender.Send(context.Background(), cfg, "key", testHookEvent())
 	if err != nil {
@@ -329,9 +329,9 @@ func TestHookSendPerRequestTimeout(t *testing.T) {
 	})
 	defer close(release) // defers run before Cleanup, so Close never waits on a stuck handler
 	sender := NewSender(nil)
-	cfg := engine.HookConfig{
+	cfg := domain.HookConfig{
 		URL: server.URL + "/slow", Timeout: 200 * time.Millisecond,
-		Retry: engine.RetryConfig{Attempts: 2, MinWait: 10 * time.Millisecond, MaxWait: 10 * time.Millisecond},
+		Retry: domain.RetryConfig{Attempts: 2, MinWait: 10 * time.Millisecond, MaxWait: 10 * time.Millisecond},
 	}
 
 	start := time.Now()
@@ -340,7 +340,7 @@ func TestHookSendPerRequestTimeout(t *testing.T) {
 	if !hookErr.Timeout || hookErr.Attempts != 2 {
 		t.Errorf("Timeout = %v, Attempts = %d; want a timeout after 2 attempts", hookErr.Timeout, hookErr.Attempts)
 	}
-	want := fmt.Sprintf("hook %q to %s/slow timed out after 2 attempts (per-request timeout 200ms)", engine.EventCanaryWeight, server.URL)
+	want := fmt.Sprintf("hook %q to %s/slow timed out after 2 attempts (per-request timeout 200ms)", domain.EventCanaryWeight, server.URL)
 	if err.Error() != want {
 		t.Errorf("error =\n  %s\nwant\n  %s", err, want)
 	}
@@ -357,9 +357,9 @@ func TestHookSendCancelStopsRetries(t *testing.T) {
 		cancel() // the caller gives up while the sender waits to retry
 	})
 	sender := NewSender(nil)
-	cfg := engine.HookConfig{
+	cfg := domain.HookConfig{
 		URL: server.URL, Timeout: time.Second,
-		Retry: engine.RetryConfig{Attempts: 5, MinWait: 5 * time.Second, MaxWait: 5 * time.Second},
+		Retry: domain.RetryConfig{Attempts: 5, MinWait: 5 * time.Second, MaxWait: 5 * time.Second},
 	}
 
 	start := time.Now()
@@ -374,7 +374,7 @@ func TestHookSendCancelStopsRetries(t *testing.T) {
 	if n := len(server.seen()); n != 1 || hookErr.Attempts != 1 {
 		t.Errorf("server saw %d requests, error says %d attempts; want 1", n, hookErr.Attempts)
 	}
-	want := fmt.Sprintf("hook %q to %s cancelled after 1 attempt: context canceled", engine.EventCanaryWeight, server.URL)
+	want := fmt.Sprintf("hook %q to %s cancelled after 1 attempt: context canceled", domain.EventCanaryWeight, server.URL)
 	if err.Error() != want {
 		t.Errorf("error =\n  %s\nwant\n  %s", err, want)
 	}
@@ -384,7 +384,7 @@ func TestHookSendAlreadyCancelled(t *testing.T) {
 	server := newHookTestServer(t, respondWith(http.StatusOK))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := NewSender(nil).Send(ctx, engine.HookConfig{URL: server.URL, Retry: fastHookRetry}, "key", testHookEvent())
+	_, err := NewSender(nil).Send(ctx, domain.HookConfig{URL: server.URL, Retry: fastHookRetry}, "key", testHookEvent())
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "cancelled before the first attempt") {
 		t.Errorf("error = %v, want a cancellation before the first attempt", err)
 	}
@@ -411,8 +411,8 @@ func TestHookSendNeverLeaksSecrets(t *testing.T) {
 			// TestHookSendRejectsBadConfig); a query token is allowed.
 			logger := &recordingLogger{}
 			sender := NewSender(logger)
-			cfg := engine.HookConfig{
-				URL: target + "/hook?token=query-token-value", Secret: secret, Timeout: time.Second, Retry: engine.RetryConfig{Attempts: 2},
+			cfg := domain.HookConfig{
+				URL: target + "/hook?token=query-token-value", Secret: secret, Timeout: time.Second, Retry: domain.RetryConfig{Attempts: 2},
 				Headers: map[string]string{"Authorization": token},
 			}
 
@@ -428,7 +428,7 @@ func TestHookSendNeverLeaksSecrets(t *testing.T) {
 					}
 				}
 			}
-			if !strings.HasPrefix(err.Error(), fmt.Sprintf("hook %q to %s/hook failed after", engine.EventCanaryWeight, target)) {
+			if !strings.HasPrefix(err.Error(), fmt.Sprintf("hook %q to %s/hook failed after", domain.EventCanaryWeight, target)) {
 				t.Errorf("error = %v, want it to name the stripped URL", err)
 			}
 		})
@@ -438,32 +438,32 @@ func TestHookSendNeverLeaksSecrets(t *testing.T) {
 func TestHookSendRejectsBadConfig(t *testing.T) {
 	tests := []struct {
 		name    string
-		cfg     engine.HookConfig
+		cfg     domain.HookConfig
 		key     string
 		wantErr string
 	}{
 		{
 			name:    "unsupported scheme",
-			cfg:     engine.HookConfig{URL: "ftp://example.invalid/x?token=t", Retry: fastHookRetry},
+			cfg:     domain.HookConfig{URL: "ftp://example.invalid/x?token=t", Retry: fastHookRetry},
 			key:     "key",
 			wantErr: `send hook "canary.weight": hook url must be an absolute http:// or https:// URL with a host, such as https://deploy.example.com/hooks`,
 		},
 		{
 			name:    "relative URL",
-			cfg:     engine.HookConfig{URL: "/hook", Retry: fastHookRetry},
+			cfg:     domain.HookConfig{URL: "/hook", Retry: fastHookRetry},
 			key:     "key",
 			wantErr: `send hook "canary.weight": hook url must be an absolute http:// or https:// URL with a host, such as https://deploy.example.com/hooks`,
 		},
 		{
 			name: "credentials in the URL, not quoted",
-			cfg:  engine.HookConfig{URL: "https://user:pw-value@example.invalid/x", Retry: fastHookRetry},
+			cfg:  domain.HookConfig{URL: "https://user:pw-value@example.invalid/x", Retry: fastHookRetry},
 			key:  "key",
 			wantErr: `send hook "canary.weight": hook url must not contain credentials (user:password@): they would be stored and shown in clear. ` +
 				`Remove them from the url and send them with the block's headers instead, such as headers = { Authorization = "Basic ..." }`,
 		},
 		{
 			name:    "empty idempotency key",
-			cfg:     engine.HookConfig{URL: "http://example.invalid", Retry: fastHookRetry},
+			cfg:     domain.HookConfig{URL: "http://example.invalid", Retry: fastHookRetry},
 			wantErr: `send hook "canary.weight": idempotency key is empty`,
 		},
 	}
@@ -561,7 +561,7 @@ func TestHookBackoff(t *testing.T) {
 func TestHookLogAdapterRedacts(t *testing.T) {
 	logger := &recordingLogger{}
 	adapter := hookLogAdapter{
-		ctx: context.Background(), logger: logger, event: engine.EventDeploy,
+		ctx: context.Background(), logger: logger, event: domain.EventDeploy,
 		redact: newHookRedactor("the-secret", map[string]string{"Authorization": "Bearer tok-123"}).redact,
 	}
 	adapter.Debug("performing request", "method", "POST", "url", "http://user:xxxxx@h.example/hook?token=q-123")

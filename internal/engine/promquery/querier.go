@@ -17,7 +17,7 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // seriesShown bounds how many label sets an ambiguous answer quotes.
@@ -32,7 +32,7 @@ type Querier struct {
 	transport http.RoundTripper
 }
 
-var _ engine.Querier = (*Querier)(nil)
+var _ domain.Querier = (*Querier)(nil)
 
 // New builds a querier on its own copy of the default transport.
 func New() *Querier {
@@ -44,7 +44,7 @@ func New() *Querier {
 }
 
 // Query asks q.Server for q.Query at the server's current time.
-func (c *Querier) Query(ctx context.Context, q engine.PromQuery) engine.QueryAnswer {
+func (c *Querier) Query(ctx context.Context, q domain.PromQuery) domain.QueryAnswer {
 	server := shownAddress(q.Server)
 	client, err := api.NewClient(api.Config{
 		Address: q.Server,
@@ -54,7 +54,7 @@ func (c *Querier) Query(ctx context.Context, q engine.PromQuery) engine.QueryAns
 		},
 	})
 	if err != nil {
-		return engine.QueryAnswer{Outcome: engine.QueryUnreachable, Detail: fmt.Sprintf("%s is not a usable address", server)}
+		return domain.QueryAnswer{Outcome: domain.QueryUnreachable, Detail: fmt.Sprintf("%s is not a usable address", server)}
 	}
 	queryCtx, cancel := context.WithTimeout(ctx, q.Timeout)
 	defer cancel()
@@ -66,33 +66,33 @@ func (c *Querier) Query(ctx context.Context, q engine.PromQuery) engine.QueryAns
 }
 
 // classify turns a successful answer into an outcome.
-func classify(value model.Value) engine.QueryAnswer {
+func classify(value model.Value) domain.QueryAnswer {
 	switch v := value.(type) {
 	case model.Vector:
 		switch len(v) {
 		case 0:
-			return engine.QueryAnswer{Outcome: engine.QueryNoData}
+			return domain.QueryAnswer{Outcome: domain.QueryNoData}
 		case 1:
 			if v[0].Histogram != nil {
-				return engine.QueryAnswer{Outcome: engine.QueryRefused,
+				return domain.QueryAnswer{Outcome: domain.QueryRefused,
 					Detail: "the query returned a native histogram, not a number; wrap it in histogram_quantile, histogram_count or histogram_sum"}
 			}
-			return engine.QueryAnswer{Outcome: engine.QuerySample, Value: float64(v[0].Value)}
+			return domain.QueryAnswer{Outcome: domain.QuerySample, Value: float64(v[0].Value)}
 		}
-		answer := engine.QueryAnswer{Outcome: engine.QueryAmbiguous, Series: len(v)}
+		answer := domain.QueryAnswer{Outcome: domain.QueryAmbiguous, Series: len(v)}
 		for _, sample := range v[:min(len(v), seriesShown)] {
 			answer.Labels = append(answer.Labels, sample.Metric.String())
 		}
 		return answer
 	case *model.Scalar:
-		return engine.QueryAnswer{Outcome: engine.QuerySample, Value: float64(v.Value)}
+		return domain.QueryAnswer{Outcome: domain.QuerySample, Value: float64(v.Value)}
 	case model.Matrix:
-		return engine.QueryAnswer{Outcome: engine.QueryRefused,
+		return domain.QueryAnswer{Outcome: domain.QueryRefused,
 			Detail: "the query returned a range vector (a selector such as [5m] outside a function like rate?); a check needs one instant value"}
 	case nil:
-		return engine.QueryAnswer{Outcome: engine.QueryNoData}
+		return domain.QueryAnswer{Outcome: domain.QueryNoData}
 	default:
-		return engine.QueryAnswer{Outcome: engine.QueryRefused,
+		return domain.QueryAnswer{Outcome: domain.QueryRefused,
 			Detail: fmt.Sprintf("the query returned a %s, not a number", value.Type())}
 	}
 }
@@ -101,14 +101,14 @@ func classify(value model.Value) engine.QueryAnswer {
 // query, an execution error, a refused credential) is a refusal quoted in
 // its words; no answer, or an answer that is not Prometheus's API, is an
 // unreachable server.
-func describeError(ctx, queryCtx context.Context, server string, q engine.PromQuery, err error) engine.QueryAnswer {
+func describeError(ctx, queryCtx context.Context, server string, q domain.PromQuery, err error) domain.QueryAnswer {
 	var apiErr *promv1.Error
 	var redirect *redirectError
 	switch {
 	case ctx.Err() != nil:
 		return unreachable("%s: cancelled: %v", server, ctx.Err())
 	case errors.As(err, &redirect):
-		return engine.QueryAnswer{Outcome: engine.QueryRefused, Detail: fmt.Sprintf(
+		return domain.QueryAnswer{Outcome: domain.QueryRefused, Detail: fmt.Sprintf(
 			"%s answered %s to %s; checks never follow redirects: set the Prometheus address to the final one", server, redirect.status, redirect.location)}
 	case errors.Is(queryCtx.Err(), context.DeadlineExceeded):
 		return unreachable("%s did not answer within %s", server, q.Timeout)
@@ -122,7 +122,7 @@ func describeError(ctx, queryCtx context.Context, server string, q engine.PromQu
 	return unreachable("%s: %s", server, redact(err.Error(), q.Headers))
 }
 
-func describeAPIError(server string, apiErr *promv1.Error, headers map[string]string) engine.QueryAnswer {
+func describeAPIError(server string, apiErr *promv1.Error, headers map[string]string) domain.QueryAnswer {
 	message := redact(apiErr.Msg, headers)
 	switch apiErr.Type {
 	case promv1.ErrServer:
@@ -130,14 +130,14 @@ func describeAPIError(server string, apiErr *promv1.Error, headers map[string]st
 	case promv1.ErrBadResponse:
 		return unreachable("%s did not answer like Prometheus's HTTP API (%s); is the address that of a Prometheus server?", server, message)
 	case promv1.ErrClient:
-		return engine.QueryAnswer{Outcome: engine.QueryRefused, Detail: fmt.Sprintf("%s answered %s%s (a missing or wrong credential? a path in the address?)",
+		return domain.QueryAnswer{Outcome: domain.QueryRefused, Detail: fmt.Sprintf("%s answered %s%s (a missing or wrong credential? a path in the address?)",
 			server, message, bodyQuote(apiErr.Detail, headers))}
 	}
-	return engine.QueryAnswer{Outcome: engine.QueryRefused, Detail: fmt.Sprintf("%s: %s", apiErr.Type, message)}
+	return domain.QueryAnswer{Outcome: domain.QueryRefused, Detail: fmt.Sprintf("%s: %s", apiErr.Type, message)}
 }
 
-func unreachable(format string, args ...any) engine.QueryAnswer {
-	return engine.QueryAnswer{Outcome: engine.QueryUnreachable, Detail: fmt.Sprintf(format, args...)}
+func unreachable(format string, args ...any) domain.QueryAnswer {
+	return domain.QueryAnswer{Outcome: domain.QueryUnreachable, Detail: fmt.Sprintf(format, args...)}
 }
 
 // bodyQuote quotes the start of an error answer's body.

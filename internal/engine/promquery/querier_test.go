@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
 )
 
@@ -20,30 +20,30 @@ func TestQuery_outcomesAgainstARealPrometheus(t *testing.T) {
 	t.Parallel()
 	prom := enginetest.StartPrometheus(t)
 	querier := New()
-	ask := func(query string) engine.QueryAnswer {
-		return querier.Query(context.Background(), engine.PromQuery{Server: prom.URL, Query: query, Timeout: 10 * time.Second})
+	ask := func(query string) domain.QueryAnswer {
+		return querier.Query(context.Background(), domain.PromQuery{Server: prom.URL, Query: query, Timeout: 10 * time.Second})
 	}
 
 	t.Run("one sample", func(t *testing.T) {
 		got := ask(`vector(0.25)`)
-		if got.Outcome != engine.QuerySample || got.Value != 0.25 {
+		if got.Outcome != domain.QuerySample || got.Value != 0.25 {
 			t.Fatalf("answer = %+v, want the sample 0.25", got)
 		}
 	})
 	t.Run("a scalar is one sample", func(t *testing.T) {
 		got := ask(`scalar(vector(3))`)
-		if got.Outcome != engine.QuerySample || got.Value != 3 {
+		if got.Outcome != domain.QuerySample || got.Value != 3 {
 			t.Fatalf("answer = %+v, want the sample 3", got)
 		}
 	})
 	t.Run("no data", func(t *testing.T) {
-		if got := ask(`vector(1) > 2`); got.Outcome != engine.QueryNoData {
+		if got := ask(`vector(1) > 2`); got.Outcome != domain.QueryNoData {
 			t.Fatalf("answer = %+v, want no data", got)
 		}
 	})
 	t.Run("several series", func(t *testing.T) {
 		got := ask(`label_replace(vector(1), "slot", "canary", "", "") or label_replace(vector(2), "slot", "stable", "", "")`)
-		if got.Outcome != engine.QueryAmbiguous || got.Series != 2 {
+		if got.Outcome != domain.QueryAmbiguous || got.Series != 2 {
 			t.Fatalf("answer = %+v, want 2 ambiguous series", got)
 		}
 		if labels := strings.Join(got.Labels, " "); !strings.Contains(labels, `slot="canary"`) || !strings.Contains(labels, `slot="stable"`) {
@@ -52,32 +52,32 @@ func TestQuery_outcomesAgainstARealPrometheus(t *testing.T) {
 	})
 	t.Run("NaN is a sample the engine judges", func(t *testing.T) {
 		got := ask(`vector(0) / 0`)
-		if got.Outcome != engine.QuerySample || !math.IsNaN(got.Value) {
+		if got.Outcome != domain.QuerySample || !math.IsNaN(got.Value) {
 			t.Fatalf("answer = %+v, want a NaN sample", got)
 		}
 	})
 	t.Run("+Inf is a sample the engine judges", func(t *testing.T) {
 		got := ask(`vector(1) / 0`)
-		if got.Outcome != engine.QuerySample || !math.IsInf(got.Value, 1) {
+		if got.Outcome != domain.QuerySample || !math.IsInf(got.Value, 1) {
 			t.Fatalf("answer = %+v, want +Inf", got)
 		}
 	})
 	t.Run("a bad query is refused in Prometheus's words", func(t *testing.T) {
 		got := ask(`sum(rate(demo_requests_total[5m])`)
-		if got.Outcome != engine.QueryRefused || !strings.Contains(got.Detail, "bad_data") || !strings.Contains(got.Detail, "parse error") {
+		if got.Outcome != domain.QueryRefused || !strings.Contains(got.Detail, "bad_data") || !strings.Contains(got.Detail, "parse error") {
 			t.Fatalf("answer = %+v, want a refusal quoting Prometheus's parse error", got)
 		}
 	})
 	t.Run("a range vector is refused", func(t *testing.T) {
 		got := ask(`up[1m]`)
-		if got.Outcome != engine.QueryRefused || !strings.Contains(got.Detail, "range vector") {
+		if got.Outcome != domain.QueryRefused || !strings.Contains(got.Detail, "range vector") {
 			t.Fatalf("answer = %+v, want a refusal naming the range vector", got)
 		}
 	})
 	t.Run("a stopped server is unreachable", func(t *testing.T) {
 		prom.Stop()
 		got := ask(`vector(1)`)
-		if got.Outcome != engine.QueryUnreachable || !strings.Contains(got.Detail, prom.URL) || !strings.Contains(got.Detail, "connection refused") {
+		if got.Outcome != domain.QueryUnreachable || !strings.Contains(got.Detail, prom.URL) || !strings.Contains(got.Detail, "connection refused") {
 			t.Fatalf("answer = %+v, want unreachable, naming %s and the refused connection", got, prom.URL)
 		}
 	})
@@ -105,9 +105,9 @@ func TestQuery_sendsTheCredentialHeaders(t *testing.T) {
 	defer api.Close()
 	querier := New()
 
-	got := querier.Query(context.Background(), engine.PromQuery{Server: api.URL, Query: "x", Timeout: 5 * time.Second,
+	got := querier.Query(context.Background(), domain.PromQuery{Server: api.URL, Query: "x", Timeout: 5 * time.Second,
 		Headers: map[string]string{"Authorization": "Bearer s3cret-token"}})
-	if got.Outcome != engine.QuerySample || got.Value != 0.5 {
+	if got.Outcome != domain.QuerySample || got.Value != 0.5 {
 		t.Fatalf("answer = %+v, want the sample 0.5", got)
 	}
 	mu.Lock()
@@ -116,9 +116,9 @@ func TestQuery_sendsTheCredentialHeaders(t *testing.T) {
 	}
 	mu.Unlock()
 
-	got = querier.Query(context.Background(), engine.PromQuery{Server: api.URL, Query: "x", Timeout: 5 * time.Second,
+	got = querier.Query(context.Background(), domain.PromQuery{Server: api.URL, Query: "x", Timeout: 5 * time.Second,
 		Headers: map[string]string{"Authorization": "Bearer s3cret-tokenX"}})
-	if got.Outcome != engine.QueryRefused || !strings.Contains(got.Detail, "401") {
+	if got.Outcome != domain.QueryRefused || !strings.Contains(got.Detail, "401") {
 		t.Fatalf("answer = %+v, want a refusal naming the 401", got)
 	}
 	if strings.Contains(got.Detail, "s3cret-tokenX") {
@@ -139,9 +139,9 @@ func TestQuery_neverFollowsARedirect(t *testing.T) {
 	}))
 	defer api.Close()
 
-	got := New().Query(context.Background(), engine.PromQuery{Server: api.URL, Query: "x", Timeout: 5 * time.Second,
+	got := New().Query(context.Background(), domain.PromQuery{Server: api.URL, Query: "x", Timeout: 5 * time.Second,
 		Headers: map[string]string{"Authorization": "Bearer token"}})
-	if got.Outcome != engine.QueryRefused || !strings.Contains(got.Detail, "HTTP 307") || !strings.Contains(got.Detail, "never follow redirects") {
+	if got.Outcome != domain.QueryRefused || !strings.Contains(got.Detail, "HTTP 307") || !strings.Contains(got.Detail, "never follow redirects") {
 		t.Fatalf("answer = %+v, want a refusal naming the 307", got)
 	}
 }
@@ -155,8 +155,8 @@ func TestQuery_timesOut(t *testing.T) {
 	defer api.Close()
 	defer close(release)
 
-	got := New().Query(context.Background(), engine.PromQuery{Server: api.URL, Query: "x", Timeout: 200 * time.Millisecond})
-	if got.Outcome != engine.QueryUnreachable || !strings.Contains(got.Detail, "did not answer within 200ms") {
+	got := New().Query(context.Background(), domain.PromQuery{Server: api.URL, Query: "x", Timeout: 200 * time.Millisecond})
+	if got.Outcome != domain.QueryUnreachable || !strings.Contains(got.Detail, "did not answer within 200ms") {
 		t.Fatalf("answer = %+v, want unreachable after the 200ms timeout", got)
 	}
 }
@@ -169,8 +169,8 @@ func TestQuery_notPrometheus(t *testing.T) {
 		_, _ = w.Write([]byte("<html>hello</html>"))
 	}))
 	defer api.Close()
-	got := New().Query(context.Background(), engine.PromQuery{Server: api.URL, Query: "x", Timeout: 5 * time.Second})
-	if got.Outcome != engine.QueryUnreachable || !strings.Contains(got.Detail, "did not answer like Prometheus's HTTP API") {
+	got := New().Query(context.Background(), domain.PromQuery{Server: api.URL, Query: "x", Timeout: 5 * time.Second})
+	if got.Outcome != domain.QueryUnreachable || !strings.Contains(got.Detail, "did not answer like Prometheus's HTTP API") {
 		t.Fatalf("answer = %+v, want a detail saying the address is not Prometheus", got)
 	}
 }
