@@ -1,10 +1,11 @@
 package engine
 
 import (
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 	"testing"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
 )
 
 func TestNextObservation(t *testing.T) {

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // namedCredentials are the provider-level credentials of the tests below:

@@ -3,8 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // TestDeployRefusesWhatIsNotRegistered: a deployment naming a release or

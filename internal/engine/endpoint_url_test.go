@@ -1,9 +1,10 @@
 package engine
 
 import (
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"strings"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 func TestValidateEndpointURL(t *testing.T) {

@@ -2,12 +2,13 @@ package engine
 
 import (
 	"context"
+	"time"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
-	"time"
 )
 
 // Options configures an Engine. Zero values pick production defaults.

@@ -3,9 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
-	"sort"
 )
 
 // PutEnvironment registers or updates an environment.

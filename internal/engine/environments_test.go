@@ -3,9 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
+	"testing"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
-	"testing"
 )
 
 // TestDeleteEnvironmentRefusesWhileDeploymentsRun: the refusal names the

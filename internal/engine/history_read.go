@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 

@@ -37,36 +37,76 @@ func TestEngineHasNoTerraformDependency(t *testing.T) {
 	}
 }
 
-// adapterPackages implement the domain's interfaces (HookSender, Checker)
-// over HTTP: they import the domain for its types, and the domain reaches
-// them only through those interfaces.
+// adapterPackages implement the model's interfaces (HookSender, Checker,
+// Querier) over HTTP: they import the model for its types, and the layers
+// reach them only through those interfaces.
 var adapterPackages = []string{enginePackage + "/hookhttp", enginePackage + "/promquery"}
 
-// TestInfrastructureDoesNotImportTheDomain: the store backends are the
-// infrastructure the domain depends on through the KV contract; importing
-// the domain back would tangle the layers. Adapters may import the domain,
-// and the test helpers in enginetest serve tests of the domain.
-func TestInfrastructureDoesNotImportTheDomain(t *testing.T) {
-	for _, pkg := range enginePackages(t) {
-		if pkg == enginePackage || pkg == enginePackage+"/enginetest" || slices.Contains(adapterPackages, pkg) {
-			continue
+// engineLayers are the engine's layers, bottom to top. Each may import the
+// layers below it and none above: the model knows nothing of storage, the
+// typed store nothing of leases, gates or rollouts, and only the
+// operations at the top (the engine package itself) put them together.
+var engineLayers = []string{
+	enginePackage + "/domain",  // ids, specs, records, events
+	enginePackage + "/records", // the typed store of the records over a KV
+	enginePackage + "/lease",   // one run at a time per deployment
+	enginePackage + "/gate",    // phase gating of releases
+	enginePackage + "/rollout", // the state machine and its strategies
+	enginePackage,              // the operations Engine offers
+}
+
+// TestEngineLayersImportOnlyDownward enforces the order of engineLayers
+// on the packages' direct imports.
+func TestEngineLayersImportOnlyDownward(t *testing.T) {
+	listed := enginePackages(t)
+	for level, pkg := range engineLayers {
+		if !slices.Contains(listed, pkg) {
+			t.Fatalf("layer %s is not among the engine's packages %v", pkg, listed)
 		}
-		for _, dep := range goList(t, "-deps", pkg) {
-			if dep == enginePackage {
-				t.Errorf("%s imports the domain package %s", pkg, enginePackage)
+		for _, dep := range goList(t, "-f", "{{join .Imports \" \"}}", pkg) {
+			if at := slices.Index(engineLayers, dep); at >= level {
+				t.Errorf("%s (layer %d) imports %s (layer %d): a layer may only import the layers below it", pkg, level, dep, at)
 			}
 		}
 	}
 }
 
-// TestDomainDoesNotImportAdapters: the engine builds with any HookSender
-// and Checker; which ones run is decided by whoever builds the engine (the
-// provider).
-func TestDomainDoesNotImportAdapters(t *testing.T) {
-	for _, dep := range goList(t, "-deps", enginePackage) {
-		if slices.Contains(adapterPackages, dep) {
-			t.Errorf("the domain package imports the adapter %s", dep)
+// TestInfrastructureDoesNotImportTheLayers: the store backends are the
+// infrastructure the layers depend on through the KV contract; importing
+// a layer back would tangle them. Adapters may import the model, and the
+// test helpers in enginetest serve tests of the engine.
+func TestInfrastructureDoesNotImportTheLayers(t *testing.T) {
+	for _, pkg := range enginePackages(t) {
+		if slices.Contains(engineLayers, pkg) || pkg == enginePackage+"/enginetest" || slices.Contains(adapterPackages, pkg) {
+			continue
 		}
+		for _, dep := range goList(t, "-deps", pkg) {
+			if slices.Contains(engineLayers, dep) {
+				t.Errorf("%s imports the engine layer %s", pkg, dep)
+			}
+		}
+	}
+}
+
+// TestLayersDoNotImportAdapters: the engine builds with any HookSender,
+// Checker and Querier; which ones run is decided by whoever builds the
+// engine (the provider).
+func TestLayersDoNotImportAdapters(t *testing.T) {
+	for _, layer := range engineLayers {
+		for _, dep := range goList(t, "-deps", layer) {
+			if slices.Contains(adapterPackages, dep) {
+				t.Errorf("the layer %s imports the adapter %s", layer, dep)
+			}
+		}
+	}
+}
+
+// TestEngineRootStaysSmall: the root package holds the operations only;
+// what they are built from lives in the layers below.
+func TestEngineRootStaysSmall(t *testing.T) {
+	files := goList(t, "-f", "{{join .GoFiles \" \"}}", enginePackage)
+	if len(files) > 20 {
+		t.Errorf("the engine package has %d non-test files, more than 20: %v; move what is not an operation into its layer", len(files), files)
 	}
 }
 

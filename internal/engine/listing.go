@@ -3,8 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"sort"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // Listing reads the store and never writes it: it is what a query of a

@@ -1,10 +1,11 @@
 package engine
 
 import (
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
 	"slices"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
 )
 
 func TestPreviewPhaseGate(t *testing.T) {

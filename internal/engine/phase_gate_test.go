@@ -3,14 +3,15 @@ package engine
 import (
 	"context"
 	"errors"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/gate"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // gatedRelease is api@2 with phases staging → prod_canary(prod0) →

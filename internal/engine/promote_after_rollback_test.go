@@ -3,9 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"strings"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // TestPromoteAfterRolledBackPromotionNeedsANewRollout: a promotion whose

@@ -1,9 +1,10 @@
 package engine
 
 import (
+	"testing"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
-	"testing"
 )
 
 func TestReleaseInEffect(t *testing.T) {

@@ -2,10 +2,11 @@ package engine
 
 import (
 	"fmt"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // problemText renders a problem as "error phase[1].environments[0]: Summary".

@@ -2,9 +2,10 @@ package engine
 
 import (
 	"context"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"sync"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // cancelAtRound cancels the rollout's context as health probe n starts;

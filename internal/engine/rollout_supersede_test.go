@@ -3,9 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"testing"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // errTargetDown is how a hook failure reads once retries are spent.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/rollout"
@@ -21,7 +22,7 @@ type SeedRequest struct {
 
 // SeedDeployment restores a deployment that Terraform state knows but the
 // store does not, without sending anything and without writing: the record
-// is kept beside the store until an apply writes (see store_restore.go). A
+// is kept beside the store until an apply writes (see records/restore.go). A
 // release that state shows waiting at a promotion gate is restored at that
 // gate, so the promotion still works on a fresh runner.
 func (e *Engine) SeedDeployment(ctx context.Context, req SeedRequest) (*domain.Deployment, error) {

@@ -1,10 +1,11 @@
 package engine
 
 import (
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // TestValidateAppliesFieldRules: Validate refuses what the provider refuses

@@ -81,7 +81,7 @@ type Rollout struct {
 	ChecksFailed        int `json:"checks_failed"`
 	// ChecksInconclusive counts the rounds that had no data under the
 	// inconclusive policy, and ConsecutiveInconclusive those in a row, which
-	// a check's inconclusive_limit bounds (rollout_analysis.go).
+	// a check's inconclusive_limit bounds (rollout/analysis.go).
 	ChecksInconclusive      int    `json:"checks_inconclusive,omitempty"`
 	ConsecutiveInconclusive int    `json:"consecutive_inconclusive,omitempty"`
 	FailureReason           string `json:"failure_reason,omitempty"`
@@ -128,7 +128,7 @@ type Deployment struct {
 
 	Revision int64 `json:"-"`
 	// restored is set on a copy read from the records restored from
-	// Terraform state (see store_restore.go) rather than from the store.
+	// Terraform state (see records/restore.go) rather than from the store.
 	Restored bool `json:"-"`
 }
 

@@ -1,7 +1,7 @@
 // PromQL checks: a metric check that asks the user's Prometheus instead of
 // reading a JSON endpoint. This file holds what such a check is configured
 // with and what the adapter that queries Prometheus answers; judging the
-// answer is in rollout_analysis.go.
+// answer is in rollout/analysis.go.
 
 package domain
 

@@ -5,7 +5,7 @@ import (
 )
 
 // UnrecordedError says what a rollout did that the store could not record
-// because it could not be reached (see rollout_store_outage.go). The store
+// because it could not be reached (see rollout/store_outage.go). The store
 // still shows an earlier position; the next apply reconciles the two. It
 // stands alone when the rollout succeeded or reached its gate, and sits in
 // RolloutError.Unrecorded when it failed or rolled back.

@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"strings"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // Record kinds in the KV store.
@@ -98,7 +99,7 @@ func decodeEntries[T any](kind string, entries []KVEntry) ([]T, error) {
 }
 
 // Reads fall back to records restored from Terraform state; every write
-// first stores those (see store_restore.go), so a plan, which only reads,
+// first stores those (see restore.go), so a plan, which only reads,
 // never writes.
 
 func (s *Store) GetEnvironment(ctx context.Context, name string) (domain.Environment, error) {

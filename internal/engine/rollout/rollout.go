@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/lease"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
-	"time"
 )
 
 // Pass is everything one pass of the state machine works with:
@@ -39,14 +40,14 @@ type Pass struct {
 	// answered in this pass.
 	lastCheck *domain.CheckResult
 	// outage is set while the store cannot be reached; saved is where it
-	// last acknowledged the rollout (see rollout_store_outage.go).
+	// last acknowledged the rollout (see store_outage.go).
 	outage storeOutage
 	saved  savedPosition
 	// unrecordedRollbackKey is the key step of a rollback whose decision
 	// the store did not record (see rollbackKeyStep).
 	unrecordedRollbackKey string
 	// analysis is what the current step's PromQL checks showed in this
-	// pass, for the step's history entry (rollout_analysis_note.go).
+	// pass, for the step's history entry (analysis_note.go).
 	analysis stepAnalysis
 }
 
@@ -76,7 +77,7 @@ func (rc *Pass) stepIndex(i int) string { return domain.StepIndex(rc.r().Steps, 
 // persist saves the record. Every transition goes through here before the
 // machine moves on, so a killed process resumes at the saved step. A save
 // that fails because the store cannot be reached starts an outage (see
-// rollout_store_outage.go); the first save that lands ends it.
+// store_outage.go); the first save that lands ends it.
 func (rc *Pass) Persist(ctx context.Context) error {
 	rc.d.UpdatedAt = rc.m.Clock.Now()
 	err := rc.m.Store.SaveDeployment(ctx, rc.d)

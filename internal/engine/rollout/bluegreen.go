@@ -3,8 +3,9 @@ package rollout
 import (
 	"context"
 	"fmt"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"strings"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // blueGreenStrategy brings the new release up beside the live one (blue)

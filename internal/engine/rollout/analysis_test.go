@@ -1,10 +1,11 @@
 package rollout
 
 import (
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 func TestCompareWithStable(t *testing.T) {

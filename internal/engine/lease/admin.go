@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"strings"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // LeaseInfo is one lease as an operator sees it ("lease list").

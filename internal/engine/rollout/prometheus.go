@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"cmp"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 

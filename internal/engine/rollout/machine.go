@@ -1,10 +1,11 @@
 package rollout
 
 import (
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"sync"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // machine is what every rollout pass runs on: the clients it acts through,

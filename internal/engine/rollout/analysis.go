@@ -3,10 +3,11 @@ package rollout
 import (
 	"context"
 	"fmt"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // queryCheck runs one PromQL check on slot: the slot's value and, when the

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	"sync"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
 // Held is a lease this process holds. A heartbeat goroutine renews it

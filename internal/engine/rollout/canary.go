@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"fmt"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 

@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"errors"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 

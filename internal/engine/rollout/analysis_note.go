@@ -2,8 +2,9 @@ package rollout
 
 import (
 	"fmt"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"strings"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // stepAnalysis is what the PromQL checks of the current step showed in this

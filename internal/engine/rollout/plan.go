@@ -2,14 +2,15 @@ package rollout
 
 import (
 	"fmt"
+
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // PlanRollout returns the steps that move a deployment to a new release.
 // It is a pure function of the spec and of whether a release is live
 // already, so the same plan is shown at plan time and run at apply time.
-// Each strategy plans its own steps (rollout_direct.go, rollout_canary.go,
-// rollout_bluegreen.go).
+// Each strategy plans its own steps (direct.go, canary.go,
+// bluegreen.go).
 //
 // A first deployment (nothing live) has nothing to canary or to protect
 // with a blue slot: every strategy deploys directly.

@@ -1,8 +1,9 @@
 package rollout
 
 import (
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // BlockingPart is one step that can hold an apply: a bake or a delay for

@@ -3,9 +3,9 @@ package rollout
 import "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 
 // strategyRules is what differs between the strategies; the step loop that
-// runs their steps (rollout.go, rollout_steps.go) is shared. Each strategy
-// lives in one file: rollout_direct.go, rollout_canary.go and
-// rollout_bluegreen.go hold its plan, the settings its steps run with, its
+// runs their steps (rollout.go, steps.go) is shared. Each strategy
+// lives in one file: direct.go, canary.go and
+// bluegreen.go hold its plan, the settings its steps run with, its
 // own step behaviour and what its rollback restores.
 type strategyRules interface {
 	// plan returns the steps of an update, with a release live already,

@@ -2,8 +2,9 @@ package gate
 
 import (
 	"fmt"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"strings"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // GateVerdict is what phase gating decided for one deployment.

@@ -3,8 +3,9 @@ package rollout
 import (
 	"context"
 	"fmt"
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 	"time"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 // runStep runs one step until it is done, opens a gate, or fails. A
@@ -122,7 +123,7 @@ func (rc *Pass) placeholders(slot string) domain.Placeholders {
 // wait is cut into pieces of a third of the TTL with a renewal after each.
 // A renewal the store could not answer does not end the wait: the checks
 // go on, and nothing moves traffic until the store is back (see
-// rollout_store_outage.go).
+// store_outage.go).
 func (rc *Pass) wait(ctx context.Context, d time.Duration) error {
 	piece := max(rc.m.LeaseTTL/3, time.Millisecond)
 	for d > 0 {
