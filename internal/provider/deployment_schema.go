@@ -240,7 +240,7 @@ func canaryBlock() schema.SingleNestedBlock {
 				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
 					"weight": schema.Int64Attribute{
 						Required: true, MarkdownDescription: "Percentage of traffic sent to the canary (1–100).",
-						Validators: []validator.Int64{int64validator.Between(1, 100)},
+						Validators: []validator.Int64{int64validator.Between(domain.MinCanaryWeight, domain.MaxCanaryWeight)},
 					},
 					"bake": schema.StringAttribute{
 						CustomType: durationType{}, Required: true,

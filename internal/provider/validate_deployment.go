@@ -50,7 +50,8 @@ func validateStrategySettings(m *deploymentModel, diags *diag.Diagnostics) {
 // canaryRulesBroken asks the engine which of its canary rules the
 // configuration breaks. Only what is known is judged: a strategy not known
 // yet is none, and a rule that involves a weight not known yet is dropped.
-// Weight ranges are left to the attribute's validator.
+// Weight ranges are left to the attribute's validator, which takes the
+// engine's bounds (domain.MinCanaryWeight, MaxCanaryWeight).
 func canaryRulesBroken(m *deploymentModel) []*domain.SpecError {
 	spec := domain.DeploymentSpec{Strategy: domain.Strategy(m.Strategy.ValueString())}
 	var unknown []bool

@@ -11,8 +11,15 @@ import (
 // The rules of single fields of a spec, applied by Validate so that every
 // caller is checked, not only the provider's plan.
 
+// The share of traffic a canary step may send to the new release, in
+// percent. The provider's schema validates weights with these bounds.
+const (
+	MinCanaryWeight = 1
+	MaxCanaryWeight = 100
+)
+
 // validateCanarySteps: the canary strategy needs steps, each weight lies in
-// 1..100 and weights do not decrease.
+// MinCanaryWeight..MaxCanaryWeight and weights do not decrease.
 func validateCanarySteps(s DeploymentSpec) []error {
 	var errs []error
 	if s.Strategy == StrategyCanary && len(s.Canary.Steps) == 0 {
@@ -20,9 +27,9 @@ func validateCanarySteps(s DeploymentSpec) []error {
 			Message: "the canary strategy needs at least one canary step"})
 	}
 	for i, st := range s.Canary.Steps {
-		if st.Weight < 1 || st.Weight > 100 {
+		if st.Weight < MinCanaryWeight || st.Weight > MaxCanaryWeight {
 			errs = append(errs, &SpecError{Rule: SpecRuleWeightRange, Field: "canary.steps[].weight", Index: i, Value: st.Weight,
-				Message: fmt.Sprintf("canary step %d: weight %d must be between 1 and 100", i+1, st.Weight)})
+				Message: fmt.Sprintf("canary step %d: weight %d must be between %d and %d", i+1, st.Weight, MinCanaryWeight, MaxCanaryWeight)})
 		}
 		if prev := s.Canary.Steps[max(i-1, 0)].Weight; i > 0 && st.Weight < prev {
 			errs = append(errs, &SpecError{Rule: SpecRuleWeightsDecrease, Field: "canary.steps[].weight", Index: i, Value: st.Weight, Previous: prev,
