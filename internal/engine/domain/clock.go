@@ -19,7 +19,7 @@ type RealClock struct{}
 func (RealClock) Now() time.Time                         { return time.Now().UTC() }
 func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// sleep waits for d on the clock, returning early with the context's error
+// Sleep waits for d on the clock, returning early with the context's error
 // when it is cancelled. Every wait in the engine goes through here.
 func Sleep(ctx context.Context, clock Clock, d time.Duration) error {
 	if d <= 0 {

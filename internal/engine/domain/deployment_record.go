@@ -127,7 +127,7 @@ type Deployment struct {
 	UpdatedAt     time.Time    `json:"updated_at"`
 
 	Revision int64 `json:"-"`
-	// restored is set on a copy read from the records restored from
+	// Restored is set on a copy read from the records restored from
 	// Terraform state (see records/restore.go) rather than from the store.
 	Restored bool `json:"-"`
 }
@@ -135,7 +135,7 @@ type Deployment struct {
 // ID is PACKAGE/ENVIRONMENT.
 func (d *Deployment) ID() string { return DeploymentID(d.Package, d.Environment) }
 
-// record changes the status and notes the transition in the history.
+// Record changes the status and notes the transition in the history.
 func (d *Deployment) Record(now time.Time, to Status, release, reason string) {
 	d.AddTransition(Transition{Time: now, From: string(d.Status), To: string(to), Release: release, Reason: reason})
 	d.Status = to

@@ -23,11 +23,11 @@ type Watch struct {
 	Store *records.Store
 	Clock domain.Clock
 	Log   domain.Logger
-	// poll is how often a closed gate is looked at again.
+	// Poll is how often a closed gate is looked at again.
 	Poll time.Duration
 }
 
-// await waits until the gate opens, the gate refuses, or ctx ends.
+// Await waits until the gate opens, the gate refuses, or ctx ends.
 // A refusal at a human gate is only final once it has held for
 // PlannedDecisionGrace on the engine clock.
 func (g *Watch) Await(ctx context.Context, rel domain.Release, env string, planned PlannedDecisions) error {

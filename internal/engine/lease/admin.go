@@ -28,7 +28,7 @@ type LeaseInfo struct {
 // ErrLeaseBreakRefused matches every refusal of BreakLease.
 var ErrLeaseBreakRefused = errors.New("lease break refused")
 
-// list returns the leases in the store, by deployment id.
+// List returns the leases in the store, by deployment id.
 func (k *Keeper) List(ctx context.Context) ([]LeaseInfo, error) {
 	entries, err := k.Store.Kv.List(ctx, records.KindLease)
 	if err != nil {

@@ -87,7 +87,7 @@ func (l *Held) beatOnce(ctx context.Context, timeout time.Duration) (lost bool) 
 	return false
 }
 
-// renew extends the lease when a third of its TTL has passed on the engine
+// Renew extends the lease when a third of its TTL has passed on the engine
 // clock, and reports a lost lease, so the rollout stops before its next
 // step with its position saved.
 func (l *Held) Renew(ctx context.Context) error {
@@ -133,7 +133,7 @@ func (l *Held) extendLocked(ctx context.Context, now time.Time) error {
 	return l.lost
 }
 
-// release stops the heartbeat and gives the lease up. It runs on a context
+// Release stops the heartbeat and gives the lease up. It runs on a context
 // detached from the caller's, so an interrupted apply still frees the
 // deployment. A lost lease belongs to someone else now and is left alone.
 // A store that fails the release leaves the lease to expire on its own; the

@@ -105,17 +105,17 @@ type Keeper struct {
 	Store *records.Store
 	Clock domain.Clock
 	Log   domain.Logger
-	// holder names this process in the leases it writes; self identifies
+	// Holder names this process in the leases it writes; self identifies
 	// it, to tell a dead holder from a live one.
 	Holder string
 	Self   Holder
-	// ttl is how long a lease lives without renewal; poll is how often a
+	// Ttl is how long a lease lives without renewal; poll is how often a
 	// waiting run looks again.
 	Ttl  time.Duration
 	Poll time.Duration
 }
 
-// acquire waits for the deployment's lease and starts its heartbeat.
+// Acquire waits for the deployment's lease and starts its heartbeat.
 // A lease is free when nobody holds it, when it expired, or when its holder
 // ran on this machine and its process is gone.
 func (k *Keeper) Acquire(ctx context.Context, deploymentID, operation string) (*Held, error) {

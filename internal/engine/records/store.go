@@ -35,7 +35,7 @@ func ApprovalKey(release, phase string) string { return release + "#" + phase }
 
 // Store is the typed view of a KV: JSON records for each kind.
 type Store struct {
-	// kv reports every failure of the backend as a StoreError.
+	// Kv reports every failure of the backend as a StoreError.
 	Kv KV
 	// backend is the KV as it was given.
 	backend KV

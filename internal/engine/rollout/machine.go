@@ -8,7 +8,7 @@ import (
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 )
 
-// machine is what every rollout pass runs on: the clients it acts through,
+// Machine is what every rollout pass runs on: the clients it acts through,
 // the clock it waits on, and the credentials it signs and probes with. The
 // Engine builds one and hands it to each pass (Pass).
 type Machine struct {
@@ -18,7 +18,7 @@ type Machine struct {
 	Checker domain.Checker
 	Log     domain.Logger
 	Querier domain.Querier
-	// prometheus is the provider's Prometheus server, for PromQL checks
+	// Prometheus is the provider's Prometheus server, for PromQL checks
 	// that name no address of their own.
 	Prometheus domain.PrometheusServer
 	// LeaseTTL bounds how long one wait may go without renewing the lease.
@@ -26,7 +26,7 @@ type Machine struct {
 
 	// DefaultHookSecret signs hooks that set no secret of their own.
 	DefaultHookSecret string
-	// credentials are the provider configuration's named credentials.
+	// Credentials are the provider configuration's named credentials.
 	Credentials map[string]domain.Credential
 
 	// hookConfigs remembers the hook configuration (with its secret) each

@@ -7,7 +7,7 @@ import (
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
-// prepare decides what this Deploy call does and persists the
+// Prepare decides what this Deploy call does and persists the
 // decision: resume the rollout in flight, supersede one for another
 // release, do nothing, or start a new one. It reports whether the state
 // machine should run.

@@ -74,7 +74,7 @@ func (rc *Pass) stepStage(i int) string { return domain.StepStage(rc.r().Steps, 
 // StepIndex is the plan's "2/5", a secondary detail for logs.
 func (rc *Pass) stepIndex(i int) string { return domain.StepIndex(rc.r().Steps, i) }
 
-// persist saves the record. Every transition goes through here before the
+// Persist saves the record. Every transition goes through here before the
 // machine moves on, so a killed process resumes at the saved step. A save
 // that fails because the store cannot be reached starts an outage (see
 // store_outage.go); the first save that lands ends it.
@@ -132,7 +132,7 @@ type stepOutcome struct {
 	detail string
 }
 
-// run walks the rollout from its current step to the end, a gate, or a
+// Run walks the rollout from its current step to the end, a gate, or a
 // failure. It is the whole state machine: a flat loop where every path ends
 // in exactly one persist.
 func (rc *Pass) Run(ctx context.Context) (*domain.Deployment, error) {
