@@ -88,7 +88,7 @@ func New(opts Options) *Engine {
 	if e.pollInterval <= 0 {
 		e.pollInterval = time.Second
 	}
-	e.leases = &lease.Keeper{Store: e.store, Clock: e.clock, Log: e.log, Holder: e.holder, Self: e.self, Ttl: e.leaseTTL, Poll: e.pollInterval}
+	e.leases = &lease.Keeper{Store: e.store, Clock: e.clock, Log: e.log, Holder: e.holder, Self: e.self, TTL: e.leaseTTL, Poll: e.pollInterval}
 	e.rollouts = &rollout.Machine{Store: e.store, Clock: e.clock, Hooks: opts.Hooks, Checker: opts.Checker, Log: e.log,
 		Querier: opts.Querier, Prometheus: opts.Prometheus, LeaseTTL: e.leaseTTL,
 		DefaultHookSecret: opts.DefaultHookSecret, Credentials: opts.Credentials}

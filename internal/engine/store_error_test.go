@@ -86,7 +86,7 @@ func TestStoreErrorNamesRecordAndStore(t *testing.T) {
 	if _, err := healthy.GetDeployment(ctx, "api/prod0"); err != records.ErrNotFound {
 		t.Errorf("missing record: err = %v (%T), want ErrNotFound itself", err, err)
 	}
-	if _, err := healthy.Kv.Put(ctx, records.KindLease, "api/prod0", []byte("{}"), 7); err != records.ErrConflict {
+	if _, err := healthy.DescribedKV().Put(ctx, records.KindLease, "api/prod0", []byte("{}"), 7); err != records.ErrConflict {
 		t.Errorf("lost race: err = %v (%T), want ErrConflict itself", err, err)
 	}
 }

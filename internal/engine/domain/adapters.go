@@ -100,6 +100,7 @@ var ProgressFieldOrder = []string{
 	"deployment", "release", "step", "step_index", "weight", "bake_elapsed", "bake_total", "checks_passed", "checks_failed",
 }
 
+// NopLogger drops every line: the logger of an engine given none.
 type NopLogger struct{}
 
 func (NopLogger) Info(context.Context, string, map[string]any)  {}

@@ -14,6 +14,8 @@ type Environment struct {
 	UpdatedAt  time.Time         `json:"updated_at"`
 }
 
+// AttributesMatch reports whether attrs holds every key of match with the
+// same value.
 func AttributesMatch(attrs, match map[string]string) bool {
 	for k, v := range match {
 		if attrs[k] != v {

@@ -314,6 +314,8 @@ func (s DeploymentSpec) withCheckHeaders(headers map[string]map[string]string) D
 	return s
 }
 
+// MetricCheckKey names a metric check by its block and name, the key of its
+// headers in CheckHeaders.
 func MetricCheckKey(block, name string) string {
 	return block + " " + strconv.Quote(name)
 }

@@ -30,7 +30,7 @@ var ErrLeaseBreakRefused = errors.New("lease break refused")
 
 // List returns the leases in the store, by deployment id.
 func (k *Keeper) List(ctx context.Context) ([]LeaseInfo, error) {
-	entries, err := k.Store.Kv.List(ctx, records.KindLease)
+	entries, err := k.Store.DescribedKV().List(ctx, records.KindLease)
 	if err != nil {
 		return nil, fmt.Errorf("listing leases: %w", err)
 	}
@@ -58,7 +58,7 @@ func (k *Keeper) List(ctx context.Context) ([]LeaseInfo, error) {
 // on this machine. The holder, if it is alive after all, notices at its next
 // renewal and stops.
 func (k *Keeper) BreakLease(ctx context.Context, deploymentID, holder string) error {
-	current, rev, err := records.GetJSON[Record](ctx, k.Store.Kv, records.KindLease, deploymentID)
+	current, rev, err := records.GetJSON[Record](ctx, k.Store.DescribedKV(), records.KindLease, deploymentID)
 	switch {
 	case records.IsNotFound(err):
 		return fmt.Errorf("%w: deployment %s holds no lease; nothing to break", ErrLeaseBreakRefused, deploymentID)
@@ -71,7 +71,7 @@ func (k *Keeper) BreakLease(ctx context.Context, deploymentID, holder string) er
 		return fmt.Errorf("%w: %s is still running on this machine (pid %d); stop it, or let it finish, instead of breaking its lease",
 			ErrLeaseBreakRefused, current.Holder, current.Who.PID)
 	}
-	err = k.Store.Kv.Delete(ctx, records.KindLease, deploymentID, rev)
+	err = k.Store.DescribedKV().Delete(ctx, records.KindLease, deploymentID, rev)
 	if errors.Is(err, records.ErrConflict) {
 		return fmt.Errorf("%w: the lease of %s changed while it was being broken (renewed by a live holder, or taken by another run); nothing was changed",
 			ErrLeaseBreakRefused, deploymentID)

@@ -36,7 +36,7 @@ type Held struct {
 // back under the lease, so it must stay renewed until release.
 func (k *Keeper) start(ctx context.Context, key string, rec Record, revision int64) *Held {
 	l := &Held{k: k, key: key, Record: rec, Revision: revision, stop: make(chan struct{}), Heartbeat: make(chan struct{})}
-	go l.beat(context.WithoutCancel(ctx), heartbeatInterval(k.Ttl))
+	go l.beat(context.WithoutCancel(ctx), heartbeatInterval(k.TTL))
 	return l
 }
 
@@ -97,7 +97,7 @@ func (l *Held) Renew(ctx context.Context) error {
 		return l.lost
 	}
 	now := l.k.Clock.Now()
-	if now.Sub(l.Record.RenewedAt) < l.k.Ttl/3 {
+	if now.Sub(l.Record.RenewedAt) < l.k.TTL/3 {
 		return nil
 	}
 	return l.extendLocked(ctx, now)
@@ -109,8 +109,8 @@ func (l *Held) Renew(ctx context.Context) error {
 func (l *Held) extendLocked(ctx context.Context, now time.Time) error {
 	rec := l.Record
 	rec.RenewedAt = now
-	rec.ExpiresAt = now.Add(l.k.Ttl)
-	rev, err := records.PutJSON(ctx, l.k.Store.Kv, records.KindLease, l.key, rec, l.Revision)
+	rec.ExpiresAt = now.Add(l.k.TTL)
+	rev, err := records.PutJSON(ctx, l.k.Store.DescribedKV(), records.KindLease, l.key, rec, l.Revision)
 	if err == nil {
 		l.Record, l.Revision = rec, rev
 		return nil
@@ -118,7 +118,7 @@ func (l *Held) extendLocked(ctx context.Context, now time.Time) error {
 	if !errors.Is(err, records.ErrConflict) {
 		return fmt.Errorf("renewing lease of %s: %w", l.key, err)
 	}
-	current, currentRev, err := records.GetJSON[Record](ctx, l.k.Store.Kv, records.KindLease, l.key)
+	current, currentRev, err := records.GetJSON[Record](ctx, l.k.Store.DescribedKV(), records.KindLease, l.key)
 	switch {
 	case records.IsNotFound(err):
 		l.lost = &LeaseLostError{Deployment: l.key}
@@ -148,7 +148,7 @@ func (l *Held) Release(ctx context.Context) error {
 	if l.lost != nil {
 		return nil
 	}
-	err := l.k.Store.Kv.Delete(ctx, records.KindLease, l.key, l.Revision)
+	err := l.k.Store.DescribedKV().Delete(ctx, records.KindLease, l.key, l.Revision)
 	switch {
 	case errors.Is(err, records.ErrConflict):
 		l.k.Log.Warn(ctx, "ocuroot: the lease changed hands before it was released; leaving it to its new holder", map[string]any{"deployment": l.key})

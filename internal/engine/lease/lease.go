@@ -105,13 +105,13 @@ type Keeper struct {
 	Store *records.Store
 	Clock domain.Clock
 	Log   domain.Logger
-	// Holder names this process in the leases it writes; self identifies
+	// Holder names this process in the leases it writes; Self identifies
 	// it, to tell a dead holder from a live one.
 	Holder string
 	Self   Holder
-	// Ttl is how long a lease lives without renewal; poll is how often a
+	// TTL is how long a lease lives without renewal; Poll is how often a
 	// waiting run looks again.
-	Ttl  time.Duration
+	TTL  time.Duration
 	Poll time.Duration
 }
 
@@ -124,7 +124,7 @@ func (k *Keeper) Acquire(ctx context.Context, deploymentID, operation string) (*
 	var lastLogged time.Time
 	for {
 		now := k.Clock.Now()
-		current, rev, err := records.GetJSON[Record](ctx, k.Store.Kv, records.KindLease, deploymentID)
+		current, rev, err := records.GetJSON[Record](ctx, k.Store.DescribedKV(), records.KindLease, deploymentID)
 		switch {
 		case records.IsNotFound(err):
 			rev = 0
@@ -140,7 +140,7 @@ func (k *Keeper) Acquire(ctx context.Context, deploymentID, operation string) (*
 		}
 		if !held {
 			rec := k.newRecord(operation, now)
-			newRev, err := records.PutJSON(ctx, k.Store.Kv, records.KindLease, deploymentID, rec, rev)
+			newRev, err := records.PutJSON(ctx, k.Store.DescribedKV(), records.KindLease, deploymentID, rec, rev)
 			if err == nil {
 				return k.start(ctx, deploymentID, rec, newRev), nil
 			}
@@ -159,7 +159,7 @@ func (k *Keeper) Acquire(ctx context.Context, deploymentID, operation string) (*
 		lastSeen = current
 		if err := domain.Sleep(ctx, k.Clock, k.Poll); err != nil {
 			return nil, &LeaseError{Deployment: deploymentID, Holder: lastSeen.Holder, Operation: lastSeen.Operation,
-				Since: lastSeen.AcquiredAt, Expires: lastSeen.ExpiresAt, Waited: k.Clock.Now().Sub(waitStarted), TTL: k.Ttl, Err: err}
+				Since: lastSeen.AcquiredAt, Expires: lastSeen.ExpiresAt, Waited: k.Clock.Now().Sub(waitStarted), TTL: k.TTL, Err: err}
 		}
 	}
 }
@@ -167,7 +167,7 @@ func (k *Keeper) Acquire(ctx context.Context, deploymentID, operation string) (*
 func (k *Keeper) newRecord(operation string, now time.Time) Record {
 	who := k.Self
 	return Record{Holder: k.Holder, Token: domain.RandomID(), Who: &who, Operation: operation,
-		AcquiredAt: now, RenewedAt: now, ExpiresAt: now.Add(k.Ttl)}
+		AcquiredAt: now, RenewedAt: now, ExpiresAt: now.Add(k.TTL)}
 }
 
 // roundWait shows a wait at a precision people read: 2m30s, 1.5s, 30ms.

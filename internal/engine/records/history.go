@@ -31,8 +31,10 @@ const KindTransition = "transition"
 // historySeqDigits pads sequences so that byte order is numeric order.
 const historySeqDigits = 12
 
+// HistoryPrefix is the key prefix of a deployment's history log.
 func HistoryPrefix(deploymentID string) string { return deploymentID + "/" }
 
+// HistoryKey is the key of entry seq of a deployment's history log.
 func HistoryKey(deploymentID string, seq int64) string {
 	return fmt.Sprintf("%s%0*d", HistoryPrefix(deploymentID), historySeqDigits, seq)
 }
@@ -58,7 +60,7 @@ func (s *Store) saveDeployment(ctx context.Context, d *domain.Deployment, expect
 		// from an earlier version), yet a log may be there: left by a
 		// deleted record of the same deployment. Continue after it rather
 		// than collide with it.
-		newest, err := s.Kv.Scan(ctx, KindTransition, HistoryPrefix(id), 1, true)
+		newest, err := s.kv.Scan(ctx, KindTransition, HistoryPrefix(id), 1, true)
 		if err != nil {
 			return 0, fmt.Errorf("reading the history of %s: %w", id, err)
 		}
@@ -86,7 +88,7 @@ func (s *Store) saveDeployment(ctx context.Context, d *domain.Deployment, expect
 		return 0, fmt.Errorf("encoding %s %q: %w", KindDeployment, id, err)
 	}
 	writes[0] = KVWrite{Kind: KindDeployment, Key: id, Value: raw, Expect: expect}
-	revisions, err := s.Kv.Apply(ctx, writes)
+	revisions, err := s.kv.Apply(ctx, writes)
 	if err != nil {
 		return 0, err
 	}
@@ -94,6 +96,8 @@ func (s *Store) saveDeployment(ctx context.Context, d *domain.Deployment, expect
 	return revisions[0], nil
 }
 
+// HistoryOf returns the newest limit transitions of d (all of them for a
+// limit of 0 or less), oldest first.
 func (s *Store) HistoryOf(ctx context.Context, d *domain.Deployment, limit int) ([]domain.Transition, error) {
 	inline := d.InlineHistory
 	if limit > 0 && len(inline) >= limit {
@@ -124,7 +128,7 @@ func (s *Store) loggedHistory(ctx context.Context, d *domain.Deployment, want in
 		if want > 0 {
 			limit = want + skipped
 		}
-		entries, err := s.Kv.Scan(ctx, KindTransition, HistoryPrefix(id), limit, true)
+		entries, err := s.kv.Scan(ctx, KindTransition, HistoryPrefix(id), limit, true)
 		if err != nil {
 			return nil, fmt.Errorf("reading the history of %s: %w", id, err)
 		}

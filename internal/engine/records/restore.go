@@ -55,6 +55,7 @@ type restoredRecords struct {
 	stored map[string]int64
 }
 
+// RestoredSet is the records restored from Terraform state, by kind.
 type RestoredSet struct {
 	Environments map[string]domain.Environment `json:"environments,omitempty"`
 	Releases     map[string]domain.Release     `json:"releases,omitempty"`
@@ -138,7 +139,7 @@ func (r *restoredRecords) saveLocked() error {
 // Deleted reports whether a record of kind was deleted through Terraform
 // (it has a tombstone).
 func (s *Store) Deleted(ctx context.Context, kind, key string) (bool, error) {
-	_, _, err := s.Kv.Get(ctx, kindTombstone, tombstoneKey(kind, key))
+	_, _, err := s.kv.Get(ctx, kindTombstone, tombstoneKey(kind, key))
 	switch {
 	case err == nil:
 		return true, nil
@@ -149,7 +150,7 @@ func (s *Store) Deleted(ctx context.Context, kind, key string) (bool, error) {
 }
 
 func (s *Store) buryRecord(ctx context.Context, kind, key string, now time.Time) error {
-	_, err := PutJSON(ctx, s.Kv, kindTombstone, tombstoneKey(kind, key), Tombstone{Kind: kind, Key: key, DeletedAt: now}, AnyRevision)
+	_, err := PutJSON(ctx, s.kv, kindTombstone, tombstoneKey(kind, key), Tombstone{Kind: kind, Key: key, DeletedAt: now}, AnyRevision)
 	return err
 }
 
@@ -160,7 +161,7 @@ func (s *Store) unburyRecord(ctx context.Context, kind, key string) error {
 	if err != nil || !gone {
 		return err
 	}
-	return s.Kv.Delete(ctx, kindTombstone, tombstoneKey(kind, key), AnyRevision)
+	return s.kv.Delete(ctx, kindTombstone, tombstoneKey(kind, key), AnyRevision)
 }
 
 // RestoreOutcome is what a refresh learns about a record the store lacks.
@@ -174,6 +175,9 @@ const (
 	DeletedElsewhere
 )
 
+// RestoreRecord keeps v, as Terraform state knows it, for a store that
+// has no record kind/key, unless a tombstone says Terraform deleted it. It
+// writes nothing to the store.
 func RestoreRecord[T any](ctx context.Context, s *Store, kind, key string, v T, field func(*RestoredSet) *map[string]T) (RestoreOutcome, error) {
 	gone, err := s.Deleted(ctx, kind, key)
 	if err != nil {
@@ -306,7 +310,7 @@ func (s *Store) storeRestored(ctx context.Context, except string) error {
 			errs = append(errs, err)
 			return
 		}
-		rev, err := PutJSON(ctx, s.Kv, kind, key, v, 0)
+		rev, err := PutJSON(ctx, s.kv, kind, key, v, 0)
 		switch {
 		case err == nil && kind == KindDeployment:
 			if r.stored == nil {

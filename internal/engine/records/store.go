@@ -35,8 +35,8 @@ func ApprovalKey(release, phase string) string { return release + "#" + phase }
 
 // Store is the typed view of a KV: JSON records for each kind.
 type Store struct {
-	// Kv reports every failure of the backend as a StoreError.
-	Kv KV
+	// kv reports every failure of the backend as a StoreError.
+	kv KV
 	// backend is the KV as it was given.
 	backend KV
 	// restored holds records restored from Terraform state that the KV
@@ -51,12 +51,18 @@ func NewStore(kv KV) *Store { return NewDescribedStore(kv, "") }
 // (its location with any password redacted), so a user reading one knows
 // which store could not be read.
 func NewDescribedStore(kv KV, description string) *Store {
-	return &Store{Kv: describedKV{KV: kv, store: description}, backend: kv, restored: &restoredRecords{}}
+	return &Store{kv: describedKV{KV: kv, store: description}, backend: kv, restored: &restoredRecords{}}
 }
 
 // KV returns the backend.
 func (s *Store) KV() KV { return s.backend }
 
+// DescribedKV returns the backend as the typed store reads it: every
+// failure a StoreError naming the record and the store. The lease layer
+// keeps its records through it.
+func (s *Store) DescribedKV() KV { return s.kv }
+
+// GetJSON reads the record kind/key and decodes it, with its revision.
 func GetJSON[T any](ctx context.Context, kv KV, kind, key string) (T, int64, error) {
 	var out T
 	raw, rev, err := kv.Get(ctx, kind, key)
@@ -69,6 +75,8 @@ func GetJSON[T any](ctx context.Context, kv KV, kind, key string) (T, int64, err
 	return out, rev, nil
 }
 
+// PutJSON encodes v and writes it as kind/key if the record is still at
+// revision expect, returning the new revision.
 func PutJSON(ctx context.Context, kv KV, kind, key string, v any, expect int64) (int64, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -104,7 +112,7 @@ func decodeEntries[T any](kind string, entries []KVEntry) ([]T, error) {
 
 func (s *Store) GetEnvironment(ctx context.Context, name string) (domain.Environment, error) {
 	restored, wasRestored := restoredEnvironment(s, name) // before the KV: see GetDeployment
-	env, _, err := GetJSON[domain.Environment](ctx, s.Kv, KindEnvironment, name)
+	env, _, err := GetJSON[domain.Environment](ctx, s.kv, KindEnvironment, name)
 	if IsNotFound(err) && wasRestored {
 		return restored, nil
 	}
@@ -118,7 +126,7 @@ func (s *Store) PutEnvironment(ctx context.Context, env domain.Environment) erro
 	if err := s.unburyRecord(ctx, KindEnvironment, env.Name); err != nil {
 		return err
 	}
-	_, err := PutJSON(ctx, s.Kv, KindEnvironment, env.Name, env, AnyRevision)
+	_, err := PutJSON(ctx, s.kv, KindEnvironment, env.Name, env, AnyRevision)
 	return err
 }
 
@@ -134,12 +142,12 @@ func (s *Store) DeleteEnvironment(ctx context.Context, name string, now time.Tim
 	if err := s.buryRecord(ctx, KindEnvironment, name, now); err != nil {
 		return err
 	}
-	return s.Kv.Delete(ctx, KindEnvironment, name, AnyRevision)
+	return s.kv.Delete(ctx, KindEnvironment, name, AnyRevision)
 }
 
 func (s *Store) ListEnvironments(ctx context.Context) ([]domain.Environment, error) {
 	restored := restoredSnapshot(s, func(set RestoredSet) map[string]domain.Environment { return set.Environments })
-	listed, err := listJSON[domain.Environment](ctx, s.Kv, KindEnvironment)
+	listed, err := listJSON[domain.Environment](ctx, s.kv, KindEnvironment)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +156,7 @@ func (s *Store) ListEnvironments(ctx context.Context) ([]domain.Environment, err
 
 func (s *Store) GetRelease(ctx context.Context, id string) (domain.Release, error) {
 	restored, wasRestored := restoredRelease(s, id) // before the KV: see GetDeployment
-	rel, _, err := GetJSON[domain.Release](ctx, s.Kv, KindRelease, id)
+	rel, _, err := GetJSON[domain.Release](ctx, s.kv, KindRelease, id)
 	if IsNotFound(err) && wasRestored {
 		return restored, nil
 	}
@@ -162,7 +170,7 @@ func (s *Store) PutRelease(ctx context.Context, rel domain.Release) error {
 	if err := s.unburyRecord(ctx, KindRelease, rel.ID()); err != nil {
 		return err
 	}
-	_, err := PutJSON(ctx, s.Kv, KindRelease, rel.ID(), rel, AnyRevision)
+	_, err := PutJSON(ctx, s.kv, KindRelease, rel.ID(), rel, AnyRevision)
 	return err
 }
 
@@ -175,7 +183,7 @@ func (s *Store) DeleteRelease(ctx context.Context, id string, now time.Time) err
 	if err := s.buryRecord(ctx, KindRelease, id, now); err != nil {
 		return err
 	}
-	return s.Kv.Delete(ctx, KindRelease, id, AnyRevision)
+	return s.kv.Delete(ctx, KindRelease, id, AnyRevision)
 }
 
 // ListReleases returns the releases of pkg, or of every package when pkg
@@ -184,7 +192,7 @@ func (s *Store) DeleteRelease(ctx context.Context, id string, now time.Time) err
 func (s *Store) ListReleases(ctx context.Context, pkg string) ([]domain.Release, error) {
 	restored := restoredSnapshot(s, func(set RestoredSet) map[string]domain.Release { return set.Releases })
 	if pkg == "" {
-		listed, err := listJSON[domain.Release](ctx, s.Kv, KindRelease)
+		listed, err := listJSON[domain.Release](ctx, s.kv, KindRelease)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +204,7 @@ func (s *Store) ListReleases(ctx context.Context, pkg string) ([]domain.Release,
 			delete(restored, id)
 		}
 	}
-	entries, err := s.Kv.Scan(ctx, KindRelease, prefix, 0, false)
+	entries, err := s.kv.Scan(ctx, KindRelease, prefix, 0, false)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +221,7 @@ func (s *Store) GetDeployment(ctx context.Context, id string) (*domain.Deploymen
 	// The restored copy is taken before the KV is read: a concurrent write
 	// that stores it in between is then found in the KV, never in neither.
 	restored, wasRestored := restoredDeployment(s, id)
-	d, rev, err := GetJSON[domain.Deployment](ctx, s.Kv, KindDeployment, id)
+	d, rev, err := GetJSON[domain.Deployment](ctx, s.kv, KindDeployment, id)
 	if IsNotFound(err) && wasRestored {
 		return restored, nil
 	}
@@ -244,7 +252,7 @@ func (s *Store) SaveDeployment(ctx context.Context, d *domain.Deployment) error 
 
 func (s *Store) ListDeployments(ctx context.Context) ([]domain.Deployment, error) {
 	restored := restoredSnapshot(s, func(set RestoredSet) map[string]domain.Deployment { return set.Deployments })
-	listed, err := listJSON[domain.Deployment](ctx, s.Kv, KindDeployment)
+	listed, err := listJSON[domain.Deployment](ctx, s.kv, KindDeployment)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +271,7 @@ func (s *Store) ListPackageDeployments(ctx context.Context, pkg string) ([]domai
 			delete(restored, id)
 		}
 	}
-	entries, err := s.Kv.Scan(ctx, KindDeployment, prefix, 0, false)
+	entries, err := s.kv.Scan(ctx, KindDeployment, prefix, 0, false)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +283,7 @@ func (s *Store) ListPackageDeployments(ctx context.Context, pkg string) ([]domai
 }
 
 func (s *Store) GetApproval(ctx context.Context, release, phase string) (Approval, error) {
-	a, _, err := GetJSON[Approval](ctx, s.Kv, kindApproval, ApprovalKey(release, phase))
+	a, _, err := GetJSON[Approval](ctx, s.kv, kindApproval, ApprovalKey(release, phase))
 	return a, err
 }
 
@@ -283,7 +291,7 @@ func (s *Store) PutApproval(ctx context.Context, a Approval) error {
 	if err := s.storeRestored(ctx, ""); err != nil {
 		return err
 	}
-	_, err := PutJSON(ctx, s.Kv, kindApproval, ApprovalKey(a.Release, a.Phase), a, AnyRevision)
+	_, err := PutJSON(ctx, s.kv, kindApproval, ApprovalKey(a.Release, a.Phase), a, AnyRevision)
 	return err
 }
 

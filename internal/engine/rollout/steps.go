@@ -32,6 +32,8 @@ func (rc *Pass) runStep(ctx context.Context, step *domain.Step) (stepOutcome, er
 	return stepOutcome{}, fmt.Errorf("unknown step kind %q in rollout plan", step.Kind)
 }
 
+// NoteSuffix is note as the tail of a history reason: ": note", or
+// nothing for an empty note.
 func NoteSuffix(note string) string {
 	if note == "" {
 		return ""
@@ -83,6 +85,9 @@ func (rc *Pass) applyHookEffect(step *domain.Step) {
 	}
 }
 
+// IdempotencyKey is the Idempotency-Key of the event sent at step:
+// <package>/<environment>/<rollout id>/<step>/<event>, the same on every
+// retry and resume of that step.
 func (rc *Pass) IdempotencyKey(step, event string) string {
 	return fmt.Sprintf("%s/%s/%s/%s", rc.d.ID(), rc.r().ID, step, event)
 }
