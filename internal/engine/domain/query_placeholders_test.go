@@ -1,14 +1,12 @@
-package engine
+package domain
 
 import (
 	"strings"
 	"testing"
-
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
 func TestExpandQueryPlaceholders(t *testing.T) {
-	vars := domain.Placeholders{Package: "api", Environment: "prod", Version: "1.2", Release: "api@1.2", Slot: "canary"}
+	vars := Placeholders{Package: "api", Environment: "prod", Version: "1.2", Release: "api@1.2", Slot: "canary"}
 	tests := []struct {
 		name, query, want string
 	}{
@@ -26,7 +24,7 @@ func TestExpandQueryPlaceholders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := domain.ExpandQueryPlaceholders(tt.query, vars); got != tt.want {
+			if got := ExpandQueryPlaceholders(tt.query, vars); got != tt.want {
 				t.Errorf("ExpandQueryPlaceholders(%s)\n got %s\nwant %s", tt.query, got, tt.want)
 			}
 		})
@@ -36,8 +34,8 @@ func TestExpandQueryPlaceholders(t *testing.T) {
 // TestExpandQueryPlaceholders_valuesCannotEscapeTheirString: names never
 // hold a quote or a backslash, but the escaping does not rely on it.
 func TestExpandQueryPlaceholders_valuesCannotEscapeTheirString(t *testing.T) {
-	vars := domain.Placeholders{Slot: `x"} or vector(1) #\`, Version: `a'b`}
-	got := domain.ExpandQueryPlaceholders(`up{slot="{slot}", version='{version}'}`, vars)
+	vars := Placeholders{Slot: `x"} or vector(1) #\`, Version: `a'b`}
+	got := ExpandQueryPlaceholders(`up{slot="{slot}", version='{version}'}`, vars)
 	want := `up{slot="x\"} or vector(1) #\\", version='a\'b'}`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
@@ -45,10 +43,10 @@ func TestExpandQueryPlaceholders_valuesCannotEscapeTheirString(t *testing.T) {
 }
 
 func TestValidateQueryPlaceholders(t *testing.T) {
-	if err := domain.ValidateQueryPlaceholders(`up{slot="{slot}",version="{version}"} and {package}_up`); err != nil {
+	if err := ValidateQueryPlaceholders(`up{slot="{slot}",version="{version}"} and {package}_up`); err != nil {
 		t.Errorf("known placeholders refused: %v", err)
 	}
-	err := domain.ValidateQueryPlaceholders(`up{env="{env}"}`)
+	err := ValidateQueryPlaceholders(`up{env="{env}"}`)
 	if err == nil || !strings.Contains(err.Error(), "unknown placeholder {env}") || !strings.Contains(err.Error(), "{environment}") {
 		t.Errorf("err = %v, want the unknown {env} named with the allowed placeholders", err)
 	}
