@@ -6,10 +6,10 @@ import (
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
 )
 
-// boundCredentials is what one pass sends with: the hook as signed (its
+// BoundCredentials is what one pass sends with: the hook as signed (its
 // secret and headers resolved) and the headers of each check, keyed like
 // DeploymentSpec.CheckHeaders. Values live in memory only.
-type boundCredentials struct {
+type BoundCredentials struct {
 	hook   *domain.HookConfig
 	checks map[string]map[string]string
 }
@@ -20,13 +20,13 @@ type boundCredentials struct {
 // which the deployment had); own values missing from spec come from what
 // this process remembers for the deployment, named credentials from the
 // provider configuration. Anything still missing is a *MissingCredentialError.
-func (m *Machine) BindCredentials(id string, spec domain.DeploymentSpec, steps []domain.Step) (boundCredentials, error) {
+func (m *Machine) BindCredentials(id string, spec domain.DeploymentSpec, steps []domain.Step) (BoundCredentials, error) {
 	m.hookMu.Lock()
 	rememberedHook, hasRememberedHook := m.hookConfigs[id]
 	rememberedChecks := m.checkHeaders[id]
 	m.hookMu.Unlock()
 
-	bound := boundCredentials{checks: map[string]map[string]string{}}
+	bound := BoundCredentials{checks: map[string]map[string]string{}}
 	if h := spec.Hook; h != nil && h.URL != "" {
 		hook := *h
 		secret, headers := h.Secret, h.Headers
@@ -123,13 +123,13 @@ func stepCheckBlock(step domain.Step) string {
 }
 
 // healthCheck is the health check with the headers bound for this pass.
-func (b boundCredentials) healthCheck(hc domain.HealthCheck) domain.HealthCheck {
+func (b BoundCredentials) healthCheck(hc domain.HealthCheck) domain.HealthCheck {
 	hc.Headers = b.checks[domain.HealthCheckHeadersKey]
 	return hc
 }
 
 // MetricChecks returns copies of checks from block with their bound headers.
-func (b boundCredentials) MetricChecks(block string, checks []domain.MetricCheck) []domain.MetricCheck {
+func (b BoundCredentials) MetricChecks(block string, checks []domain.MetricCheck) []domain.MetricCheck {
 	out := make([]domain.MetricCheck, len(checks))
 	for i, mc := range checks {
 		mc.Headers = b.checks[domain.MetricCheckKey(block, mc.Name)]

@@ -157,7 +157,7 @@ func (rc *Pass) runChecks(ctx context.Context, slot string) []domain.CheckResult
 }
 
 // runCheckSet evaluates the health check (when health is set) and the given
-// metric checks (their headers bound, see boundCredentials) once, in that
+// metric checks (their headers bound, see BoundCredentials) once, in that
 // order.
 func (rc *Pass) runCheckSet(ctx context.Context, slot string, health bool, metrics []domain.MetricCheck) []domain.CheckResult {
 	vars := rc.placeholders(slot)

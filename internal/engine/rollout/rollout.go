@@ -22,7 +22,7 @@ type Pass struct {
 	spec domain.DeploymentSpec
 	// creds are the secrets and headers this pass signs and probes with,
 	// resolved before anything is sent (BindCredentials).
-	creds boundCredentials
+	creds BoundCredentials
 	// env supplies the attributes sent with every event.
 	env domain.Environment
 	// lease is held for the whole pass.
@@ -53,7 +53,7 @@ type Pass struct {
 
 // NewPass starts a pass over deployment d with the configuration of this
 // run (spec, its secrets bound in creds), under lease.
-func (m *Machine) NewPass(d *domain.Deployment, spec domain.DeploymentSpec, creds boundCredentials, env domain.Environment, lease *lease.Held) *Pass {
+func (m *Machine) NewPass(d *domain.Deployment, spec domain.DeploymentSpec, creds BoundCredentials, env domain.Environment, lease *lease.Held) *Pass {
 	return &Pass{m: m, d: d, spec: spec, creds: creds, env: env, lease: lease}
 }
 
