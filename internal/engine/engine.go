@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -47,13 +48,10 @@ type Engine struct {
 	store *records.Store
 	clock domain.Clock
 	log   domain.Logger
-	// holder is readable, shown in leases; self is this process, for
-	// telling dead holders from live ones.
-	holder       string
-	self         lease.Holder
-	leaseTTL     time.Duration
+	// pollInterval is how often a wait for a promotion looks again.
 	pollInterval time.Duration
-	// leases takes and renews the deployments' leases.
+	// leases takes and renews the deployments' leases; it also holds the
+	// name this process goes by in them.
 	leases *lease.Keeper
 	// gates waits for phase gates to open.
 	gates *gate.Watch
@@ -64,33 +62,25 @@ type Engine struct {
 
 // New builds an engine. Store, Hooks and Checker are required.
 func New(opts Options) *Engine {
-	e := &Engine{
-		store:        opts.Store,
-		clock:        opts.Clock,
-		log:          opts.Logger,
-		holder:       opts.Holder,
-		self:         lease.CurrentHolder(),
-		leaseTTL:     opts.LeaseTTL,
-		pollInterval: opts.PollInterval,
-	}
+	e := &Engine{store: opts.Store, clock: opts.Clock, log: opts.Logger, pollInterval: opts.PollInterval}
 	if e.clock == nil {
 		e.clock = domain.RealClock{}
 	}
 	if e.log == nil {
 		e.log = domain.NopLogger{}
 	}
-	if e.holder == "" {
-		e.holder = e.self.String()
-	}
-	if e.leaseTTL <= 0 {
-		e.leaseTTL = lease.DefaultLeaseTTL
-	}
 	if e.pollInterval <= 0 {
 		e.pollInterval = time.Second
 	}
-	e.leases = &lease.Keeper{Store: e.store, Clock: e.clock, Log: e.log, Holder: e.holder, Self: e.self, TTL: e.leaseTTL, Poll: e.pollInterval}
+	self := lease.CurrentHolder()
+	holder := cmp.Or(opts.Holder, self.String())
+	leaseTTL := opts.LeaseTTL
+	if leaseTTL <= 0 {
+		leaseTTL = lease.DefaultLeaseTTL
+	}
+	e.leases = &lease.Keeper{Store: e.store, Clock: e.clock, Log: e.log, Holder: holder, Self: self, TTL: leaseTTL, Poll: e.pollInterval}
 	e.rollouts = &rollout.Machine{Store: e.store, Clock: e.clock, Hooks: opts.Hooks, Checker: opts.Checker, Log: e.log,
-		Querier: opts.Querier, Prometheus: opts.Prometheus, LeaseTTL: e.leaseTTL,
+		Querier: opts.Querier, Prometheus: opts.Prometheus, LeaseTTL: leaseTTL,
 		DefaultHookSecret: opts.DefaultHookSecret, Credentials: opts.Credentials}
 	e.gates = &gate.Watch{Store: e.store, Clock: e.clock, Log: e.log, Poll: e.pollInterval}
 	return e
@@ -126,7 +116,7 @@ func (e *Engine) Store() *records.Store { return e.store }
 func (e *Engine) Clock() domain.Clock { return e.clock }
 
 // Holder returns the name this engine uses in leases.
-func (e *Engine) Holder() string { return e.holder }
+func (e *Engine) Holder() string { return e.leases.Holder }
 
 // RememberHook keeps a deployment's hook configuration (secret included) in
 // process memory for later promotions and teardowns in the same process.

@@ -28,7 +28,7 @@ func TestLeaseOfZombieProcessIsDead(t *testing.T) {
 	if len(leases) != 1 || !leases[0].HolderDead {
 		t.Errorf("ListLeases = %+v, want the zombie's lease marked HolderDead", leases)
 	}
-	if zombie.RunsHere(e.self) {
+	if zombie.RunsHere(e.leases.Self) {
 		t.Errorf("the zombie %s counts as running here, so a break would be refused", zombie)
 	}
 
