@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
@@ -258,7 +259,7 @@ func (s *story) weightsSince(from int, pkg, env string) []string {
 	var out []string
 	for _, c := range s.target.Calls()[from:] {
 		if c.Accepted && !c.Duplicate && c.Event.Package == pkg && c.Event.Environment == env &&
-			(c.Event.Type == demotarget.EventCanaryWeight || c.Event.Type == demotarget.EventPromote) {
+			(c.Event.Type == hookreceiver.EventCanaryWeight || c.Event.Type == hookreceiver.EventPromote) {
 			out = append(out, fmt.Sprint(c.Event.Weight))
 		}
 	}

@@ -32,7 +32,7 @@ type Call struct {
 	// Headers holds every request header, credential-like ones redacted.
 	Headers map[string]string `json:"headers,omitempty"`
 	// Event is the parsed body; zero when the body was not an event.
-	Event Event `json:"event"`
+	Event hookreceiver.Event `json:"event"`
 	// Status is the status answered; 0 when an injected hang held the call
 	// until the client gave up.
 	Status int `json:"status"`
@@ -161,9 +161,9 @@ func (t *Target) deliver(w http.ResponseWriter, r *http.Request, call Call) {
 
 // applyLocked moves the service model; strict mode refuses a misfit event
 // with 409 and leaves the model as it was.
-func (t *Target) applyLocked(ev Event) (int, hookAnswer) {
+func (t *Target) applyLocked(ev hookreceiver.Event) (int, hookAnswer) {
 	key := serviceKey{ev.Package, ev.Environment}
-	if ev.Type == EventTeardown {
+	if ev.Type == hookreceiver.EventTeardown {
 		delete(t.services, key)
 		return http.StatusOK, hookAnswer{Accepted: true, Event: ev.Type}
 	}
@@ -195,26 +195,26 @@ func (t *Target) answer(w http.ResponseWriter, call Call, status int, body []byt
 // package, as a receiver written in Go would, or, without a secret, only
 // decodes it. A refused call comes back with its status (401 for the
 // signature or timestamp, 400 for the body) and the reason.
-func (t *Target) readEvent(r *http.Request) (ev Event, status int, reason string) {
+func (t *Target) readEvent(r *http.Request) (ev hookreceiver.Event, status int, reason string) {
 	if t.verifier != nil {
 		ev, err := t.verifier.Verify(r)
 		var refused *hookreceiver.VerifyError
 		if errors.As(err, &refused) {
-			return Event{}, refused.StatusCode(), refused.Detail
+			return hookreceiver.Event{}, refused.StatusCode(), refused.Detail
 		}
 		return ev, 0, ""
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxHookBody))
 	if err != nil {
-		return Event{}, http.StatusBadRequest, "reading body: " + err.Error()
+		return hookreceiver.Event{}, http.StatusBadRequest, "reading body: " + err.Error()
 	}
 	if err := json.Unmarshal(body, &ev); err != nil {
-		return Event{}, http.StatusBadRequest, "body is not an event: " + err.Error()
+		return hookreceiver.Event{}, http.StatusBadRequest, "body is not an event: " + err.Error()
 	}
 	return ev, 0, ""
 }
 
-func missingFields(ev Event) string {
+func missingFields(ev hookreceiver.Event) string {
 	var missing []string
 	if ev.Type == "" {
 		missing = append(missing, "type")

@@ -10,32 +10,10 @@ import (
 	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 )
 
-// Hook event types the model understands (the "type" field of an event),
-// from the public hook contract.
-const (
-	EventDeploy       = hookreceiver.EventDeploy
-	EventCanaryWeight = hookreceiver.EventCanaryWeight
-	EventPromote      = hookreceiver.EventPromote
-	EventRollback     = hookreceiver.EventRollback
-	EventGreenCreate  = hookreceiver.EventGreenCreate
-	EventCutover      = hookreceiver.EventCutover
-	EventBlueDrain    = hookreceiver.EventBlueDrain
-	EventTeardown     = hookreceiver.EventTeardown
-)
-
-// Slot names, as used in events and health-check URLs. SlotLive is accepted
-// by health checks only: the release that serves the active slot.
-const (
-	SlotBlue   = hookreceiver.SlotBlue
-	SlotGreen  = hookreceiver.SlotGreen
-	SlotCanary = hookreceiver.SlotCanary
-	SlotStable = hookreceiver.SlotStable
-	SlotLive   = "live"
-)
-
-// Event is the JSON body of one hook call, as the public hook contract
-// defines it.
-type Event = hookreceiver.Event
+// The hook event types and slot names are the public hook contract's
+// (hookreceiver). SlotLive is the target's own, accepted by health checks
+// only: the release that serves the active slot.
+const SlotLive = "live"
 
 // ServiceState is the model of one (package, environment) service.
 //
@@ -85,14 +63,14 @@ func (s ServiceState) clone() ServiceState {
 
 // apply moves the model by one event (teardown is handled by the caller)
 // and returns why the event did not fit the model, or "" when it did.
-func (s *ServiceState) apply(ev Event, now time.Time) (anomaly string) {
+func (s *ServiceState) apply(ev hookreceiver.Event, now time.Time) (anomaly string) {
 	release := ev.Release
 	switch ev.Type {
-	case EventDeploy:
+	case hookreceiver.EventDeploy:
 		s.setStable(release)
 		s.Newest = release
 
-	case EventCanaryWeight:
+	case hookreceiver.EventCanaryWeight:
 		if s.Stable == "" {
 			anomaly = "canary.weight on a service with no stable release"
 		}
@@ -104,7 +82,7 @@ func (s *ServiceState) apply(ev Event, now time.Time) (anomaly string) {
 		s.Canary, s.CanaryWeight = release, weight
 		s.Newest = release
 
-	case EventPromote:
+	case hookreceiver.EventPromote:
 		if release != s.Canary && release != s.Green && release != s.Stable {
 			anomaly = fmt.Sprintf("promote of %s, which is neither the canary (%s) nor green (%s)",
 				release, orNone(s.Canary), orNone(s.Green))
@@ -112,7 +90,7 @@ func (s *ServiceState) apply(ev Event, now time.Time) (anomaly string) {
 		s.setStable(release)
 		s.Newest = release
 
-	case EventRollback:
+	case hookreceiver.EventRollback:
 		restore := ev.PreviousRelease
 		if restore == "" {
 			restore = s.Stable
@@ -122,23 +100,23 @@ func (s *ServiceState) apply(ev Event, now time.Time) (anomaly string) {
 		}
 		green := s.Green
 		s.setStable(restore)
-		if ev.Slot == SlotBlue {
+		if ev.Slot == hookreceiver.SlotBlue {
 			// Switching back to blue keeps green around, as a real switch-back would.
 			s.Green = green
 		}
 
-	case EventGreenCreate:
+	case hookreceiver.EventGreenCreate:
 		if s.Stable == "" {
 			anomaly = "green.create on a service with no blue release"
 		}
-		if s.Active == SlotGreen {
+		if s.Active == hookreceiver.SlotGreen {
 			anomaly = "green.create while green still serves traffic (blue.drain missing)"
 		}
 		s.Green = release
-		s.Active = SlotBlue
+		s.Active = hookreceiver.SlotBlue
 		s.Newest = release
 
-	case EventCutover:
+	case hookreceiver.EventCutover:
 		switch {
 		case s.Green == "":
 			anomaly = "cutover without a green slot (green.create missing)"
@@ -146,11 +124,11 @@ func (s *ServiceState) apply(ev Event, now time.Time) (anomaly string) {
 		case release != "" && release != s.Green:
 			anomaly = fmt.Sprintf("cutover to %s but green runs %s", release, s.Green)
 		}
-		s.Active = SlotGreen
+		s.Active = hookreceiver.SlotGreen
 		s.Newest = s.Green
 
-	case EventBlueDrain:
-		if s.Active != SlotGreen || s.Green == "" {
+	case hookreceiver.EventBlueDrain:
+		if s.Active != hookreceiver.SlotGreen || s.Green == "" {
 			// Draining blue now would leave no serving slot; leave it running.
 			anomaly = "blue.drain while blue still serves traffic (cutover missing)"
 			break
@@ -175,7 +153,7 @@ func (s *ServiceState) setStable(release string) {
 	s.Green = ""
 	s.Active = ""
 	if release != "" {
-		s.Active = SlotBlue
+		s.Active = hookreceiver.SlotBlue
 	}
 }
 
@@ -183,7 +161,7 @@ func (s *ServiceState) setStable(release string) {
 func (s *ServiceState) derive() {
 	traffic := map[string]int{}
 	switch {
-	case s.Active == SlotGreen && s.Green != "":
+	case s.Active == hookreceiver.SlotGreen && s.Green != "":
 		traffic[s.Green] = 100
 	case s.Canary != "" && s.Stable != "":
 		traffic[s.Canary] += s.CanaryWeight
@@ -201,14 +179,14 @@ func (s *ServiceState) derive() {
 	s.Traffic = traffic
 
 	s.Live = s.Stable
-	if s.Active == SlotGreen && s.Green != "" {
+	if s.Active == hookreceiver.SlotGreen && s.Green != "" {
 		s.Live = s.Green
 	}
 	s.Pending = ""
 	switch {
 	case s.Canary != "":
 		s.Pending = s.Canary
-	case s.Green != "" && s.Active != SlotGreen:
+	case s.Green != "" && s.Active != hookreceiver.SlotGreen:
 		s.Pending = s.Green
 	}
 	s.TrafficPercent = traffic[s.Newest]
@@ -217,11 +195,11 @@ func (s *ServiceState) derive() {
 // slotRelease returns the release running in a slot, for strict health checks.
 func (s ServiceState) slotRelease(slot string) (string, bool) {
 	switch slot {
-	case SlotStable, SlotBlue:
+	case hookreceiver.SlotStable, hookreceiver.SlotBlue:
 		return s.Stable, s.Stable != ""
-	case SlotCanary:
+	case hookreceiver.SlotCanary:
 		return s.Canary, s.Canary != ""
-	case SlotGreen:
+	case hookreceiver.SlotGreen:
 		return s.Green, s.Green != ""
 	case SlotLive:
 		return s.Live, s.Live != ""

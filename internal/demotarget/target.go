@@ -208,7 +208,7 @@ func (t *Target) HookEvents() []Call {
 
 // EventTypes returns the types of HookEvents whose event passes filter (all
 // when filter is nil), in order: e.g. [deploy canary.weight promote].
-func (t *Target) EventTypes(filter func(Event) bool) []string {
+func (t *Target) EventTypes(filter func(hookreceiver.Event) bool) []string {
 	var out []string
 	for _, c := range t.HookEvents() {
 		if filter == nil || filter(c.Event) {
@@ -219,8 +219,8 @@ func (t *Target) EventTypes(filter func(Event) bool) []string {
 }
 
 // ForService is an EventTypes filter for one (package, environment).
-func ForService(pkg, env string) func(Event) bool {
-	return func(e Event) bool { return e.Package == pkg && e.Environment == env }
+func ForService(pkg, env string) func(hookreceiver.Event) bool {
+	return func(e hookreceiver.Event) bool { return e.Package == pkg && e.Environment == env }
 }
 
 // Probes returns every recorded health and metric probe, in arrival order.

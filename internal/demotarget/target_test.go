@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
@@ -66,7 +67,7 @@ type response struct {
 }
 
 // hookRequest builds a signed hook request; mutate adjusts it before sending.
-func (h *harness) hookRequest(key string, ev demotarget.Event) *http.Request {
+func (h *harness) hookRequest(key string, ev hookreceiver.Event) *http.Request {
 	h.t.Helper()
 	body, err := json.Marshal(ev)
 	if err != nil {
@@ -102,13 +103,13 @@ func (h *harness) do(req *http.Request) response {
 	return response{res.StatusCode, body}
 }
 
-func (h *harness) send(key string, ev demotarget.Event) response {
+func (h *harness) send(key string, ev hookreceiver.Event) response {
 	h.t.Helper()
 	return h.do(h.hookRequest(key, ev))
 }
 
 // sendOK sends an event under a fresh idempotency key and requires a 200.
-func (h *harness) sendOK(ev demotarget.Event) {
+func (h *harness) sendOK(ev hookreceiver.Event) {
 	h.t.Helper()
 	key := fmt.Sprintf("%s/%s/%s/%s/%d", ev.Package, ev.Environment, ev.Type, ev.Release, ev.Weight)
 	if res := h.send(key, ev); res.status != http.StatusOK {
@@ -128,18 +129,18 @@ func (h *harness) request(method, path string) response {
 	return h.do(req)
 }
 
-func event(typ, release string) demotarget.Event {
+func event(typ, release string) hookreceiver.Event {
 	_, version, _ := strings.Cut(release, "@")
-	return demotarget.Event{
+	return hookreceiver.Event{
 		Type: typ, Package: "app", Environment: "prod", Release: release, Version: version,
 		EnvironmentAttributes: map[string]string{"type": "prod"}, Attempt: 1, RolloutID: "r-1",
 		Time: fixedNow,
 	}
 }
 
-func withWeight(ev demotarget.Event, weight int) demotarget.Event { ev.Weight = weight; return ev }
-func withSlot(ev demotarget.Event, slot string) demotarget.Event  { ev.Slot = slot; return ev }
-func withPrevious(ev demotarget.Event, previous string) demotarget.Event {
+func withWeight(ev hookreceiver.Event, weight int) hookreceiver.Event { ev.Weight = weight; return ev }
+func withSlot(ev hookreceiver.Event, slot string) hookreceiver.Event  { ev.Slot = slot; return ev }
+func withPrevious(ev hookreceiver.Event, previous string) hookreceiver.Event {
 	ev.PreviousRelease = previous
 	return ev
 }
@@ -175,7 +176,7 @@ func TestSignatureVerification(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, demotarget.Options{Secret: testSecret, Clock: clock, SignatureTolerance: 5 * time.Minute})
-			req := h.hookRequest("k1", event(demotarget.EventDeploy, "app@1"))
+			req := h.hookRequest("k1", event(hookreceiver.EventDeploy, "app@1"))
 			if tc.mutate != nil {
 				tc.mutate(req)
 			}
@@ -215,14 +216,14 @@ func mustRead(t *testing.T, r *http.Request) []byte {
 
 func TestUnsignedHooksAcceptedWithoutSecret(t *testing.T) {
 	h := newHarness(t, demotarget.Options{})
-	if res := h.send("k1", event(demotarget.EventDeploy, "app@1")); res.status != 200 {
+	if res := h.send("k1", event(hookreceiver.EventDeploy, "app@1")); res.status != 200 {
 		t.Fatalf("status %d: %s", res.status, res.body)
 	}
 }
 
 func TestRecordedCallsNeverHoldTheSignature(t *testing.T) {
 	h := newHarness(t, demotarget.Options{Secret: testSecret})
-	req := h.hookRequest("k1", event(demotarget.EventDeploy, "app@1"))
+	req := h.hookRequest("k1", event(hookreceiver.EventDeploy, "app@1"))
 	req.Header.Set("Authorization", "Bearer hunter2")
 	req.Header.Set("X-Team", "payments")
 	signature := req.Header.Get("X-Ocuroot-Signature")
@@ -245,10 +246,10 @@ func TestRecordedCallsNeverHoldTheSignature(t *testing.T) {
 
 func TestDuplicateIdempotencyKey(t *testing.T) {
 	h := newHarness(t, demotarget.Options{Secret: testSecret})
-	first := h.send("step-1", event(demotarget.EventDeploy, "app@1"))
-	h.sendOK(event(demotarget.EventDeploy, "app@2"))
+	first := h.send("step-1", event(hookreceiver.EventDeploy, "app@1"))
+	h.sendOK(event(hookreceiver.EventDeploy, "app@2"))
 	// A retry of step-1 after app@2 went live must not roll the service back.
-	again := h.send("step-1", event(demotarget.EventDeploy, "app@1"))
+	again := h.send("step-1", event(hookreceiver.EventDeploy, "app@1"))
 
 	if again.status != 200 || !bytes.Equal(first.body, again.body) {
 		t.Errorf("duplicate answered %d %s, want the first answer %d %s", again.status, again.body, first.status, first.body)
@@ -279,57 +280,57 @@ type slots struct {
 }
 
 func TestEventsMoveTheModel(t *testing.T) {
-	deploy1 := event(demotarget.EventDeploy, "app@1")
+	deploy1 := event(hookreceiver.EventDeploy, "app@1")
 	tests := []struct {
 		name   string
-		events []demotarget.Event
+		events []hookreceiver.Event
 		want   slots
 	}{
-		{name: "deploy", events: []demotarget.Event{deploy1}, want: slots{
+		{name: "deploy", events: []hookreceiver.Event{deploy1}, want: slots{
 			Stable: "app@1", Active: "blue", Live: "app@1", TrafficPercent: 100, Traffic: map[string]int{"app@1": 100}}},
-		{name: "canary at 10 then 50", events: []demotarget.Event{deploy1,
-			withWeight(event(demotarget.EventCanaryWeight, "app@2"), 10),
-			withWeight(event(demotarget.EventCanaryWeight, "app@2"), 50)}, want: slots{
+		{name: "canary at 10 then 50", events: []hookreceiver.Event{deploy1,
+			withWeight(event(hookreceiver.EventCanaryWeight, "app@2"), 10),
+			withWeight(event(hookreceiver.EventCanaryWeight, "app@2"), 50)}, want: slots{
 			Stable: "app@1", Canary: "app@2", CanaryWeight: 50, Active: "blue", Live: "app@1", Pending: "app@2",
 			TrafficPercent: 50, Traffic: map[string]int{"app@1": 50, "app@2": 50}}},
-		{name: "canary promoted", events: []demotarget.Event{deploy1,
-			withWeight(event(demotarget.EventCanaryWeight, "app@2"), 25),
-			event(demotarget.EventPromote, "app@2")}, want: slots{
+		{name: "canary promoted", events: []hookreceiver.Event{deploy1,
+			withWeight(event(hookreceiver.EventCanaryWeight, "app@2"), 25),
+			event(hookreceiver.EventPromote, "app@2")}, want: slots{
 			Stable: "app@2", Active: "blue", Live: "app@2", TrafficPercent: 100, Traffic: map[string]int{"app@2": 100}}},
-		{name: "canary rolled back", events: []demotarget.Event{deploy1,
-			withWeight(event(demotarget.EventCanaryWeight, "app@2"), 25),
-			withPrevious(event(demotarget.EventRollback, "app@2"), "app@1")}, want: slots{
+		{name: "canary rolled back", events: []hookreceiver.Event{deploy1,
+			withWeight(event(hookreceiver.EventCanaryWeight, "app@2"), 25),
+			withPrevious(event(hookreceiver.EventRollback, "app@2"), "app@1")}, want: slots{
 			Stable: "app@1", Active: "blue", Live: "app@1", TrafficPercent: 0, Traffic: map[string]int{"app@1": 100}}},
-		{name: "direct deploy rolled back to previous", events: []demotarget.Event{deploy1,
-			event(demotarget.EventDeploy, "app@2"),
-			withPrevious(event(demotarget.EventRollback, "app@2"), "app@1")}, want: slots{
+		{name: "direct deploy rolled back to previous", events: []hookreceiver.Event{deploy1,
+			event(hookreceiver.EventDeploy, "app@2"),
+			withPrevious(event(hookreceiver.EventRollback, "app@2"), "app@1")}, want: slots{
 			Stable: "app@1", Active: "blue", Live: "app@1", Traffic: map[string]int{"app@1": 100}}},
-		{name: "green created takes no traffic", events: []demotarget.Event{deploy1,
-			withSlot(event(demotarget.EventGreenCreate, "app@2"), "green")}, want: slots{
+		{name: "green created takes no traffic", events: []hookreceiver.Event{deploy1,
+			withSlot(event(hookreceiver.EventGreenCreate, "app@2"), "green")}, want: slots{
 			Stable: "app@1", Green: "app@2", Active: "blue", Live: "app@1", Pending: "app@2",
 			TrafficPercent: 0, Traffic: map[string]int{"app@1": 100}}},
-		{name: "cutover before drain keeps blue", events: []demotarget.Event{deploy1,
-			event(demotarget.EventGreenCreate, "app@2"), event(demotarget.EventCutover, "app@2")}, want: slots{
+		{name: "cutover before drain keeps blue", events: []hookreceiver.Event{deploy1,
+			event(hookreceiver.EventGreenCreate, "app@2"), event(hookreceiver.EventCutover, "app@2")}, want: slots{
 			Stable: "app@1", Green: "app@2", Active: "green", Live: "app@2",
 			TrafficPercent: 100, Traffic: map[string]int{"app@2": 100}}},
-		{name: "blue drained after cutover", events: []demotarget.Event{deploy1,
-			event(demotarget.EventGreenCreate, "app@2"), event(demotarget.EventCutover, "app@2"),
-			event(demotarget.EventBlueDrain, "app@2")}, want: slots{
+		{name: "blue drained after cutover", events: []hookreceiver.Event{deploy1,
+			event(hookreceiver.EventGreenCreate, "app@2"), event(hookreceiver.EventCutover, "app@2"),
+			event(hookreceiver.EventBlueDrain, "app@2")}, want: slots{
 			Stable: "app@2", Active: "blue", Live: "app@2", TrafficPercent: 100, Traffic: map[string]int{"app@2": 100}}},
-		{name: "green rolled back before cutover", events: []demotarget.Event{deploy1,
-			event(demotarget.EventGreenCreate, "app@2"), event(demotarget.EventRollback, "app@2")}, want: slots{
+		{name: "green rolled back before cutover", events: []hookreceiver.Event{deploy1,
+			event(hookreceiver.EventGreenCreate, "app@2"), event(hookreceiver.EventRollback, "app@2")}, want: slots{
 			Stable: "app@1", Active: "blue", Live: "app@1", Traffic: map[string]int{"app@1": 100}}},
-		{name: "switched back to blue after cutover", events: []demotarget.Event{deploy1,
-			event(demotarget.EventGreenCreate, "app@2"), event(demotarget.EventCutover, "app@2"),
-			withSlot(withPrevious(event(demotarget.EventRollback, "app@2"), "app@1"), "blue")}, want: slots{
+		{name: "switched back to blue after cutover", events: []hookreceiver.Event{deploy1,
+			event(hookreceiver.EventGreenCreate, "app@2"), event(hookreceiver.EventCutover, "app@2"),
+			withSlot(withPrevious(event(hookreceiver.EventRollback, "app@2"), "app@1"), "blue")}, want: slots{
 			Stable: "app@1", Green: "app@2", Active: "blue", Live: "app@1", Pending: "app@2",
 			Traffic: map[string]int{"app@1": 100}}},
-		{name: "drain before cutover is refused by the model", events: []demotarget.Event{deploy1,
-			event(demotarget.EventGreenCreate, "app@2"), event(demotarget.EventBlueDrain, "app@2")}, want: slots{
+		{name: "drain before cutover is refused by the model", events: []hookreceiver.Event{deploy1,
+			event(hookreceiver.EventGreenCreate, "app@2"), event(hookreceiver.EventBlueDrain, "app@2")}, want: slots{
 			Stable: "app@1", Green: "app@2", Active: "blue", Live: "app@1", Pending: "app@2",
 			Traffic: map[string]int{"app@1": 100}, Anomaly: true}},
-		{name: "teardown removes the service", events: []demotarget.Event{deploy1,
-			event(demotarget.EventTeardown, "app@1")}, want: slots{}},
+		{name: "teardown removes the service", events: []hookreceiver.Event{deploy1,
+			event(hookreceiver.EventTeardown, "app@1")}, want: slots{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -362,15 +363,15 @@ func TestEventsMoveTheModel(t *testing.T) {
 
 func TestStrictModeRefusesMisfitEvents(t *testing.T) {
 	h := newHarness(t, demotarget.Options{Strict: true})
-	h.sendOK(event(demotarget.EventDeploy, "app@1"))
-	h.sendOK(event(demotarget.EventGreenCreate, "app@2"))
-	res := h.send("drain", event(demotarget.EventBlueDrain, "app@2"))
+	h.sendOK(event(hookreceiver.EventDeploy, "app@1"))
+	h.sendOK(event(hookreceiver.EventGreenCreate, "app@2"))
+	res := h.send("drain", event(hookreceiver.EventBlueDrain, "app@2"))
 	if res.status != http.StatusConflict || !strings.Contains(string(res.body), "blue.drain while blue still serves traffic") {
 		t.Fatalf("drain before cutover: %d %s, want 409 naming the missing cutover", res.status, res.body)
 	}
 	// A refused event does not count as a success of its key.
-	h.sendOK(event(demotarget.EventCutover, "app@2"))
-	if res := h.send("drain", event(demotarget.EventBlueDrain, "app@2")); res.status != 200 {
+	h.sendOK(event(hookreceiver.EventCutover, "app@2"))
+	if res := h.send("drain", event(hookreceiver.EventBlueDrain, "app@2")); res.status != 200 {
 		t.Fatalf("drain after cutover: %d %s", res.status, res.body)
 	}
 	if got := h.target.EventTypes(demotarget.ForService("app", "prod")); !slices.Equal(got,
@@ -391,7 +392,7 @@ func TestMalformedHooks(t *testing.T) {
 	if res := post("/hooks", `{"type":"deploy"}`); res.status != 400 || !strings.Contains(string(res.body), "package, environment") {
 		t.Errorf("missing fields: %d %s", res.status, res.body)
 	}
-	mismatched := h.hookRequest("k", event(demotarget.EventDeploy, "app@1"))
+	mismatched := h.hookRequest("k", event(hookreceiver.EventDeploy, "app@1"))
 	mismatched.Header.Set("X-Ocuroot-Event", "promote")
 	if res := h.do(mismatched); res.status != 400 || !strings.Contains(string(res.body), "X-Ocuroot-Event header promote does not match the event type deploy") {
 		t.Errorf("event header mismatch: %d %s", res.status, res.body)
@@ -412,10 +413,10 @@ func TestMalformedHooks(t *testing.T) {
 
 func TestFailHookAnswersInjectedStatusesInOrder(t *testing.T) {
 	h := newHarness(t, demotarget.Options{Secret: testSecret})
-	h.target.FailHook(demotarget.EventDeploy, 503, 503)
+	h.target.FailHook(hookreceiver.EventDeploy, 503, 503)
 	var statuses []int
 	for range 3 {
-		statuses = append(statuses, h.send("same-step", event(demotarget.EventDeploy, "app@1")).status)
+		statuses = append(statuses, h.send("same-step", event(hookreceiver.EventDeploy, "app@1")).status)
 	}
 	if !slices.Equal(statuses, []int{503, 503, 200}) {
 		t.Fatalf("statuses %v, want [503 503 200]", statuses)
@@ -428,26 +429,26 @@ func TestFailHookAnswersInjectedStatusesInOrder(t *testing.T) {
 		t.Errorf("%d accepted events, want 1", got)
 	}
 	// Other event types were never affected.
-	h.target.FailHook(demotarget.EventPromote, 500)
-	h.sendOK(withWeight(event(demotarget.EventCanaryWeight, "app@2"), 10))
+	h.target.FailHook(hookreceiver.EventPromote, 500)
+	h.sendOK(withWeight(event(hookreceiver.EventCanaryWeight, "app@2"), 10))
 }
 
 func TestFailHookAnyEvent(t *testing.T) {
 	h := newHarness(t, demotarget.Options{})
 	h.target.FailHook(demotarget.AnyEvent, 429)
-	if res := h.send("a", event(demotarget.EventDeploy, "app@1")); res.status != 429 {
+	if res := h.send("a", event(hookreceiver.EventDeploy, "app@1")); res.status != 429 {
 		t.Errorf("status %d, want 429", res.status)
 	}
-	h.sendOK(event(demotarget.EventDeploy, "app@1"))
+	h.sendOK(event(hookreceiver.EventDeploy, "app@1"))
 }
 
 func TestFailHookHangIsCutByClientTimeout(t *testing.T) {
 	h := newHarness(t, demotarget.Options{Secret: testSecret})
-	h.target.FailHook(demotarget.EventCutover, 0)
+	h.target.FailHook(hookreceiver.EventCutover, 0)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
-	req := h.hookRequest("cut", event(demotarget.EventCutover, "app@2")).WithContext(ctx)
+	req := h.hookRequest("cut", event(hookreceiver.EventCutover, "app@2")).WithContext(ctx)
 	started := time.Now()
 	_, err := h.server.Client().Do(req)
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -461,17 +462,17 @@ func TestFailHookHangIsCutByClientTimeout(t *testing.T) {
 		t.Errorf("hung call recorded as %+v", call)
 	}
 	// The hang was used up: the retry goes through.
-	if res := h.send("cut", event(demotarget.EventCutover, "app@2")); res.status != 200 {
+	if res := h.send("cut", event(hookreceiver.EventCutover, "app@2")); res.status != 200 {
 		t.Errorf("after the hang: %d %s", res.status, res.body)
 	}
 }
 
 func TestResetReleasesHungCalls(t *testing.T) {
 	h := newHarness(t, demotarget.Options{})
-	h.target.FailHook(demotarget.EventDeploy, 0)
+	h.target.FailHook(hookreceiver.EventDeploy, 0)
 	done := make(chan int)
 	go func() {
-		res, err := h.server.Client().Do(h.hookRequest("k", event(demotarget.EventDeploy, "app@1")))
+		res, err := h.server.Client().Do(h.hookRequest("k", event(hookreceiver.EventDeploy, "app@1")))
 		if err != nil {
 			done <- -1
 			return
@@ -578,8 +579,8 @@ func TestFailHealthAfter(t *testing.T) {
 
 func TestStrictHealthOnlyAnswersRunningVersions(t *testing.T) {
 	h := newHarness(t, demotarget.Options{Strict: true})
-	h.sendOK(event(demotarget.EventDeploy, "app@1"))
-	h.sendOK(event(demotarget.EventGreenCreate, "app@2"))
+	h.sendOK(event(hookreceiver.EventDeploy, "app@1"))
+	h.sendOK(event(hookreceiver.EventGreenCreate, "app@2"))
 	tests := map[string]int{
 		"/health/app/prod/blue/1":    200,
 		"/health/app/prod/green/2":   200,
@@ -603,10 +604,10 @@ func TestControlAPI(t *testing.T) {
 		t.Errorf("bad statuses accepted: %d", res.status)
 	}
 	h.post("/control/fail-hook/deploy?statuses=502")
-	if res := h.send("k", event(demotarget.EventDeploy, "app@1")); res.status != 502 {
+	if res := h.send("k", event(hookreceiver.EventDeploy, "app@1")); res.status != 502 {
 		t.Errorf("injected over HTTP: %d", res.status)
 	}
-	h.sendOK(event(demotarget.EventDeploy, "app@1"))
+	h.sendOK(event(hookreceiver.EventDeploy, "app@1"))
 
 	h.post("/control/bad/1")
 	if res := h.get("/health/prod/1"); res.status != 503 {
@@ -647,8 +648,8 @@ func TestOnCallSeesEveryCall(t *testing.T) {
 		defer mu.Unlock()
 		seen = append(seen, fmt.Sprintf("%s %d", c.Event.Type, c.Status))
 	}})
-	h.sendOK(event(demotarget.EventDeploy, "app@1"))
-	req := h.hookRequest("x", event(demotarget.EventPromote, "app@1"))
+	h.sendOK(event(hookreceiver.EventDeploy, "app@1"))
+	req := h.hookRequest("x", event(hookreceiver.EventPromote, "app@1"))
 	req.Header.Del("X-Ocuroot-Signature")
 	h.do(req)
 	mu.Lock()
@@ -666,7 +667,7 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ev := event(demotarget.EventDeploy, fmt.Sprintf("app@%d", i))
+			ev := event(hookreceiver.EventDeploy, fmt.Sprintf("app@%d", i))
 			ev.Environment = fmt.Sprintf("env-%d", i%4)
 			// Every request is sent twice under the same key.
 			h.send(fmt.Sprint("k", i), ev)
@@ -696,9 +697,9 @@ func noRedirects(h *harness) *http.Client {
 
 func TestRedirectHookAnswersOneRedirect(t *testing.T) {
 	h := newHarness(t, demotarget.Options{Secret: testSecret})
-	h.target.RedirectHook(demotarget.EventDeploy, http.StatusTemporaryRedirect, "http://elsewhere.invalid/hooks")
+	h.target.RedirectHook(hookreceiver.EventDeploy, http.StatusTemporaryRedirect, "http://elsewhere.invalid/hooks")
 
-	res, err := noRedirects(h).Do(h.hookRequest("step-1", event(demotarget.EventDeploy, "app@1")))
+	res, err := noRedirects(h).Do(h.hookRequest("step-1", event(hookreceiver.EventDeploy, "app@1")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -714,7 +715,7 @@ func TestRedirectHookAnswersOneRedirect(t *testing.T) {
 		t.Errorf("recorded %+v, want one injected, unaccepted 307 to elsewhere", calls)
 	}
 	// The redirect was used up: the same step is accepted next time.
-	h.sendOK(event(demotarget.EventDeploy, "app@1"))
+	h.sendOK(event(hookreceiver.EventDeploy, "app@1"))
 }
 
 func TestRedirectHookRefusesNonRedirectStatus(t *testing.T) {
@@ -724,7 +725,7 @@ func TestRedirectHookRefusesNonRedirectStatus(t *testing.T) {
 			t.Error("RedirectHook(…, 200, …) did not panic")
 		}
 	}()
-	h.target.RedirectHook(demotarget.EventDeploy, http.StatusOK, "http://elsewhere.invalid/")
+	h.target.RedirectHook(hookreceiver.EventDeploy, http.StatusOK, "http://elsewhere.invalid/")
 }
 
 func TestRedirectHookOverHTTP(t *testing.T) {
@@ -736,7 +737,7 @@ func TestRedirectHookOverHTTP(t *testing.T) {
 		t.Errorf("a redirect without location was accepted: %d", res.status)
 	}
 	h.post("/control/redirect-hook/deploy?status=308&location=" + url.QueryEscape("http://elsewhere.invalid/hooks"))
-	res, err := noRedirects(h).Do(h.hookRequest("k", event(demotarget.EventDeploy, "app@1")))
+	res, err := noRedirects(h).Do(h.hookRequest("k", event(hookreceiver.EventDeploy, "app@1")))
 	if err != nil {
 		t.Fatal(err)
 	}

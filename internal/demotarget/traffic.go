@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 )
 
 // Synthetic traffic. A real service is judged by the requests its users
@@ -124,15 +126,15 @@ type slotShare struct {
 // trafficShares splits a tick's requests between the slots of a service.
 func trafficShares(s ServiceState) []slotShare {
 	switch {
-	case s.Active == SlotGreen && s.Green != "":
-		return []slotShare{{SlotGreen, s.Green, TickRequests}}
+	case s.Active == hookreceiver.SlotGreen && s.Green != "":
+		return []slotShare{{hookreceiver.SlotGreen, s.Green, TickRequests}}
 	case s.Canary != "" && s.Stable != "":
 		canary := TickRequests * s.CanaryWeight / 100
-		return []slotShare{{SlotStable, s.Stable, TickRequests - canary}, {SlotCanary, s.Canary, canary}}
+		return []slotShare{{hookreceiver.SlotStable, s.Stable, TickRequests - canary}, {hookreceiver.SlotCanary, s.Canary, canary}}
 	case s.Green != "" && s.Stable != "":
-		return []slotShare{{SlotBlue, s.Stable, TickRequests}, {SlotGreen, s.Green, PreviewRequests}}
+		return []slotShare{{hookreceiver.SlotBlue, s.Stable, TickRequests}, {hookreceiver.SlotGreen, s.Green, PreviewRequests}}
 	case s.Stable != "":
-		return []slotShare{{SlotStable, s.Stable, TickRequests}}
+		return []slotShare{{hookreceiver.SlotStable, s.Stable, TickRequests}}
 	}
 	return nil
 }

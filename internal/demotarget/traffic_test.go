@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
@@ -45,8 +46,8 @@ func requestsSeries(slot, version, status string) string {
 // share and slowdown show exactly in its counters and histogram.
 func TestTraffic_canaryShareErrorsAndLatency(t *testing.T) {
 	h := newHarness(t, demotarget.Options{})
-	h.sendOK(event(demotarget.EventDeploy, "app@1"))
-	h.sendOK(withWeight(withPrevious(event(demotarget.EventCanaryWeight, "app@2"), "app@1"), 20))
+	h.sendOK(event(hookreceiver.EventDeploy, "app@1"))
+	h.sendOK(withWeight(withPrevious(event(hookreceiver.EventCanaryWeight, "app@2"), "app@1"), 20))
 	h.target.SetErrorShare("2", 0.2)
 	h.target.SlowDown("app@2", 1.5)
 
@@ -76,8 +77,8 @@ func TestTraffic_canaryShareErrorsAndLatency(t *testing.T) {
 // preview requests; a muted version gets none, so it has no series.
 func TestTraffic_previewTrafficAndMute(t *testing.T) {
 	h := newHarness(t, demotarget.Options{})
-	h.sendOK(event(demotarget.EventDeploy, "app@1"))
-	h.sendOK(event(demotarget.EventGreenCreate, "app@2"))
+	h.sendOK(event(hookreceiver.EventDeploy, "app@1"))
+	h.sendOK(event(hookreceiver.EventGreenCreate, "app@2"))
 	got := h.scrape()
 	if got[requestsSeries("blue", "1", "200")] != demotarget.TickRequests || got[requestsSeries("green", "2", "200")] != demotarget.PreviewRequests {
 		t.Errorf("blue %v, green %v; want %d and %d preview requests", got[requestsSeries("blue", "1", "200")],
@@ -85,8 +86,8 @@ func TestTraffic_previewTrafficAndMute(t *testing.T) {
 	}
 
 	h.target.Reset()
-	h.sendOK(event(demotarget.EventDeploy, "app@1"))
-	h.sendOK(withWeight(event(demotarget.EventCanaryWeight, "app@2"), 50))
+	h.sendOK(event(hookreceiver.EventDeploy, "app@1"))
+	h.sendOK(withWeight(event(hookreceiver.EventCanaryWeight, "app@2"), 50))
 	if res := h.post("/control/mute/2"); res.status != http.StatusOK {
 		t.Fatalf("mute: %d %s", res.status, res.body)
 	}
@@ -104,7 +105,7 @@ func TestTraffic_previewTrafficAndMute(t *testing.T) {
 // TestTraffic_controlAPI: the knobs over HTTP, and their refusals.
 func TestTraffic_controlAPI(t *testing.T) {
 	h := newHarness(t, demotarget.Options{})
-	h.sendOK(event(demotarget.EventDeploy, "app@1"))
+	h.sendOK(event(hookreceiver.EventDeploy, "app@1"))
 	for path, status := range map[string]int{
 		"/control/error-share/1?share=0.5": http.StatusOK,
 		"/control/slow/1?factor=2":         http.StatusOK,

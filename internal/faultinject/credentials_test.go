@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-version"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
@@ -157,9 +158,9 @@ func TestPromoteActionContinuesAPromotionKilledMidCutover(t *testing.T) {
 	}
 
 	invoke := append(applyArgs[:len(applyArgs):len(applyArgs)], "-invoke=action.ocuroot_promote.api")
-	w.target.FailHook(demotarget.EventCutover, 0) // the cutover hangs
+	w.target.FailHook(hookreceiver.EventCutover, 0) // the cutover hangs
 	killedRun := w.start(invoke...)
-	hung := w.waitForHungCall(killedRun, demotarget.EventCutover)
+	hung := w.waitForHungCall(killedRun, hookreceiver.EventCutover)
 	// Found only now: terraform ran other provider processes before the
 	// one invoking the action.
 	crashedRun(t, killedRun, killedRun.provider())
@@ -183,7 +184,7 @@ func TestPromoteActionContinuesAPromotionKilledMidCutover(t *testing.T) {
 			t.Errorf("the %s hook after the kill: accepted %v, rejected %v (%s), X-Hook-Token %q; want it accepted, signed with the payments secret, with the header",
 				c.Event.Type, c.Accepted, c.Rejected, c.RejectReason, c.Headers["X-Hook-Token"])
 		}
-		if c.Event.Type == demotarget.EventCutover && c.IdempotencyKey != hung.IdempotencyKey {
+		if c.Event.Type == hookreceiver.EventCutover && c.IdempotencyKey != hung.IdempotencyKey {
 			t.Errorf("the cutover after the kill has Idempotency-Key %s, the killed one %s: want the same promotion continued", c.IdempotencyKey, hung.IdempotencyKey)
 		}
 		sent = append(sent, c.Event.Type)

@@ -7,8 +7,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
-
-	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 )
 
 // manualCanary stops a one-step canary at its promotion gate.
@@ -63,7 +62,7 @@ func TestAccActionPromote(t *testing.T) {
 		t.Fatalf("the promotion made %d hook calls, want one promote event: %+v", len(calls), calls)
 	}
 	call := calls[0]
-	if call.Event.Type != demotarget.EventPromote || call.Event.Release != "api@2" || !call.Signed || !call.Accepted {
+	if call.Event.Type != hookreceiver.EventPromote || call.Event.Release != "api@2" || !call.Signed || !call.Accepted {
 		t.Errorf("promotion call = %s %s signed=%v accepted=%v (%s), want an accepted, signed promote of api@2",
 			call.Event.Type, call.Event.Release, call.Signed, call.Accepted, call.RejectReason)
 	}

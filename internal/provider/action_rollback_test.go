@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
@@ -54,7 +55,7 @@ func TestAccActionRollback(t *testing.T) {
 	}
 	call := calls[0]
 	ev := call.Event
-	if ev.Type != demotarget.EventRollback || ev.Release != "api@2" || ev.PreviousRelease != "api@1" || ev.Slot != demotarget.SlotStable {
+	if ev.Type != hookreceiver.EventRollback || ev.Release != "api@2" || ev.PreviousRelease != "api@1" || ev.Slot != hookreceiver.SlotStable {
 		t.Errorf("rollback event = %s %s (previous %s, slot %s), want rollback of api@2 to api@1 on the stable slot",
 			ev.Type, ev.Release, ev.PreviousRelease, ev.Slot)
 	}

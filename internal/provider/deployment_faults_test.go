@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
@@ -192,13 +193,13 @@ func TestAccDeployment_hookRetriedOn5xx(t *testing.T) {
 		ProtoV6ProviderFactories: testAccFactories(t, store),
 		Steps: []resource.TestStep{
 			{
-				PreConfig:         func() { target.FailHook(demotarget.EventDeploy, 503, 503) },
+				PreConfig:         func() { target.FailHook(hookreceiver.EventDeploy, 503, 503) },
 				Config:            deployConfig(store, url, "1", "") + historyOf("api"),
 				ConfigPlanChecks:  emptyPlanAfterApply,
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.api", "succeeded", "api@1", "", 100),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkTarget(target, expectEvents("deploy:100:stable")),
-					checkTarget(target, deliveries(demotarget.EventDeploy, 503, 503, 200)),
+					checkTarget(target, deliveries(hookreceiver.EventDeploy, 503, 503, 200)),
 					historyContains("api", `hook "deploy" accepted (HTTP 200 after 3 attempt(s))`),
 				),
 			},
@@ -242,7 +243,7 @@ func TestAccDeployment_hookRejectedWith4xx(t *testing.T) {
 		ProtoV6ProviderFactories: testAccFactories(t, store),
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() { target.FailHook(demotarget.EventDeploy, 400) },
+				PreConfig: func() { target.FailHook(hookreceiver.EventDeploy, 400) },
 				Config:    deployConfig(store, url, "1", ""),
 				ExpectError: diagPattern(`Deployment Rollout Failed ... rollout of api@1 to api/prod0 failed at the deploy: hook "deploy" to ` +
 					url + `/hooks failed after 1 attempt: HTTP 400 Bad Request: {"error":"injected failure for deploy"}`),
@@ -250,7 +251,7 @@ func TestAccDeployment_hookRejectedWith4xx(t *testing.T) {
 			// The failed create left a tainted resource that is replaced.
 			proposedAgain(deployConfig(store, url, "1", ""),
 				plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionReplace),
-				planCheckTarget(target, deliveries(demotarget.EventDeploy, 400)),
+				planCheckTarget(target, deliveries(hookreceiver.EventDeploy, 400)),
 			),
 		},
 	})
@@ -275,14 +276,14 @@ func TestAccDeployment_hookTimesOut(t *testing.T) {
 		ProtoV6ProviderFactories: testAccFactories(t, store),
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() { target.FailHook(demotarget.EventDeploy, 0, 0, 0) },
+				PreConfig: func() { target.FailHook(hookreceiver.EventDeploy, 0, 0, 0) },
 				Config:    deployConfigHook(t, store, url, "1", hook, ""),
 				ExpectError: diagPattern(`Deployment Rollout Failed ... hook "deploy" to ` + url +
 					`/hooks timed out after 2 attempts (per-request timeout 300ms)`),
 			},
 			proposedAgain(deployConfigHook(t, store, url, "1", hook, ""),
 				plancheck.ExpectResourceAction("ocuroot_deployment.api", plancheck.ResourceActionReplace),
-				planCheckTarget(target, deliveries(demotarget.EventDeploy, 0, 0)),
+				planCheckTarget(target, deliveries(hookreceiver.EventDeploy, 0, 0)),
 			),
 		},
 	})

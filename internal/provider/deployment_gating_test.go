@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/domain"
@@ -47,8 +48,8 @@ func TestAccDeployment_phaseOrder(t *testing.T) {
 				ConfigStateChecks: expectDeploymentState("ocuroot_deployment.prod", "succeeded", "api@1", "", 100),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkTarget(target, func(target *demotarget.Target) error {
-						staging, _ := acceptedCall(target, demotarget.EventDeploy, "staging")
-						prod, _ := acceptedCall(target, demotarget.EventDeploy, "prod1")
+						staging, _ := acceptedCall(target, hookreceiver.EventDeploy, "staging")
+						prod, _ := acceptedCall(target, hookreceiver.EventDeploy, "prod1")
 						if got := eventLog(target); len(got) != 2 || staging.Time.IsZero() || prod.Time.IsZero() {
 							return fmt.Errorf("want one deploy to staging and one to prod1, got %v", got)
 						}

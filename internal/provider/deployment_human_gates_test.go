@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/records"
 	kvstore "github.com/ocuroot/terraform-provider-ocuroot/internal/engine/store"
@@ -268,7 +269,7 @@ func cutoverAfterPromotion(target *demotarget.Target, address string) resource.T
 		if err != nil {
 			return fmt.Errorf("%s.promoted_at: %w", address, err)
 		}
-		cutover, ok := acceptedCall(target, demotarget.EventCutover, "canary")
+		cutover, ok := acceptedCall(target, hookreceiver.EventCutover, "canary")
 		if !ok {
 			return fmt.Errorf("canary never received its cutover")
 		}
@@ -297,7 +298,7 @@ func deployedAfterApproval(store string, target *demotarget.Target) error {
 		return fmt.Errorf("approval of phase prod of web@2: %w", err)
 	}
 	for _, c := range target.HookEvents() {
-		if c.Event.Environment == "prod" && c.Event.Type == demotarget.EventDeploy && c.Event.Release == "web@2" {
+		if c.Event.Environment == "prod" && c.Event.Type == hookreceiver.EventDeploy && c.Event.Release == "web@2" {
 			if c.Time.Before(approval.ApprovedAt) {
 				return fmt.Errorf("prod was deployed at %s, before the approval at %s", c.Time, approval.ApprovedAt)
 			}

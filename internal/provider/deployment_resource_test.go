@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
@@ -145,7 +146,7 @@ func TestAccDeployment_canaryRollback(t *testing.T) {
 func canaryCheckedDuringEachBake(target *demotarget.Target) error {
 	var weights []demotarget.Call
 	for _, c := range target.HookEvents() {
-		if c.Event.Type == demotarget.EventCanaryWeight || c.Event.Type == demotarget.EventPromote {
+		if c.Event.Type == hookreceiver.EventCanaryWeight || c.Event.Type == hookreceiver.EventPromote {
 			weights = append(weights, c)
 		}
 	}

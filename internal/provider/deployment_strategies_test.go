@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
@@ -52,21 +53,21 @@ func TestAccDeployment_blueGreenAutomatic(t *testing.T) {
 // the green slot is health-checked after it was created and before it
 // takes traffic, and blue drains strictly after the cutover.
 func greenProbedBeforeCutover(target *demotarget.Target) error {
-	created, ok := acceptedCall(target, demotarget.EventGreenCreate, "prod0")
+	created, ok := acceptedCall(target, hookreceiver.EventGreenCreate, "prod0")
 	if !ok {
 		return errorf("no green.create was accepted")
 	}
-	cutover, ok := acceptedCall(target, demotarget.EventCutover, "prod0")
+	cutover, ok := acceptedCall(target, hookreceiver.EventCutover, "prod0")
 	if !ok {
 		return errorf("no cutover was accepted")
 	}
-	drain, ok := acceptedCall(target, demotarget.EventBlueDrain, "prod0")
+	drain, ok := acceptedCall(target, hookreceiver.EventBlueDrain, "prod0")
 	if !ok {
 		return errorf("no blue.drain was accepted")
 	}
 	greenProbes := 0
 	for _, p := range target.Probes() {
-		if p.Kind != demotarget.ProbeHealth || p.Slot != demotarget.SlotGreen {
+		if p.Kind != demotarget.ProbeHealth || p.Slot != hookreceiver.SlotGreen {
 			continue
 		}
 		if p.Version != "2" {

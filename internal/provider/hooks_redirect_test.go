@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
@@ -51,7 +52,7 @@ func TestAccHooks_redirectIsNotFollowed(t *testing.T) {
 			{Config: deployConfig(store, url, "1", canaryOneStep)},
 			{
 				PreConfig: func() {
-					target.RedirectHook(demotarget.EventCanaryWeight, http.StatusTemporaryRedirect, elsewhere.URL+"/hooks?token=t0k")
+					target.RedirectHook(hookreceiver.EventCanaryWeight, http.StatusTemporaryRedirect, elsewhere.URL+"/hooks?token=t0k")
 				},
 				Config: deployConfig(store, url, "2", canaryOneStep),
 				ExpectError: diagPattern(`Deployment Rolled Back ... rollout of api@2 to api/prod0 failed at canary step 1 of 1 (weight 10%, bake 5m): ` +
@@ -64,7 +65,7 @@ func TestAccHooks_redirectIsNotFollowed(t *testing.T) {
 				refreshedValue{"ocuroot_deployment.api", "status", "rolled_back"},
 				refreshedValue{"ocuroot_deployment.api", "live_release", "api@1"},
 				// One delivery, answered 307, not retried and not accepted.
-				planCheckTarget(target, deliveries(demotarget.EventCanaryWeight, http.StatusTemporaryRedirect)),
+				planCheckTarget(target, deliveries(hookreceiver.EventCanaryWeight, http.StatusTemporaryRedirect)),
 				planCheckTarget(target, served("api@1", map[string]int{"api@1": 100}, "deploy:100:stable", "rollback:0:canary")),
 				planCheckTarget(target, nothingElsewhere),
 			),

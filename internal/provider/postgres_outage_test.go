@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/engine/enginetest"
@@ -94,7 +95,7 @@ func startOutageTarget(t *testing.T, sw *storeSwitch) (*demotarget.Target, strin
 // receiver that deduplicates would answer the second with the first's
 // result, and a strict one would refuse it.
 func noKeyReusedForAnotherEvent(target *demotarget.Target) error {
-	first := map[string]demotarget.Event{}
+	first := map[string]hookreceiver.Event{}
 	for _, c := range target.Calls() {
 		ev := c.Event
 		ev.Attempt, ev.Time = 0, time.Time{}
@@ -193,7 +194,7 @@ func TestAccDeployment_postgresOutageLongerThanTheBound(t *testing.T) {
 					storeCheck(storeHistoryHas(pg.URL(), "recording the rollback an earlier run sent while the store could not be reached"))),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkTarget(target, served("api@2", map[string]int{"api@2": 100}, deployed, canary20, rollback, canary20, canary50, promoted)),
-					checkTarget(target, repeatedOnce(demotarget.EventRollback)),
+					checkTarget(target, repeatedOnce(hookreceiver.EventRollback)),
 					checkTarget(target, noKeyReusedForAnotherEvent),
 				),
 			},

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/ocuroot/terraform-provider-ocuroot/hookreceiver"
 	"github.com/ocuroot/terraform-provider-ocuroot/internal/demotarget"
 )
 
@@ -57,8 +58,8 @@ func TestAccPromotion_blueGreenManual(t *testing.T) {
 					checkTarget(target, served("api@2", map[string]int{"api@2": 100},
 						"deploy:100:stable", "green.create:0:green", "cutover:100:green", "blue.drain:100:blue")),
 					checkTarget(target, func(target *demotarget.Target) error {
-						cutover, _ := acceptedCall(target, demotarget.EventCutover, "")
-						drain, _ := acceptedCall(target, demotarget.EventBlueDrain, "")
+						cutover, _ := acceptedCall(target, hookreceiver.EventCutover, "")
+						drain, _ := acceptedCall(target, hookreceiver.EventBlueDrain, "")
 						if !cutover.Time.Before(drain.Time) {
 							return fmt.Errorf("blue.drain at %s is not after the cutover at %s", drain.Time, cutover.Time)
 						}
@@ -229,7 +230,7 @@ func TestAccPromotion_sameApplyAsUpdate(t *testing.T) {
 					checkTarget(target, func(target *demotarget.Target) error {
 						// Event times are the engine's clock, the one bakes run on.
 						lastWeight := target.HookEvents()[2]
-						promote, _ := acceptedCall(target, demotarget.EventPromote, "")
+						promote, _ := acceptedCall(target, hookreceiver.EventPromote, "")
 						if baked := promote.Event.Time.Sub(lastWeight.Event.Time); baked < 5*time.Minute {
 							return fmt.Errorf("promoted %s after the 50%% step, before its 5m bake ended", baked)
 						}
@@ -389,7 +390,7 @@ resource "ocuroot_promotion" "approve_prod" {
 			},
 			proposedAgain(unapproved,
 				plancheck.ExpectResourceAction("ocuroot_deployment.prod", plancheck.ResourceActionCreate),
-				planCheckTarget(target, servicesSaw(map[string][]string{"staging": {demotarget.EventDeploy}, "prod1": nil})),
+				planCheckTarget(target, servicesSaw(map[string][]string{"staging": {hookreceiver.EventDeploy}, "prod1": nil})),
 			),
 			{
 				Config:           approved,
@@ -397,7 +398,7 @@ resource "ocuroot_promotion" "approve_prod" {
 				ConfigStateChecks: append(expectDeploymentState("ocuroot_deployment.prod", "succeeded", "api@1", "", 100),
 					statecheck.ExpectKnownValue("ocuroot_promotion.approve_prod", tfjsonpath.New("id"), knownvalue.StringExact("api@1#prod")),
 					statecheck.ExpectKnownValue("ocuroot_promotion.approve_prod", tfjsonpath.New("live_release"), knownvalue.Null())),
-				Check: checkTarget(target, servicesSaw(map[string][]string{"staging": {demotarget.EventDeploy}, "prod1": {demotarget.EventDeploy}})),
+				Check: checkTarget(target, servicesSaw(map[string][]string{"staging": {hookreceiver.EventDeploy}, "prod1": {hookreceiver.EventDeploy}})),
 			},
 		},
 	})
