@@ -62,7 +62,8 @@ func canaryRulesBroken(m *deploymentModel) []*domain.SpecError {
 		}
 	}
 	var out []*domain.SpecError
-	for _, se := range domain.SpecErrors(spec.WithDefaults().Validate()) {
+	_, err := domain.Resolve(spec)
+	for _, se := range domain.SpecErrors(err) {
 		switch se.Rule {
 		case domain.SpecRuleCanaryStepsMissing:
 			out = append(out, se)
